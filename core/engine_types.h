@@ -1,0 +1,112 @@
+#pragma once
+// What the engine thread publishes to the UI thread: plain values in implicitly shared
+// Qt containers, carried by queued signals (DESIGN.md section 2). Nothing here points
+// back into the engine.
+
+#include "core/tracking/agent_key.h"
+#include "core/tracking/agent_state.h"
+#include "core/vlp/frame.h"
+
+#include <QByteArray>
+#include <QList>
+#include <QMetaType>
+#include <QString>
+#include <QStringList>
+
+#include <cstdint>
+#include <optional>
+
+namespace varta {
+
+// Engine time is monotonic milliseconds since the observer started; wall time only
+// where a human reads it.
+using EngineMs = std::int64_t;
+
+// One agent's current row; sent whenever anything in it changed since the last publish
+// (coalesced per agent between publishes).
+struct AgentSnapshot {
+    AgentKey key;
+    AgentState state = AgentState::Up;
+    vlp::Status lastStatus = vlp::Status::Ok;
+    EngineMs firstSeenMs = 0;
+    EngineMs lastBeatMs = 0;
+    std::uint64_t beats = 0;
+    std::uint64_t stalls = 0;
+    std::uint64_t recoveries = 0;
+    std::uint64_t nonce = 0;
+    std::uint32_t payload = 0;
+    bool terminating = false;  // sent its panic frame
+};
+
+// A state change, for timelines. The engine keeps a bounded history per agent.
+struct StateTransition {
+    AgentKey key;
+    EngineMs atMs = 0;
+    AgentState from = AgentState::Up;
+    AgentState to = AgentState::Up;
+};
+
+enum class EventSeverity : std::uint8_t { Info, Warning, Error };
+
+// One line of the operator's event log: decode errors, refusals, evictions, spawns...
+struct EventLogEntry {
+    EngineMs atMs = 0;
+    EventSeverity severity = EventSeverity::Info;
+    QString category;  // "decode", "refused", "eviction", "recovery", "io", "auth", ...
+    QString text;
+    std::optional<AgentKey> agent;
+};
+
+enum class ChildState : std::uint8_t { Running, Exited, Killed, TimedOut, FailedToStart };
+
+struct ChildInfo {
+    std::uint64_t id = 0;  // engine-assigned, never reused in a run
+    AgentKey agent;
+    qint64 pid = 0;        // 0 when it never started
+    QStringList argv;
+    bool manual = false;   // started by the operator's Recover now
+    EngineMs startedMs = 0;
+    EngineMs endedMs = -1; // -1 while running
+    ChildState state = ChildState::Running;
+    int exitCode = -1;     // for Exited
+    int signal = 0;        // for Killed / TimedOut / crash
+    std::int64_t bytesKept = 0;
+    bool truncated = false;
+    QString error;         // FailedToStart reason
+};
+
+enum class OutputStream : std::uint8_t { Stdout, Stderr };
+
+struct OutputChunk {
+    std::uint64_t childId = 0;
+    OutputStream stream = OutputStream::Stdout;
+    QByteArray data;
+};
+
+// Totals for the status bar; rates are computed by the receiver from successive batches.
+struct EngineStats {
+    EngineMs nowMs = 0;
+    std::uint64_t beatsAccepted = 0;
+    std::uint64_t decodeErrors = 0;
+    std::uint64_t datagramsDropped = 0;  // every refused datagram, whatever the reason
+    std::uint32_t agentsByState[kAgentStateCount] = {};
+    std::uint32_t agentsTracked = 0;
+    QStringList listeners;               // "udp 127.0.0.1:9000", "uds /run/varta.sock"
+    bool recoveryConfigured = false;
+};
+
+// One publish: everything that changed since the previous one.
+struct EngineBatch {
+    QList<AgentSnapshot> agents;
+    QList<AgentKey> removed;             // evicted agents
+    QList<StateTransition> transitions;
+    QList<EventLogEntry> events;
+    QList<ChildInfo> children;           // started or changed children
+    QList<OutputChunk> output;
+    EngineStats stats;
+};
+
+} // namespace varta
+
+Q_DECLARE_METATYPE(varta::AgentKey)
+Q_DECLARE_METATYPE(varta::EngineBatch)

@@ -1,0 +1,97 @@
+#pragma once
+// Every setting of varta-watch, already validated. Filled by parseCommandLine()
+// (core/config.h) from the flags of COMPAT.md section 1; defaults are the documented ones.
+
+#include <QByteArray>
+#include <QHostAddress>
+#include <QList>
+#include <QString>
+#include <QStringList>
+
+#include <cstdint>
+#include <optional>
+
+namespace varta {
+
+enum class EvictionPolicy : std::uint8_t { Strict, Balanced };
+
+struct UdsOptions {
+    QString path;                 // --socket
+    std::uint32_t mode = 0600;    // --socket-mode
+};
+
+struct UdpOptions {
+    QHostAddress bindAddress{QHostAddress::LocalHost};  // --udp-bind-addr
+    std::uint16_t port = 9000;                          // --udp-port
+    bool acceptNonLoopback = false;  // --i-accept-plaintext-udp (plain) / --i-accept-secure-udp-non-loopback (secure)
+    bool recoveryAllowed = false;    // --plaintext-udp-… / --secure-udp-i-accept-recovery-on-unauthenticated-transport
+};
+
+struct TrackerOptions {
+    std::int64_t thresholdMs = 2000;                     // --threshold-ms (>= 10)
+    std::uint32_t capacity = 65536;                      // --tracker-capacity (1 .. 1048576)
+    EvictionPolicy eviction = EvictionPolicy::Strict;    // --tracker-eviction-policy
+    std::uint32_t maxBeatRate = 100;                     // --max-beat-rate (per agent, per second; 0 = off)
+    std::uint32_t globalBeatRate = 0;                    // --global-beat-rate (per second; 0 = off)
+    std::uint32_t globalBeatBurst = 0;                   // --global-beat-burst (0 = same as the rate)
+    bool allowCrossNamespace = false;                    // --allow-cross-namespace-agents
+};
+
+struct RecoveryOptions {
+    QStringList execTemplate;            // --recovery-exec / --recovery-exec-file, split on whitespace
+    QString execSource;                  // "inline" or the file path (audit `source` column)
+    std::int64_t debounceMs = 1000;      // --recovery-debounce-ms
+    std::optional<std::int64_t> timeoutMs;  // --recovery-timeout-ms (>= 100); none = never kill
+    std::int64_t killGraceMs = 1000;     // --recovery-kill-grace-ms
+    QStringList env;                     // --recovery-env KEY=VALUE (repeatable)
+    bool inheritEnv = false;             // --recovery-inherit-env
+    std::int64_t captureBytes = 65536;   // --recovery-capture-bytes (0 .. 16 MiB)
+    QString auditFile;                   // --recovery-audit-file
+    int maxConcurrent = 64;              // --recovery-max-concurrent
+    int maxAttempts = 5;                 // --recovery-max-attempts (0 = no restart-loop limit)
+    std::int64_t attemptWindowMs = 600000;  // --recovery-attempt-window-ms
+
+    bool configured() const { return !execTemplate.isEmpty(); }
+};
+
+struct ExportOptions {
+    QString path;                        // --export-file
+    std::int64_t maxBytes = 0;           // --export-file-max-bytes (0 = never rotate)
+    std::int64_t syncEvery = 0;          // --export-file-sync-every (0 = never fsync per N lines)
+};
+
+struct PromOptions {
+    QHostAddress address;                // --prom-addr IP:PORT
+    std::uint16_t port = 0;
+    QByteArray token;                    // from --prom-token-file (64 hex chars)
+    bool enabled() const { return !token.isEmpty(); }
+};
+
+struct SecureOptions {
+    QList<QByteArray> keys;              // --key-file then --accepted-key-file keys, 32 raw bytes each
+    std::optional<QByteArray> masterKey; // --master-key-file
+    bool enabled() const { return !keys.isEmpty() || masterKey.has_value(); }
+};
+
+struct Options {
+    std::optional<UdsOptions> uds;
+    // The UDP listener is secure (60/64-byte sealed frames only) when any key is loaded,
+    // plain otherwise; plaintext frames on a secure listener are decrypt failures.
+    std::optional<UdpOptions> udp;
+    SecureOptions secure;
+    TrackerOptions tracker;
+    RecoveryOptions recovery;
+    ExportOptions exportFile;
+    PromOptions prom;
+
+    std::optional<std::int64_t> shutdownAfterSecs;  // --shutdown-after-secs
+    std::int64_t shutdownGraceMs = 5000;            // --shutdown-grace-ms (>= 100)
+    bool headless = false;                          // --headless
+    bool demo = false;                              // --demo
+    QString screenshotPath;                         // --screenshot FILE
+    std::int64_t screenshotDelayMs = 3000;          // --screenshot-delay-ms
+    QString language;                               // --lang
+    QStringList warnings;                           // start-up warnings to print (non-loopback binds, inherit env)
+};
+
+} // namespace varta

@@ -1,0 +1,18 @@
+#include "core/tracking/agent_state.h"
+
+namespace varta {
+
+const char *agentStateName(AgentState state) noexcept {
+    switch (state) {
+    case AgentState::Up: return "up";
+    case AgentState::Degraded: return "degraded";
+    case AgentState::Critical: return "critical";
+    case AgentState::Stalled: return "stalled";
+    case AgentState::Recovering: return "recovering";
+    case AgentState::GaveUp: return "gave_up";
+    case AgentState::Paused: return "paused";
+    }
+    return "unknown";
+}
+
+} // namespace varta

@@ -1,0 +1,26 @@
+#pragma once
+// The states an operator sees for an agent (DESIGN.md section 3). The transition rules
+// live in one place: core/tracking/agent_state_machine.{h,cpp}.
+
+#include <QString>
+
+#include <cstdint>
+
+namespace varta {
+
+enum class AgentState : std::uint8_t {
+    Up,          // last accepted beat said Ok
+    Degraded,    // last accepted beat said Degraded
+    Critical,    // last accepted beat said Critical (or the panic frame)
+    Stalled,     // silent for at least the threshold; surfaced once per silence
+    Recovering,  // a recovery child is running for it
+    GaveUp,      // restart-loop limit hit; only the operator re-arms it
+    Paused,      // maintenance: tracked, never recovered
+};
+inline constexpr int kAgentStateCount = 7;
+
+// Stable lower-case names: "up", "degraded", "critical", "stalled", "recovering",
+// "gave_up", "paused" (event log, tests, machine-readable output).
+const char *agentStateName(AgentState state) noexcept;
+
+} // namespace varta

@@ -1,0 +1,74 @@
+#pragma once
+// The VLP v0.2 base frame: 32 bytes, little-endian (PROTOCOL.md section 1).
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+
+namespace varta::vlp {
+
+inline constexpr std::size_t kFrameSize = 32;
+inline constexpr std::size_t kSharedSecureFrameSize = 60;
+inline constexpr std::size_t kMasterSecureFrameSize = 64;
+// Receive buffers are one byte larger than the largest valid frame so that an
+// over-long datagram shows up as over-long instead of being silently cut.
+inline constexpr std::size_t kReceiveBufferSize = kMasterSecureFrameSize + 1;
+
+inline constexpr std::uint8_t kMagic0 = 0x56;  // 'V'
+inline constexpr std::uint8_t kMagic1 = 0x41;  // 'A'
+inline constexpr std::uint8_t kVersion = 0x02;
+inline constexpr std::uint64_t kNonceTerminal = 0xFFFFFFFFFFFFFFFFull;
+inline constexpr std::uint64_t kTimestampInvalid = 0xFFFFFFFFFFFFFFFFull;
+
+enum class Status : std::uint8_t { Ok = 0, Degraded = 1, Critical = 2, Stall = 3 };
+
+// Normative order: decode() reports the first of these that applies.
+enum class DecodeError : std::uint8_t {
+    BadMagic,
+    BadVersion,
+    BadCrc,
+    BadStatus,
+    StallOnWire,
+    BadPid,
+    BadTimestamp,
+    BadNonce,
+};
+inline constexpr std::size_t kDecodeErrorCount = 8;
+
+// "BadMagic": the event-file spelling.
+std::string_view decodeErrorName(DecodeError error) noexcept;
+// "bad_magic": the metric label spelling.
+std::string_view decodeErrorLabel(DecodeError error) noexcept;
+// "ok" / "degraded" / "critical" / "stall": the event-file spelling.
+std::string_view statusName(Status status) noexcept;
+
+struct Frame {
+    Status status = Status::Ok;
+    std::uint32_t pid = 0;
+    std::uint64_t timestamp = 0;
+    std::uint64_t nonce = 0;
+    std::uint32_t payload = 0;
+
+    // The panic hook's last word: Critical with the terminal nonce.
+    bool isPanic() const noexcept {
+        return status == Status::Critical && nonce == kNonceTerminal;
+    }
+    friend bool operator==(const Frame &, const Frame &) = default;
+};
+
+// What a datagram of this length can be. Decided before any decoding: a length that
+// is none of these is "truncated", not a decode error.
+enum class DatagramKind : std::uint8_t { Plain, SharedKeySecure, MasterKeySecure, WrongLength };
+DatagramKind classifyLength(std::size_t length) noexcept;
+
+// Returns the first failure in normative order, or nothing when `out` holds the frame.
+std::optional<DecodeError> decode(std::span<const std::uint8_t, kFrameSize> bytes,
+                                  Frame &out) noexcept;
+
+// Encodes any frame, including ones decode() would reject (tests need those).
+std::array<std::uint8_t, kFrameSize> encode(const Frame &frame) noexcept;
+
+} // namespace varta::vlp

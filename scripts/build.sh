@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Configures and builds one CMake preset (default: release). Used by run.sh and test.sh.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+preset=${1:-release}
+"$(dirname "$0")/install-deps.sh"
+[ -f "build/$preset/build.ninja" ] || cmake --preset "$preset" >/dev/null
+cmake --build --preset "$preset"
