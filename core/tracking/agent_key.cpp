@@ -1,5 +1,7 @@
 #include "core/tracking/agent_key.h"
 
+#include <netinet/in.h>
+
 namespace varta {
 
 AgentKey AgentKey::fromPeer(Transport transport, const QHostAddress &peer, std::uint32_t pid) {
@@ -21,6 +23,23 @@ AgentKey AgentKey::fromPeer(Transport transport, const QHostAddress &peer, std::
     } else {
         const Q_IPV6ADDR v6 = peer.toIPv6Address();
         std::memcpy(key.address.data(), v6.c, 16);
+    }
+    return key;
+}
+
+AgentKey AgentKey::fromSockaddr(Transport transport, const sockaddr_storage &peer,
+                                std::uint32_t pid) noexcept {
+    AgentKey key;
+    key.transport = transport;
+    key.pid = pid;
+    if (peer.ss_family == AF_INET) {
+        const auto &v4 = reinterpret_cast<const sockaddr_in &>(peer);
+        key.address[10] = 0xff;
+        key.address[11] = 0xff;
+        std::memcpy(key.address.data() + 12, &v4.sin_addr.s_addr, 4);  // already network order
+    } else if (peer.ss_family == AF_INET6) {
+        const auto &v6 = reinterpret_cast<const sockaddr_in6 &>(peer);
+        std::memcpy(key.address.data(), v6.sin6_addr.s6_addr, 16);
     }
     return key;
 }

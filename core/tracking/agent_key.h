@@ -6,6 +6,8 @@
 #include <QHostAddress>
 #include <QString>
 
+#include <sys/socket.h>
+
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -23,6 +25,8 @@ struct AgentKey {
 
     static AgentKey local(std::uint32_t pid) noexcept { return AgentKey{{}, pid, Transport::Uds}; }
     static AgentKey fromPeer(Transport transport, const QHostAddress &peer, std::uint32_t pid);
+    // The hot path's constructor: straight from recvmmsg's address, no QHostAddress.
+    static AgentKey fromSockaddr(Transport transport, const sockaddr_storage &peer, std::uint32_t pid) noexcept;
 
     QHostAddress peerAddress() const;        // null for Uds
     QString addressText() const;             // "local" for Uds, else the IP ({addr} in recovery argv)

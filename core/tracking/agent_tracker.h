@@ -1,0 +1,132 @@
+#pragma once
+// Every agent's state: the nonce rules, the panic frame, rate limits, capacity with
+// eviction, and deadline-ordered stall surfacing (PROTOCOL.md section 1, COMPAT.md
+// section 1). Single-threaded: it lives on the engine thread and never allocates per beat.
+
+#include "core/counters.h"
+#include "core/options.h"
+#include "core/tracking/agent_state_machine.h"
+#include "core/tracking/agent_table.h"
+#include "core/tracking/deadline_list.h"
+#include "core/tracking/global_rate_limiter.h"
+
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <optional>
+#include <vector>
+
+namespace varta {
+
+enum class BeatVerdict : std::uint8_t {
+    Accepted,
+    Replay,             // nonce not newer (or a panic frame not newer): dropped, timer untouched
+    RateLimitedPerPid,
+    RateLimitedGlobal,
+    CapacityExceeded,   // table full and nothing evictable: the new agent is refused
+};
+
+struct BeatOutcome {
+    BeatVerdict verdict = BeatVerdict::Accepted;
+    Slot slot = kNoSlot;
+    bool newAgent = false;
+    bool resumed = false;                 // was stalled; this beat re-arms its stall
+    std::optional<AgentKey> evicted;      // made room for this agent
+};
+
+class AgentTracker {
+public:
+    // An agent silent this many thresholds is old enough to evict.
+    static constexpr std::int64_t kEvictionSilenceThresholds = 10;
+    // Bounded work per insert when looking for an evictable agent (strict skips
+    // agents under recovery, paused or given up).
+    static constexpr int kEvictionScanLimit = 16;
+    // Nonce wrap: the old nonce within this of u64 max and the new one at most this.
+    static constexpr std::uint64_t kNonceWrapWindow = 1ull << 20;
+
+    using TransitionFn = std::function<void(Slot, AgentState from, AgentState to, std::int64_t nowNs)>;
+
+    AgentTracker(const TrackerOptions &options, IngestCounters &ingest, TrackerCounters &tracker);
+
+    BeatOutcome onBeat(const AgentKey &key, const vlp::Frame &frame, std::int64_t nowNs,
+                       bool crossNamespace = false);
+
+    // Deadline of the agent that will stall next, or max() when nobody is beating.
+    std::int64_t nextDeadlineNs() const noexcept;
+
+    // Surfaces every stall whose deadline is <= nowNs, oldest first, calling
+    // onStall(slot, deadlineNs) for each. Returns how many.
+    template <typename OnStall>
+    std::uint32_t surfaceDue(std::int64_t nowNs, OnStall &&onStall);
+
+    // Recovery-side marks and operator commands (RecoveryStarted, Pause, ...).
+    void applyEvent(Slot slot, AgentEvent event, std::int64_t nowNs);
+
+    // Changes since the last drain: visit each changed slot once, then forget them.
+    template <typename Fn>
+    void drainDirty(Fn &&fn);
+    void setTrackDirty(bool on) noexcept { trackDirty_ = on; }
+
+    void setTransitionObserver(TransitionFn fn) { onTransition_ = std::move(fn); }
+
+    Slot find(const AgentKey &key) const noexcept { return table_.find(key); }
+    const AgentRecord &record(Slot slot) const noexcept { return table_.at(slot); }
+    const AgentTable &table() const noexcept { return table_; }
+    std::int64_t thresholdNs() const noexcept { return thresholdNs_; }
+
+private:
+    bool nonceIsNewer(AgentRecord &record, const vlp::Frame &frame) noexcept;
+    bool perAgentRateAllows(AgentRecord &record, std::int64_t nowNs) noexcept;
+    Slot admitNewAgent(const AgentKey &key, std::int64_t nowNs, BeatOutcome &outcome);
+    Slot findEvictable(std::int64_t nowNs) const noexcept;
+    void accept(Slot slot, const vlp::Frame &frame, std::int64_t nowNs, BeatOutcome &outcome);
+    void setCondition(Slot slot, const AgentCondition &condition, std::int64_t nowNs);
+    void markDirty(Slot slot) noexcept;
+
+    AgentTable table_;
+    DeadlineList deadlines_;
+    GlobalRateLimiter globalRate_;
+    std::int64_t thresholdNs_;
+    EvictionPolicy eviction_;
+    std::uint32_t maxBeatRate_;
+    IngestCounters &ingest_;
+    TrackerCounters &tracker_;
+    TransitionFn onTransition_;
+    std::vector<Slot> dirty_;  // each live slot at most once while its dirty flag is set
+    bool trackDirty_ = false;
+};
+
+template <typename OnStall>
+std::uint32_t AgentTracker::surfaceDue(std::int64_t nowNs, OnStall &&onStall) {
+    std::uint32_t surfaced = 0;
+    for (Slot slot = deadlines_.head(DeadlineList::Beating); slot != kNoSlot;
+         slot = deadlines_.head(DeadlineList::Beating)) {
+        AgentRecord &record = table_.at(slot);
+        const std::int64_t deadline = record.lastBeatNs + thresholdNs_;
+        if (deadline > nowNs)
+            break;
+        deadlines_.remove(slot);
+        deadlines_.pushBack(DeadlineList::Stalled, slot);
+        ++record.stalls;
+        ++tracker_.stallsSurfaced;
+        AgentCondition c{record.lastStatus, true, record.recovering, record.gaveUp, record.paused};
+        setCondition(slot, c, nowNs);
+        onStall(slot, deadline);
+        ++surfaced;
+    }
+    return surfaced;
+}
+
+template <typename Fn>
+void AgentTracker::drainDirty(Fn &&fn) {
+    for (const Slot slot : dirty_) {
+        AgentRecord &record = table_.at(slot);
+        if (!record.live || !record.dirty)
+            continue;  // evicted (and maybe reused) since it was marked
+        record.dirty = false;
+        fn(slot, static_cast<const AgentRecord &>(record));
+    }
+    dirty_.clear();
+}
+
+} // namespace varta

@@ -1,0 +1,37 @@
+#include "core/tracking/deadline_list.h"
+
+namespace varta {
+
+void DeadlineList::pushBack(ListId list, Slot slot) noexcept {
+    AgentRecord &record = table_.at(slot);
+    Ends &ends = ends_[list];
+    record.list = list;
+    record.prev = ends.tail;
+    record.next = kNoSlot;
+    if (ends.tail == kNoSlot)
+        ends.head = slot;
+    else
+        table_.at(ends.tail).next = slot;
+    ends.tail = slot;
+    ++ends.size;
+}
+
+void DeadlineList::remove(Slot slot) noexcept {
+    AgentRecord &record = table_.at(slot);
+    if (record.list == None)
+        return;
+    Ends &ends = ends_[record.list];
+    if (record.prev == kNoSlot)
+        ends.head = record.next;
+    else
+        table_.at(record.prev).next = record.next;
+    if (record.next == kNoSlot)
+        ends.tail = record.prev;
+    else
+        table_.at(record.next).prev = record.prev;
+    record.prev = record.next = kNoSlot;
+    record.list = None;
+    --ends.size;
+}
+
+} // namespace varta

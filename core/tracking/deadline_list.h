@@ -1,0 +1,35 @@
+#pragma once
+// Stall deadlines without a timer per agent. The threshold is the same for every agent,
+// so "last accepted beat + threshold" orders agents exactly as their last beats do: an
+// intrusive list that moves an agent to its tail on every accepted beat is always sorted
+// by deadline. The head is the next stall; arming one timer at it makes detection
+// deadline-exact at O(1) per beat. Surfaced stalls move, in the same order, to a second
+// list whose head is the longest-silent agent (the eviction candidate).
+
+#include "core/tracking/agent_table.h"
+
+namespace varta {
+
+class DeadlineList {
+public:
+    enum ListId : std::uint8_t { None = 0, Beating = 1, Stalled = 2 };
+
+    explicit DeadlineList(AgentTable &table) : table_(table) {}
+
+    void pushBack(ListId list, Slot slot) noexcept;
+    void remove(Slot slot) noexcept;             // from whichever list it is on
+    Slot head(ListId list) const noexcept { return ends_[list].head; }
+    Slot next(Slot slot) const noexcept { return table_.at(slot).next; }
+    std::uint32_t size(ListId list) const noexcept { return ends_[list].size; }
+
+private:
+    struct Ends {
+        Slot head = kNoSlot;
+        Slot tail = kNoSlot;
+        std::uint32_t size = 0;
+    };
+    AgentTable &table_;
+    Ends ends_[3];
+};
+
+} // namespace varta

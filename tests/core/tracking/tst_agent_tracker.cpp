@@ -1,0 +1,269 @@
+// The tracker's rules: nonces and replays, the panic frame, stalls surfaced exactly once
+// at their deadline, capacity with both eviction policies, and both rate limits.
+// Time is passed in explicitly, so every deadline is tested to the nanosecond.
+#include "core/tracking/agent_tracker.h"
+
+#include <QTest>
+
+using namespace varta;
+
+Q_DECLARE_METATYPE(varta::EvictionPolicy)
+
+namespace {
+
+constexpr std::int64_t kMs = 1'000'000;
+constexpr std::int64_t kThresholdMs = 2000;
+constexpr std::int64_t kThreshold = kThresholdMs * kMs;
+
+TrackerOptions options(std::uint32_t capacity = 64, EvictionPolicy policy = EvictionPolicy::Strict) {
+    TrackerOptions o;
+    o.thresholdMs = kThresholdMs;
+    o.capacity = capacity;
+    o.eviction = policy;
+    o.maxBeatRate = 0;
+    return o;
+}
+
+vlp::Frame beat(std::uint32_t pid, std::uint64_t nonce, vlp::Status status = vlp::Status::Ok,
+                std::uint64_t timestamp = 0) {
+    return vlp::Frame{status, pid, timestamp, nonce, 0};
+}
+
+struct Rig {
+    explicit Rig(const TrackerOptions &o) : tracker(o, ingest, counters) {}
+    IngestCounters ingest;
+    TrackerCounters counters;
+    AgentTracker tracker;
+    QList<std::pair<Slot, std::int64_t>> stalls;
+    std::uint32_t surface(std::int64_t now) {
+        return tracker.surfaceDue(now, [this](Slot s, std::int64_t deadline) { stalls.append({s, deadline}); });
+    }
+};
+
+} // namespace
+
+class TestAgentTracker : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void acceptsAndCounts() {
+        Rig rig(options());
+        for (std::uint64_t n = 1; n <= 5; ++n)
+            QCOMPARE(rig.tracker.onBeat(AgentKey::local(100), beat(100, n), static_cast<std::int64_t>(n) * kMs).verdict,
+                     BeatVerdict::Accepted);
+        const Slot slot = rig.tracker.find(AgentKey::local(100));
+        QVERIFY(slot != kNoSlot);
+        QCOMPARE(rig.tracker.record(slot).beats, 5u);
+        QCOMPARE(rig.tracker.record(slot).lastNonce, 5u);
+        QCOMPARE(rig.ingest.beatsAccepted, 5u);
+    }
+
+    void replayIsDroppedAndDoesNotRefreshTheTimer() {
+        Rig rig(options());
+        const AgentKey key = AgentKey::local(7);
+        rig.tracker.onBeat(key, beat(7, 10), 0);
+        QCOMPARE(rig.tracker.onBeat(key, beat(7, 10), 1500 * kMs).verdict, BeatVerdict::Replay);
+        QCOMPARE(rig.tracker.onBeat(key, beat(7, 3), 1600 * kMs).verdict, BeatVerdict::Replay);
+        QCOMPARE(rig.ingest.replays, 2u);
+        // The deadline is still the first beat's.
+        QCOMPARE(rig.tracker.nextDeadlineNs(), kThreshold);
+        QCOMPARE(rig.surface(kThreshold), 1u);
+    }
+
+    void nonceRules_data() {
+        QTest::addColumn<quint64>("last");
+        QTest::addColumn<quint64>("next");
+        QTest::addColumn<bool>("accepted");
+        QTest::addColumn<bool>("wrap");
+        const quint64 max = vlp::kNonceTerminal;
+        const quint64 window = AgentTracker::kNonceWrapWindow;
+        QTest::newRow("strictly greater") << quint64(5) << quint64(6) << true << false;
+        QTest::newRow("equal") << quint64(5) << quint64(5) << false << false;
+        QTest::newRow("older") << quint64(5) << quint64(4) << false << false;
+        QTest::newRow("wrap from max-1 to 0") << max - 1 << quint64(0) << true << true;
+        QTest::newRow("wrap at the window's edges") << max - window << window << true << true;
+        QTest::newRow("old nonce just outside the window") << max - window - 1 << quint64(0) << false << false;
+        QTest::newRow("new nonce just outside the window") << max - 1 << window + 1 << false << false;
+        QTest::newRow("small old nonce is no wrap") << quint64(100) << quint64(0) << false << false;
+    }
+    void nonceRules() {
+        QFETCH(quint64, last);
+        QFETCH(quint64, next);
+        QFETCH(bool, accepted);
+        QFETCH(bool, wrap);
+        Rig rig(options());
+        const AgentKey key = AgentKey::local(9);
+        QCOMPARE(rig.tracker.onBeat(key, beat(9, last), 0).verdict, BeatVerdict::Accepted);
+        QCOMPARE(rig.tracker.onBeat(key, beat(9, next), kMs).verdict,
+                 accepted ? BeatVerdict::Accepted : BeatVerdict::Replay);
+        QCOMPARE(rig.ingest.nonceWraps, wrap ? 1u : 0u);
+    }
+
+    void panicFrameOncePerNewerTimestamp() {
+        Rig rig(options());
+        const AgentKey key = AgentKey::local(11);
+        rig.tracker.onBeat(key, beat(11, 1, vlp::Status::Ok, 100), 0);
+        const vlp::Frame panic = beat(11, vlp::kNonceTerminal, vlp::Status::Critical, 200);
+        QCOMPARE(rig.tracker.onBeat(key, panic, kMs).verdict, BeatVerdict::Accepted);
+        const Slot slot = rig.tracker.find(key);
+        QVERIFY(rig.tracker.record(slot).terminating);
+        QCOMPARE(rig.tracker.record(slot).state, AgentState::Critical);
+        QCOMPARE(rig.tracker.record(slot).lastBeatNs, kMs);  // refreshed the timer
+        QCOMPARE(rig.tracker.onBeat(key, panic, 2 * kMs).verdict, BeatVerdict::Replay);
+        vlp::Frame later = panic;
+        later.timestamp = 201;
+        QCOMPARE(rig.tracker.onBeat(key, later, 3 * kMs).verdict, BeatVerdict::Accepted);
+        // Ordinary nonces keep their own order after a panic frame.
+        QCOMPARE(rig.tracker.onBeat(key, beat(11, 2, vlp::Status::Ok, 300), 4 * kMs).verdict, BeatVerdict::Accepted);
+    }
+
+    void stallSurfacesExactlyOnceAtTheDeadlineAndReArms() {
+        Rig rig(options());
+        const AgentKey key = AgentKey::local(20);
+        rig.tracker.onBeat(key, beat(20, 1), 1000 * kMs);
+        QCOMPARE(rig.surface(1000 * kMs + kThreshold - 1), 0u);      // one ns early: nothing
+        QCOMPARE(rig.surface(1000 * kMs + kThreshold), 1u);          // at the deadline: the stall
+        QCOMPARE(rig.stalls.first().second, 1000 * kMs + kThreshold);
+        QCOMPARE(rig.surface(1000 * kMs + 10 * kThreshold), 0u);     // never twice per silence
+        const Slot slot = rig.tracker.find(key);
+        QCOMPARE(rig.tracker.record(slot).state, AgentState::Stalled);
+        QCOMPARE(rig.tracker.record(slot).stalls, 1u);
+
+        const BeatOutcome resumed = rig.tracker.onBeat(key, beat(20, 2), 30000 * kMs);
+        QVERIFY(resumed.resumed);
+        QCOMPARE(rig.tracker.record(slot).state, AgentState::Up);
+        QCOMPARE(rig.surface(30000 * kMs + kThreshold), 1u);         // re-armed by the beat
+        QCOMPARE(rig.tracker.record(slot).stalls, 2u);
+        QCOMPARE(rig.counters.stallsSurfaced, 2u);
+    }
+
+    void stallsSurfaceInDeadlineOrder() {
+        Rig rig(options());
+        // Interleaved beats: agent 3's last beat is the oldest, then 5, then 4.
+        rig.tracker.onBeat(AgentKey::local(3), beat(3, 1), 0);
+        rig.tracker.onBeat(AgentKey::local(4), beat(4, 1), 10 * kMs);
+        rig.tracker.onBeat(AgentKey::local(5), beat(5, 1), 20 * kMs);
+        rig.tracker.onBeat(AgentKey::local(4), beat(4, 2), 30 * kMs);
+        QCOMPARE(rig.tracker.nextDeadlineNs(), kThreshold);
+        QCOMPARE(rig.surface(kThreshold + 25 * kMs), 2u);
+        QCOMPARE(rig.tracker.record(rig.stalls[0].first).key.pid, 3u);
+        QCOMPARE(rig.tracker.record(rig.stalls[1].first).key.pid, 5u);
+        QCOMPARE(rig.tracker.nextDeadlineNs(), 30 * kMs + kThreshold);
+    }
+
+    void capacityAndEviction_data() {
+        QTest::addColumn<EvictionPolicy>("policy");
+        QTest::addColumn<bool>("victimStalled");     // let the old agent's stall surface
+        QTest::addColumn<bool>("victimRecovering");
+        QTest::addColumn<bool>("victimPaused");
+        QTest::addColumn<std::int64_t>("silenceMs");  // how long the old agent was silent
+        QTest::addColumn<bool>("evicted");
+        const std::int64_t old = 10 * kThresholdMs + 1;
+        const std::int64_t young = 10 * kThresholdMs;
+        QTest::newRow("strict: stalled and old → evicted") << EvictionPolicy::Strict << true << false << false << old << true;
+        QTest::newRow("strict: stalled but not old enough") << EvictionPolicy::Strict << true << false << false << young << false;
+        QTest::newRow("strict: paused is kept") << EvictionPolicy::Strict << true << false << true << old << false;
+        QTest::newRow("strict: recovering is kept") << EvictionPolicy::Strict << true << true << false << old << false;
+        QTest::newRow("balanced: paused and old → evicted") << EvictionPolicy::Balanced << true << false << true << old << true;
+        QTest::newRow("balanced: recovering is kept") << EvictionPolicy::Balanced << true << true << false << old << false;
+        QTest::newRow("balanced: not old enough") << EvictionPolicy::Balanced << true << false << false << young << false;
+    }
+    void capacityAndEviction() {
+        QFETCH(EvictionPolicy, policy);
+        QFETCH(bool, victimStalled);
+        QFETCH(bool, victimRecovering);
+        QFETCH(bool, victimPaused);
+        QFETCH(std::int64_t, silenceMs);
+        QFETCH(bool, evicted);
+        Rig rig(options(2, policy));
+        const AgentKey victim = AgentKey::local(30);
+        const AgentKey alive = AgentKey::local(31);
+        rig.tracker.onBeat(victim, beat(30, 1), 0);
+        if (victimStalled)
+            QCOMPARE(rig.surface(kThreshold), 1u);
+        const Slot victimSlot = rig.tracker.find(victim);
+        if (victimRecovering)
+            rig.tracker.applyEvent(victimSlot, AgentEvent::RecoveryStarted, kThreshold);
+        if (victimPaused)
+            rig.tracker.applyEvent(victimSlot, AgentEvent::Pause, kThreshold);
+        const std::int64_t now = silenceMs * kMs;
+        rig.tracker.onBeat(alive, beat(31, 1), now);  // keeps beating; never a candidate
+        const BeatOutcome outcome = rig.tracker.onBeat(AgentKey::local(32), beat(32, 1), now);
+        if (evicted) {
+            QCOMPARE(outcome.verdict, BeatVerdict::Accepted);
+            QCOMPARE(outcome.evicted, std::optional(victim));
+            QCOMPARE(rig.tracker.find(victim), kNoSlot);
+            QCOMPARE(rig.counters.evicted, 1u);
+        } else {
+            QCOMPARE(outcome.verdict, BeatVerdict::CapacityExceeded);
+            QCOMPARE(rig.tracker.find(AgentKey::local(32)), kNoSlot);
+            QCOMPARE(rig.counters.capacityExceeded, 1u);
+        }
+        QCOMPARE(rig.tracker.table().size(), 2u);  // refused, never grown
+    }
+
+    void perAgentRateLimit() {
+        TrackerOptions o = options();
+        o.maxBeatRate = 3;
+        Rig rig(o);
+        const AgentKey key = AgentKey::local(40);
+        int accepted = 0;
+        for (std::uint64_t n = 1; n <= 5; ++n)
+            accepted += rig.tracker.onBeat(key, beat(40, n), 5000 * kMs + static_cast<std::int64_t>(n) * kMs).verdict == BeatVerdict::Accepted;
+        QCOMPARE(accepted, 3);
+        QCOMPARE(rig.ingest.rateLimitedPerPid, 2u);
+        // A new second, a new allowance; the limited nonces were never recorded.
+        QCOMPARE(rig.tracker.onBeat(key, beat(40, 4), 6000 * kMs).verdict, BeatVerdict::Accepted);
+        // Another agent has its own allowance.
+        QCOMPARE(rig.tracker.onBeat(AgentKey::local(41), beat(41, 1), 5005 * kMs).verdict, BeatVerdict::Accepted);
+    }
+
+    void globalRateLimit() {
+        TrackerOptions o = options();
+        o.globalBeatRate = 5;
+        o.globalBeatBurst = 5;
+        Rig rig(o);
+        int accepted = 0;
+        for (std::uint32_t pid = 100; pid < 110; ++pid)
+            accepted += rig.tracker.onBeat(AgentKey::local(pid), beat(pid, 1), 0).verdict == BeatVerdict::Accepted;
+        QCOMPARE(accepted, 5);
+        QCOMPARE(rig.ingest.rateLimitedGlobal, 5u);
+        QCOMPARE(rig.tracker.table().size(), 5u);  // refused before the table is touched
+        // 5 per second refills one token every 200 ms.
+        QCOMPARE(rig.tracker.onBeat(AgentKey::local(200), beat(200, 1), 199 * kMs).verdict, BeatVerdict::RateLimitedGlobal);
+        QCOMPARE(rig.tracker.onBeat(AgentKey::local(201), beat(201, 1), 200 * kMs).verdict, BeatVerdict::Accepted);
+    }
+
+    void transitionsAreReportedOnce() {
+        Rig rig(options());
+        QList<std::pair<AgentState, AgentState>> seen;
+        rig.tracker.setTransitionObserver([&](Slot, AgentState from, AgentState to, std::int64_t) { seen.append({from, to}); });
+        const AgentKey key = AgentKey::local(50);
+        rig.tracker.onBeat(key, beat(50, 1), 0);
+        rig.tracker.onBeat(key, beat(50, 2), kMs);                           // Up → Up: nothing
+        rig.tracker.onBeat(key, beat(50, 3, vlp::Status::Degraded), 2 * kMs);
+        rig.surface(2 * kMs + kThreshold);
+        rig.tracker.onBeat(key, beat(50, 4), 3 * kThreshold);
+        const QList<std::pair<AgentState, AgentState>> expected{
+            {AgentState::Up, AgentState::Degraded},
+            {AgentState::Degraded, AgentState::Stalled},
+            {AgentState::Stalled, AgentState::Up}};
+        QCOMPARE(seen, expected);
+    }
+
+    void dirtyAgentsAreVisitedOncePerDrain() {
+        Rig rig(options());
+        rig.tracker.setTrackDirty(true);
+        for (std::uint64_t n = 1; n <= 3; ++n) {
+            rig.tracker.onBeat(AgentKey::local(60), beat(60, n), static_cast<std::int64_t>(n));
+            rig.tracker.onBeat(AgentKey::local(61), beat(61, n), static_cast<std::int64_t>(n));
+        }
+        int visits = 0;
+        rig.tracker.drainDirty([&](Slot, const AgentRecord &) { ++visits; });
+        QCOMPARE(visits, 2);
+        rig.tracker.drainDirty([&](Slot, const AgentRecord &) { ++visits; });
+        QCOMPARE(visits, 2);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestAgentTracker)
+#include "tst_agent_tracker.moc"
