@@ -94,10 +94,12 @@ Slot AgentTracker::admitNewAgent(const AgentKey &key, std::int64_t nowNs, BeatOu
         outcome.evicted = table_.at(victim).key;
         deadlines_.remove(victim);
         table_.at(victim).dirty = false;  // drainDirty skips its stale entry
+        --stateCounts_[static_cast<int>(table_.at(victim).state)];
         table_.erase(victim);
         ++tracker_.evicted;
     }
     const Slot slot = table_.insert(key);
+    ++stateCounts_[static_cast<int>(AgentState::Up)];
     if (maxBeatRate_ != 0) {
         table_.at(slot).rateWindowSec = static_cast<std::uint32_t>(nowNs / 1'000'000'000);
         table_.at(slot).rateWindowCount = 1;
@@ -165,9 +167,15 @@ void AgentTracker::setCondition(Slot slot, const AgentCondition &c, std::int64_t
     if (next == previous)
         return;
     record.state = next;
+    --stateCounts_[static_cast<int>(previous)];
+    ++stateCounts_[static_cast<int>(next)];
     markDirty(slot);
     if (onTransition_)
         onTransition_(slot, previous, next, nowNs);
+}
+
+void AgentTracker::markAllDirty() {
+    table_.forEach([this](const AgentRecord &record) { markDirty(table_.find(record.key)); });
 }
 
 void AgentTracker::markDirty(Slot slot) noexcept {

@@ -66,6 +66,9 @@ public:
     template <typename Fn>
     void drainDirty(Fn &&fn);
     void setTrackDirty(bool on) noexcept { trackDirty_ = on; }
+    void markAllDirty();
+
+    std::uint32_t agentsInState(AgentState state) const noexcept { return stateCounts_[static_cast<int>(state)]; }
 
     void setTransitionObserver(TransitionFn fn) { onTransition_ = std::move(fn); }
 
@@ -94,6 +97,7 @@ private:
     TransitionFn onTransition_;
     std::vector<Slot> dirty_;  // each live slot at most once while its dirty flag is set
     bool trackDirty_ = false;
+    std::uint32_t stateCounts_[kAgentStateCount] = {};
 };
 
 template <typename OnStall>

@@ -1,0 +1,229 @@
+#include "core/export/event_file.h"
+
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace varta {
+namespace {
+
+constexpr qsizetype kLineReserve = 128;  // the longest fixed-field line is ~90 bytes
+
+char *put(char *p, std::string_view text) {
+    std::memcpy(p, text.data(), text.size());
+    return p + text.size();
+}
+
+template <typename T>
+char *putNumber(char *p, T value) {
+    return std::to_chars(p, p + 24, value).ptr;
+}
+
+std::string_view sanitizedPrefix(std::string_view text) {
+    // io/mismatch payloads come from the system; keep them on one line and bounded.
+    return text.substr(0, 200);
+}
+
+} // namespace
+
+EventFile::EventFile(QString path, std::int64_t maxBytes, std::int64_t syncEvery)
+    : path_(std::move(path)), maxBytes_(maxBytes), syncEvery_(syncEvery) {
+    buffer_.reserve(kFlushThreshold + kLineReserve);
+}
+
+EventFile::~EventFile() {
+    flush();
+    if (fd_ >= 0) {
+        ::fsync(fd_);
+        ::close(fd_);
+    }
+}
+
+bool EventFile::open(QString *error) {
+    const QByteArray native = path_.toLocal8Bit();
+    fd_ = ::open(native.constData(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd_ < 0) {
+        *error = path_ + QStringLiteral(": cannot open the event file: ") + QString::fromLocal8Bit(std::strerror(errno));
+        return false;
+    }
+    struct stat st {};
+    if (::fstat(fd_, &st) == 0) {
+        if (!S_ISREG(st.st_mode)) {
+            *error = path_ + QStringLiteral(": the event file is not a regular file");
+            ::close(fd_);
+            fd_ = -1;
+            return false;
+        }
+        fileBytes_ = st.st_size;
+    }
+    return true;
+}
+
+char *EventFile::beginLine(std::int64_t observerNs, std::string_view kind, qsizetype reserve) {
+    if (buffer_.size() + reserve > kMaxBufferedBytes) {
+        ++linesDropped_;
+        return nullptr;
+    }
+    const qsizetype start = buffer_.size();
+    buffer_.resize(start + reserve);
+    char *p = buffer_.data() + start;
+    p = putNumber(p, observerNs);
+    *p++ = '\t';
+    p = put(p, kind);
+    *p++ = '\t';
+    lineOpen_ = true;
+    return p;
+}
+
+void EventFile::endLine(char *end) {
+    *end++ = '\n';
+    buffer_.truncate(end - buffer_.constData());
+    lineOpen_ = false;
+    ++bufferedLines_;
+    if (buffer_.size() >= kFlushThreshold)
+        flush();
+}
+
+void EventFile::beat(std::int64_t observerNs, const vlp::Frame &frame) {
+    char *p = beginLine(observerNs, "beat", kLineReserve);
+    if (!p)
+        return;
+    p = putNumber(p, frame.pid);
+    *p++ = '\t';
+    p = putNumber(p, frame.nonce);
+    *p++ = '\t';
+    p = put(p, vlp::statusName(frame.status));
+    *p++ = '\t';
+    p = putNumber(p, frame.payload);
+    endLine(p);
+}
+
+void EventFile::stall(std::int64_t observerNs, std::uint32_t pid, std::uint64_t lastNonce) {
+    char *p = beginLine(observerNs, "stall", kLineReserve);
+    if (!p)
+        return;
+    p = putNumber(p, pid);
+    *p++ = '\t';
+    p = putNumber(p, lastNonce);
+    p = put(p, "\tstall\t-");
+    endLine(p);
+}
+
+void EventFile::decodeError(std::int64_t observerNs, vlp::DecodeError error) {
+    char *p = beginLine(observerNs, "decode", kLineReserve);
+    if (!p)
+        return;
+    p = put(p, "-\t-\t-\t");
+    p = put(p, vlp::decodeErrorName(error));
+    endLine(p);
+}
+
+void EventFile::ioError(std::int64_t observerNs, std::string_view text) {
+    const std::string_view clipped = sanitizedPrefix(text);
+    char *p = beginLine(observerNs, "io", kLineReserve + static_cast<qsizetype>(clipped.size()));
+    if (!p)
+        return;
+    p = put(p, "-\t-\t-\t");
+    for (char c : clipped)
+        *p++ = (c == '\t' || c == '\n' || c == '\r') ? ' ' : c;
+    endLine(p);
+}
+
+void EventFile::mismatch(std::int64_t observerNs, std::uint32_t claimedPid, std::string_view reason) {
+    char *p = beginLine(observerNs, "mismatch", kLineReserve);
+    if (!p)
+        return;
+    p = putNumber(p, claimedPid);
+    p = put(p, "\t-\t-\t");
+    p = put(p, sanitizedPrefix(reason).substr(0, 32));
+    endLine(p);
+}
+
+void EventFile::eviction(std::int64_t observerNs, std::uint32_t pid) {
+    char *p = beginLine(observerNs, "eviction", kLineReserve);
+    if (!p)
+        return;
+    p = putNumber(p, pid);
+    p = put(p, "\t-\t-\t-");
+    endLine(p);
+}
+
+void EventFile::flush() {
+    if (fd_ < 0 || buffer_.isEmpty())
+        return;
+    qsizetype done = 0;
+    while (done < buffer_.size() && fd_ >= 0) {
+        qsizetype chunk = buffer_.size() - done;
+        if (maxBytes_ > 0) {
+            // Whole lines up to the limit; a full file rotates first. A single line
+            // longer than the limit still goes whole into an empty file.
+            const std::int64_t room = maxBytes_ - fileBytes_;
+            if (chunk > room) {
+                const qsizetype lastNewline = room > 0 ? buffer_.lastIndexOf('\n', done + room - 1) : -1;
+                if (lastNewline >= done) {
+                    chunk = lastNewline + 1 - done;
+                } else if (fileBytes_ > 0) {
+                    rotate();
+                    continue;
+                } else {
+                    chunk = buffer_.indexOf('\n', done) + 1 - done;
+                }
+            }
+        }
+        const qsizetype written = writeAll(buffer_.constData() + done, chunk);
+        fileBytes_ += written;
+        done += written;
+        if (written < chunk) {
+            ++writeErrors_;
+            break;
+        }
+    }
+    // Keep only what the disk refused, so a later flush never repeats a line; the
+    // buffer stays bounded by kMaxBufferedBytes.
+    const qsizetype flushedLines = done == buffer_.size() ? bufferedLines_ : 0;
+    buffer_.remove(0, done);
+    bufferedLines_ -= flushedLines;
+    linesWritten_ += static_cast<std::uint64_t>(flushedLines);
+    linesSinceSync_ += flushedLines;
+    if (syncEvery_ > 0 && linesSinceSync_ >= syncEvery_ && fd_ >= 0) {
+        ::fdatasync(fd_);
+        linesSinceSync_ = 0;
+    }
+}
+
+qsizetype EventFile::writeAll(const char *data, qsizetype size) {
+    // O_APPEND and one write per flush keep lines whole and in order.
+    qsizetype done = 0;
+    while (done < size) {
+        const ssize_t n = ::write(fd_, data + done, static_cast<size_t>(size - done));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        done += n;
+    }
+    return done;
+}
+
+void EventFile::rotate() {
+    ::fsync(fd_);
+    ::close(fd_);
+    fd_ = -1;
+    for (int generation = kGenerations - 1; generation >= 1; --generation) {
+        const QByteArray from = (path_ + QLatin1Char('.') + QString::number(generation)).toLocal8Bit();
+        const QByteArray to = (path_ + QLatin1Char('.') + QString::number(generation + 1)).toLocal8Bit();
+        ::rename(from.constData(), to.constData());  // a missing generation is fine
+    }
+    const QByteArray current = path_.toLocal8Bit();
+    const QByteArray first = (path_ + QStringLiteral(".1")).toLocal8Bit();
+    ::rename(current.constData(), first.constData());
+    fd_ = ::open(current.constData(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+    fileBytes_ = 0;
+    if (fd_ < 0)
+        ++writeErrors_;
+}
+
+} // namespace varta

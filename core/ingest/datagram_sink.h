@@ -1,0 +1,32 @@
+#pragma once
+// What a listener hands on: each datagram as received, then a call at the end of every
+// batch it drained (so the receiver can flush files and arm timers once per batch,
+// not once per datagram).
+
+#include "core/tracking/agent_key.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include <sys/socket.h>
+
+namespace varta {
+
+struct Datagram {
+    const std::uint8_t *data = nullptr;
+    std::size_t length = 0;                  // the datagram's real length (may exceed what was read)
+    Transport transport = Transport::Uds;
+    const sockaddr_storage *peer = nullptr;  // UDP only
+    std::int32_t kernelPid = -1;             // Unix socket only: the sender's pid per the kernel
+};
+
+class DatagramSink {
+public:
+    virtual ~DatagramSink() = default;
+    virtual void onDatagram(const Datagram &datagram) = 0;
+    virtual void onBatchEnd() = 0;
+    virtual void onIoError(std::string_view what) = 0;
+};
+
+} // namespace varta

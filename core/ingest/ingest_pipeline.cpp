@@ -1,0 +1,91 @@
+#include "core/ingest/ingest_pipeline.h"
+
+#include "core/engine_clock.h"
+#include "core/ingest/pid_namespace.h"
+
+namespace varta {
+
+IngestPipeline::IngestPipeline(AgentTracker &tracker, IngestCounters &counters, EventFile *eventFile,
+                               bool allowCrossNamespace, IngestEvents &events)
+    : tracker_(tracker), counters_(counters), eventFile_(eventFile),
+      allowCrossNamespace_(allowCrossNamespace), events_(events) {}
+
+void IngestPipeline::onDatagram(const Datagram &d) {
+    ++counters_.datagrams;
+    const std::int64_t now = engineNowNs();
+    const vlp::DatagramKind kind = vlp::classifyLength(d.length);
+    if (d.transport == Transport::SecureUdp) {
+        // The secure path lands with secure UDP; until a receiver is set every
+        // datagram on such a listener is refused as unopenable.
+        ++counters_.truncated;
+        return;
+    }
+    if (kind != vlp::DatagramKind::Plain) {
+        ++counters_.truncated;
+        return;
+    }
+    vlp::Frame frame;
+    if (const auto error = vlp::decode(std::span<const std::uint8_t, vlp::kFrameSize>(d.data, vlp::kFrameSize), frame)) {
+        ++counters_.decodeErrors[static_cast<std::size_t>(*error)];
+        if (eventFile_)
+            eventFile_->decodeError(now, *error);
+        return;
+    }
+    deliver(d, frame, now);
+}
+
+bool IngestPipeline::checkLocalSender(const Datagram &d, const vlp::Frame &frame, bool &crossNamespace) {
+    if (d.kernelPid > 0 && static_cast<std::uint32_t>(d.kernelPid) == frame.pid)
+        return true;
+    // A different pid is either a lie or the same process seen from another pid
+    // namespace; /proc tells which. Only this rare path pays for the look-up.
+    if (d.kernelPid > 0 && comparePidNamespace(d.kernelPid) == NamespaceCheck::Different) {
+        if (allowCrossNamespace_) {
+            crossNamespace = true;
+            return true;
+        }
+        ++counters_.namespaceConflicts;
+        if (eventFile_)
+            eventFile_->mismatch(engineNowNs(), frame.pid, "namespace_conflict");
+        return false;
+    }
+    ++counters_.authFailures;
+    if (eventFile_)
+        eventFile_->mismatch(engineNowNs(), frame.pid, "auth_failure");
+    return false;
+}
+
+void IngestPipeline::deliver(const Datagram &d, const vlp::Frame &frame, std::int64_t nowNs) {
+    bool crossNamespace = false;
+    if (d.transport == Transport::Uds && !checkLocalSender(d, frame, crossNamespace))
+        return;
+    const AgentKey key = d.transport == Transport::Uds ? AgentKey::local(frame.pid)
+                                                       : AgentKey::fromSockaddr(d.transport, *d.peer, frame.pid);
+    const BeatOutcome outcome = tracker_.onBeat(key, frame, nowNs, crossNamespace);
+    if (outcome.verdict != BeatVerdict::Accepted)
+        return;  // the tracker counted why
+    if (outcome.evicted) {
+        if (eventFile_)
+            eventFile_->eviction(nowNs, outcome.evicted->pid);
+        events_.onAgentEvicted(*outcome.evicted);
+    }
+    if (eventFile_)
+        eventFile_->beat(nowNs, frame);
+    if (outcome.resumed)
+        events_.onAgentResumed(outcome.slot);
+}
+
+void IngestPipeline::onBatchEnd() {
+    if (eventFile_)
+        eventFile_->flush();
+    events_.onIngestBatchEnd();
+}
+
+void IngestPipeline::onIoError(std::string_view what) {
+    ++counters_.ioErrors;
+    if (eventFile_)
+        eventFile_->ioError(engineNowNs(), what);
+    events_.onIngestIoError(what);
+}
+
+} // namespace varta

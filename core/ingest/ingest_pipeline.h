@@ -1,0 +1,49 @@
+#pragma once
+// Datagram → verdict, in the order of PROTOCOL.md: length, (secure open), decode,
+// kernel-credential and namespace checks for local agents, then the tracker. Every
+// refusal is counted by kind; accepted beats and refusals go to the event file.
+
+#include "core/counters.h"
+#include "core/export/event_file.h"
+#include "core/ingest/datagram_sink.h"
+#include "core/tracking/agent_tracker.h"
+
+namespace varta {
+
+class SecureReceiver;
+
+// What the observer wants to hear about, beyond counters.
+class IngestEvents {
+public:
+    virtual ~IngestEvents() = default;
+    virtual void onAgentResumed(Slot slot) = 0;             // a stalled agent beat again
+    virtual void onAgentEvicted(const AgentKey &key) = 0;   // removed to make room
+    virtual void onIngestBatchEnd() = 0;
+    virtual void onIngestIoError(std::string_view what) = 0;
+};
+
+class IngestPipeline final : public DatagramSink {
+public:
+    IngestPipeline(AgentTracker &tracker, IngestCounters &counters, EventFile *eventFile,
+                   bool allowCrossNamespace, IngestEvents &events);
+
+    // Secure UDP datagrams go through it; without one, secure lengths are refused.
+    void setSecureReceiver(SecureReceiver *receiver) { secure_ = receiver; }
+
+    void onDatagram(const Datagram &datagram) override;
+    void onBatchEnd() override;
+    void onIoError(std::string_view what) override;
+
+private:
+    bool checkLocalSender(const Datagram &datagram, const vlp::Frame &frame, bool &crossNamespace);
+    void deliver(const Datagram &datagram, const vlp::Frame &frame, std::int64_t nowNs);
+
+    AgentTracker &tracker_;
+    IngestCounters &counters_;
+    EventFile *eventFile_;
+    SecureReceiver *secure_ = nullptr;
+    bool allowCrossNamespace_;
+    IngestEvents &events_;
+};
+
+} // namespace varta

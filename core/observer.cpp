@@ -1,0 +1,206 @@
+#include "core/observer.h"
+
+#include "core/engine_clock.h"
+#include "core/ingest/udp_listener.h"
+#include "core/ingest/uds_listener.h"
+
+#include <limits>
+
+namespace varta {
+
+Observer::Observer(Options options, QObject *parent)
+    : QObject(parent), options_(std::move(options)), tracker_(options_.tracker, ingest_, trackerCounters_),
+      stallTimer_(new QTimer(this)), publishTimer_(new QTimer(this)) {
+    // Precise: a coarse timer may fire 5 % late, 100 ms on a 2 s threshold.
+    stallTimer_->setTimerType(Qt::PreciseTimer);
+    stallTimer_->setSingleShot(true);
+    connect(stallTimer_, &QTimer::timeout, this, &Observer::surfaceStalls);
+    publishTimer_->setInterval(kPublishIntervalMs);
+    connect(publishTimer_, &QTimer::timeout, this, &Observer::publish);
+}
+
+Observer::~Observer() = default;
+
+bool Observer::start(QString *error) {
+    if (!options_.exportFile.path.isEmpty()) {
+        eventFile_ = std::make_unique<EventFile>(options_.exportFile.path, options_.exportFile.maxBytes,
+                                                 options_.exportFile.syncEvery);
+        if (!eventFile_->open(error))
+            return false;
+    }
+    pipeline_ = std::make_unique<IngestPipeline>(tracker_, ingest_, eventFile_.get(),
+                                                 options_.tracker.allowCrossNamespace,
+                                                 static_cast<IngestEvents &>(*this));
+    if (options_.uds) {
+        uds_ = std::make_unique<UdsListener>(options_.uds->path, options_.uds->mode, *pipeline_);
+        if (!uds_->open(error))
+            return false;
+    }
+    if (options_.udp) {
+        const Transport transport = options_.secure.enabled() ? Transport::SecureUdp : Transport::Udp;
+        udp_ = std::make_unique<UdpListener>(options_.udp->bindAddress, options_.udp->port, transport, *pipeline_);
+        if (!udp_->open(error))
+            return false;
+    }
+    tracker_.setTransitionObserver([this](Slot slot, AgentState from, AgentState to, std::int64_t nowNs) {
+        if (publishing_)
+            transitions_.append(StateTransition{tracker_.record(slot).key, nowNs / 1'000'000, from, to});
+    });
+    return true;
+}
+
+QStringList Observer::listenerDescriptions() const {
+    QStringList out;
+    if (udp_)
+        out << udp_->description();
+    if (uds_)
+        out << uds_->description();
+    return out;
+}
+
+std::uint16_t Observer::udpPort() const { return udp_ ? udp_->boundPort() : 0; }
+
+void Observer::setPublishing(bool on) {
+    publishing_ = on;
+    tracker_.setTrackDirty(on);
+    if (on) {
+        tracker_.markAllDirty();  // the first batch carries every agent already known
+        publishTimer_->start();
+    } else {
+        publishTimer_->stop();
+    }
+}
+
+void Observer::onIngestBatchEnd() {
+    armStallTimer();
+}
+
+void Observer::onIngestIoError(std::string_view what) {
+    addEvent(EventSeverity::Error, QStringLiteral("io"), QString::fromUtf8(what.data(), static_cast<qsizetype>(what.size())));
+}
+
+void Observer::onAgentResumed(Slot slot) {
+    Q_UNUSED(slot);
+}
+
+void Observer::onAgentEvicted(const AgentKey &key) {
+    if (!publishing_)
+        return;
+    removed_.append(key);
+    addEvent(EventSeverity::Warning, QStringLiteral("eviction"),
+             tr("agent %1 (%2) evicted to make room").arg(key.pid).arg(key.originLabel()), key);
+}
+
+void Observer::armStallTimer() {
+    const std::int64_t deadline = tracker_.nextDeadlineNs();
+    if (deadline == std::numeric_limits<std::int64_t>::max() || stopping_)
+        return;
+    // Beats only ever move the head's deadline later, so a timer already armed for an
+    // earlier (or equal) deadline stays right: it wakes, surfaces nothing, and re-arms.
+    if (stallTimer_->isActive() && armedDeadlineNs_ <= deadline)
+        return;
+    const std::int64_t waitNs = deadline - engineNowNs();
+    const int waitMs = waitNs <= 0 ? 0 : static_cast<int>((waitNs + 999'999) / 1'000'000);
+    armedDeadlineNs_ = deadline;
+    stallTimer_->start(waitMs);
+}
+
+void Observer::surfaceStalls() {
+    const std::int64_t now = engineNowNs();
+    tracker_.surfaceDue(now, [&](Slot slot, std::int64_t deadlineNs) {
+        Q_UNUSED(deadlineNs);
+        const AgentRecord &record = tracker_.record(slot);
+        if (eventFile_)
+            eventFile_->stall(now, record.key.pid, record.lastNonce);
+    });
+    if (eventFile_)
+        eventFile_->flush();
+    armStallTimer();
+}
+
+AgentSnapshot Observer::snapshotOf(const AgentRecord &r) const {
+    AgentSnapshot s;
+    s.key = r.key;
+    s.state = r.state;
+    s.lastStatus = r.lastStatus;
+    s.firstSeenMs = r.firstSeenNs / 1'000'000;
+    s.lastBeatMs = r.lastBeatNs / 1'000'000;
+    s.beats = r.beats;
+    s.stalls = r.stalls;
+    s.recoveries = r.recoveries;
+    s.nonce = r.lastNonce;
+    s.payload = r.payload;
+    s.terminating = r.terminating;
+    return s;
+}
+
+void Observer::addEvent(EventSeverity severity, const QString &category, const QString &text,
+                        std::optional<AgentKey> agent) {
+    if (!publishing_)
+        return;
+    if (events_.size() >= kMaxEventsPerBatch) {
+        ++eventsDropped_;
+        return;
+    }
+    events_.append(EventLogEntry{engineNowMs(), severity, category, text, agent});
+}
+
+void Observer::publish() {
+    EngineBatch batch;
+    tracker_.drainDirty([&](Slot, const AgentRecord &record) { batch.agents.append(snapshotOf(record)); });
+    batch.removed = std::exchange(removed_, {});
+    batch.transitions = std::exchange(transitions_, {});
+    batch.events = std::exchange(events_, {});
+    EngineStats &stats = batch.stats;
+    stats.nowMs = engineNowMs();
+    stats.beatsAccepted = ingest_.beatsAccepted;
+    for (std::uint64_t n : ingest_.decodeErrors)
+        stats.decodeErrors += n;
+    stats.agentsTracked = tracker_.table().size();
+    for (int i = 0; i < kAgentStateCount; ++i)
+        stats.agentsByState[i] = tracker_.agentsInState(static_cast<AgentState>(i));
+    stats.datagramsDropped = ingest_.datagrams - ingest_.beatsAccepted;
+    stats.listeners = listenerDescriptions();
+    stats.recoveryConfigured = options_.recovery.configured();
+    Q_EMIT batchReady(batch);
+}
+
+void Observer::shutdown() {
+    if (stopping_)
+        return;
+    stopping_ = true;
+    stallTimer_->stop();
+    publishTimer_->stop();
+    if (udp_)
+        udp_->close();
+    if (uds_)
+        uds_->close();
+    if (eventFile_)
+        eventFile_->flush();
+    Q_EMIT stopped();
+}
+
+} // namespace varta
+
+namespace varta {
+
+QString Observer::summaryLine() const {
+    QString line = QStringLiteral("datagrams=%1 beats=%2 truncated=%3 replays=%4 auth_failures=%5 "
+                                  "namespace_conflicts=%6 rate_limited_per_pid=%7 rate_limited_global=%8 "
+                                  "stalls=%9")
+                       .arg(ingest_.datagrams).arg(ingest_.beatsAccepted).arg(ingest_.truncated)
+                       .arg(ingest_.replays).arg(ingest_.authFailures).arg(ingest_.namespaceConflicts)
+                       .arg(ingest_.rateLimitedPerPid).arg(ingest_.rateLimitedGlobal)
+                       .arg(trackerCounters_.stallsSurfaced);
+    line += QStringLiteral(" agents=%1 evicted=%2 capacity_exceeded=%3 io_errors=%4 nonce_wraps=%5")
+                .arg(tracker_.table().size()).arg(trackerCounters_.evicted)
+                .arg(trackerCounters_.capacityExceeded).arg(ingest_.ioErrors).arg(ingest_.nonceWraps);
+    for (std::size_t i = 0; i < vlp::kDecodeErrorCount; ++i) {
+        const std::string_view label = vlp::decodeErrorLabel(static_cast<vlp::DecodeError>(i));
+        line += QStringLiteral(" %1=%2").arg(QLatin1String(label.data(), static_cast<qsizetype>(label.size())))
+                    .arg(ingest_.decodeErrors[i]);
+    }
+    return line;
+}
+
+} // namespace varta

@@ -1,0 +1,91 @@
+#pragma once
+// The composition root of the engine: listeners → ingest → tracker → stall deadlines →
+// (recovery) → published batches. Lives on the engine thread; everything it receives
+// from other threads arrives as queued calls, everything it sends is a value.
+
+#include "core/counters.h"
+#include "core/engine_types.h"
+#include "core/export/event_file.h"
+#include "core/ingest/ingest_pipeline.h"
+#include "core/options.h"
+#include "core/tracking/agent_tracker.h"
+
+#include <QObject>
+#include <QTimer>
+
+#include <memory>
+#include <vector>
+
+namespace varta {
+
+class UdpListener;
+class UdsListener;
+
+class Observer : public QObject, private IngestEvents {
+    Q_OBJECT
+public:
+    static constexpr int kPublishIntervalMs = 50;           // at most 20 batches a second
+    static constexpr qsizetype kMaxEventsPerBatch = 200;    // the operator's log, not a firehose
+
+    explicit Observer(Options options, QObject *parent = nullptr);
+    ~Observer() override;
+
+    // Opens files and listeners. Must run on the thread the observer lives on.
+    bool start(QString *error);
+
+    // "udp 127.0.0.1:9000", "uds /run/varta.sock": what is listening, for logs and the UI.
+    QStringList listenerDescriptions() const;
+    std::uint16_t udpPort() const;
+
+    // One line of totals, printed when the process stops (and parsed by tests).
+    QString summaryLine() const;
+
+    const IngestCounters &ingestCounters() const { return ingest_; }
+    const TrackerCounters &trackerCounters() const { return trackerCounters_; }
+    const AgentTracker &tracker() const { return tracker_; }
+
+public Q_SLOTS:
+    // Batches are built only while someone listens (the GUI); headless runs skip the work.
+    void setPublishing(bool on);
+    // Stops listeners, writes what is queued, then emits stopped().
+    void shutdown();
+
+Q_SIGNALS:
+    void batchReady(const varta::EngineBatch &batch);
+    void stopped();
+
+private:
+    void onAgentResumed(Slot slot) override;
+    void onAgentEvicted(const AgentKey &key) override;
+    void onIngestBatchEnd() override;
+    void onIngestIoError(std::string_view what) override;
+
+    void armStallTimer();
+    void surfaceStalls();
+    void publish();
+    void addEvent(EventSeverity severity, const QString &category, const QString &text,
+                  std::optional<AgentKey> agent = std::nullopt);
+    AgentSnapshot snapshotOf(const AgentRecord &record) const;
+
+    Options options_;
+    IngestCounters ingest_;
+    TrackerCounters trackerCounters_;
+    AgentTracker tracker_;
+    std::unique_ptr<EventFile> eventFile_;
+    std::unique_ptr<IngestPipeline> pipeline_;
+    std::unique_ptr<UdpListener> udp_;
+    std::unique_ptr<UdsListener> uds_;
+    QTimer *stallTimer_;    // children, so they move to the engine thread with the observer
+    QTimer *publishTimer_;
+    std::int64_t armedDeadlineNs_ = 0;
+    bool publishing_ = false;
+    bool stopping_ = false;
+
+    // Pending publish contents (only filled while publishing).
+    QList<AgentKey> removed_;
+    QList<StateTransition> transitions_;
+    QList<EventLogEntry> events_;
+    std::uint64_t eventsDropped_ = 0;
+};
+
+} // namespace varta

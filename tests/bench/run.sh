@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Runs every benchmark in a release build and rewrites BENCHMARKS.md.
+# Not part of ctest: benchmarks measure, tests assert. Run it on a quiet machine.
+#   tests/bench/run.sh            all benchmarks
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+scripts/build.sh release >/dev/null
+bench=build/release/bench
+bin=build/release/bin
+out=BENCHMARKS.md
+rows=$(mktemp)
+trap 'rm -f "$rows"' EXIT
+
+run() {  # run NAME COMMAND...: append the markdown rows the benchmark prints
+  local name=$1; shift
+  echo "running $name ..." >&2
+  if ! "$@" >>"$rows" 2>/dev/null; then
+    echo "| $name | - | - | - | - | FAILED TO RUN |" >>"$rows"
+  fi
+}
+
+for b in "$bench"/bench_*; do
+  [ -x "$b" ] || continue
+  run "$(basename "$b")" "$b"
+done
+for s in tests/bench/bench_*.sh; do
+  [ -f "$s" ] || continue
+  run "$(basename "$s")" bash "$s" "$bench" "$bin"
+done
+
+cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
+{
+  echo "# Benchmarks"
+  echo
+  echo "Measured by \`tests/bench/run.sh\` on $(date -u +%Y-%m-%d): $(nproc) cores, ${cpu:-unknown CPU}, $(free -g | awk '/Mem:/{print $2}') GiB,"
+  echo "release build (RelWithDebInfo). Each row's baseline is measured in the same run as its subject."
+  echo
+  echo "| metric | baseline | subject | ratio | target | verdict |"
+  echo "|---|---|---|---|---|---|"
+  cat "$rows"
+  echo
+  echo "## Reproduce"
+  echo
+  echo '```sh'
+  echo 'tests/bench/run.sh                 # all of them, rewrites this file'
+  echo 'build/release/bench/bench_decode   # or any one benchmark on its own'
+  echo '```'
+} >"$out"
+echo "wrote $out" >&2

@@ -1,0 +1,129 @@
+// The event file: COMPAT.md section 2's six tab-separated columns, 0600, whole lines,
+// and five generations of rotation.
+#include "core/export/event_file.h"
+
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace varta;
+
+namespace {
+
+QList<QByteArray> linesOf(const QString &path) {
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        return {};
+    QList<QByteArray> lines = f.readAll().split('\n');
+    if (!lines.isEmpty() && lines.last().isEmpty())
+        lines.removeLast();
+    return lines;
+}
+
+} // namespace
+
+class TestEventFile : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void everyKindHasSixColumns_data() {
+        QTest::addColumn<int>("which");
+        QTest::addColumn<QByteArray>("expected");
+        QTest::newRow("beat ok") << 0 << QByteArray("1000\tbeat\t4242\t7\tok\t99");
+        QTest::newRow("beat degraded") << 1 << QByteArray("1001\tbeat\t12345\t100\tdegraded\t3735928559");
+        QTest::newRow("stall") << 2 << QByteArray("2000\tstall\t4242\t7\tstall\t-");
+        QTest::newRow("decode") << 3 << QByteArray("3000\tdecode\t-\t-\t-\tBadCrc");
+        QTest::newRow("io") << 4 << QByteArray("4000\tio\t-\t-\t-\trecvmmsg failed: no buffer space");
+        QTest::newRow("mismatch") << 5 << QByteArray("5000\tmismatch\t99\t-\t-\tauth_failure");
+        QTest::newRow("eviction") << 6 << QByteArray("6000\teviction\t31\t-\t-\t-");
+    }
+    void everyKindHasSixColumns() {
+        QFETCH(int, which);
+        QFETCH(QByteArray, expected);
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("events"));
+        {
+            EventFile file(path, 0, 0);
+            QString error;
+            QVERIFY2(file.open(&error), qPrintable(error));
+            switch (which) {
+            case 0: file.beat(1000, vlp::Frame{vlp::Status::Ok, 4242, 1, 7, 99}); break;
+            case 1: file.beat(1001, vlp::Frame{vlp::Status::Degraded, 12345, 1, 100, 3735928559u}); break;
+            case 2: file.stall(2000, 4242, 7); break;
+            case 3: file.decodeError(3000, vlp::DecodeError::BadCrc); break;
+            case 4: file.ioError(4000, "recvmmsg failed:\tno buffer space"); break;
+            case 5: file.mismatch(5000, 99, "auth_failure"); break;
+            case 6: file.eviction(6000, 31); break;
+            }
+        }
+        const QList<QByteArray> lines = linesOf(path);
+        QCOMPARE(lines.size(), 1);
+        QCOMPARE(lines.first(), expected);
+        QCOMPARE(lines.first().count('\t'), 5);
+    }
+
+    void createdOwnerOnly() {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("events"));
+        EventFile file(path, 0, 0);
+        QString error;
+        QVERIFY(file.open(&error));
+        QCOMPARE(QFileInfo(path).permissions() & ~(QFile::ReadOwner | QFile::WriteOwner | QFile::ReadUser | QFile::WriteUser),
+                 QFile::Permissions());
+    }
+
+    void unwritableLocationNamesThePath() {
+        EventFile file(QStringLiteral("/nonexistent-dir/events"), 0, 0);
+        QString error;
+        QVERIFY(!file.open(&error));
+        QVERIFY(error.startsWith(QLatin1String("/nonexistent-dir/events: ")));
+    }
+
+    void rotatesKeepingFiveGenerations() {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("events"));
+        EventFile file(path, 200, 0);  // a few lines per generation
+        QString error;
+        QVERIFY(file.open(&error));
+        std::uint64_t nonce = 0;
+        for (int round = 0; round < 40; ++round) {
+            for (int i = 0; i < 3; ++i)
+                file.beat(round * 10 + i, vlp::Frame{vlp::Status::Ok, 2, 0, ++nonce, 0});
+            file.flush();
+        }
+        for (int g = 1; g <= EventFile::kGenerations; ++g)
+            QVERIFY2(QFileInfo::exists(path + QLatin1Char('.') + QString::number(g)), qPrintable(QString::number(g)));
+        QVERIFY(!QFileInfo::exists(path + QStringLiteral(".6")));
+        // Every file holds whole lines only, at most the limit, and the newest lines are
+        // in the newest files: nonces increase from .5 to the live file.
+        std::uint64_t previous = 0;
+        for (int g = EventFile::kGenerations; g >= 0; --g) {
+            const QString name = g == 0 ? path : path + QLatin1Char('.') + QString::number(g);
+            QVERIFY(QFileInfo(name).size() <= 200);
+            for (const QByteArray &line : linesOf(name)) {
+                const QList<QByteArray> f = line.split('\t');
+                QCOMPARE(f.size(), 6);
+                const std::uint64_t n = f[3].toULongLong();
+                QVERIFY(n > previous);
+                previous = n;
+            }
+        }
+        QCOMPARE(previous, nonce);
+    }
+
+    void appendsToAnExistingFile() {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("events"));
+        for (int run = 0; run < 2; ++run) {
+            EventFile file(path, 0, 1);
+            QString error;
+            QVERIFY(file.open(&error));
+            file.stall(run, 5, 1);
+        }
+        QCOMPARE(linesOf(path).size(), 2);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestEventFile)
+#include "tst_event_file.moc"
