@@ -23,7 +23,7 @@ QList<FlagGroup> buildGroups() {
             {"socket", "PATH", none, "Unix datagram listener; the kernel vouches for each sender's pid"},
             {"socket-mode", "OCTAL", "0" + QString::number(uds.mode, 8),
              "permissions of the socket file: 600, 0600 or 0o600, at most 0777"},
-            {"udp-port", "PORT", number(udp.port) + " when --socket is not given", "UDP listener port, 1-65535"},
+            {"udp-port", "PORT", number(udp.port) + " when --socket is not given", "UDP listener port; 0 picks a free one (printed at start-up)"},
             {"udp-bind-addr", "IP", udp.bindAddress.toString(), "address of the UDP listener"},
             {"i-accept-plaintext-udp", {}, off, "allow plain UDP on a non-loopback address"},
             {"i-accept-secure-udp-non-loopback", {}, off, "allow secure UDP on a non-loopback address"},

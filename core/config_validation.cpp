@@ -76,7 +76,7 @@ void checkNonLoopback(FlagReader &r, const UdpOptions &udp, bool secure, QString
 
 void readUdp(FlagReader &r, Options &o) {
     UdpOptions udp;
-    r.integer(QStringLiteral("udp-port"), 1, 65535, udp.port);
+    r.integer(QStringLiteral("udp-port"), 0, 65535, udp.port);  // 0: any free port, printed at start
     r.ipAddress(QStringLiteral("udp-bind-addr"), udp.bindAddress);
     const bool secure = std::any_of(keyFileFlags().begin(), keyFileFlags().end(),
                                     [&r](const QString &flag) { return r.isSet(flag); });

@@ -1,20 +1,59 @@
-#include "ui/widgets/main_window.h"
+// varta-watch: parse the command line, start the engine thread, and either run headless
+// or show the console. All logic lives in core/ and ui/.
+#include "core/config.h"
+#include "core/engine_host.h"
+#include "core/observer.h"
+#include "core/unix_signal_watcher.h"
 
-#include <QApplication>
-#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QTimer>
+
+#include <cstdio>
+#include <memory>
+
+using namespace varta;
+
+namespace {
+
+void printLine(std::FILE *stream, const QString &line) {
+    std::fprintf(stream, "%s\n", qPrintable(line));
+    std::fflush(stream);
+}
+
+} // namespace
 
 int main(int argc, char *argv[]) {
-    QApplication app(argc, argv);
-    QApplication::setApplicationName(QStringLiteral("varta-watch"));
-    QApplication::setApplicationVersion(QStringLiteral(VARTA_VERSION));
+    std::unique_ptr<QCoreApplication> app;
+    const bool headless = argumentsRequestHeadless(argc, argv);
+    app = std::make_unique<QCoreApplication>(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("varta-watch"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(VARTA_VERSION));
 
-    QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral("Operator console for Varta heartbeats"));
-    parser.addHelpOption();
-    parser.addVersionOption();
-    parser.process(app);
+    const ParseOutcome parsed = parseCommandLine(QCoreApplication::arguments());
+    if (!parsed.options) {
+        printLine(parsed.exitCode == 0 ? stdout : stderr, parsed.output);
+        return parsed.exitCode;
+    }
+    const Options &options = *parsed.options;
+    Q_UNUSED(headless);
+    for (const QString &warning : options.warnings)
+        printLine(stderr, QStringLiteral("varta-watch: warning: ") + warning);
 
-    varta::ui::MainWindow window;
-    window.show();
-    return app.exec();
+    EngineHost host(options);
+    QString error;
+    if (!host.start(&error)) {
+        printLine(stderr, QStringLiteral("varta-watch: ") + error);
+        return 1;
+    }
+    for (const QString &listener : host.listenerDescriptions())
+        printLine(stdout, QStringLiteral("varta-watch: listening on ") + listener);
+
+    UnixSignalWatcher signalWatcher;
+    QObject::connect(&signalWatcher, &UnixSignalWatcher::terminationRequested, &host, &EngineHost::requestShutdown);
+    if (options.shutdownAfterSecs)
+        QTimer::singleShot(std::chrono::seconds(*options.shutdownAfterSecs), &host, &EngineHost::requestShutdown);
+    QObject::connect(&host, &EngineHost::finished, app.get(), &QCoreApplication::quit);
+    const int code = app->exec();
+    printLine(stdout, QStringLiteral("varta-watch: stopped: ") + host.finalSummary());
+    return code;
 }

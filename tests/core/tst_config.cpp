@@ -145,6 +145,7 @@ private Q_SLOTS:
         row("socket-mode 0", "socket-mode", "0", "uds.mode", "0", {"--socket", "/s"});
         row("socket-mode 0777", "socket-mode", "0777", "uds.mode", "777", {"--socket", "/s"});
         row("udp-port", "udp-port", "9100", "udp.port", "9100");
+        row("udp-port 0 (any free port)", "udp-port", "0", "udp.port", "0");
         row("udp-port 1", "udp-port", "1", "udp.port", "1");
         row("udp-port 65535", "udp-port", "65535", "udp.port", "65535");
         row("udp-port with socket", "udp-port", "9001", "udp.port", "9001", {"--socket", "/s"});
@@ -273,7 +274,7 @@ private Q_SLOTS:
         row("shutdown-after too long", {"--shutdown-after-secs", "2147484"},
             "--shutdown-after-secs: must be at most 2147483 (got 2147484)");
         row("screenshot delay negative", {"--screenshot-delay-ms", "-1"}, "--screenshot-delay-ms: must be at least 0 (got -1)");
-        row("udp-port 0", {"--udp-port", "0"}, "--udp-port: must be at least 1 (got 0)");
+        row("udp-port -1", {"--udp-port", "-1"}, "--udp-port: must be at least 0 (got -1)");
         row("udp-port 65536", {"--udp-port", "65536"}, "--udp-port: must be at most 65535 (got 65536)");
         row("udp-bind-addr name", {"--udp-bind-addr", "localhost"},
             "--udp-bind-addr: must be an IP address such as 127.0.0.1 or ::1 (got 'localhost')");
@@ -318,7 +319,7 @@ private Q_SLOTS:
         row("key-file empty", {"--key-file", ""}, "--key-file: must not be empty");
         row("export-file empty", {"--export-file", ""}, "--export-file: must not be empty");
         // One line only: problems are taken in the order --help lists the flags.
-        row("one problem at a time", {"--threshold-ms", "1", "--udp-port", "0"}, "--udp-port: must be at least 1 (got 0)");
+        row("one problem at a time", {"--threshold-ms", "1", "--udp-port", "70000"}, "--udp-port: must be at most 65535 (got 70000)");
     }
     void badValue() {
         QFETCH(QStringList, arguments);

@@ -1,0 +1,279 @@
+// The real varta-watch binary, headless, over real UDP and Unix sockets: beats become
+// event-file lines, silence becomes exactly one stall at or after the threshold, and
+// every kind of bad datagram is refused and counted.
+#include "tests/e2e/watch_process.h"
+
+#include <QElapsedTimer>
+#include <QFileInfo>
+#include <QTemporaryDir>
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+using namespace varta;
+using test::EventLine;
+using test::WatchProcess;
+
+namespace {
+
+constexpr int kThresholdMs = 200;
+
+QStringList udpArgs(const QString &eventFile) {
+    return {QStringLiteral("--udp-port"), QStringLiteral("0"), QStringLiteral("--threshold-ms"),
+            QString::number(kThresholdMs), QStringLiteral("--export-file"), eventFile,
+            QStringLiteral("--max-beat-rate"), QStringLiteral("0")};
+}
+
+vlp::Frame okBeat(std::uint32_t pid, std::uint64_t nonce) {
+    return vlp::Frame{vlp::Status::Ok, pid, nonce * 1000, nonce, static_cast<std::uint32_t>(nonce * 10)};
+}
+
+QByteArray withFreshCrc(QByteArray bytes) {
+    const auto crc = vlp::crc32c(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t *>(bytes.constData()), 28));
+    for (int i = 0; i < 4; ++i)
+        bytes[28 + i] = static_cast<char>(crc >> (8 * i));
+    return bytes;
+}
+
+QByteArray frameBytes(const vlp::Frame &frame) {
+    const auto b = vlp::encode(frame);
+    return QByteArray(reinterpret_cast<const char *>(b.data()), 32);
+}
+
+int unixDatagramSocketTo(const QString &path) {
+    const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    const QByteArray native = path.toLocal8Bit();
+    std::memcpy(address.sun_path, native.constData(), static_cast<std::size_t>(native.size()));
+    if (::connect(fd, reinterpret_cast<sockaddr *>(&address), sizeof address) != 0) {
+        ::close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+} // namespace
+
+class TestObserverE2E : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void beatsBecomeBeatLines() {
+        QTemporaryDir dir;
+        const QString events = dir.filePath(QStringLiteral("events.tsv"));
+        WatchProcess watch;
+        QVERIFY(watch.start(udpArgs(events)));
+        constexpr int kBeats = 50;
+        for (std::uint64_t n = 1; n <= kBeats; ++n)
+            watch.sendFrame(okBeat(4242, n));
+        QTRY_COMPARE_WITH_TIMEOUT(test::ofKind(test::readEventFile(events), QStringLiteral("beat")).size(), kBeats, 10000);
+        QCOMPARE(watch.stop(), 0);
+        const QList<EventLine> beats = test::ofKind(test::readEventFile(events), QStringLiteral("beat"));
+        QCOMPARE(beats.size(), kBeats);
+        for (int i = 0; i < kBeats; ++i) {
+            QCOMPARE(beats[i].pid, QStringLiteral("4242"));
+            QCOMPARE(beats[i].nonce, QString::number(i + 1));
+            QCOMPARE(beats[i].status, QStringLiteral("ok"));
+            QCOMPARE(beats[i].payload, QString::number((i + 1) * 10));
+        }
+        QCOMPARE(watch.summaryValue(QStringLiteral("beats")), kBeats);
+        QFileInfo info(events);
+        QCOMPARE(info.permissions() & (QFile::ReadGroup | QFile::ReadOther | QFile::WriteGroup | QFile::WriteOther),
+                 QFile::Permissions());
+    }
+
+    void silentAgentStallsExactlyOnceNeverEarlyAndReArms() {
+        QTemporaryDir dir;
+        const QString events = dir.filePath(QStringLiteral("events.tsv"));
+        WatchProcess watch;
+        QVERIFY(watch.start(udpArgs(events)));
+        watch.sendFrame(okBeat(777, 1));
+        QTRY_COMPARE_WITH_TIMEOUT(test::ofKind(test::readEventFile(events), QStringLiteral("stall")).size(), 1, 10000);
+        // Let several more thresholds pass: still one stall for this silence.
+        QElapsedTimer quiet;
+        quiet.start();
+        QTRY_VERIFY_WITH_TIMEOUT(quiet.elapsed() > 4 * kThresholdMs, 10000);
+        QList<EventLine> lines = test::readEventFile(events);
+        QCOMPARE(test::ofKind(lines, QStringLiteral("stall")).size(), 1);
+        const EventLine beat = test::ofKind(lines, QStringLiteral("beat")).first();
+        const EventLine stall = test::ofKind(lines, QStringLiteral("stall")).first();
+        QCOMPARE(stall.pid, QStringLiteral("777"));
+        QCOMPARE(stall.nonce, QStringLiteral("1"));
+        QCOMPARE(stall.status, QStringLiteral("stall"));
+        QCOMPARE(stall.payload, QStringLiteral("-"));
+        QVERIFY2(stall.observerNs - beat.observerNs >= qint64(kThresholdMs) * 1'000'000,
+                 qPrintable(QStringLiteral("stall after %1 ns").arg(stall.observerNs - beat.observerNs)));
+
+        watch.sendFrame(okBeat(777, 2));  // resumes: re-armed
+        QTRY_COMPARE_WITH_TIMEOUT(test::ofKind(test::readEventFile(events), QStringLiteral("stall")).size(), 2, 10000);
+        QCOMPARE(watch.stop(), 0);
+        QCOMPARE(watch.summaryValue(QStringLiteral("stalls")), 2);
+    }
+
+    void replayedNonceWritesNoLine() {
+        QTemporaryDir dir;
+        const QString events = dir.filePath(QStringLiteral("events.tsv"));
+        WatchProcess watch;
+        QVERIFY(watch.start(udpArgs(events)));
+        watch.sendFrame(okBeat(555, 5));
+        watch.sendFrame(okBeat(555, 5));  // duplicate
+        watch.sendFrame(okBeat(555, 3));  // older
+        watch.sendFrame(okBeat(555, 6));
+        QTRY_COMPARE_WITH_TIMEOUT(test::ofKind(test::readEventFile(events), QStringLiteral("beat")).size(), 2, 10000);
+        QCOMPARE(watch.stop(), 0);
+        const QList<EventLine> beats = test::ofKind(test::readEventFile(events), QStringLiteral("beat"));
+        QCOMPARE(beats.size(), 2);
+        QCOMPARE(beats[0].nonce, QStringLiteral("5"));
+        QCOMPARE(beats[1].nonce, QStringLiteral("6"));
+        QCOMPARE(watch.summaryValue(QStringLiteral("replays")), 2);
+    }
+
+    void eachDecodeKindBecomesADecodeLine() {
+        QTemporaryDir dir;
+        const QString events = dir.filePath(QStringLiteral("events.tsv"));
+        WatchProcess watch;
+        QVERIFY(watch.start(udpArgs(events)));
+        const QByteArray good = frameBytes(okBeat(900, 1));
+        auto edited = [&](int offset, char value, bool reseal) {
+            QByteArray b = good;
+            b[offset] = value;
+            return reseal ? withFreshCrc(b) : b;
+        };
+        QByteArray ts = good;
+        ts.replace(8, 8, QByteArray(8, char(0xff)));
+        QByteArray nonce = good;
+        nonce.replace(16, 8, QByteArray(8, char(0xff)));
+        QByteArray pid = good;
+        pid.replace(4, 4, QByteArray("\x01\x00\x00\x00", 4));
+        const QList<std::pair<QByteArray, QString>> cases{
+            {edited(0, 'X', true), QStringLiteral("BadMagic")},
+            {edited(2, 1, true), QStringLiteral("BadVersion")},
+            {edited(24, 0x55, false), QStringLiteral("BadCrc")},
+            {edited(3, 9, true), QStringLiteral("BadStatus")},
+            {edited(3, 3, true), QStringLiteral("StallOnWire")},
+            {withFreshCrc(pid), QStringLiteral("BadPid")},
+            {withFreshCrc(ts), QStringLiteral("BadTimestamp")},
+            {withFreshCrc(nonce), QStringLiteral("BadNonce")},
+        };
+        for (const auto &c : cases)
+            watch.sendUdp(c.first);
+        QTRY_COMPARE_WITH_TIMEOUT(test::ofKind(test::readEventFile(events), QStringLiteral("decode")).size(), 8, 10000);
+        QCOMPARE(watch.stop(), 0);
+        const QList<EventLine> decode = test::ofKind(test::readEventFile(events), QStringLiteral("decode"));
+        for (int i = 0; i < cases.size(); ++i) {
+            QCOMPARE(decode[i].payload, cases[i].second);
+            QCOMPARE(decode[i].pid, QStringLiteral("-"));
+        }
+        QCOMPARE(test::ofKind(test::readEventFile(events), QStringLiteral("beat")).size(), 0);
+        for (const char *label : {"bad_magic", "bad_version", "bad_crc", "bad_status", "stall_on_wire", "bad_pid",
+                                  "bad_timestamp", "bad_nonce"})
+            QCOMPARE(watch.summaryValue(QLatin1String(label)), 1);
+    }
+
+    void wrongLengthsAreCountedAsTruncated() {
+        QTemporaryDir dir;
+        const QString events = dir.filePath(QStringLiteral("events.tsv"));
+        WatchProcess watch;
+        QVERIFY(watch.start(udpArgs(events)));
+        const QByteArray good = frameBytes(okBeat(901, 1));
+        for (const QByteArray &d : {QByteArray(), good.left(31), good + 'x', QByteArray(60, 'a'), QByteArray(1400, 'z')})
+            watch.sendUdp(d);
+        watch.sendFrame(okBeat(901, 1));  // a good one after them, to know they were all read
+        QTRY_COMPARE_WITH_TIMEOUT(test::ofKind(test::readEventFile(events), QStringLiteral("beat")).size(), 1, 10000);
+        QCOMPARE(watch.stop(), 0);
+        QCOMPARE(watch.summaryValue(QStringLiteral("truncated")), 5);
+        QCOMPARE(watch.summaryValue(QStringLiteral("datagrams")), 6);
+        QCOMPARE(test::ofKind(test::readEventFile(events), QStringLiteral("decode")).size(), 0);
+    }
+
+    void unixSocketTrustsTheKernelPidOnly() {
+        QTemporaryDir dir;
+        const QString events = dir.filePath(QStringLiteral("events.tsv"));
+        const QString socketPath = dir.filePath(QStringLiteral("varta.sock"));
+        WatchProcess watch;
+        QVERIFY(watch.start({QStringLiteral("--socket"), socketPath, QStringLiteral("--threshold-ms"),
+                             QString::number(kThresholdMs), QStringLiteral("--export-file"), events}));
+        QFileInfo info(socketPath);
+        QVERIFY(info.exists());
+        QCOMPARE(QFileInfo(socketPath).permissions() & (QFile::ReadOther | QFile::WriteOther), QFile::Permissions());
+        const int fd = unixDatagramSocketTo(socketPath);
+        QVERIFY(fd >= 0);
+        const auto me = static_cast<std::uint32_t>(::getpid());
+        const QByteArray spoofed = frameBytes(okBeat(me + 1000, 1));
+        const QByteArray honest = frameBytes(okBeat(me, 1));
+        QCOMPARE(::send(fd, spoofed.constData(), 32, 0), 32);
+        QCOMPARE(::send(fd, honest.constData(), 32, 0), 32);
+        ::close(fd);
+        QTRY_COMPARE_WITH_TIMEOUT(test::ofKind(test::readEventFile(events), QStringLiteral("beat")).size(), 1, 10000);
+        QCOMPARE(watch.stop(), 0);
+        const QList<EventLine> lines = test::readEventFile(events);
+        QCOMPARE(test::ofKind(lines, QStringLiteral("beat")).first().pid, QString::number(me));
+        const QList<EventLine> mismatch = test::ofKind(lines, QStringLiteral("mismatch"));
+        QCOMPARE(mismatch.size(), 1);
+        QCOMPARE(mismatch.first().pid, QString::number(me + 1000));
+        QCOMPARE(mismatch.first().payload, QStringLiteral("auth_failure"));
+        QCOMPARE(watch.summaryValue(QStringLiteral("auth_failures")), 1);
+        QCOMPARE(watch.summaryValue(QStringLiteral("agents")), 1);
+        QVERIFY2(!QFileInfo::exists(socketPath), "the socket file is removed on exit");
+    }
+
+    void staleSocketIsReplacedLiveOneAndNonSocketAreRefused() {
+        QTemporaryDir dir;
+        const QString socketPath = dir.filePath(QStringLiteral("varta.sock"));
+        // A stale socket: bound, then its owner went away.
+        {
+            const int fd = ::socket(AF_UNIX, SOCK_DGRAM, 0);
+            sockaddr_un address{};
+            address.sun_family = AF_UNIX;
+            std::memcpy(address.sun_path, socketPath.toLocal8Bit().constData(), static_cast<std::size_t>(socketPath.size()));
+            QCOMPARE(::bind(fd, reinterpret_cast<sockaddr *>(&address), sizeof address), 0);
+            ::close(fd);
+        }
+        WatchProcess first;
+        QVERIFY(first.start({QStringLiteral("--socket"), socketPath}));
+
+        QProcess second;
+        second.start(test::watchBinary(), {QStringLiteral("--headless"), QStringLiteral("--socket"), socketPath});
+        QVERIFY(second.waitForFinished(10000));
+        QCOMPARE(second.exitCode(), 1);
+        QVERIFY(QString::fromUtf8(second.readAllStandardError()).contains(QLatin1String("another varta-watch is already running at")));
+        QCOMPARE(first.stop(), 0);
+
+        const QString plainFile = dir.filePath(QStringLiteral("not-a-socket"));
+        QFile f(plainFile);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("precious");
+        f.close();
+        QProcess third;
+        third.start(test::watchBinary(), {QStringLiteral("--headless"), QStringLiteral("--socket"), plainFile});
+        QVERIFY(third.waitForFinished(10000));
+        QCOMPARE(third.exitCode(), 1);
+        QVERIFY(QString::fromUtf8(third.readAllStandardError()).contains(QLatin1String("not a socket")));
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        QCOMPARE(f.readAll(), QByteArray("precious"));
+    }
+
+    void shutdownAfterSecsExitsZero() {
+        QProcess watch;
+        watch.start(test::watchBinary(), {QStringLiteral("--headless"), QStringLiteral("--udp-port"), QStringLiteral("0"),
+                                          QStringLiteral("--shutdown-after-secs"), QStringLiteral("1")});
+        QVERIFY(watch.waitForFinished(15000));
+        QCOMPARE(watch.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(watch.exitCode(), 0);
+    }
+
+    void badFlagExitsTwoNamingTheFlag() {
+        QProcess watch;
+        watch.start(test::watchBinary(), {QStringLiteral("--headless"), QStringLiteral("--threshold-ms"), QStringLiteral("5")});
+        QVERIFY(watch.waitForFinished(10000));
+        QCOMPARE(watch.exitCode(), 2);
+        const QString err = QString::fromUtf8(watch.readAllStandardError()).trimmed();
+        QVERIFY2(err.contains(QLatin1String("--threshold-ms")), qPrintable(err));
+        QCOMPARE(err.count(QLatin1Char('\n')), 0);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestObserverE2E)
+#include "tst_observer_e2e.moc"
