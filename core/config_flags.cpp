@@ -34,7 +34,7 @@ QList<FlagGroup> buildGroups() {
         }},
         {QStringLiteral("Secure UDP (any key makes the UDP listener accept sealed frames only)"), {
             {"key-file", "PATH", none, "one key, 64 hex characters, in a 0600 file we own"},
-            {"accepted-key-file", "PATH", none, "more keys, one per line (# comments allowed), for rotation"},
+            {"accepted-key-file", "PATH", none, "more keys, one per line (# comments allowed), for rotation; repeatable"},
             {"master-key-file", "PATH", none, "master key from which each agent's key is derived"},
         }},
         {QStringLiteral("Tracking"), {
