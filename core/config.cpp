@@ -32,8 +32,25 @@ void addFlags(QCommandLineParser &parser) {
         addFlag(parser, flag, true);
 }
 
+// Messages repeat what the user typed; a control character or line separator in it
+// must neither break the one-line promise nor drive the terminal.
+QString printable(const QString &text) {
+    QString result;
+    result.reserve(text.size());
+    for (const QChar c : text) {
+        const QChar::Category category = c.category();
+        if (category == QChar::Other_Control || category == QChar::Separator_Line
+            || category == QChar::Separator_Paragraph)
+            result += c.unicode() < 0x100 ? QStringLiteral("\\x%1").arg(uint{c.unicode()}, 2, 16, QLatin1Char('0'))
+                                          : QStringLiteral("\\u%1").arg(uint{c.unicode()}, 4, 16, QLatin1Char('0'));
+        else
+            result += c;
+    }
+    return result;
+}
+
 ParseOutcome badFlag(const QString &problem) {
-    return {std::nullopt, 2, kProgram + ": " + problem + "; see --help"};
+    return {std::nullopt, 2, kProgram + ": " + printable(problem) + "; see --help"};
 }
 
 // The argument as the user spelled it, without any "=value".
@@ -100,7 +117,9 @@ ParseOutcome parseCommandLine(const QStringList &arguments) {
     if (reader.failed())
         return badFlag(reader.error());
     if (const QString error = config::loadSecretFiles(reader, options); !error.isEmpty())
-        return {std::nullopt, 1, kProgram + ": " + error};
+        return {std::nullopt, 1, kProgram + ": " + printable(error)};
+    for (QString &warning : options.warnings)
+        warning = printable(warning);
     return {std::move(options), 0, {}};
 }
 

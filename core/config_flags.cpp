@@ -9,90 +9,115 @@ QString number(std::int64_t value) { return QString::number(value); }
 
 QString onOff(bool on) { return on ? QStringLiteral("on") : QStringLiteral("off"); }
 
-QList<FlagGroup> buildGroups() {
-    const Options d;
+const QString kNone = QStringLiteral("none");
+const QString kOff = QStringLiteral("off");
+
+QList<FlagSpec> listenerFlags() {
     const UdsOptions uds;
     const UdpOptions udp;
-    const TrackerOptions &t = d.tracker;
-    const RecoveryOptions &r = d.recovery;
-    const QString none = QStringLiteral("none");
-    const QString off = onOff(false);
-
     return {
-        {QStringLiteral("Listeners"), {
-            {"socket", "PATH", none, "Unix datagram listener; the kernel vouches for each sender's pid"},
-            {"socket-mode", "OCTAL", "0" + QString::number(uds.mode, 8),
-             "permissions of the socket file: 600, 0600 or 0o600, at most 0777"},
-            {"udp-port", "PORT", number(udp.port) + " when --socket is not given", "UDP listener port; 0 picks a free one (printed at start-up)"},
-            {"udp-bind-addr", "IP", udp.bindAddress.toString(), "address of the UDP listener"},
-            {"i-accept-plaintext-udp", {}, off, "allow plain UDP on a non-loopback address"},
-            {"i-accept-secure-udp-non-loopback", {}, off, "allow secure UDP on a non-loopback address"},
-            {"plaintext-udp-i-accept-recovery-on-unauthenticated-transport", {}, off,
-             "run recovery for agents seen over plain UDP (their pids are unverified)"},
-            {"secure-udp-i-accept-recovery-on-unauthenticated-transport", {}, off,
-             "run recovery for agents seen over secure UDP (the key is verified, the process is not)"},
-        }},
-        {QStringLiteral("Secure UDP (any key makes the UDP listener accept sealed frames only)"), {
-            {"key-file", "PATH", none, "one key, 64 hex characters, in a 0600 file we own"},
-            {"accepted-key-file", "PATH", none, "more keys, one per line (# comments allowed), for rotation"},
-            {"master-key-file", "PATH", none, "master key from which each agent's key is derived"},
-        }},
-        {QStringLiteral("Tracking"), {
-            {"threshold-ms", "MS", number(t.thresholdMs),
-             "silence after which an agent is stalled; at least " + number(kMinThresholdMs)},
-            {"tracker-capacity", "N", number(t.capacity),
-             "most agents tracked at once, 1-" + number(kMaxTrackerCapacity)},
-            {"tracker-eviction-policy", "strict|balanced", "strict",
-             "when full, strict evicts only stalled agents silent for 10x the threshold; "
-             "balanced evicts any agent silent that long"},
-            {"max-beat-rate", "N", number(t.maxBeatRate), "beats per second accepted from one agent; 0 = no limit"},
-            {"global-beat-rate", "N", number(t.globalBeatRate), "beats per second accepted in total; 0 = no limit"},
-            {"global-beat-burst", "N", number(t.globalBeatBurst), "burst allowed above the global rate; 0 = the rate"},
-            {"allow-cross-namespace-agents", {}, onOff(t.allowCrossNamespace),
-             "accept Unix-socket agents from another pid namespace"},
-        }},
-        {QStringLiteral("Recovery"), {
-            {"recovery-exec", "CMD", none,
-             "command run for a stalled agent, split on whitespace, never through a shell; "
-             "{pid} and {addr} are replaced"},
-            {"recovery-exec-file", "PATH", none, "the same, read from a 0600 file we own"},
-            {"recovery-env", "KEY=VALUE", none, "add to the command's environment; repeatable"},
-            {"recovery-inherit-env", {}, onOff(r.inheritEnv),
-             "give the command our whole environment instead of PATH=/usr/bin:/bin"},
-            {"recovery-debounce-ms", "MS", number(r.debounceMs), "least time between two recoveries of one agent"},
-            {"recovery-timeout-ms", "MS", "never kill",
-             "kill the command's process group after this long; at least " + number(kMinRecoveryTimeoutMs)},
-            {"recovery-kill-grace-ms", "MS", number(r.killGraceMs), "time between SIGTERM and SIGKILL on timeout"},
-            {"recovery-capture-bytes", "N", number(r.captureBytes),
-             "output kept per command (stdout and stderr together), at most 16 MiB"},
-            {"recovery-capture-stdio", {}, "on", "accepted for compatibility: output is always captured"},
-            {"recovery-audit-file", "PATH", none, "append-only, hash-chained record of every recovery decision"},
-            {"recovery-max-concurrent", "N", number(r.maxConcurrent),
-             "most commands running at once, 1-" + number(kMaxRecoveryConcurrent)},
-            {"recovery-max-attempts", "N", number(r.maxAttempts),
-             "recoveries of one agent within the window before giving up; 0 = no limit"},
-            {"recovery-attempt-window-ms", "MS", number(r.attemptWindowMs), "window of --recovery-max-attempts"},
-        }},
-        {QStringLiteral("Event file and metrics"), {
-            {"export-file", "PATH", none, "tab-separated event file, one line per event"},
-            {"export-file-max-bytes", "N", number(d.exportFile.maxBytes),
-             "rotate the event file past this size, keeping 5 generations; 0 = never"},
-            {"export-file-sync-every", "N", number(d.exportFile.syncEvery), "fsync the event file every N lines; 0 = never"},
-            {"prom-addr", "IP:PORT", none, "serve Prometheus /metrics here; needs --prom-token-file"},
-            {"prom-token-file", "PATH", none, "bearer token for /metrics, 64 hex characters in a 0600 file"},
-        }},
-        {QStringLiteral("Running"), {
-            {"headless", {}, onOff(d.headless), "no window and no GUI libraries: the engine only"},
-            {"demo", {}, onOff(d.demo), "start simulated agents in-process to show the whole flow"},
-            {"screenshot", "FILE", none, "after the delay below, save a picture of the window to FILE"},
-            {"screenshot-delay-ms", "MS", number(d.screenshotDelayMs), "wait this long before --screenshot"},
-            {"lang", "CODE", "the system's", "language of the console, e.g. de or pt_BR"},
-            {"shutdown-after-secs", "N", none, "exit 0 after N seconds"},
-            {"shutdown-grace-ms", "MS", number(d.shutdownGraceMs),
-             "how long shutdown waits for killed recovery commands; at least " + number(kMinShutdownGraceMs)},
-            {"help", {}, {}, "print this text and exit", "h"},
-            {"version", {}, {}, "print the version and exit"},
-        }},
+        {"socket", "PATH", kNone, "Unix datagram listener; the kernel vouches for each sender's pid"},
+        {"socket-mode", "OCTAL", "0" + QString::number(uds.mode, 8),
+         "permissions of the socket file: 600, 0600 or 0o600, at most 0777"},
+        {"udp-port", "PORT", number(udp.port) + " when --socket is not given", "UDP listener port; 0 picks a free one (printed at start-up)"},
+        {"udp-bind-addr", "IP", udp.bindAddress.toString(), "address of the UDP listener"},
+        {"i-accept-plaintext-udp", {}, kOff, "allow plain UDP on a non-loopback address"},
+        {"i-accept-secure-udp-non-loopback", {}, kOff, "allow secure UDP on a non-loopback address"},
+        {"plaintext-udp-i-accept-recovery-on-unauthenticated-transport", {}, kOff,
+         "run recovery for agents seen over plain UDP (their pids are unverified)"},
+        {"secure-udp-i-accept-recovery-on-unauthenticated-transport", {}, kOff,
+         "run recovery for agents seen over secure UDP (the key is verified, the process is not)"},
+    };
+}
+
+QList<FlagSpec> secureFlags() {
+    return {
+        {"key-file", "PATH", kNone, "one key, 64 hex characters, in a 0600 file we own"},
+        {"accepted-key-file", "PATH", kNone, "more keys, one per line (# comments allowed), for rotation; repeatable"},
+        {"master-key-file", "PATH", kNone, "master key from which each agent's key is derived"},
+    };
+}
+
+QList<FlagSpec> trackingFlags() {
+    const TrackerOptions t;
+    return {
+        {"threshold-ms", "MS", number(t.thresholdMs),
+         "silence after which an agent is stalled; at least " + number(kMinThresholdMs)},
+        {"tracker-capacity", "N", number(t.capacity),
+         "most agents tracked at once, 1-" + number(kMaxTrackerCapacity)},
+        {"tracker-eviction-policy", "strict|balanced", "strict",
+         "when full, strict evicts only stalled agents silent for 10x the threshold; "
+         "balanced evicts any agent silent that long"},
+        {"max-beat-rate", "N", number(t.maxBeatRate), "beats per second accepted from one agent; 0 = no limit"},
+        {"global-beat-rate", "N", number(t.globalBeatRate), "beats per second accepted in total; 0 = no limit"},
+        {"global-beat-burst", "N", number(t.globalBeatBurst), "burst allowed above the global rate; 0 = the rate"},
+        {"allow-cross-namespace-agents", {}, onOff(t.allowCrossNamespace),
+         "accept Unix-socket agents from another pid namespace"},
+    };
+}
+
+QList<FlagSpec> recoveryFlags() {
+    const RecoveryOptions r;
+    return {
+        {"recovery-exec", "CMD", kNone,
+         "command run for a stalled agent, split on whitespace, never through a shell; "
+         "{pid} and {addr} are replaced"},
+        {"recovery-exec-file", "PATH", kNone, "the same, read from a 0600 file we own"},
+        {"recovery-env", "KEY=VALUE", kNone, "add to the command's environment; repeatable"},
+        {"recovery-inherit-env", {}, onOff(r.inheritEnv),
+         "give the command our whole environment instead of PATH=/usr/bin:/bin"},
+        {"recovery-debounce-ms", "MS", number(r.debounceMs), "least time between two recoveries of one agent"},
+        {"recovery-timeout-ms", "MS", "never kill",
+         "kill the command's process group after this long; at least " + number(kMinRecoveryTimeoutMs)},
+        {"recovery-kill-grace-ms", "MS", number(r.killGraceMs), "time between SIGTERM and SIGKILL on timeout"},
+        {"recovery-capture-bytes", "N", number(r.captureBytes),
+         "output kept per command (stdout and stderr together), at most 16 MiB"},
+        {"recovery-capture-stdio", {}, "on", "accepted for compatibility: output is always captured"},
+        {"recovery-audit-file", "PATH", kNone, "append-only, hash-chained record of every recovery decision"},
+        {"recovery-max-concurrent", "N", number(r.maxConcurrent),
+         "most commands running at once, 1-" + number(kMaxRecoveryConcurrent)},
+        {"recovery-max-attempts", "N", number(r.maxAttempts),
+         "recoveries of one agent within the window before giving up; 0 = no limit"},
+        {"recovery-attempt-window-ms", "MS", number(r.attemptWindowMs), "window of --recovery-max-attempts"},
+    };
+}
+
+QList<FlagSpec> exportFlags() {
+    const Options d;
+    return {
+        {"export-file", "PATH", kNone, "tab-separated event file, one line per event"},
+        {"export-file-max-bytes", "N", number(d.exportFile.maxBytes),
+         "rotate the event file past this size, keeping 5 generations; 0 = never"},
+        {"export-file-sync-every", "N", number(d.exportFile.syncEvery), "fsync the event file every N lines; 0 = never"},
+        {"prom-addr", "IP:PORT", kNone, "serve Prometheus /metrics here; needs --prom-token-file"},
+        {"prom-token-file", "PATH", kNone, "bearer token for /metrics, 64 hex characters in a 0600 file"},
+    };
+}
+
+QList<FlagSpec> runningFlags() {
+    const Options d;
+    return {
+        {"headless", {}, onOff(d.headless), "no window and no GUI libraries: the engine only"},
+        {"demo", {}, onOff(d.demo), "start simulated agents in-process to show the whole flow"},
+        {"screenshot", "FILE", kNone, "after the delay below, save a picture of the window to FILE"},
+        {"screenshot-delay-ms", "MS", number(d.screenshotDelayMs), "wait this long before --screenshot"},
+        {"lang", "CODE", "the system's", "language of the console, e.g. de or pt_BR"},
+        {"shutdown-after-secs", "N", kNone, "exit 0 after N seconds"},
+        {"shutdown-grace-ms", "MS", number(d.shutdownGraceMs),
+         "how long shutdown waits for killed recovery commands; at least " + number(kMinShutdownGraceMs)},
+        {"help", {}, {}, "print this text and exit", "h"},
+        {"version", {}, {}, "print the version and exit"},
+    };
+}
+
+QList<FlagGroup> buildGroups() {
+    return {
+        {QStringLiteral("Listeners"), listenerFlags()},
+        {QStringLiteral("Secure UDP (any key makes the UDP listener accept sealed frames only)"), secureFlags()},
+        {QStringLiteral("Tracking"), trackingFlags()},
+        {QStringLiteral("Recovery"), recoveryFlags()},
+        {QStringLiteral("Event file and metrics"), exportFlags()},
+        {QStringLiteral("Running"), runningFlags()},
     };
 }
 

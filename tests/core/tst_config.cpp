@@ -345,6 +345,10 @@ private Q_SLOTS:
         QTest::newRow("stray word") << QStringList{"restart"} << "unexpected argument 'restart' (flags start with --)";
         QTest::newRow("after --") << QStringList{"--", "--demo"} << "unexpected argument '--demo' (flags start with --)";
         QTest::newRow("empty name") << QStringList{"--=x"} << "--=x: unknown flag";
+        QTest::newRow("newline stays one line") << QStringList{"two\nlines"}
+                                                << "unexpected argument 'two\\x0alines' (flags start with --)";
+        QTest::newRow("escape sequence shown, not sent") << QStringList{"--lang", "\x1b[2J"}
+            << "--lang: must be a language code such as de or pt_BR (got '\\x1b[2J')";
     }
     void badFlag() {
         QFETCH(QStringList, arguments);

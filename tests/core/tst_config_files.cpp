@@ -155,14 +155,15 @@ private Q_SLOTS:
     void keysLoaded() {
         const QString key = write(" " + kKeyHex + "\n");
         const QString accepted = write("# old key, until Friday\n\n" + kKey2Hex + "\n  " + kKeyHex + "  \n", 0400);
+        const QString moreAccepted = write(kKey2Hex);
         const QString master = write(kKey2Hex);
         const ParseOutcome outcome = parse({"--key-file", key, "--accepted-key-file=" + accepted,
-                                            "--master-key-file", master});
+                                            "--accepted-key-file", moreAccepted, "--master-key-file", master});
         QVERIFY2(outcome.options, qPrintable(outcome.output));
         const SecureOptions &secure = outcome.options->secure;
         QVERIFY(secure.enabled());
         QCOMPARE(secure.keys, QList<QByteArray>({QByteArray::fromHex(kKeyHex), QByteArray::fromHex(kKey2Hex),
-                                                  QByteArray::fromHex(kKeyHex)}));
+                                                  QByteArray::fromHex(kKeyHex), QByteArray::fromHex(kKey2Hex)}));
         QCOMPARE(secure.masterKey, std::optional<QByteArray>(QByteArray::fromHex(kKey2Hex)));
         QVERIFY(outcome.options->udp);  // the UDP listener is the secure one
     }
