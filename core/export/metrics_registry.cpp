@@ -37,8 +37,10 @@ QByteArray MetricsRegistry::render() {
     const std::int64_t now = m_nowNs();
     if (m_cacheValid && now >= m_cachedAtNs && now - m_cachedAtNs < kRenderCacheNs)
         return m_cached;
-    // Start at the last body's size so a large render does not regrow its buffer.
-    MetricsTextWriter out(m_cached.size() + m_cached.size() / 8 + 4096);
+    // Start at the last body's size so a large render does not regrow its buffer, and in
+    // the last body's memory when no response still holds it.
+    const qsizetype expected = m_cached.size() + m_cached.size() / 8 + 4096;
+    MetricsTextWriter out(expected, std::move(m_cached));
     for (const auto &family : m_families)
         family->render(out);
     m_cached = out.take();

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <initializer_list>
 #include <string_view>
 
@@ -20,7 +21,9 @@ struct MetricLabel {
 
 class MetricsTextWriter {
 public:
-    explicit MetricsTextWriter(qsizetype expectedBytes = 4096);
+    // `reuse` lends its memory when nobody else shares it: a large render then writes
+    // into pages that are already mapped instead of faulting in fresh ones every time.
+    explicit MetricsTextWriter(qsizetype expectedBytes = 4096, QByteArray reuse = {});
 
     // "# HELP name help" and "# TYPE name type".
     void familyHeader(std::string_view name, std::string_view type, std::string_view help);
@@ -48,8 +51,20 @@ public:
     static std::string_view formatShortest(char *buffer, std::size_t size, double value) noexcept;
 
 private:
-    void append(std::string_view text);
-    void append(char c);
+    // Inline, so pieces of constant length become plain stores and a row costs no calls.
+    void ensure(qsizetype extra) {
+        if (m_used + extra > m_capacity)
+            grow(m_used + extra);
+    }
+    void append(std::string_view text) {
+        ensure(static_cast<qsizetype>(text.size()));
+        std::memcpy(m_data + m_used, text.data(), text.size());
+        m_used += static_cast<qsizetype>(text.size());
+    }
+    void append(char c) {
+        ensure(1);
+        m_data[m_used++] = c;
+    }
     void appendNumber(std::uint64_t value);
     void appendNumber(double value);
     void appendEscaped(std::string_view text, bool escapeQuotes);
@@ -57,6 +72,7 @@ private:
 
     QByteArray m_buffer;
     char *m_data = nullptr;
+    qsizetype m_capacity = 0;
     qsizetype m_used = 0;
     bool m_rowHasLabels = false;
 };

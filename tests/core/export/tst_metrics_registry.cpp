@@ -46,6 +46,8 @@ private Q_SLOTS:
     void cacheHoldsForOneSecond();
     void invalidateForcesRender();
     void clockGoingBackwardsForcesRender();
+    void renderNeverWritesIntoABodyStillHeld();
+    void reusedMemoryLeavesNoStaleTail();
 };
 
 void TestMetricsRegistry::labelValueEscaping_data() {
@@ -292,6 +294,38 @@ void TestMetricsRegistry::clockGoingBackwardsForcesRender() {
     value = 3;
     clock.now -= 1;
     QVERIFY(registry.render().contains("c_total 3\n"));
+}
+
+void TestMetricsRegistry::renderNeverWritesIntoABodyStillHeld() {
+    FakeClock clock;
+    MetricsRegistry registry(clock.function());
+    std::uint64_t value = 1;
+    registry.counter("c_total", "C.").addValue(&value);
+    const QByteArray held = registry.render();  // e.g. a response still being sent
+    const QByteArray copy(held.constData(), held.size());
+    value = 2;
+    clock.now += MetricsRegistry::kRenderCacheNs;
+    QVERIFY(registry.render().contains("c_total 2\n"));
+    QCOMPARE(held, copy);
+}
+
+void TestMetricsRegistry::reusedMemoryLeavesNoStaleTail() {
+    FakeClock clock;
+    MetricsRegistry registry(clock.function());
+    std::vector<std::uint64_t> rows(1000, 123456789);
+    registry.gauge("g", "G.").setRowWriter([&rows](MetricsTextWriter &out, std::string_view name) {
+        for (std::size_t i = 0; i < rows.size(); ++i) {
+            out.beginRow(name);
+            out.label("i", std::uint64_t{i});
+            out.endRow(rows[i]);
+        }
+    });
+    const qsizetype longSize = registry.render().size();  // not held: its memory is reused
+    rows.resize(2);
+    clock.now += MetricsRegistry::kRenderCacheNs;
+    const QByteArray shorter = registry.render();
+    QVERIFY(shorter.size() < longSize);
+    QCOMPARE(shorter, QByteArray("# HELP g G.\n# TYPE g gauge\ng{i=\"0\"} 123456789\ng{i=\"1\"} 123456789\n"));
 }
 
 QTEST_GUILESS_MAIN(TestMetricsRegistry)
