@@ -31,8 +31,10 @@ bool EngineHost::start(QString *error) {
     QMetaObject::invokeMethod(
         observer_, [&] {
             ok = observer_->start(error);
-            if (ok)
+            if (ok) {
                 listeners_ = observer_->listenerDescriptions();
+                warnings_ = observer_->startupWarnings();
+            }
         },
         Qt::BlockingQueuedConnection);
     if (!ok) {

@@ -24,6 +24,7 @@ public:
     bool start(QString *error);
     Observer *observer() const { return observer_; }
     QStringList listenerDescriptions() const { return listeners_; }
+    QStringList startupWarnings() const { return warnings_; }
     // The observer's totals as it stopped; valid after finished().
     QString finalSummary() const { return summary_; }
 
@@ -38,6 +39,7 @@ private:
     QThread thread_;
     QPointer<Observer> observer_;
     QStringList listeners_;
+    QStringList warnings_;
     QString summary_;
 };
 

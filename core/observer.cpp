@@ -1,6 +1,9 @@
 #include "core/observer.h"
 
 #include "core/engine_clock.h"
+#include "core/export/metrics_endpoint.h"
+#include "core/export/metrics_registry.h"
+#include "core/export/varta_metrics.h"
 #include "core/ingest/udp_listener.h"
 #include "core/ingest/uds_listener.h"
 
@@ -42,6 +45,8 @@ bool Observer::start(QString *error) {
         if (!udp_->open(error))
             return false;
     }
+    if (!startMetrics(error))
+        return false;
     tracker_.setTransitionObserver([this](Slot slot, AgentState from, AgentState to, std::int64_t nowNs) {
         if (publishing_)
             transitions_.append(StateTransition{tracker_.record(slot).key, nowNs / 1'000'000, from, to});
@@ -49,8 +54,36 @@ bool Observer::start(QString *error) {
     return true;
 }
 
+bool Observer::startMetrics(QString *error) {
+    if (!options_.prom.enabled())
+        return true;
+    metrics_ = std::make_unique<MetricsRegistry>();
+    MetricSources sources;
+    sources.ingest = &ingest_;
+    sources.tracker = &trackerCounters_;
+    sources.secure = &secureCounters_;
+    sources.stallLag = &stallLag_;
+    sources.pidsTracked = [this] { return std::uint64_t{tracker_.table().size()}; };
+    sources.trackerCapacity = [this] { return std::uint64_t{tracker_.table().capacity()}; };
+    sources.forEachAgent = [this](const MetricSources::AgentVisitor &visit) {
+        tracker_.table().forEach([&](const AgentRecord &r) {
+            // varta_status says what the agent last reported, or 3 while it is silent.
+            visit(AgentMetricsRow{&r.key, r.beats, r.stalls, r.silent ? vlp::Status::Stall : r.lastStatus});
+        });
+    };
+    registerVartaMetrics(*metrics_, sources);
+    metricsEndpoint_ = std::make_unique<MetricsEndpoint>(*metrics_, options_.prom);
+    if (!metricsEndpoint_->listen(error))
+        return false;
+    if (const QString warning = metricsEndpoint_->startupWarning(); !warning.isEmpty())
+        startupWarnings_ << warning;
+    return true;
+}
+
 QStringList Observer::listenerDescriptions() const {
     QStringList out;
+    if (metricsEndpoint_)
+        out << QStringLiteral("metrics ") + metricsEndpoint_->url();
     if (udp_)
         out << udp_->description();
     if (uds_)
@@ -108,7 +141,7 @@ void Observer::armStallTimer() {
 void Observer::surfaceStalls() {
     const std::int64_t now = engineNowNs();
     tracker_.surfaceDue(now, [&](Slot slot, std::int64_t deadlineNs) {
-        Q_UNUSED(deadlineNs);
+        stallLag_.observe(double(now - deadlineNs) / 1e9);
         const AgentRecord &record = tracker_.record(slot);
         if (eventFile_)
             eventFile_->stall(now, record.key.pid, record.lastNonce);
@@ -175,6 +208,7 @@ void Observer::shutdown() {
         udp_->close();
     if (uds_)
         uds_->close();
+    metricsEndpoint_.reset();
     if (eventFile_)
         eventFile_->flush();
     Q_EMIT stopped();

@@ -6,6 +6,7 @@
 #include "core/counters.h"
 #include "core/engine_types.h"
 #include "core/export/event_file.h"
+#include "core/export/histogram.h"
 #include "core/ingest/ingest_pipeline.h"
 #include "core/options.h"
 #include "core/tracking/agent_tracker.h"
@@ -18,6 +19,8 @@
 
 namespace varta {
 
+class MetricsEndpoint;
+class MetricsRegistry;
 class UdpListener;
 class UdsListener;
 
@@ -35,6 +38,8 @@ public:
 
     // "udp 127.0.0.1:9000", "uds /run/varta.sock": what is listening, for logs and the UI.
     QStringList listenerDescriptions() const;
+    // Start-up warnings the observer found (e.g. metrics reachable from other hosts).
+    QStringList startupWarnings() const { return startupWarnings_; }
     std::uint16_t udpPort() const;
 
     // One line of totals, printed when the process stops (and parsed by tests).
@@ -60,6 +65,7 @@ private:
     void onIngestBatchEnd() override;
     void onIngestIoError(std::string_view what) override;
 
+    bool startMetrics(QString *error);
     void armStallTimer();
     void surfaceStalls();
     void publish();
@@ -75,6 +81,11 @@ private:
     std::unique_ptr<IngestPipeline> pipeline_;
     std::unique_ptr<UdpListener> udp_;
     std::unique_ptr<UdsListener> uds_;
+    SecureCounters secureCounters_;
+    Histogram stallLag_ = Histogram::forStallLag();
+    std::unique_ptr<MetricsRegistry> metrics_;
+    std::unique_ptr<MetricsEndpoint> metricsEndpoint_;
+    QStringList startupWarnings_;
     QTimer *stallTimer_;    // children, so they move to the engine thread with the observer
     QTimer *publishTimer_;
     std::int64_t armedDeadlineNs_ = 0;

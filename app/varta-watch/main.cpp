@@ -45,6 +45,8 @@ int main(int argc, char *argv[]) {
         printLine(stderr, QStringLiteral("varta-watch: ") + error);
         return 1;
     }
+    for (const QString &warning : host.startupWarnings())
+        printLine(stderr, QStringLiteral("varta-watch: warning: ") + warning);
     for (const QString &listener : host.listenerDescriptions())
         printLine(stdout, QStringLiteral("varta-watch: listening on ") + listener);
 
