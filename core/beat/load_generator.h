@@ -1,0 +1,113 @@
+#pragma once
+// Many simulated agents over one UDP socket, for load tests of an observer. Each agent
+// has its own pid (basePid + index; the observer cannot verify UDP pids) and its own
+// nonce sequence from 1. Frames go out with sendmmsg in batches; nothing is allocated
+// once run() starts.
+//
+// Agents beat round-robin: at a rate of HZ per agent the generator owes one "slot" every
+// 1 / (agents * HZ) seconds and agent (slot % agents) sends in it, so every agent beats
+// at HZ and the total rate holds. Between batches it sleeps instead of spinning.
+
+#include "core/beat/beat_client.h"
+
+#include <QHostAddress>
+#include <QString>
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <vector>
+
+#include <sys/socket.h>
+
+namespace varta {
+
+class LoadGenerator {
+public:
+    // Pids above Linux's PID_MAX_LIMIT (2^22) never name a real local process, so a
+    // recovery command fired for a simulated agent cannot hit one.
+    static constexpr std::uint32_t kDefaultBasePid = 5'000'000;
+    static constexpr std::size_t kDefaultBatchSize = 64;
+
+    struct Config {
+        std::uint32_t agents = 1;
+        std::uint32_t basePid = kDefaultBasePid;
+        double ratePerAgentHz = 1.0;        // 0: as fast as possible
+        std::uint64_t beatsPerAgent = 0;    // 0: no limit
+        std::int64_t durationMs = 0;        // 0: no limit
+        std::size_t batchSize = kDefaultBatchSize;
+        // Stall injection: stallFraction of the agents (spread evenly over the indices)
+        // go silent stallAfterMs after the start, and resume their sequence after
+        // resumeAfterMs of silence. Negative times mean never.
+        double stallFraction = 0.0;
+        std::int64_t stallAfterMs = -1;
+        std::int64_t resumeAfterMs = -1;
+    };
+
+    explicit LoadGenerator(const Config &config);
+
+    bool connectUdp(const QHostAddress &host, quint16 port);
+    QString errorString() const { return error_; }
+
+    // Blocks until every agent has sent beatsPerAgent beats (agents stalled for good
+    // excepted), durationMs has passed, `stop` becomes true, or a send fails for a reason
+    // other than a transient one (then errorString() says why).
+    void run(const std::atomic<bool> &stop);
+
+    std::uint64_t framesSent() const noexcept { return framesSent_; }
+    // Transient send failures (ECONNREFUSED, ENOBUFS, ...); those frames were retried.
+    std::uint64_t sendFailures() const noexcept { return sendFailures_; }
+    // Nanoseconds the last run() took.
+    std::int64_t elapsedNs() const noexcept { return elapsedNs_; }
+
+    std::uint32_t agentCount() const noexcept { return config_.agents; }
+    std::uint32_t pidOf(std::uint32_t agent) const noexcept { return config_.basePid + agent; }
+    std::uint32_t stalledAgentCount() const noexcept { return stallCount_; }
+    bool stallsAgent(std::uint32_t agent) const noexcept { return stallCandidate_[agent] != 0; }
+
+private:
+    enum class StallPhase : std::uint8_t { Before, Stalled, Over };
+
+    // What the send buffer at the same index holds, to undo it if it was not sent.
+    struct Entry {
+        std::uint32_t agent;
+        std::uint64_t slot;
+        std::uint64_t nonce;
+    };
+
+    void updateStallPhase(std::int64_t now);
+    bool finished() const noexcept;
+    bool sendable(std::uint32_t agent) const noexcept;
+    std::uint64_t dueSlots(std::int64_t now) const noexcept;
+    std::size_t buildBatch(std::uint64_t slotLimit, std::int64_t now);
+    bool transmit(std::size_t count);
+    void rollBack(std::size_t built, std::size_t sent);
+    std::int64_t nextWakeNs(std::int64_t now) const noexcept;
+
+    Config config_;
+    BeatClient client_;
+    QString error_;
+    std::uint32_t stallCount_ = 0;
+
+    std::vector<std::uint64_t> nextNonce_;
+    std::vector<std::uint64_t> beats_;
+    std::vector<std::uint8_t> stallCandidate_;
+    std::vector<std::array<std::uint8_t, vlp::kFrameSize>> buffers_;
+    std::vector<iovec> iovecs_;
+    std::vector<mmsghdr> messages_;
+    std::vector<Entry> entries_;
+
+    std::uint64_t slot_ = 0;
+    std::uint32_t slotAgent_ = 0;
+    std::uint32_t unfinished_ = 0;
+    std::uint32_t unfinishedWhileStalled_ = 0;
+    StallPhase phase_ = StallPhase::Before;
+    std::int64_t startNs_ = 0;
+    std::int64_t stallAtNs_ = 0;
+    std::int64_t resumeAtNs_ = 0;
+    std::uint64_t framesSent_ = 0;
+    std::uint64_t sendFailures_ = 0;
+    std::int64_t elapsedNs_ = 0;
+};
+
+} // namespace varta
