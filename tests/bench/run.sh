@@ -25,7 +25,7 @@ for b in "$bench"/bench_*; do
 done
 for s in tests/bench/bench_*.sh; do
   [ -f "$s" ] || continue
-  run "$(basename "$s")" bash "$s" "$bench" "$bin"
+  run "$(basename "$s")" bash "$s" build/release
 done
 
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
