@@ -12,7 +12,7 @@ IngestPipeline::IngestPipeline(AgentTracker &tracker, IngestCounters &counters, 
 
 void IngestPipeline::onDatagram(const Datagram &d) {
     ++counters_.datagrams;
-    const std::int64_t now = engineNowNs();
+    const std::int64_t now = d.receivedNs;
     const vlp::DatagramKind kind = vlp::classifyLength(d.length);
     if (d.transport == Transport::SecureUdp) {
         // The secure path lands with secure UDP; until a receiver is set every

@@ -1,5 +1,6 @@
 #include "core/ingest/udp_listener.h"
 
+#include "core/engine_clock.h"
 #include "core/vlp/frame.h"
 
 #include <array>
@@ -109,10 +110,12 @@ void UdpListener::drain() {
                 sink_.onIoError(std::strerror(errno));
             break;
         }
+        const std::int64_t receivedNs = engineNowNs();
         for (int i = 0; i < n; ++i) {
             Datagram d;
             d.data = b.data[static_cast<unsigned>(i)].data();
             d.length = b.headers[static_cast<unsigned>(i)].msg_len;
+            d.receivedNs = receivedNs;
             d.transport = transport_;
             d.peer = &b.peers[static_cast<unsigned>(i)];
             sink_.onDatagram(d);

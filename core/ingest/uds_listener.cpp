@@ -1,6 +1,7 @@
 #include "core/ingest/uds_listener.h"
 
 #include "core/ingest/udp_listener.h"
+#include "core/engine_clock.h"
 #include "core/vlp/frame.h"
 
 #include <array>
@@ -138,11 +139,13 @@ void UdsListener::drain() {
                 sink_.onIoError(std::strerror(errno));
             break;
         }
+        const std::int64_t receivedNs = engineNowNs();
         for (int i = 0; i < n; ++i) {
             msghdr &h = b.headers[static_cast<unsigned>(i)].msg_hdr;
             Datagram d;
             d.data = b.data[static_cast<unsigned>(i)].data();
             d.length = b.headers[static_cast<unsigned>(i)].msg_len;
+            d.receivedNs = receivedNs;
             d.transport = Transport::Uds;
             for (cmsghdr *c = CMSG_FIRSTHDR(&h); c; c = CMSG_NXTHDR(&h, c)) {
                 if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS) {
