@@ -19,7 +19,10 @@ inline std::int64_t engineEpochNs() noexcept {
     return epoch;
 }
 
-inline std::int64_t engineNowNs() noexcept { return monotonicNs() - engineEpochNs(); }
+inline std::int64_t engineNowNs() noexcept {
+    const std::int64_t epoch = engineEpochNs();  // first, so the very first call is never negative
+    return monotonicNs() - epoch;
+}
 inline std::int64_t engineNowMs() noexcept { return engineNowNs() / 1'000'000; }
 
 } // namespace varta
