@@ -12,6 +12,10 @@ namespace {
 // in uninterruptible sleep) must not hold the observer's exit hostage.
 constexpr std::int64_t kReapCeilingMs = 2000;
 
+// A spawn blocks this thread for the fork and exec (milliseconds on a loaded machine):
+// a burst of stalls is decided a few per event-loop turn, so beats keep flowing.
+constexpr std::size_t kStallsPerTurn = 4;
+
 std::optional<RecoveryOutcome> outcomeOf(RefusalReason reason) {
     switch (reason) {
     case RefusalReason::UnauthenticatedTransport: return RecoveryOutcome::RefusedUnauthenticatedTransport;
@@ -59,21 +63,16 @@ RecoveryEngine::RecoveryEngine(const RecoveryOptions &options, RecoveryTrust tru
 RecoveryEngine::~RecoveryEngine() = default;
 
 bool RecoveryEngine::start(QString *error) {
-    if (configured() && !options_.auditFile.isEmpty() && !audit_.open(options_.auditFile, error))
+    // Write failures surface on the writer thread; the event log lives on this one.
+    const auto onAuditError = [this](const QString &text) {
+        QMetaObject::invokeMethod(
+            this, [this, text] { emitEvent(EventSeverity::Error, QStringLiteral("audit"), text, std::nullopt); },
+            Qt::QueuedConnection);
+    };
+    if (configured() && !options_.auditFile.isEmpty() && !audit_.open(options_.auditFile, onAuditError, error))
         return false;
     phase_ = Phase::Running;
     return true;
-}
-
-void RecoveryEngine::onStall(const AgentKey &agent, bool crossNamespace) {
-    if (!configured() || phase_ == Phase::ShuttingDown || phase_ == Phase::Down)
-        return;
-    pending_.push_back({agent, crossNamespace});
-    ++pendingPerAgent_[agent];
-    if (!drainScheduled_) {
-        drainScheduled_ = true;
-        QMetaObject::invokeMethod(this, &RecoveryEngine::drainStalls, Qt::QueuedConnection);
-    }
 }
 
 void RecoveryEngine::onAgentResumed(const AgentKey &agent) {
@@ -86,14 +85,31 @@ void RecoveryEngine::onAgentResumed(const AgentKey &agent) {
     std::erase_if(pending_, [&](const PendingStall &stall) { return stall.agent == agent; });
 }
 
-void RecoveryEngine::drainStalls() {
+void RecoveryEngine::onStall(const AgentKey &agent, bool crossNamespace) {
+    if (!configured() || phase_ == Phase::ShuttingDown || phase_ == Phase::Down)
+        return;
+    pending_.push_back({agent, crossNamespace});
+    ++pendingPerAgent_[agent];
+    scheduleDrain();
+}
+
+void RecoveryEngine::scheduleDrain() {
+    if (!drainScheduled_ && !pending_.empty()) {
+        drainScheduled_ = true;
+        QMetaObject::invokeMethod(this, [this] { drainStalls(kStallsPerTurn); }, Qt::QueuedConnection);
+    }
+}
+
+void RecoveryEngine::drainStalls(std::size_t limit) {
     drainScheduled_ = false;
-    // Decisions can spawn children whose signals only come on later turns, so nothing
-    // re-enters this loop; taking the queue first keeps it simple anyway.
-    const std::deque<PendingStall> batch = std::exchange(pending_, {});
-    pendingPerAgent_.clear();
-    for (const PendingStall &stall : batch)
+    for (std::size_t n = 0; n < limit && !pending_.empty(); ++n) {
+        const PendingStall stall = pending_.front();
+        pending_.pop_front();
+        if (const auto count = pendingPerAgent_.find(stall.agent); count != pendingPerAgent_.end() && --count.value() == 0)
+            pendingPerAgent_.erase(count);
         decide(stall.agent, stall.crossNamespace, RecoveryTrigger::Stall);
+    }
+    scheduleDrain();
 }
 
 bool RecoveryEngine::recoverNow(const AgentKey &agent, QString *whyNot, bool crossNamespace) {
@@ -133,7 +149,7 @@ void RecoveryEngine::refuse(const AgentKey &agent, RefusalReason reason) {
     if (const auto outcome = outcomeOf(reason))
         ++counters_.outcomes[std::size_t(*outcome)];
     if (audit_.isOpen())
-        auditWritten(audit_.appendRefused(agent.pid, reason));
+        audit_.submit(AuditWriter::Refused{agent.pid, reason});
     emitEvent(EventSeverity::Warning, QStringLiteral("refused"),
               QStringLiteral("recovery of %1 refused: %2").arg(describe(agent), QLatin1String(refusalReasonLabel(reason))),
               agent);
@@ -315,7 +331,7 @@ void RecoveryEngine::shutdown() {
     if (phase_ == Phase::ShuttingDown || phase_ == Phase::Down)
         return;
     // Stalls already handed over still get their decision (and their audit row).
-    drainStalls();
+    drainStalls(pending_.size());
     phase_ = Phase::ShuttingDown;
     for (auto &[id, child] : children_)
         child.runner->terminate(StopReason::Shutdown, shutdownGraceMs_);
@@ -350,7 +366,7 @@ void RecoveryEngine::abandonUnreaped() {
 void RecoveryEngine::finishShutdown() {
     phase_ = Phase::Down;
     reapCeiling_.stop();
-    audit_.close();
+    audit_.close();  // waits for the queued rows: shutdownComplete means all are on disk
     QMetaObject::invokeMethod(this, &RecoveryEngine::shutdownComplete, Qt::QueuedConnection);
 }
 
@@ -366,7 +382,7 @@ void RecoveryEngine::auditSpawn(const Child &child) {
                  : options_.execSource.isEmpty() ? QStringLiteral("inline")
                                                  : options_.execSource;
     row.templateLen = int(options_.execTemplate.size());
-    auditWritten(audit_.appendSpawn(row));
+    audit_.submit(row);
 }
 
 void RecoveryEngine::auditComplete(const Child &child, const RunResult &result, AuditLog::Completion completion) {
@@ -384,12 +400,7 @@ void RecoveryEngine::auditComplete(const Child &child, const RunResult &result, 
     row.stdoutLen = result.stdoutBytes;
     row.stderrLen = result.stderrBytes;
     row.truncated = result.truncated;
-    auditWritten(audit_.appendComplete(row));
-}
-
-void RecoveryEngine::auditWritten(bool ok) {
-    if (!ok)
-        emitEvent(EventSeverity::Error, QStringLiteral("audit"), audit_.lastError(), std::nullopt);
+    audit_.submit(row);
 }
 
 void RecoveryEngine::emitEvent(EventSeverity severity, const QString &category, const QString &text,

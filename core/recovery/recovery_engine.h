@@ -10,14 +10,16 @@
 // child's pid); a child that cannot be executed ends as `refused spawn_failed` instead.
 // Operator decisions (Recover now) are audited the same way, with source `manual`.
 //
-// Stalls are decided on the next event-loop turn, so a beat that arrives in the same
-// turn (onAgentResumed) turns a queued stall into `skipped_agent_resumed`. Stalls that
+// Stalls are decided on a later event-loop turn (a burst a slice per turn, in arrival
+// order), so a beat that arrives meanwhile (onAgentResumed) turns a queued stall into
+// `skipped_agent_resumed`. Stalls that
 // arrive after shutdown() began never reach recovery: the observer has stopped by then.
 
 #include "core/counters.h"
 #include "core/engine_types.h"
 #include "core/options.h"
 #include "core/recovery/audit_log.h"
+#include "core/recovery/audit_writer.h"
 #include "core/recovery/recovery_policy.h"
 #include "core/recovery/recovery_runner.h"
 #include "core/tracking/agent_key.h"
@@ -86,7 +88,8 @@ private:
         RecoveryTrigger trigger = RecoveryTrigger::Stall;
     };
 
-    void drainStalls();
+    void scheduleDrain();
+    void drainStalls(std::size_t limit);
     std::optional<RefusalReason> decide(const AgentKey &agent, bool crossNamespace, RecoveryTrigger trigger);
     void refuse(const AgentKey &agent, RefusalReason reason);
     void spawn(const AgentKey &agent, RecoveryTrigger trigger);
@@ -100,7 +103,6 @@ private:
 
     void auditSpawn(const Child &child);
     void auditComplete(const Child &child, const RunResult &result, AuditLog::Completion completion);
-    void auditWritten(bool ok);
     void emitEvent(EventSeverity severity, const QString &category, const QString &text,
                    const std::optional<AgentKey> &agent);
     template <typename Change>
@@ -110,7 +112,7 @@ private:
     std::int64_t shutdownGraceMs_;
     QProcessEnvironment environment_;
     RecoveryPolicy policy_;
-    AuditLog audit_;
+    AuditWriter audit_;
     RecoveryCounters counters_;
     Phase phase_ = Phase::Idle;
 

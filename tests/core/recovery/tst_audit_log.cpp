@@ -4,6 +4,7 @@
 #include "core/recovery/audit_log.h"
 
 #include "core/engine_clock.h"
+#include "recovery_test_support.h"
 
 #include <QCryptographicHash>
 #include <QDateTime>
@@ -87,6 +88,7 @@ private Q_SLOTS:
     void refusesSecondWriter();
     void refusesSymlink();
     void readsOnlyTheTail();
+    void failedWriteLeavesNoTornLine();
 
 private:
     std::unique_ptr<QTemporaryDir> dir_;
@@ -313,6 +315,30 @@ void TestAuditLog::readsOnlyTheTail() {
     QCOMPARE(log.lastSeq(), quint64(5));
     log.close();
     QFile::remove(path_);
+}
+
+void TestAuditLog::failedWriteLeavesNoTornLine() {
+    AuditLog log;
+    QString error;
+    QVERIFY(log.open(path_, &error));
+    QVERIFY(log.appendRefused(1, RefusalReason::Debounced));
+    const QByteArray before = [&] { QFile f(path_); f.open(QIODevice::ReadOnly); return f.readAll(); }();
+
+    // A file-size limit a few bytes past the end: the next record is cut short (EFBIG)
+    // part way through its write.
+    {
+        test::FileSizeLimit limit(before.size() + 10);
+        QVERIFY(!log.appendRefused(2, RefusalReason::Paused));
+        QVERIFY(!log.lastError().isEmpty());
+    }
+    const QByteArray after = [&] { QFile f(path_); f.open(QIODevice::ReadOnly); return f.readAll(); }();
+    QCOMPARE(after, before);  // the partial record was cut back off
+    QCOMPARE(log.lastSeq(), quint64(2));
+
+    QVERIFY(log.appendRefused(3, RefusalReason::Paused));
+    const QList<QByteArray> lines = readLines(path_);
+    QCOMPARE(columnsOf(lines.last()).at(0), QByteArray("3"));  // no gap, no repeat
+    QVERIFY(chainHolds(lines, 1, QByteArray(32, '\0')));
 }
 
 QTEST_GUILESS_MAIN(TestAuditLog)

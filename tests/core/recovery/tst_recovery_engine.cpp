@@ -145,8 +145,8 @@ void TestRecoveryEngine::stallSpawnsAndCompletes() {
         out += chunk.data;
     QCOMPARE(out, QByteArray("4242\0local\0", 11));
 
+    QTRY_COMPARE_WITH_TIMEOUT(h.rows().size(), 3, kCeilingMs);  // written on the audit thread
     const QList<Row> rows = h.rows();
-    QCOMPARE(rows.size(), 3);
     QCOMPARE(rows[1].mid(3, 7), (Row{"spawn", "4242", QByteArray::number(done.pid),
                                      (helper("argv") + QStringLiteral(" 4242 local")).toUtf8(),
                                      helper("argv").toUtf8(), "inline", "3"}));
@@ -289,8 +289,8 @@ void TestRecoveryEngine::skippedWhenAgentResumes() {
     h.engine->onStall(other, false);
     h.engine->onAgentResumed(resumed);  // a beat in the same turn
     h.engine->onAgentResumed(AgentKey::local(62));  // nothing queued for it: no row
-    QCOMPARE(h.refusals(), QList<QByteArray>{"skipped_agent_resumed"});
     QCOMPARE(h.engine->pendingStalls(), std::size_t(1));
+    QTRY_COMPARE_WITH_TIMEOUT(h.refusals(), QList<QByteArray>{"skipped_agent_resumed"}, kCeilingMs);
     // Once the other stall has run its course, the resumed one has certainly not.
     QTRY_COMPARE_WITH_TIMEOUT(h.rows("complete").size(), 1, kCeilingMs);
     QCOMPARE(h.rows("spawn").size(), 1);
