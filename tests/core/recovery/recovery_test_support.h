@@ -14,6 +14,14 @@
 
 namespace varta::test {
 
+// Under a sanitizer, malloc is the sanitizer's: freed memory waits in a quarantine
+// (256 MiB for ASan) before reuse, so the process's RSS measures the sanitizer.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+inline constexpr bool kSanitizedAllocator = true;
+#else
+inline constexpr bool kSanitizedAllocator = false;
+#endif
+
 inline QString helper(const char *name) {
     return QStringLiteral(VARTA_BINARY_DIR "/helpers/varta_helper_") + QLatin1String(name);
 }

@@ -436,9 +436,13 @@ void TestRecoveryRunner::gigabyteOfOutputStaysBounded() {
     QVERIFY(o.result->truncated);
     QCOMPARE(o.result->stdoutBytes, kCap);
     const qint64 growthKiB = peakKiB - baselineKiB;
-    QVERIFY2(growthKiB <= kCap / 1024 + 2048,
-             qPrintable(QStringLiteral("RSS grew by %1 KiB (baseline %2 KiB)").arg(growthKiB).arg(baselineKiB)));
     qInfo("RSS growth while a child wrote 1 GiB: %lld KiB", growthKiB);
+    // QProcess allocates and frees a read buffer per read even while discarding; under
+    // a sanitizer those frees pile up in its quarantine. The bound is asserted in every
+    // other build; here the child must still finish with exactly the cap kept.
+    if (!varta::test::kSanitizedAllocator)
+        QVERIFY2(growthKiB <= kCap / 1024 + 2048,
+                 qPrintable(QStringLiteral("RSS grew by %1 KiB (baseline %2 KiB)").arg(growthKiB).arg(baselineKiB)));
 }
 
 QTEST_GUILESS_MAIN(TestRecoveryRunner)
