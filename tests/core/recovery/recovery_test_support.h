@@ -31,6 +31,21 @@ inline bool processGone(qint64 pid) {
     return pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
 }
 
+// For a test process that made itself a child subreaper (PR_SET_CHILD_SUBREAPER): an
+// orphaned grandchild becomes our child, so reaping it here shows how it died and
+// leaves no zombie. Returns the signal once it has been reaped, 0 before (or if it
+// exited instead).
+inline int reapedBySignal(qint64 pid) {
+    int status = 0;
+    const pid_t got = ::waitpid(static_cast<pid_t>(pid), &status, WNOHANG);
+    return got == pid && WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+}
+
+// "grandchild <pid>" as varta_helper_grandchild prints it.
+inline qint64 grandchildPidIn(const QByteArray &output) {
+    return output.startsWith("grandchild ") ? output.mid(11).trimmed().toLongLong() : 0;
+}
+
 // Resident set size of this process in KiB, from /proc/self/status.
 inline qint64 residentKiB() {
     QFile status(QStringLiteral("/proc/self/status"));

@@ -3,12 +3,17 @@
 // rearm, failed spawns, timeouts, operator kills, and a shutdown that completes and
 // audits every child. The audit file is the witness throughout.
 #include "core/recovery/recovery_engine.h"
+
+#include "core/engine_clock.h"
 #include "recovery_test_support.h"
 
 #include <QElapsedTimer>
 #include <QFile>
+#include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <sys/prctl.h>
 
 using namespace varta;
 using varta::test::helper;
@@ -101,6 +106,8 @@ class TestRecoveryEngine : public QObject {
     Q_OBJECT
 
 private Q_SLOTS:
+    void initTestCase();
+    void cleanup();
     void stallSpawnsAndCompletes();
     void immediateRefusals_data();
     void immediateRefusals();
@@ -118,7 +125,27 @@ private Q_SLOTS:
     void shutdownCompletesAndAuditsEveryChild();
     void notConfiguredDoesNothing();
     void startFailsOnUnusableAuditFile();
+    void badInputEndsInExactlyOneRow_data();
+    void badInputEndsInExactlyOneRow();
+
+private:
+    QList<qint64> grandchildren_;  // reaped by cleanup() if a failed test left one behind
 };
+
+void TestRecoveryEngine::initTestCase() {
+    engineEpochNs();
+    // Orphaned grandchildren become ours, so a test can see how they died.
+    QCOMPARE(::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), 0);
+}
+
+void TestRecoveryEngine::cleanup() {
+    for (const qint64 pid : std::exchange(grandchildren_, {})) {
+        if (::waitpid(static_cast<pid_t>(pid), nullptr, WNOHANG) == 0) {
+            ::kill(static_cast<pid_t>(pid), SIGKILL);
+            ::waitpid(static_cast<pid_t>(pid), nullptr, 0);
+        }
+    }
+}
 
 void TestRecoveryEngine::stallSpawnsAndCompletes() {
     Harness h({helper("argv"), QStringLiteral("{pid}"), QStringLiteral("{addr}")});
@@ -452,6 +479,81 @@ void TestRecoveryEngine::startFailsOnUnusableAuditFile() {
     h.options.auditFile = h.dir.filePath(QStringLiteral("missing-dir/audit.log"));
     QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("^start: .*missing-dir")));
     QVERIFY(!h.start());
+}
+
+void TestRecoveryEngine::badInputEndsInExactlyOneRow_data() {
+    QTest::addColumn<QStringList>("exec");
+    QTest::addColumn<qint64>("timeoutMs");  // 0: none
+    QTest::addColumn<Row>("expected");      // the one closing row, from its kind on, up to truncated
+    QTest::addColumn<int>("grandchildSignal");  // 0: no grandchild
+
+    const QByteArray cap = "65536";
+    QTest::newRow("program does not exist") << QStringList{"/nonexistent/varta-recover"} << qint64(0)
+                                            << Row{"refused", "200", "spawn_failed"} << 0;
+    QTest::newRow("crashes") << QStringList{helper("crash"), "11"} << qint64(0)
+                             << Row{"complete", "200", "*", "reaped", "-", "11", "*", "0", "0", "false"} << 0;
+    QTest::newRow("hangs past its timeout") << QStringList{helper("hang")} << qint64(300)
+                                            << Row{"complete", "200", "*", "killed", "-", "15", "*", "6", "0", "false"} << 0;
+    QTest::newRow("ignores SIGTERM") << QStringList{helper("ignore_term")} << qint64(1000)
+                                     << Row{"complete", "200", "*", "killed", "-", "9", "*", "6", "0", "false"} << 0;
+    QTest::newRow("grandchild keeps the pipes") << QStringList{helper("grandchild"), "exit"} << qint64(0)
+                                                << Row{"complete", "200", "*", "reaped", "0", "-", "*", "*", "0", "false"}
+                                                << SIGKILL;
+    QTest::newRow("hangs with a grandchild") << QStringList{helper("grandchild"), "hang"} << qint64(300)
+                                             << Row{"complete", "200", "*", "killed", "-", "15", "*", "*", "0", "false"}
+                                             << SIGTERM;
+    QTest::newRow("writes 1 GiB") << QStringList{helper("output"), QStringLiteral("o:%1").arg(1LL << 30)} << qint64(0)
+                                  << Row{"complete", "200", "*", "reaped", "0", "-", "*", cap, "0", "true"} << 0;
+}
+
+void TestRecoveryEngine::badInputEndsInExactlyOneRow() {
+    QFETCH(QStringList, exec);
+    QFETCH(qint64, timeoutMs);
+    QFETCH(Row, expected);
+    QFETCH(int, grandchildSignal);
+
+    Harness h(exec);
+    if (timeoutMs > 0)
+        h.options.timeoutMs = timeoutMs;
+    h.options.killGraceMs = 200;
+    QVERIFY(h.start());
+    // Waits in the event loop proper (QTRY's polling would throttle the 1 GiB child).
+    QSignalSpy changes(h.engine.get(), &RecoveryEngine::childChanged);
+    QVERIFY(changes.isValid());
+    h.engine->onStall(AgentKey::local(200), false);
+    while (h.ended() == 0 && changes.wait(4 * kCeilingMs)) {
+    }
+    QCOMPARE(h.ended(), 1);
+    h.engine->shutdown();  // flushes the audit thread: nothing more can come
+    QTRY_COMPARE_WITH_TIMEOUT(h.shutdowns, 1, kCeilingMs);
+
+    const QList<Row> spawns = h.rows("spawn"), refused = h.rows("refused"), completes = h.rows("complete");
+    QCOMPARE(spawns.size() + refused.size(), 1);  // the stall: exactly one spawn or refused
+    QCOMPARE(completes.size(), spawns.size());    // every spawn: exactly one complete
+    const Row closing = refused.isEmpty() ? completes.first() : refused.first();
+    const Row got = closing.mid(3, expected.size());
+    for (qsizetype i = 0; i < expected.size(); ++i) {
+        if (expected[i] != "*")
+            QVERIFY2(got.value(i) == expected[i], qPrintable(QStringLiteral("column %1: %2 in %3")
+                                                                  .arg(i + 3)
+                                                                  .arg(QString::fromUtf8(got.value(i)),
+                                                                       QString::fromUtf8(closing.join(' ')))));
+    }
+    if (!spawns.isEmpty()) {
+        QCOMPARE(completes.first()[5], spawns.first()[5]);
+        QVERIFY(processGone(spawns.first()[5].toLongLong()));  // reaped: no zombie
+    }
+    if (grandchildSignal) {
+        QByteArray out;
+        for (const OutputChunk &chunk : h.output)
+            out += chunk.data;
+        const qint64 grandchild = varta::test::grandchildPidIn(out);
+        QVERIFY(grandchild > 0);
+        grandchildren_.append(grandchild);
+        int killedBy = 0;  // no orphan: it died with its parent's group
+        QTRY_VERIFY_WITH_TIMEOUT(killedBy || (killedBy = varta::test::reapedBySignal(grandchild)), kCeilingMs);
+        QCOMPARE(killedBy, grandchildSignal);
+    }
 }
 
 QTEST_GUILESS_MAIN(TestRecoveryEngine)

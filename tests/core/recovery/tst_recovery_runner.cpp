@@ -5,6 +5,7 @@
 #include "core/recovery/recovery_runner.h"
 #include "recovery_test_support.h"
 
+#include <QSignalSpy>
 #include <QTest>
 
 #include <sys/prctl.h>
@@ -12,6 +13,7 @@
 using namespace varta;
 using varta::test::helper;
 using varta::test::processGone;
+using varta::test::reapedBySignal;
 
 namespace {
 
@@ -54,21 +56,6 @@ RunSpec specFor(QStringList argv, std::int64_t captureBytes = 65536) {
     spec.environment = RecoveryRunner::environmentFor(RecoveryOptions{});
     spec.captureBytes = captureBytes;
     return spec;
-}
-
-// "grandchild <pid>" from varta_helper_grandchild's stdout.
-qint64 grandchildPid(const Observed &o) {
-    const QByteArray out = o.all(OutputStream::Stdout);
-    return out.startsWith("grandchild ") ? out.mid(11).trimmed().toLongLong() : 0;
-}
-
-// The test process is a subreaper (initTestCase), so an orphaned grandchild becomes its
-// child: reaping it here shows how it died and leaves no zombie behind. Returns the
-// signal once it has been reaped, 0 before (or if it exited instead).
-int reapedBySignal(qint64 pid) {
-    int status = 0;
-    const pid_t got = ::waitpid(static_cast<pid_t>(pid), &status, WNOHANG);
-    return got == pid && WIFSIGNALED(status) ? WTERMSIG(status) : 0;
 }
 
 } // namespace
@@ -301,7 +288,7 @@ void TestRecoveryRunner::timeoutKillsChildAndGrandchild() {
     QCOMPARE(o.result->signal, SIGTERM);
     QVERIFY(processGone(o.startedPid));
 
-    const qint64 grandchild = grandchildPid(o);
+    const qint64 grandchild = varta::test::grandchildPidIn(o.all(OutputStream::Stdout));
     QVERIFY(grandchild > 0);
     grandchildren_.append(grandchild);
     int killedBy = 0;
@@ -321,7 +308,7 @@ void TestRecoveryRunner::grandchildHoldingPipesDiesWithChild() {
     QCOMPARE(o.result->exitCode, 0);
     QCOMPARE(o.result->stopReason, StopReason::None);
 
-    const qint64 grandchild = grandchildPid(o);
+    const qint64 grandchild = varta::test::grandchildPidIn(o.all(OutputStream::Stdout));
     QVERIFY(grandchild > 0);
     grandchildren_.append(grandchild);
     int killedBy = 0;
@@ -425,9 +412,11 @@ void TestRecoveryRunner::gigabyteOfOutputStaysBounded() {
     RecoveryRunner runner(specFor({helper("output"), QStringLiteral("o:%1").arg(1LL << 30)}, kCap));
     Observed o;
     observe(runner, o);
+    QSignalSpy finished(&runner, &RecoveryRunner::finished);
+    QVERIFY(finished.isValid());
     sampler.start();
     runner.start();
-    QTRY_VERIFY_WITH_TIMEOUT(o.ended(), 4 * kCeilingMs);
+    QVERIFY(finished.wait(4 * kCeilingMs));  // the event loop proper: reads as fast as it can
     sampler.stop();
     peakKiB = std::max(peakKiB, varta::test::residentKiB());
 
