@@ -50,7 +50,8 @@ public:
     void onStall(const AgentKey &agent, bool crossNamespace);
     void onAgentResumed(const AgentKey &agent);
     // The operator's Recover now: bypasses the debounce and the trust gate, still one
-    // child per agent and the capacity. *whyNot gets the refusal reason's label.
+    // child per agent and the capacity. True: a child is being started (it may still
+    // fail to, see childChanged); false: *whyNot gets the refusal reason's label.
     bool recoverNow(const AgentKey &agent, QString *whyNot, bool crossNamespace = false);
     void killChild(std::uint64_t childId);
     void pause(const AgentKey &agent);

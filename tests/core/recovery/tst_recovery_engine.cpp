@@ -5,6 +5,7 @@
 #include "core/recovery/recovery_engine.h"
 
 #include "core/engine_clock.h"
+#include "engine_harness.h"
 #include "recovery_test_support.h"
 
 #include <QElapsedTimer>
@@ -21,82 +22,9 @@ using varta::test::processGone;
 
 namespace {
 
-constexpr int kCeilingMs = 60000;
-using Row = QList<QByteArray>;  // one audit record's columns
-
-class Harness {
-public:
-    explicit Harness(const QStringList &exec) {
-        options.execTemplate = exec;
-        options.execSource = QStringLiteral("inline");
-        options.auditFile = dir.filePath(QStringLiteral("audit.log"));
-        options.debounceMs = 0;
-    }
-    ~Harness() {
-        // A failed test may leave children behind: end them the engine's way.
-        if (engine && shutdowns == 0 && !engine->children().isEmpty()) {
-            engine->shutdown();
-            QElapsedTimer clock;
-            clock.start();
-            while (shutdowns == 0 && clock.elapsed() < kCeilingMs)
-                QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents, 50);
-        }
-    }
-
-    bool start(RecoveryTrust trust = {}, std::int64_t shutdownGraceMs = 5000) {
-        engine = std::make_unique<RecoveryEngine>(options, trust, shutdownGraceMs);
-        QObject::connect(engine.get(), &RecoveryEngine::childChanged, [this](const ChildInfo &c) { changes.append(c); });
-        QObject::connect(engine.get(), &RecoveryEngine::childOutput, [this](const OutputChunk &c) { output.append(c); });
-        QObject::connect(engine.get(), &RecoveryEngine::agentOverlayChanged, [this](const AgentKey &a) { overlays.append(a); });
-        QObject::connect(engine.get(), &RecoveryEngine::event, [this](const EventLogEntry &e) { events.append(e); });
-        QObject::connect(engine.get(), &RecoveryEngine::shutdownComplete, [this] { ++shutdowns; });
-        QString error;
-        const bool ok = engine->start(&error);
-        if (!ok)
-            qWarning("start: %s", qPrintable(error));
-        return ok;
-    }
-
-    QList<Row> rows(const char *kind = nullptr) const {
-        QFile file(options.auditFile);
-        QList<Row> out;
-        if (!file.open(QIODevice::ReadOnly))
-            return out;
-        for (const QByteArray &line : file.readAll().split('\n')) {
-            const Row row = line.split('\t');
-            if (row.size() > 4 && (!kind || row[3] == kind))
-                out.append(row);
-        }
-        return out;
-    }
-    QList<QByteArray> refusals() const {
-        QList<QByteArray> reasons;
-        for (const Row &row : rows("refused"))
-            reasons.append(row[5]);
-        return reasons;
-    }
-    // The last state published for a child, or nullopt if none was.
-    std::optional<ChildInfo> child(std::uint64_t id) const {
-        for (qsizetype i = changes.size() - 1; i >= 0; --i)
-            if (changes[i].id == id)
-                return changes[i];
-        return std::nullopt;
-    }
-    int ended() const {
-        return int(std::count_if(changes.begin(), changes.end(), [](const ChildInfo &c) { return c.endedMs >= 0; }));
-    }
-    std::uint64_t outcome(RecoveryOutcome o) const { return engine->counters().outcomes[std::size_t(o)]; }
-    std::uint64_t refusedCount(RefusalReason r) const { return engine->counters().refused[std::size_t(r)]; }
-
-    QTemporaryDir dir;
-    RecoveryOptions options;
-    std::unique_ptr<RecoveryEngine> engine;
-    QList<ChildInfo> changes;
-    QList<OutputChunk> output;
-    QList<AgentKey> overlays;
-    QList<EventLogEntry> events;
-    int shutdowns = 0;
-};
+constexpr int kCeilingMs = varta::test::kEngineCeilingMs;
+using Harness = varta::test::EngineHarness;
+using Row = varta::test::AuditRow;
 
 AgentKey udp(std::uint32_t pid) { return AgentKey::fromPeer(Transport::Udp, QHostAddress(QStringLiteral("192.0.2.9")), pid); }
 
