@@ -3,6 +3,7 @@
 // that a process is really gone.
 
 #include <QByteArray>
+#include <QList>
 #include <QFile>
 #include <QString>
 
@@ -39,6 +40,16 @@ inline int reapedBySignal(qint64 pid) {
     int status = 0;
     const pid_t got = ::waitpid(static_cast<pid_t>(pid), &status, WNOHANG);
     return got == pid && WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+}
+
+// Grandchildren a failed test left behind (still alive, or dead and unreaped).
+inline void killAndReap(const QList<qint64> &pids) {
+    for (const qint64 pid : pids) {
+        if (::waitpid(static_cast<pid_t>(pid), nullptr, WNOHANG) == 0) {
+            ::kill(static_cast<pid_t>(pid), SIGKILL);
+            ::waitpid(static_cast<pid_t>(pid), nullptr, 0);
+        }
+    }
 }
 
 // "grandchild <pid>" as varta_helper_grandchild prints it.

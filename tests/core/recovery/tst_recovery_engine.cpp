@@ -67,12 +67,7 @@ void TestRecoveryEngine::initTestCase() {
 }
 
 void TestRecoveryEngine::cleanup() {
-    for (const qint64 pid : std::exchange(grandchildren_, {})) {
-        if (::waitpid(static_cast<pid_t>(pid), nullptr, WNOHANG) == 0) {
-            ::kill(static_cast<pid_t>(pid), SIGKILL);
-            ::waitpid(static_cast<pid_t>(pid), nullptr, 0);
-        }
-    }
+    varta::test::killAndReap(std::exchange(grandchildren_, {}));
 }
 
 void TestRecoveryEngine::stallSpawnsAndCompletes() {

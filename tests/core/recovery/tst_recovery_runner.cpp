@@ -97,12 +97,7 @@ void TestRecoveryRunner::initTestCase() {
 }
 
 void TestRecoveryRunner::cleanup() {
-    for (const qint64 pid : std::exchange(grandchildren_, {})) {
-        if (::waitpid(static_cast<pid_t>(pid), nullptr, WNOHANG) == 0) {
-            ::kill(static_cast<pid_t>(pid), SIGKILL);
-            ::waitpid(static_cast<pid_t>(pid), nullptr, 0);
-        }
-    }
+    varta::test::killAndReap(std::exchange(grandchildren_, {}));
 }
 
 void TestRecoveryRunner::substitution_data() {
