@@ -1,17 +1,16 @@
 // RecoveryEngine end to end with real children and a real audit file: stall -> spawn ->
 // complete, each refusal reason, skipped_agent_resumed, manual recovery, pause/resume/
 // rearm, failed spawns, timeouts, operator kills, and a shutdown that completes and
-// audits every child. The audit file is the witness throughout.
+// audits every child, and every kind of bad recovery command ending in exactly one
+// audit row. The audit file is the witness throughout.
 #include "core/recovery/recovery_engine.h"
 
 #include "core/engine_clock.h"
 #include "engine_harness.h"
 #include "recovery_test_support.h"
 
-#include <QElapsedTimer>
 #include <QFile>
 #include <QSignalSpy>
-#include <QTemporaryDir>
 #include <QTest>
 
 #include <sys/prctl.h>
