@@ -1,0 +1,417 @@
+#include "core/recovery/recovery_engine.h"
+
+#include "core/engine_clock.h"
+
+#include <csignal>
+
+namespace varta {
+
+namespace {
+
+// After SIGKILL a child is normally reaped within milliseconds; one that is not (stuck
+// in uninterruptible sleep) must not hold the observer's exit hostage.
+constexpr std::int64_t kReapCeilingMs = 2000;
+
+// A spawn blocks this thread for the fork and exec (milliseconds on a loaded machine):
+// a burst of stalls is decided a few per event-loop turn, so beats keep flowing.
+constexpr std::size_t kStallsPerTurn = 4;
+
+std::optional<RecoveryOutcome> outcomeOf(RefusalReason reason) {
+    switch (reason) {
+    case RefusalReason::UnauthenticatedTransport: return RecoveryOutcome::RefusedUnauthenticatedTransport;
+    case RefusalReason::CrossNamespaceAgent: return RecoveryOutcome::RefusedCrossNamespace;
+    case RefusalReason::Debounced: return RecoveryOutcome::Debounced;
+    case RefusalReason::OutstandingCapacity: return RecoveryOutcome::RefusedOutstandingCapacity;
+    case RefusalReason::SpawnFailed: return RecoveryOutcome::SpawnFailed;
+    case RefusalReason::SkippedAgentResumed: return RecoveryOutcome::SkippedAgentResumed;
+    case RefusalReason::GaveUp: return RecoveryOutcome::RefusedGaveUp;
+    case RefusalReason::Paused: return RecoveryOutcome::RefusedPaused;
+    case RefusalReason::OutstandingInFlight: break;  // upstream has no outcome for it
+    }
+    return std::nullopt;
+}
+
+QString describe(const AgentKey &agent) {
+    return QStringLiteral("pid %1 (%2)").arg(agent.pid).arg(agent.originLabel());
+}
+
+ChildState endStateOf(const RunResult &result) {
+    switch (result.stopReason) {
+    case StopReason::Timeout: return ChildState::TimedOut;
+    case StopReason::Operator:
+    case StopReason::Shutdown: return ChildState::Killed;
+    case StopReason::None: break;
+    }
+    return result.exited ? ChildState::Exited : ChildState::Killed;
+}
+
+} // namespace
+
+RecoveryEngine::RecoveryEngine(const RecoveryOptions &options, RecoveryTrust trust, std::int64_t shutdownGraceMs,
+                               QObject *parent)
+    : QObject(parent),
+      options_(options),
+      shutdownGraceMs_(shutdownGraceMs),
+      environment_(RecoveryRunner::environmentFor(options)),
+      policy_(RecoveryPolicy::limitsFrom(options), trust) {
+    reapCeiling_.setSingleShot(true);
+    connect(&reapCeiling_, &QTimer::timeout, this, &RecoveryEngine::abandonUnreaped);
+}
+
+// Runners are our QObject children: one still running is SIGKILLed by its destructor.
+// shutdown() first is the clean way.
+RecoveryEngine::~RecoveryEngine() = default;
+
+bool RecoveryEngine::start(QString *error) {
+    // Write failures surface on the writer thread; the event log lives on this one.
+    const auto onAuditError = [this](const QString &text) {
+        QMetaObject::invokeMethod(
+            this, [this, text] { emitEvent(EventSeverity::Error, QStringLiteral("audit"), text, std::nullopt); },
+            Qt::QueuedConnection);
+    };
+    if (configured() && !options_.auditFile.isEmpty() && !audit_.open(options_.auditFile, onAuditError, error))
+        return false;
+    phase_ = Phase::Running;
+    return true;
+}
+
+void RecoveryEngine::onAgentResumed(const AgentKey &agent) {
+    const auto count = pendingPerAgent_.find(agent);
+    if (count == pendingPerAgent_.end())
+        return;
+    for (int i = 0; i < count.value(); ++i)
+        refuse(agent, RefusalReason::SkippedAgentResumed);
+    pendingPerAgent_.erase(count);
+    std::erase_if(pending_, [&](const PendingStall &stall) { return stall.agent == agent; });
+}
+
+void RecoveryEngine::onStall(const AgentKey &agent, bool crossNamespace) {
+    if (!configured() || phase_ == Phase::ShuttingDown || phase_ == Phase::Down)
+        return;
+    pending_.push_back({agent, crossNamespace});
+    ++pendingPerAgent_[agent];
+    scheduleDrain();
+}
+
+void RecoveryEngine::scheduleDrain() {
+    if (!drainScheduled_ && !pending_.empty()) {
+        drainScheduled_ = true;
+        QMetaObject::invokeMethod(this, [this] { drainStalls(kStallsPerTurn); }, Qt::QueuedConnection);
+    }
+}
+
+void RecoveryEngine::drainStalls(std::size_t limit) {
+    drainScheduled_ = false;
+    for (std::size_t n = 0; n < limit && !pending_.empty(); ++n) {
+        const PendingStall stall = pending_.front();
+        pending_.pop_front();
+        if (const auto count = pendingPerAgent_.find(stall.agent); count != pendingPerAgent_.end() && --count.value() == 0)
+            pendingPerAgent_.erase(count);
+        decide(stall.agent, stall.crossNamespace, RecoveryTrigger::Stall);
+    }
+    scheduleDrain();
+}
+
+bool RecoveryEngine::recoverNow(const AgentKey &agent, QString *whyNot, bool crossNamespace) {
+    QString reason;
+    if (!configured())
+        reason = QStringLiteral("no recovery command configured");
+    else if (phase_ == Phase::ShuttingDown || phase_ == Phase::Down)
+        reason = QStringLiteral("shutting down");
+    else if (const auto refusal = decide(agent, crossNamespace, RecoveryTrigger::Manual))
+        reason = QString::fromLatin1(refusalReasonLabel(*refusal));
+    if (whyNot)
+        *whyNot = reason;
+    return reason.isEmpty();
+}
+
+std::optional<RefusalReason> RecoveryEngine::decide(const AgentKey &agent, bool crossNamespace,
+                                                    RecoveryTrigger trigger) {
+    RecoveryVerdict verdict;
+    changingOverlay(agent, [&] { verdict = policy_.decide(agent, crossNamespace, trigger, engineNowMs()); });
+    if (verdict.spawn()) {
+        spawn(agent, trigger);
+        return std::nullopt;
+    }
+    refuse(agent, *verdict.refusal);
+    if (verdict.enteredGaveUp)
+        emitEvent(EventSeverity::Error, QStringLiteral("recovery"),
+                  QStringLiteral("gave up on %1: %2 recoveries within %3 ms did not help; re-arm it to recover again")
+                      .arg(describe(agent))
+                      .arg(options_.maxAttempts)
+                      .arg(options_.attemptWindowMs),
+                  agent);
+    return verdict.refusal;
+}
+
+void RecoveryEngine::refuse(const AgentKey &agent, RefusalReason reason) {
+    ++counters_.refused[std::size_t(reason)];
+    if (const auto outcome = outcomeOf(reason))
+        ++counters_.outcomes[std::size_t(*outcome)];
+    if (audit_.isOpen())
+        audit_.submit(AuditWriter::Refused{agent.pid, reason});
+    emitEvent(EventSeverity::Warning, QStringLiteral("refused"),
+              QStringLiteral("recovery of %1 refused: %2").arg(describe(agent), QLatin1String(refusalReasonLabel(reason))),
+              agent);
+}
+
+void RecoveryEngine::spawn(const AgentKey &agent, RecoveryTrigger trigger) {
+    const std::uint64_t id = nextChildId_++;
+    RunSpec spec;
+    spec.argv = RecoveryRunner::argvFor(options_.execTemplate, agent);
+    spec.environment = environment_;
+    spec.captureBytes = options_.captureBytes;
+    spec.timeoutMs = options_.timeoutMs;
+    spec.killGraceMs = options_.killGraceMs;
+
+    Child child;
+    child.runner = new RecoveryRunner(spec, this);
+    child.trigger = trigger;
+    child.info.id = id;
+    child.info.agent = agent;
+    child.info.argv = spec.argv;
+    child.info.manual = trigger == RecoveryTrigger::Manual;
+    child.info.startedMs = engineNowMs();
+    RecoveryRunner *runner = child.runner;
+    children_.emplace(id, std::move(child));
+    counters_.childrenRunning = children_.size();
+
+    connect(runner, &RecoveryRunner::started, this, [this, id](qint64 pid) { onChildStarted(id, pid); });
+    connect(runner, &RecoveryRunner::output, this,
+            [this, id](OutputStream stream, const QByteArray &data) { onChildOutput(id, stream, data); });
+    connect(runner, &RecoveryRunner::finished, this, [this, id](const RunResult &r) { onChildFinished(id, r); });
+    connect(runner, &RecoveryRunner::failedToStart, this, [this, id](const QString &e) { onChildFailed(id, e); });
+    runner->start();
+}
+
+void RecoveryEngine::onChildStarted(std::uint64_t id, qint64 pid) {
+    const auto it = children_.find(id);
+    if (it == children_.end())
+        return;
+    Child &child = it->second;
+    child.info.pid = pid;
+    policy_.childStarted(child.info.agent, child.trigger, engineNowMs());
+    ++counters_.outcomes[std::size_t(RecoveryOutcome::Spawned)];
+    if (child.info.manual)
+        ++counters_.outcomes[std::size_t(RecoveryOutcome::Manual)];
+    auditSpawn(child);
+    emit childChanged(child.info);
+    emitEvent(EventSeverity::Info, QStringLiteral("recovery"),
+              QStringLiteral("%1 recovery of %2: started child %3 (pid %4): %5")
+                  .arg(child.info.manual ? QStringLiteral("manual") : QStringLiteral("automatic"),
+                       describe(child.info.agent))
+                  .arg(id)
+                  .arg(pid)
+                  .arg(child.info.argv.join(QLatin1Char(' '))),
+              child.info.agent);
+    // Shutdown may have begun while it was still being exec'd.
+    if (phase_ == Phase::ShuttingDown)
+        child.runner->terminate(StopReason::Shutdown, shutdownGraceMs_);
+}
+
+void RecoveryEngine::onChildOutput(std::uint64_t id, OutputStream stream, const QByteArray &data) {
+    const auto it = children_.find(id);
+    if (it == children_.end())
+        return;
+    it->second.info.bytesKept += data.size();
+    emit childOutput(OutputChunk{id, stream, data});
+}
+
+void RecoveryEngine::onChildFinished(std::uint64_t id, const RunResult &result) {
+    const auto it = children_.find(id);
+    if (it == children_.end())
+        return;
+    Child &child = it->second;
+    const bool stoppedByUs = result.stopReason != StopReason::None;
+    const RecoveryOutcome outcome = stoppedByUs                              ? RecoveryOutcome::Killed
+                                    : result.exited && result.exitCode == 0 ? RecoveryOutcome::ReapedZero
+                                                                             : RecoveryOutcome::ReapedNonzero;
+    ++counters_.outcomes[std::size_t(outcome)];
+    auditComplete(child, result, stoppedByUs ? AuditLog::Completion::Killed : AuditLog::Completion::Reaped);
+
+    child.info.state = endStateOf(result);
+    child.info.endedMs = engineNowMs();
+    child.info.exitCode = result.exited ? result.exitCode : -1;
+    child.info.signal = result.signal;
+    child.info.truncated = result.truncated;
+    emit childChanged(child.info);
+    const QString how = result.exited ? QStringLiteral("exited with code %1").arg(result.exitCode)
+                                      : QStringLiteral("died by signal %1").arg(result.signal);
+    emitEvent(outcome == RecoveryOutcome::ReapedZero ? EventSeverity::Info : EventSeverity::Warning,
+              QStringLiteral("recovery"),
+              QStringLiteral("recovery child %1 for %2 %3%4")
+                  .arg(id)
+                  .arg(describe(child.info.agent), how,
+                       result.stopReason == StopReason::Timeout ? QStringLiteral(" after its timeout") : QString()),
+              child.info.agent);
+    releaseChild(it);
+}
+
+void RecoveryEngine::onChildFailed(std::uint64_t id, const QString &error) {
+    const auto it = children_.find(id);
+    if (it == children_.end())
+        return;
+    Child &child = it->second;
+    child.info.state = ChildState::FailedToStart;
+    child.info.endedMs = engineNowMs();
+    child.info.error = error;
+    emit childChanged(child.info);
+    refuse(child.info.agent, RefusalReason::SpawnFailed);
+    emitEvent(EventSeverity::Error, QStringLiteral("recovery"),
+              QStringLiteral("recovery child for %1 could not start: %2").arg(describe(child.info.agent), error),
+              child.info.agent);
+    releaseChild(it);
+}
+
+void RecoveryEngine::releaseChild(std::map<std::uint64_t, Child>::iterator it) {
+    const AgentKey agent = it->second.info.agent;
+    // Never delete a running QProcess: it would block; a finished one goes next turn.
+    RecoveryRunner *runner = it->second.runner;
+    runner->disconnect(this);
+    if (runner->isActive())
+        runner->setParent(nullptr);  // abandoned (see abandonUnreaped): leaked on purpose
+    else
+        runner->deleteLater();
+    children_.erase(it);
+    counters_.childrenRunning = children_.size();
+    changingOverlay(agent, [&] { policy_.childEnded(agent); });
+    if (phase_ == Phase::ShuttingDown && children_.empty())
+        finishShutdown();
+}
+
+QList<ChildInfo> RecoveryEngine::children() const {
+    QList<ChildInfo> list;
+    list.reserve(qsizetype(children_.size()));
+    for (const auto &[id, child] : children_)
+        list.append(child.info);
+    return list;
+}
+
+void RecoveryEngine::killChild(std::uint64_t childId) {
+    const auto it = children_.find(childId);
+    if (it == children_.end() || !it->second.runner->isActive())
+        return;
+    emitEvent(EventSeverity::Warning, QStringLiteral("recovery"),
+              QStringLiteral("operator killed recovery child %1 for %2").arg(childId).arg(describe(it->second.info.agent)),
+              it->second.info.agent);
+    it->second.runner->terminate(StopReason::Operator, options_.killGraceMs);
+}
+
+void RecoveryEngine::pause(const AgentKey &agent) {
+    changingOverlay(agent, [&] { policy_.pause(agent); });
+}
+
+void RecoveryEngine::resume(const AgentKey &agent) {
+    changingOverlay(agent, [&] { policy_.resume(agent); });
+}
+
+void RecoveryEngine::rearm(const AgentKey &agent) {
+    changingOverlay(agent, [&] { policy_.rearm(agent); });
+}
+
+std::optional<AgentState> RecoveryEngine::overlayState(const AgentKey &agent) const {
+    if (policy_.isPaused(agent))
+        return AgentState::Paused;
+    if (policy_.inFlight(agent))
+        return AgentState::Recovering;
+    if (policy_.hasGivenUp(agent))
+        return AgentState::GaveUp;
+    return std::nullopt;
+}
+
+template <typename Change>
+void RecoveryEngine::changingOverlay(const AgentKey &agent, Change change) {
+    const std::optional<AgentState> before = overlayState(agent);
+    change();
+    if (overlayState(agent) != before)
+        emit agentOverlayChanged(agent);
+}
+
+void RecoveryEngine::shutdown() {
+    if (phase_ == Phase::ShuttingDown || phase_ == Phase::Down)
+        return;
+    // Stalls already handed over still get their decision (and their audit row).
+    drainStalls(pending_.size());
+    phase_ = Phase::ShuttingDown;
+    for (auto &[id, child] : children_)
+        child.runner->terminate(StopReason::Shutdown, shutdownGraceMs_);
+    if (children_.empty())
+        finishShutdown();
+    else
+        reapCeiling_.start(std::chrono::milliseconds(shutdownGraceMs_ + kReapCeilingMs));
+}
+
+// Children SIGKILLed long ago and still not reaped: audit them as reap_failed and let
+// the observer exit rather than block on them.
+void RecoveryEngine::abandonUnreaped() {
+    while (!children_.empty()) {
+        const auto it = children_.begin();
+        RunResult result;
+        result.pid = it->second.info.pid;
+        result.stopReason = StopReason::Shutdown;
+        result.signal = SIGKILL;
+        result.durationNs = (engineNowMs() - it->second.info.startedMs) * 1'000'000;
+        result.stdoutBytes = it->second.info.bytesKept;
+        if (it->second.info.pid > 0)
+            auditComplete(it->second, result, AuditLog::Completion::ReapFailed);
+        else
+            refuse(it->second.info.agent, RefusalReason::SpawnFailed);
+        it->second.info.state = ChildState::Killed;
+        it->second.info.endedMs = engineNowMs();
+        emit childChanged(it->second.info);
+        releaseChild(it);  // finishes the shutdown with the last one
+    }
+}
+
+void RecoveryEngine::finishShutdown() {
+    phase_ = Phase::Down;
+    reapCeiling_.stop();
+    audit_.close();  // waits for the queued rows: shutdownComplete means all are on disk
+    QMetaObject::invokeMethod(this, &RecoveryEngine::shutdownComplete, Qt::QueuedConnection);
+}
+
+void RecoveryEngine::auditSpawn(const Child &child) {
+    if (!audit_.isOpen())
+        return;
+    AuditLog::Spawn row;
+    row.agentPid = child.info.agent.pid;
+    row.childPid = child.info.pid;
+    row.exec = child.info.argv.join(QLatin1Char(' '));
+    row.program = child.info.argv.value(0);
+    row.source = child.info.manual ? QStringLiteral("manual")
+                 : options_.execSource.isEmpty() ? QStringLiteral("inline")
+                                                 : options_.execSource;
+    row.templateLen = int(options_.execTemplate.size());
+    audit_.submit(row);
+}
+
+void RecoveryEngine::auditComplete(const Child &child, const RunResult &result, AuditLog::Completion completion) {
+    if (!audit_.isOpen())
+        return;
+    AuditLog::Complete row;
+    row.agentPid = child.info.agent.pid;
+    row.childPid = result.pid;
+    row.completion = completion;
+    if (result.exited)
+        row.exitCode = result.exitCode;
+    else
+        row.signal = result.signal;
+    row.durationNs = result.durationNs;
+    row.stdoutLen = result.stdoutBytes;
+    row.stderrLen = result.stderrBytes;
+    row.truncated = result.truncated;
+    audit_.submit(row);
+}
+
+void RecoveryEngine::emitEvent(EventSeverity severity, const QString &category, const QString &text,
+                               const std::optional<AgentKey> &agent) {
+    EventLogEntry entry;
+    entry.atMs = engineNowMs();
+    entry.severity = severity;
+    entry.category = category;
+    entry.text = text;
+    entry.agent = agent;
+    emit event(entry);
+}
+
+} // namespace varta

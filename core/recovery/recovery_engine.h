@@ -1,0 +1,129 @@
+#pragma once
+// The recovery engine the observer talks to, on the engine thread: it takes stalls and
+// operator commands, asks RecoveryPolicy, runs children through RecoveryRunner, writes
+// the AuditLog, keeps the recovery counters, and publishes children, their output and
+// events as values.
+//
+// Accounting (COMPAT.md section 3): every stall that reaches recovery ends in exactly
+// one `spawn` or `refused` row, every `spawn` in exactly one `complete` row, shutdown
+// included. A spawn row is written once the child is really running (it carries the
+// child's pid); a child that cannot be executed ends as `refused spawn_failed` instead.
+// Operator decisions (Recover now) are audited the same way, with source `manual`.
+//
+// Stalls are decided on a later event-loop turn (a burst a slice per turn, in arrival
+// order), so a beat that arrives meanwhile (onAgentResumed) turns a queued stall into
+// `skipped_agent_resumed`. Stalls that
+// arrive after shutdown() began never reach recovery: the observer has stopped by then.
+
+#include "core/counters.h"
+#include "core/engine_types.h"
+#include "core/options.h"
+#include "core/recovery/audit_log.h"
+#include "core/recovery/audit_writer.h"
+#include "core/recovery/recovery_policy.h"
+#include "core/recovery/recovery_runner.h"
+#include "core/tracking/agent_key.h"
+#include "core/tracking/agent_state.h"
+
+#include <QHash>
+#include <QObject>
+#include <QTimer>
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+
+namespace varta {
+
+class RecoveryEngine : public QObject {
+    Q_OBJECT
+
+public:
+    RecoveryEngine(const RecoveryOptions &options, RecoveryTrust trust, std::int64_t shutdownGraceMs,
+                   QObject *parent = nullptr);
+    ~RecoveryEngine() override;
+
+    // Opens the audit log (if configured) and writes its boot record.
+    bool start(QString *error);
+
+    void onStall(const AgentKey &agent, bool crossNamespace);
+    void onAgentResumed(const AgentKey &agent);
+    // The operator's Recover now: bypasses the debounce and the trust gate, still one
+    // child per agent and the capacity. True: a child is being started (it may still
+    // fail to, see childChanged); false: *whyNot gets the refusal reason's label.
+    bool recoverNow(const AgentKey &agent, QString *whyNot, bool crossNamespace = false);
+    void killChild(std::uint64_t childId);
+    void pause(const AgentKey &agent);
+    void resume(const AgentKey &agent);
+    void rearm(const AgentKey &agent);
+
+    // Recovering, GaveUp or Paused (that precedence); nullopt when recovery has no say.
+    std::optional<AgentState> overlayState(const AgentKey &agent) const;
+    const RecoveryCounters &counters() const { return counters_; }
+    bool configured() const { return options_.configured(); }
+    QList<ChildInfo> children() const;  // the children alive now, for a late subscriber
+    std::size_t pendingStalls() const { return pending_.size(); }
+
+    // SIGTERM to every child's group, SIGKILL to those still alive after
+    // shutdownGraceMs, a `complete` row for each, then shutdownComplete (always from the
+    // event loop, after this returns).
+    void shutdown();
+
+Q_SIGNALS:
+    void childChanged(const varta::ChildInfo &child);
+    void childOutput(const varta::OutputChunk &chunk);
+    void agentOverlayChanged(const varta::AgentKey &agent);
+    void event(const varta::EventLogEntry &entry);
+    void shutdownComplete();
+
+private:
+    enum class Phase : std::uint8_t { Idle, Running, ShuttingDown, Down };
+    struct PendingStall {
+        AgentKey agent;
+        bool crossNamespace = false;
+    };
+    struct Child {
+        RecoveryRunner *runner = nullptr;
+        ChildInfo info;
+        RecoveryTrigger trigger = RecoveryTrigger::Stall;
+    };
+
+    void scheduleDrain();
+    void drainStalls(std::size_t limit);
+    std::optional<RefusalReason> decide(const AgentKey &agent, bool crossNamespace, RecoveryTrigger trigger);
+    void refuse(const AgentKey &agent, RefusalReason reason);
+    void spawn(const AgentKey &agent, RecoveryTrigger trigger);
+    void onChildStarted(std::uint64_t id, qint64 pid);
+    void onChildOutput(std::uint64_t id, OutputStream stream, const QByteArray &data);
+    void onChildFinished(std::uint64_t id, const RunResult &result);
+    void onChildFailed(std::uint64_t id, const QString &error);
+    void releaseChild(std::map<std::uint64_t, Child>::iterator it);
+    void abandonUnreaped();
+    void finishShutdown();
+
+    void auditSpawn(const Child &child);
+    void auditComplete(const Child &child, const RunResult &result, AuditLog::Completion completion);
+    void emitEvent(EventSeverity severity, const QString &category, const QString &text,
+                   const std::optional<AgentKey> &agent);
+    template <typename Change>
+    void changingOverlay(const AgentKey &agent, Change change);
+
+    RecoveryOptions options_;
+    std::int64_t shutdownGraceMs_;
+    QProcessEnvironment environment_;
+    RecoveryPolicy policy_;
+    AuditWriter audit_;
+    RecoveryCounters counters_;
+    Phase phase_ = Phase::Idle;
+
+    std::deque<PendingStall> pending_;
+    QHash<AgentKey, int> pendingPerAgent_;  // so a beat for an agent with nothing queued costs one lookup
+    bool drainScheduled_ = false;
+
+    std::map<std::uint64_t, Child> children_;
+    std::uint64_t nextChildId_ = 1;
+    QTimer reapCeiling_{this};
+};
+
+} // namespace varta

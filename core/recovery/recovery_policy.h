@@ -1,0 +1,114 @@
+#pragma once
+// Whether a stall (or the operator's "Recover now") may start a recovery child, and the
+// per-agent bookkeeping that decision needs. Pure logic: time comes in as an argument,
+// nothing here touches a process, a file or an event loop.
+//
+// Gates, in order; the first that refuses wins:
+//   1. pid namespace   agent in another pid namespace        -> cross_namespace_agent
+//   2. trust           UDP / secure UDP origin without that
+//                      transport's opt-in (manual bypasses)  -> unauthenticated_transport
+//   3. paused          operator put the agent in maintenance -> paused
+//   4. gave up         restart-loop limit hit, not re-armed  -> gave_up
+//   5. debounce        a child started for this agent less
+//                      than debounceMs ago (manual bypasses) -> debounced
+//   6. one per agent   a child for this agent is outstanding -> outstanding_in_flight
+//   7. capacity        maxConcurrent children outstanding    -> outstanding_capacity
+//   8. restart loop    see below                              -> gave_up (and GaveUp)
+//
+// Restart loop: at most maxAttempts automatic children may start for one agent within
+// any attemptWindowMs. The attempt that would be number maxAttempts + 1 inside the
+// window is REFUSED (gave_up) and puts the agent in GaveUp until the operator re-arms
+// it; the maxAttempts-th attempt itself still runs. Manual recoveries neither count as
+// attempts nor face this gate: the operator is the one who breaks loops.
+//
+// Only a child that actually started arms the debounce and counts as an attempt:
+// refusals and failed spawns leave both untouched (COMPAT.md section 1).
+
+#include "core/counters.h"
+#include "core/options.h"
+#include "core/tracking/agent_key.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <unordered_map>
+
+namespace varta {
+
+// Which UDP listeners the operator trusts enough for automatic recovery
+// (--plaintext-udp-… / --secure-udp-i-accept-recovery-on-unauthenticated-transport).
+struct RecoveryTrust {
+    bool udpAllowed = false;
+    bool secureUdpAllowed = false;
+};
+
+enum class RecoveryTrigger : std::uint8_t { Stall, Manual };
+
+struct RecoveryVerdict {
+    std::optional<RefusalReason> refusal;  // none: spawn
+    bool enteredGaveUp = false;            // this very refusal put the agent in GaveUp
+    bool spawn() const { return !refusal.has_value(); }
+};
+
+class RecoveryPolicy {
+public:
+    struct Limits {
+        std::int64_t debounceMs = 1000;
+        int maxConcurrent = 64;
+        int maxAttempts = 5;               // 0: no restart-loop limit
+        std::int64_t attemptWindowMs = 600000;
+    };
+    static Limits limitsFrom(const RecoveryOptions &options);
+
+    RecoveryPolicy(Limits limits, RecoveryTrust trust);
+
+    // A spawn verdict reserves the agent's slot and one unit of capacity; the caller
+    // must follow it with childStarted() or spawnFailed(), and childStarted() with
+    // childEnded().
+    RecoveryVerdict decide(const AgentKey &agent, bool crossNamespace, RecoveryTrigger trigger, std::int64_t nowMs);
+    void childStarted(const AgentKey &agent, RecoveryTrigger trigger, std::int64_t nowMs);
+    void spawnFailed(const AgentKey &agent);
+    void childEnded(const AgentKey &agent);
+
+    void pause(const AgentKey &agent);
+    void resume(const AgentKey &agent);
+    void rearm(const AgentKey &agent);  // leaves GaveUp and forgets past attempts
+
+    bool isPaused(const AgentKey &agent) const;
+    bool hasGivenUp(const AgentKey &agent) const;
+    bool inFlight(const AgentKey &agent) const;
+    int outstanding() const { return outstanding_; }
+
+    // Drops records that no longer influence any decision; decide() calls it when the
+    // table has doubled since the last sweep, so the table stays proportional to the
+    // agents that matter now.
+    void prune(std::int64_t nowMs);
+    std::size_t trackedAgents() const { return records_.size(); }
+
+private:
+    struct Record {
+        bool paused = false;
+        bool gaveUp = false;
+        bool inFlight = false;
+        std::optional<std::int64_t> lastStartMs;  // debounce anchor
+        std::deque<std::int64_t> attemptsMs;      // automatic starts, oldest first, <= maxAttempts
+    };
+
+    std::optional<RefusalReason> gate(const AgentKey &agent, Record &record, bool crossNamespace,
+                                      RecoveryTrigger trigger, std::int64_t nowMs);
+    bool untrusted(const AgentKey &agent) const;
+    void forgetOldAttempts(Record &record, std::int64_t nowMs) const;
+    bool matters(const Record &record, std::int64_t nowMs) const;
+    const Record *find(const AgentKey &agent) const;
+
+    Limits limits_;
+    RecoveryTrust trust_;
+    std::unordered_map<AgentKey, Record> records_;
+    int outstanding_ = 0;
+    std::size_t pruneAt_ = kMinPruneSize;
+
+    static constexpr std::size_t kMinPruneSize = 1024;
+};
+
+} // namespace varta

@@ -1,0 +1,353 @@
+// RecoveryPolicy: every gate alone, which gate wins when several refuse, the debounce
+// arming rules, the restart-loop window and its exact limit, GaveUp -> rearm, and the
+// bound on per-agent bookkeeping. Pure logic: time is an argument, no event loop.
+#include "core/recovery/recovery_policy.h"
+
+#include <QTest>
+
+using namespace varta;
+
+namespace {
+
+constexpr int kSpawn = -1;  // "expected verdict: spawn" in the tables
+
+// Conditions the tables can put an agent in before the decision under test.
+enum Setup : int {
+    None = 0,
+    Paused = 1 << 0,
+    GaveUp = 1 << 1,             // attempts exhausted, then one refused attempt
+    AttemptsExhausted = 1 << 2,  // maxAttempts starts inside the window, not yet refused
+    RecentStart = 1 << 3,        // a child started 100 ms ago (inside the debounce)
+    InFlight = 1 << 4,           // a child is outstanding
+    CapacityFull = 1 << 5,       // other agents hold every slot
+};
+
+// debounce 1000, capacity 2, 3 attempts per 20 s; "now" in the tables is 9000.
+constexpr std::int64_t kNow = 9000;
+RecoveryPolicy::Limits testLimits() { return {1000, 2, 3, 20000}; }
+
+AgentKey udpAgent(Transport transport, std::uint32_t pid) {
+    return AgentKey::fromPeer(transport, QHostAddress(QStringLiteral("192.0.2.7")), pid);
+}
+
+void startAndEnd(RecoveryPolicy &policy, const AgentKey &agent, RecoveryTrigger trigger, std::int64_t at, bool end) {
+    QVERIFY(policy.decide(agent, false, trigger, at).spawn());
+    policy.childStarted(agent, trigger, at);
+    if (end)
+        policy.childEnded(agent);
+}
+
+// Builds the setup in an order in which every step is itself allowed.
+void applySetup(RecoveryPolicy &policy, const AgentKey &agent, int setup) {
+    if (setup & (AttemptsExhausted | GaveUp)) {
+        for (std::int64_t at : {0, 2000, 4000})
+            startAndEnd(policy, agent, RecoveryTrigger::Stall, at, true);
+    }
+    if (setup & GaveUp) {
+        const RecoveryVerdict verdict = policy.decide(agent, false, RecoveryTrigger::Stall, 5000);
+        QCOMPARE(verdict.refusal, std::optional(RefusalReason::GaveUp));
+    }
+    if (setup & (RecentStart | InFlight))
+        startAndEnd(policy, agent, RecoveryTrigger::Manual, (setup & RecentStart) ? kNow - 100 : kNow - 2000,
+                    !(setup & InFlight));
+    if (setup & Paused)
+        policy.pause(agent);
+    for (std::uint32_t other = 100000; (setup & CapacityFull) && policy.outstanding() < 2; ++other)
+        startAndEnd(policy, AgentKey::local(other), RecoveryTrigger::Manual, kNow - 5000, false);
+}
+
+} // namespace
+
+class TestRecoveryPolicy : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void gates_data();
+    void gates();
+    void trust_data();
+    void trust();
+    void debounceArming_data();
+    void debounceArming();
+    void restartLoopLimit();
+    void restartLoopWindow_data();
+    void restartLoopWindow();
+    void restartLoopCountsOnlyStartedAutomaticChildren();
+    void rearmLeavesGaveUp();
+    void pauseAndResume();
+    void slotsAreReleased();
+    void bookkeepingIsPruned();
+    void bookkeepingStaysBoundedUnderManyAgents();
+};
+
+void TestRecoveryPolicy::gates_data() {
+    QTest::addColumn<int>("transport");
+    QTest::addColumn<bool>("crossNamespace");
+    QTest::addColumn<bool>("manual");
+    QTest::addColumn<int>("setup");
+    QTest::addColumn<int>("expected");
+
+    const int uds = int(Transport::Uds), udp = int(Transport::Udp);
+    const int none = kSpawn;
+    auto reason = [](RefusalReason r) { return int(r); };
+
+    // Each gate alone.
+    QTest::newRow("clear: spawn") << uds << false << false << int(None) << none;
+    QTest::newRow("cross namespace") << uds << true << false << int(None) << reason(RefusalReason::CrossNamespaceAgent);
+    QTest::newRow("untrusted udp") << udp << false << false << int(None) << reason(RefusalReason::UnauthenticatedTransport);
+    QTest::newRow("paused") << uds << false << false << int(Paused) << reason(RefusalReason::Paused);
+    QTest::newRow("gave up") << uds << false << false << int(GaveUp) << reason(RefusalReason::GaveUp);
+    QTest::newRow("debounced") << uds << false << false << int(RecentStart) << reason(RefusalReason::Debounced);
+    QTest::newRow("in flight") << uds << false << false << int(InFlight) << reason(RefusalReason::OutstandingInFlight);
+    QTest::newRow("capacity") << uds << false << false << int(CapacityFull) << reason(RefusalReason::OutstandingCapacity);
+    QTest::newRow("restart loop") << uds << false << false << int(AttemptsExhausted) << reason(RefusalReason::GaveUp);
+
+    // Order: when two gates would refuse, the earlier one names the reason.
+    QTest::newRow("cross namespace before trust") << udp << true << false << int(None) << reason(RefusalReason::CrossNamespaceAgent);
+    QTest::newRow("cross namespace even for manual") << uds << true << true << int(None) << reason(RefusalReason::CrossNamespaceAgent);
+    QTest::newRow("trust before paused") << udp << false << false << int(Paused) << reason(RefusalReason::UnauthenticatedTransport);
+    QTest::newRow("paused before gave up") << uds << false << false << int(Paused | GaveUp) << reason(RefusalReason::Paused);
+    QTest::newRow("gave up before capacity") << uds << false << false << int(GaveUp | CapacityFull) << reason(RefusalReason::GaveUp);
+    QTest::newRow("debounce before in flight") << uds << false << false << int(RecentStart | InFlight) << reason(RefusalReason::Debounced);
+    QTest::newRow("in flight before capacity") << uds << false << false << int(InFlight | CapacityFull) << reason(RefusalReason::OutstandingInFlight);
+    QTest::newRow("capacity before restart loop") << uds << false << false << int(CapacityFull | AttemptsExhausted) << reason(RefusalReason::OutstandingCapacity);
+
+    // Manual: bypasses trust, debounce and the restart loop; nothing else.
+    QTest::newRow("manual bypasses trust") << udp << false << true << int(None) << none;
+    QTest::newRow("manual bypasses debounce") << uds << false << true << int(RecentStart) << none;
+    QTest::newRow("manual bypasses restart loop") << uds << false << true << int(AttemptsExhausted) << none;
+    QTest::newRow("manual stopped by paused") << udp << false << true << int(Paused) << reason(RefusalReason::Paused);
+    QTest::newRow("manual stopped by gave up") << uds << false << true << int(GaveUp) << reason(RefusalReason::GaveUp);
+    QTest::newRow("manual stopped by in flight") << udp << false << true << int(InFlight) << reason(RefusalReason::OutstandingInFlight);
+    QTest::newRow("manual stopped by capacity") << uds << false << true << int(CapacityFull) << reason(RefusalReason::OutstandingCapacity);
+}
+
+void TestRecoveryPolicy::gates() {
+    QFETCH(int, transport);
+    QFETCH(bool, crossNamespace);
+    QFETCH(bool, manual);
+    QFETCH(int, setup);
+    QFETCH(int, expected);
+
+    RecoveryPolicy policy(testLimits(), RecoveryTrust{});
+    const AgentKey agent = transport == int(Transport::Uds) ? AgentKey::local(42) : udpAgent(Transport(transport), 42);
+    // Rows that need automatic attempts use a Unix-socket agent; the others build their
+    // children manually, which the trust gate lets through.
+    applySetup(policy, agent, setup);
+    if (QTest::currentTestFailed())
+        return;
+
+    const int outstandingBefore = policy.outstanding();
+    const RecoveryVerdict verdict =
+        policy.decide(agent, crossNamespace, manual ? RecoveryTrigger::Manual : RecoveryTrigger::Stall, kNow);
+    QCOMPARE(verdict.refusal ? int(*verdict.refusal) : kSpawn, expected);
+    // A spawn verdict reserves a slot; a refusal takes nothing.
+    QCOMPARE(policy.outstanding(), outstandingBefore + (verdict.spawn() ? 1 : 0));
+    QCOMPARE(policy.inFlight(agent), verdict.spawn() || (setup & InFlight));
+}
+
+void TestRecoveryPolicy::trust_data() {
+    QTest::addColumn<int>("transport");
+    QTest::addColumn<bool>("udpAllowed");
+    QTest::addColumn<bool>("secureAllowed");
+    QTest::addColumn<bool>("manual");
+    QTest::addColumn<bool>("spawns");
+
+    const int uds = int(Transport::Uds), udp = int(Transport::Udp), sec = int(Transport::SecureUdp);
+    QTest::newRow("uds, no opt-in") << uds << false << false << false << true;
+    QTest::newRow("udp, no opt-in") << udp << false << false << false << false;
+    QTest::newRow("udp, udp opt-in") << udp << true << false << false << true;
+    QTest::newRow("udp, only secure opt-in") << udp << false << true << false << false;
+    QTest::newRow("secure, no opt-in") << sec << false << false << false << false;
+    QTest::newRow("secure, secure opt-in") << sec << false << true << false << true;
+    QTest::newRow("secure, only udp opt-in") << sec << true << false << false << false;
+    QTest::newRow("udp, no opt-in, manual") << udp << false << false << true << true;
+    QTest::newRow("secure, no opt-in, manual") << sec << false << false << true << true;
+}
+
+void TestRecoveryPolicy::trust() {
+    QFETCH(int, transport);
+    QFETCH(bool, udpAllowed);
+    QFETCH(bool, secureAllowed);
+    QFETCH(bool, manual);
+    QFETCH(bool, spawns);
+
+    RecoveryPolicy policy(testLimits(), RecoveryTrust{udpAllowed, secureAllowed});
+    const AgentKey agent = transport == int(Transport::Uds) ? AgentKey::local(7) : udpAgent(Transport(transport), 7);
+    const RecoveryVerdict verdict = policy.decide(agent, false, manual ? RecoveryTrigger::Manual : RecoveryTrigger::Stall, 0);
+    QCOMPARE(verdict.spawn(), spawns);
+    if (!spawns)
+        QCOMPARE(verdict.refusal, std::optional(RefusalReason::UnauthenticatedTransport));
+}
+
+void TestRecoveryPolicy::debounceArming_data() {
+    QTest::addColumn<QString>("first");  // what happened to the first decision
+    QTest::addColumn<std::int64_t>("after");
+    QTest::addColumn<bool>("debounced");
+
+    QTest::newRow("started child arms it") << QStringLiteral("started") << std::int64_t(1) << true;
+    QTest::newRow("still armed 1 ms before the end") << QStringLiteral("started") << std::int64_t(999) << true;
+    QTest::newRow("expires at debounceMs") << QStringLiteral("started") << std::int64_t(1000) << false;
+    QTest::newRow("manual start arms it too") << QStringLiteral("manual") << std::int64_t(1) << true;
+    QTest::newRow("failed spawn does not arm it") << QStringLiteral("failed") << std::int64_t(1) << false;
+    QTest::newRow("refusal does not arm it") << QStringLiteral("refused") << std::int64_t(1) << false;
+}
+
+void TestRecoveryPolicy::debounceArming() {
+    QFETCH(QString, first);
+    QFETCH(std::int64_t, after);
+    QFETCH(bool, debounced);
+
+    RecoveryPolicy policy(testLimits(), RecoveryTrust{});
+    const AgentKey agent = AgentKey::local(9);
+    const std::int64_t t0 = 50000;
+    if (first == QLatin1String("refused")) {
+        startAndEnd(policy, AgentKey::local(1), RecoveryTrigger::Stall, t0 - 5000, false);
+        startAndEnd(policy, AgentKey::local(2), RecoveryTrigger::Stall, t0 - 5000, false);
+        QCOMPARE(policy.decide(agent, false, RecoveryTrigger::Stall, t0).refusal,
+                 std::optional(RefusalReason::OutstandingCapacity));
+        policy.childEnded(AgentKey::local(1));
+    } else {
+        const RecoveryTrigger trigger = first == QLatin1String("manual") ? RecoveryTrigger::Manual : RecoveryTrigger::Stall;
+        QVERIFY(policy.decide(agent, false, trigger, t0).spawn());
+        if (first == QLatin1String("failed")) {
+            policy.spawnFailed(agent);
+        } else {
+            policy.childStarted(agent, trigger, t0);
+            policy.childEnded(agent);
+        }
+    }
+    const RecoveryVerdict verdict = policy.decide(agent, false, RecoveryTrigger::Stall, t0 + after);
+    QCOMPARE(verdict.refusal == RefusalReason::Debounced, debounced);
+    QCOMPARE(verdict.spawn(), !debounced);
+}
+
+void TestRecoveryPolicy::restartLoopLimit() {
+    // maxAttempts = 3: attempts 1..3 run, the 4th inside the window is refused and is
+    // the one that enters GaveUp; later ones are refused by the GaveUp gate itself.
+    RecoveryPolicy policy(testLimits(), RecoveryTrust{});
+    const AgentKey agent = AgentKey::local(5);
+    for (std::int64_t at : {0, 2000, 4000}) {
+        QVERIFY2(policy.decide(agent, false, RecoveryTrigger::Stall, at).spawn(), qPrintable(QString::number(at)));
+        policy.childStarted(agent, RecoveryTrigger::Stall, at);
+        policy.childEnded(agent);
+        QVERIFY(!policy.hasGivenUp(agent));
+    }
+    const RecoveryVerdict fourth = policy.decide(agent, false, RecoveryTrigger::Stall, 6000);
+    QCOMPARE(fourth.refusal, std::optional(RefusalReason::GaveUp));
+    QVERIFY(fourth.enteredGaveUp);
+    QVERIFY(policy.hasGivenUp(agent));
+    QCOMPARE(policy.outstanding(), 0);
+
+    // Long after the window: still GaveUp, and not "entered" again.
+    const RecoveryVerdict later = policy.decide(agent, false, RecoveryTrigger::Stall, 1'000'000);
+    QCOMPARE(later.refusal, std::optional(RefusalReason::GaveUp));
+    QVERIFY(!later.enteredGaveUp);
+}
+
+void TestRecoveryPolicy::restartLoopWindow_data() {
+    QTest::addColumn<std::int64_t>("at");
+    QTest::addColumn<bool>("spawns");
+    // Attempts at 0, 2000, 4000 with a 5000 ms window: the one at 0 leaves the window
+    // at exactly 5000.
+    QTest::newRow("inside the window") << std::int64_t(4999) << false;
+    QTest::newRow("oldest attempt just left") << std::int64_t(5000) << true;
+}
+
+void TestRecoveryPolicy::restartLoopWindow() {
+    QFETCH(std::int64_t, at);
+    QFETCH(bool, spawns);
+    RecoveryPolicy policy({0, 8, 3, 5000}, RecoveryTrust{});
+    const AgentKey agent = AgentKey::local(5);
+    for (std::int64_t start : {0, 2000, 4000})
+        startAndEnd(policy, agent, RecoveryTrigger::Stall, start, true);
+    QCOMPARE(policy.decide(agent, false, RecoveryTrigger::Stall, at).spawn(), spawns);
+    QCOMPARE(policy.hasGivenUp(agent), !spawns);
+}
+
+void TestRecoveryPolicy::restartLoopCountsOnlyStartedAutomaticChildren() {
+    RecoveryPolicy policy({0, 8, 2, 100000}, RecoveryTrust{});
+    const AgentKey agent = AgentKey::local(6);
+    // Failed spawns and manual children are not attempts.
+    for (int i = 0; i < 5; ++i) {
+        QVERIFY(policy.decide(agent, false, RecoveryTrigger::Stall, i).spawn());
+        policy.spawnFailed(agent);
+        startAndEnd(policy, agent, RecoveryTrigger::Manual, i, true);
+    }
+    QVERIFY(policy.decide(agent, false, RecoveryTrigger::Stall, 10).spawn());
+    policy.childStarted(agent, RecoveryTrigger::Stall, 10);
+    policy.childEnded(agent);
+    QVERIFY(policy.decide(agent, false, RecoveryTrigger::Stall, 11).spawn());
+    policy.childStarted(agent, RecoveryTrigger::Stall, 11);
+    policy.childEnded(agent);
+    QCOMPARE(policy.decide(agent, false, RecoveryTrigger::Stall, 12).refusal, std::optional(RefusalReason::GaveUp));
+}
+
+void TestRecoveryPolicy::rearmLeavesGaveUp() {
+    RecoveryPolicy policy({0, 8, 1, 100000}, RecoveryTrust{});
+    const AgentKey agent = AgentKey::local(8);
+    startAndEnd(policy, agent, RecoveryTrigger::Stall, 0, true);
+    QVERIFY(policy.decide(agent, false, RecoveryTrigger::Stall, 1).enteredGaveUp);
+    QCOMPARE(policy.decide(agent, false, RecoveryTrigger::Manual, 2).refusal, std::optional(RefusalReason::GaveUp));
+
+    policy.rearm(agent);
+    QVERIFY(!policy.hasGivenUp(agent));
+    // Re-arming also forgets the attempts that led there: a full budget again.
+    QVERIFY(policy.decide(agent, false, RecoveryTrigger::Stall, 3).spawn());
+    policy.childStarted(agent, RecoveryTrigger::Stall, 3);
+    policy.childEnded(agent);
+    QCOMPARE(policy.decide(agent, false, RecoveryTrigger::Stall, 4).refusal, std::optional(RefusalReason::GaveUp));
+}
+
+void TestRecoveryPolicy::pauseAndResume() {
+    RecoveryPolicy policy(testLimits(), RecoveryTrust{});
+    const AgentKey agent = AgentKey::local(11);
+    policy.pause(agent);
+    QVERIFY(policy.isPaused(agent));
+    QCOMPARE(policy.decide(agent, false, RecoveryTrigger::Stall, 0).refusal, std::optional(RefusalReason::Paused));
+    policy.resume(agent);
+    QVERIFY(!policy.isPaused(agent));
+    QVERIFY(policy.decide(agent, false, RecoveryTrigger::Stall, 1).spawn());
+}
+
+void TestRecoveryPolicy::slotsAreReleased() {
+    RecoveryPolicy policy(testLimits(), RecoveryTrust{});
+    const AgentKey a = AgentKey::local(1), b = AgentKey::local(2), c = AgentKey::local(3);
+    QVERIFY(policy.decide(a, false, RecoveryTrigger::Stall, 0).spawn());
+    QVERIFY(policy.decide(b, false, RecoveryTrigger::Stall, 0).spawn());
+    QCOMPARE(policy.decide(c, false, RecoveryTrigger::Stall, 0).refusal, std::optional(RefusalReason::OutstandingCapacity));
+    policy.spawnFailed(a);  // a failed start frees its slot at once
+    QVERIFY(policy.decide(c, false, RecoveryTrigger::Stall, 0).spawn());
+    policy.childStarted(b, RecoveryTrigger::Stall, 0);
+    policy.childEnded(b);
+    policy.childEnded(b);  // a second end must not free a slot it does not hold
+    QCOMPARE(policy.outstanding(), 1);
+    QVERIFY(!policy.inFlight(b));
+}
+
+void TestRecoveryPolicy::bookkeepingIsPruned() {
+    RecoveryPolicy policy(testLimits(), RecoveryTrust{});
+    for (std::uint32_t pid = 1; pid <= 50; ++pid)
+        startAndEnd(policy, AgentKey::local(pid), RecoveryTrigger::Stall, 0, true);
+    policy.pause(AgentKey::local(1000));
+    QVERIFY(policy.decide(AgentKey::local(1001), false, RecoveryTrigger::Stall, 0).spawn());  // in flight
+
+    policy.prune(19999);  // inside the attempt window: every record still matters
+    QCOMPARE(policy.trackedAgents(), std::size_t(52));
+    policy.prune(20000);  // past window and debounce: only the paused and the in-flight stay
+    QCOMPARE(policy.trackedAgents(), std::size_t(2));
+    QVERIFY(policy.isPaused(AgentKey::local(1000)));
+    QVERIFY(policy.inFlight(AgentKey::local(1001)));
+}
+
+void TestRecoveryPolicy::bookkeepingStaysBoundedUnderManyAgents() {
+    RecoveryPolicy policy(testLimits(), RecoveryTrust{});
+    std::size_t peak = 0;
+    for (std::uint32_t pid = 1; pid <= 200000; ++pid) {
+        policy.decide(udpAgent(Transport::Udp, pid), false, RecoveryTrigger::Stall, 0);  // refused: untrusted
+        peak = std::max(peak, policy.trackedAgents());
+    }
+    QVERIFY2(peak <= 2048, qPrintable(QString::number(peak)));
+}
+
+QTEST_GUILESS_MAIN(TestRecoveryPolicy)
+#include "tst_recovery_policy.moc"
