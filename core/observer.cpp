@@ -6,6 +6,7 @@
 #include "core/export/varta_metrics.h"
 #include "core/ingest/udp_listener.h"
 #include "core/ingest/uds_listener.h"
+#include "core/recovery/recovery_engine.h"
 
 #include <limits>
 
@@ -14,6 +15,11 @@ namespace varta {
 Observer::Observer(Options options, QObject *parent)
     : QObject(parent), options_(std::move(options)), tracker_(options_.tracker, ingest_, trackerCounters_),
       stallTimer_(new QTimer(this)), publishTimer_(new QTimer(this)) {
+    const bool secure = options_.secure.enabled();
+    const bool udpOptIn = options_.udp && options_.udp->recoveryAllowed;
+    recovery_ = new RecoveryEngine(options_.recovery, RecoveryTrust{udpOptIn && !secure, udpOptIn && secure},
+                                   options_.shutdownGraceMs, this);
+    connectRecovery();
     // Precise: a coarse timer may fire 5 % late, 100 ms on a 2 s threshold.
     stallTimer_->setTimerType(Qt::PreciseTimer);
     stallTimer_->setSingleShot(true);
@@ -45,7 +51,7 @@ bool Observer::start(QString *error) {
         if (!udp_->open(error))
             return false;
     }
-    if (!startMetrics(error))
+    if (!recovery_->start(error) || !startMetrics(error))
         return false;
     tracker_.setTransitionObserver([this](Slot slot, AgentState from, AgentState to, std::int64_t nowNs) {
         if (publishing_)
@@ -62,6 +68,7 @@ bool Observer::startMetrics(QString *error) {
     sources.ingest = &ingest_;
     sources.tracker = &trackerCounters_;
     sources.secure = &secureCounters_;
+    sources.recovery = &recovery_->counters();
     sources.stallLag = &stallLag_;
     sources.pidsTracked = [this] { return std::uint64_t{tracker_.table().size()}; };
     sources.trackerCapacity = [this] { return std::uint64_t{tracker_.table().capacity()}; };
@@ -98,6 +105,7 @@ void Observer::setPublishing(bool on) {
     tracker_.setTrackDirty(on);
     if (on) {
         tracker_.markAllDirty();  // the first batch carries every agent already known
+        children_ = recovery_->children();
         publishTimer_->start();
     } else {
         publishTimer_->stop();
@@ -113,7 +121,77 @@ void Observer::onIngestIoError(std::string_view what) {
 }
 
 void Observer::onAgentResumed(Slot slot) {
-    Q_UNUSED(slot);
+    recovery_->onAgentResumed(tracker_.record(slot).key);
+}
+
+void Observer::connectRecovery() {
+    connect(recovery_, &RecoveryEngine::agentOverlayChanged, this, &Observer::onOverlayChanged);
+    connect(recovery_, &RecoveryEngine::childChanged, this, [this](const ChildInfo &child) {
+        if (publishing_)
+            children_.append(child);
+    });
+    connect(recovery_, &RecoveryEngine::childOutput, this, [this](const OutputChunk &chunk) {
+        if (publishing_)
+            output_.append(chunk);
+    });
+    connect(recovery_, &RecoveryEngine::event, this, [this](const EventLogEntry &entry) {
+        addEvent(entry.severity, entry.category, entry.text, entry.agent);
+    });
+    connect(recovery_, &RecoveryEngine::shutdownComplete, this, &Observer::finishShutdown);
+}
+
+// The recovery side's marks (a child running, gave up, paused) become the agent's
+// condition, so the state machine decides what the operator sees.
+void Observer::onOverlayChanged(const AgentKey &key) {
+    const Slot slot = tracker_.find(key);
+    if (slot == kNoSlot)
+        return;
+    const std::optional<AgentState> overlay = recovery_->overlayState(key);
+    const AgentRecord &record = tracker_.record(slot);
+    const std::int64_t now = engineNowNs();
+    const bool recovering = overlay == AgentState::Recovering;
+    if (recovering != record.recovering) {
+        tracker_.applyEvent(slot, recovering ? AgentEvent::RecoveryStarted : AgentEvent::RecoveryEnded, now);
+        if (recovering)
+            tracker_.countRecovery(slot);
+    }
+    const bool gaveUp = overlay == AgentState::GaveUp;
+    if (gaveUp != record.gaveUp)
+        tracker_.applyEvent(slot, gaveUp ? AgentEvent::GaveUp : AgentEvent::Rearm, now);
+    const bool paused = overlay == AgentState::Paused;
+    if (paused != record.paused)
+        tracker_.applyEvent(slot, paused ? AgentEvent::Pause : AgentEvent::Resume, now);
+}
+
+void Observer::recoverNow(const QList<AgentKey> &agents) {
+    for (const AgentKey &key : agents) {
+        const Slot slot = tracker_.find(key);
+        QString whyNot;
+        if (slot == kNoSlot) {
+            whyNot = QStringLiteral("not tracked");
+        } else if (recovery_->recoverNow(key, &whyNot, tracker_.record(slot).crossNamespace)) {
+            continue;  // the child and its spawn are reported by the recovery engine
+        }
+        addEvent(EventSeverity::Warning, QStringLiteral("refused"),
+                 tr("Recover now for agent %1 (%2) refused: %3").arg(key.pid).arg(key.originLabel(), whyNot), key);
+    }
+}
+
+void Observer::killChild(std::uint64_t childId) { recovery_->killChild(childId); }
+
+void Observer::pause(const QList<AgentKey> &agents) {
+    for (const AgentKey &key : agents)
+        recovery_->pause(key);
+}
+
+void Observer::resume(const QList<AgentKey> &agents) {
+    for (const AgentKey &key : agents)
+        recovery_->resume(key);
+}
+
+void Observer::rearm(const QList<AgentKey> &agents) {
+    for (const AgentKey &key : agents)
+        recovery_->rearm(key);
 }
 
 void Observer::onAgentEvicted(const AgentKey &key) {
@@ -145,6 +223,7 @@ void Observer::surfaceStalls() {
         const AgentRecord &record = tracker_.record(slot);
         if (eventFile_)
             eventFile_->stall(now, record.key.pid, record.lastNonce);
+        recovery_->onStall(record.key, record.crossNamespace);
     });
     if (eventFile_)
         eventFile_->flush();
@@ -184,6 +263,8 @@ void Observer::publish() {
     batch.removed = std::exchange(removed_, {});
     batch.transitions = std::exchange(transitions_, {});
     batch.events = std::exchange(events_, {});
+    batch.children = std::exchange(children_, {});
+    batch.output = std::exchange(output_, {});
     EngineStats &stats = batch.stats;
     stats.nowMs = engineNowMs();
     stats.beatsAccepted = ingest_.beatsAccepted;
@@ -208,6 +289,11 @@ void Observer::shutdown() {
         udp_->close();
     if (uds_)
         uds_->close();
+    // Children are terminated and audited before the observer reports itself stopped.
+    recovery_->shutdown();
+}
+
+void Observer::finishShutdown() {
     metricsEndpoint_.reset();
     if (eventFile_)
         eventFile_->flush();

@@ -20,6 +20,7 @@
 namespace varta {
 
 class MetricsEndpoint;
+class RecoveryEngine;
 class MetricsRegistry;
 class UdpListener;
 class UdsListener;
@@ -52,6 +53,13 @@ public:
 public Q_SLOTS:
     // Batches are built only while someone listens (the GUI); headless runs skip the work.
     void setPublishing(bool on);
+    // Operator commands (queued calls from the UI thread). Each outcome is reported in
+    // the event log; refusals say why.
+    void recoverNow(const QList<varta::AgentKey> &agents);
+    void killChild(std::uint64_t childId);
+    void pause(const QList<varta::AgentKey> &agents);
+    void resume(const QList<varta::AgentKey> &agents);
+    void rearm(const QList<varta::AgentKey> &agents);
     // Stops listeners, writes what is queued, then emits stopped().
     void shutdown();
 
@@ -66,6 +74,9 @@ private:
     void onIngestIoError(std::string_view what) override;
 
     bool startMetrics(QString *error);
+    void connectRecovery();
+    void onOverlayChanged(const AgentKey &key);
+    void finishShutdown();
     void armStallTimer();
     void surfaceStalls();
     void publish();
@@ -83,6 +94,7 @@ private:
     std::unique_ptr<UdsListener> uds_;
     SecureCounters secureCounters_;
     Histogram stallLag_ = Histogram::forStallLag();
+    RecoveryEngine *recovery_;  // child: lives and dies on the engine thread
     std::unique_ptr<MetricsRegistry> metrics_;
     std::unique_ptr<MetricsEndpoint> metricsEndpoint_;
     QStringList startupWarnings_;
@@ -96,6 +108,8 @@ private:
     QList<AgentKey> removed_;
     QList<StateTransition> transitions_;
     QList<EventLogEntry> events_;
+    QList<ChildInfo> children_;
+    QList<OutputChunk> output_;
     std::uint64_t eventsDropped_ = 0;
 };
 

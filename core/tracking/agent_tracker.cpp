@@ -174,6 +174,11 @@ void AgentTracker::setCondition(Slot slot, const AgentCondition &c, std::int64_t
         onTransition_(slot, previous, next, nowNs);
 }
 
+void AgentTracker::countRecovery(Slot slot) noexcept {
+    ++table_.at(slot).recoveries;
+    markDirty(slot);
+}
+
 void AgentTracker::markAllDirty() {
     table_.forEach([this](const AgentRecord &record) { markDirty(table_.find(record.key)); });
 }

@@ -61,6 +61,7 @@ public:
 
     // Recovery-side marks and operator commands (RecoveryStarted, Pause, ...).
     void applyEvent(Slot slot, AgentEvent event, std::int64_t nowNs);
+    void countRecovery(Slot slot) noexcept;
 
     // Changes since the last drain: visit each changed slot once, then forget them.
     template <typename Fn>
