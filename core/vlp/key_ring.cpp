@@ -49,8 +49,7 @@ KeyRing::KeyRing(const SecureOptions &options) {
 KeyRing::~KeyRing() {
     for (Key &key : keys_)
         OPENSSL_cleanse(key.data(), key.size());
-    for (CacheSlot &slot : cache_)
-        OPENSSL_cleanse(slot.key.data(), slot.key.size());
+    OPENSSL_cleanse(cache_.data(), cache_.size() * sizeof(CacheSlot));
     OPENSSL_cleanse(master_.data(), master_.size());
 }
 

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <type_traits>
 #include <vector>
 
 namespace varta::vlp {
@@ -49,6 +50,7 @@ private:
         std::uint32_t pid = 0;
         bool filled = false;
     };
+    static_assert(std::is_trivially_copyable_v<CacheSlot>, "wiped as one block");
     static_assert((kDerivedKeyCacheSlots & (kDerivedKeyCacheSlots - 1)) == 0,
                   "slot index is taken from the hash's top bits");
 
