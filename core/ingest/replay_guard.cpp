@@ -42,23 +42,23 @@ ReplayGuard::Sender *ReplayGuard::insert(std::vector<Sender> &slots, std::uint32
     }
 }
 
-bool ReplayGuard::isIdle(const Sender &sender, std::int64_t nowMs) noexcept {
-    return nowMs - sender.lastSeenMs >= kIdleExpiryMs;
+bool ReplayGuard::isIdle(const Sender &sender, std::int64_t nowNs) noexcept {
+    return nowNs - sender.lastSeenNs >= kIdleExpiryNs;
 }
 
-void ReplayGuard::sweepIdle(std::int64_t nowMs) noexcept {
+void ReplayGuard::sweepIdle(std::int64_t nowNs) noexcept {
     std::fill(spare_.begin(), spare_.end(), Sender{});
     std::int64_t oldestSeen = std::numeric_limits<std::int64_t>::max();
     size_ = 0;
     for (const Sender &sender : slots_) {
-        if (!sender.used || isIdle(sender, nowMs))
+        if (!sender.used || isIdle(sender, nowNs))
             continue;
         *insert(spare_, sender.pid) = sender;
-        oldestSeen = std::min(oldestSeen, sender.lastSeenMs);
+        oldestSeen = std::min(oldestSeen, sender.lastSeenNs);
         ++size_;
     }
     slots_.swap(spare_);
-    nextSweepMs_ = size_ == 0 ? nowMs : oldestSeen + kIdleExpiryMs;
+    nextSweepNs_ = size_ == 0 ? nowNs : oldestSeen + kIdleExpiryNs;
 }
 
 void ReplayGuard::start(Sender &sender, const vlp::IvRandom &ivRandom, std::uint32_t ivCounter,
@@ -96,27 +96,27 @@ ReplayGuard::Verdict ReplayGuard::update(Sender &sender, const vlp::IvRandom &iv
 
 ReplayGuard::Verdict ReplayGuard::check(std::uint32_t pid, const vlp::IvRandom &ivRandom,
                                         std::uint32_t ivCounter, std::uint64_t nonce,
-                                        std::int64_t nowMs) noexcept {
+                                        std::int64_t nowNs) noexcept {
     Sender *sender = find(pid);
-    if (sender != nullptr && isIdle(*sender, nowMs)) {
+    if (sender != nullptr && isIdle(*sender, nowNs)) {
         start(*sender, ivRandom, ivCounter, nonce);
-        sender->lastSeenMs = nowMs;
+        sender->lastSeenNs = nowNs;
         return Verdict::Accepted;
     }
     if (sender == nullptr) {
-        if (size_ >= capacity_ && nowMs >= nextSweepMs_)
-            sweepIdle(nowMs);
+        if (size_ >= capacity_ && nowNs >= nextSweepNs_)
+            sweepIdle(nowNs);
         if (size_ >= capacity_)
             return Verdict::TableFull;
         sender = insert(slots_, pid);
         ++size_;
         start(*sender, ivRandom, ivCounter, nonce);
-        sender->lastSeenMs = nowMs;
+        sender->lastSeenNs = nowNs;
         return Verdict::Accepted;
     }
     const Verdict verdict = update(*sender, ivRandom, ivCounter, nonce);
     if (verdict == Verdict::Accepted)
-        sender->lastSeenMs = nowMs;
+        sender->lastSeenNs = nowNs;
     return verdict;
 }
 

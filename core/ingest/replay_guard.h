@@ -21,7 +21,7 @@ class ReplayGuard {
 public:
     static constexpr std::size_t kDefaultCapacity = 1024;   // upstream's sender table size
     static constexpr std::size_t kMaxCapacity = 1u << 16;   // larger requests are clamped
-    static constexpr std::int64_t kIdleExpiryMs = 600'000;  // a silent sender is forgotten
+    static constexpr std::int64_t kIdleExpiryNs = 600'000'000'000;  // 600 s silent: forgotten
 
     enum class Verdict : std::uint8_t {
         Accepted,
@@ -33,11 +33,11 @@ public:
     // `capacity` senders at most (at least 1, at most kMaxCapacity).
     explicit ReplayGuard(std::size_t capacity = kDefaultCapacity);
 
-    // `nowMs` is engine time. An accepted frame is recorded; a refused one changes
-    // nothing, so a flood of replays cannot keep a sender's entry from expiring.
-    // Allocates nothing.
+    // `nowNs` is engine time in ns, as on the ingest path. An accepted frame is recorded;
+    // a refused one changes nothing, so a flood of replays cannot keep a sender's entry
+    // from expiring. Allocates nothing.
     Verdict check(std::uint32_t pid, const vlp::IvRandom &ivRandom, std::uint32_t ivCounter,
-                  std::uint64_t nonce, std::int64_t nowMs) noexcept;
+                  std::uint64_t nonce, std::int64_t nowNs) noexcept;
 
     std::size_t size() const noexcept { return size_; }
     std::size_t capacity() const noexcept { return capacity_; }
@@ -51,7 +51,7 @@ private:
         std::uint32_t pid = 0;
         bool used = false;
         bool hasPrevious = false;
-        std::int64_t lastSeenMs = 0;
+        std::int64_t lastSeenNs = 0;
         std::uint64_t highestNonce = 0;
         Session current;
         Session previous;
@@ -59,12 +59,12 @@ private:
 
     Sender *find(std::uint32_t pid) noexcept;
     Sender *insert(std::vector<Sender> &slots, std::uint32_t pid) noexcept;
-    void sweepIdle(std::int64_t nowMs) noexcept;
+    void sweepIdle(std::int64_t nowNs) noexcept;
     static Verdict update(Sender &sender, const vlp::IvRandom &ivRandom,
                           std::uint32_t ivCounter, std::uint64_t nonce) noexcept;
     static void start(Sender &sender, const vlp::IvRandom &ivRandom, std::uint32_t ivCounter,
                       std::uint64_t nonce) noexcept;
-    static bool isIdle(const Sender &sender, std::int64_t nowMs) noexcept;
+    static bool isIdle(const Sender &sender, std::int64_t nowNs) noexcept;
 
     std::size_t capacity_;
     std::size_t size_ = 0;
@@ -73,7 +73,7 @@ private:
     std::vector<Sender> slots_;
     std::vector<Sender> spare_;
     std::size_t mask_;
-    std::int64_t nextSweepMs_ = 0;  // no entry can be idle before this
+    std::int64_t nextSweepNs_ = 0;  // no entry can be idle before this
 };
 
 } // namespace varta

@@ -37,7 +37,7 @@ SecureReceiver::Outcome SecureReceiver::refuse(Result result) noexcept {
 }
 
 SecureReceiver::Outcome SecureReceiver::receive(std::span<const std::uint8_t> datagram,
-                                                std::int64_t nowMs) noexcept {
+                                                std::int64_t nowNs) noexcept {
     const vlp::DatagramKind kind = vlp::classifyLength(datagram.size());
     if (kind == vlp::DatagramKind::WrongLength)
         return refuse(Result::WrongLength);
@@ -65,7 +65,7 @@ SecureReceiver::Outcome SecureReceiver::receive(std::span<const std::uint8_t> da
         return outcome;
     }
     const ReplayGuard::Verdict verdict = replay_.check(
-        outcome.frame.pid, header.ivRandom, header.ivCounter, outcome.frame.nonce, nowMs);
+        outcome.frame.pid, header.ivRandom, header.ivCounter, outcome.frame.nonce, nowNs);
     if (verdict == ReplayGuard::Verdict::Accepted) {
         outcome.result = Result::Accepted;
         return outcome;

@@ -43,8 +43,8 @@ public:
     SecureReceiver(const SecureOptions &keys, IngestCounters &ingest, SecureCounters &secure,
                    std::size_t senderCapacity = ReplayGuard::kDefaultCapacity);
 
-    // `nowMs` is engine time (idle expiry of the replay guard's senders).
-    Outcome receive(std::span<const std::uint8_t> datagram, std::int64_t nowMs) noexcept;
+    // `nowNs` is engine time in ns, as on the ingest path (idle expiry of senders).
+    Outcome receive(std::span<const std::uint8_t> datagram, std::int64_t nowNs) noexcept;
 
     const vlp::KeyRing &keyRing() const noexcept { return keys_; }
     const ReplayGuard &replayGuard() const noexcept { return replay_; }

@@ -91,15 +91,15 @@ struct Harness {
     SecureCounters secure;
     SecureReceiver receiver{testKeys(), ingest, secure, kSenderCapacity};
     vlp::AeadContext aead;
-    std::int64_t nowMs = 0;
+    std::int64_t nowNs = 0;
 
     SecureReceiver::Outcome deliver(std::span<const std::uint8_t> datagram) {
         const std::uint64_t before = counterTotal(ingest, secure);
-        const auto outcome = receiver.receive(datagram, nowMs);
+        const auto outcome = receiver.receive(datagram, nowNs);
         const std::uint64_t moved = counterTotal(ingest, secure) - before;
         require(moved == (outcome.result == Result::Accepted ? 0u : 1u), "counter accounting");
         if (outcome.result == Result::Accepted)
-            require(receiver.receive(datagram, nowMs).result == Result::Replayed,
+            require(receiver.receive(datagram, nowNs).result == Result::Replayed,
                     "an accepted datagram delivered again was not refused");
         return outcome;
     }
@@ -166,7 +166,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
         case 0: harness.raw(in); break;
         case 1: harness.sealed(in, op, false); break;
         case 2: harness.sealed(in, op, true); break;
-        case 3: harness.nowMs += static_cast<std::int64_t>(in.byte()) * 10'000; break;
+        case 3: harness.nowNs += static_cast<std::int64_t>(in.byte()) * 10'000'000'000; break;
         }
     }
     return 0;

@@ -27,7 +27,7 @@ vlp::IvRandom ivNamed(char name) {
 }
 
 constexpr std::uint32_t kPid = 4242;
-constexpr std::int64_t kExpiry = ReplayGuard::kIdleExpiryMs;
+constexpr std::int64_t kExpiry = ReplayGuard::kIdleExpiryNs;
 
 } // namespace
 

@@ -101,9 +101,9 @@ struct Rig {
     explicit Rig(std::size_t capacity = ReplayGuard::kDefaultCapacity)
         : receiver(options(), ingest, secure, capacity) {}
 
-    SecureReceiver::Outcome receive(const QByteArray &datagram, std::int64_t nowMs = 0) {
+    SecureReceiver::Outcome receive(const QByteArray &datagram, std::int64_t nowNs = 0) {
         const std::uint64_t before = total(ingest, secure);
-        const SecureReceiver::Outcome outcome = receiver.receive(span(datagram), nowMs);
+        const SecureReceiver::Outcome outcome = receiver.receive(span(datagram), nowNs);
         const std::uint64_t expected = outcome.result == Result::Accepted ? 0 : 1;
         if (total(ingest, secure) - before != expected)
             qFatal("result %d moved %llu counters", int(outcome.result),
@@ -322,8 +322,8 @@ private Q_SLOTS:
         Rig rig(1);
         QCOMPARE(rig.receive(sealShared(kSharedKey, 'A', 0, beat(100, 1)), 0).result, Result::Accepted);
         const QByteArray newcomer = sealShared(kSharedKey, 'A', 0, beat(101, 1));
-        QCOMPARE(rig.receive(newcomer, ReplayGuard::kIdleExpiryMs - 1).result, Result::SenderTableFull);
-        QCOMPARE(rig.receive(newcomer, ReplayGuard::kIdleExpiryMs).result, Result::Accepted);
+        QCOMPARE(rig.receive(newcomer, ReplayGuard::kIdleExpiryNs - 1).result, Result::SenderTableFull);
+        QCOMPARE(rig.receive(newcomer, ReplayGuard::kIdleExpiryNs).result, Result::Accepted);
         QCOMPARE(rig.secure.senderStateFull, 1u);
     }
 
