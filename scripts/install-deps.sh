@@ -9,8 +9,8 @@ packages=(
   qt6-httpserver-dev qt6-websockets-dev qt6-translations-l10n
   libgl-dev libssl-dev
   # tests: a real Prometheus server and promtool, screenshots under Xvfb,
-  # libFuzzer and sanitizer runtimes.
-  prometheus xvfb imagemagick clang libclang-rt-14-dev
+  # libFuzzer and sanitizer runtimes, an independent secure-UDP peer (python3-cryptography).
+  prometheus xvfb imagemagick clang libclang-rt-14-dev python3-cryptography
 )
 
 missing=()

@@ -118,18 +118,6 @@ private Q_SLOTS:
         QCOMPARE(error, errorFromName(expected));
     }
 
-    void upstreamSecureVectors_data() {
-        QTest::addColumn<QString>("id");
-        for (const QJsonValue &v : test::vectorGroup("secure_frame_vectors")) {
-            const QString id = v.toObject().value(QLatin1String("id")).toString();
-            QTest::newRow(qPrintable(id)) << id;
-        }
-    }
-    void upstreamSecureVectors() {
-        QFETCH(QString, id);
-        QSKIP("secure UDP vectors run in tst_secure_frame once secure UDP exists");
-    }
-
     // --- each error kind on its own ------------------------------------------------------
     void eachErrorKind_data() {
         QTest::addColumn<int>("offset");

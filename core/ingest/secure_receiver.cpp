@@ -1,0 +1,80 @@
+#include "core/ingest/secure_receiver.h"
+
+#include "core/vlp/secure_frame.h"
+
+#include <array>
+
+namespace varta {
+namespace {
+
+constexpr std::size_t kFramePidOffset = 4;
+
+std::uint32_t framePid(const std::array<std::uint8_t, vlp::kFrameSize> &plain) noexcept {
+    const std::uint8_t *p = plain.data() + kFramePidOffset;
+    return static_cast<std::uint32_t>(p[0]) | static_cast<std::uint32_t>(p[1]) << 8
+         | static_cast<std::uint32_t>(p[2]) << 16 | static_cast<std::uint32_t>(p[3]) << 24;
+}
+
+} // namespace
+
+SecureReceiver::SecureReceiver(const SecureOptions &keys, IngestCounters &ingest,
+                               SecureCounters &secure, std::size_t senderCapacity)
+    : keys_(keys), replay_(senderCapacity), ingest_(ingest), secure_(secure) {}
+
+SecureReceiver::Outcome SecureReceiver::refuse(Result result) noexcept {
+    switch (result) {
+    case Result::WrongLength: ++ingest_.truncated; break;
+    case Result::DecryptFailed: ++secure_.decryptFailures; break;
+    case Result::PidMismatch: ++ingest_.authFailures; break;
+    case Result::Replayed: ++secure_.replayRefused; break;
+    case Result::SenderTableFull: ++secure_.senderStateFull; break;
+    case Result::Accepted:
+    case Result::DecodeFailed: break;  // the caller counts the decode error's kind
+    }
+    Outcome outcome;
+    outcome.result = result;
+    return outcome;
+}
+
+SecureReceiver::Outcome SecureReceiver::receive(std::span<const std::uint8_t> datagram,
+                                                std::int64_t nowNs) noexcept {
+    const vlp::DatagramKind kind = vlp::classifyLength(datagram.size());
+    if (kind == vlp::DatagramKind::WrongLength)
+        return refuse(Result::WrongLength);
+    // A plaintext beat on a secure listener is unauthenticated: refused like a forgery.
+    if (kind == vlp::DatagramKind::Plain)
+        return refuse(Result::DecryptFailed);
+
+    std::array<std::uint8_t, vlp::kFrameSize> plain{};
+    if (!keys_.open(datagram, plain))
+        return refuse(Result::DecryptFailed);
+    const vlp::SecureHeader header = *vlp::readSecureHeader(datagram);
+    if (kind == vlp::DatagramKind::MasterKeySecure && framePid(plain) != header.agentPid) {
+        Outcome outcome = refuse(Result::PidMismatch);
+        outcome.claimedPid = header.agentPid;
+        return outcome;
+    }
+
+    Outcome outcome;
+    outcome.claimedPid = header.agentPid;
+    if (const auto error = vlp::decode(plain, outcome.frame)) {
+        ++ingest_.decodeErrors[static_cast<std::size_t>(*error)];
+        outcome.result = Result::DecodeFailed;
+        outcome.decodeError = *error;
+        outcome.frame = {};
+        return outcome;
+    }
+    const ReplayGuard::Verdict verdict = replay_.check(
+        outcome.frame.pid, header.ivRandom, header.ivCounter, outcome.frame.nonce, nowNs);
+    if (verdict == ReplayGuard::Verdict::Accepted) {
+        outcome.result = Result::Accepted;
+        return outcome;
+    }
+    Outcome refused = refuse(verdict == ReplayGuard::Verdict::TableFull ? Result::SenderTableFull
+                                                                        : Result::Replayed);
+    refused.frame = outcome.frame;
+    refused.claimedPid = outcome.claimedPid;
+    return refused;
+}
+
+} // namespace varta

@@ -1,0 +1,79 @@
+#include "core/vlp/hkdf.h"
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/kdf.h>
+#include <openssl/params.h>
+
+#include <cstring>
+#include <string_view>
+
+namespace varta::vlp {
+namespace {
+
+// Longest info string: "varta-iv-prefix-v1\0" (19) + u32, or "varta-epoch-v1\0" (15) + u64.
+constexpr std::size_t kMaxInfoSize = 32;
+
+struct Info {
+    std::array<std::uint8_t, kMaxInfoSize> bytes{};
+    std::size_t size = 0;
+};
+
+// `label` excludes the trailing NUL, which the wire format includes.
+template <typename T>
+Info makeInfo(std::string_view label, T value) {
+    Info info;
+    std::memcpy(info.bytes.data(), label.data(), label.size());
+    info.size = label.size() + 1;  // the NUL is already zero
+    for (std::size_t i = 0; i < sizeof(T); ++i)
+        info.bytes[info.size++] = static_cast<std::uint8_t>(value >> (8 * i));
+    return info;
+}
+
+// HKDF-SHA256 extract-and-expand with an empty salt (all three derivations use one).
+bool hkdfSha256(std::span<const std::uint8_t> ikm, const Info &info,
+                std::span<std::uint8_t> out) noexcept {
+    EVP_KDF *kdf = EVP_KDF_fetch(nullptr, OSSL_KDF_NAME_HKDF, nullptr);
+    if (kdf == nullptr)
+        return false;
+    EVP_KDF_CTX *ctx = EVP_KDF_CTX_new(kdf);
+    EVP_KDF_free(kdf);
+    if (ctx == nullptr)
+        return false;
+
+    char digest[] = "SHA256";
+    // OSSL_PARAM takes non-const pointers but only reads these buffers.
+    auto *key = const_cast<std::uint8_t *>(ikm.data());
+    auto *infoBytes = const_cast<std::uint8_t *>(info.bytes.data());
+    const OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0),
+        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, key, ikm.size()),
+        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, infoBytes, info.size),
+        OSSL_PARAM_construct_end(),
+    };
+    const bool ok = EVP_KDF_derive(ctx, out.data(), out.size(), params) == 1;
+    EVP_KDF_CTX_free(ctx);
+    if (!ok)
+        OPENSSL_cleanse(out.data(), out.size());
+    return ok;
+}
+
+} // namespace
+
+bool deriveAgentKey(KeyView master, std::uint32_t pid, KeyOut out) noexcept {
+    return hkdfSha256(master, makeInfo("varta-agent-v1", pid), out);
+}
+
+std::optional<IvRandom> deriveIvPrefix(SessionSaltView sessionSalt,
+                                       std::uint32_t prefixIndex) noexcept {
+    IvRandom prefix{};
+    if (!hkdfSha256(sessionSalt, makeInfo("varta-iv-prefix-v1", prefixIndex), prefix))
+        return std::nullopt;
+    return prefix;
+}
+
+bool deriveEpochKey(KeyView agentKey, std::uint64_t epoch, KeyOut out) noexcept {
+    return hkdfSha256(agentKey, makeInfo("varta-epoch-v1", epoch), out);
+}
+
+} // namespace varta::vlp

@@ -1,0 +1,36 @@
+#pragma once
+// HKDF-SHA256 derivations of the secure UDP transport (PROTOCOL.md section 2), with the
+// exact info strings upstream's clients use; upstream's kdf_* vectors pin every one.
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+
+namespace varta::vlp {
+
+inline constexpr std::size_t kKeySize = 32;
+inline constexpr std::size_t kSessionSaltSize = 16;
+inline constexpr std::size_t kIvRandomSize = 8;
+
+using KeyView = std::span<const std::uint8_t, kKeySize>;
+using KeyOut = std::span<std::uint8_t, kKeySize>;
+using SessionSaltView = std::span<const std::uint8_t, kSessionSaltSize>;
+using IvRandom = std::array<std::uint8_t, kIvRandomSize>;
+
+// The per-agent key of a master-key deployment: IKM = master, empty salt,
+// info = "varta-agent-v1\0" || u32_le(pid). False only if OpenSSL fails.
+bool deriveAgentKey(KeyView master, std::uint32_t pid, KeyOut out) noexcept;
+
+// A client's iv_random for one prefix index: IKM = session salt, info =
+// "varta-iv-prefix-v1\0" || u32_le(index). The HKDF salt is EMPTY: upstream's code and
+// its kdf-iv-prefix vector agree on that, whatever the vector's description says.
+std::optional<IvRandom> deriveIvPrefix(SessionSaltView sessionSalt,
+                                       std::uint32_t prefixIndex) noexcept;
+
+// Reserved upstream (not on the wire yet): IKM = agent key, empty salt,
+// info = "varta-epoch-v1\0" || u64_le(epoch).
+bool deriveEpochKey(KeyView agentKey, std::uint64_t epoch, KeyOut out) noexcept;
+
+} // namespace varta::vlp

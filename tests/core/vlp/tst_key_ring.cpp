@@ -1,0 +1,189 @@
+// KeyRing: which keys open which datagrams, and that the work done per datagram does not
+// depend on which key matched.
+#include "core/vlp/key_ring.h"
+#include "core/vlp/secure_frame.h"
+
+#include <QTest>
+
+#include <array>
+
+using namespace varta;
+
+namespace {
+
+using Key = std::array<std::uint8_t, vlp::kKeySize>;
+using Plain = std::array<std::uint8_t, vlp::kFrameSize>;
+
+Key keyFilledWith(std::uint8_t value) {
+    Key key{};
+    key.fill(value);
+    return key;
+}
+
+QByteArray bytesOf(const Key &key) {
+    return QByteArray(reinterpret_cast<const char *>(key.data()), static_cast<qsizetype>(key.size()));
+}
+
+// --key-file 0x11, --accepted-key-file 0x22 and 0x33, --master-key-file 0x44.
+SecureOptions fullOptions() {
+    SecureOptions options;
+    options.keys = {bytesOf(keyFilledWith(0x11)), bytesOf(keyFilledWith(0x22)), bytesOf(keyFilledWith(0x33))};
+    options.masterKey = bytesOf(keyFilledWith(0x44));
+    return options;
+}
+
+Plain plainFor(std::uint32_t pid) {
+    return vlp::encode(vlp::Frame{vlp::Status::Ok, pid, 10, 1, 0});
+}
+
+const vlp::IvRandom kIv{9, 8, 7, 6, 5, 4, 3, 2};
+
+std::array<std::uint8_t, 60> sealedShared(const Key &key, std::uint32_t pid = 500) {
+    vlp::AeadContext aead;
+    std::array<std::uint8_t, 60> wire{};
+    if (!vlp::sealShared(aead, key, kIv, 1, plainFor(pid), wire))
+        qFatal("seal failed");
+    return wire;
+}
+
+std::array<std::uint8_t, 64> sealedMaster(const Key &master, std::uint32_t pid) {
+    Key agentKey{};
+    if (!vlp::deriveAgentKey(master, pid, agentKey))
+        qFatal("derive failed");
+    vlp::AeadContext aead;
+    std::array<std::uint8_t, 64> wire{};
+    if (!vlp::sealMaster(aead, agentKey, pid, kIv, 1, plainFor(pid), wire))
+        qFatal("seal failed");
+    return wire;
+}
+
+} // namespace
+
+class TestKeyRing : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void loadsKeys() {
+        vlp::KeyRing ring(fullOptions());
+        QCOMPARE(ring.keyCount(), std::size_t(3));
+        QVERIFY(ring.hasMasterKey());
+        QCOMPARE(ring.ignoredKeys(), std::size_t(0));
+    }
+
+    void ignoresKeysOfTheWrongSize() {
+        SecureOptions options;
+        options.keys = {QByteArray(31, 'a'), bytesOf(keyFilledWith(0x11)), QByteArray(33, 'b')};
+        options.masterKey = QByteArray(16, 'c');
+        vlp::KeyRing ring(options);
+        QCOMPARE(ring.keyCount(), std::size_t(1));
+        QVERIFY(!ring.hasMasterKey());
+        QCOMPARE(ring.ignoredKeys(), std::size_t(3));
+        Plain out{};
+        QVERIFY(ring.open(sealedShared(keyFilledWith(0x11)), out));
+    }
+
+    // Rotation: a frame sealed with any accepted key opens, whichever position it has.
+    void everyLoadedKeyOpens_data() {
+        QTest::addColumn<int>("fill");
+        QTest::newRow("--key-file") << 0x11;
+        QTest::newRow("first --accepted-key-file key") << 0x22;
+        QTest::newRow("last --accepted-key-file key") << 0x33;
+    }
+    void everyLoadedKeyOpens() {
+        QFETCH(int, fill);
+        vlp::KeyRing ring(fullOptions());
+        Plain out{};
+        QVERIFY(ring.open(sealedShared(keyFilledWith(static_cast<std::uint8_t>(fill))), out));
+        QCOMPARE(out, plainFor(500));
+    }
+
+    void unknownKeyDoesNotOpen() {
+        vlp::KeyRing ring(fullOptions());
+        Plain out{};
+        QVERIFY(!ring.open(sealedShared(keyFilledWith(0x55)), out));
+        // The master key itself is not a shared key.
+        QVERIFY(!ring.open(sealedShared(keyFilledWith(0x44)), out));
+    }
+
+    // Constant work: the number of AEAD opens is the same whichever key matches, or none.
+    void workDoesNotDependOnTheMatchingKey_data() {
+        QTest::addColumn<int>("fill");
+        QTest::newRow("first key matches") << 0x11;
+        QTest::newRow("last key matches") << 0x33;
+        QTest::newRow("no key matches") << 0x99;
+    }
+    void workDoesNotDependOnTheMatchingKey() {
+        QFETCH(int, fill);
+        vlp::KeyRing ring(fullOptions());
+        Plain out{};
+        ring.open(sealedShared(keyFilledWith(static_cast<std::uint8_t>(fill))), out);
+        QCOMPARE(ring.aeadAttempts(), std::uint64_t(3));
+        ring.open(sealedMaster(keyFilledWith(static_cast<std::uint8_t>(fill)), 700), out);
+        QCOMPARE(ring.aeadAttempts(), std::uint64_t(3 + 4));
+    }
+
+    void masterKeyFrameOpens() {
+        vlp::KeyRing ring(fullOptions());
+        Plain out{};
+        QVERIFY(ring.open(sealedMaster(keyFilledWith(0x44), 31337), out));
+        QCOMPARE(out, plainFor(31337));
+        QVERIFY(!ring.open(sealedMaster(keyFilledWith(0x45), 31337), out));
+    }
+
+    void masterKeyFrameNeedsAMasterKey() {
+        SecureOptions options;
+        options.keys = {bytesOf(keyFilledWith(0x11))};
+        vlp::KeyRing ring(options);
+        Plain out{};
+        QVERIFY(!ring.open(sealedMaster(keyFilledWith(0x11), 31337), out));
+        QCOMPARE(ring.derivations(), std::uint64_t(0));
+    }
+
+    void claimedPidIsBoundToTheKey() {
+        vlp::KeyRing ring(fullOptions());
+        auto wire = sealedMaster(keyFilledWith(0x44), 31337);
+        wire[0] ^= 0x02;  // claims pid 31339: another derived key, and the AAD differs
+        Plain out{};
+        QVERIFY(!ring.open(wire, out));
+    }
+
+    void derivedKeysAreCached() {
+        vlp::KeyRing ring(fullOptions());
+        Plain out{};
+        for (int i = 0; i < 5; ++i)
+            QVERIFY(ring.open(sealedMaster(keyFilledWith(0x44), 4000), out));
+        QCOMPARE(ring.derivations(), std::uint64_t(1));
+    }
+
+    // More pids than cache slots: every frame still opens, and a pid whose slot was taken
+    // by another is derived again rather than served a wrong key.
+    void cacheOverflowStillOpens() {
+        vlp::KeyRing ring(fullOptions());
+        Plain out{};
+        const auto pids = static_cast<std::uint32_t>(vlp::KeyRing::kDerivedKeyCacheSlots * 2);
+        for (std::uint32_t pid = 2; pid < pids + 2; ++pid)
+            QVERIFY(ring.open(sealedMaster(keyFilledWith(0x44), pid), out));
+        QVERIFY(ring.derivations() >= pids);
+        for (std::uint32_t pid = 2; pid < pids + 2; pid += 97) {
+            QVERIFY(ring.open(sealedMaster(keyFilledWith(0x44), pid), out));
+            QCOMPARE(out, plainFor(pid));
+        }
+    }
+
+    void otherLengthsDoNoWork_data() {
+        QTest::addColumn<int>("size");
+        for (int size : {0, 32, 59, 61, 63, 65})
+            QTest::newRow(qPrintable(QString::number(size))) << size;
+    }
+    void otherLengthsDoNoWork() {
+        QFETCH(int, size);
+        vlp::KeyRing ring(fullOptions());
+        const QByteArray bytes(size, '\0');
+        Plain out{};
+        QVERIFY(!ring.open(std::span(reinterpret_cast<const std::uint8_t *>(bytes.constData()),
+                                     static_cast<std::size_t>(size)), out));
+        QCOMPARE(ring.aeadAttempts(), std::uint64_t(0));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestKeyRing)
+#include "tst_key_ring.moc"
