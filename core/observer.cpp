@@ -5,6 +5,7 @@
 #include "core/export/metrics_registry.h"
 #include "core/export/varta_metrics.h"
 #include "core/ingest/udp_listener.h"
+#include "core/ingest/secure_receiver.h"
 #include "core/ingest/uds_listener.h"
 #include "core/recovery/recovery_engine.h"
 
@@ -40,6 +41,10 @@ bool Observer::start(QString *error) {
     pipeline_ = std::make_unique<IngestPipeline>(tracker_, ingest_, eventFile_.get(),
                                                  options_.tracker.allowCrossNamespace,
                                                  static_cast<IngestEvents &>(*this));
+    if (options_.secure.enabled()) {
+        secureReceiver_ = std::make_unique<SecureReceiver>(options_.secure, ingest_, secureCounters_);
+        pipeline_->setSecureReceiver(secureReceiver_.get());
+    }
     if (options_.uds) {
         uds_ = std::make_unique<UdsListener>(options_.uds->path, options_.uds->mode, *pipeline_);
         if (!uds_->open(error))
@@ -315,6 +320,9 @@ QString Observer::summaryLine() const {
     line += QStringLiteral(" agents=%1 evicted=%2 capacity_exceeded=%3 io_errors=%4 nonce_wraps=%5")
                 .arg(tracker_.table().size()).arg(trackerCounters_.evicted)
                 .arg(trackerCounters_.capacityExceeded).arg(ingest_.ioErrors).arg(ingest_.nonceWraps);
+    line += QStringLiteral(" decrypt_failures=%1 secure_replays=%2 sender_state_full=%3")
+                .arg(secureCounters_.decryptFailures).arg(secureCounters_.replayRefused)
+                .arg(secureCounters_.senderStateFull);
     for (std::size_t i = 0; i < vlp::kDecodeErrorCount; ++i) {
         const std::string_view label = vlp::decodeErrorLabel(static_cast<vlp::DecodeError>(i));
         line += QStringLiteral(" %1=%2").arg(QLatin1String(label.data(), static_cast<qsizetype>(label.size())))

@@ -21,6 +21,7 @@ namespace varta {
 
 class MetricsEndpoint;
 class RecoveryEngine;
+class SecureReceiver;
 class MetricsRegistry;
 class UdpListener;
 class UdsListener;
@@ -93,6 +94,7 @@ private:
     std::unique_ptr<UdpListener> udp_;
     std::unique_ptr<UdsListener> uds_;
     SecureCounters secureCounters_;
+    std::unique_ptr<SecureReceiver> secureReceiver_;
     Histogram stallLag_ = Histogram::forStallLag();
     RecoveryEngine *recovery_;  // child: lives and dies on the engine thread
     std::unique_ptr<MetricsRegistry> metrics_;

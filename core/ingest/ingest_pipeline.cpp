@@ -2,6 +2,9 @@
 
 #include "core/engine_clock.h"
 #include "core/ingest/pid_namespace.h"
+#include "core/ingest/secure_receiver.h"
+
+#include <algorithm>
 
 namespace varta {
 
@@ -15,9 +18,7 @@ void IngestPipeline::onDatagram(const Datagram &d) {
     const std::int64_t now = d.receivedNs;
     const vlp::DatagramKind kind = vlp::classifyLength(d.length);
     if (d.transport == Transport::SecureUdp) {
-        // The secure path lands with secure UDP; until a receiver is set every
-        // datagram on such a listener is refused as unopenable.
-        ++counters_.truncated;
+        receiveSecure(d, now);
         return;
     }
     if (kind != vlp::DatagramKind::Plain) {
@@ -32,6 +33,28 @@ void IngestPipeline::onDatagram(const Datagram &d) {
         return;
     }
     deliver(d, frame, now);
+}
+
+void IngestPipeline::receiveSecure(const Datagram &d, std::int64_t now) {
+    // An over-long datagram is cut to the buffer, one byte past the largest frame, so
+    // the receiver still sees it as the wrong length.
+    const std::size_t seen = std::min(d.length, vlp::kReceiveBufferSize);
+    const SecureReceiver::Outcome outcome = secure_->receive(std::span<const std::uint8_t>(d.data, seen), now);
+    switch (outcome.result) {
+    case SecureReceiver::Result::Accepted:
+        deliver(d, outcome.frame, now);
+        break;
+    case SecureReceiver::Result::PidMismatch:
+        if (eventFile_)
+            eventFile_->mismatch(now, outcome.claimedPid, "auth_failure");
+        break;
+    case SecureReceiver::Result::DecodeFailed:
+        if (eventFile_)
+            eventFile_->decodeError(now, outcome.decodeError);
+        break;
+    default:
+        break;  // counted by the receiver
+    }
 }
 
 bool IngestPipeline::checkLocalSender(const Datagram &d, const vlp::Frame &frame, bool &crossNamespace) {

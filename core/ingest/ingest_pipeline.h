@@ -27,7 +27,7 @@ public:
     IngestPipeline(AgentTracker &tracker, IngestCounters &counters, EventFile *eventFile,
                    bool allowCrossNamespace, IngestEvents &events);
 
-    // Secure UDP datagrams go through it; without one, secure lengths are refused.
+    // Every datagram of a secure UDP listener goes through it; required when one exists.
     void setSecureReceiver(SecureReceiver *receiver) { secure_ = receiver; }
 
     void onDatagram(const Datagram &datagram) override;
@@ -35,6 +35,7 @@ public:
     void onIoError(std::string_view what) override;
 
 private:
+    void receiveSecure(const Datagram &datagram, std::int64_t now);
     bool checkLocalSender(const Datagram &datagram, const vlp::Frame &frame, bool &crossNamespace);
     void deliver(const Datagram &datagram, const vlp::Frame &frame, std::int64_t nowNs);
 
