@@ -129,12 +129,39 @@ private Q_SLOTS:
         QCOMPARE(shownPids(), pids);
     }
 
-    void sortFollowsBatches() {
+    void liveColumnsResortWithEachBatch() {
+        m_proxy->sort(AgentTableModel::StallsColumn, Qt::AscendingOrder);
+        QVERIFY(!AgentFilterProxy::isVolatileColumn(AgentTableModel::StallsColumn));
+        AgentSnapshot s = m_model->snapshot(m_model->rowOf(AgentKey::local(100)));
+        s.stalls = 9;
+        EngineBatch batch;
+        batch.agents = {s};
+        m_model->applyBatch(batch);
+        QCOMPARE(shownPids().back(), 100u);
+    }
+
+    // Beats change with every batch: their order is refreshed once a second, not per batch.
+    void volatileColumnsResortOnTheRefresh() {
         m_proxy->sort(AgentTableModel::BeatsColumn, Qt::AscendingOrder);
+        const QList<quint32> before{100, 1001, 2100, 300};
+        QCOMPARE(shownPids(), before);
         EngineBatch batch;
         batch.agents = {agent(AgentKey::local(100), AgentState::Up, 5000, 100'000, 1)};
         m_model->applyBatch(batch);
-        QCOMPARE(shownPids(), (QList<quint32>{1001, 2100, 300, 100}));
+        QCOMPARE(shownPids(), before);
+        QTRY_COMPARE_WITH_TIMEOUT(shownPids(), (QList<quint32>{1001, 2100, 300, 100}),
+                                  5 * AgentFilterProxy::kFrozenSortRefreshMs);
+    }
+
+    void frozenOrderSurvivesRemovals() {
+        m_proxy->sort(AgentTableModel::NonceColumn, Qt::AscendingOrder);
+        EngineBatch batch;
+        batch.removed = {udpKey(1001, "10.0.0.7")};
+        batch.agents = {agent(AgentKey::local(7), AgentState::Up, 1, 100'000, 3)};
+        m_model->applyBatch(batch);
+        QCOMPARE(shownPids(), (QList<quint32>{7, 300, 2100, 100}));
+        m_proxy->refreshFrozenSort();
+        QCOMPARE(shownPids(), (QList<quint32>{7, 300, 2100, 100}));
     }
 
 private:

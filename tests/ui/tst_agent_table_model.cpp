@@ -68,20 +68,36 @@ private Q_SLOTS:
         QTest::addColumn<int>("maxGap");
         QTest::addColumn<int>("maxRanges");
         QTest::addColumn<QList<RowRange>>("expected");
-        QTest::newRow("empty") << std::vector<int>{} << 0 << 0 << QList<RowRange>{};
-        QTest::newRow("one") << std::vector<int>{5} << 0 << 0 << QList<RowRange>{{5, 5}};
-        QTest::newRow("run, unsorted, duplicates") << std::vector<int>{4, 2, 3, 3} << 0 << 0 << QList<RowRange>{{2, 4}};
-        QTest::newRow("strict gap") << std::vector<int>{1, 3} << 0 << 0 << QList<RowRange>{{1, 1}, {3, 3}};
-        QTest::newRow("bridged gap") << std::vector<int>{1, 3, 9} << 5 << 0 << QList<RowRange>{{1, 9}};
-        QTest::newRow("gap too wide") << std::vector<int>{1, 30} << 5 << 0 << QList<RowRange>{{1, 1}, {30, 30}};
-        QTest::newRow("too many ranges") << std::vector<int>{0, 10, 20, 30} << 0 << 3 << QList<RowRange>{{0, 30}};
+        QTest::addColumn<int>("rowCount");
+        struct Case {
+            const char *name;
+            std::vector<int> rows;
+            int maxGap;
+            int maxRanges;
+            QList<RowRange> expected;
+        };
+        const Case cases[] = {
+            {"empty", {}, 0, 0, {}},
+            {"one", {5}, 0, 0, {{5, 5}}},
+            {"run, unsorted, duplicates", {4, 2, 3, 3}, 0, 0, {{2, 4}}},
+            {"strict gap", {1, 3}, 0, 0, {{1, 1}, {3, 3}}},
+            {"bridged gap", {1, 3, 9}, 5, 0, {{1, 9}}},
+            {"gap too wide", {1, 30}, 5, 0, {{1, 1}, {30, 30}}},
+            {"too many ranges", {0, 10, 20, 30}, 0, 3, {{0, 30}}},
+        };
+        // Every case through both paths: sorting, and marking rows of a known row count.
+        for (const Case &c : cases) {
+            QTest::addRow("sorted: %s", c.name) << c.rows << c.maxGap << c.maxRanges << c.expected << 0;
+            QTest::addRow("marked: %s", c.name) << c.rows << c.maxGap << c.maxRanges << c.expected << 31;
+        }
     }
     void rowRangesMerge() {
         QFETCH(std::vector<int>, rows);
         QFETCH(int, maxGap);
         QFETCH(int, maxRanges);
         QFETCH(QList<RowRange>, expected);
-        const std::vector<RowRange> ranges = RowRanges::merge(rows, maxGap, maxRanges);
+        QFETCH(int, rowCount);
+        const std::vector<RowRange> ranges = RowRanges::merge(rows, maxGap, maxRanges, rowCount);
         QCOMPARE(QList<RowRange>(ranges.begin(), ranges.end()), expected);
     }
 
@@ -134,8 +150,11 @@ private Q_SLOTS:
         QSignalSpy inserted(m_model.get(), &QAbstractItemModel::rowsInserted);
         EngineBatch batch;
         batch.stats = stats(10'050);
-        for (int row : changedRows)
-            batch.agents.append(snapshot(AgentKey::local(std::uint32_t(row)), AgentState::Up, 2, 10'040));
+        for (int row : changedRows) {
+            AgentSnapshot s = m_model->snapshot(row);
+            s.beats += 1;  // one column, so one signal per row range
+            batch.agents.append(s);
+        }
         m_model->applyBatch(batch);
 
         QCOMPARE(inserted.count(), 0);
@@ -177,6 +196,39 @@ private Q_SLOTS:
         QCOMPARE(m_model->index(1, AgentTableModel::StateColumn).data().toString(), QStringLiteral("stalled"));
     }
 
+    // The proxy re-sorts every row of a range spanning its sort column: a beat must not
+    // announce the columns it did not change, and a state change must not ride along
+    // with thousands of beats.
+    void columnsAreAnnouncedPerRunOfChangedColumns() {
+        m_model->applyBatch(agentsBatch(100));
+        QSignalSpy changed(m_model.get(), &QAbstractItemModel::dataChanged);
+        EngineBatch batch;
+        for (int row = 0; row < 100; ++row) {
+            AgentSnapshot s = m_model->snapshot(row);
+            s.beats += 1;
+            s.lastBeatMs += 50;
+            s.nonce += 1;
+            s.payload += 1;
+            if (row == 40)
+                s.state = AgentState::Stalled;
+            batch.agents.append(s);
+        }
+        m_model->applyBatch(batch);
+        int stateSignals = 0;
+        for (const Changed &c : changes(changed)) {
+            QVERIFY(c.left > AgentTableModel::StallsColumn || c.right < AgentTableModel::StallsColumn);
+            QVERIFY(c.left > AgentTableModel::RecoveriesColumn || c.right < AgentTableModel::RecoveriesColumn);
+            if (c.left <= AgentTableModel::StateColumn && c.right >= AgentTableModel::StateColumn) {
+                ++stateSignals;
+                QCOMPARE(c.first, 40);
+                QCOMPARE(c.last, 40);
+            }
+        }
+        QCOMPARE(stateSignals, 1);
+        // Beat-only rows: ages and beats, then nonce and payload, each over one span.
+        QCOMPARE(changed.count(), 2 + 3);
+    }
+
     void unchangedSnapshotAnnouncesNothing() {
         m_model->applyBatch(agentsBatch(3));
         QSignalSpy changed(m_model.get(), &QAbstractItemModel::dataChanged);
@@ -194,7 +246,7 @@ private Q_SLOTS:
             batch.agents.append(snapshot(AgentKey::local(std::uint32_t(row)), AgentState::Up, 5, 9'500));
         QVERIFY(batch.agents.size() > AgentTableModel::kMaxChangedRanges);
         m_model->applyBatch(batch);
-        QCOMPARE(changed.count(), 1);
+        QCOMPARE(changed.count(), 2);  // ages and beats; nonce and payload
         QCOMPARE(changes(changed)[0].first, 0);
         QCOMPARE(changes(changed)[0].last, int((rows - 1) / stride * stride));
     }

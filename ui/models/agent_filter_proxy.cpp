@@ -15,12 +15,89 @@ int threeWay(const T &a, const T &b) {
 AgentFilterProxy::AgentFilterProxy(QObject *parent) : QSortFilterProxyModel(parent) {
     setSortRole(AgentTableModel::SortRole);
     setDynamicSortFilter(true);
+    m_frozenRefresh.setInterval(kFrozenSortRefreshMs);
+    connect(&m_frozenRefresh, &QTimer::timeout, this, [this] {
+        if (m_frozenStale)
+            refreshFrozenSort();
+    });
 }
 
 void AgentFilterProxy::setSourceModel(QAbstractItemModel *model) {
+    if (m_agents)
+        disconnect(m_agents, nullptr, this, nullptr);
     m_agents = qobject_cast<AgentTableModel *>(model);
     Q_ASSERT(m_agents || !model);
+    m_frozenKeys.clear();
     QSortFilterProxyModel::setSourceModel(model);
+    if (!m_agents)
+        return;
+    connect(m_agents, &QAbstractItemModel::dataChanged, this, &AgentFilterProxy::onSourceDataChanged);
+    connect(m_agents, &QAbstractItemModel::rowsRemoved, this, &AgentFilterProxy::onSourceRowsRemoved);
+    connect(m_agents, &QAbstractItemModel::modelReset, this, [this] { m_frozenKeys.clear(); });
+}
+
+bool AgentFilterProxy::isVolatileColumn(int column) {
+    switch (column) {
+    case AgentTableModel::LastStatusColumn:
+    case AgentTableModel::AgeColumn:
+    case AgentTableModel::BeatsColumn:
+    case AgentTableModel::NonceColumn:
+    case AgentTableModel::PayloadColumn: return true;
+    default: return false;
+    }
+}
+
+void AgentFilterProxy::sort(int column, Qt::SortOrder order) {
+    m_frozenColumn = isVolatileColumn(column) ? column : -1;
+    freezeKeys();
+    if (m_frozenColumn >= 0)
+        m_frozenRefresh.start();
+    else
+        m_frozenRefresh.stop();
+    QSortFilterProxyModel::sort(column, order);
+}
+
+void AgentFilterProxy::refreshFrozenSort() {
+    freezeKeys();
+    // sort() ignores a request for the current column and order; invalidate() re-sorts
+    // (and re-filters) while keeping persistent indexes such as the selection.
+    invalidate();
+}
+
+void AgentFilterProxy::freezeKeys() {
+    m_frozenStale = false;
+    m_frozenKeys.clear();
+    if (m_frozenColumn < 0 || !m_agents)
+        return;
+    m_frozenKeys.resize(std::size_t(m_agents->rowCount()));
+    for (int row = 0; row < m_agents->rowCount(); ++row)
+        m_frozenKeys[std::size_t(row)] = volatileKey(row, m_frozenColumn);
+}
+
+void AgentFilterProxy::onSourceDataChanged(const QModelIndex &topLeft, const QModelIndex &bottomRight) {
+    if (m_frozenColumn >= topLeft.column() && m_frozenColumn <= bottomRight.column())
+        m_frozenStale = true;
+}
+
+void AgentFilterProxy::onSourceRowsRemoved(const QModelIndex &parent, int first, int last) {
+    if (parent.isValid() || std::size_t(first) >= m_frozenKeys.size())
+        return;
+    const auto end = m_frozenKeys.begin() + std::min<std::ptrdiff_t>(last + 1, std::ssize(m_frozenKeys));
+    m_frozenKeys.erase(m_frozenKeys.begin() + first, end);
+}
+
+// Ascending keys give the column's ascending order.
+std::uint64_t AgentFilterProxy::volatileKey(int row, int column) const {
+    const AgentSnapshot &s = m_agents->snapshot(row);
+    switch (column) {
+    case AgentTableModel::LastStatusColumn: return std::uint64_t(s.lastStatus);
+    // Youngest beat first; the sign bit flip orders signed times as unsigned.
+    case AgentTableModel::AgeColumn: return ~(std::uint64_t(s.lastBeatMs) ^ (1ull << 63));
+    case AgentTableModel::BeatsColumn: return s.beats;
+    case AgentTableModel::NonceColumn: return s.nonce;
+    case AgentTableModel::PayloadColumn: return s.payload;
+    default: return 0;
+    }
 }
 
 void AgentFilterProxy::setTextFilter(const QString &text) {
@@ -70,6 +147,12 @@ bool AgentFilterProxy::lessThan(const QModelIndex &left, const QModelIndex &righ
 }
 
 int AgentFilterProxy::compareRows(int left, int right, int column) const {
+    if (column == m_frozenColumn) {
+        const auto key = [this, column](int row) {
+            return std::size_t(row) < m_frozenKeys.size() ? m_frozenKeys[std::size_t(row)] : volatileKey(row, column);
+        };
+        return threeWay(key(left), key(right));
+    }
     const AgentSnapshot &a = m_agents->snapshot(left);
     const AgentSnapshot &b = m_agents->snapshot(right);
     switch (column) {

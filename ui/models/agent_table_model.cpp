@@ -45,18 +45,15 @@ void AgentTableModel::applyBatch(const EngineBatch &batch) {
 
     std::vector<Row> fresh;
     QHash<AgentKey, int> freshIndex;
-    std::vector<int> changed;
+    std::vector<std::pair<unsigned, int>> changed;
     changed.reserve(std::size_t(batch.agents.size()));
-    unsigned columnMask = 0;
     for (const AgentSnapshot &snap : batch.agents) {
         if (const auto it = m_rowByKey.constFind(snap.key); it != m_rowByKey.cend()) {
             Row &row = m_rows[std::size_t(*it)];
             const unsigned columns = changedColumns(row.snap, snap);
             row.snap = snap;
-            if (columns != 0) {
-                changed.push_back(*it);
-                columnMask |= columns;
-            }
+            if (columns != 0)
+                changed.emplace_back(columns, *it);
         } else if (const auto f = freshIndex.constFind(snap.key); f != freshIndex.cend()) {
             fresh[std::size_t(*f)].snap = snap;  // the engine coalesces, but never trust a duplicate
         } else {
@@ -64,7 +61,7 @@ void AgentTableModel::applyBatch(const EngineBatch &batch) {
             fresh.push_back(Row{snap, QString::number(snap.key.pid), snap.key.originLabel()});
         }
     }
-    announceChanges(std::move(changed), columnMask);
+    announceChanges(std::move(changed));
     insertRows(std::move(fresh));
 }
 
@@ -97,16 +94,36 @@ unsigned AgentTableModel::changedColumns(const AgentSnapshot &before, const Agen
     return mask;
 }
 
-void AgentTableModel::announceChanges(std::vector<int> &&rows, unsigned columnMask) {
-    if (rows.empty())
-        return;
+// Rows are grouped by which columns changed, and each group is announced per run of
+// adjacent changed columns. The sort proxy re-sorts every row of a range that spans its
+// sort column, so a beat (age, beats, nonce, payload) must not announce the state or
+// stall columns, and the few state changes must not drag thousands of beats with them.
+void AgentTableModel::announceChanges(std::vector<std::pair<unsigned, int>> &&changes) {
+    // Few distinct masks occur in a batch (beats; beats plus a status or state change).
+    std::vector<std::pair<unsigned, std::vector<int>>> groups;
+    for (const auto &[mask, row] : changes) {
+        auto group = std::find_if(groups.begin(), groups.end(), [mask](const auto &g) { return g.first == mask; });
+        if (group == groups.end())
+            group = groups.insert(groups.end(), {mask, {}});
+        group->second.push_back(row);
+    }
+    for (auto &[mask, rows] : groups)
+        announceColumns(std::move(rows), mask);
+}
+
+void AgentTableModel::announceColumns(std::vector<int> &&rows, unsigned columnMask) {
     QList<int> roles{Qt::DisplayRole, Qt::ToolTipRole, SortRole};
-    if (columnMask & (bit(StateColumn)))
+    if (columnMask & bit(StateColumn))
         roles << Qt::DecorationRole << Qt::ForegroundRole << StateRole;
-    const int left = std::countr_zero(columnMask);
-    const int right = std::bit_width(columnMask) - 1;
-    for (const RowRange &range : RowRanges::merge(std::move(rows), kMergeGapRows, kMaxChangedRanges))
-        emit dataChanged(index(range.first, left), index(range.last, right), roles);
+    const std::vector<RowRange> ranges = RowRanges::merge(std::move(rows), kMergeGapRows, kMaxChangedRanges, rowCount());
+    unsigned remaining = columnMask;
+    while (remaining != 0) {
+        const int left = std::countr_zero(remaining);
+        const int right = left + std::countr_one(remaining >> left) - 1;
+        for (const RowRange &range : ranges)
+            emit dataChanged(index(range.first, left), index(range.last, right), roles);
+        remaining &= ~(((2u << right) - 1) & ~((1u << left) - 1));
+    }
 }
 
 void AgentTableModel::insertRows(std::vector<Row> &&rows) {

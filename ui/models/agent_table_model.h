@@ -78,7 +78,9 @@ private:
     void rebuildIndex(int fromRow);
     void insertRows(std::vector<Row> &&rows);
     static unsigned changedColumns(const AgentSnapshot &before, const AgentSnapshot &after);
-    void announceChanges(std::vector<int> &&rows, unsigned columnMask);
+    // `changes` pairs a row with the mask of its changed columns.
+    void announceChanges(std::vector<std::pair<unsigned, int>> &&changes);
+    void announceColumns(std::vector<int> &&rows, unsigned columnMask);
 
     QVariant displayData(const Row &row, int column) const;
     QVariant sortData(const Row &row, int column) const;

@@ -18,7 +18,12 @@ public:
     // `rows` may be unsorted and hold duplicates. Rows separated by at most `maxGap`
     // untouched rows share a range: re-announcing a few unchanged rows is far cheaper
     // than another signal. More than `maxRanges` ranges collapse into one span.
-    static std::vector<RowRange> merge(std::vector<int> rows, int maxGap, int maxRanges);
+    // With `rowCount` given (every row < rowCount), a dense set of rows is merged by one
+    // pass over a mark per row instead of a sort.
+    static std::vector<RowRange> merge(std::vector<int> rows, int maxGap, int maxRanges, int rowCount = 0);
+
+private:
+    static std::vector<int> sortedUnique(std::vector<int> rows, int rowCount);
 };
 
 } // namespace varta::ui
