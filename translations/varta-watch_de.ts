@@ -377,10 +377,6 @@
         <translation>Keine Agenten anzuzeigen. In der Tabelle ausgewählte Agenten erhalten hier eine Spur; ohne Auswahl die ersten Zeilen der Tabelle.</translation>
     </message>
     <message>
-        <source>+%1 more (enlarge to see)</source>
-        <translation>+%1 weitere (vergrößern zum Anzeigen)</translation>
-    </message>
-    <message>
         <source>%1
 Now %2: %3</source>
         <translation>%1
@@ -407,6 +403,10 @@ Dauer %5</translation>
     <message>
         <source>Recovery child %1 %2 at %3</source>
         <translation>Wiederherstellungsprozess %1 %2 um %3</translation>
+    </message>
+    <message>
+        <source>+%1 more</source>
+        <translation>+%1 weitere</translation>
     </message>
 </context>
 <context>

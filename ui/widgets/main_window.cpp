@@ -109,7 +109,7 @@ void MainWindow::createCentral() {
     m_mainSplitter->addWidget(m_timelinePane);
     m_mainSplitter->addWidget(m_bottomSplitter);
     m_mainSplitter->setChildrenCollapsible(false);
-    m_mainSplitter->setSizes({340, 220, 200});
+    m_mainSplitter->setSizes({320, 260, 200});
     setCentralWidget(m_mainSplitter);
 }
 

@@ -90,7 +90,7 @@ StallTimelineView::Layout StallTimelineView::computeLayout() const {
     layout.legend = QRect(area.left(), area.top(), area.width(), legendHeight);
     const int axisHeight = fm.height() + 8;
     layout.axis = QRect(area.left(), area.bottom() - axisHeight + 1, area.width(), axisHeight);
-    const int labelWidth = std::clamp(fm.averageCharWidth() * 32, 120, std::max(120, area.width() / 3));
+    const int labelWidth = std::clamp(fm.averageCharWidth() * 36, 120, std::max(120, area.width() / 3));
     const int lanesTop = layout.legend.bottom() + 1 + kMargin;
     const int lanesHeight = std::max(0, layout.axis.top() - lanesTop);
     layout.labels = QRect(area.left(), lanesTop, labelWidth, lanesHeight);
@@ -135,8 +135,9 @@ void StallTimelineView::paintEvent(QPaintEvent *) {
         paintLane(painter, layout, lane);
     if (layout.laneCount < m_lanes.size()) {
         painter.setPen(palette().color(QPalette::PlaceholderText));
+        const QString more = tr("+%1 more").arg(m_lanes.size() - layout.laneCount);
         painter.drawText(layout.labels.adjusted(0, 0, 0, fontMetrics().height()), Qt::AlignBottom | Qt::AlignLeft,
-                         tr("+%1 more (enlarge to see)").arg(m_lanes.size() - layout.laneCount));
+                         fontMetrics().elidedText(more, Qt::ElideRight, layout.labels.width()));
     }
 }
 
@@ -215,6 +216,8 @@ void StallTimelineView::paintAxis(QPainter &painter, const Layout &layout) {
         painter.setPen(palette().color(QPalette::Text));
         const QString text = TimeFormat::wallTime(wall - m_wallOffsetMs, m_wallOffsetMs, false);
         const int w = fontMetrics().horizontalAdvance(text);
+        if (x + w / 2.0 > width() || x - w / 2.0 < layout.labels.right())
+            continue;  // a label cut by the edge reads as a different time
         painter.drawText(QRectF(x - w / 2.0, layout.axis.top() + 4, w, layout.axis.height() - 4),
                          Qt::AlignHCenter | Qt::AlignTop, text);
     }
