@@ -1,10 +1,387 @@
 #include "ui/widgets/main_window.h"
 
+#include "ui/models/agent_filter_proxy.h"
+#include "ui/models/agent_table_model.h"
+#include "ui/models/child_output_store.h"
+#include "ui/models/children_model.h"
+#include "ui/models/event_log_model.h"
+#include "ui/models/state_style.h"
+#include "ui/resources_init.h"
+#include "ui/widgets/agent_actions.h"
+#include "ui/widgets/child_output_view.h"
+#include "ui/widgets/stall_timeline_view.h"
+#include "ui/widgets/status_bar_panel.h"
+#include "ui/widgets/table_setup.h"
+#include "ui/widgets/timeline_pane.h"
+
+#include <QAction>
+#include <QCloseEvent>
+#include <QComboBox>
+#include <QDateTime>
+#include <QDockWidget>
+#include <QHeaderView>
+#include <QItemSelectionModel>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMenuBar>
+#include <QScrollBar>
+#include <QSettings>
+#include <QSortFilterProxyModel>
+#include <QSplitter>
+#include <QStatusBar>
+#include <QTableView>
+#include <QToolBar>
+#include <QVBoxLayout>
+
 namespace varta::ui {
 
+namespace {
+constexpr int kTickMs = 1000;
+} // namespace
+
 MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent) {
+    initUiResources();
     setWindowTitle(tr("varta-watch"));
+    setWindowIcon(QIcon(QStringLiteral(":/icons/varta-watch.svg")));
     resize(1280, 800);
+    createModels();
+    m_actions = new AgentActions(this);
+    createCentral();
+    createToolBar();
+    createEventDock();
+    createMenus();
+    m_statusPanel = new StatusBarPanel(this);
+    statusBar()->addWidget(m_statusPanel, 1);
+    connectActions();
+    restoreSettings();
+    m_tick.setInterval(kTickMs);
+    connect(&m_tick, &QTimer::timeout, this, &MainWindow::onTick);
+    m_tick.start();
+}
+
+void MainWindow::createModels() {
+    m_agents = new AgentTableModel(this);
+    m_agentProxy = new AgentFilterProxy(this);
+    m_agentProxy->setSourceModel(m_agents);
+    m_children = new ChildrenModel(this);
+    m_childrenProxy = new QSortFilterProxyModel(this);
+    m_childrenProxy->setSourceModel(m_children);
+    m_childrenProxy->setSortRole(ChildrenModel::SortRole);
+    m_events = new EventLogModel(this);
+    m_output = new ChildOutputStore(this);
+    connect(m_children, &ChildrenModel::childrenDropped, m_output, &ChildOutputStore::remove);
+}
+
+void MainWindow::createCentral() {
+    m_agentView = new QTableView(this);
+    m_agentView->setObjectName(QStringLiteral("agentTable"));
+    m_agentView->setModel(m_agentProxy);
+    configureAgentView();
+
+    m_timelinePane = new TimelinePane(this);
+    m_timelinePane->view()->setSources(&m_timeline, m_children);
+
+    m_childrenView = new QTableView(this);
+    m_childrenView->setObjectName(QStringLiteral("childrenTable"));
+    m_childrenView->setModel(m_childrenProxy);
+    configureChildrenView();
+    m_outputView = new ChildOutputView(this);
+    m_outputView->setObjectName(QStringLiteral("childOutput"));
+    m_outputView->setStore(m_output);
+
+    auto *childrenPane = new QWidget(this);
+    auto *childrenLayout = new QVBoxLayout(childrenPane);
+    childrenLayout->setContentsMargins(0, 0, 0, 0);
+    childrenLayout->setSpacing(2);
+    childrenLayout->addWidget(new QLabel(tr("<b>Recovery children</b>"), childrenPane));
+    childrenLayout->addWidget(m_childrenView, 1);
+
+    m_bottomSplitter = new QSplitter(Qt::Horizontal, this);
+    m_bottomSplitter->setObjectName(QStringLiteral("bottomSplitter"));
+    m_bottomSplitter->addWidget(childrenPane);
+    m_bottomSplitter->addWidget(m_outputView);
+    m_bottomSplitter->setStretchFactor(0, 3);
+    m_bottomSplitter->setStretchFactor(1, 2);
+
+    m_mainSplitter = new QSplitter(Qt::Vertical, this);
+    m_mainSplitter->setObjectName(QStringLiteral("mainSplitter"));
+    m_mainSplitter->addWidget(m_agentView);
+    m_mainSplitter->addWidget(m_timelinePane);
+    m_mainSplitter->addWidget(m_bottomSplitter);
+    m_mainSplitter->setChildrenCollapsible(false);
+    m_mainSplitter->setSizes({320, 260, 200});
+    setCentralWidget(m_mainSplitter);
+}
+
+void MainWindow::configureAgentView() {
+    // Payload is the last column but not the widest value: the table ends where the data does.
+    TableSetup::configure(m_agentView, false);
+    m_agentView->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    TableSetup::setColumnWidths(m_agentView, {8, 22, 13, 12, 11, 12, 8, 10, 14, 12});
+    QStringList stateNames;
+    for (int i = 0; i < kAgentStateCount; ++i)
+        stateNames << StateStyle::name(static_cast<AgentState>(i));
+    TableSetup::fitColumnToTexts(m_agentView, AgentTableModel::StateColumn, stateNames);
+    m_agentView->setSortingEnabled(true);
+    m_agentView->sortByColumn(AgentTableModel::StateColumn, Qt::DescendingOrder);
+    connect(m_agentView->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+            &MainWindow::onAgentSelectionChanged);
+    // Sorting and filtering change which rows are "the top of the table".
+    connect(m_agentProxy, &QAbstractItemModel::layoutChanged, this, &MainWindow::updateLanes);
+    connect(m_agentProxy, &QAbstractItemModel::rowsInserted, this, &MainWindow::updateLanes);
+    connect(m_agentProxy, &QAbstractItemModel::rowsRemoved, this, &MainWindow::updateLanes);
+}
+
+void MainWindow::configureChildrenView() {
+    TableSetup::configure(m_childrenView, true);
+    m_childrenView->setSelectionMode(QAbstractItemView::SingleSelection);
+    TableSetup::setColumnWidths(m_childrenView, {22, 8, 20, 9, 8, 17, 10, 9});
+    ChildInfo sample;
+    QStringList stateTexts;
+    for (ChildState state : {ChildState::Running, ChildState::Exited, ChildState::Killed, ChildState::TimedOut,
+                             ChildState::FailedToStart}) {
+        sample.state = state;
+        sample.exitCode = 255;
+        sample.signal = 15;
+        stateTexts << ChildrenModel::stateText(sample);
+    }
+    TableSetup::fitColumnToTexts(m_childrenView, ChildrenModel::StateColumn, stateTexts);
+    m_childrenView->setSortingEnabled(true);
+    m_childrenView->sortByColumn(ChildrenModel::StartedColumn, Qt::DescendingOrder);
+    connect(m_childrenView->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+            &MainWindow::onChildSelectionChanged);
+}
+
+void MainWindow::createToolBar() {
+    QToolBar *bar = addToolBar(tr("Actions"));
+    bar->setObjectName(QStringLiteral("actionsToolBar"));
+    bar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    bar->addAction(m_actions->recoverNowAction());
+    bar->addAction(m_actions->killChildAction());
+    bar->addSeparator();
+    bar->addAction(m_actions->pauseAction());
+    bar->addAction(m_actions->resumeAction());
+    bar->addAction(m_actions->rearmAction());
+    bar->addSeparator();
+
+    m_filter = new QLineEdit(bar);
+    m_filter->setObjectName(QStringLiteral("agentFilter"));
+    m_filter->setPlaceholderText(tr("Filter by pid or origin"));
+    m_filter->setClearButtonEnabled(true);
+    m_filter->setMaximumWidth(260);
+    bar->addWidget(m_filter);
+
+    m_stateFilter = new QComboBox(bar);
+    m_stateFilter->setObjectName(QStringLiteral("stateFilter"));
+    m_stateFilter->setToolTip(tr("Show only agents in these states"));
+    m_stateFilter->addItem(tr("All states"), AgentFilterProxy::kAllStates);
+    m_stateFilter->addItem(tr("Needs attention"), AgentFilterProxy::kAttentionStates);
+    for (int i = 0; i < kAgentStateCount; ++i) {
+        const auto state = static_cast<AgentState>(i);
+        m_stateFilter->addItem(StateStyle::icon(state), StateStyle::name(state), AgentFilterProxy::stateBit(state));
+    }
+    bar->addWidget(m_stateFilter);
+
+    connect(m_filter, &QLineEdit::textChanged, m_agentProxy, &AgentFilterProxy::setTextFilter);
+    connect(m_stateFilter, &QComboBox::currentIndexChanged, this,
+            [this] { m_agentProxy->setStateFilter(m_stateFilter->currentData().toUInt()); });
+}
+
+void MainWindow::createEventDock() {
+    m_eventView = new QTableView(this);
+    m_eventView->setObjectName(QStringLiteral("eventLog"));
+    m_eventView->setModel(m_events);
+    TableSetup::configure(m_eventView, true);
+    TableSetup::setColumnWidths(m_eventView, {13, 10, 11, 28, 40});
+    QStringList severities;
+    for (EventSeverity severity : {EventSeverity::Info, EventSeverity::Warning, EventSeverity::Error})
+        severities << StateStyle::severityName(severity);
+    TableSetup::fitColumnToTexts(m_eventView, EventLogModel::SeverityColumn, severities);
+    m_eventDock = new QDockWidget(tr("Event log"), this);
+    m_eventDock->setObjectName(QStringLiteral("eventLogDock"));
+    m_eventDock->setWidget(m_eventView);
+    addDockWidget(Qt::BottomDockWidgetArea, m_eventDock);
+    resizeDocks({m_eventDock}, {140}, Qt::Vertical);
+}
+
+void MainWindow::createMenus() {
+    QMenu *file = menuBar()->addMenu(tr("&File"));
+    QAction *quit = file->addAction(tr("&Quit"), this, &QWidget::close);
+    quit->setShortcut(QKeySequence::Quit);
+    QMenu *actions = menuBar()->addMenu(tr("&Actions"));
+    actions->addActions({m_actions->recoverNowAction(), m_actions->killChildAction(), m_actions->pauseAction(),
+                         m_actions->resumeAction(), m_actions->rearmAction()});
+    QMenu *view = menuBar()->addMenu(tr("&View"));
+    view->addAction(m_eventDock->toggleViewAction());
+    QAction *focusFilter = view->addAction(tr("Filter agents"), this, [this] { m_filter->setFocus(); });
+    focusFilter->setShortcut(QKeySequence::Find);
+}
+
+void MainWindow::connectActions() {
+    connect(m_actions, &AgentActions::recoverNowRequested, this, &MainWindow::recoverNowRequested);
+    connect(m_actions, &AgentActions::killChildRequested, this, &MainWindow::killChildRequested);
+    connect(m_actions, &AgentActions::pauseRequested, this, &MainWindow::pauseRequested);
+    connect(m_actions, &AgentActions::resumeRequested, this, &MainWindow::resumeRequested);
+    connect(m_actions, &AgentActions::rearmRequested, this, &MainWindow::rearmRequested);
+}
+
+void MainWindow::applyBatch(const EngineBatch &batch) {
+    const EngineStats &stats = batch.stats;
+    m_lastNowMs = std::max(m_lastNowMs, stats.nowMs);
+    m_sinceBatch.start();
+    const std::int64_t wallOffset = QDateTime::currentMSecsSinceEpoch() - stats.nowMs;
+    m_agents->setWallOffset(wallOffset);
+    m_children->setWallOffset(wallOffset);
+    m_events->setWallOffset(wallOffset);
+    m_timelinePane->view()->setWallOffset(wallOffset);
+
+    m_agents->applyBatch(batch);
+    m_timeline.remove(batch.removed);
+    m_timeline.append(batch.transitions);
+
+    if (!batch.children.isEmpty()) {
+        QList<std::uint64_t> known;
+        for (const ChildInfo &c : batch.children)
+            if (m_children->rowOfChild(c.id) >= 0)
+                known.append(c.id);
+        m_children->applyChildren(batch.children, stats.nowMs);
+        for (const ChildInfo &c : batch.children)
+            m_outputView->updateChild(c);
+        selectNewChildOfSelectedAgent(batch.children, known);
+        m_actions->setSelectedChild(selectedChild());
+    }
+    m_output->append(batch.output);
+
+    QScrollBar *eventBar = m_eventView->verticalScrollBar();
+    const bool followEvents = eventBar->value() == eventBar->maximum();
+    m_events->appendEvents(batch.events);
+    if (followEvents && !batch.events.isEmpty())
+        m_eventView->scrollToBottom();
+
+    m_statusPanel->applyStats(stats);
+    m_actions->setRecoveryConfigured(stats.recoveryConfigured);
+    if (!m_selectedKeys.isEmpty())
+        refreshSelectedAgents();
+    updateLanes();
+    m_timelinePane->view()->setNow(m_lastNowMs);
+}
+
+EngineMs MainWindow::estimatedNow() const {
+    // Between batches the engine's clock keeps running at the same rate as ours.
+    return m_sinceBatch.isValid() ? m_lastNowMs + m_sinceBatch.elapsed() : m_lastNowMs;
+}
+
+void MainWindow::onTick() {
+    const EngineMs now = estimatedNow();
+    m_agents->setNow(now);
+    m_children->setNow(now);
+    m_timelinePane->view()->setNow(now);
+}
+
+void MainWindow::onAgentSelectionChanged() {
+    m_selectedKeys.clear();
+    const QModelIndexList rows = m_agentView->selectionModel()->selectedRows();
+    m_selectedKeys.reserve(rows.size());
+    for (const QModelIndex &index : rows)
+        m_selectedKeys.append(m_agentProxy->keyAt(index.row()));
+    refreshSelectedAgents();
+    updateLanes();
+}
+
+void MainWindow::refreshSelectedAgents() {
+    QList<AgentActions::SelectedAgent> selected;
+    selected.reserve(m_selectedKeys.size());
+    for (const AgentKey &key : std::as_const(m_selectedKeys))
+        if (const int row = m_agents->rowOf(key); row >= 0)
+            selected.append({key, m_agents->snapshot(row).state});
+    m_actions->setSelectedAgents(selected);
+}
+
+std::optional<ChildInfo> MainWindow::selectedChild() const {
+    const QModelIndexList rows = m_childrenView->selectionModel()->selectedRows();
+    if (rows.isEmpty())
+        return std::nullopt;
+    return m_children->childById(rows.front().data(ChildrenModel::ChildIdRole).toULongLong());
+}
+
+void MainWindow::onChildSelectionChanged() {
+    const std::optional<ChildInfo> child = selectedChild();
+    m_outputView->showChild(child);
+    m_actions->setSelectedChild(child);
+}
+
+// After Recover now the operator wants to see the child it started: select a new child
+// of a selected agent, unless the operator already picked a child to look at.
+void MainWindow::selectNewChildOfSelectedAgent(const QList<ChildInfo> &changed,
+                                               const QList<std::uint64_t> &knownBefore) {
+    if (m_childrenView->selectionModel()->hasSelection())
+        return;
+    for (auto it = changed.crbegin(); it != changed.crend(); ++it) {
+        if (knownBefore.contains(it->id) || !m_selectedKeys.contains(it->agent))
+            continue;
+        const int row = m_children->rowOfChild(it->id);
+        if (row < 0)
+            continue;
+        const QModelIndex index = m_childrenProxy->mapFromSource(m_children->index(row, 0));
+        m_childrenView->selectionModel()->select(
+            index, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+        m_childrenView->scrollTo(index);
+        return;
+    }
+}
+
+void MainWindow::updateLanes() {
+    QList<TimelineLane> lanes;
+    const auto addRow = [&lanes](const AgentSnapshot &s) {
+        lanes.append({s.key, AgentTableModel::agentLabel(s.key), s.state, s.firstSeenMs});
+    };
+    if (!m_selectedKeys.isEmpty()) {
+        for (const AgentKey &key : std::as_const(m_selectedKeys)) {
+            if (lanes.size() >= StallTimelineView::kMaxLanes)
+                break;
+            if (const int row = m_agents->rowOf(key); row >= 0)
+                addRow(m_agents->snapshot(row));
+        }
+    } else {
+        const int count = std::min(m_agentProxy->rowCount(), StallTimelineView::kMaxLanes);
+        for (int r = 0; r < count; ++r)
+            addRow(m_agents->snapshot(m_agentProxy->mapToSource(m_agentProxy->index(r, 0)).row()));
+    }
+    m_timelinePane->view()->setLanes(lanes);
+}
+
+void MainWindow::saveSettings() const {
+    QSettings settings;
+    settings.beginGroup(QStringLiteral("mainWindow"));
+    settings.setValue(QStringLiteral("geometry"), saveGeometry());
+    settings.setValue(QStringLiteral("state"), saveState());
+    settings.setValue(QStringLiteral("mainSplitter"), m_mainSplitter->saveState());
+    settings.setValue(QStringLiteral("bottomSplitter"), m_bottomSplitter->saveState());
+    settings.setValue(QStringLiteral("agentColumns"), m_agentView->horizontalHeader()->saveState());
+    settings.setValue(QStringLiteral("childColumns"), m_childrenView->horizontalHeader()->saveState());
+    settings.setValue(QStringLiteral("eventColumns"), m_eventView->horizontalHeader()->saveState());
+    settings.setValue(QStringLiteral("timelineWindowMs"), qlonglong(m_timelinePane->windowSpan()));
+    settings.endGroup();
+}
+
+void MainWindow::restoreSettings() {
+    QSettings settings;
+    settings.beginGroup(QStringLiteral("mainWindow"));
+    restoreGeometry(settings.value(QStringLiteral("geometry")).toByteArray());
+    restoreState(settings.value(QStringLiteral("state")).toByteArray());
+    m_mainSplitter->restoreState(settings.value(QStringLiteral("mainSplitter")).toByteArray());
+    m_bottomSplitter->restoreState(settings.value(QStringLiteral("bottomSplitter")).toByteArray());
+    m_agentView->horizontalHeader()->restoreState(settings.value(QStringLiteral("agentColumns")).toByteArray());
+    m_childrenView->horizontalHeader()->restoreState(settings.value(QStringLiteral("childColumns")).toByteArray());
+    m_eventView->horizontalHeader()->restoreState(settings.value(QStringLiteral("eventColumns")).toByteArray());
+    if (const QVariant span = settings.value(QStringLiteral("timelineWindowMs")); span.isValid())
+        m_timelinePane->setWindowSpan(span.toLongLong());
+    settings.endGroup();
+}
+
+void MainWindow::closeEvent(QCloseEvent *event) {
+    saveSettings();
+    QMainWindow::closeEvent(event);
 }
 
 } // namespace varta::ui

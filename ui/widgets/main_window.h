@@ -1,13 +1,117 @@
 #pragma once
+// The operator console. The app wires it to the engine: applyBatch() receives the
+// engine's queued batches (at most 20 a second); the *Requested signals carry the
+// operator's commands back. Everything shown comes from those batches.
 
+#include "core/engine_types.h"
+#include "ui/models/timeline_store.h"
+
+#include <QElapsedTimer>
+#include <QList>
 #include <QMainWindow>
+#include <QTimer>
+
+class QComboBox;
+class QDockWidget;
+class QLineEdit;
+class QSortFilterProxyModel;
+class QSplitter;
+class QTableView;
 
 namespace varta::ui {
+
+class AgentActions;
+class AgentFilterProxy;
+class AgentTableModel;
+class ChildOutputStore;
+class ChildOutputView;
+class ChildrenModel;
+class EventLogModel;
+class StatusBarPanel;
+class TimelinePane;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
     explicit MainWindow(QWidget *parent = nullptr);
+
+    AgentTableModel *agentModel() const { return m_agents; }
+    AgentFilterProxy *agentProxy() const { return m_agentProxy; }
+    ChildrenModel *childrenModel() const { return m_children; }
+    EventLogModel *eventLogModel() const { return m_events; }
+    ChildOutputStore *outputStore() const { return m_output; }
+    const TimelineStore &timelineStore() const { return m_timeline; }
+    QTableView *agentView() const { return m_agentView; }
+    QTableView *childrenView() const { return m_childrenView; }
+    QTableView *eventLogView() const { return m_eventView; }
+    ChildOutputView *outputView() const { return m_outputView; }
+    TimelinePane *timelinePane() const { return m_timelinePane; }
+    StatusBarPanel *statusPanel() const { return m_statusPanel; }
+    AgentActions *actions() const { return m_actions; }
+    QLineEdit *filterEdit() const { return m_filter; }
+    QComboBox *stateFilterCombo() const { return m_stateFilter; }
+
+    // Geometry, dock and splitter layout, column widths/order/sort, timeline window.
+    void saveSettings() const;
+    void restoreSettings();
+
+public Q_SLOTS:
+    void applyBatch(const varta::EngineBatch &batch);
+
+Q_SIGNALS:
+    void recoverNowRequested(const QList<varta::AgentKey> &agents);
+    void killChildRequested(std::uint64_t childId);
+    void pauseRequested(const QList<varta::AgentKey> &agents);
+    void resumeRequested(const QList<varta::AgentKey> &agents);
+    void rearmRequested(const QList<varta::AgentKey> &agents);
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
+
+private:
+    void createModels();
+    void createCentral();
+    void createToolBar();
+    void createEventDock();
+    void createMenus();
+    void connectActions();
+    void configureAgentView();
+    void configureChildrenView();
+
+    void onTick();
+    EngineMs estimatedNow() const;
+    void onAgentSelectionChanged();
+    void refreshSelectedAgents();
+    void onChildSelectionChanged();
+    std::optional<ChildInfo> selectedChild() const;
+    void selectNewChildOfSelectedAgent(const QList<ChildInfo> &changed, const QList<std::uint64_t> &knownBefore);
+    void updateLanes();
+
+    AgentTableModel *m_agents = nullptr;
+    AgentFilterProxy *m_agentProxy = nullptr;
+    ChildrenModel *m_children = nullptr;
+    QSortFilterProxyModel *m_childrenProxy = nullptr;
+    EventLogModel *m_events = nullptr;
+    ChildOutputStore *m_output = nullptr;
+    TimelineStore m_timeline;
+
+    QTableView *m_agentView = nullptr;
+    QTableView *m_childrenView = nullptr;
+    QTableView *m_eventView = nullptr;
+    TimelinePane *m_timelinePane = nullptr;
+    ChildOutputView *m_outputView = nullptr;
+    QSplitter *m_mainSplitter = nullptr;
+    QSplitter *m_bottomSplitter = nullptr;
+    QDockWidget *m_eventDock = nullptr;
+    StatusBarPanel *m_statusPanel = nullptr;
+    AgentActions *m_actions = nullptr;
+    QLineEdit *m_filter = nullptr;
+    QComboBox *m_stateFilter = nullptr;
+
+    QTimer m_tick;
+    QElapsedTimer m_sinceBatch;
+    EngineMs m_lastNowMs = 0;
+    QList<AgentKey> m_selectedKeys;
 };
 
 } // namespace varta::ui

@@ -1,0 +1,357 @@
+// The agents table model: batches insert with one signal, updates become few merged
+// dataChanged ranges with explicit roles, evictions remove rows, and ages move only with
+// the 1 Hz tick.
+#include "test_batches.h"
+#include "ui/models/agent_table_model.h"
+#include "ui/models/row_ranges.h"
+
+#include <QAbstractItemModelTester>
+#include <QIcon>
+#include <QSignalSpy>
+#include <QTest>
+
+using namespace varta;
+using namespace varta::test;
+using varta::ui::AgentTableModel;
+using varta::ui::RowRange;
+using varta::ui::RowRanges;
+
+Q_DECLARE_METATYPE(std::vector<int>)
+Q_DECLARE_METATYPE(QList<RowRange>)
+
+namespace {
+
+EngineBatch agentsBatch(int count, EngineMs nowMs = 10'000, std::uint32_t firstPid = 0) {
+    EngineBatch batch;
+    batch.stats = stats(nowMs);
+    for (int i = 0; i < count; ++i)
+        batch.agents.append(snapshot(AgentKey::local(firstPid + std::uint32_t(i)), AgentState::Up, 1, 9'000));
+    return batch;
+}
+
+struct Changed {
+    int first;
+    int last;
+    int left;
+    int right;
+    QList<int> roles;
+};
+
+QList<Changed> changes(const QSignalSpy &spy) {
+    QList<Changed> result;
+    for (const QList<QVariant> &args : spy) {
+        const auto tl = args[0].value<QModelIndex>();
+        const auto br = args[1].value<QModelIndex>();
+        result.append({tl.row(), br.row(), tl.column(), br.column(), args[2].value<QList<int>>()});
+    }
+    return result;
+}
+
+} // namespace
+
+class TestAgentTableModel : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void init() {
+        m_model = std::make_unique<AgentTableModel>();
+        m_tester = std::make_unique<QAbstractItemModelTester>(
+            m_model.get(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    }
+    void cleanup() {
+        m_tester.reset();
+        m_model.reset();
+    }
+
+    void rowRangesMerge_data() {
+        QTest::addColumn<std::vector<int>>("rows");
+        QTest::addColumn<int>("maxGap");
+        QTest::addColumn<int>("maxRanges");
+        QTest::addColumn<QList<RowRange>>("expected");
+        QTest::addColumn<int>("rowCount");
+        struct Case {
+            const char *name;
+            std::vector<int> rows;
+            int maxGap;
+            int maxRanges;
+            QList<RowRange> expected;
+        };
+        const Case cases[] = {
+            {"empty", {}, 0, 0, {}},
+            {"one", {5}, 0, 0, {{5, 5}}},
+            {"run, unsorted, duplicates", {4, 2, 3, 3}, 0, 0, {{2, 4}}},
+            {"strict gap", {1, 3}, 0, 0, {{1, 1}, {3, 3}}},
+            {"bridged gap", {1, 3, 9}, 5, 0, {{1, 9}}},
+            {"gap too wide", {1, 30}, 5, 0, {{1, 1}, {30, 30}}},
+            {"too many ranges", {0, 10, 20, 30}, 0, 3, {{0, 30}}},
+        };
+        // Every case through both paths: sorting, and marking rows of a known row count.
+        for (const Case &c : cases) {
+            QTest::addRow("sorted: %s", c.name) << c.rows << c.maxGap << c.maxRanges << c.expected << 0;
+            QTest::addRow("marked: %s", c.name) << c.rows << c.maxGap << c.maxRanges << c.expected << 31;
+        }
+    }
+    void rowRangesMerge() {
+        QFETCH(std::vector<int>, rows);
+        QFETCH(int, maxGap);
+        QFETCH(int, maxRanges);
+        QFETCH(QList<RowRange>, expected);
+        QFETCH(int, rowCount);
+        const std::vector<RowRange> ranges = RowRanges::merge(rows, maxGap, maxRanges, rowCount);
+        QCOMPARE(QList<RowRange>(ranges.begin(), ranges.end()), expected);
+    }
+
+    void newAgentsArriveWithOneInsert() {
+        QSignalSpy inserted(m_model.get(), &QAbstractItemModel::rowsInserted);
+        m_model->applyBatch(agentsBatch(250));
+        QCOMPARE(inserted.count(), 1);
+        QCOMPARE(inserted[0][1].toInt(), 0);
+        QCOMPARE(inserted[0][2].toInt(), 249);
+        QCOMPARE(m_model->rowCount(), 250);
+        QCOMPARE(m_model->rowOf(AgentKey::local(42)), 42);
+
+        m_model->applyBatch(agentsBatch(10, 10'000, 1000));
+        QCOMPARE(inserted.count(), 2);
+        QCOMPARE(inserted[1][1].toInt(), 250);
+        QCOMPARE(inserted[1][2].toInt(), 259);
+    }
+
+    void duplicateKeyInOneBatchIsOneRow() {
+        EngineBatch batch = agentsBatch(1);
+        batch.agents.append(snapshot(AgentKey::local(0), AgentState::Stalled, 7));
+        m_model->applyBatch(batch);
+        QCOMPARE(m_model->rowCount(), 1);
+        QCOMPARE(m_model->snapshot(0).state, AgentState::Stalled);
+    }
+
+    void sameAgentFromTwoHostsIsTwoRows() {
+        EngineBatch batch;
+        batch.agents = {snapshot(udpKey(7, "10.0.0.1")), snapshot(udpKey(7, "10.0.0.2"))};
+        m_model->applyBatch(batch);
+        QCOMPARE(m_model->rowCount(), 2);
+        QCOMPARE(m_model->index(1, AgentTableModel::OriginColumn).data().toString(), QStringLiteral("udp:10.0.0.2"));
+    }
+
+    void updatesMergeIntoContiguousRanges_data() {
+        QTest::addColumn<std::vector<int>>("changedRows");
+        QTest::addColumn<QList<RowRange>>("expected");
+        QTest::newRow("one row") << std::vector<int>{5} << QList<RowRange>{{5, 5}};
+        QTest::newRow("adjacent rows") << std::vector<int>{4, 2, 3} << QList<RowRange>{{2, 4}};
+        QTest::newRow("near rows share a range") << std::vector<int>{2, 2 + AgentTableModel::kMergeGapRows + 1}
+                                                 << QList<RowRange>{{2, 3 + AgentTableModel::kMergeGapRows}};
+        QTest::newRow("far rows stay apart") << std::vector<int>{0, 100, 101}
+                                             << QList<RowRange>{{0, 0}, {100, 101}};
+    }
+    void updatesMergeIntoContiguousRanges() {
+        QFETCH(std::vector<int>, changedRows);
+        QFETCH(QList<RowRange>, expected);
+        m_model->applyBatch(agentsBatch(200));
+        QSignalSpy changed(m_model.get(), &QAbstractItemModel::dataChanged);
+        QSignalSpy inserted(m_model.get(), &QAbstractItemModel::rowsInserted);
+        EngineBatch batch;
+        batch.stats = stats(10'050);
+        for (int row : changedRows) {
+            AgentSnapshot s = m_model->snapshot(row);
+            s.beats += 1;  // one column, so one signal per row range
+            batch.agents.append(s);
+        }
+        m_model->applyBatch(batch);
+
+        QCOMPARE(inserted.count(), 0);
+        const QList<Changed> got = changes(changed);
+        QCOMPARE(got.size(), expected.size());
+        for (qsizetype i = 0; i < got.size(); ++i) {
+            QCOMPARE(got[i].first, expected[i].first);
+            QCOMPARE(got[i].last, expected[i].last);
+            QVERIFY(!got[i].roles.isEmpty());
+            QVERIFY(got[i].roles.contains(Qt::DisplayRole));
+            QVERIFY(got[i].roles.contains(AgentTableModel::SortRole));
+        }
+    }
+
+    void changedColumnsAndRolesFollowTheChange() {
+        m_model->applyBatch(agentsBatch(3));
+        QSignalSpy changed(m_model.get(), &QAbstractItemModel::dataChanged);
+
+        AgentSnapshot beatsOnly = m_model->snapshot(1);
+        beatsOnly.beats += 1;
+        EngineBatch batch;
+        batch.agents = {beatsOnly};
+        m_model->applyBatch(batch);
+        QCOMPARE(changed.count(), 1);
+        Changed c = changes(changed)[0];
+        QCOMPARE(c.left, int(AgentTableModel::BeatsColumn));
+        QCOMPARE(c.right, int(AgentTableModel::BeatsColumn));
+        QVERIFY(!c.roles.contains(Qt::DecorationRole));
+
+        AgentSnapshot stalled = m_model->snapshot(1);
+        stalled.state = AgentState::Stalled;
+        batch.agents = {stalled};
+        m_model->applyBatch(batch);
+        QCOMPARE(changed.count(), 2);
+        c = changes(changed)[1];
+        QCOMPARE(c.left, int(AgentTableModel::StateColumn));
+        QVERIFY(c.roles.contains(Qt::DecorationRole));
+        QVERIFY(c.roles.contains(Qt::ForegroundRole));
+        QCOMPARE(m_model->index(1, AgentTableModel::StateColumn).data().toString(), QStringLiteral("stalled"));
+    }
+
+    // The proxy re-sorts every row of a range spanning its sort column: a beat must not
+    // announce the columns it did not change, and a state change must not ride along
+    // with thousands of beats.
+    void columnsAreAnnouncedPerRunOfChangedColumns() {
+        m_model->applyBatch(agentsBatch(100));
+        QSignalSpy changed(m_model.get(), &QAbstractItemModel::dataChanged);
+        EngineBatch batch;
+        for (int row = 0; row < 100; ++row) {
+            AgentSnapshot s = m_model->snapshot(row);
+            s.beats += 1;
+            s.lastBeatMs += 50;
+            s.nonce += 1;
+            s.payload += 1;
+            if (row == 40)
+                s.state = AgentState::Stalled;
+            batch.agents.append(s);
+        }
+        m_model->applyBatch(batch);
+        int stateSignals = 0;
+        for (const Changed &c : changes(changed)) {
+            QVERIFY(c.left > AgentTableModel::StallsColumn || c.right < AgentTableModel::StallsColumn);
+            QVERIFY(c.left > AgentTableModel::RecoveriesColumn || c.right < AgentTableModel::RecoveriesColumn);
+            if (c.left <= AgentTableModel::StateColumn && c.right >= AgentTableModel::StateColumn) {
+                ++stateSignals;
+                QCOMPARE(c.first, 40);
+                QCOMPARE(c.last, 40);
+            }
+        }
+        QCOMPARE(stateSignals, 1);
+        // Beat-only rows: ages and beats, then nonce and payload, each over one span.
+        QCOMPARE(changed.count(), 2 + 3);
+    }
+
+    void unchangedSnapshotAnnouncesNothing() {
+        m_model->applyBatch(agentsBatch(3));
+        QSignalSpy changed(m_model.get(), &QAbstractItemModel::dataChanged);
+        m_model->applyBatch(agentsBatch(3));
+        QCOMPARE(changed.count(), 0);
+    }
+
+    void scatteredUpdatesCollapseIntoOneSpan() {
+        const int rows = 4000;
+        m_model->applyBatch(agentsBatch(rows));
+        QSignalSpy changed(m_model.get(), &QAbstractItemModel::dataChanged);
+        EngineBatch batch;
+        const int stride = AgentTableModel::kMergeGapRows + 2;
+        for (int row = 0; row < rows; row += stride)
+            batch.agents.append(snapshot(AgentKey::local(std::uint32_t(row)), AgentState::Up, 5, 9'500));
+        QVERIFY(batch.agents.size() > AgentTableModel::kMaxChangedRanges);
+        m_model->applyBatch(batch);
+        QCOMPARE(changed.count(), 2);  // ages and beats; nonce and payload
+        QCOMPARE(changes(changed)[0].first, 0);
+        QCOMPARE(changes(changed)[0].last, int((rows - 1) / stride * stride));
+    }
+
+    void evictedAgentsAreRemoved() {
+        m_model->applyBatch(agentsBatch(10));
+        QSignalSpy removed(m_model.get(), &QAbstractItemModel::rowsRemoved);
+        EngineBatch batch;
+        batch.removed = {AgentKey::local(2), AgentKey::local(3), AgentKey::local(7), AgentKey::local(999)};
+        m_model->applyBatch(batch);
+        QCOMPARE(removed.count(), 2);
+        QCOMPARE(removed[0][1].toInt(), 7);  // back to front
+        QCOMPARE(removed[1][1].toInt(), 2);
+        QCOMPARE(removed[1][2].toInt(), 3);
+        QCOMPARE(m_model->rowCount(), 7);
+        QCOMPARE(m_model->rowOf(AgentKey::local(3)), -1);
+        for (int row = 0; row < m_model->rowCount(); ++row)
+            QCOMPARE(m_model->rowOf(m_model->snapshot(row).key), row);
+    }
+
+    void evictedAgentThatBeatsAgainStays() {
+        m_model->applyBatch(agentsBatch(3));
+        EngineBatch batch;
+        batch.removed = {AgentKey::local(1)};
+        batch.agents = {snapshot(AgentKey::local(1), AgentState::Up, 1)};
+        m_model->applyBatch(batch);
+        QCOMPARE(m_model->rowCount(), 3);
+        QVERIFY(m_model->rowOf(AgentKey::local(1)) >= 0);
+    }
+
+    void massEvictionResets() {
+        const int rows = 2 * (AgentTableModel::kMaxRemovalRanges + 1) + 1;
+        m_model->applyBatch(agentsBatch(rows));
+        QSignalSpy reset(m_model.get(), &QAbstractItemModel::modelReset);
+        EngineBatch batch;
+        for (int row = 1; row < rows; row += 2)
+            batch.removed.append(AgentKey::local(std::uint32_t(row)));
+        m_model->applyBatch(batch);
+        QCOMPARE(reset.count(), 1);
+        QCOMPARE(m_model->rowCount(), rows - int(batch.removed.size()));
+        for (int row = 0; row < m_model->rowCount(); ++row) {
+            QCOMPARE(m_model->snapshot(row).key.pid % 2, 0u);
+            QCOMPARE(m_model->rowOf(m_model->snapshot(row).key), row);
+        }
+    }
+
+    void agesMoveWithTheTickOnly() {
+        m_model->applyBatch(agentsBatch(5, 10'000));
+        const QModelIndex age = m_model->index(4, AgentTableModel::AgeColumn);
+        QCOMPARE(age.data().toString(), QStringLiteral("1 s"));
+
+        QSignalSpy changed(m_model.get(), &QAbstractItemModel::dataChanged);
+        m_model->setNow(75'000);
+        QCOMPARE(changed.count(), 1);
+        const Changed c = changes(changed)[0];
+        QCOMPARE(c.first, 0);
+        QCOMPARE(c.last, 4);
+        QCOMPARE(c.left, int(AgentTableModel::AgeColumn));
+        QCOMPARE(c.right, int(AgentTableModel::AgeColumn));
+        QVERIFY(c.roles.contains(Qt::DisplayRole));
+        QCOMPARE(age.data().toString(), QStringLiteral("1 min 6 s"));
+    }
+
+    void stateIsIconTextAndColour() {
+        EngineBatch batch;
+        batch.agents = {snapshot(AgentKey::local(1), AgentState::GaveUp)};
+        m_model->applyBatch(batch);
+        const QModelIndex state = m_model->index(0, AgentTableModel::StateColumn);
+        QCOMPARE(state.data().toString(), QStringLiteral("gave up"));
+        QVERIFY(!state.data(Qt::DecorationRole).value<QIcon>().isNull());
+        QVERIFY(state.data(Qt::ForegroundRole).canConvert<QBrush>());
+        QVERIFY(!state.data(Qt::ToolTipRole).toString().isEmpty());
+    }
+
+    void sortRoleIsNumeric() {
+        EngineBatch batch;
+        AgentSnapshot s = snapshot(AgentKey::local(12), AgentState::Up, 123456789012ull);
+        batch.agents = {s};
+        m_model->applyBatch(batch);
+        const QVariant beats = m_model->index(0, AgentTableModel::BeatsColumn).data(AgentTableModel::SortRole);
+        QCOMPARE(beats.typeId(), QMetaType::ULongLong);
+        QCOMPARE(beats.toULongLong(), 123456789012ull);
+        QCOMPARE(m_model->index(0, AgentTableModel::PidColumn).data(AgentTableModel::SortRole).toUInt(), 12u);
+    }
+
+    // Scale, not speed: 100,000 agents still arrive with one insert and a full update
+    // costs at most kMaxChangedRanges signals.
+    void hundredThousandRows() {
+        QSignalSpy inserted(m_model.get(), &QAbstractItemModel::rowsInserted);
+        m_model->applyBatch(agentsBatch(100'000));
+        QCOMPARE(inserted.count(), 1);
+        QSignalSpy changed(m_model.get(), &QAbstractItemModel::dataChanged);
+        EngineBatch batch;
+        for (int row = 0; row < 100'000; row += 2)
+            batch.agents.append(snapshot(AgentKey::local(std::uint32_t(row)), AgentState::Up, 2, 9'990));
+        m_model->applyBatch(batch);
+        QVERIFY(changed.count() >= 1);
+        QVERIFY(changed.count() <= AgentTableModel::kMaxChangedRanges);
+        QCOMPARE(m_model->snapshot(99'998).beats, 2u);
+    }
+
+private:
+    std::unique_ptr<AgentTableModel> m_model;
+    std::unique_ptr<QAbstractItemModelTester> m_tester;
+};
+
+QTEST_MAIN(TestAgentTableModel)
+#include "tst_agent_table_model.moc"

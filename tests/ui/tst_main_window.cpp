@@ -1,0 +1,344 @@
+// The console end to end, offscreen: batches in, operator commands out.
+#include "test_batches.h"
+#include "ui/models/agent_filter_proxy.h"
+#include "ui/models/agent_table_model.h"
+#include "ui/models/children_model.h"
+#include "ui/models/event_log_model.h"
+#include "ui/widgets/agent_actions.h"
+#include "ui/widgets/child_output_view.h"
+#include "ui/widgets/main_window.h"
+#include "ui/widgets/stall_timeline_view.h"
+#include "ui/widgets/status_bar_panel.h"
+#include "ui/widgets/timeline_pane.h"
+
+#include <QAbstractItemModelTester>
+#include <QAction>
+#include <QCheckBox>
+#include <QComboBox>
+#include <QHeaderView>
+#include <QLineEdit>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTableView>
+#include <QTest>
+#include <QTimer>
+#include <QToolBar>
+#include <QToolButton>
+
+using namespace varta;
+using namespace varta::test;
+using varta::ui::AgentActions;
+using varta::ui::AgentTableModel;
+using varta::ui::MainWindow;
+
+namespace {
+
+constexpr EngineMs kNow = 100'000;
+
+EngineBatch fleet(bool recoveryConfigured = true) {
+    EngineBatch batch;
+    batch.stats = stats(kNow, recoveryConfigured);
+    const AgentState states[] = {AgentState::Up, AgentState::Stalled, AgentState::Paused, AgentState::GaveUp,
+                                 AgentState::Recovering, AgentState::Degraded};
+    for (std::uint32_t i = 0; i < 6; ++i) {
+        batch.agents.append(snapshot(udpKey(100 + i * 11), states[i], 10 + 90 * (i % 3), kNow - 500));
+        ++batch.stats.agentsByState[int(states[i])];
+    }
+    batch.stats.agentsTracked = 6;
+    return batch;
+}
+
+// Answers the next modal QMessageBox, optionally ticking its check box first.
+void answerNextMessageBox(QMessageBox::StandardButton button, bool tickCheckBox) {
+    auto *timer = new QTimer;
+    timer->setInterval(10);
+    QObject::connect(timer, &QTimer::timeout, [timer, button, tickCheckBox] {
+        auto *box = qobject_cast<QMessageBox *>(QApplication::activeModalWidget());
+        if (!box)
+            return;
+        if (tickCheckBox && box->checkBox())
+            box->checkBox()->setChecked(true);
+        box->button(button)->click();
+        timer->stop();
+        timer->deleteLater();
+    });
+    timer->start();
+}
+
+} // namespace
+
+class TestMainWindow : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase() {
+        QStandardPaths::setTestModeEnabled(true);
+        QCoreApplication::setOrganizationName(QStringLiteral("varta-tests"));
+        QCoreApplication::setApplicationName(QStringLiteral("tst_main_window"));
+    }
+
+    void init() {
+        QSettings().clear();
+        m_window = std::make_unique<MainWindow>();
+        m_testers.clear();
+        for (QAbstractItemModel *model :
+             {static_cast<QAbstractItemModel *>(m_window->agentModel()),
+              static_cast<QAbstractItemModel *>(m_window->agentProxy()),
+              static_cast<QAbstractItemModel *>(m_window->childrenModel()),
+              m_window->childrenView()->model(), static_cast<QAbstractItemModel *>(m_window->eventLogModel())})
+            m_testers.push_back(std::make_unique<QAbstractItemModelTester>(
+                model, QAbstractItemModelTester::FailureReportingMode::QtTest));
+        m_window->show();
+        QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+    }
+    void cleanup() {
+        m_testers.clear();
+        m_window.reset();
+    }
+
+    void recoverNowCarriesTheSelectedAgent() {
+        QSettings().setValue(QLatin1String(AgentActions::kConfirmRecoverKey), false);
+        m_window->applyBatch(fleet());
+        const AgentKey stalled = udpKey(111);
+        selectAgent(stalled);
+        QSignalSpy recover(m_window.get(), &MainWindow::recoverNowRequested);
+        QAction *action = m_window->actions()->recoverNowAction();
+        QVERIFY(action->isEnabled());
+        QTest::mouseClick(toolButtonFor(action), Qt::LeftButton);
+        QCOMPARE(recover.count(), 1);
+        QCOMPARE(recover[0][0].value<QList<AgentKey>>(), QList<AgentKey>{stalled});
+    }
+
+    void recoverNowAsksFirst_data() {
+        QTest::addColumn<QMessageBox::StandardButton>("answer");
+        QTest::addColumn<bool>("dontAskAgain");
+        QTest::addColumn<int>("requests");
+        QTest::newRow("cancelled") << QMessageBox::Cancel << false << 0;
+        QTest::newRow("accepted") << QMessageBox::Yes << false << 1;
+        QTest::newRow("accepted, don't ask again") << QMessageBox::Yes << true << 1;
+    }
+    void recoverNowAsksFirst() {
+        QFETCH(QMessageBox::StandardButton, answer);
+        QFETCH(bool, dontAskAgain);
+        QFETCH(int, requests);
+        m_window->applyBatch(fleet());
+        selectAgent(udpKey(111));
+        QSignalSpy recover(m_window.get(), &MainWindow::recoverNowRequested);
+        answerNextMessageBox(answer, dontAskAgain);
+        m_window->actions()->recoverNowAction()->trigger();
+        QCOMPARE(recover.count(), requests);
+        QCOMPARE(QSettings().value(QLatin1String(AgentActions::kConfirmRecoverKey), true).toBool(), !dontAskAgain);
+    }
+
+    void recoverNowDisabledWithAReason_data() {
+        QTest::addColumn<bool>("configured");
+        QTest::addColumn<quint32>("selectPid");
+        QTest::addColumn<QString>("because");
+        QTest::newRow("not configured") << false << 111u << "--recovery-exec";
+        QTest::newRow("nothing selected") << true << 0u << "Select one or more agents";
+        QTest::newRow("already recovering") << true << 144u << "already recovering";
+        QTest::newRow("paused") << true << 122u << "paused";
+    }
+    void recoverNowDisabledWithAReason() {
+        QFETCH(bool, configured);
+        QFETCH(quint32, selectPid);
+        QFETCH(QString, because);
+        m_window->applyBatch(fleet(configured));
+        if (selectPid != 0)
+            selectAgent(udpKey(selectPid));
+        QAction *action = m_window->actions()->recoverNowAction();
+        QVERIFY(!action->isEnabled());
+        QVERIFY2(action->toolTip().contains(because), qPrintable(action->toolTip()));
+        QVERIFY(!toolButtonFor(action)->isEnabled());
+    }
+
+    void agentActionsFollowSelectionAndState() {
+        m_window->applyBatch(fleet());
+        AgentActions *actions = m_window->actions();
+        QSignalSpy pause(m_window.get(), &MainWindow::pauseRequested);
+        QSignalSpy resume(m_window.get(), &MainWindow::resumeRequested);
+        QSignalSpy rearm(m_window.get(), &MainWindow::rearmRequested);
+
+        selectAgents({udpKey(100), udpKey(122), udpKey(133)});  // up, paused, gave up
+        QVERIFY(actions->pauseAction()->isEnabled());
+        QVERIFY(actions->resumeAction()->isEnabled());
+        QVERIFY(actions->rearmAction()->isEnabled());
+        actions->pauseAction()->trigger();
+        actions->resumeAction()->trigger();
+        actions->rearmAction()->trigger();
+        QCOMPARE(pause[0][0].value<QList<AgentKey>>().size(), 2);  // the paused one is left out
+        QCOMPARE(resume[0][0].value<QList<AgentKey>>(), QList<AgentKey>{udpKey(122)});
+        QCOMPARE(rearm[0][0].value<QList<AgentKey>>(), QList<AgentKey>{udpKey(133)});
+
+        selectAgents({udpKey(100)});
+        QVERIFY(!actions->resumeAction()->isEnabled());
+        QVERIFY(!actions->rearmAction()->isEnabled());
+        QVERIFY(!actions->rearmAction()->toolTip().isEmpty());
+
+        // A batch that changes the selected agent's state re-evaluates the actions.
+        EngineBatch gaveUp;
+        gaveUp.stats = stats(kNow + 50);
+        gaveUp.agents = {snapshot(udpKey(100), AgentState::GaveUp)};
+        m_window->applyBatch(gaveUp);
+        QVERIFY(actions->rearmAction()->isEnabled());
+    }
+
+    void childAndOutputFollowRecovery() {
+        QSettings().setValue(QLatin1String(AgentActions::kConfirmRecoverKey), false);
+        m_window->applyBatch(fleet());
+        const AgentKey stalled = udpKey(111);
+        selectAgent(stalled);
+        m_window->actions()->recoverNowAction()->trigger();
+
+        EngineBatch started;
+        started.stats = stats(kNow + 50);
+        started.children = {child(7, stalled, ChildState::Running, kNow + 40)};
+        started.output = {chunk(7, OutputStream::Stdout, "restarting 111\n"),
+                          chunk(7, OutputStream::Stderr, "warning: stale pidfile\n")};
+        m_window->applyBatch(started);
+
+        QCOMPARE(m_window->childrenView()->model()->rowCount(), 1);
+        QCOMPARE(m_window->outputView()->childId(), std::optional<std::uint64_t>(7));
+        QTRY_VERIFY(m_window->outputView()->text().contains(QStringLiteral("restarting 111")));
+        QVERIFY(m_window->outputView()->text().contains(QStringLiteral("[err] warning: stale pidfile")));
+        QVERIFY(!m_window->outputView()->isTruncationBannerShown());
+        QAction *kill = m_window->actions()->killChildAction();
+        QVERIFY(kill->isEnabled());
+        QSignalSpy killed(m_window.get(), &MainWindow::killChildRequested);
+        kill->trigger();
+        QCOMPARE(killed.count(), 1);
+        QCOMPARE(killed[0][0].value<std::uint64_t>(), 7u);
+
+        ChildInfo done = child(7, stalled, ChildState::Killed, kNow + 40);
+        done.truncated = true;
+        done.bytesKept = 65536;
+        EngineBatch ended;
+        ended.stats = stats(kNow + 100);
+        ended.children = {done};
+        ended.output = {chunk(7, OutputStream::Stdout, "more\n")};
+        m_window->applyBatch(ended);
+        QVERIFY(m_window->outputView()->text().endsWith(QStringLiteral("more\n")) ||
+                m_window->outputView()->text().contains(QStringLiteral("more")));
+        QVERIFY(m_window->outputView()->isTruncationBannerShown());
+        QVERIFY2(m_window->outputView()->bannerText().contains(QLocale().toString(65536)),
+                 qPrintable(m_window->outputView()->bannerText()));
+        QVERIFY(!kill->isEnabled());
+        const QModelIndex state = m_window->childrenView()->model()->index(0, varta::ui::ChildrenModel::StateColumn);
+        QCOMPARE(state.data().toString(), QStringLiteral("killed (signal 9)"));
+    }
+
+    void filterAndSortThroughTheUi() {
+        m_window->applyBatch(fleet());
+        QTableView *view = m_window->agentView();
+        QTest::keyClicks(m_window->filterEdit(), QStringLiteral("133"));
+        QCOMPARE(view->model()->rowCount(), 1);
+        QCOMPARE(m_window->agentProxy()->keyAt(0), udpKey(133));
+        m_window->filterEdit()->setText(QStringLiteral("UDP:10.0"));
+        QCOMPARE(view->model()->rowCount(), 6);
+        m_window->filterEdit()->clear();
+
+        QComboBox *states = m_window->stateFilterCombo();
+        states->setCurrentIndex(states->findText(QStringLiteral("stalled")));
+        QCOMPARE(view->model()->rowCount(), 1);
+        QCOMPARE(m_window->agentProxy()->keyAt(0), udpKey(111));
+        states->setCurrentIndex(0);
+
+        // Beats are 10, 100 and 190: text order would put 100 before 190 before 10.
+        QHeaderView *header = view->horizontalHeader();
+        const int beats = AgentTableModel::BeatsColumn;
+        QTest::mouseClick(header->viewport(), Qt::LeftButton, {},
+                          QPoint(header->sectionViewportPosition(beats) + 5, header->height() / 2));
+        if (header->sortIndicatorOrder() != Qt::AscendingOrder)
+            QTest::mouseClick(header->viewport(), Qt::LeftButton, {},
+                              QPoint(header->sectionViewportPosition(beats) + 5, header->height() / 2));
+        QCOMPARE(header->sortIndicatorSection(), beats);
+        QList<qulonglong> shown;
+        for (int row = 0; row < view->model()->rowCount(); ++row)
+            shown.append(view->model()->index(row, beats).data(AgentTableModel::SortRole).toULongLong());
+        QCOMPARE(shown, (QList<qulonglong>{10, 10, 100, 100, 190, 190}));
+    }
+
+    void timelineShowsSelectionOrTopRows() {
+        m_window->applyBatch(fleet());
+        varta::ui::StallTimelineView *timeline = m_window->timelinePane()->view();
+        QCOMPARE(timeline->lanes().size(), 6);
+        QCOMPARE(timeline->lanes().front().key, m_window->agentProxy()->keyAt(0));
+        selectAgents({udpKey(111), udpKey(155)});
+        QCOMPARE(timeline->lanes().size(), 2);
+    }
+
+    void statusBarCountsAndRates() {
+        EngineBatch first = fleet();
+        first.stats.nowMs = 10'000;
+        first.stats.beatsAccepted = 1'000;
+        m_window->applyBatch(first);
+        EngineBatch second;
+        second.stats = first.stats;
+        second.stats.nowMs = 11'000;
+        second.stats.beatsAccepted = 6'000;
+        second.stats.decodeErrors = 3;
+        m_window->applyBatch(second);
+        const auto *panel = m_window->statusPanel();
+        QCOMPARE(panel->beatsPerSecond(), 5000.0);
+        QCOMPARE(panel->decodeErrorsPerSecond(), 3.0);
+        QVERIFY2(panel->ratesText().contains(QLocale().toString(5000)), qPrintable(panel->ratesText()));
+        QVERIFY(panel->listenersText().contains(QStringLiteral("udp 127.0.0.1:9000")));
+        QVERIFY2(panel->agentsText().contains(QStringLiteral("1 stalled")), qPrintable(panel->agentsText()));
+        QVERIFY(!panel->agentsText().contains(QStringLiteral("critical")));
+    }
+
+    void eventLogShowsEvents() {
+        EngineBatch batch = fleet();
+        batch.events = {{kNow, EventSeverity::Warning, QStringLiteral("refused"), QStringLiteral("debounced"),
+                         udpKey(111)}};
+        m_window->applyBatch(batch);
+        QCOMPARE(m_window->eventLogView()->model()->rowCount(), 1);
+    }
+
+    void layoutIsRemembered() {
+        m_window->applyBatch(fleet());
+        m_window->agentView()->setColumnWidth(AgentTableModel::OriginColumn, 321);
+        m_window->timelinePane()->setWindowSpan(15 * 60'000);
+        m_window->close();
+        m_testers.clear();
+        m_window = std::make_unique<MainWindow>();
+        QCOMPARE(m_window->agentView()->columnWidth(AgentTableModel::OriginColumn), 321);
+        QCOMPARE(m_window->timelinePane()->windowSpan(), 15 * 60'000);
+    }
+
+private:
+    void selectAgents(const QList<AgentKey> &keys) {
+        QTableView *view = m_window->agentView();
+        view->clearSelection();
+        for (int row = 0; row < view->model()->rowCount(); ++row)
+            if (keys.contains(m_window->agentProxy()->keyAt(row)))
+                view->selectionModel()->select(view->model()->index(row, 0),
+                                               QItemSelectionModel::Select | QItemSelectionModel::Rows);
+    }
+    void selectAgent(const AgentKey &key) {
+        QTableView *view = m_window->agentView();
+        for (int row = 0; row < view->model()->rowCount(); ++row)
+            if (m_window->agentProxy()->keyAt(row) == key) {
+                QTest::mouseClick(view->viewport(), Qt::LeftButton, {}, view->visualRect(view->model()->index(row, 0)).center());
+                break;
+            }
+        const QModelIndexList selected = view->selectionModel()->selectedRows();
+        QCOMPARE(selected.size(), 1);
+        QCOMPARE(m_window->agentProxy()->keyAt(selected[0].row()), key);
+    }
+    QToolButton *toolButtonFor(QAction *action) const {
+        for (QToolBar *bar : m_window->findChildren<QToolBar *>())
+            if (auto *button = qobject_cast<QToolButton *>(bar->widgetForAction(action)))
+                return button;
+        return nullptr;
+    }
+
+    std::unique_ptr<MainWindow> m_window;
+    std::vector<std::unique_ptr<QAbstractItemModelTester>> m_testers;
+};
+
+QTEST_MAIN(TestMainWindow)
+#include "tst_main_window.moc"

@@ -1,0 +1,117 @@
+// Timeline history: bounded per agent and in total, and turned into the segments a lane
+// draws.
+#include "test_batches.h"
+#include "ui/models/timeline_store.h"
+
+#include <QTest>
+
+using namespace varta;
+using namespace varta::test;
+using varta::ui::TimelineSegment;
+using varta::ui::TimelineStore;
+
+Q_DECLARE_METATYPE(QList<varta::StateTransition>)
+Q_DECLARE_METATYPE(QList<varta::ui::TimelineSegment>)
+
+namespace {
+StateTransition transition(const AgentKey &key, EngineMs at, AgentState from, AgentState to) {
+    return {key, at, from, to};
+}
+} // namespace
+
+class TestTimelineStore : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void keepsNewestPerAgent() {
+        TimelineStore store;
+        QList<StateTransition> many;
+        for (int i = 0; i < TimelineStore::kMaxPerAgent + 88; ++i)
+            many.append(transition(AgentKey::local(1), i, AgentState::Up, AgentState::Stalled));
+        many.append(transition(AgentKey::local(2), 5, AgentState::Up, AgentState::Paused));
+        store.append(many);
+        QCOMPARE(store.history(AgentKey::local(1)).size(), TimelineStore::kMaxPerAgent);
+        QCOMPARE(store.history(AgentKey::local(1)).front().atMs, EngineMs(88));
+        QCOMPARE(store.history(AgentKey::local(2)).size(), 1);
+        QCOMPARE(store.totalCount(), TimelineStore::kMaxPerAgent + 1);
+        QCOMPARE(store.droppedCount(), 88u);
+    }
+
+    void totalBoundDropsLeastRecentlyChangedAgent() {
+        TimelineStore store;
+        const int agents = int(TimelineStore::kMaxTotal / TimelineStore::kMaxPerAgent);
+        for (int a = 0; a < agents; ++a) {
+            QList<StateTransition> full;
+            for (int i = 0; i < TimelineStore::kMaxPerAgent; ++i)
+                full.append(transition(AgentKey::local(std::uint32_t(a)), i, AgentState::Up, AgentState::Degraded));
+            store.append(full);
+        }
+        QCOMPARE(store.totalCount(), TimelineStore::kMaxTotal);
+        // Agent 0 changes again, so agent 1 is now the least recently changed.
+        store.append({transition(AgentKey::local(0), 10'000, AgentState::Degraded, AgentState::Up)});
+        store.append({transition(AgentKey::local(9999), 1, AgentState::Up, AgentState::Stalled)});
+        QVERIFY(store.totalCount() <= TimelineStore::kMaxTotal);
+        QVERIFY(store.history(AgentKey::local(1)).isEmpty());
+        QVERIFY(!store.history(AgentKey::local(0)).isEmpty());
+        QCOMPARE(store.history(AgentKey::local(9999)).size(), 1);
+    }
+
+    void removeForgetsAgent() {
+        TimelineStore store;
+        store.append({transition(AgentKey::local(1), 1, AgentState::Up, AgentState::Stalled),
+                      transition(AgentKey::local(2), 1, AgentState::Up, AgentState::Stalled)});
+        store.remove({AgentKey::local(1)});
+        QVERIFY(store.history(AgentKey::local(1)).isEmpty());
+        QCOMPARE(store.totalCount(), 1);
+        QCOMPARE(store.agentCount(), 1);
+    }
+
+    void lateTransitionIsPutInPlace() {
+        TimelineStore store;
+        const AgentKey k = AgentKey::local(1);
+        store.append({transition(k, 10, AgentState::Up, AgentState::Stalled), transition(k, 30, AgentState::Recovering, AgentState::Up),
+                      transition(k, 20, AgentState::Stalled, AgentState::Recovering)});
+        const auto &h = store.history(k);
+        QCOMPARE(h.size(), 3);
+        QCOMPARE(h[1].atMs, EngineMs(20));
+    }
+
+    void segments_data() {
+        const AgentKey k = AgentKey::local(1);
+        QTest::addColumn<QList<StateTransition>>("history");
+        QTest::addColumn<EngineMs>("firstSeen");
+        QTest::addColumn<AgentState>("current");
+        QTest::addColumn<QList<TimelineSegment>>("expected");
+        QTest::newRow("no history: current state since first seen")
+            << QList<StateTransition>{} << EngineMs(100) << AgentState::Paused
+            << QList<TimelineSegment>{{100, 1000, AgentState::Paused}};
+        QTest::newRow("stall and recovery")
+            << QList<StateTransition>{transition(k, 200, AgentState::Up, AgentState::Stalled),
+                                      transition(k, 300, AgentState::Stalled, AgentState::Recovering),
+                                      transition(k, 500, AgentState::Recovering, AgentState::Up)}
+            << EngineMs(0) << AgentState::Up
+            << QList<TimelineSegment>{{0, 200, AgentState::Up},
+                                      {200, 300, AgentState::Stalled},
+                                      {300, 500, AgentState::Recovering},
+                                      {500, 1000, AgentState::Up}};
+        QTest::newRow("current state wins after the last transition")
+            << QList<StateTransition>{transition(k, 400, AgentState::Up, AgentState::Stalled)} << EngineMs(0)
+            << AgentState::GaveUp
+            << QList<TimelineSegment>{{0, 400, AgentState::Up}, {400, 1000, AgentState::GaveUp}};
+        QTest::newRow("same-state neighbours merge")
+            << QList<StateTransition>{transition(k, 400, AgentState::Up, AgentState::Up)} << EngineMs(0) << AgentState::Up
+            << QList<TimelineSegment>{{0, 1000, AgentState::Up}};
+    }
+    void segments() {
+        QFETCH(QList<StateTransition>, history);
+        QFETCH(EngineMs, firstSeen);
+        QFETCH(AgentState, current);
+        QFETCH(QList<TimelineSegment>, expected);
+        TimelineStore store;
+        store.append(history);
+        QCOMPARE(store.segments(AgentKey::local(1), firstSeen, current, 1000), expected);
+    }
+};
+
+QTEST_MAIN(TestTimelineStore)
+#include "tst_timeline_store.moc"

@@ -1,0 +1,68 @@
+// The German translation is embedded, complete, and used by the widgets.
+#include "ui/install_translator.h"
+#include "ui/widgets/agent_actions.h"
+#include "ui/widgets/main_window.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QFile>
+#include <QStandardPaths>
+#include <QTest>
+#include <QXmlStreamReader>
+
+class TestTranslations : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase() {
+        QStandardPaths::setTestModeEnabled(true);
+        QCoreApplication::setOrganizationName(QStringLiteral("varta-tests"));
+        QCoreApplication::setApplicationName(QStringLiteral("tst_translations"));
+    }
+
+    // Runs before any translator is installed.
+    void englishNeedsNoTranslation() {
+        QVERIFY(varta::ui::installTranslator(*qApp, QStringLiteral("en")));
+        QVERIFY(!varta::ui::installTranslator(*qApp, QStringLiteral("fr")));
+        QCOMPARE(QCoreApplication::translate("varta::ui::AgentActions", "Recover now"), QStringLiteral("Recover now"));
+    }
+
+    void tsFileIsComplete() {
+        QFile ts(QStringLiteral(VARTA_TRANSLATIONS_DIR "/varta-watch_de.ts"));
+        QVERIFY(ts.open(QIODevice::ReadOnly));
+        QXmlStreamReader xml(&ts);
+        int messages = 0;
+        QStringList unfinished;
+        QString source;
+        while (!xml.atEnd()) {
+            xml.readNext();
+            if (!xml.isStartElement())
+                continue;
+            if (xml.name() == QLatin1String("source")) {
+                source = xml.readElementText();
+            } else if (xml.name() == QLatin1String("translation")) {
+                ++messages;
+                const QString type = xml.attributes().value(QLatin1String("type")).toString();
+                const QString text = xml.readElementText(QXmlStreamReader::IncludeChildElements);
+                if (type == QLatin1String("unfinished") || type == QLatin1String("obsolete") ||
+                    type == QLatin1String("vanished") || text.trimmed().isEmpty())
+                    unfinished << source;
+            }
+        }
+        QVERIFY(!xml.hasError());
+        QVERIFY(messages > 100);
+        QVERIFY2(unfinished.isEmpty(), qPrintable(unfinished.join(QStringLiteral(" | "))));
+    }
+
+    void germanLoadsAndTranslates() {
+        QVERIFY(varta::ui::installTranslator(*qApp, QStringLiteral("de_DE")));
+        QCOMPARE(QCoreApplication::translate("varta::ui::AgentActions", "Recover now"),
+                 QStringLiteral("Jetzt wiederherstellen"));
+        QCOMPARE(QCoreApplication::translate("varta::ui::StateStyle", "stalled"), QStringLiteral("verstummt"));
+        varta::ui::MainWindow window;
+        QCOMPARE(window.actions()->recoverNowAction()->text(), QStringLiteral("Jetzt wiederherstellen"));
+    }
+};
+
+QTEST_MAIN(TestTranslations)
+#include "tst_translations.moc"

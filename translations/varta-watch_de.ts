@@ -1,0 +1,591 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="de_DE">
+<context>
+    <name>varta::ui::AgentActions</name>
+    <message>
+        <source>Recover now</source>
+        <translation>Jetzt wiederherstellen</translation>
+    </message>
+    <message>
+        <source>Kill child</source>
+        <translation>Kindprozess beenden</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation>Pausieren</translation>
+    </message>
+    <message>
+        <source>Resume</source>
+        <translation>Fortsetzen</translation>
+    </message>
+    <message>
+        <source>Re-arm</source>
+        <translation>Wieder scharf schalten</translation>
+    </message>
+    <message>
+        <source>Kill recovery child %1 and its process group</source>
+        <translation>Wiederherstellungsprozess %1 samt Prozessgruppe beenden</translation>
+    </message>
+    <message>
+        <source>Select a running recovery child in the children table to kill it.</source>
+        <translation>Wählen Sie einen laufenden Wiederherstellungsprozess in der Prozesstabelle aus, um ihn zu beenden.</translation>
+    </message>
+    <message>
+        <source>Put the selected agents in maintenance: tracked, never recovered</source>
+        <translation>Ausgewählte Agenten in Wartung versetzen: weiter überwacht, nie wiederhergestellt</translation>
+    </message>
+    <message>
+        <source>The selected agents are already paused.</source>
+        <translation>Die ausgewählten Agenten sind bereits pausiert.</translation>
+    </message>
+    <message>
+        <source>End maintenance for the selected paused agents</source>
+        <translation>Wartung der ausgewählten pausierten Agenten beenden</translation>
+    </message>
+    <message>
+        <source>None of the selected agents is paused.</source>
+        <translation>Keiner der ausgewählten Agenten ist pausiert.</translation>
+    </message>
+    <message>
+        <source>Allow recovery again for the selected agents that gave up</source>
+        <translation>Wiederherstellung für die ausgewählten aufgegebenen Agenten wieder erlauben</translation>
+    </message>
+    <message>
+        <source>Only agents that gave up need re-arming; none is selected.</source>
+        <translation>Nur aufgegebene Agenten müssen wieder scharf geschaltet werden; keiner ist ausgewählt.</translation>
+    </message>
+    <message>
+        <source>Select one or more agents in the table first.</source>
+        <translation>Wählen Sie zuerst einen oder mehrere Agenten in der Tabelle aus.</translation>
+    </message>
+    <message>
+        <source>Recovery is not configured: start varta-watch with --recovery-exec or --recovery-exec-file.</source>
+        <translation>Wiederherstellung ist nicht eingerichtet: starten Sie varta-watch mit --recovery-exec oder --recovery-exec-file.</translation>
+    </message>
+    <message>
+        <source>The selected agents are already recovering or paused.</source>
+        <translation>Die ausgewählten Agenten werden bereits wiederhergestellt oder sind pausiert.</translation>
+    </message>
+    <message>
+        <source>Run the recovery command now for the selected agents</source>
+        <translation>Den Wiederherstellungsbefehl jetzt für die ausgewählten Agenten ausführen</translation>
+    </message>
+    <message>
+        <source>Don&apos;t ask again</source>
+        <translation>Nicht mehr fragen</translation>
+    </message>
+    <message>
+        <source>and %1 more</source>
+        <translation>und %1 weitere</translation>
+    </message>
+    <message>
+        <source>Run the recovery command now? Selected agents: %1</source>
+        <translation>Den Wiederherstellungsbefehl jetzt ausführen? Ausgewählte Agenten: %1</translation>
+    </message>
+</context>
+<context>
+    <name>varta::ui::AgentTableModel</name>
+    <message>
+        <source>pid %1 (%2)</source>
+        <translation>PID %1 (%2)</translation>
+    </message>
+    <message>
+        <source>%1 (exiting)</source>
+        <translation>%1 (beendet sich)</translation>
+    </message>
+    <message>
+        <source>never</source>
+        <translation>nie</translation>
+    </message>
+    <message>
+        <source>terminal</source>
+        <translation>letzter</translation>
+    </message>
+    <message>
+        <source>Last beat at %1</source>
+        <translation>Letzter Herzschlag um %1</translation>
+    </message>
+    <message>
+        <source>First seen at %1</source>
+        <translation>Zuerst gesehen um %1</translation>
+    </message>
+    <message>
+        <source>PID</source>
+        <translation>PID</translation>
+    </message>
+    <message>
+        <source>Origin</source>
+        <translation>Herkunft</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>Zustand</translation>
+    </message>
+    <message>
+        <source>Last status</source>
+        <translation>Letzter Status</translation>
+    </message>
+    <message>
+        <source>Last beat</source>
+        <translation>Letzter Schlag</translation>
+    </message>
+    <message>
+        <source>Beats</source>
+        <translation>Schläge</translation>
+    </message>
+    <message>
+        <source>Stalls</source>
+        <translation>Stillstände</translation>
+    </message>
+    <message>
+        <source>Recoveries</source>
+        <translation>Wiederherst.</translation>
+    </message>
+    <message>
+        <source>Nonce</source>
+        <translation>Nonce</translation>
+    </message>
+    <message>
+        <source>Payload</source>
+        <translation>Nutzdaten</translation>
+    </message>
+    <message>
+        <source>Transport and peer address the agent beats from</source>
+        <translation>Transportweg und Gegenadresse, von der der Agent sendet</translation>
+    </message>
+    <message>
+        <source>Time since the last accepted beat</source>
+        <translation>Zeit seit dem letzten angenommenen Herzschlag</translation>
+    </message>
+    <message>
+        <source>Times the agent went silent past the threshold</source>
+        <translation>Wie oft der Agent länger als die Schwelle verstummte</translation>
+    </message>
+    <message>
+        <source>Recovery children started for the agent</source>
+        <translation>Für den Agenten gestartete Wiederherstellungsprozesse</translation>
+    </message>
+    <message>
+        <source>The application value carried by the last beat</source>
+        <translation>Der Anwendungswert im letzten Herzschlag</translation>
+    </message>
+</context>
+<context>
+    <name>varta::ui::ChildOutputView</name>
+    <message>
+        <source>The output of this child is no longer kept.</source>
+        <translation>Die Ausgabe dieses Prozesses wird nicht mehr aufbewahrt.</translation>
+    </message>
+    <message>
+        <source>Select a recovery child to see its output.</source>
+        <translation>Wählen Sie einen Wiederherstellungsprozess aus, um seine Ausgabe zu sehen.</translation>
+    </message>
+    <message>
+        <source>The command never started: %1</source>
+        <translation>Der Befehl wurde nie gestartet: %1</translation>
+    </message>
+    <message>
+        <source>No output captured yet.</source>
+        <translation>Noch keine Ausgabe aufgezeichnet.</translation>
+    </message>
+    <message>
+        <source>Recovery output</source>
+        <translation>Ausgabe der Wiederherstellung</translation>
+    </message>
+    <message>
+        <source>not started</source>
+        <translation>nicht gestartet</translation>
+    </message>
+    <message>
+        <source>Child %1 for %2: %3 | %4 | %5 kept</source>
+        <translation>Prozess %1 für %2: %3 | %4 | %5 aufbewahrt</translation>
+    </message>
+    <message>
+        <source>⚠ Output truncated at %1 bytes: the child printed more than the capture limit and the rest was discarded.</source>
+        <translation>⚠ Ausgabe bei %1 Bytes abgeschnitten: der Prozess hat mehr als das Aufzeichnungslimit ausgegeben, der Rest wurde verworfen.</translation>
+    </message>
+</context>
+<context>
+    <name>varta::ui::ChildrenModel</name>
+    <message>
+        <source>running</source>
+        <translation>läuft</translation>
+    </message>
+    <message>
+        <source>exited %1</source>
+        <translation>beendet mit %1</translation>
+    </message>
+    <message>
+        <source>killed (signal %1)</source>
+        <translation>abgebrochen (Signal %1)</translation>
+    </message>
+    <message>
+        <source>killed</source>
+        <translation>abgebrochen</translation>
+    </message>
+    <message>
+        <source>timed out</source>
+        <translation>Zeit überschritten</translation>
+    </message>
+    <message>
+        <source>failed to start</source>
+        <translation>Start fehlgeschlagen</translation>
+    </message>
+    <message>
+        <source>%1 (manual)</source>
+        <translation>%1 (manuell)</translation>
+    </message>
+    <message>
+        <source>truncated</source>
+        <translation>abgeschnitten</translation>
+    </message>
+    <message>
+        <source>Agent</source>
+        <translation>Agent</translation>
+    </message>
+    <message>
+        <source>Child PID</source>
+        <translation>Prozess-PID</translation>
+    </message>
+    <message>
+        <source>Command</source>
+        <translation>Befehl</translation>
+    </message>
+    <message>
+        <source>Started</source>
+        <translation>Gestartet</translation>
+    </message>
+    <message>
+        <source>Duration</source>
+        <translation>Dauer</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>Zustand</translation>
+    </message>
+    <message>
+        <source>Output kept</source>
+        <translation>Ausgabe</translation>
+    </message>
+    <message>
+        <source>Truncated</source>
+        <translation>Abgeschnitten</translation>
+    </message>
+</context>
+<context>
+    <name>varta::ui::EventLogModel</name>
+    <message>
+        <source>Time</source>
+        <translation>Zeit</translation>
+    </message>
+    <message>
+        <source>Severity</source>
+        <translation>Schwere</translation>
+    </message>
+    <message>
+        <source>Category</source>
+        <translation>Kategorie</translation>
+    </message>
+    <message>
+        <source>Agent</source>
+        <translation>Agent</translation>
+    </message>
+    <message>
+        <source>Message</source>
+        <translation>Meldung</translation>
+    </message>
+</context>
+<context>
+    <name>varta::ui::MainWindow</name>
+    <message>
+        <source>varta-watch</source>
+        <translation>varta-watch</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Recovery children&lt;/b&gt;</source>
+        <translation>&lt;b&gt;Wiederherstellungsprozesse&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <source>Actions</source>
+        <translation>Aktionen</translation>
+    </message>
+    <message>
+        <source>Filter by pid or origin</source>
+        <translation>Nach PID oder Herkunft filtern</translation>
+    </message>
+    <message>
+        <source>Show only agents in these states</source>
+        <translation>Nur Agenten in diesen Zuständen zeigen</translation>
+    </message>
+    <message>
+        <source>All states</source>
+        <translation>Alle Zustände</translation>
+    </message>
+    <message>
+        <source>Needs attention</source>
+        <translation>Braucht Aufmerksamkeit</translation>
+    </message>
+    <message>
+        <source>Event log</source>
+        <translation>Ereignisprotokoll</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>&amp;Datei</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>&amp;Beenden</translation>
+    </message>
+    <message>
+        <source>&amp;Actions</source>
+        <translation>&amp;Aktionen</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>&amp;Ansicht</translation>
+    </message>
+    <message>
+        <source>Filter agents</source>
+        <translation>Agenten filtern</translation>
+    </message>
+</context>
+<context>
+    <name>varta::ui::ScreenshotTaker</name>
+    <message>
+        <source>Screenshot not taken: the window is gone.</source>
+        <translation>Kein Bildschirmfoto: das Fenster existiert nicht mehr.</translation>
+    </message>
+    <message>
+        <source>Screenshot not taken: the window could not be drawn.</source>
+        <translation>Kein Bildschirmfoto: das Fenster konnte nicht gezeichnet werden.</translation>
+    </message>
+    <message>
+        <source>Could not write the screenshot to %1.</source>
+        <translation>Das Bildschirmfoto konnte nicht nach %1 geschrieben werden.</translation>
+    </message>
+    <message>
+        <source>Screenshot saved to %1 (%2×%3).</source>
+        <translation>Bildschirmfoto gespeichert unter %1 (%2×%3).</translation>
+    </message>
+</context>
+<context>
+    <name>varta::ui::StallTimelineView</name>
+    <message>
+        <source>No agents to show. Agents selected in the table get a lane here; without a selection the first rows of the table do.</source>
+        <translation>Keine Agenten anzuzeigen. In der Tabelle ausgewählte Agenten erhalten hier eine Spur; ohne Auswahl die ersten Zeilen der Tabelle.</translation>
+    </message>
+    <message>
+        <source>%1
+Now %2: %3</source>
+        <translation>%1
+Jetzt %2: %3</translation>
+    </message>
+    <message>
+        <source>%1: %2
+from %3
+to %4
+for %5</source>
+        <translation>%1: %2
+von %3
+bis %4
+Dauer %5</translation>
+    </message>
+    <message>
+        <source>now</source>
+        <translation>jetzt</translation>
+    </message>
+    <message>
+        <source>Recovery child %1 started at %2</source>
+        <translation>Wiederherstellungsprozess %1 gestartet um %2</translation>
+    </message>
+    <message>
+        <source>Recovery child %1 %2 at %3</source>
+        <translation>Wiederherstellungsprozess %1 %2 um %3</translation>
+    </message>
+    <message>
+        <source>+%1 more</source>
+        <translation>+%1 weitere</translation>
+    </message>
+</context>
+<context>
+    <name>varta::ui::StateStyle</name>
+    <message>
+        <source>up</source>
+        <translation>aktiv</translation>
+    </message>
+    <message>
+        <source>degraded</source>
+        <translation>beeinträchtigt</translation>
+    </message>
+    <message>
+        <source>critical</source>
+        <translation>kritisch</translation>
+    </message>
+    <message>
+        <source>stalled</source>
+        <translation>verstummt</translation>
+    </message>
+    <message>
+        <source>recovering</source>
+        <translation>wird wiederhergestellt</translation>
+    </message>
+    <message>
+        <source>gave up</source>
+        <translation>aufgegeben</translation>
+    </message>
+    <message>
+        <source>paused</source>
+        <translation>pausiert</translation>
+    </message>
+    <message>
+        <source>unknown</source>
+        <translation>unbekannt</translation>
+    </message>
+    <message>
+        <source>Beating; the last beat reported OK.</source>
+        <translation>Sendet; der letzte Herzschlag meldete OK.</translation>
+    </message>
+    <message>
+        <source>Beating; the last beat reported degraded.</source>
+        <translation>Sendet; der letzte Herzschlag meldete eine Beeinträchtigung.</translation>
+    </message>
+    <message>
+        <source>Beating; the last beat reported critical.</source>
+        <translation>Sendet; der letzte Herzschlag meldete einen kritischen Zustand.</translation>
+    </message>
+    <message>
+        <source>Silent for longer than the stall threshold.</source>
+        <translation>Länger still als die Stillstandsschwelle.</translation>
+    </message>
+    <message>
+        <source>A recovery child is running for this agent.</source>
+        <translation>Für diesen Agenten läuft ein Wiederherstellungsprozess.</translation>
+    </message>
+    <message>
+        <source>Recovery gave up after repeated restarts; re-arm it to allow recovery again.</source>
+        <translation>Die Wiederherstellung wurde nach wiederholten Neustarts aufgegeben; schalten Sie den Agenten wieder scharf, um sie erneut zu erlauben.</translation>
+    </message>
+    <message>
+        <source>In maintenance: still tracked, never recovered.</source>
+        <translation>In Wartung: weiter überwacht, nie wiederhergestellt.</translation>
+    </message>
+    <message>
+        <source>ok</source>
+        <translation>ok</translation>
+    </message>
+    <message>
+        <source>stall</source>
+        <translation>Stillstand</translation>
+    </message>
+    <message>
+        <source>info</source>
+        <translation>Info</translation>
+    </message>
+    <message>
+        <source>warning</source>
+        <translation>Warnung</translation>
+    </message>
+    <message>
+        <source>error</source>
+        <translation>Fehler</translation>
+    </message>
+</context>
+<context>
+    <name>varta::ui::StatusBarPanel</name>
+    <message>
+        <source>No listeners</source>
+        <translation>Keine Empfänger</translation>
+    </message>
+    <message>
+        <source>Listening: %1</source>
+        <translation>Empfängt: %1</translation>
+    </message>
+    <message>
+        <source>Beats/s: %1   Decode errors/s: %2</source>
+        <translation>Schläge/s: %1   Dekodierfehler/s: %2</translation>
+    </message>
+    <message>
+        <source>Agents: %1</source>
+        <translation>Agenten: %1</translation>
+    </message>
+</context>
+<context>
+    <name>varta::ui::TimeFormat</name>
+    <message>
+        <source>%1 s</source>
+        <translation>%1 s</translation>
+    </message>
+    <message>
+        <source>%1 min %2 s</source>
+        <translation>%1 min %2 s</translation>
+    </message>
+    <message>
+        <source>%1 h %2 min</source>
+        <translation>%1 h %2 min</translation>
+    </message>
+    <message>
+        <source>%1 d %2 h</source>
+        <translation>%1 d %2 h</translation>
+    </message>
+    <message>
+        <source>%1 (engine +%2 s)</source>
+        <translation>%1 (Engine +%2 s)</translation>
+    </message>
+</context>
+<context>
+    <name>varta::ui::TimelineLegend</name>
+    <message>
+        <source>recovery started</source>
+        <translation>Wiederherstellung gestartet</translation>
+    </message>
+    <message>
+        <source>recovery exited</source>
+        <translation>Wiederherstellung beendet</translation>
+    </message>
+    <message>
+        <source>recovery killed / timed out</source>
+        <translation>Wiederherstellung abgebrochen / Zeit überschritten</translation>
+    </message>
+</context>
+<context>
+    <name>varta::ui::TimelinePane</name>
+    <message>
+        <source>&lt;b&gt;Stall timeline&lt;/b&gt;</source>
+        <translation>&lt;b&gt;Stillstands-Zeitleiste&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <source>Last minute</source>
+        <translation>Letzte Minute</translation>
+    </message>
+    <message>
+        <source>Last 5 minutes</source>
+        <translation>Letzte 5 Minuten</translation>
+    </message>
+    <message>
+        <source>Last 15 minutes</source>
+        <translation>Letzte 15 Minuten</translation>
+    </message>
+    <message>
+        <source>Last hour</source>
+        <translation>Letzte Stunde</translation>
+    </message>
+    <message>
+        <source>How much time the timeline shows</source>
+        <translation>Welchen Zeitraum die Zeitleiste zeigt</translation>
+    </message>
+    <message>
+        <source>Back to live</source>
+        <translation>Zurück zu live</translation>
+    </message>
+    <message>
+        <source>Follow the current time again after zooming or panning</source>
+        <translation>Nach Zoomen oder Verschieben wieder der aktuellen Zeit folgen</translation>
+    </message>
+    <message>
+        <source>Wheel: zoom · drag: pan · hover: exact times</source>
+        <translation>Mausrad: zoomen · ziehen: verschieben · zeigen: genaue Zeiten</translation>
+    </message>
+</context>
+</TS>

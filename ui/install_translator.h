@@ -1,0 +1,15 @@
+#pragma once
+// The console's language. Translations are compiled into the binary (":/i18n").
+
+#include <QString>
+
+class QApplication;
+
+namespace varta::ui {
+
+// Installs varta-watch's translation for `lang` ("de", "de_DE"; empty: the system
+// locale), plus Qt's own for standard dialog buttons when available. Returns true when
+// the language is English (the source language) or its translation was installed.
+bool installTranslator(QApplication &app, const QString &lang);
+
+} // namespace varta::ui

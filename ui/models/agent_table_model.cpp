@@ -1,0 +1,293 @@
+#include "ui/models/agent_table_model.h"
+
+#include "ui/models/row_ranges.h"
+#include "ui/models/state_style.h"
+#include "ui/models/time_format.h"
+
+#include <QBrush>
+#include <QGuiApplication>
+#include <QPalette>
+
+#include <algorithm>
+#include <bit>
+
+namespace varta::ui {
+
+namespace {
+constexpr unsigned bit(int column) { return 1u << column; }
+
+bool isNumeric(int column) {
+    return column == AgentTableModel::PidColumn || column >= AgentTableModel::AgeColumn;
+}
+} // namespace
+
+AgentTableModel::AgentTableModel(QObject *parent) : QAbstractTableModel(parent) {
+    for (int i = 0; i < kAgentStateCount; ++i)
+        m_stateIcons[std::size_t(i)] = StateStyle::icon(static_cast<AgentState>(i));
+}
+
+int AgentTableModel::rowCount(const QModelIndex &parent) const {
+    return parent.isValid() ? 0 : static_cast<int>(m_rows.size());
+}
+
+int AgentTableModel::columnCount(const QModelIndex &parent) const {
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QString AgentTableModel::agentLabel(const AgentKey &key) {
+    return tr("pid %1 (%2)").arg(key.pid).arg(key.originLabel());
+}
+
+void AgentTableModel::applyBatch(const EngineBatch &batch) {
+    m_nowMs = std::max(m_nowMs, batch.stats.nowMs);
+    if (!batch.removed.isEmpty())
+        removeAgents(batch.removed);
+
+    std::vector<Row> fresh;
+    QHash<AgentKey, int> freshIndex;
+    std::vector<std::pair<unsigned, int>> changed;
+    changed.reserve(std::size_t(batch.agents.size()));
+    for (const AgentSnapshot &snap : batch.agents) {
+        if (const auto it = m_rowByKey.constFind(snap.key); it != m_rowByKey.cend()) {
+            Row &row = m_rows[std::size_t(*it)];
+            const unsigned columns = changedColumns(row.snap, snap);
+            row.snap = snap;
+            if (columns != 0)
+                changed.emplace_back(columns, *it);
+        } else if (const auto f = freshIndex.constFind(snap.key); f != freshIndex.cend()) {
+            fresh[std::size_t(*f)].snap = snap;  // the engine coalesces, but never trust a duplicate
+        } else {
+            freshIndex.insert(snap.key, static_cast<int>(fresh.size()));
+            fresh.push_back(Row{snap, QString::number(snap.key.pid), snap.key.originLabel()});
+        }
+    }
+    announceChanges(std::move(changed));
+    insertRows(std::move(fresh));
+}
+
+void AgentTableModel::setNow(EngineMs nowMs) {
+    m_nowMs = nowMs;
+    if (m_rows.empty())
+        return;
+    emit dataChanged(index(0, AgeColumn), index(rowCount() - 1, AgeColumn),
+                     {Qt::DisplayRole, Qt::ToolTipRole});
+}
+
+unsigned AgentTableModel::changedColumns(const AgentSnapshot &before, const AgentSnapshot &after) {
+    unsigned mask = 0;
+    if (before.state != after.state)
+        mask |= bit(StateColumn);
+    if (before.lastStatus != after.lastStatus || before.terminating != after.terminating)
+        mask |= bit(LastStatusColumn);
+    if (before.lastBeatMs != after.lastBeatMs)
+        mask |= bit(AgeColumn);
+    if (before.beats != after.beats)
+        mask |= bit(BeatsColumn);
+    if (before.stalls != after.stalls)
+        mask |= bit(StallsColumn);
+    if (before.recoveries != after.recoveries)
+        mask |= bit(RecoveriesColumn);
+    if (before.nonce != after.nonce)
+        mask |= bit(NonceColumn);
+    if (before.payload != after.payload)
+        mask |= bit(PayloadColumn);
+    return mask;
+}
+
+// Rows are grouped by which columns changed, and each group is announced per run of
+// adjacent changed columns. The sort proxy re-sorts every row of a range that spans its
+// sort column, so a beat (age, beats, nonce, payload) must not announce the state or
+// stall columns, and the few state changes must not drag thousands of beats with them.
+void AgentTableModel::announceChanges(std::vector<std::pair<unsigned, int>> &&changes) {
+    // Few distinct masks occur in a batch (beats; beats plus a status or state change).
+    std::vector<std::pair<unsigned, std::vector<int>>> groups;
+    for (const auto &[mask, row] : changes) {
+        auto group = std::find_if(groups.begin(), groups.end(), [mask](const auto &g) { return g.first == mask; });
+        if (group == groups.end())
+            group = groups.insert(groups.end(), {mask, {}});
+        group->second.push_back(row);
+    }
+    for (auto &[mask, rows] : groups)
+        announceColumns(std::move(rows), mask);
+}
+
+void AgentTableModel::announceColumns(std::vector<int> &&rows, unsigned columnMask) {
+    QList<int> roles{Qt::DisplayRole, Qt::ToolTipRole, SortRole};
+    if (columnMask & bit(StateColumn))
+        roles << Qt::DecorationRole << Qt::ForegroundRole << StateRole;
+    const std::vector<RowRange> ranges = RowRanges::merge(std::move(rows), kMergeGapRows, kMaxChangedRanges, rowCount());
+    unsigned remaining = columnMask;
+    while (remaining != 0) {
+        const int left = std::countr_zero(remaining);
+        const int right = left + std::countr_one(remaining >> left) - 1;
+        for (const RowRange &range : ranges)
+            emit dataChanged(index(range.first, left), index(range.last, right), roles);
+        remaining &= ~(((2u << right) - 1) & ~((1u << left) - 1));
+    }
+}
+
+void AgentTableModel::insertRows(std::vector<Row> &&rows) {
+    if (rows.empty())
+        return;
+    const int first = rowCount();
+    beginInsertRows({}, first, first + static_cast<int>(rows.size()) - 1);
+    m_rows.reserve(m_rows.size() + rows.size());
+    for (Row &row : rows) {
+        m_rowByKey.insert(row.snap.key, static_cast<int>(m_rows.size()));
+        m_rows.push_back(std::move(row));
+    }
+    endInsertRows();
+}
+
+void AgentTableModel::removeAgents(const QList<AgentKey> &keys) {
+    std::vector<int> rows;
+    rows.reserve(std::size_t(keys.size()));
+    for (const AgentKey &key : keys) {
+        const int row = rowOf(key);
+        if (row >= 0)
+            rows.push_back(row);
+    }
+    if (!rows.empty())
+        removeRowRanges(rows);
+}
+
+void AgentTableModel::removeRowRanges(const std::vector<int> &rows) {
+    const std::vector<RowRange> ranges = RowRanges::merge(rows, 0, 0);
+    const int firstAffected = ranges.front().first;
+    for (const RowRange &range : ranges)
+        for (int row = range.first; row <= range.last; ++row)
+            m_rowByKey.remove(m_rows[std::size_t(row)].snap.key);
+
+    if (static_cast<int>(ranges.size()) > kMaxRemovalRanges) {
+        beginResetModel();
+        for (auto it = ranges.rbegin(); it != ranges.rend(); ++it)
+            m_rows.erase(m_rows.begin() + it->first, m_rows.begin() + it->last + 1);
+        rebuildIndex(firstAffected);
+        endResetModel();
+        return;
+    }
+    // Back to front, so the rows of the ranges still to remove keep their numbers. The
+    // key index is renumbered once at the end rather than once per range.
+    for (auto it = ranges.rbegin(); it != ranges.rend(); ++it) {
+        beginRemoveRows({}, it->first, it->last);
+        m_rows.erase(m_rows.begin() + it->first, m_rows.begin() + it->last + 1);
+        endRemoveRows();
+    }
+    rebuildIndex(firstAffected);
+}
+
+void AgentTableModel::rebuildIndex(int fromRow) {
+    for (std::size_t row = std::size_t(fromRow); row < m_rows.size(); ++row)
+        m_rowByKey.insert(m_rows[row].snap.key, static_cast<int>(row));
+}
+
+QVariant AgentTableModel::data(const QModelIndex &index, int role) const {
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return {};
+    const Row &row = m_rows[std::size_t(index.row())];
+    const int column = index.column();
+    switch (role) {
+    case Qt::DisplayRole: return displayData(row, column);
+    case SortRole: return sortData(row, column);
+    case StateRole: return static_cast<int>(row.snap.state);
+    case Qt::ToolTipRole: return toolTipData(row, column);
+    case Qt::DecorationRole:
+        if (column == StateColumn)
+            return m_stateIcons[std::size_t(row.snap.state)];
+        break;
+    case Qt::ForegroundRole:
+        if (column == StateColumn) {
+            const bool dark = StateStyle::isDark(QGuiApplication::palette().color(QPalette::Base));
+            return QBrush(StateStyle::textColor(row.snap.state, dark));
+        }
+        break;
+    case Qt::TextAlignmentRole:
+        if (isNumeric(column))
+            return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
+        break;
+    default: break;
+    }
+    return {};
+}
+
+QVariant AgentTableModel::displayData(const Row &row, int column) const {
+    const AgentSnapshot &s = row.snap;
+    switch (column) {
+    case PidColumn: return row.pidText;
+    case OriginColumn: return row.origin;
+    case StateColumn: return StateStyle::name(s.state);
+    case LastStatusColumn:
+        return s.terminating ? tr("%1 (exiting)").arg(StateStyle::statusName(s.lastStatus))
+                             : StateStyle::statusName(s.lastStatus);
+    case AgeColumn: return s.beats == 0 ? tr("never") : TimeFormat::age(m_nowMs - s.lastBeatMs);
+    case BeatsColumn: return m_locale.toString(qulonglong(s.beats));
+    case StallsColumn: return m_locale.toString(qulonglong(s.stalls));
+    case RecoveriesColumn: return m_locale.toString(qulonglong(s.recoveries));
+    case NonceColumn: return s.nonce == vlp::kNonceTerminal ? tr("terminal") : QString::number(s.nonce);
+    case PayloadColumn: return QString::number(s.payload);
+    default: return {};
+    }
+}
+
+QVariant AgentTableModel::sortData(const Row &row, int column) const {
+    const AgentSnapshot &s = row.snap;
+    switch (column) {
+    case PidColumn: return s.key.pid;
+    case OriginColumn: return row.origin;
+    case StateColumn: return StateStyle::urgency(s.state);
+    case LastStatusColumn: return static_cast<int>(s.lastStatus);
+    case AgeColumn: return qlonglong(-s.lastBeatMs);  // youngest beat first when ascending
+    case BeatsColumn: return qulonglong(s.beats);
+    case StallsColumn: return qulonglong(s.stalls);
+    case RecoveriesColumn: return qulonglong(s.recoveries);
+    case NonceColumn: return qulonglong(s.nonce);
+    case PayloadColumn: return s.payload;
+    default: return {};
+    }
+}
+
+QVariant AgentTableModel::toolTipData(const Row &row, int column) const {
+    const AgentSnapshot &s = row.snap;
+    switch (column) {
+    case StateColumn: return StateStyle::description(s.state);
+    case AgeColumn:
+        return s.beats == 0 ? QVariant() : tr("Last beat at %1").arg(TimeFormat::exact(s.lastBeatMs, m_wallOffsetMs));
+    case OriginColumn: return tr("First seen at %1").arg(TimeFormat::exact(s.firstSeenMs, m_wallOffsetMs));
+    default: return {};
+    }
+}
+
+QVariant AgentTableModel::headerData(int section, Qt::Orientation orientation, int role) const {
+    if (orientation != Qt::Horizontal)
+        return {};
+    if (role == Qt::DisplayRole) {
+        switch (section) {
+        case PidColumn: return tr("PID");
+        case OriginColumn: return tr("Origin");
+        case StateColumn: return tr("State");
+        case LastStatusColumn: return tr("Last status");
+        case AgeColumn: return tr("Last beat");
+        case BeatsColumn: return tr("Beats");
+        case StallsColumn: return tr("Stalls");
+        case RecoveriesColumn: return tr("Recoveries");
+        case NonceColumn: return tr("Nonce");
+        case PayloadColumn: return tr("Payload");
+        default: return {};
+        }
+    }
+    if (role == Qt::ToolTipRole) {
+        switch (section) {
+        case OriginColumn: return tr("Transport and peer address the agent beats from");
+        case AgeColumn: return tr("Time since the last accepted beat");
+        case StallsColumn: return tr("Times the agent went silent past the threshold");
+        case RecoveriesColumn: return tr("Recovery children started for the agent");
+        case PayloadColumn: return tr("The application value carried by the last beat");
+        default: return {};
+        }
+    }
+    if (role == Qt::TextAlignmentRole && isNumeric(section))
+        return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
+    return {};
+}
+
+} // namespace varta::ui

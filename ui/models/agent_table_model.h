@@ -1,0 +1,97 @@
+#pragma once
+// The agents table. Fed whole engine batches (never single beats): new agents arrive
+// with one beginInsertRows per batch, changed rows are announced as a few merged
+// dataChanged ranges with explicit roles, and the "last beat" ages are repainted by a
+// once-a-second tick instead of by beats (DESIGN.md section 5).
+
+#include "core/engine_types.h"
+
+#include <QAbstractTableModel>
+#include <QHash>
+#include <QIcon>
+#include <QLocale>
+
+#include <array>
+#include <vector>
+
+namespace varta::ui {
+
+class AgentTableModel : public QAbstractTableModel {
+    Q_OBJECT
+public:
+    enum Column {
+        PidColumn,
+        OriginColumn,
+        StateColumn,
+        LastStatusColumn,
+        AgeColumn,
+        BeatsColumn,
+        StallsColumn,
+        RecoveriesColumn,
+        NonceColumn,
+        PayloadColumn,
+        ColumnCount
+    };
+    enum Role {
+        SortRole = Qt::UserRole + 1,  // numbers as numbers, so sorting is numeric
+        StateRole,                    // AgentState as int
+    };
+
+    // Changed rows this close together share one dataChanged range.
+    static constexpr int kMergeGapRows = 16;
+    // Beyond this many ranges one span is cheaper than many signals.
+    static constexpr int kMaxChangedRanges = 64;
+    // Beyond this many scattered removals a reset is cheaper than many removals.
+    static constexpr int kMaxRemovalRanges = 256;
+
+    explicit AgentTableModel(QObject *parent = nullptr);
+
+    int rowCount(const QModelIndex &parent = {}) const override;
+    int columnCount(const QModelIndex &parent = {}) const override;
+    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
+
+    // Removals first (an evicted agent that beats again comes back in the same batch),
+    // then snapshots. EngineStats::nowMs becomes the model's "now".
+    void applyBatch(const EngineBatch &batch);
+    // The 1 Hz tick: moves "now" and repaints the age column only.
+    void setNow(EngineMs nowMs);
+    EngineMs now() const { return m_nowMs; }
+    void setWallOffset(std::int64_t wallOffsetMs) { m_wallOffsetMs = wallOffsetMs; }
+
+    int rowOf(const AgentKey &key) const { return m_rowByKey.value(key, -1); }
+    const AgentSnapshot &snapshot(int row) const { return m_rows[std::size_t(row)].snap; }
+    const QString &pidText(int row) const { return m_rows[std::size_t(row)].pidText; }
+    const QString &originText(int row) const { return m_rows[std::size_t(row)].origin; }
+    // "pid 42 (udp:10.0.0.7)": how lanes, dialogs and logs name an agent.
+    static QString agentLabel(const AgentKey &key);
+
+private:
+    struct Row {
+        AgentSnapshot snap;
+        QString pidText;
+        QString origin;
+    };
+
+    void removeAgents(const QList<AgentKey> &keys);
+    void removeRowRanges(const std::vector<int> &rows);
+    void rebuildIndex(int fromRow);
+    void insertRows(std::vector<Row> &&rows);
+    static unsigned changedColumns(const AgentSnapshot &before, const AgentSnapshot &after);
+    // `changes` pairs a row with the mask of its changed columns.
+    void announceChanges(std::vector<std::pair<unsigned, int>> &&changes);
+    void announceColumns(std::vector<int> &&rows, unsigned columnMask);
+
+    QVariant displayData(const Row &row, int column) const;
+    QVariant sortData(const Row &row, int column) const;
+    QVariant toolTipData(const Row &row, int column) const;
+
+    std::vector<Row> m_rows;
+    QHash<AgentKey, int> m_rowByKey;
+    EngineMs m_nowMs = 0;
+    std::int64_t m_wallOffsetMs = 0;
+    std::array<QIcon, kAgentStateCount> m_stateIcons;
+    QLocale m_locale;
+};
+
+} // namespace varta::ui

@@ -1,0 +1,71 @@
+#pragma once
+// The operator's commands and when they make sense. Each action is enabled only for a
+// selection it can act on, and a disabled action's tooltip says why. Recover now asks for
+// confirmation unless the operator ticked "Don't ask again" (kept in QSettings).
+
+#include "core/engine_types.h"
+
+#include <QList>
+#include <QObject>
+
+#include <optional>
+
+class QAction;
+class QWidget;
+
+namespace varta::ui {
+
+class AgentActions : public QObject {
+    Q_OBJECT
+public:
+    static constexpr char kConfirmRecoverKey[] = "confirm/recoverNow";
+
+    struct SelectedAgent {
+        AgentKey key;
+        AgentState state = AgentState::Up;
+    };
+
+    // `dialogParent` owns the confirmation dialog.
+    explicit AgentActions(QWidget *dialogParent);
+
+    QAction *recoverNowAction() const { return m_recover; }
+    QAction *killChildAction() const { return m_kill; }
+    QAction *pauseAction() const { return m_pause; }
+    QAction *resumeAction() const { return m_resume; }
+    QAction *rearmAction() const { return m_rearm; }
+
+    void setRecoveryConfigured(bool configured);
+    void setSelectedAgents(const QList<SelectedAgent> &agents);
+    void setSelectedChild(const std::optional<ChildInfo> &child);
+
+Q_SIGNALS:
+    void recoverNowRequested(const QList<varta::AgentKey> &agents);
+    void killChildRequested(std::uint64_t childId);
+    void pauseRequested(const QList<varta::AgentKey> &agents);
+    void resumeRequested(const QList<varta::AgentKey> &agents);
+    void rearmRequested(const QList<varta::AgentKey> &agents);
+
+private:
+    QAction *makeAction(const QString &icon, const QString &text, const QKeySequence &shortcut);
+    void refresh();
+    void refreshRecover();
+    void refreshAgentAction(QAction *action, const QList<AgentKey> &eligible, const QString &enabledTip,
+                            const QString &noneEligibleTip);
+    QList<AgentKey> recoverable() const;
+    QList<AgentKey> withState(bool paused) const;
+    QList<AgentKey> gaveUp() const;
+    bool confirmRecover(const QList<AgentKey> &agents);
+    void onRecoverNow();
+
+    QWidget *m_dialogParent = nullptr;
+    QAction *m_recover = nullptr;
+    QAction *m_kill = nullptr;
+    QAction *m_pause = nullptr;
+    QAction *m_resume = nullptr;
+    QAction *m_rearm = nullptr;
+    bool m_recoveryConfigured = false;
+    QList<SelectedAgent> m_agents;
+    std::optional<ChildInfo> m_child;
+};
+
+} // namespace varta::ui

@@ -1,0 +1,70 @@
+#pragma once
+// The selected recovery child's captured output: monospace, stderr set apart by colour,
+// background and a line prefix, a banner when the capture was truncated. New output is
+// appended as it arrives instead of re-rendering everything.
+
+#include "core/engine_types.h"
+
+#include <QStringDecoder>
+#include <QTextCharFormat>
+#include <QWidget>
+
+#include <optional>
+
+class QLabel;
+class QPlainTextEdit;
+
+namespace varta::ui {
+
+class ChildOutputStore;
+
+class ChildOutputView : public QWidget {
+    Q_OBJECT
+public:
+    static constexpr char kStderrPrefix[] = "[err] ";
+
+    explicit ChildOutputView(QWidget *parent = nullptr);
+
+    void setStore(const ChildOutputStore *store);
+    // Shows this child's output from the start; nullopt shows a hint instead.
+    void showChild(const std::optional<ChildInfo> &child);
+    // New facts about the child being shown (state, bytes, truncation); others are ignored.
+    void updateChild(const ChildInfo &child);
+
+    std::optional<std::uint64_t> childId() const;
+    QString text() const;
+    bool isTruncationBannerShown() const;
+    QString bannerText() const;
+
+protected:
+    void changeEvent(QEvent *event) override;
+
+private:
+    void onOutputAppended(std::uint64_t childId);
+    void onOutputDropped(std::uint64_t childId);
+    void restartRendering();
+    void renderNewOutput();
+    void renderText(const QString &text, OutputStream stream);
+    void updateHeader();
+    void updateBanner();
+    void updateFormats();
+
+    QLabel *m_header = nullptr;
+    QLabel *m_banner = nullptr;
+    QPlainTextEdit *m_text = nullptr;
+    const ChildOutputStore *m_store = nullptr;
+    std::optional<ChildInfo> m_child;
+
+    // How much of the stored output is on screen: whole chunks plus part of the last.
+    qsizetype m_renderedChunks = 0;
+    qsizetype m_renderedBytesInLast = 0;
+    // Per stream, because a chunk may end in the middle of a UTF-8 sequence.
+    QStringDecoder m_stdoutDecoder{QStringDecoder::Utf8};
+    QStringDecoder m_stderrDecoder{QStringDecoder::Utf8};
+    bool m_atLineStart = true;
+
+    QTextCharFormat m_stdoutFormat;
+    QTextCharFormat m_stderrFormat;
+};
+
+} // namespace varta::ui

@@ -1,0 +1,40 @@
+#pragma once
+// The status bar's contents: where the engine listens, how many agents are in each
+// state (icon, count and name), and beat and decode-error rates computed from the
+// totals of successive batches.
+
+#include "core/engine_types.h"
+#include "ui/models/rate_meter.h"
+
+#include <QWidget>
+
+#include <array>
+
+class QLabel;
+
+namespace varta::ui {
+
+class StatusBarPanel : public QWidget {
+    Q_OBJECT
+public:
+    explicit StatusBarPanel(QWidget *parent = nullptr);
+
+    void applyStats(const EngineStats &stats);
+
+    QString listenersText() const;
+    QString agentsText() const;
+    QString ratesText() const;
+    double beatsPerSecond() const { return m_beats.perSecond(); }
+    double decodeErrorsPerSecond() const { return m_decodeErrors.perSecond(); }
+
+private:
+    QLabel *m_listeners = nullptr;
+    QLabel *m_total = nullptr;
+    std::array<QLabel *, kAgentStateCount> m_stateIcons{};
+    std::array<QLabel *, kAgentStateCount> m_stateCounts{};
+    QLabel *m_rates = nullptr;
+    RateMeter m_beats;
+    RateMeter m_decodeErrors;
+};
+
+} // namespace varta::ui
