@@ -34,6 +34,7 @@ bool EngineHost::start(QString *error) {
             if (ok) {
                 listeners_ = observer_->listenerDescriptions();
                 warnings_ = observer_->startupWarnings();
+                udpPort_ = observer_->udpPort();
             }
         },
         Qt::BlockingQueuedConnection);

@@ -25,6 +25,7 @@ public:
     Observer *observer() const { return observer_; }
     QStringList listenerDescriptions() const { return listeners_; }
     QStringList startupWarnings() const { return warnings_; }
+    std::uint16_t udpPort() const { return udpPort_; }  // the bound UDP port, 0 without one
     // The observer's totals as it stopped; valid after finished().
     QString finalSummary() const { return summary_; }
 
@@ -40,6 +41,7 @@ private:
     QPointer<Observer> observer_;
     QStringList listeners_;
     QStringList warnings_;
+    std::uint16_t udpPort_ = 0;
     QString summary_;
 };
 

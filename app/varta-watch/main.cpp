@@ -1,11 +1,22 @@
 // varta-watch: parse the command line, start the engine thread, and either run headless
 // or show the console. All logic lives in core/ and ui/.
+#include "core/beat/demo_fleet.h"
 #include "core/config.h"
+#include "core/demo_mode.h"
 #include "core/engine_host.h"
 #include "core/observer.h"
 #include "core/unix_signal_watcher.h"
+#include "ui/console_wiring.h"
+#include "ui/install_translator.h"
+#include "ui/resources_init.h"
+#include "ui/widgets/main_window.h"
+#include "ui/widgets/screenshot_taker.h"
+#include "ui/widgets/stall_timeline_view.h"
+#include "ui/widgets/timeline_pane.h"
 
+#include <QApplication>
 #include <QCoreApplication>
+#include <QGuiApplication>
 #include <QTimer>
 
 #include <cstdio>
@@ -20,13 +31,31 @@ void printLine(std::FILE *stream, const QString &line) {
     std::fflush(stream);
 }
 
+// The console: window, translations, screenshot. Returns once the window is set up;
+// everything it creates is parented to `app` or lives in `window`.
+void startConsole(QApplication &app, ui::MainWindow &window, EngineHost &host, const Options &options) {
+    ui::connectConsole(window, host.observer());
+    window.show();
+    if (!options.screenshotPath.isEmpty()) {
+        auto *taker = new ui::ScreenshotTaker(&window, options.screenshotPath, &app);
+        QObject::connect(taker, &ui::ScreenshotTaker::finished, &app, [](bool ok, const QString &message) {
+            printLine(ok ? stdout : stderr, QStringLiteral("varta-watch: ") + message);
+        });
+        taker->start(static_cast<int>(options.screenshotDelayMs));
+    }
+}
+
 } // namespace
 
 int main(int argc, char *argv[]) {
-    std::unique_ptr<QCoreApplication> app;
     const bool headless = argumentsRequestHeadless(argc, argv);
-    app = std::make_unique<QCoreApplication>(argc, argv);
+    std::unique_ptr<QCoreApplication> app;
+    if (headless)
+        app = std::make_unique<QCoreApplication>(argc, argv);
+    else
+        app = std::make_unique<QApplication>(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("varta-watch"));
+    QCoreApplication::setOrganizationName(QStringLiteral("varta"));
     QCoreApplication::setApplicationVersion(QStringLiteral(VARTA_VERSION));
 
     const ParseOutcome parsed = parseCommandLine(QCoreApplication::arguments());
@@ -34,8 +63,7 @@ int main(int argc, char *argv[]) {
         printLine(parsed.exitCode == 0 ? stdout : stderr, parsed.output);
         return parsed.exitCode;
     }
-    const Options &options = *parsed.options;
-    Q_UNUSED(headless);
+    const Options options = parsed.options->demo ? withDemoDefaults(*parsed.options) : *parsed.options;
     for (const QString &warning : options.warnings)
         printLine(stderr, QStringLiteral("varta-watch: warning: ") + warning);
 
@@ -50,12 +78,33 @@ int main(int argc, char *argv[]) {
     for (const QString &listener : host.listenerDescriptions())
         printLine(stdout, QStringLiteral("varta-watch: listening on ") + listener);
 
+    DemoFleet demo;
+    demo.setTiming(demoFleetTiming());
+    if (options.demo && !demo.start(QHostAddress::LocalHost, host.udpPort()))
+        printLine(stderr, QStringLiteral("varta-watch: demo agents could not start: ") + demo.errorString());
+
+    std::unique_ptr<ui::MainWindow> window;
+    if (!headless) {
+        ui::initUiResources();
+        ui::installTranslator(*static_cast<QApplication *>(app.get()), options.language);
+        window = std::make_unique<ui::MainWindow>();
+        window->setAttribute(Qt::WA_DeleteOnClose, false);
+        if (options.demo)
+            window->timelinePane()->view()->setWindowSpan(kDemoTimelineSpanMs);
+        startConsole(*static_cast<QApplication *>(app.get()), *window, host, options);
+        // Closing the window stops the engine first; the app quits when it has stopped.
+        QGuiApplication::setQuitOnLastWindowClosed(false);
+        QObject::connect(static_cast<QGuiApplication *>(app.get()), &QGuiApplication::lastWindowClosed, &host,
+                         &EngineHost::requestShutdown);
+    }
+
     UnixSignalWatcher signalWatcher;
     QObject::connect(&signalWatcher, &UnixSignalWatcher::terminationRequested, &host, &EngineHost::requestShutdown);
     if (options.shutdownAfterSecs)
         QTimer::singleShot(std::chrono::seconds(*options.shutdownAfterSecs), &host, &EngineHost::requestShutdown);
     QObject::connect(&host, &EngineHost::finished, app.get(), &QCoreApplication::quit);
     const int code = app->exec();
+    demo.stop();
     printLine(stdout, QStringLiteral("varta-watch: stopped: ") + host.finalSummary());
     return code;
 }

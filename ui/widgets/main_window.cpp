@@ -317,7 +317,8 @@ void MainWindow::selectNewChildOfSelectedAgent(const QList<ChildInfo> &changed,
     if (m_childrenView->selectionModel()->hasSelection())
         return;
     for (auto it = changed.crbegin(); it != changed.crend(); ++it) {
-        if (knownBefore.contains(it->id) || !m_selectedKeys.contains(it->agent))
+        // With agents selected, follow their new children; with none, follow the newest.
+        if (knownBefore.contains(it->id) || (!m_selectedKeys.isEmpty() && !m_selectedKeys.contains(it->agent)))
             continue;
         const int row = m_children->rowOfChild(it->id);
         if (row < 0)
