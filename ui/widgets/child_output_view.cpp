@@ -128,6 +128,7 @@ void ChildOutputView::restartRendering() {
     m_stdoutDecoder = QStringDecoder(QStringDecoder::Utf8);
     m_stderrDecoder = QStringDecoder(QStringDecoder::Utf8);
     m_atLineStart = true;
+    m_lastStream = OutputStream::Stdout;
     if (!m_child)
         m_text->setPlaceholderText(tr("Select a recovery child to see its output."));
     else if (m_child->state == ChildState::FailedToStart)
@@ -164,6 +165,13 @@ void ChildOutputView::renderText(const QString &text, OutputStream stream) {
     cursor.movePosition(QTextCursor::End);
     const bool isStderr = stream == OutputStream::Stderr;
     const QTextCharFormat &format = isStderr ? m_stderrFormat : m_stdoutFormat;
+    // A switch of stream in mid-line starts a new line, so every stderr line carries
+    // its prefix and never hides at the end of a stdout line.
+    if (!m_atLineStart && stream != m_lastStream) {
+        cursor.insertBlock();
+        m_atLineStart = true;
+    }
+    m_lastStream = stream;
     qsizetype start = 0;
     while (start < text.size()) {
         const qsizetype newline = text.indexOf(QLatin1Char('\n'), start);

@@ -62,6 +62,7 @@ private:
     QStringDecoder m_stdoutDecoder{QStringDecoder::Utf8};
     QStringDecoder m_stderrDecoder{QStringDecoder::Utf8};
     bool m_atLineStart = true;
+    OutputStream m_lastStream = OutputStream::Stdout;
 
     QTextCharFormat m_stdoutFormat;
     QTextCharFormat m_stderrFormat;
