@@ -4,5 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 preset=${1:-release}
 "$(dirname "$0")/install-deps.sh"
+# ccache keys on paths relative to the checkout, so a fresh clone elsewhere (CI) reuses
+# what an earlier build on this machine compiled.
+export CCACHE_BASEDIR=$PWD CCACHE_NOHASHDIR=1
 [ -f "build/$preset/build.ninja" ] || cmake --preset "$preset" >/dev/null
 cmake --build --preset "$preset"
