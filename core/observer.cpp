@@ -1,9 +1,7 @@
 #include "core/observer.h"
 
 #include "core/engine_clock.h"
-#include "core/export/metrics_endpoint.h"
-#include "core/export/metrics_registry.h"
-#include "core/export/varta_metrics.h"
+#include "core/export/metrics_service.h"
 #include "core/ingest/udp_listener.h"
 #include "core/ingest/secure_receiver.h"
 #include "core/ingest/uds_listener.h"
@@ -68,34 +66,40 @@ bool Observer::start(QString *error) {
 bool Observer::startMetrics(QString *error) {
     if (!options_.prom.enabled())
         return true;
-    metrics_ = std::make_unique<MetricsRegistry>();
-    MetricSources sources;
-    sources.ingest = &ingest_;
-    sources.tracker = &trackerCounters_;
-    sources.secure = &secureCounters_;
-    sources.recovery = &recovery_->counters();
-    sources.stallLag = &stallLag_;
-    sources.pidsTracked = [this] { return std::uint64_t{tracker_.table().size()}; };
-    sources.trackerCapacity = [this] { return std::uint64_t{tracker_.table().capacity()}; };
-    sources.forEachAgent = [this](const MetricSources::AgentVisitor &visit) {
-        tracker_.table().forEach([&](const AgentRecord &r) {
-            // varta_status says what the agent last reported, or 3 while it is silent.
-            visit(AgentMetricsRow{&r.key, r.beats, r.stalls, r.silent ? vlp::Status::Stall : r.lastStatus});
-        });
-    };
-    registerVartaMetrics(*metrics_, sources);
-    metricsEndpoint_ = std::make_unique<MetricsEndpoint>(*metrics_, options_.prom);
-    if (!metricsEndpoint_->listen(error))
+    metrics_ = std::make_unique<MetricsService>(options_.prom);
+    if (!metrics_->start(error))
         return false;
-    if (const QString warning = metricsEndpoint_->startupWarning(); !warning.isEmpty())
+    if (const QString warning = metrics_->startupWarning(); !warning.isEmpty())
         startupWarnings_ << warning;
+    publishMetricsSnapshot();  // every family is there from the first scrape
+    metricsSnapshotTimer_ = new QTimer(this);
+    connect(metricsSnapshotTimer_, &QTimer::timeout, this, &Observer::publishMetricsSnapshot);
+    metricsSnapshotTimer_->start(kMetricsSnapshotIntervalMs);
     return true;
+}
+
+// A copy of plain values: the endpoint renders it on its own thread.
+void Observer::publishMetricsSnapshot() {
+    auto snapshot = std::make_shared<MetricsSnapshot>();
+    snapshot->ingest = ingest_;
+    snapshot->tracker = trackerCounters_;
+    snapshot->secure = secureCounters_;
+    snapshot->recovery = recovery_->counters();
+    snapshot->stallLag = stallLag_;
+    snapshot->pidsTracked = tracker_.table().size();
+    snapshot->trackerCapacity = tracker_.table().capacity();
+    snapshot->agents.reserve(tracker_.table().size());
+    tracker_.table().forEach([&](const AgentRecord &r) {
+        // varta_status says what the agent last reported, or 3 while it is silent.
+        snapshot->agents.push_back(MetricsAgentRow{r.key, r.beats, r.stalls, r.silent ? vlp::Status::Stall : r.lastStatus});
+    });
+    metrics_->publish(std::move(snapshot));
 }
 
 QStringList Observer::listenerDescriptions() const {
     QStringList out;
-    if (metricsEndpoint_)
-        out << QStringLiteral("metrics ") + metricsEndpoint_->url();
+    if (metrics_)
+        out << QStringLiteral("metrics ") + metrics_->url();
     if (udp_)
         out << udp_->description();
     if (uds_)
@@ -299,7 +303,9 @@ void Observer::shutdown() {
 }
 
 void Observer::finishShutdown() {
-    metricsEndpoint_.reset();
+    if (metricsSnapshotTimer_)
+        metricsSnapshotTimer_->stop();
+    metrics_.reset();
     if (eventFile_)
         eventFile_->flush();
     Q_EMIT stopped();

@@ -19,10 +19,9 @@
 
 namespace varta {
 
-class MetricsEndpoint;
 class RecoveryEngine;
 class SecureReceiver;
-class MetricsRegistry;
+class MetricsService;
 class UdpListener;
 class UdsListener;
 
@@ -31,6 +30,7 @@ class Observer : public QObject, private IngestEvents {
 public:
     static constexpr int kPublishIntervalMs = 50;           // at most 20 batches a second
     static constexpr qsizetype kMaxEventsPerBatch = 200;    // the operator's log, not a firehose
+    static constexpr int kMetricsSnapshotIntervalMs = 1000; // /metrics is at most this stale
 
     explicit Observer(Options options, QObject *parent = nullptr);
     ~Observer() override;
@@ -75,6 +75,7 @@ private:
     void onIngestIoError(std::string_view what) override;
 
     bool startMetrics(QString *error);
+    void publishMetricsSnapshot();
     void connectRecovery();
     void onOverlayChanged(const AgentKey &key);
     void finishShutdown();
@@ -97,8 +98,8 @@ private:
     std::unique_ptr<SecureReceiver> secureReceiver_;
     Histogram stallLag_ = Histogram::forStallLag();
     RecoveryEngine *recovery_;  // child: lives and dies on the engine thread
-    std::unique_ptr<MetricsRegistry> metrics_;
-    std::unique_ptr<MetricsEndpoint> metricsEndpoint_;
+    std::unique_ptr<MetricsService> metrics_;
+    QTimer *metricsSnapshotTimer_ = nullptr;
     QStringList startupWarnings_;
     QTimer *stallTimer_;    // children, so they move to the engine thread with the observer
     QTimer *publishTimer_;
