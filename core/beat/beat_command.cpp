@@ -2,10 +2,16 @@
 
 #include "core/beat/beat_client.h"
 #include "core/beat/monotonic_sleep.h"
+#include "core/beat/secure_sealer.h"
 #include "core/engine_clock.h"
+#include "core/secret_file.h"
 
 #include <algorithm>
+#include <array>
+#include <memory>
 #include <utility>
+
+#include <unistd.h>
 
 namespace varta {
 namespace {
@@ -26,12 +32,47 @@ bool waitUntil(std::int64_t deadlineNs, const std::atomic<bool> &stop) {
     }
 }
 
+vlp::KeyView keyView(const QByteArray &key) {
+    return vlp::KeyView(reinterpret_cast<const std::uint8_t *>(key.constData()), vlp::kKeySize);
+}
+
+// Like upstream's secure clients: one session per sender with a random salt; a master-key
+// sender seals for the pid its frames carry.
+std::unique_ptr<SecureSealer> makeSealer(const BeatOptions &options, const QByteArray &key) {
+    if (key.isEmpty())
+        return nullptr;
+    if (!options.masterKey)
+        return std::make_unique<SecureSealer>(keyView(key));
+    return std::make_unique<SecureSealer>(keyView(key), options.pid.value_or(static_cast<std::uint32_t>(::getpid())));
+}
+
 } // namespace
 
 BeatCommand::BeatCommand(BeatOptions options) : options_(std::move(options)) {}
 
 BeatReport BeatCommand::run(const std::atomic<bool> &stop) {
-    return options_.simulate ? runLoad(stop) : runSingle(stop);
+    QByteArray key;
+    if (options_.secure()) {
+        QString error;
+        const std::optional<QByteArray> loaded = loadKey(options_, error);
+        if (!loaded)
+            return {1, {}, QStringLiteral("varta-beat: ") + error};
+        key = *loaded;
+    }
+    return options_.simulate ? runLoad(stop, key) : runSingle(stop, key);
+}
+
+std::optional<QByteArray> BeatCommand::loadKey(const BeatOptions &options, QString &error) {
+    const QString flag = options.masterKey ? QStringLiteral("--master-key-file") : QStringLiteral("--key-file");
+    const SecretFileResult file = readSecretFile(options.keyFile);
+    if (!file.ok()) {
+        error = flag + QStringLiteral(": ") + file.error;
+        return std::nullopt;
+    }
+    std::optional<QByteArray> key = parseHexKey(*file.contents);
+    if (!key)
+        error = QStringLiteral("%1: %2: must hold exactly one key of 64 hex characters").arg(flag, options.keyFile);
+    return key;
 }
 
 QString BeatCommand::summaryLine(std::uint64_t frames, std::uint64_t failed, std::uint32_t agents,
@@ -43,7 +84,7 @@ QString BeatCommand::summaryLine(std::uint64_t frames, std::uint64_t failed, std
         .arg(seconds, 0, 'f', 3).arg(rate, 0, 'f', 1);
 }
 
-BeatReport BeatCommand::runSingle(const std::atomic<bool> &stop) {
+BeatReport BeatCommand::runSingle(const std::atomic<bool> &stop, const QByteArray &key) {
     BeatClient client;
     const bool connected = options_.overUdp() ? client.connectUdp(options_.udpHost, options_.udpPort)
                                               : client.connectUnix(options_.socketPath);
@@ -53,24 +94,36 @@ BeatReport BeatCommand::runSingle(const std::atomic<bool> &stop) {
     client.setPidOverride(options_.pid);
     client.setNextNonce(options_.nonceStart);
 
+    const std::unique_ptr<SecureSealer> sealer = makeSealer(options_, key);
+    if (sealer && !sealer->isValid())
+        return {1, {}, QStringLiteral("varta-beat: cannot start a secure session (OpenSSL failed)")};
+
     std::uint64_t sent = 0;
     std::uint64_t failed = 0;
     QString lastError;
-    const auto record = [&](bool ok) {
+    const auto send = [&](const vlp::Frame &frame) {
+        std::array<std::uint8_t, SecureSealer::kMaxDatagramSize> datagram{};
+        const std::size_t sealed = sealer ? sealer->seal(frame, datagram) : 0;
+        const bool ok = sealer ? sealed != 0 && client.sendRaw(std::span<const std::uint8_t>(datagram.data(), sealed))
+                               : client.sendFrame(frame);
         ok ? ++sent : ++failed;
         if (!ok)
-            lastError = client.errorString();
+            lastError = sealer && sealed == 0 ? QStringLiteral("cannot seal a frame (OpenSSL failed)")
+                                              : client.errorString();
     };
     const std::int64_t start = monotonicNs();
     if (options_.panic) {
-        record(client.sendPanic(options_.payload));
+        // The one frame of this run, so taking a nonce from the sequence costs nothing.
+        vlp::Frame panic = client.nextFrame(vlp::Status::Critical, options_.payload);
+        panic.nonce = vlp::kNonceTerminal;
+        send(panic);
     } else {
         const std::int64_t intervalNs = options_.intervalMs * kNsPerMs;
         for (std::uint64_t k = 0; options_.count == 0 || k < options_.count; ++k) {
             // Deadlines from the start, not from the last send, so the interval does not drift.
             if (!waitUntil(start + static_cast<std::int64_t>(k) * intervalNs, stop))
                 break;
-            record(client.send(options_.status, options_.payload));
+            send(client.nextFrame(options_.status, options_.payload));
         }
     }
     BeatReport report;
@@ -81,8 +134,11 @@ BeatReport BeatCommand::runSingle(const std::atomic<bool> &stop) {
     return report;
 }
 
-BeatReport BeatCommand::runLoad(const std::atomic<bool> &stop) {
-    LoadGenerator generator(options_.load);
+BeatReport BeatCommand::runLoad(const std::atomic<bool> &stop, const QByteArray &key) {
+    LoadGenerator::Config config = options_.load;
+    config.key = key;
+    config.masterKey = options_.masterKey;
+    LoadGenerator generator(config);
     if (!generator.connectUdp(options_.udpHost, options_.udpPort))
         return {1, {}, QStringLiteral("varta-beat: cannot reach %1: %2")
                            .arg(options_.targetDescription(), generator.errorString())};

@@ -4,10 +4,12 @@
 
 #include "core/beat/beat_options.h"
 
+#include <QByteArray>
 #include <QString>
 
 #include <atomic>
 #include <cstdint>
+#include <optional>
 
 namespace varta {
 
@@ -30,9 +32,15 @@ public:
     static QString summaryLine(std::uint64_t frames, std::uint64_t failed, std::uint32_t agents,
                                std::uint32_t stalled, std::int64_t elapsedNs);
 
+    // The 32-byte key of --key-file or --master-key-file, read under the secret-file
+    // rules (COMPAT.md section 1), as varta-watch reads its keys. On a problem, nullopt
+    // and `error` names the flag, the file and the problem:
+    // "--key-file: /etc/k: insecure permissions 644 (must be 0600 or stricter)".
+    static std::optional<QByteArray> loadKey(const BeatOptions &options, QString &error);
+
 private:
-    BeatReport runSingle(const std::atomic<bool> &stop);
-    BeatReport runLoad(const std::atomic<bool> &stop);
+    BeatReport runSingle(const std::atomic<bool> &stop, const QByteArray &key);
+    BeatReport runLoad(const std::atomic<bool> &stop, const QByteArray &key);
 
     BeatOptions options_;
 };

@@ -18,6 +18,9 @@ constexpr std::uint64_t kU64Max = std::numeric_limits<std::uint64_t>::max();
 constexpr std::uint64_t kIntervalMaxMs = 24ull * 3600 * 1000;
 constexpr std::uint64_t kAgentsMax = 16'000'000;
 constexpr std::size_t kBatchMax = 1024;
+// Every simulated agent seals with a session of its own (an OpenSSL context each), and an
+// observer remembers 1024 senders by default, 65536 at most: more would only be refused.
+constexpr std::uint64_t kSecureAgentsMax = 65536;
 
 struct Flags {
     QCommandLineOption udp{"udp", "Send over UDP to HOST:PORT (IPv6: [ADDR]:PORT).", "HOST:PORT"};
@@ -37,11 +40,15 @@ struct Flags {
     QCommandLineOption resumeAfterMs{"resume-after-ms", "Load mode: stalled agents resume after MS of silence.", "MS"};
     QCommandLineOption basePid{"base-pid", "Load mode: pid of the first agent (default 5000000).", "PID"};
     QCommandLineOption batchSize{"batch-size", "Load mode: datagrams per sendmmsg call (1..1024, default 64).", "N"};
+    QCommandLineOption keyFile{"key-file", "Seal every beat with the shared key in PATH (64 hex characters, "
+                               "a 0600 file we own): 60-byte secure UDP frames.", "PATH"};
+    QCommandLineOption masterKeyFile{"master-key-file", "Seal every beat with the agent key derived from the master "
+                                     "key in PATH: 64-byte secure UDP frames.", "PATH"};
 
     std::vector<const QCommandLineOption *> all() const {
         return {&udp, &socket, &pid, &status, &payload, &intervalMs, &count, &panic, &nonceStart,
                 &agents, &rate, &durationSecs, &stallAfterMs, &stallFraction, &resumeAfterMs,
-                &basePid, &batchSize};
+                &basePid, &batchSize, &keyFile, &masterKeyFile};
     }
     std::vector<const QCommandLineOption *> singleOnly() const {
         return {&pid, &status, &payload, &intervalMs, &panic, &nonceStart};
@@ -105,6 +112,24 @@ private:
     const QCommandLineParser &parser_;
 };
 
+// Secure UDP is a UDP transport: the Unix socket authenticates senders by their kernel
+// credentials instead, and an observer's socket listener takes plain frames only.
+bool checkKeyFlags(FlagReader &reader, const Flags &flags) {
+    const bool shared = reader.isSet(flags.keyFile);
+    const bool master = reader.isSet(flags.masterKeyFile);
+    const QCommandLineOption &given = master ? flags.masterKeyFile : flags.keyFile;
+    if (!shared && !master)
+        return true;
+    if (shared && master)
+        return reader.fail(flags.masterKeyFile,
+                           QStringLiteral("cannot be combined with --key-file (a sender seals with one key)"));
+    if (reader.isSet(flags.socket))
+        return reader.fail(given, QStringLiteral("needs --udp (sealed frames travel over UDP only)"));
+    if (reader.value(given).isEmpty())
+        return reader.fail(given, QStringLiteral("must not be empty"));
+    return true;
+}
+
 bool checkCombinations(FlagReader &reader, const Flags &flags) {
     const bool udp = reader.isSet(flags.udp);
     const bool socket = reader.isSet(flags.socket);
@@ -132,7 +157,7 @@ bool checkCombinations(FlagReader &reader, const Flags &flags) {
                            QStringLiteral("is required with --stall-after-ms and --stall-fraction"));
     if (reader.isSet(flags.resumeAfterMs) && !reader.isSet(flags.stallAfterMs))
         return reader.fail(flags.resumeAfterMs, QStringLiteral("needs --stall-after-ms"));
-    return true;
+    return checkKeyFlags(reader, flags);
 }
 
 bool resolveHost(const QString &host, QHostAddress &out) {
@@ -218,9 +243,22 @@ bool parseLoad(FlagReader &reader, const Flags &flags, BeatOptions &options) {
     if (std::uint64_t{load.basePid} + load.agents - 1 > kU32Max)
         return reader.fail(flags.agents, QStringLiteral("pids %1.. would pass 4294967295; lower --base-pid")
                                              .arg(load.basePid));
+    if (reader.isSet(flags.keyFile) || reader.isSet(flags.masterKeyFile)) {
+        if (load.agents > kSecureAgentsMax)
+            return reader.fail(flags.agents, QStringLiteral("at most %1 agents seal their frames (got %2)")
+                                                 .arg(kSecureAgentsMax).arg(load.agents));
+    }
     load.durationMs = durationSecs * 1000;
     options.simulate = true;
     return true;
+}
+
+void takeKeyFile(const FlagReader &reader, const Flags &flags, BeatOptions &options) {
+    options.masterKey = reader.isSet(flags.masterKeyFile);
+    if (options.masterKey)
+        options.keyFile = reader.value(flags.masterKeyFile);
+    else if (reader.isSet(flags.keyFile))
+        options.keyFile = reader.value(flags.keyFile);
 }
 
 } // namespace
@@ -258,6 +296,7 @@ BeatOptionsParse parseBeatOptions(const QStringList &arguments) {
     } else if (!parser.positionalArguments().isEmpty()) {
         reader.fail(QStringLiteral("unexpected argument '%1'").arg(parser.positionalArguments().constFirst()));
     } else if (checkCombinations(reader, flags) && parseTarget(reader, flags, result.options)) {
+        takeKeyFile(reader, flags, result.options);
         if (reader.isSet(flags.agents))
             parseLoad(reader, flags, result.options);
         else

@@ -33,8 +33,13 @@ struct BeatOptions {
     bool simulate = false;
     LoadGenerator::Config load;
 
-    // Secure sending (--key-file, --master-key-file) adds its key material here and
-    // seals each frame from BeatClient::nextFrame() before BeatClient::sendRaw().
+    // Secure UDP (--key-file or --master-key-file): the path of the key file. The key is
+    // read when the run starts, under the secret-file rules, so that an unusable file is
+    // a start-up failure (exit 1) like in varta-watch, not a bad flag (exit 2).
+    QString keyFile;
+    bool masterKey = false;  // keyFile holds a master key: 64-byte frames per agent pid
+
+    bool secure() const { return !keyFile.isEmpty(); }
 
     bool overUdp() const { return socketPath.isEmpty(); }
     // "udp 127.0.0.1:9000" or "socket /run/varta.sock", for messages.

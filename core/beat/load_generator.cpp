@@ -42,13 +42,20 @@ LoadGenerator::LoadGenerator(const Config &config) : config_(config) {
 
     nextNonce_.assign(n, 1);
     beats_.assign(n, 0);
+    if (config_.key.size() == static_cast<qsizetype>(vlp::kKeySize)) {
+        const vlp::KeyView key(reinterpret_cast<const std::uint8_t *>(config_.key.constData()), vlp::kKeySize);
+        sealers_.reserve(n);
+        for (std::uint32_t i = 0; i < n; ++i)
+            sealers_.push_back(config_.masterKey ? std::make_unique<SecureSealer>(key, pidOf(i))
+                                                 : std::make_unique<SecureSealer>(key));
+    }
     const std::size_t batch = config_.batchSize;
     buffers_.resize(batch);
     iovecs_.resize(batch);
     messages_.resize(batch);
     entries_.resize(batch);
     for (std::size_t k = 0; k < batch; ++k) {
-        iovecs_[k] = iovec{buffers_[k].data(), vlp::kFrameSize};
+        iovecs_[k] = iovec{buffers_[k].data(), vlp::kFrameSize};  // writeDatagram sets the length
         messages_[k] = mmsghdr{};
         messages_[k].msg_hdr.msg_iov = &iovecs_[k];
         messages_[k].msg_hdr.msg_iovlen = 1;
@@ -62,6 +69,11 @@ bool LoadGenerator::connectUdp(const QHostAddress &host, quint16 port) {
 }
 
 void LoadGenerator::run(const std::atomic<bool> &stop) {
+    sealFailed_ = std::any_of(sealers_.begin(), sealers_.end(), [](const auto &s) { return !s->isValid(); });
+    if (sealFailed_) {
+        error_ = QStringLiteral("cannot start a secure session (OpenSSL failed)");
+        return;
+    }
     startNs_ = monotonicNs();
     stallAtNs_ = startNs_ + config_.stallAfterMs * kNsPerMs;
     resumeAtNs_ = stallAtNs_ + config_.resumeAfterMs * kNsPerMs;
@@ -84,12 +96,14 @@ void LoadGenerator::run(const std::atomic<bool> &stop) {
         updateStallPhase(now);
         const std::uint64_t limit = paced ? dueSlots(now) : std::numeric_limits<std::uint64_t>::max();
         const std::size_t built = buildBatch(limit, now);
-        if (built == 0) {
-            sleepUntilNs(std::min(nextWakeNs(now), endNs));
-            continue;
-        }
-        if (!transmit(built))
+        if (built > 0 && !transmit(built))
             break;
+        if (sealFailed_) {
+            error_ = QStringLiteral("cannot seal a frame (OpenSSL failed)");
+            break;
+        }
+        if (built == 0)
+            sleepUntilNs(std::min(nextWakeNs(now), endNs));
     }
     elapsedNs_ = monotonicNs() - startNs_;
 }
@@ -151,7 +165,10 @@ std::size_t LoadGenerator::buildBatch(std::uint64_t slotLimit, std::int64_t now)
         }
         idle = 0;
         const vlp::Frame frame{vlp::Status::Ok, pidOf(agent), timestamp, nextNonce_[agent], 0};
-        buffers_[count] = vlp::encode(frame);
+        if (!writeDatagram(count, agent, frame)) {
+            sealFailed_ = true;
+            break;
+        }
         entries_[count] = Entry{agent, slot_ - 1, nextNonce_[agent]};
         nextNonce_[agent] = BeatClient::nonceAfter(nextNonce_[agent]);
         if (++beats_[agent] == config_.beatsPerAgent)
@@ -159,6 +176,19 @@ std::size_t LoadGenerator::buildBatch(std::uint64_t slotLimit, std::int64_t now)
         ++count;
     }
     return count;
+}
+
+bool LoadGenerator::writeDatagram(std::size_t index, std::uint32_t agent, const vlp::Frame &frame) noexcept {
+    if (sealers_.empty()) {
+        const auto plain = vlp::encode(frame);
+        std::copy(plain.begin(), plain.end(), buffers_[index].begin());
+        iovecs_[index].iov_len = plain.size();
+        return true;
+    }
+    // A datagram that is built but not sent spends a counter of the agent's session; the
+    // retry is sealed afresh with the next one, which the observer's replay guard accepts.
+    iovecs_[index].iov_len = sealers_[agent]->seal(frame, buffers_[index]);
+    return iovecs_[index].iov_len != 0;
 }
 
 bool LoadGenerator::transmit(std::size_t count) {

@@ -9,6 +9,7 @@
 // at HZ and the total rate holds. Between batches it sleeps instead of spinning.
 
 #include "core/beat/beat_client.h"
+#include "core/beat/secure_sealer.h"
 
 #include <QHostAddress>
 #include <QString>
@@ -16,6 +17,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include <sys/socket.h>
@@ -42,6 +44,10 @@ public:
         double stallFraction = 0.0;
         std::int64_t stallAfterMs = -1;
         std::int64_t resumeAfterMs = -1;
+        // Secure UDP: a 32-byte key, and each agent seals with a SecureSealer of its own
+        // (its own random session, as separate client processes have). Empty: plain frames.
+        QByteArray key;
+        bool masterKey = false;  // `key` is a master key: 64-byte frames, one agent key per pid
     };
 
     explicit LoadGenerator(const Config &config);
@@ -80,6 +86,7 @@ private:
     bool sendable(std::uint32_t agent) const noexcept;
     std::uint64_t dueSlots(std::int64_t now) const noexcept;
     std::size_t buildBatch(std::uint64_t slotLimit, std::int64_t now);
+    bool writeDatagram(std::size_t index, std::uint32_t agent, const vlp::Frame &frame) noexcept;
     bool transmit(std::size_t count);
     void rollBack(std::size_t built, std::size_t sent);
     std::int64_t nextWakeNs(std::int64_t now) const noexcept;
@@ -92,7 +99,9 @@ private:
     std::vector<std::uint64_t> nextNonce_;
     std::vector<std::uint64_t> beats_;
     std::vector<std::uint8_t> stallCandidate_;
-    std::vector<std::array<std::uint8_t, vlp::kFrameSize>> buffers_;
+    std::vector<std::unique_ptr<SecureSealer>> sealers_;  // one per agent when sealing
+    bool sealFailed_ = false;
+    std::vector<std::array<std::uint8_t, SecureSealer::kMaxDatagramSize>> buffers_;
     std::vector<iovec> iovecs_;
     std::vector<mmsghdr> messages_;
     std::vector<Entry> entries_;

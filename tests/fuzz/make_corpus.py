@@ -2,6 +2,7 @@
 """Writes a seed corpus for one fuzz target from upstream's conformance vectors.
 
   make_corpus.py fuzz_decode|fuzz_secure_open VECTORS.json OUT_DIR
+  make_corpus.py fuzz_config VECTORS.json OUT_DIR SECRETS_DIR
 
 fuzz_decode gets every frame vector's wire bytes (valid frames and each decode error)
 plus the secure datagrams. fuzz_secure_open gets records in its input script format
@@ -52,8 +53,72 @@ def secure_seeds(vectors):
     return seeds
 
 
+def write_secret(path, text, mode):
+    if os.path.lexists(path):
+        os.remove(path)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    os.chmod(path, mode)
+
+
+def secret_files(secrets):
+    """Files the command lines name: usable secrets (0600, ours) and each kind of refusal."""
+    os.makedirs(secrets, exist_ok=True)
+    key = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n"
+    files = {
+        "key": (key, 0o600),
+        "keys": ("# rotation\n" + key + key, 0o600),
+        "token": (key, 0o600),
+        "exec": ("/bin/true {pid} {addr}\n", 0o600),
+        "open.key": (key, 0o644),
+        "short.key": ("0011\n", 0o600),
+        "empty": ("", 0o600),
+    }
+    paths = {}
+    for name, (text, mode) in files.items():
+        paths[name] = os.path.join(secrets, name)
+        write_secret(paths[name], text, mode)
+    paths["link"] = os.path.join(secrets, "link.key")
+    if os.path.lexists(paths["link"]):
+        os.remove(paths["link"])
+    os.symlink(paths["key"], paths["link"])
+    paths["dir"] = secrets
+    return paths
+
+
+def config_seeds(secrets):
+    """Command lines (arguments after the program name, NUL-separated) of every shape."""
+    p = secret_files(secrets)
+    lines = [
+        [], ["--help"], ["--version"], ["--headless"], ["--udp-port", "9000"], ["--udp-port=0"],
+        ["--socket", "/run/varta.sock", "--socket-mode", "0o600"],
+        ["--udp-bind-addr", "0.0.0.0", "--i-accept-plaintext-udp"],
+        ["--udp-bind-addr", "::1", "--key-file", p["key"], "--i-accept-secure-udp-non-loopback"],
+        ["--threshold-ms", "2000", "--tracker-capacity", "1048576", "--tracker-eviction-policy", "balanced"],
+        ["--max-beat-rate", "0", "--global-beat-rate", "5000", "--global-beat-burst", "100"],
+        ["--recovery-exec", "/bin/echo {pid} {addr}", "--recovery-debounce-ms", "1000",
+         "--recovery-timeout-ms", "100", "--recovery-kill-grace-ms", "1000", "--recovery-env", "A_1=b"],
+        ["--recovery-exec-file", p["exec"], "--recovery-capture-bytes", "16777216", "--recovery-capture-stdio",
+         "--recovery-audit-file", "/tmp/audit", "--recovery-inherit-env"],
+        ["--export-file", "/tmp/e", "--export-file-max-bytes", "1", "--export-file-sync-every", "3"],
+        ["--prom-addr", "127.0.0.1:9100", "--prom-token-file", p["token"]],
+        ["--key-file", p["key"], "--accepted-key-file", p["keys"], "--master-key-file", p["key"]],
+        ["--key-file", p["open.key"]], ["--key-file", p["link"]], ["--master-key-file", p["dir"]],
+        ["--accepted-key-file", p["short.key"]], ["--prom-token-file", p["empty"]],
+        ["--plaintext-udp-i-accept-recovery-on-unauthenticated-transport"],
+        ["--secure-udp-i-accept-recovery-on-unauthenticated-transport", "--key-file=" + p["key"]],
+        ["--allow-cross-namespace-agents", "--shutdown-after-secs", "1", "--shutdown-grace-ms", "100"],
+        ["--recovery-cmd", "x"], ["--key-env", "K"], ["-platform", "offscreen", "-style", "fusion", "--demo"],
+        ["--lang", "de", "--screenshot", "/tmp/s.png", "--screenshot-delay-ms", "5"],
+        ["--threshold-ms", "9"], ["--udp-port", "65536"], ["--", "--udp-port"], ["stray"],
+    ]
+    return ["\0".join(line).encode() for line in lines]
+
+
 def main(argv):
-    if len(argv) != 4 or argv[1] not in ("fuzz_decode", "fuzz_secure_open"):
+    known = ("fuzz_decode", "fuzz_secure_open", "fuzz_config")
+    if len(argv) not in (4, 5) or argv[1] not in known or (argv[1] == "fuzz_config") != (len(argv) == 5):
         sys.stderr.write(__doc__)
         return 2
     with open(argv[2]) as f:
@@ -61,6 +126,8 @@ def main(argv):
     os.makedirs(argv[3], exist_ok=True)
     if argv[1] == "fuzz_decode":
         seeds = frame_wires(vectors) + secure_wires(vectors)
+    elif argv[1] == "fuzz_config":
+        seeds = config_seeds(argv[4])
     else:
         seeds = secure_seeds(vectors)
     for seed in seeds:

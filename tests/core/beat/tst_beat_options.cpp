@@ -23,6 +23,8 @@ private slots:
     void singleSenderDefaults();
     void singleSenderValues();
     void loadValues();
+    void keyFiles_data();
+    void keyFiles();
     void helpAndVersion();
     void badValuesNameTheFlag_data();
     void badValuesNameTheFlag();
@@ -101,10 +103,41 @@ void TstBeatOptions::loadValues() {
     QCOMPARE(defaults.resumeAfterMs, std::int64_t(-1));
 }
 
+void TstBeatOptions::keyFiles_data() {
+    QTest::addColumn<QStringList>("flags");
+    QTest::addColumn<QString>("keyFile");
+    QTest::addColumn<bool>("masterKey");
+    const QStringList udp{"--udp", "127.0.0.1:9"};
+    QTest::newRow("plain") << udp << QString() << false;
+    QTest::newRow("shared key") << udp + QStringList{"--key-file", "/k"} << "/k" << false;
+    QTest::newRow("--key-file=value") << udp + QStringList{"--key-file=/etc/varta.key"} << "/etc/varta.key" << false;
+    QTest::newRow("master key") << udp + QStringList{"--master-key-file", "/m"} << "/m" << true;
+    QTest::newRow("shared key, load mode")
+        << udp + QStringList{"--agents", "65536", "--key-file", "/k"} << "/k" << false;
+    QTest::newRow("master key, load mode")
+        << udp + QStringList{"--agents", "3", "--master-key-file", "/m"} << "/m" << true;
+    QTest::newRow("panic, sealed") << udp + QStringList{"--panic", "--key-file", "/k"} << "/k" << false;
+}
+
+void TstBeatOptions::keyFiles() {
+    QFETCH(QStringList, flags);
+    QFETCH(QString, keyFile);
+    QFETCH(bool, masterKey);
+    const BeatOptionsParse parsed = parse(flags);
+    QCOMPARE(parsed.outcome, BeatOptionsParse::Outcome::Run);
+    QCOMPARE(parsed.options.keyFile, keyFile);
+    QCOMPARE(parsed.options.masterKey, masterKey);
+    QCOMPARE(parsed.options.secure(), !keyFile.isEmpty());
+    // The file is read when the run starts (exit 1 for a bad file), never while parsing.
+    QVERIFY(!parsed.options.load.key.size());
+}
+
 void TstBeatOptions::helpAndVersion() {
     const BeatOptionsParse help = parse({"--help"});
     QCOMPARE(help.outcome, BeatOptionsParse::Outcome::Help);
     QVERIFY(help.text.contains(QLatin1String("--resume-after-ms")));
+    QVERIFY(help.text.contains(QLatin1String("--key-file")));
+    QVERIFY(help.text.contains(QLatin1String("--master-key-file")));
     const BeatOptionsParse version = parse({"--version"});
     QCOMPARE(version.outcome, BeatOptionsParse::Outcome::Version);
     QVERIFY(version.text.contains(QLatin1String(VARTA_VERSION)));
@@ -154,6 +187,17 @@ void TstBeatOptions::badValuesNameTheFlag_data() {
     QTest::newRow("pids past u32") << load + QStringList{"--base-pid", "4294967290"} << "--base-pid";
     QTest::newRow("batch size 0") << load + QStringList{"--batch-size", "0"} << "--batch-size";
     QTest::newRow("batch size 1025") << load + QStringList{"--batch-size", "1025"} << "--batch-size";
+    QTest::newRow("key file empty") << udp + QStringList{"--key-file="} << "--key-file";
+    QTest::newRow("key file missing value") << udp + QStringList{"--key-file"} << "--key-file";
+    QTest::newRow("master key file empty") << udp + QStringList{"--master-key-file", ""} << "--master-key-file";
+    QTest::newRow("both key files")
+        << udp + QStringList{"--key-file", "/k", "--master-key-file", "/m"} << "--master-key-file";
+    QTest::newRow("key file over a unix socket")
+        << QStringList{"--socket", "/tmp/s", "--key-file", "/k"} << "--key-file";
+    QTest::newRow("master key file over a unix socket")
+        << QStringList{"--socket", "/tmp/s", "--master-key-file", "/m"} << "--master-key-file";
+    QTest::newRow("too many sealing agents")
+        << udp + QStringList{"--agents", "65537", "--key-file", "/k"} << "--agents";
 }
 
 void TstBeatOptions::badValuesNameTheFlag() {
