@@ -67,7 +67,11 @@ int main(int argc, char *argv[]) {
     for (const QString &warning : options.warnings)
         printLine(stderr, QStringLiteral("varta-watch: warning: ") + warning);
 
+    // Installed before anything is announced: a SIGTERM sent as soon as the listeners are
+    // printed must end in an orderly shutdown, not in the default action.
+    UnixSignalWatcher signalWatcher;
     EngineHost host(options);
+    QObject::connect(&signalWatcher, &UnixSignalWatcher::terminationRequested, &host, &EngineHost::requestShutdown);
     QString error;
     if (!host.start(&error)) {
         printLine(stderr, QStringLiteral("varta-watch: ") + error);
@@ -98,8 +102,6 @@ int main(int argc, char *argv[]) {
                          &EngineHost::requestShutdown);
     }
 
-    UnixSignalWatcher signalWatcher;
-    QObject::connect(&signalWatcher, &UnixSignalWatcher::terminationRequested, &host, &EngineHost::requestShutdown);
     if (options.shutdownAfterSecs)
         QTimer::singleShot(std::chrono::seconds(*options.shutdownAfterSecs), &host, &EngineHost::requestShutdown);
     QObject::connect(&host, &EngineHost::finished, app.get(), &QCoreApplication::quit);
