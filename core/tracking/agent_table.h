@@ -10,6 +10,7 @@
 // miss on a large table), and growing or erasing never rehashes a key.
 
 #include "core/tracking/agent_record.h"
+#include "core/tracking/prefetch.h"
 
 #include <cstdint>
 #include <vector>
@@ -36,6 +37,23 @@ public:
 
     AgentRecord &at(Slot slot) noexcept { return records_[slot]; }
     const AgentRecord &at(Slot slot) const noexcept { return records_[slot]; }
+
+    // Look-ahead for a batch of beats (IngestPipeline): start loading the key's home
+    // bucket; later, once it has arrived, the record it names. Hints only: a wrong guess
+    // costs a wasted load, never a wrong answer.
+    void prefetchBucket(std::size_t hash) const noexcept {
+        prefetchForRead(&index_[hash & mask_]);
+    }
+    Slot prefetchRecord(std::size_t hash) const noexcept {
+        const Bucket &bucket = index_[hash & mask_];
+        if (bucket.slot == kNoSlot || bucket.hash != static_cast<std::uint32_t>(hash))
+            return kNoSlot;
+        // Both ends: a record may straddle two cache lines.
+        const auto *bytes = reinterpret_cast<const char *>(&records_[bucket.slot]);
+        prefetchForWrite(bytes);
+        prefetchForWrite(bytes + sizeof(AgentRecord) - 1);
+        return bucket.slot;
+    }
 
     // Visits every live record (metrics rendering, snapshots). Order is unspecified.
     template <typename Fn>
