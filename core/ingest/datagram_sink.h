@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string_view>
 
 #include <sys/socket.h>
@@ -26,6 +27,12 @@ class DatagramSink {
 public:
     virtual ~DatagramSink() = default;
     virtual void onDatagram(const Datagram &datagram) = 0;
+    // A whole recvmmsg batch at once, in order; a sink that can use the look-ahead
+    // overrides it.
+    virtual void onDatagrams(std::span<const Datagram> batch) {
+        for (const Datagram &datagram : batch)
+            onDatagram(datagram);
+    }
     virtual void onBatchEnd() = 0;
     virtual void onIoError(std::string_view what) = 0;
 };

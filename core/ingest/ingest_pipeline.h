@@ -31,10 +31,15 @@ public:
     void setSecureReceiver(SecureReceiver *receiver) { secure_ = receiver; }
 
     void onDatagram(const Datagram &datagram) override;
+    void onDatagrams(std::span<const Datagram> batch) override;
     void onBatchEnd() override;
     void onIoError(std::string_view what) override;
 
+    // Datagrams of one batch looked ahead at a time (UdpListener::kBatch).
+    static constexpr std::size_t kLookAhead = 64;
+
 private:
+    void prefetch(std::span<const Datagram> batch);
     void receiveSecure(const Datagram &datagram, std::int64_t now);
     bool checkLocalSender(const Datagram &datagram, const vlp::Frame &frame, bool &crossNamespace);
     void deliver(const Datagram &datagram, const vlp::Frame &frame, std::int64_t nowNs);

@@ -18,6 +18,7 @@ struct UdpListener::Buffers {
     std::array<sockaddr_storage, kBatch> peers{};
     std::array<iovec, kBatch> iov{};
     std::array<mmsghdr, kBatch> headers{};
+    std::array<Datagram, kBatch> datagrams{};
 };
 
 int setReceiveBuffer(int fd, int bytes) {
@@ -111,15 +112,15 @@ void UdpListener::drain() {
             break;
         }
         const std::int64_t receivedNs = engineNowNs();
-        for (int i = 0; i < n; ++i) {
-            Datagram d;
-            d.data = b.data[static_cast<unsigned>(i)].data();
-            d.length = b.headers[static_cast<unsigned>(i)].msg_len;
+        for (unsigned i = 0; i < static_cast<unsigned>(n); ++i) {
+            Datagram &d = b.datagrams[i];
+            d.data = b.data[i].data();
+            d.length = b.headers[i].msg_len;
             d.receivedNs = receivedNs;
             d.transport = transport_;
-            d.peer = &b.peers[static_cast<unsigned>(i)];
-            sink_.onDatagram(d);
+            d.peer = &b.peers[i];
         }
+        sink_.onDatagrams(std::span<const Datagram>(b.datagrams.data(), static_cast<std::size_t>(n)));
         total += static_cast<unsigned>(n);
         if (static_cast<unsigned>(n) < kBatch)
             break;

@@ -1,10 +1,16 @@
 #pragma once
 // The tracked agents: a slab of AgentRecords addressed by stable Slot numbers, and an
 // open-addressing index (linear probing, backward-shift deletion, no tombstones) from
-// AgentKey to Slot. Capacity is fixed at construction; the slab's memory is reserved up
-// front but only touched (made resident) as agents arrive.
+// AgentKey to Slot. Capacity is fixed at construction, but memory follows the agents:
+// the slab's memory is reserved up front and only touched (made resident) as agents
+// arrive, and the index starts small and doubles as the table fills.
+//
+// Each bucket keeps the low 32 bits of its key's hash next to the slot, so a probe that
+// meets another agent's bucket is rejected without reading that agent's record (a cache
+// miss on a large table), and growing or erasing never rehashes a key.
 
 #include "core/tracking/agent_record.h"
+#include "core/tracking/prefetch.h"
 
 #include <cstdint>
 #include <vector>
@@ -14,6 +20,7 @@ namespace varta {
 class AgentTable {
 public:
     static constexpr std::uint32_t kMaxCapacity = 1u << 20;  // 1,048,576 (--tracker-capacity ceiling)
+    static constexpr std::size_t kInitialBuckets = 1024;
 
     explicit AgentTable(std::uint32_t capacity);
 
@@ -21,14 +28,32 @@ public:
     std::uint32_t size() const noexcept { return size_; }
     bool full() const noexcept { return size_ >= capacity_; }
 
-    Slot find(const AgentKey &key) const noexcept;
+    Slot find(const AgentKey &key) const noexcept { return find(key, hashAgentKey(key)); }
+    Slot find(const AgentKey &key, std::size_t hash) const noexcept;
     // Inserts a fresh record for `key`; the caller checked that it is absent and the
     // table not full.
-    Slot insert(const AgentKey &key) noexcept;
+    Slot insert(const AgentKey &key);
     void erase(Slot slot) noexcept;
 
     AgentRecord &at(Slot slot) noexcept { return records_[slot]; }
     const AgentRecord &at(Slot slot) const noexcept { return records_[slot]; }
+
+    // Look-ahead for a batch of beats (IngestPipeline): start loading the key's home
+    // bucket; later, once it has arrived, the record it names. Hints only: a wrong guess
+    // costs a wasted load, never a wrong answer.
+    void prefetchBucket(std::size_t hash) const noexcept {
+        prefetchForRead(&index_[hash & mask_]);
+    }
+    Slot prefetchRecord(std::size_t hash) const noexcept {
+        const Bucket &bucket = index_[hash & mask_];
+        if (bucket.slot == kNoSlot || bucket.hash != static_cast<std::uint32_t>(hash))
+            return kNoSlot;
+        // Both ends: a record may straddle two cache lines.
+        const auto *bytes = reinterpret_cast<const char *>(&records_[bucket.slot]);
+        prefetchForWrite(bytes);
+        prefetchForWrite(bytes + sizeof(AgentRecord) - 1);
+        return bucket.slot;
+    }
 
     // Visits every live record (metrics rendering, snapshots). Order is unspecified.
     template <typename Fn>
@@ -38,13 +63,22 @@ public:
                 fn(record);
     }
 
+    std::size_t bucketCount() const noexcept { return index_.size(); }
+
 private:
-    std::size_t bucketOf(const AgentKey &key) const noexcept;
+    struct Bucket {
+        Slot slot = kNoSlot;
+        std::uint32_t hash = 0;  // low 32 bits of hashAgentKey(key); the index is at most 2^21 buckets
+    };
+
+    void place(Bucket bucket) noexcept;
+    void grow();
 
     std::uint32_t capacity_;
     std::uint32_t size_ = 0;
+    std::size_t maxBuckets_;
     std::size_t mask_;
-    std::vector<Slot> index_;          // buckets holding slots, kNoSlot = empty
+    std::vector<Bucket> index_;        // kept at most half full
     std::vector<AgentRecord> records_; // grows to capacity_, never beyond
     std::vector<Slot> freeSlots_;
 };

@@ -139,12 +139,16 @@ void AgentTracker::accept(Slot slot, const vlp::Frame &frame, std::int64_t nowNs
     ++ingest_.beatsAccepted;
     deadlines_.remove(slot);
     deadlines_.pushBack(DeadlineList::Beating, slot);
-
+    markDirty(slot);
+    // A beat only sets the reported status and clears silence; when it repeats the status
+    // of an agent that is not silent (nearly every beat) no condition changes, and the
+    // state machine has nothing to say.
+    if (!record.silent && record.lastStatus == frame.status)
+        return;
     const AgentCondition c = varta::applyEvent(
         AgentCondition{record.lastStatus, record.silent, record.recovering, record.gaveUp, record.paused},
         beatEvent(frame.status));
     setCondition(slot, c, nowNs);
-    markDirty(slot);
 }
 
 void AgentTracker::applyEvent(Slot slot, AgentEvent event, std::int64_t nowNs) {

@@ -74,6 +74,21 @@ public:
     void setTransitionObserver(TransitionFn fn) { onTransition_ = std::move(fn); }
 
     Slot find(const AgentKey &key) const noexcept { return table_.find(key); }
+
+    // Look-ahead for a batch of beats, in three passes over the batch: the key's index
+    // bucket, then the record it names, then the record's deadline neighbours. Each pass
+    // reads only what the one before started loading, so a batch's cache misses overlap.
+    // Returns the key's hash for the next pass.
+    std::size_t prefetchBucket(const AgentKey &key) const noexcept {
+        const std::size_t hash = hashAgentKey(key);
+        table_.prefetchBucket(hash);
+        return hash;
+    }
+    Slot prefetchRecord(std::size_t hash) const noexcept { return table_.prefetchRecord(hash); }
+    void prefetchNeighbours(Slot slot) const noexcept {
+        if (slot != kNoSlot)
+            deadlines_.prefetchNeighbours(slot);
+    }
     const AgentRecord &record(Slot slot) const noexcept { return table_.at(slot); }
     const AgentTable &table() const noexcept { return table_; }
     std::int64_t thresholdNs() const noexcept { return thresholdNs_; }

@@ -21,6 +21,15 @@ public:
     Slot head(ListId list) const noexcept { return ends_[list].head; }
     Slot next(Slot slot) const noexcept { return table_.at(slot).next; }
     std::uint32_t size(ListId list) const noexcept { return ends_[list].size; }
+    // Moving an agent to the tail rewrites its two neighbours' links; a batch of beats
+    // starts loading them early (see IngestPipeline::onDatagrams).
+    void prefetchNeighbours(Slot slot) const noexcept {
+        const AgentRecord &record = table_.at(slot);
+        if (record.prev != kNoSlot)
+            prefetchForWrite(&table_.at(record.prev).next);
+        if (record.next != kNoSlot)
+            prefetchForWrite(&table_.at(record.next).prev);
+    }
 
 private:
     struct Ends {

@@ -44,6 +44,25 @@ private Q_SLOTS:
         }
     }
 
+    void indexFollowsAgentsNotCapacity() {
+        // Memory follows agents: a table sized for a million starts with a small index
+        // and doubles it as agents arrive, every key still found across each doubling.
+        AgentTable table(AgentTable::kMaxCapacity);
+        QCOMPARE(table.bucketCount(), AgentTable::kInitialBuckets);
+        constexpr std::uint32_t agents = 20000;
+        for (std::uint32_t pid = 2; pid < agents + 2; ++pid) {
+            table.insert(AgentKey::local(pid));
+            QVERIFY(table.bucketCount() >= 2 * std::size_t{table.size()});
+        }
+        QCOMPARE(table.bucketCount(), std::size_t{65536});
+        for (std::uint32_t pid = 2; pid < agents + 2; ++pid) {
+            const Slot slot = table.find(AgentKey::local(pid));
+            QVERIFY(slot != kNoSlot);
+            QCOMPARE(table.at(slot).key.pid, pid);
+        }
+        QCOMPARE(table.find(AgentKey::local(agents + 2)), kNoSlot);
+    }
+
     void neverGrowsPastCapacity() {
         AgentTable table(3);
         for (std::uint32_t pid = 2; pid < 5; ++pid)
