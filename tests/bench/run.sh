@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 scripts/build.sh release >/dev/null
 bench=build/release/bench
+export QT_QPA_PLATFORM=offscreen   # the console benchmarks run without a display
 bin=build/release/bin
 out=BENCHMARKS.md
 rows=$(mktemp)
