@@ -45,13 +45,14 @@ int main(int argc, char *argv[]) {
         printLine(stderr, QStringLiteral("varta-watch: ") + error);
         return 1;
     }
+    // Before the "listening on" lines: whoever waits for them may send SIGTERM at once,
+    // and that must be an orderly shutdown, not the default action.
+    UnixSignalWatcher signalWatcher;
+    QObject::connect(&signalWatcher, &UnixSignalWatcher::terminationRequested, &host, &EngineHost::requestShutdown);
     for (const QString &warning : host.startupWarnings())
         printLine(stderr, QStringLiteral("varta-watch: warning: ") + warning);
     for (const QString &listener : host.listenerDescriptions())
         printLine(stdout, QStringLiteral("varta-watch: listening on ") + listener);
-
-    UnixSignalWatcher signalWatcher;
-    QObject::connect(&signalWatcher, &UnixSignalWatcher::terminationRequested, &host, &EngineHost::requestShutdown);
     if (options.shutdownAfterSecs)
         QTimer::singleShot(std::chrono::seconds(*options.shutdownAfterSecs), &host, &EngineHost::requestShutdown);
     QObject::connect(&host, &EngineHost::finished, app.get(), &QCoreApplication::quit);
