@@ -2,6 +2,8 @@
 
 #include "core/observer.h"
 
+#include <openssl/crypto.h>
+
 namespace varta {
 
 EngineHost::EngineHost(Options options, QObject *parent) : QObject(parent), options_(std::move(options)) {
@@ -25,6 +27,10 @@ bool EngineHost::start(QString *error) {
     connect(observer_, &Observer::stopped, this, [this, observer] { summary_ = observer->summaryLine(); },
             Qt::DirectConnection);  // runs on the engine thread; read only after finished()
     connect(observer_, &Observer::stopped, observer_, &QObject::deleteLater);
+    // OpenSSL frees a thread's state (its error queue) from a thread-exit hook, but Qt's
+    // threads are detached and wait() returns before that hook runs, so the process can
+    // exit first and leak it. Free it on the engine thread once the keys are gone.
+    connect(observer_, &QObject::destroyed, &thread_, [] { OPENSSL_thread_stop(); }, Qt::DirectConnection);
     connect(observer_, &QObject::destroyed, &thread_, &QThread::quit, Qt::DirectConnection);
     thread_.start();
     bool ok = false;

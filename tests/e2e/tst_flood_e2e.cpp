@@ -42,6 +42,23 @@ constexpr std::size_t kMaxDatagram = 128;
 constexpr std::size_t kBatch = 256;
 constexpr std::uint64_t kSeed = 0x5eed'f100d;
 
+// Under AddressSanitizer freed memory waits in a quarantine (256 MiB by default) before
+// it is reused, so malloc/free churn shows as growth although nothing is kept (OpenSSL
+// allocates and frees during each HKDF derivation a 64-byte datagram of an unknown pid
+// costs). There the memory is reported, not asserted; leaks are LeakSanitizer's, at exit,
+// and the release build asserts the bound.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kAssertRss = false;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kAssertRss = false;
+#else
+constexpr bool kAssertRss = true;
+#endif
+#else
+constexpr bool kAssertRss = true;
+#endif
+
 using Buffer = std::array<std::uint8_t, kMaxDatagram>;
 using Key = std::array<std::uint8_t, vlp::kKeySize>;
 
@@ -375,6 +392,8 @@ void TstFloodE2E::flood(WatchProcess &watch, Source &source, std::uint64_t total
         QVERIFY2(watch.summaryValue(name) > 0,
                  qPrintable(name + QStringLiteral(" never happened: the flood missed a path")));
     QVERIFY(rssWarm > 0 && rssEnd > 0);
+    if (!kAssertRss)
+        return;
     QVERIFY2(qAbs(rssEnd - rssWarm) <= kRssToleranceKiB,
              qPrintable(QStringLiteral("VmRSS went from %1 to %2 KiB").arg(rssWarm).arg(rssEnd)));
 }

@@ -114,7 +114,12 @@ struct SecureWatch {
         return QTest::qWaitFor(seen, kCeilingMs);
     }
     // Stops the watch; the totals line is then in watch.stdoutLines.
-    bool stop() { return watch.stop() == 0 && watch.summaryValue(QStringLiteral("datagrams")) >= 0; }
+    bool stop() {
+        const int code = watch.stop();
+        if (code != 0)
+            qWarning("varta-watch exited %d: %s", code, watch.process.readAllStandardError().constData());
+        return code == 0 && watch.summaryValue(QStringLiteral("datagrams")) >= 0;
+    }
     qint64 total(const char *name) const { return watch.summaryValue(QString::fromLatin1(name)); }
 };
 
@@ -368,8 +373,10 @@ void TstSecureE2E::nonLoopbackSecureListenerNeedsTheOptIn() {
     WatchProcess watch;
     QVERIFY(watch.start(base.mid(1) + QStringList{"--i-accept-secure-udp-non-loopback"}));
     QVERIFY(watch.stdoutLines.join('\n').contains(QLatin1String("listening on secure-udp 0.0.0.0:")));
-    QCOMPARE(watch.stop(), 0);
-    QVERIFY(QString::fromUtf8(watch.process.readAllStandardError()).contains(QLatin1String("warning")));
+    const int code = watch.stop();
+    const QString err = QString::fromUtf8(watch.process.readAllStandardError());
+    QVERIFY2(code == 0, qPrintable(QStringLiteral("exit %1: %2").arg(code).arg(err)));
+    QVERIFY(err.contains(QLatin1String("warning")));
 }
 
 QTEST_GUILESS_MAIN(TstSecureE2E)
