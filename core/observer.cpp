@@ -222,6 +222,12 @@ void Observer::armStallTimer() {
 }
 
 void Observer::surfaceStalls() {
+    // The UDP listener coalesces reads: a beat that arrived before its deadline may still
+    // be queued. Read it first, so that it counts and is never surfaced as silence.
+    if (udp_) {
+        udp_->drainPending();
+        stallTimer_->stop();  // the drain's batch end armed it; armed again below
+    }
     const std::int64_t now = engineNowNs();
     tracker_.surfaceDue(now, [&](Slot slot, std::int64_t deadlineNs) {
         stallLag_.observe(double(now - deadlineNs) / 1e9);
