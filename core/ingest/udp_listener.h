@@ -28,9 +28,13 @@ namespace varta {
 class UdpListener : public QObject {
     Q_OBJECT
 public:
-    static constexpr unsigned kBatch = 64;                       // datagrams per recvmmsg
+    // Datagrams per recvmmsg: 256 costs the kernel ~5 % less per datagram than 64
+    // (bench_ingest_path recv N).
+    static constexpr unsigned kBatch = 256;
     static constexpr unsigned kMaxPerWakeup = 8192;              // then yield to the event loop
-    static constexpr int kReceiveBufferBytes = 16 * 1024 * 1024; // SO_RCVBUF asked for
+    // SO_RCVBUF asked for (Linux grants twice this): ~80,000 queued beats, a fifth of a
+    // second at the rate one core sends, to ride out the engine losing its core.
+    static constexpr int kReceiveBufferBytes = 32 * 1024 * 1024;
     // At most ~20 reads a second under light load: the observer publishes at 20 Hz too.
     static constexpr int kCoalesceMs = 50;
     // The first pause after a quiet spell, before the rate is known.
