@@ -230,10 +230,13 @@ void Observer::surfaceStalls() {
     }
     const std::int64_t now = engineNowNs();
     tracker_.surfaceDue(now, [&](Slot slot, std::int64_t deadlineNs) {
-        stallLag_.observe(double(now - deadlineNs) / 1e9);
+        // Each stall's own time: when thousands fall due together, the last one is
+        // surfaced measurably later than the first, and its lag must say so.
+        const std::int64_t surfacedNs = engineNowNs();
+        stallLag_.observe(double(surfacedNs - deadlineNs) / 1e9);
         const AgentRecord &record = tracker_.record(slot);
         if (eventFile_)
-            eventFile_->stall(now, record.key.pid, record.lastNonce);
+            eventFile_->stall(surfacedNs, record.key.pid, record.lastNonce);
         recovery_->onStall(record.key, record.crossNamespace);
     });
     if (eventFile_)
