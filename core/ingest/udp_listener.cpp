@@ -137,6 +137,8 @@ void UdpListener::onReadable() {
         return;
     const bool gathered = !notifier_->isEnabled();  // this read ends a pause
     const unsigned read = drain();
+    if (!notifier_)
+        return;  // closed by what the sink did with the batch
     const int pauseMs = nextPauseMs(read, gathered);
     notifier_->setEnabled(pauseMs == 0);
     if (pauseMs > 0) {
