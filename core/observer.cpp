@@ -226,12 +226,21 @@ void Observer::armStallTimer() {
 }
 
 void Observer::surfaceStalls() {
+    // The UDP listener coalesces reads: a beat that arrived before its deadline may still
+    // be queued. Read it first, so that it counts and is never surfaced as silence.
+    if (udp_) {
+        udp_->drainPending();
+        stallTimer_->stop();  // the drain's batch end armed it; armed again below
+    }
     const std::int64_t now = engineNowNs();
     tracker_.surfaceDue(now, [&](Slot slot, std::int64_t deadlineNs) {
-        stallLag_.observe(double(now - deadlineNs) / 1e9);
+        // Each stall's own time: when thousands fall due together, the last one is
+        // surfaced measurably later than the first, and its lag must say so.
+        const std::int64_t surfacedNs = engineNowNs();
+        stallLag_.observe(double(surfacedNs - deadlineNs) / 1e9);
         const AgentRecord &record = tracker_.record(slot);
         if (eventFile_)
-            eventFile_->stall(now, record.key.pid, record.lastNonce);
+            eventFile_->stall(surfacedNs, record.key.pid, record.lastNonce);
         recovery_->onStall(record.key, record.crossNamespace);
     });
     if (eventFile_)

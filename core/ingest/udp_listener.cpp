@@ -3,6 +3,7 @@
 #include "core/engine_clock.h"
 #include "core/vlp/frame.h"
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -13,8 +14,40 @@
 
 namespace varta {
 
+namespace {
+
+// Room for one SCM_TIMESTAMPNS control message.
+struct alignas(cmsghdr) Control {
+    char bytes[CMSG_SPACE(sizeof(timespec))];
+};
+
+std::int64_t wallNowNs() noexcept {
+    timespec ts{};
+    ::clock_gettime(CLOCK_REALTIME, &ts);
+    return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+// The kernel's receive time (wall clock) as engine time, or `readNs` when the datagram
+// carries none or one too far off to believe (the wall clock was stepped).
+std::int64_t arrivalNs(const msghdr &h, std::int64_t readNs, std::int64_t wallMinusEngineNs) noexcept {
+    const cmsghdr *c = (h.msg_flags & MSG_CTRUNC) ? nullptr : CMSG_FIRSTHDR(&h);
+    if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS)
+        return readNs;
+    timespec ts{};
+    std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
+    const std::int64_t at = static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec - wallMinusEngineNs;
+    // The two clocks are read a few nanoseconds apart: "after the read" by less than a
+    // millisecond is that jitter, not a stepped clock.
+    if (at < readNs - UdpListener::kMaxArrivalAgeNs || at > readNs + 1'000'000)
+        return readNs;
+    return std::min(at, readNs);
+}
+
+} // namespace
+
 struct UdpListener::Buffers {
     std::array<std::array<std::uint8_t, vlp::kReceiveBufferSize>, kBatch> data{};
+    std::array<Control, kBatch> control{};
     std::array<sockaddr_storage, kBatch> peers{};
     std::array<iovec, kBatch> iov{};
     std::array<mmsghdr, kBatch> headers{};
@@ -33,7 +66,11 @@ int setReceiveBuffer(int fd, int bytes) {
 UdpListener::UdpListener(QHostAddress address, std::uint16_t port, Transport transport,
                          DatagramSink &sink, QObject *parent)
     : QObject(parent), address_(std::move(address)), port_(port), transport_(transport), sink_(sink),
-      buffers_(std::make_unique<Buffers>()) {}
+      buffers_(std::make_unique<Buffers>()) {
+    coalesce_.setSingleShot(true);
+    coalesce_.setTimerType(Qt::PreciseTimer);
+    connect(&coalesce_, &QTimer::timeout, this, &UdpListener::onReadable);
+}
 
 UdpListener::~UdpListener() { close(); }
 
@@ -63,6 +100,9 @@ bool UdpListener::open(QString *error) {
         return false;
     }
     receiveBuffer_ = setReceiveBuffer(fd_, kReceiveBufferBytes);
+    // Without timestamps (never seen on Linux) a datagram gets the time it was read.
+    const int on = 1;
+    ::setsockopt(fd_, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
     sockaddr_storage bound{};
     socklen_t boundLength = sizeof bound;
     ::getsockname(fd_, reinterpret_cast<sockaddr *>(&bound), &boundLength);
@@ -73,11 +113,12 @@ bool UdpListener::open(QString *error) {
         buffers_->iov[i] = iovec{buffers_->data[i].data(), buffers_->data[i].size()};
     }
     notifier_ = std::make_unique<QSocketNotifier>(fd_, QSocketNotifier::Read);
-    connect(notifier_.get(), &QSocketNotifier::activated, this, &UdpListener::drain);
+    connect(notifier_.get(), &QSocketNotifier::activated, this, &UdpListener::onReadable);
     return true;
 }
 
 void UdpListener::close() {
+    coalesce_.stop();
     notifier_.reset();
     if (fd_ >= 0)
         ::close(fd_);
@@ -91,7 +132,41 @@ QString UdpListener::description() const {
         .arg(boundPort_);
 }
 
-void UdpListener::drain() {
+void UdpListener::onReadable() {
+    if (!notifier_)
+        return;
+    const bool gathered = !notifier_->isEnabled();  // this read ends a pause
+    const unsigned read = drain();
+    if (!notifier_)
+        return;  // closed by what the sink did with the batch
+    const int pauseMs = nextPauseMs(read, gathered);
+    notifier_->setEnabled(pauseMs == 0);
+    if (pauseMs > 0) {
+        pausedAtNs_ = engineNowNs();
+        coalesce_.start(pauseMs);
+    }
+}
+
+// 0: listen again at once (the socket is quiet, or still holds more than one wakeup may
+// read, or datagrams come too fast for any pause to be safe).
+int UdpListener::nextPauseMs(unsigned read, bool gathered) const {
+    if (read == 0 || read >= kMaxPerWakeup)
+        return 0;
+    if (!gathered)
+        return kFirstPauseMs;
+    // `read` datagrams came during the pause just ended; the next one may last until a
+    // quarter of the receive buffer would fill at that rate.
+    const std::int64_t spanNs = std::max<std::int64_t>(engineNowNs() - pausedAtNs_, 1'000'000);
+    const std::int64_t gatherLimit = std::max(receiveBuffer_, 1) / kQueuedDatagramBytes / 4;
+    const std::int64_t pauseMs = gatherLimit * spanNs / read / 1'000'000;
+    return static_cast<int>(std::min<std::int64_t>(pauseMs, kCoalesceMs));
+}
+
+unsigned UdpListener::drainPending() {
+    return fd_ >= 0 ? drain() : 0;
+}
+
+unsigned UdpListener::drain() {
     Buffers &b = *buffers_;
     unsigned total = 0;
     while (total < kMaxPerWakeup) {
@@ -102,6 +177,8 @@ void UdpListener::drain() {
             h.msg_namelen = sizeof(sockaddr_storage);
             h.msg_iov = &b.iov[i];
             h.msg_iovlen = 1;
+            h.msg_control = b.control[i].bytes;
+            h.msg_controllen = sizeof(Control);
         }
         // MSG_TRUNC makes msg_len the datagram's real length, so an over-long
         // datagram is seen as over-long rather than as a clipped frame.
@@ -111,12 +188,13 @@ void UdpListener::drain() {
                 sink_.onIoError(std::strerror(errno));
             break;
         }
-        const std::int64_t receivedNs = engineNowNs();
+        const std::int64_t wallNs = wallNowNs();
+        const std::int64_t readNs = engineNowNs();
         for (unsigned i = 0; i < static_cast<unsigned>(n); ++i) {
             Datagram &d = b.datagrams[i];
             d.data = b.data[i].data();
             d.length = b.headers[i].msg_len;
-            d.receivedNs = receivedNs;
+            d.receivedNs = arrivalNs(b.headers[i].msg_hdr, readNs, wallNs - readNs);
             d.transport = transport_;
             d.peer = &b.peers[i];
         }
@@ -126,6 +204,7 @@ void UdpListener::drain() {
             break;
     }
     sink_.onBatchEnd();
+    return total;
 }
 
 } // namespace varta

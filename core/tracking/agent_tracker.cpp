@@ -1,5 +1,7 @@
 #include "core/tracking/agent_tracker.h"
 
+#include <algorithm>
+
 namespace varta {
 
 AgentTracker::AgentTracker(const TrackerOptions &options, IngestCounters &ingest,
@@ -134,7 +136,10 @@ void AgentTracker::accept(Slot slot, const vlp::Frame &frame, std::int64_t nowNs
         record.lastNonce = frame.nonce;
     record.lastTimestamp = frame.timestamp;
     record.payload = frame.payload;
-    record.lastBeatNs = nowNs;
+    // The deadline list is sorted only if no accepted beat is earlier than the one before;
+    // two listeners, or a receive timestamp beside a read time, can disagree by a little.
+    latestBeatNs_ = std::max(nowNs, latestBeatNs_);
+    record.lastBeatNs = latestBeatNs_;
     ++record.beats;
     ++ingest_.beatsAccepted;
     deadlines_.remove(slot);

@@ -112,6 +112,7 @@ private:
     TrackerCounters &tracker_;
     TransitionFn onTransition_;
     std::vector<Slot> dirty_;  // each live slot at most once while its dirty flag is set
+    std::int64_t latestBeatNs_ = std::numeric_limits<std::int64_t>::min();  // of any accepted beat
     bool trackDirty_ = false;
     std::uint32_t stateCounts_[kAgentStateCount] = {};
 };

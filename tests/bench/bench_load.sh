@@ -37,6 +37,6 @@ field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<<"$2"; }
 awk -v sent="$(field frames "$beat_line")" -v sent_rate="$(field rate "$beat_line")" \
     -v got="$(field frames "$sink_line")" -v got_rate="$(field rate "$sink_line")" 'BEGIN {
   delivered = (sent > 0) ? 100 * got / sent : 0
-  printf("| raw recvmmsg sink (frames/s) | varta-beat, 100000 agents at rate 0, sent %.0f/s | sink received %.0f/s | %.1f%% of frames delivered | baseline for ingest |\n",
+  printf("| raw recvmmsg sink (frames/s) | varta-beat, 100000 agents at rate 0, sent %.0f/s | sink received %.0f/s | %.1f%% of frames delivered | baseline for ingest | info |\n",
          sent_rate, got_rate, delivered)
 }'

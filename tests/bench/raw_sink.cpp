@@ -28,7 +28,10 @@ using Clock = std::chrono::steady_clock;
 constexpr unsigned kBatch = 1024;
 // One byte more than the largest valid VLP datagram (64), as the real listeners read.
 constexpr std::size_t kDatagramBuffer = 65;
-constexpr int kWantedReceiveBuffer = 64 << 20; // the kernel caps it at net.core.rmem_max
+// What varta-watch's UDP listener asks for (UdpListener::kReceiveBufferBytes), the same
+// way (SO_RCVBUFFORCE first, which root may use past net.core.rmem_max): a baseline
+// with a smaller buffer would drop sooner and flatter the subject.
+constexpr int kWantedReceiveBuffer = 32 << 20;
 
 struct Args {
     std::string bind = "127.0.0.1";
@@ -69,7 +72,8 @@ int openSocket(const Args &args) {
         std::exit(1);
     }
     // After bind, as on the real listeners; read back what the kernel granted.
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &kWantedReceiveBuffer, sizeof kWantedReceiveBuffer);
+    if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &kWantedReceiveBuffer, sizeof kWantedReceiveBuffer) != 0)
+        ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &kWantedReceiveBuffer, sizeof kWantedReceiveBuffer);
     int granted = 0;
     socklen_t length = sizeof granted;
     ::getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &granted, &length);

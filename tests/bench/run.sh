@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
 # Runs every benchmark in a release build and rewrites BENCHMARKS.md.
 # Not part of ctest: benchmarks measure, tests assert. Run it on a quiet machine.
-#   tests/bench/run.sh            all benchmarks
+#   tests/bench/run.sh            all benchmarks (the memory soak runs 60 s)
+#   tests/bench/run.sh --soak     the same with the full 10-minute memory soak
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+soak_secs=60
+if [[ ${1:-} == --soak ]]; then
+  soak_secs=600
+fi
+export BENCH_SOAK_SECS=$soak_secs
 scripts/build.sh release >/dev/null
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 bench=build/release/bench
 export QT_QPA_PLATFORM=offscreen   # the console benchmarks run without a display
 bin=build/release/bin
@@ -29,12 +36,14 @@ for s in tests/bench/bench_*.sh; do
   run "$(basename "$s")" bash "$s" build/release
 done
 
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
 {
   echo "# Benchmarks"
   echo
   echo "Measured by \`tests/bench/run.sh\` on $(date -u +%Y-%m-%d): $(nproc) cores, ${cpu:-unknown CPU}, $(free -g | awk '/Mem:/{print $2}') GiB,"
   echo "release build (RelWithDebInfo). Each row's baseline is measured in the same run as its subject."
+  echo "Load average (1, 5, 15 min) before the run: $load_before; after: $load_after; memory soak: ${soak_secs} s."
   echo
   echo "| metric | baseline | subject | ratio | target | verdict |"
   echo "|---|---|---|---|---|---|"
@@ -44,6 +53,7 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
   echo
   echo '```sh'
   echo 'tests/bench/run.sh                 # all of them, rewrites this file'
+  echo 'tests/bench/run.sh --soak          # the same with the 10-minute memory soak'
   echo 'build/release/bench/bench_decode   # or any one benchmark on its own'
   echo '```'
 } >"$out"
