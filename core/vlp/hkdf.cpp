@@ -6,6 +6,7 @@
 #include <openssl/params.h>
 
 #include <cstring>
+#include <memory>
 #include <string_view>
 
 namespace varta::vlp {
@@ -30,29 +31,51 @@ Info makeInfo(std::string_view label, T value) {
     return info;
 }
 
+// The HKDF implementation, fetched from the provider once for the process: a fetch takes
+// a lock and a lookup, and the master-key path derives for every unknown pid.
+EVP_KDF *hkdfAlgorithm() noexcept {
+    static EVP_KDF *const kdf = EVP_KDF_fetch(nullptr, OSSL_KDF_NAME_HKDF, nullptr);
+    return kdf;
+}
+
+struct KdfContextFree {
+    void operator()(EVP_KDF_CTX *ctx) const noexcept { EVP_KDF_CTX_free(ctx); }
+};
+
+// One context per thread with its digest set once (naming the digest per derivation
+// fetches it again each time). Freed, and its last key wiped, when the thread ends.
+EVP_KDF_CTX *threadContext() noexcept {
+    thread_local std::unique_ptr<EVP_KDF_CTX, KdfContextFree> ctx;
+    if (!ctx) {
+        EVP_KDF *kdf = hkdfAlgorithm();
+        std::unique_ptr<EVP_KDF_CTX, KdfContextFree> fresh(kdf ? EVP_KDF_CTX_new(kdf) : nullptr);
+        char digest[] = "SHA256";
+        const OSSL_PARAM params[] = {
+            OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0),
+            OSSL_PARAM_construct_end(),
+        };
+        if (fresh && EVP_KDF_CTX_set_params(fresh.get(), params) == 1)
+            ctx = std::move(fresh);
+    }
+    return ctx.get();
+}
+
 // HKDF-SHA256 extract-and-expand with an empty salt (all three derivations use one).
 bool hkdfSha256(std::span<const std::uint8_t> ikm, const Info &info,
                 std::span<std::uint8_t> out) noexcept {
-    EVP_KDF *kdf = EVP_KDF_fetch(nullptr, OSSL_KDF_NAME_HKDF, nullptr);
-    if (kdf == nullptr)
-        return false;
-    EVP_KDF_CTX *ctx = EVP_KDF_CTX_new(kdf);
-    EVP_KDF_free(kdf);
+    EVP_KDF_CTX *ctx = threadContext();
     if (ctx == nullptr)
         return false;
-
-    char digest[] = "SHA256";
     // OSSL_PARAM takes non-const pointers but only reads these buffers.
     auto *key = const_cast<std::uint8_t *>(ikm.data());
     auto *infoBytes = const_cast<std::uint8_t *>(info.bytes.data());
     const OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0),
         OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, key, ikm.size()),
         OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, infoBytes, info.size),
         OSSL_PARAM_construct_end(),
     };
+    // Each derivation replaces the key and the info of the one before.
     const bool ok = EVP_KDF_derive(ctx, out.data(), out.size(), params) == 1;
-    EVP_KDF_CTX_free(ctx);
     if (!ok)
         OPENSSL_cleanse(out.data(), out.size());
     return ok;

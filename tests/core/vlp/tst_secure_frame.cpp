@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <array>
+#include <thread>
 
 using namespace varta;
 
@@ -171,6 +172,35 @@ private Q_SLOTS:
         QVERIFY(a != c);
         const std::array<std::uint8_t, 16> salt{};
         QVERIFY(vlp::deriveIvPrefix(salt, 0) != vlp::deriveIvPrefix(salt, 1));
+    }
+
+    // A thread reuses one derivation context: nothing of one derivation (key, info or
+    // output length) may leak into the next.
+    void derivationsDoNotDependOnTheOneBefore() {
+        const Key master = sampleKey(0x40);
+        const Key other = sampleKey(0x90);
+        Key first{}, again{}, unrelated{};
+        QVERIFY(vlp::deriveAgentKey(master, 100, first));
+        QVERIFY(vlp::deriveAgentKey(other, 7, unrelated));
+        const std::array<std::uint8_t, 16> salt{};
+        const auto prefix = vlp::deriveIvPrefix(salt, 3);
+        QVERIFY(prefix.has_value());
+        QVERIFY(vlp::deriveEpochKey(other, 1ULL << 40, unrelated));
+        QVERIFY(vlp::deriveAgentKey(master, 100, again));
+        QCOMPARE(again, first);
+        QCOMPARE(vlp::deriveIvPrefix(salt, 3), prefix);
+    }
+
+    // Each thread has its own context; derivations on another thread agree with this one's.
+    void derivationsAgreeAcrossThreads() {
+        const Key master = sampleKey(0x40);
+        Key here{}, there{};
+        QVERIFY(vlp::deriveAgentKey(master, 4242, here));
+        bool ok = false;
+        std::thread worker([&] { ok = vlp::deriveAgentKey(master, 4242, there); });
+        worker.join();
+        QVERIFY(ok);
+        QCOMPARE(there, here);
     }
 
 private:
