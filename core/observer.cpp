@@ -277,6 +277,9 @@ void Observer::addEvent(EventSeverity severity, const QString &category, const Q
 
 void Observer::publish() {
     EngineBatch batch;
+    // Sized once: when 100,000 agents appear together, growing by doubling would hold
+    // twice their snapshots at the peak.
+    batch.agents.reserve(qsizetype(tracker_.dirtyCount()));
     tracker_.drainDirty([&](Slot, const AgentRecord &record) { batch.agents.append(snapshotOf(record)); });
     batch.removed = std::exchange(removed_, {});
     batch.transitions = std::exchange(transitions_, {});

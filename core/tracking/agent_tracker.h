@@ -66,6 +66,8 @@ public:
     // Changes since the last drain: visit each changed slot once, then forget them.
     template <typename Fn>
     void drainDirty(Fn &&fn);
+    // At least as many as drainDirty will visit (an evicted slot may still be listed).
+    std::size_t dirtyCount() const noexcept { return dirty_.size(); }
     void setTrackDirty(bool on) noexcept { trackDirty_ = on; }
     void markAllDirty();
 

@@ -132,6 +132,37 @@ private Q_SLOTS:
         QCOMPARE(m_model->index(1, AgentTableModel::OriginColumn).data().toString(), QStringLiteral("udp:10.0.0.2"));
     }
 
+    // 100,000 agents from a few hosts hold a few origin strings, not 100,000.
+    void agentsOfOneHostShareTheirOriginText() {
+        EngineBatch batch;
+        batch.agents = {snapshot(udpKey(7, "10.0.0.1")), snapshot(udpKey(8, "10.0.0.1")),
+                        snapshot(udpKey(9, "10.0.0.2")), snapshot(AgentKey::local(10))};
+        m_model->applyBatch(batch);
+        QCOMPARE(m_model->originText(1), QStringLiteral("udp:10.0.0.1"));
+        QCOMPARE(m_model->originText(1).constData(), m_model->originText(0).constData());
+        QCOMPARE(m_model->originText(2), QStringLiteral("udp:10.0.0.2"));
+        QCOMPARE(m_model->originText(3), QStringLiteral("uds"));
+        QCOMPARE(m_model->index(1, AgentTableModel::PidColumn).data().toString(), QStringLiteral("8"));
+        QCOMPARE(m_model->pidText(2), QStringLiteral("9"));
+    }
+
+    // More hosts than the label cache remembers: every row still names its own host.
+    void originTextStaysRightPastTheLabelCache() {
+        ui::OriginLabels labels;
+        QList<QString> handedOut;
+        const int hosts = int(ui::OriginLabels::kMaxOrigins) + 10;
+        for (int i = 0; i < hosts; ++i) {
+            const QString address = QStringLiteral("10.%1.%2.1").arg(i / 256).arg(i % 256);
+            handedOut.append(labels.label(AgentKey::fromPeer(Transport::Udp, QHostAddress(address), 1)));
+        }
+        QCOMPARE(labels.restarts(), 1u);
+        QVERIFY(labels.size() <= ui::OriginLabels::kMaxOrigins);
+        for (int i = 0; i < hosts; ++i)
+            QCOMPARE(handedOut[i], QStringLiteral("udp:10.%1.%2.1").arg(i / 256).arg(i % 256));
+        QCOMPARE(labels.label(AgentKey::fromPeer(Transport::SecureUdp, QHostAddress(QStringLiteral("10.0.0.1")), 1)),
+                 QStringLiteral("secure-udp:10.0.0.1"));
+    }
+
     void updatesMergeIntoContiguousRanges_data() {
         QTest::addColumn<std::vector<int>>("changedRows");
         QTest::addColumn<QList<RowRange>>("expected");

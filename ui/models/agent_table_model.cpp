@@ -58,7 +58,7 @@ void AgentTableModel::applyBatch(const EngineBatch &batch) {
             fresh[std::size_t(*f)].snap = snap;  // the engine coalesces, but never trust a duplicate
         } else {
             freshIndex.insert(snap.key, static_cast<int>(fresh.size()));
-            fresh.push_back(Row{snap, QString::number(snap.key.pid), snap.key.originLabel()});
+            fresh.push_back(Row{snap, m_origins.label(snap.key)});
         }
     }
     announceChanges(std::move(changed));
@@ -213,7 +213,7 @@ QVariant AgentTableModel::data(const QModelIndex &index, int role) const {
 QVariant AgentTableModel::displayData(const Row &row, int column) const {
     const AgentSnapshot &s = row.snap;
     switch (column) {
-    case PidColumn: return row.pidText;
+    case PidColumn: return QString::number(s.key.pid);
     case OriginColumn: return row.origin;
     case StateColumn: return StateStyle::name(s.state);
     case LastStatusColumn:

@@ -5,6 +5,7 @@
 // once-a-second tick instead of by beats (DESIGN.md section 5).
 
 #include "core/engine_types.h"
+#include "ui/models/origin_labels.h"
 
 #include <QAbstractTableModel>
 #include <QHash>
@@ -61,15 +62,16 @@ public:
 
     int rowOf(const AgentKey &key) const { return m_rowByKey.value(key, -1); }
     const AgentSnapshot &snapshot(int row) const { return m_rows[std::size_t(row)].snap; }
-    const QString &pidText(int row) const { return m_rows[std::size_t(row)].pidText; }
+    QString pidText(int row) const { return QString::number(m_rows[std::size_t(row)].snap.key.pid); }
     const QString &originText(int row) const { return m_rows[std::size_t(row)].origin; }
     // "pid 42 (udp:10.0.0.7)": how lanes, dialogs and logs name an agent.
     static QString agentLabel(const AgentKey &key);
 
 private:
+    // Kept small: 100,000 of them. The pid's text is made when asked for; the origin is
+    // shared with every agent of the same host.
     struct Row {
         AgentSnapshot snap;
-        QString pidText;
         QString origin;
     };
 
@@ -87,6 +89,7 @@ private:
     QVariant toolTipData(const Row &row, int column) const;
 
     std::vector<Row> m_rows;
+    OriginLabels m_origins;
     QHash<AgentKey, int> m_rowByKey;
     EngineMs m_nowMs = 0;
     std::int64_t m_wallOffsetMs = 0;
