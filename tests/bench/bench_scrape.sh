@@ -6,47 +6,29 @@
 #   tests/bench/bench_scrape.sh [BUILD_DIR (default build/release)] [SECONDS (default 5)]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-build=${1:-build/release}
+source tests/bench/lib.sh
+bench_init bench_scrape "${1:-build/release}"
 seconds=${2:-5}
-beat_bin=$build/bin/varta-beat
-watch_bin=$build/bin/varta-watch
-command -v curl >/dev/null || { echo "bench_scrape: curl is needed" >&2; exit 1; }
-
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
+bench_require "$beat_bin" "$watch_bin"
+command -v curl >/dev/null || bench_fail "curl is needed"
 (umask 077; openssl rand -hex 32 >"$work/token")
 token=$(cat "$work/token")
-field() { sed -n "s/.*[ :]$1=\([0-9.]*\).*/\1/p" <<<"$2" | head -n1; }
-
-wait_for() {  # FILE REGEX
-  for _ in $(seq 1 400); do
-    v=$(sed -n "s/$2/\1/p" "$1" | head -n1)
-    [[ -n $v ]] && { echo "$v"; return; }
-    sleep 0.05
-  done
-  echo "bench_scrape: nothing matched in $1" >&2; exit 1
-}
 
 # One observer run; with SCRAPE=1 a scraper hits /metrics every 100 ms during the load.
-# Prints "sent accepted metrics_port".
+# Prints "sent accepted".
 run() {
-  local scrape=$1 out=$work/watch.$1
-  "$watch_bin" --headless --udp-port 0 --tracker-capacity 131072 --max-beat-rate 0 --threshold-ms 600000 \
-    --prom-addr 127.0.0.1:0 --prom-token-file "$work/token" >"$out" 2>&1 &
-  local watch_pid=$!
-  pids+=($watch_pid)
-  local udp metrics scraper=""
-  udp=$(wait_for "$out" '.*listening on udp 127.0.0.1:\([0-9]*\).*')
-  metrics=$(wait_for "$out" '.*listening on metrics http:\/\/127.0.0.1:\([0-9]*\)\/metrics.*')
+  local scrape=$1 name=watch.$1
+  start_watch "$name" --headless --tracker-capacity 131072 --max-beat-rate 0 --threshold-ms 600000 \
+    --prom-addr 127.0.0.1:0 --prom-token-file "$work/token"
+  local metrics scraper=""
+  metrics=$(wait_for "$work/$name" '.*listening on metrics http:\/\/127.0.0.1:\([0-9]*\)\/metrics.*')
   if [[ $scrape == 1 ]]; then
     (while :; do curl -s -o /dev/null -H "Authorization: Bearer $token" "http://127.0.0.1:$metrics/metrics"; sleep 0.1; done) &
     scraper=$!
-    pids+=($scraper)
+    bench_track "$scraper"
   fi
   local sent_line
-  sent_line=$("$beat_bin" --udp "127.0.0.1:$udp" --agents 100000 --rate 0 --duration-secs "$seconds" | tail -n1)
+  sent_line=$(flood "$watch_port" "$seconds")
   [[ -n $scraper ]] && kill "$scraper"
   sleep 1
   if [[ $scrape == 1 ]]; then
@@ -54,9 +36,8 @@ run() {
     curl -s -o /dev/null -w '%{time_total} %{size_download}\n' -H "Authorization: Bearer $token" \
       "http://127.0.0.1:$metrics/metrics" >"$work/scrape"
   fi
-  kill -TERM "$watch_pid"
-  wait "$watch_pid"
-  echo "$(field frames "$sent_line") $(field beats "$(grep 'stopped:' "$out")")"
+  stop_watch "$name"
+  echo "$(field frames "$sent_line") $(field beats "$watch_summary")"
 }
 
 read -r quiet_sent quiet_got < <(run 0)
