@@ -52,7 +52,7 @@ enum class EventSeverity : std::uint8_t { Info, Warning, Error };
 struct EventLogEntry {
     EngineMs atMs = 0;
     EventSeverity severity = EventSeverity::Info;
-    QString category;  // "decode", "refused", "eviction", "recovery", "io", "auth", ...
+    QString category;  // a stable key: "recovery", "refused", "eviction", "audit", "io"
     QString text;
     std::optional<AgentKey> agent;
 };

@@ -2,6 +2,72 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="de_DE">
 <context>
+    <name>varta::Observer</name>
+    <message>
+        <source>Recover now for agent %1 (%2) refused: %3</source>
+        <translation>„Jetzt wiederherstellen“ für Agent %1 (%2) abgelehnt: %3</translation>
+    </message>
+    <message>
+        <source>agent %1 (%2) evicted to make room</source>
+        <translation>Agent %1 (%2) verdrängt, um Platz zu schaffen</translation>
+    </message>
+</context>
+<context>
+    <name>varta::RecoveryEngine</name>
+    <message>
+        <source>pid %1 (%2)</source>
+        <translation>PID %1 (%2)</translation>
+    </message>
+    <message>
+        <source>no recovery command configured</source>
+        <translation>kein Wiederherstellungsbefehl konfiguriert</translation>
+    </message>
+    <message>
+        <source>shutting down</source>
+        <translation>wird beendet</translation>
+    </message>
+    <message>
+        <source>gave up on %1: %2 recoveries within %3 ms did not help; re-arm it to recover again</source>
+        <translation>%1 aufgegeben: %2 Wiederherstellungen innerhalb von %3 ms haben nicht geholfen; schalten Sie den Agenten wieder scharf, um erneut wiederherzustellen</translation>
+    </message>
+    <message>
+        <source>recovery of %1 refused: %2</source>
+        <translation>Wiederherstellung von %1 abgelehnt: %2</translation>
+    </message>
+    <message>
+        <source>manual recovery of %1: started child %2 (pid %3): %4</source>
+        <translation>Manuelle Wiederherstellung von %1: Wiederherstellungsprozess %2 (PID %3) gestartet: %4</translation>
+    </message>
+    <message>
+        <source>automatic recovery of %1: started child %2 (pid %3): %4</source>
+        <translation>Automatische Wiederherstellung von %1: Wiederherstellungsprozess %2 (PID %3) gestartet: %4</translation>
+    </message>
+    <message>
+        <source>exited with code %1</source>
+        <translation>mit Code %1 beendet</translation>
+    </message>
+    <message>
+        <source>died by signal %1</source>
+        <translation>durch Signal %1 beendet</translation>
+    </message>
+    <message>
+        <source>%1 after its timeout</source>
+        <translation>%1, nachdem seine Zeit abgelaufen war</translation>
+    </message>
+    <message>
+        <source>recovery child %1 for %2 %3</source>
+        <translation>Wiederherstellungsprozess %1 für %2 %3</translation>
+    </message>
+    <message>
+        <source>recovery child for %1 could not start: %2</source>
+        <translation>Wiederherstellungsprozess für %1 konnte nicht starten: %2</translation>
+    </message>
+    <message>
+        <source>operator killed recovery child %1 for %2</source>
+        <translation>Bediener hat Wiederherstellungsprozess %1 für %2 beendet</translation>
+    </message>
+</context>
+<context>
     <name>varta::ui::AgentActions</name>
     <message>
         <source>Recover now</source>
@@ -294,6 +360,26 @@
     <message>
         <source>Message</source>
         <translation>Meldung</translation>
+    </message>
+    <message>
+        <source>recovery</source>
+        <translation>Wiederherstellung</translation>
+    </message>
+    <message>
+        <source>refused</source>
+        <translation>abgelehnt</translation>
+    </message>
+    <message>
+        <source>eviction</source>
+        <translation>Verdrängung</translation>
+    </message>
+    <message>
+        <source>audit</source>
+        <translation>Audit</translation>
+    </message>
+    <message>
+        <source>I/O</source>
+        <translation>E/A</translation>
     </message>
 </context>
 <context>

@@ -31,8 +31,10 @@ std::optional<RecoveryOutcome> outcomeOf(RefusalReason reason) {
     return std::nullopt;
 }
 
+// Event-log texts are translated where the console installed a translator (headless
+// output stays English).
 QString describe(const AgentKey &agent) {
-    return QStringLiteral("pid %1 (%2)").arg(agent.pid).arg(agent.originLabel());
+    return RecoveryEngine::tr("pid %1 (%2)").arg(agent.pid).arg(agent.originLabel());
 }
 
 ChildState endStateOf(const RunResult &result) {
@@ -115,9 +117,9 @@ void RecoveryEngine::drainStalls(std::size_t limit) {
 bool RecoveryEngine::recoverNow(const AgentKey &agent, QString *whyNot, bool crossNamespace) {
     QString reason;
     if (!configured())
-        reason = QStringLiteral("no recovery command configured");
+        reason = tr("no recovery command configured");
     else if (phase_ == Phase::ShuttingDown || phase_ == Phase::Down)
-        reason = QStringLiteral("shutting down");
+        reason = tr("shutting down");
     else if (const auto refusal = decide(agent, crossNamespace, RecoveryTrigger::Manual))
         reason = QString::fromLatin1(refusalReasonLabel(*refusal));
     if (whyNot)
@@ -136,7 +138,7 @@ std::optional<RefusalReason> RecoveryEngine::decide(const AgentKey &agent, bool 
     refuse(agent, *verdict.refusal);
     if (verdict.enteredGaveUp)
         emitEvent(EventSeverity::Error, QStringLiteral("recovery"),
-                  QStringLiteral("gave up on %1: %2 recoveries within %3 ms did not help; re-arm it to recover again")
+                  tr("gave up on %1: %2 recoveries within %3 ms did not help; re-arm it to recover again")
                       .arg(describe(agent))
                       .arg(options_.maxAttempts)
                       .arg(options_.attemptWindowMs),
@@ -151,7 +153,7 @@ void RecoveryEngine::refuse(const AgentKey &agent, RefusalReason reason) {
     if (audit_.isOpen())
         audit_.submit(AuditWriter::Refused{agent.pid, reason});
     emitEvent(EventSeverity::Warning, QStringLiteral("refused"),
-              QStringLiteral("recovery of %1 refused: %2").arg(describe(agent), QLatin1String(refusalReasonLabel(reason))),
+              tr("recovery of %1 refused: %2").arg(describe(agent), QLatin1String(refusalReasonLabel(reason))),
               agent);
 }
 
@@ -197,9 +199,9 @@ void RecoveryEngine::onChildStarted(std::uint64_t id, qint64 pid) {
     auditSpawn(child);
     emit childChanged(child.info);
     emitEvent(EventSeverity::Info, QStringLiteral("recovery"),
-              QStringLiteral("%1 recovery of %2: started child %3 (pid %4): %5")
-                  .arg(child.info.manual ? QStringLiteral("manual") : QStringLiteral("automatic"),
-                       describe(child.info.agent))
+              (child.info.manual ? tr("manual recovery of %1: started child %2 (pid %3): %4")
+                                 : tr("automatic recovery of %1: started child %2 (pid %3): %4"))
+                  .arg(describe(child.info.agent))
                   .arg(id)
                   .arg(pid)
                   .arg(child.info.argv.join(QLatin1Char(' '))),
@@ -235,14 +237,13 @@ void RecoveryEngine::onChildFinished(std::uint64_t id, const RunResult &result) 
     child.info.signal = result.signal;
     child.info.truncated = result.truncated;
     emit childChanged(child.info);
-    const QString how = result.exited ? QStringLiteral("exited with code %1").arg(result.exitCode)
-                                      : QStringLiteral("died by signal %1").arg(result.signal);
+    QString how = result.exited ? tr("exited with code %1").arg(result.exitCode)
+                                : tr("died by signal %1").arg(result.signal);
+    if (result.stopReason == StopReason::Timeout)
+        how = tr("%1 after its timeout").arg(how);
     emitEvent(outcome == RecoveryOutcome::ReapedZero ? EventSeverity::Info : EventSeverity::Warning,
               QStringLiteral("recovery"),
-              QStringLiteral("recovery child %1 for %2 %3%4")
-                  .arg(id)
-                  .arg(describe(child.info.agent), how,
-                       result.stopReason == StopReason::Timeout ? QStringLiteral(" after its timeout") : QString()),
+              tr("recovery child %1 for %2 %3").arg(id).arg(describe(child.info.agent), how),
               child.info.agent);
     releaseChild(it);
 }
@@ -258,7 +259,7 @@ void RecoveryEngine::onChildFailed(std::uint64_t id, const QString &error) {
     emit childChanged(child.info);
     refuse(child.info.agent, RefusalReason::SpawnFailed);
     emitEvent(EventSeverity::Error, QStringLiteral("recovery"),
-              QStringLiteral("recovery child for %1 could not start: %2").arg(describe(child.info.agent), error),
+              tr("recovery child for %1 could not start: %2").arg(describe(child.info.agent), error),
               child.info.agent);
     releaseChild(it);
 }
@@ -292,7 +293,7 @@ void RecoveryEngine::killChild(std::uint64_t childId) {
     if (it == children_.end() || !it->second.runner->isActive())
         return;
     emitEvent(EventSeverity::Warning, QStringLiteral("recovery"),
-              QStringLiteral("operator killed recovery child %1 for %2").arg(childId).arg(describe(it->second.info.agent)),
+              tr("operator killed recovery child %1 for %2").arg(childId).arg(describe(it->second.info.agent)),
               it->second.info.agent);
     it->second.runner->terminate(StopReason::Operator, options_.killGraceMs);
 }

@@ -1,5 +1,8 @@
 // The German translation is embedded, complete, and used by the widgets.
+#include "core/observer.h"
+#include "core/recovery/recovery_engine.h"
 #include "ui/install_translator.h"
+#include "ui/models/event_log_model.h"
 #include "ui/widgets/agent_actions.h"
 #include "ui/widgets/main_window.h"
 
@@ -61,6 +64,21 @@ private Q_SLOTS:
         QCOMPARE(QCoreApplication::translate("varta::ui::StateStyle", "stalled"), QStringLiteral("verstummt"));
         varta::ui::MainWindow window;
         QCOMPARE(window.actions()->recoverNowAction()->text(), QStringLiteral("Jetzt wiederherstellen"));
+    }
+
+    // The engine runs in the console's process: its event-log texts and categories are
+    // German too.
+    void engineEventsAreTranslated() {
+        QVERIFY(varta::ui::installTranslator(*qApp, QStringLiteral("de_DE")));
+        QCOMPARE(varta::RecoveryEngine::tr("recovery of %1 refused: %2"),
+                 QStringLiteral("Wiederherstellung von %1 abgelehnt: %2"));
+        QCOMPARE(varta::Observer::tr("agent %1 (%2) evicted to make room"),
+                 QStringLiteral("Agent %1 (%2) verdrängt, um Platz zu schaffen"));
+
+        varta::ui::EventLogModel log;
+        log.appendEvents({varta::EventLogEntry{1000, varta::EventSeverity::Warning, QStringLiteral("refused"),
+                                               QStringLiteral("text"), std::nullopt}});
+        QCOMPARE(log.index(0, varta::ui::EventLogModel::CategoryColumn).data().toString(), QStringLiteral("abgelehnt"));
     }
 };
 

@@ -74,11 +74,27 @@ QVariant EventLogModel::data(const QModelIndex &index, int role) const {
     return {};
 }
 
+// The engine names categories in English words that double as stable keys; the console
+// shows them in the operator's language.
+QString EventLogModel::categoryName(const QString &category) {
+    if (category == QLatin1String("recovery"))
+        return tr("recovery");
+    if (category == QLatin1String("refused"))
+        return tr("refused");
+    if (category == QLatin1String("eviction"))
+        return tr("eviction");
+    if (category == QLatin1String("audit"))
+        return tr("audit");
+    if (category == QLatin1String("io"))
+        return tr("I/O");
+    return category;
+}
+
 QVariant EventLogModel::displayData(const EventLogEntry &e, int column) const {
     switch (column) {
     case TimeColumn: return TimeFormat::wallTime(e.atMs, m_wallOffsetMs, true);
     case SeverityColumn: return StateStyle::severityName(e.severity);
-    case CategoryColumn: return e.category;
+    case CategoryColumn: return categoryName(e.category);
     case AgentColumn: return e.agent ? AgentTableModel::agentLabel(*e.agent) : QString();
     case MessageColumn: return e.text;
     default: return {};

@@ -34,6 +34,7 @@ public:
     std::uint64_t droppedCount() const { return m_dropped; }
 
 private:
+    static QString categoryName(const QString &category);
     QVariant displayData(const EventLogEntry &entry, int column) const;
 
     std::deque<EventLogEntry> m_entries;
