@@ -12,9 +12,11 @@ namespace {
 // in uninterruptible sleep) must not hold the observer's exit hostage.
 constexpr std::int64_t kReapCeilingMs = 2000;
 
-// A spawn blocks this thread for the fork and exec (milliseconds on a loaded machine):
-// a burst of stalls is decided a few per event-loop turn, so beats keep flowing.
-constexpr std::size_t kStallsPerTurn = 4;
+// A spawn blocks this thread for the fork and exec (milliseconds on a loaded machine): a
+// burst of stalls starts at most one child per event-loop turn, so beats keep flowing.
+// A refusal costs microseconds; up to kDecisionsPerTurn are decided in one turn.
+constexpr std::size_t kSpawnsPerTurn = 1;
+constexpr std::size_t kDecisionsPerTurn = 32;
 
 std::optional<RecoveryOutcome> outcomeOf(RefusalReason reason) {
     switch (reason) {
@@ -98,18 +100,21 @@ void RecoveryEngine::onStall(const AgentKey &agent, bool crossNamespace) {
 void RecoveryEngine::scheduleDrain() {
     if (!drainScheduled_ && !pending_.empty()) {
         drainScheduled_ = true;
-        QMetaObject::invokeMethod(this, [this] { drainStalls(kStallsPerTurn); }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(this, [this] { drainStalls(kDecisionsPerTurn, kSpawnsPerTurn); },
+                                  Qt::QueuedConnection);
     }
 }
 
-void RecoveryEngine::drainStalls(std::size_t limit) {
+void RecoveryEngine::drainStalls(std::size_t decisionLimit, std::size_t spawnLimit) {
     drainScheduled_ = false;
-    for (std::size_t n = 0; n < limit && !pending_.empty(); ++n) {
+    std::size_t spawns = 0;
+    for (std::size_t n = 0; n < decisionLimit && spawns < spawnLimit && !pending_.empty(); ++n) {
         const PendingStall stall = pending_.front();
         pending_.pop_front();
         if (const auto count = pendingPerAgent_.find(stall.agent); count != pendingPerAgent_.end() && --count.value() == 0)
             pendingPerAgent_.erase(count);
-        decide(stall.agent, stall.crossNamespace, RecoveryTrigger::Stall);
+        if (!decide(stall.agent, stall.crossNamespace, RecoveryTrigger::Stall))
+            ++spawns;
     }
     scheduleDrain();
 }
@@ -332,7 +337,7 @@ void RecoveryEngine::shutdown() {
     if (phase_ == Phase::ShuttingDown || phase_ == Phase::Down)
         return;
     // Stalls already handed over still get their decision (and their audit row).
-    drainStalls(pending_.size());
+    drainStalls(pending_.size(), pending_.size());
     phase_ = Phase::ShuttingDown;
     for (auto &[id, child] : children_)
         child.runner->terminate(StopReason::Shutdown, shutdownGraceMs_);

@@ -90,7 +90,7 @@ private:
     };
 
     void scheduleDrain();
-    void drainStalls(std::size_t limit);
+    void drainStalls(std::size_t decisionLimit, std::size_t spawnLimit);
     std::optional<RefusalReason> decide(const AgentKey &agent, bool crossNamespace, RecoveryTrigger trigger);
     void refuse(const AgentKey &agent, RefusalReason reason);
     void spawn(const AgentKey &agent, RecoveryTrigger trigger);

@@ -41,6 +41,7 @@ private Q_SLOTS:
     void debounceRefuses();
     void oneChildPerAgent();
     void capacityRefuses();
+    void burstStartsOneChildPerTurn();
     void gaveUpAfterAttemptsThenRearm();
     void skippedWhenAgentResumes();
     void manualBypassesDebounceAndTrustButNotOnePerAgent();
@@ -198,6 +199,27 @@ void TestRecoveryEngine::capacityRefuses() {
     QTRY_COMPARE_WITH_TIMEOUT(h.rows("complete").size(), 1, kCeilingMs);
     h.engine->onStall(AgentKey::local(42), false);
     QTRY_COMPARE_WITH_TIMEOUT(h.rows("spawn").size(), 3, kCeilingMs);
+}
+
+// A spawn blocks the engine thread for its fork and exec, so a burst of stalls starts one
+// child per event-loop turn; refusals cost next to nothing and do not wait for a turn each.
+void TestRecoveryEngine::burstStartsOneChildPerTurn() {
+    Harness h({helper("hang")});
+    h.options.maxConcurrent = 2;
+    QVERIFY(h.start());
+    for (std::uint32_t pid = 50; pid < 55; ++pid)
+        h.engine->onStall(AgentKey::local(pid), false);
+    QCOMPARE(h.engine->pendingStalls(), std::size_t(5));
+    const auto oneTurn = [&] { QCoreApplication::sendPostedEvents(h.engine.get(), QEvent::MetaCall); };
+    oneTurn();
+    QCOMPARE(h.engine->pendingStalls(), std::size_t(4));
+    QCOMPARE(h.engine->counters().childrenRunning, 1u);
+    oneTurn();
+    QCOMPARE(h.engine->pendingStalls(), std::size_t(3));
+    QCOMPARE(h.engine->counters().childrenRunning, 2u);
+    oneTurn();  // the cap is reached: the other three are refused in this one turn
+    QCOMPARE(h.engine->pendingStalls(), std::size_t(0));
+    QCOMPARE(h.outcome(RecoveryOutcome::RefusedOutstandingCapacity), 3u);
 }
 
 void TestRecoveryEngine::gaveUpAfterAttemptsThenRearm() {
