@@ -226,11 +226,14 @@ void Observer::armStallTimer() {
 }
 
 void Observer::surfaceStalls() {
-    // The UDP listener coalesces reads: a beat that arrived before its deadline may still
-    // be queued. Read it first, so that it counts and is never surfaced as silence.
-    if (udp_) {
-        udp_->drainPending();
-        stallTimer_->stop();  // the drain's batch end armed it; armed again below
+    // The listeners coalesce reads: a beat that arrived before its deadline may still be
+    // queued. Read it first, so that it counts and is never surfaced as silence.
+    if (udp_ || uds_) {
+        if (udp_)
+            udp_->drainPending();
+        if (uds_)
+            uds_->drainPending();
+        stallTimer_->stop();  // a drain's batch end armed it; armed again below
     }
     const std::int64_t now = engineNowNs();
     tracker_.surfaceDue(now, [&](Slot slot, std::int64_t deadlineNs) {

@@ -35,7 +35,7 @@ public:
     void onBatchEnd() override;
     void onIoError(std::string_view what) override;
 
-    // Datagrams of one batch looked ahead at a time (UdpListener::kBatch).
+    // Datagrams of a recvmmsg batch looked ahead at a time.
     static constexpr std::size_t kLookAhead = 64;
 
 private:

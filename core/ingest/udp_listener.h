@@ -1,51 +1,17 @@
 #pragma once
-// A UDP listener that owns its descriptor: recvmmsg in batches, drained until the socket
-// is empty (or a per-wakeup bound lets the event loop breathe).
-// Not a QUdpSocket: draining a QUdpSocket's descriptor behind its back silences it
-// (DESIGN.md section 4), and readDatagram costs more syscalls per datagram.
-//
-// Reads are coalesced: the first datagram after a quiet spell is read at once, then the
-// listener stops listening for a pause and reads everything that came meanwhile in one
-// batch. Thousands of agents beating independently would otherwise wake the engine
-// thousands of times a second, and a wakeup costs far more than a datagram. The pause is
-// at most kCoalesceMs, and short enough that what gathers in it at the rate just seen
-// stays within a quarter of the receive buffer, so coalescing never drops a datagram.
-// What the delay would cost in accuracy is given back by the kernel's receive timestamp
-// (SO_TIMESTAMPNS): a beat's time is when it arrived, not when it was read; and the
-// observer drains the socket (drainPending) before it surfaces a stall.
+// The UDP listener (--udp-port, plain or secure): binds the socket and hands it to a
+// BatchReader, which reads it in coalesced recvmmsg batches timed by the kernel.
 
-#include "core/ingest/datagram_sink.h"
+#include "core/ingest/batch_reader.h"
 
 #include <QHostAddress>
 #include <QObject>
-#include <QSocketNotifier>
-#include <QTimer>
-
-#include <memory>
 
 namespace varta {
 
 class UdpListener : public QObject {
     Q_OBJECT
 public:
-    // Datagrams per recvmmsg: 256 costs the kernel ~5 % less per datagram than 64
-    // (bench_ingest_path recv N).
-    static constexpr unsigned kBatch = 256;
-    static constexpr unsigned kMaxPerWakeup = 8192;              // then yield to the event loop
-    // SO_RCVBUF asked for (Linux grants twice this): ~80,000 queued beats, a fifth of a
-    // second at the rate one core sends, to ride out the engine losing its core.
-    static constexpr int kReceiveBufferBytes = 32 * 1024 * 1024;
-    // At most ~20 reads a second under light load: the observer publishes at 20 Hz too.
-    static constexpr int kCoalesceMs = 50;
-    // The first pause after a quiet spell, before the rate is known.
-    static constexpr int kFirstPauseMs = 5;
-    // What one queued datagram costs the receive buffer (832 bytes measured for a 32-byte
-    // datagram over loopback), rounded up.
-    static constexpr int kQueuedDatagramBytes = 1024;
-    // A receive timestamp further back than this is not believed (the wall clock was
-    // stepped); the datagram gets the time it was read.
-    static constexpr std::int64_t kMaxArrivalAgeNs = 1'000'000'000;
-
     UdpListener(QHostAddress address, std::uint16_t port, Transport transport, DatagramSink &sink,
                 QObject *parent = nullptr);
     ~UdpListener() override;
@@ -53,34 +19,17 @@ public:
     bool open(QString *error);
     void close();
     std::uint16_t boundPort() const { return boundPort_; }
-    int receiveBufferBytes() const { return receiveBuffer_; }  // as the kernel granted it
+    int receiveBufferBytes() const { return reader_.receiveBufferBytes(); }  // as the kernel granted it
     QString description() const;
-
-    // Reads what is queued now (the observer calls it before surfacing stalls, so a beat
-    // that arrived in time is never mistaken for silence). Returns how many were read.
-    unsigned drainPending();
+    // See BatchReader::drainPending.
+    unsigned drainPending() { return reader_.drainPending(); }
 
 private:
-    void onReadable();
-    unsigned drain();
-    int nextPauseMs(unsigned read, bool gathered) const;
-
     QHostAddress address_;
     std::uint16_t port_;
     std::uint16_t boundPort_ = 0;
     Transport transport_;
-    DatagramSink &sink_;
-    int fd_ = -1;
-    int receiveBuffer_ = 0;
-    std::unique_ptr<QSocketNotifier> notifier_;
-    QTimer coalesce_;
-    std::int64_t pausedAtNs_ = 0;  // when the pause now running began
-    struct Buffers;
-    std::unique_ptr<Buffers> buffers_;
+    BatchReader reader_;
 };
-
-// Sets SO_RCVBUF after bind (SO_RCVBUFFORCE first, which root may use past rmem_max)
-// and returns what the kernel granted.
-int setReceiveBuffer(int fd, int bytes);
 
 } // namespace varta

@@ -1,10 +1,7 @@
 #include "core/ingest/uds_listener.h"
 
-#include "core/ingest/udp_listener.h"
-#include "core/engine_clock.h"
-#include "core/vlp/frame.h"
+#include <QFile>
 
-#include <array>
 #include <cerrno>
 #include <cstring>
 #include <sys/socket.h>
@@ -30,18 +27,20 @@ bool fillAddress(const QString &path, sockaddr_un &address, QString *error) {
     return true;
 }
 
+// How many datagrams a Unix datagram socket queues before its senders must wait: the
+// kernel's net.unix.max_dgram_qlen, read when the socket is made. Unknown: assume the
+// kernel's default, 10, so that reads are never paused.
+std::int64_t datagramQueueLimit() {
+    QFile file(QStringLiteral("/proc/sys/net/unix/max_dgram_qlen"));
+    bool ok = false;
+    const std::int64_t limit = file.open(QIODevice::ReadOnly) ? file.readAll().trimmed().toLongLong(&ok) : 0;
+    return ok && limit > 0 ? limit : 10;
+}
+
 } // namespace
 
-struct UdsListener::Buffers {
-    static constexpr std::size_t kControl = CMSG_SPACE(sizeof(ucred));
-    std::array<std::array<std::uint8_t, vlp::kReceiveBufferSize>, kBatch> data{};
-    std::array<std::array<std::uint8_t, kControl>, kBatch> control{};
-    std::array<iovec, kBatch> iov{};
-    std::array<mmsghdr, kBatch> headers{};
-};
-
 UdsListener::UdsListener(QString path, std::uint32_t mode, DatagramSink &sink, QObject *parent)
-    : QObject(parent), path_(std::move(path)), mode_(mode), sink_(sink), buffers_(std::make_unique<Buffers>()) {}
+    : QObject(parent), path_(std::move(path)), mode_(mode), reader_(Transport::Uds, sink) {}
 
 UdsListener::~UdsListener() { close(); }
 
@@ -82,85 +81,36 @@ bool UdsListener::open(QString *error) {
     sockaddr_un address{};
     if (!fillAddress(path_, address, error) || !clearStaleSocket(error))
         return false;
-    fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     const int on = 1;
-    if (fd_ < 0 || ::setsockopt(fd_, SOL_SOCKET, SO_PASSCRED, &on, sizeof on) != 0 ||
-        ::bind(fd_, reinterpret_cast<sockaddr *>(&address), sizeof address) != 0) {
+    if (fd < 0 || ::setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof on) != 0 ||
+        ::bind(fd, reinterpret_cast<sockaddr *>(&address), sizeof address) != 0) {
         *error = path_ + QStringLiteral(": cannot bind the Unix socket: ") + systemError();
-        if (fd_ >= 0)
-            ::close(fd_);
-        fd_ = -1;
+        if (fd >= 0)
+            ::close(fd);
         return false;
     }
     const QByteArray native = path_.toLocal8Bit();
     struct stat st {};
     if (::chmod(native.constData(), mode_) != 0 || ::stat(native.constData(), &st) != 0) {
         *error = path_ + QStringLiteral(": cannot set the socket's mode: ") + systemError();
-        close();
+        ::close(fd);
         return false;
     }
     inode_ = st.st_ino;
-    setReceiveBuffer(fd_, kReceiveBufferBytes);
-    for (unsigned i = 0; i < kBatch; ++i)
-        buffers_->iov[i] = iovec{buffers_->data[i].data(), buffers_->data[i].size()};
-    notifier_ = std::make_unique<QSocketNotifier>(fd_, QSocketNotifier::Read);
-    connect(notifier_.get(), &QSocketNotifier::activated, this, &UdsListener::drain);
+    reader_.start(fd, datagramQueueLimit());
     return true;
 }
 
 void UdsListener::close() {
-    notifier_.reset();
-    if (fd_ < 0)
+    if (!reader_.isReading())
         return;
-    ::close(fd_);
-    fd_ = -1;
+    reader_.stop();
     const QByteArray native = path_.toLocal8Bit();
     struct stat st {};
     if (inode_ != 0 && ::lstat(native.constData(), &st) == 0 && st.st_ino == inode_)
         ::unlink(native.constData());
     inode_ = 0;
-}
-
-void UdsListener::drain() {
-    Buffers &b = *buffers_;
-    unsigned total = 0;
-    while (total < kMaxPerWakeup) {
-        for (unsigned i = 0; i < kBatch; ++i) {
-            msghdr &h = b.headers[i].msg_hdr;
-            h = msghdr{};
-            h.msg_iov = &b.iov[i];
-            h.msg_iovlen = 1;
-            h.msg_control = b.control[i].data();
-            h.msg_controllen = b.control[i].size();
-        }
-        const int n = ::recvmmsg(fd_, b.headers.data(), kBatch, MSG_DONTWAIT | MSG_TRUNC, nullptr);
-        if (n < 0) {
-            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-                sink_.onIoError(std::strerror(errno));
-            break;
-        }
-        const std::int64_t receivedNs = engineNowNs();
-        for (int i = 0; i < n; ++i) {
-            msghdr &h = b.headers[static_cast<unsigned>(i)].msg_hdr;
-            Datagram d;
-            d.data = b.data[static_cast<unsigned>(i)].data();
-            d.length = b.headers[static_cast<unsigned>(i)].msg_len;
-            d.receivedNs = receivedNs;
-            d.transport = Transport::Uds;
-            for (cmsghdr *c = CMSG_FIRSTHDR(&h); c; c = CMSG_NXTHDR(&h, c)) {
-                if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS) {
-                    ucred cred{};
-                    std::memcpy(&cred, CMSG_DATA(c), sizeof cred);
-                    d.kernelPid = cred.pid;
-                }
-            }
-            sink_.onDatagram(d);
-        }
-        total += static_cast<unsigned>(n);
-        if (static_cast<unsigned>(n) < kBatch)
-            break;
-    }
-    sink_.onBatchEnd();
 }
 
 } // namespace varta

@@ -1,0 +1,196 @@
+#include "core/ingest/batch_reader.h"
+
+#include "core/engine_clock.h"
+#include "core/vlp/frame.h"
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <limits>
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace varta {
+
+namespace {
+
+// Room for the control messages a datagram brings: its receive timestamp and, on the
+// Unix socket, the sender's credentials.
+struct alignas(cmsghdr) Control {
+    char bytes[CMSG_SPACE(sizeof(timespec)) + CMSG_SPACE(sizeof(ucred))];
+};
+
+std::int64_t wallNowNs() noexcept {
+    timespec ts{};
+    ::clock_gettime(CLOCK_REALTIME, &ts);
+    return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+// The kernel's receive time (wall clock) as engine time, or `readNs` when it is too far
+// off to believe (the wall clock was stepped).
+std::int64_t arrivalNs(const timespec &ts, std::int64_t readNs, std::int64_t wallMinusEngineNs) noexcept {
+    const std::int64_t at = static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec - wallMinusEngineNs;
+    // The two clocks are read a few nanoseconds apart: "after the read" by less than a
+    // millisecond is that jitter, not a stepped clock.
+    if (at < readNs - BatchReader::kMaxArrivalAgeNs || at > readNs + 1'000'000)
+        return readNs;
+    return std::min(at, readNs);
+}
+
+// Fills the datagram's arrival time and (Unix socket) sender pid from its control
+// messages. A datagram without a timestamp (never seen on Linux) gets the time it was read.
+void readControl(const msghdr &h, std::int64_t readNs, std::int64_t wallMinusEngineNs, Datagram &d) noexcept {
+    d.receivedNs = readNs;
+    d.kernelPid = -1;
+    if (h.msg_flags & MSG_CTRUNC)
+        return;
+    for (const cmsghdr *c = CMSG_FIRSTHDR(&h); c; c = CMSG_NXTHDR(const_cast<msghdr *>(&h), const_cast<cmsghdr *>(c))) {
+        if (c->cmsg_level != SOL_SOCKET)
+            continue;
+        if (c->cmsg_type == SCM_TIMESTAMPNS) {
+            timespec ts{};
+            std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
+            d.receivedNs = arrivalNs(ts, readNs, wallMinusEngineNs);
+        } else if (c->cmsg_type == SCM_CREDENTIALS) {
+            ucred cred{};
+            std::memcpy(&cred, CMSG_DATA(c), sizeof cred);
+            d.kernelPid = cred.pid;
+        }
+    }
+}
+
+int setReceiveBuffer(int fd, int bytes) {
+    if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof bytes) != 0)
+        ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes);
+    int granted = 0;
+    socklen_t length = sizeof granted;
+    ::getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &granted, &length);
+    return granted;
+}
+
+} // namespace
+
+struct BatchReader::Buffers {
+    std::array<std::array<std::uint8_t, vlp::kReceiveBufferSize>, kBatch> data{};
+    std::array<Control, kBatch> control{};
+    std::array<sockaddr_storage, kBatch> peers{};
+    std::array<iovec, kBatch> iov{};
+    std::array<mmsghdr, kBatch> headers{};
+    std::array<Datagram, kBatch> datagrams{};
+};
+
+BatchReader::BatchReader(Transport transport, DatagramSink &sink, QObject *parent)
+    : QObject(parent), transport_(transport), sink_(sink), buffers_(std::make_unique<Buffers>()) {
+    for (unsigned i = 0; i < kBatch; ++i)
+        buffers_->iov[i] = iovec{buffers_->data[i].data(), buffers_->data[i].size()};
+    coalesce_.setSingleShot(true);
+    coalesce_.setTimerType(Qt::PreciseTimer);
+    connect(&coalesce_, &QTimer::timeout, this, &BatchReader::onReadable);
+}
+
+BatchReader::~BatchReader() { stop(); }
+
+void BatchReader::start(int fd, std::int64_t queueLimit) {
+    stop();
+    fd_ = fd;
+    receiveBuffer_ = setReceiveBuffer(fd_, kReceiveBufferBytes);
+    const int on = 1;
+    ::setsockopt(fd_, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
+    std::int64_t queued = std::max(receiveBuffer_, 0) / kQueuedDatagramBytes;
+    if (queueLimit > 0)
+        queued = std::min(queued, queueLimit);
+    gatherLimit_ = queued / 4;
+    notifier_ = std::make_unique<QSocketNotifier>(fd_, QSocketNotifier::Read);
+    connect(notifier_.get(), &QSocketNotifier::activated, this, &BatchReader::onReadable);
+}
+
+void BatchReader::stop() {
+    coalesce_.stop();
+    notifier_.reset();
+    if (fd_ >= 0)
+        ::close(fd_);
+    fd_ = -1;
+}
+
+void BatchReader::onReadable() {
+    if (!notifier_)
+        return;
+    const bool gathered = !notifier_->isEnabled();  // this read ends a pause
+    const unsigned read = drain();
+    if (!notifier_)
+        return;  // stopped by what the sink did with the batch
+    const int pauseMs = nextPauseMs(read, gathered);
+    notifier_->setEnabled(pauseMs == 0);
+    if (pauseMs > 0) {
+        pausedAtNs_ = engineNowNs();
+        coalesce_.start(pauseMs);
+    }
+}
+
+// 0: listen again at once (the socket is quiet, or still holds more than one wakeup may
+// read, or it queues too little for a pause to be safe).
+int BatchReader::nextPauseMs(unsigned read, bool gathered) const {
+    if (read == 0 || read >= kMaxPerWakeup || gatherLimit_ < kMinGather)
+        return 0;
+    if (!gathered)
+        return kFirstPauseMs;
+    // `read` datagrams came during the pause just ended; the next one may last until
+    // gatherLimit_ would queue at that rate.
+    const std::int64_t spanNs = std::max<std::int64_t>(engineNowNs() - pausedAtNs_, 1'000'000);
+    const std::int64_t pauseMs = gatherLimit_ * spanNs / read / 1'000'000;
+    return static_cast<int>(std::min<std::int64_t>(pauseMs, kCoalesceMs));
+}
+
+unsigned BatchReader::drainPending() {
+    return fd_ >= 0 ? drain() : 0;
+}
+
+unsigned BatchReader::drain() {
+    Buffers &b = *buffers_;
+    // The Unix socket's sender is known by its credentials; its address says nothing.
+    const bool wantPeer = transport_ != Transport::Uds;
+    unsigned total = 0;
+    while (total < kMaxPerWakeup) {
+        for (unsigned i = 0; i < kBatch; ++i) {
+            msghdr &h = b.headers[i].msg_hdr;
+            h = msghdr{};
+            if (wantPeer) {
+                h.msg_name = &b.peers[i];
+                h.msg_namelen = sizeof(sockaddr_storage);
+            }
+            h.msg_iov = &b.iov[i];
+            h.msg_iovlen = 1;
+            h.msg_control = b.control[i].bytes;
+            h.msg_controllen = sizeof(Control);
+        }
+        // MSG_TRUNC makes msg_len the datagram's real length, so an over-long
+        // datagram is seen as over-long rather than as a clipped frame.
+        const int n = ::recvmmsg(fd_, b.headers.data(), kBatch, MSG_DONTWAIT | MSG_TRUNC, nullptr);
+        if (n < 0) {
+            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+                sink_.onIoError(std::strerror(errno));
+            break;
+        }
+        const std::int64_t wallNs = wallNowNs();
+        const std::int64_t readNs = engineNowNs();
+        for (unsigned i = 0; i < static_cast<unsigned>(n); ++i) {
+            Datagram &d = b.datagrams[i];
+            d.data = b.data[i].data();
+            d.length = b.headers[i].msg_len;
+            d.transport = transport_;
+            d.peer = wantPeer ? &b.peers[i] : nullptr;
+            readControl(b.headers[i].msg_hdr, readNs, wallNs - readNs, d);
+        }
+        sink_.onDatagrams(std::span<const Datagram>(b.datagrams.data(), static_cast<std::size_t>(n)));
+        total += static_cast<unsigned>(n);
+        if (fd_ < 0 || static_cast<unsigned>(n) < kBatch)
+            break;
+    }
+    sink_.onBatchEnd();
+    return total;
+}
+
+} // namespace varta

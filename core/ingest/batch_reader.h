@@ -1,0 +1,91 @@
+#pragma once
+// Reading a bound datagram socket, shared by the UDP and Unix-socket listeners: recvmmsg
+// in batches, drained until the socket is empty (or a per-wakeup bound lets the event
+// loop breathe). Not a QUdpSocket: draining a QUdpSocket's descriptor behind its back
+// silences it (DESIGN.md section 4), and readDatagram costs more syscalls per datagram.
+//
+// Reads are coalesced: the first datagram after a quiet spell is read at once, then the
+// reader stops listening for a pause and reads everything that came meanwhile in one
+// batch. Thousands of agents beating independently would otherwise wake the engine
+// thousands of times a second, and a wakeup costs far more than a datagram. The pause is
+// at most kCoalesceMs, and short enough that what gathers in it at the rate just seen
+// stays within a quarter of what the socket can queue, so coalescing never drops a
+// datagram. A Unix datagram socket queues few datagrams (net.unix.max_dgram_qlen: 10 by
+// the kernel's default, 512 where systemd sets it) and makes its senders wait or fail
+// when full; below kMinGather the reader does not pause at all. What the delay would
+// cost in accuracy is given back by the kernel's receive timestamp (SO_TIMESTAMPNS): a
+// beat's time is when it arrived, not when it was read; and the observer drains the
+// socket (drainPending) before it surfaces a stall. (Linux turns timestamping on a moment
+// after the first socket asks; datagrams of that first moment are stamped when read.)
+
+#include "core/ingest/datagram_sink.h"
+
+#include <QObject>
+#include <QSocketNotifier>
+#include <QTimer>
+
+#include <cstdint>
+#include <memory>
+
+namespace varta {
+
+class BatchReader : public QObject {
+    Q_OBJECT
+public:
+    // Datagrams per recvmmsg: 256 costs the kernel ~5 % less per datagram than 64
+    // (bench_ingest_path recv N).
+    static constexpr unsigned kBatch = 256;
+    static constexpr unsigned kMaxPerWakeup = 8192;  // then yield to the event loop
+    // SO_RCVBUF asked for (Linux grants twice this): ~80,000 queued UDP beats, a fifth of
+    // a second at the rate one core sends, to ride out the engine losing its core.
+    static constexpr int kReceiveBufferBytes = 32 * 1024 * 1024;
+    // At most ~20 reads a second under light load: the observer publishes at 20 Hz too.
+    static constexpr int kCoalesceMs = 50;
+    // The first pause after a quiet spell, before the rate is known.
+    static constexpr int kFirstPauseMs = 5;
+    // What one queued datagram costs the receive buffer (832 bytes measured for a 32-byte
+    // datagram over loopback), rounded up.
+    static constexpr int kQueuedDatagramBytes = 1024;
+    // A pause must be able to gather at least this many datagrams to be worth taking.
+    static constexpr std::int64_t kMinGather = 16;
+    // A receive timestamp further back than this is not believed (the wall clock was
+    // stepped); the datagram gets the time it was read.
+    static constexpr std::int64_t kMaxArrivalAgeNs = 1'000'000'000;
+
+    BatchReader(Transport transport, DatagramSink &sink, QObject *parent = nullptr);
+    ~BatchReader() override;
+
+    // Takes over the bound, non-blocking socket `fd` (closed by stop()): asks for the
+    // receive buffer and timestamps, and starts listening. `queueLimit` is how many
+    // datagrams the socket queues at most (0: as many as its receive buffer holds).
+    void start(int fd, std::int64_t queueLimit);
+    void stop();
+    bool isReading() const { return fd_ >= 0; }
+    int receiveBufferBytes() const { return receiveBuffer_; }  // as the kernel granted it
+    // How many datagrams a pause may gather (a quarter of what the socket can queue).
+    std::int64_t gatherLimit() const { return gatherLimit_; }
+    // True while reads are paused to gather a batch.
+    bool paused() const { return coalesce_.isActive(); }
+
+    // Reads what is queued now (the observer calls it before surfacing stalls, so a beat
+    // that arrived in time is never mistaken for silence). Returns how many were read.
+    unsigned drainPending();
+
+private:
+    void onReadable();
+    unsigned drain();
+    int nextPauseMs(unsigned read, bool gathered) const;
+
+    Transport transport_;
+    DatagramSink &sink_;
+    int fd_ = -1;
+    int receiveBuffer_ = 0;
+    std::int64_t gatherLimit_ = 0;
+    std::unique_ptr<QSocketNotifier> notifier_;
+    QTimer coalesce_;
+    std::int64_t pausedAtNs_ = 0;  // when the pause now running began
+    struct Buffers;
+    std::unique_ptr<Buffers> buffers_;
+};
+
+} // namespace varta

@@ -1,0 +1,239 @@
+// BatchReader on real sockets: every datagram handed on with its real length, its sender
+// (UDP: the address; Unix socket: the pid the kernel vouches for) and the time the kernel
+// received it, not the time it was read; reads pause to gather a batch only where the
+// socket can queue enough, and drainPending reads what a pause is holding back.
+#include "core/ingest/batch_reader.h"
+
+#include "core/engine_clock.h"
+#include "core/vlp/frame.h"
+
+#include <QCoreApplication>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <vector>
+
+using namespace varta;
+
+namespace {
+
+struct Received {
+    QByteArray bytes;
+    std::size_t length = 0;
+    bool hasPeer = false;
+    std::int32_t kernelPid = -1;
+    std::int64_t receivedNs = 0;
+    std::int64_t handedOnNs = 0;
+};
+
+class RecordingSink : public DatagramSink {
+public:
+    void onDatagram(const Datagram &d) override {
+        received.push_back({QByteArray(reinterpret_cast<const char *>(d.data),
+                                       qsizetype(std::min(d.length, vlp::kReceiveBufferSize))),
+                            d.length, d.peer != nullptr, d.kernelPid, d.receivedNs, engineNowNs()});
+    }
+    void onBatchEnd() override { ++batches; }
+    void onIoError(std::string_view) override { ++ioErrors; }
+
+    std::vector<Received> received;
+    int batches = 0;
+    int ioErrors = 0;
+};
+
+// A bound UDP socket on loopback, and a sender aimed at it.
+struct UdpPair {
+    int receiver = -1;
+    int sender = -1;
+    UdpPair() {
+        receiver = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        ::bind(receiver, reinterpret_cast<sockaddr *>(&address), sizeof address);
+        socklen_t length = sizeof address;
+        ::getsockname(receiver, reinterpret_cast<sockaddr *>(&address), &length);
+        sender = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        ::connect(sender, reinterpret_cast<sockaddr *>(&address), sizeof address);
+    }
+    ~UdpPair() { ::close(sender); }  // the reader closes the receiver, or the test
+};
+
+// A bound Unix datagram socket with credentials on, and a sender aimed at it.
+struct UdsPair {
+    QTemporaryDir dir;
+    int receiver = -1;
+    int sender = -1;
+    UdsPair() {
+        sockaddr_un address{};
+        address.sun_family = AF_UNIX;
+        const QByteArray path = dir.filePath(QStringLiteral("s")).toLocal8Bit();
+        std::memcpy(address.sun_path, path.constData(), std::size_t(path.size()));
+        receiver = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        const int on = 1;
+        ::setsockopt(receiver, SOL_SOCKET, SO_PASSCRED, &on, sizeof on);
+        ::bind(receiver, reinterpret_cast<sockaddr *>(&address), sizeof address);
+        sender = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        ::connect(sender, reinterpret_cast<sockaddr *>(&address), sizeof address);
+    }
+    ~UdsPair() { ::close(sender); }
+};
+
+void sendBytes(int fd, std::size_t length, char fill) {
+    const std::vector<char> bytes(length, fill);
+    QCOMPARE(::send(fd, bytes.data(), bytes.size(), 0), ssize_t(length));
+}
+
+} // namespace
+
+// True when a datagram that waited 20 ms in the socket is stamped with its arrival.
+bool stampsOlderThanRead(const UdpPair &pair) {
+    sendBytes(pair.sender, 32, 'p');
+    QTest::qSleep(20);
+    char data[64];
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(timespec))];
+    iovec iov{data, sizeof data};
+    msghdr h{};
+    h.msg_iov = &iov;
+    h.msg_iovlen = 1;
+    h.msg_control = control;
+    h.msg_controllen = sizeof control;
+    if (::recvmsg(pair.receiver, &h, MSG_DONTWAIT) < 0)
+        return false;
+    timespec now{};
+    ::clock_gettime(CLOCK_REALTIME, &now);
+    for (cmsghdr *c = CMSG_FIRSTHDR(&h); c; c = CMSG_NXTHDR(&h, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+            timespec ts{};
+            std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
+            const std::int64_t ageNs = (now.tv_sec - ts.tv_sec) * 1'000'000'000LL + (now.tv_nsec - ts.tv_nsec);
+            return ageNs >= 15'000'000;
+        }
+    }
+    return false;
+}
+
+class TestBatchReader : public QObject {
+    Q_OBJECT
+
+    int m_keepTimestampsOn = -1;
+
+private Q_SLOTS:
+    // Linux turns receive timestamps on a moment after the first socket asks for them
+    // (and off once the last one closes); until then a datagram is stamped when it is
+    // read. The test keeps one timestamping socket open throughout and waits for them.
+    void initTestCase() {
+        engineEpochNs();
+        UdpPair probe;
+        const int on = 1;
+        QCOMPARE(::setsockopt(probe.receiver, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on), 0);
+        m_keepTimestampsOn = probe.receiver;
+        QVERIFY(QTest::qWaitFor([&] { return stampsOlderThanRead(probe); }, 5000));
+    }
+    void cleanupTestCase() { ::close(m_keepTimestampsOn); }
+
+    void udpDatagramsKeepTheirLengthAndSender() {
+        UdpPair pair;
+        RecordingSink sink;
+        BatchReader reader(Transport::Udp, sink);
+        reader.start(pair.receiver, 0);
+        QVERIFY(reader.receiveBufferBytes() > 0);
+        sendBytes(pair.sender, 32, 'a');
+        sendBytes(pair.sender, 200, 'b');  // over-long: its real length, not the buffer's
+        QTRY_COMPARE(sink.received.size(), std::size_t(2));
+        QCOMPARE(sink.received[0].bytes, QByteArray(32, 'a'));
+        QCOMPARE(sink.received[1].length, std::size_t(200));
+        QCOMPARE(sink.received[1].bytes.size(), qsizetype(vlp::kReceiveBufferSize));
+        QVERIFY(sink.received[0].hasPeer);
+        QCOMPARE(sink.received[0].kernelPid, -1);
+        QCOMPARE(sink.ioErrors, 0);
+    }
+
+    // A datagram read late carries the time it arrived.
+    void aDatagramIsTimedByItsArrival() {
+        UdpPair pair;
+        RecordingSink sink;
+        BatchReader reader(Transport::Udp, sink);
+        reader.start(pair.receiver, 0);
+        const std::int64_t sentNs = engineNowNs();
+        sendBytes(pair.sender, 32, 'a');
+        QTest::qSleep(50);  // no event loop: the datagram waits in the socket
+        QCOMPARE(reader.drainPending(), 1u);
+        QCOMPARE(sink.received.size(), std::size_t(1));
+        const Received &r = sink.received[0];
+        QVERIFY2(r.receivedNs >= sentNs - 1'000'000 && r.receivedNs < sentNs + 25'000'000,
+                 qPrintable(QStringLiteral("arrived %1 ns after sending, read %2 ns after")
+                                .arg(r.receivedNs - sentNs)
+                                .arg(r.handedOnNs - sentNs)));
+        QVERIFY(r.receivedNs <= r.handedOnNs);
+    }
+
+    void unixDatagramsCarryTheSendersPidAndArrival() {
+        UdsPair pair;
+        RecordingSink sink;
+        BatchReader reader(Transport::Uds, sink);
+        reader.start(pair.receiver, 512);
+        const std::int64_t sentNs = engineNowNs();
+        sendBytes(pair.sender, 32, 'u');
+        QTest::qSleep(50);
+        QCOMPARE(reader.drainPending(), 1u);
+        const Received &r = sink.received.at(0);
+        QCOMPARE(r.kernelPid, std::int32_t(::getpid()));
+        QVERIFY(!r.hasPeer);
+        QVERIFY(r.receivedNs < sentNs + 25'000'000);
+    }
+
+    // After a read, the reader pauses to gather the next datagrams into one batch; the
+    // observer's drainPending still gets them before it decides a stall.
+    void readsPauseToGatherAndDrainPendingReadsThrough() {
+        UdpPair pair;
+        RecordingSink sink;
+        BatchReader reader(Transport::Udp, sink);
+        reader.start(pair.receiver, 0);
+        QVERIFY(reader.gatherLimit() >= BatchReader::kMinGather);
+        sendBytes(pair.sender, 32, 'a');
+        QTRY_COMPARE(sink.received.size(), std::size_t(1));
+        QVERIFY(reader.paused());
+        sendBytes(pair.sender, 32, 'b');
+        sendBytes(pair.sender, 32, 'c');
+        QCOMPARE(reader.drainPending(), 2u);
+        QCOMPARE(sink.received[2].bytes, QByteArray(32, 'c'));
+    }
+
+    // A Unix socket that queues few datagrams (the kernel's default, 10) makes senders
+    // wait or fail when full: its reads are never paused.
+    void aShortQueueIsNeverPaused() {
+        UdsPair pair;
+        RecordingSink sink;
+        BatchReader reader(Transport::Uds, sink);
+        reader.start(pair.receiver, 10);
+        QVERIFY(reader.gatherLimit() < BatchReader::kMinGather);
+        for (std::size_t n = 1; n <= 3; ++n) {
+            sendBytes(pair.sender, 32, 'a');
+            QTRY_COMPARE(sink.received.size(), n);
+            QVERIFY(!reader.paused());
+        }
+    }
+
+    void stopClosesAndStopsReading() {
+        UdpPair pair;
+        RecordingSink sink;
+        BatchReader reader(Transport::Udp, sink);
+        reader.start(pair.receiver, 0);
+        QVERIFY(reader.isReading());
+        reader.stop();
+        QVERIFY(!reader.isReading());
+        QCOMPARE(reader.drainPending(), 0u);
+        QVERIFY(::fcntl(pair.receiver, F_GETFD) == -1);  // closed
+    }
+};
+
+QTEST_GUILESS_MAIN(TestBatchReader)
+#include "tst_batch_reader.moc"
