@@ -8,6 +8,7 @@
 //
 // Two orders: round-robin (what varta-beat sends) and a fresh shuffle every round, where
 // every beat lands on a cold record (the worst case for the caches).
+#include "core/ingest/batch_reader.h"
 #include "core/ingest/ingest_pipeline.h"
 #include "core/vlp/frame.h"
 
@@ -32,7 +33,7 @@ constexpr std::uint32_t kAgents = 100000;
 constexpr std::uint32_t kBasePid = 5'000'000;
 constexpr std::uint64_t kRounds = 10;       // a million beats a measurement
 constexpr int kRepeats = 3;                 // best of 3, to shed the other core's noise
-constexpr unsigned kBatch = 64;             // UdpListener::kBatch
+constexpr unsigned kBatch = BatchReader::kBatch;  // as the listeners read
 // Datagrams queued per receive measurement; fits the 32 MiB buffer root gets.
 constexpr unsigned kReceiveBurst = 16384;
 
