@@ -93,6 +93,18 @@ void sendBytes(int fd, std::size_t length, char fill) {
 
 } // namespace
 
+// Sends one datagram, leaves it in the socket for 50 ms (no event loop runs), then reads
+// it with drainPending. Returns when it was sent.
+std::int64_t sendAndReadLate(int sender, BatchReader &reader) {
+    const std::int64_t sentNs = engineNowNs();
+    sendBytes(sender, 32, 'a');
+    QTest::qSleep(50);
+    const unsigned read = reader.drainPending();
+    if (read != 1)
+        qWarning("drainPending read %u datagrams, expected 1", read);
+    return sentNs;
+}
+
 // True when a datagram that waited 20 ms in the socket is stamped with its arrival.
 bool stampsOlderThanRead(const UdpPair &pair) {
     sendBytes(pair.sender, 32, 'p');
@@ -162,10 +174,7 @@ private Q_SLOTS:
         RecordingSink sink;
         BatchReader reader(Transport::Udp, sink);
         reader.start(pair.receiver, 0);
-        const std::int64_t sentNs = engineNowNs();
-        sendBytes(pair.sender, 32, 'a');
-        QTest::qSleep(50);  // no event loop: the datagram waits in the socket
-        QCOMPARE(reader.drainPending(), 1u);
+        const std::int64_t sentNs = sendAndReadLate(pair.sender, reader);
         QCOMPARE(sink.received.size(), std::size_t(1));
         const Received &r = sink.received[0];
         QVERIFY2(r.receivedNs >= sentNs - 1'000'000 && r.receivedNs < sentNs + 25'000'000,
@@ -180,11 +189,9 @@ private Q_SLOTS:
         RecordingSink sink;
         BatchReader reader(Transport::Uds, sink);
         reader.start(pair.receiver, 512);
-        const std::int64_t sentNs = engineNowNs();
-        sendBytes(pair.sender, 32, 'u');
-        QTest::qSleep(50);
-        QCOMPARE(reader.drainPending(), 1u);
-        const Received &r = sink.received.at(0);
+        const std::int64_t sentNs = sendAndReadLate(pair.sender, reader);
+        QCOMPARE(sink.received.size(), std::size_t(1));
+        const Received &r = sink.received[0];
         QCOMPARE(r.kernelPid, std::int32_t(::getpid()));
         QVERIFY(!r.hasPeer);
         QVERIFY(r.receivedNs < sentNs + 25'000'000);
