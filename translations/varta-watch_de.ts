@@ -646,6 +646,10 @@ Dauer %5</translation>
         <translation>Letzte Minute</translation>
     </message>
     <message>
+        <source>Last 15 seconds</source>
+        <translation>Letzte 15 Sekunden</translation>
+    </message>
+    <message>
         <source>Last 5 minutes</source>
         <translation>Letzte 5 Minuten</translation>
     </message>

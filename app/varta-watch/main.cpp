@@ -94,7 +94,7 @@ int main(int argc, char *argv[]) {
         window = std::make_unique<ui::MainWindow>();
         window->setAttribute(Qt::WA_DeleteOnClose, false);
         if (options.demo)
-            window->timelinePane()->view()->setWindowSpan(kDemoTimelineSpanMs);
+            window->timelinePane()->setWindowSpan(kDemoTimelineSpanMs);
         startConsole(*static_cast<QApplication *>(app.get()), *window, host, options);
         // Closing the window stops the engine first; the app quits when it has stopped.
         QGuiApplication::setQuitOnLastWindowClosed(false);

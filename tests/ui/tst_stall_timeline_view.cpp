@@ -50,10 +50,11 @@ private Q_SLOTS:
     void windowComboSetsTheSpan_data() {
         QTest::addColumn<int>("index");
         QTest::addColumn<EngineMs>("span");
-        QTest::newRow("1 min") << 0 << EngineMs(60'000);
-        QTest::newRow("5 min") << 1 << EngineMs(300'000);
-        QTest::newRow("15 min") << 2 << EngineMs(900'000);
-        QTest::newRow("1 h") << 3 << EngineMs(3'600'000);
+        QTest::newRow("15 s") << 0 << EngineMs(15'000);
+        QTest::newRow("1 min") << 1 << EngineMs(60'000);
+        QTest::newRow("5 min") << 2 << EngineMs(300'000);
+        QTest::newRow("15 min") << 3 << EngineMs(900'000);
+        QTest::newRow("1 h") << 4 << EngineMs(3'600'000);
     }
     void windowComboSetsTheSpan() {
         QFETCH(int, index);
@@ -64,6 +65,15 @@ private Q_SLOTS:
         QCOMPARE(view()->windowSpan(), span);
         QVERIFY(view()->isLive());
         QCOMPARE(view()->visibleEnd(), kNow);
+    }
+
+    // --demo shows 15 s: the combo names what the timeline shows, and "Back to live" has
+    // nothing to go back to.
+    void aSpanSetInCodeIsTheComboChoice() {
+        m_pane->setWindowSpan(15'000);
+        QCOMPARE(m_pane->windowCombo()->currentData().toLongLong(), 15'000);
+        QCOMPARE(view()->windowSpan(), EngineMs(15'000));
+        QVERIFY(!m_pane->findChild<QToolButton *>(QStringLiteral("timelineLive"))->isEnabled());
     }
 
     void wheelZoomsAroundTheCursorAndLiveComesBack() {

@@ -18,6 +18,7 @@ TimelinePane::TimelinePane(QWidget *parent) : QWidget(parent) {
     auto *title = new QLabel(tr("<b>Stall timeline</b>"), this);
     m_window = new QComboBox(this);
     m_window->setObjectName(QStringLiteral("timelineWindow"));
+    m_window->addItem(tr("Last 15 seconds"), QVariant::fromValue<qlonglong>(kMinute / 4));
     m_window->addItem(tr("Last minute"), QVariant::fromValue<qlonglong>(kMinute));
     m_window->addItem(tr("Last 5 minutes"), QVariant::fromValue<qlonglong>(5 * kMinute));
     m_window->addItem(tr("Last 15 minutes"), QVariant::fromValue<qlonglong>(15 * kMinute));
