@@ -33,8 +33,10 @@ public:
     // Entries dropped to honour the bound since the model was created.
     std::uint64_t droppedCount() const { return m_dropped; }
 
-private:
+    // An engine category key ("recovery", "io", ...) as the console shows it.
     static QString categoryName(const QString &category);
+
+private:
     QVariant displayData(const EventLogEntry &entry, int column) const;
 
     std::deque<EventLogEntry> m_entries;

@@ -135,7 +135,7 @@ void MainWindow::configureAgentView() {
 void MainWindow::configureChildrenView() {
     TableSetup::configure(m_childrenView, true);
     m_childrenView->setSelectionMode(QAbstractItemView::SingleSelection);
-    TableSetup::setColumnWidths(m_childrenView, {22, 8, 20, 9, 8, 17, 10, 9});
+    TableSetup::setColumnWidths(m_childrenView, {16, 8, 18, 9, 8, 17, 10, 9});
     ChildInfo sample;
     QStringList stateTexts;
     for (ChildState state : {ChildState::Running, ChildState::Exited, ChildState::Killed, ChildState::TimedOut,
@@ -197,6 +197,10 @@ void MainWindow::createEventDock() {
     for (EventSeverity severity : {EventSeverity::Info, EventSeverity::Warning, EventSeverity::Error})
         severities << StateStyle::severityName(severity);
     TableSetup::fitColumnToTexts(m_eventView, EventLogModel::SeverityColumn, severities);
+    QStringList categories;
+    for (const char *category : {"recovery", "refused", "eviction", "audit", "io"})
+        categories << EventLogModel::categoryName(QLatin1String(category));
+    TableSetup::fitColumnToTexts(m_eventView, EventLogModel::CategoryColumn, categories);
     m_eventDock = new QDockWidget(tr("Event log"), this);
     m_eventDock->setObjectName(QStringLiteral("eventLogDock"));
     m_eventDock->setWidget(m_eventView);

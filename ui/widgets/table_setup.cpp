@@ -8,7 +8,7 @@ namespace varta::ui {
 namespace {
 // Cell padding plus room for the header's sort indicator.
 constexpr int kPadding = 16;
-constexpr int kHeaderPadding = 28;
+constexpr int kHeaderPadding = 36;  // margins and the sort indicator
 } // namespace
 
 void TableSetup::configure(QTableView *view, bool stretchLastColumn) {
