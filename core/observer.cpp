@@ -54,6 +54,7 @@ bool Observer::start(QString *error) {
         if (!udp_->open(error))
             return false;
     }
+    warnAboutSmallQueues();
     if (!recovery_->start(error) || !startMetrics(error))
         return false;
     tracker_.setTransitionObserver([this](Slot slot, AgentState from, AgentState to, std::int64_t nowNs) {
@@ -61,6 +62,24 @@ bool Observer::start(QString *error) {
             transitions_.append(StateTransition{tracker_.record(slot).key, nowNs / 1'000'000, from, to});
     });
     return true;
+}
+
+// Kernel limits that leave the listeners less room than they were built for: one line
+// each, at start-up, naming the setting that lifts them.
+void Observer::warnAboutSmallQueues() {
+    if (uds_ && uds_->gatherLimit() < BatchReader::kMinGather)
+        startupWarnings_ << QStringLiteral("%1 queues at most %2 datagrams (net.unix.max_dgram_qlen), too few "
+                                           "to gather reads: every beat wakes varta-watch; with many local "
+                                           "agents set it to 512 before starting")
+                                .arg(options_.uds->path)
+                                .arg(uds_->queueLimit());
+    if (udp_ && udp_->receiveBufferBytes() < BatchReader::kReceiveBufferBytes)
+        startupWarnings_ << QStringLiteral("the UDP receive buffer is %1 KiB, not the %2 MiB asked for "
+                                           "(net.core.rmem_max): a burst of more than ~%3 beats is dropped "
+                                           "by the kernel")
+                                .arg(udp_->receiveBufferBytes() / 1024)
+                                .arg(BatchReader::kReceiveBufferBytes / (1024 * 1024))
+                                .arg(udp_->receiveBufferBytes() / BatchReader::kQueuedDatagramBytes);
 }
 
 bool Observer::startMetrics(QString *error) {

@@ -75,6 +75,7 @@ private:
     void onIngestIoError(std::string_view what) override;
 
     bool startMetrics(QString *error);
+    void warnAboutSmallQueues();
     void publishMetricsSnapshot();
     void connectRecovery();
     void onOverlayChanged(const AgentKey &key);

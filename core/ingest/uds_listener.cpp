@@ -98,7 +98,8 @@ bool UdsListener::open(QString *error) {
         return false;
     }
     inode_ = st.st_ino;
-    reader_.start(fd, datagramQueueLimit());
+    queueLimit_ = datagramQueueLimit();
+    reader_.start(fd, queueLimit_);
     return true;
 }
 

@@ -26,6 +26,8 @@ public:
     // How many datagrams a read pause may gather (below BatchReader::kMinGather, reads
     // are never paused).
     std::int64_t gatherLimit() const { return reader_.gatherLimit(); }
+    // The socket's queue, in datagrams (net.unix.max_dgram_qlen when it was made).
+    std::int64_t queueLimit() const { return queueLimit_; }
 
 private:
     bool clearStaleSocket(QString *error);
@@ -33,6 +35,7 @@ private:
     QString path_;
     std::uint32_t mode_;
     ino_t inode_ = 0;   // of the socket file we created, so close() removes only ours
+    std::int64_t queueLimit_ = 0;
     BatchReader reader_;
 };
 

@@ -1,6 +1,7 @@
 // The real varta-watch binary, headless, over real UDP and Unix sockets: beats become
 // event-file lines, silence becomes exactly one stall at or after the threshold, and
 // every kind of bad datagram is refused and counted.
+#include "core/ingest/batch_reader.h"
 #include "tests/e2e/watch_process.h"
 
 #include <QElapsedTimer>
@@ -217,6 +218,28 @@ private Q_SLOTS:
         QCOMPARE(watch.summaryValue(QStringLiteral("auth_failures")), 1);
         QCOMPARE(watch.summaryValue(QStringLiteral("agents")), 1);
         QVERIFY2(!QFileInfo::exists(socketPath), "the socket file is removed on exit");
+    }
+
+    // A Unix socket whose queue is too short to gather reads is named at start-up with the
+    // setting that lifts it; on a host set like systemd's there is nothing to say.
+    void aShortUnixSocketQueueIsWarnedAbout() {
+        QFile qlenFile(QStringLiteral("/proc/sys/net/unix/max_dgram_qlen"));
+        QVERIFY(qlenFile.open(QIODevice::ReadOnly));
+        const int qlen = qlenFile.readAll().trimmed().toInt();
+        QTemporaryDir dir;
+        const QString socketPath = dir.filePath(QStringLiteral("varta.sock"));
+        WatchProcess watch;
+        QVERIFY(watch.start({QStringLiteral("--socket"), socketPath}));
+        QCOMPARE(watch.stop(), 0);
+        const QString errors = QString::fromUtf8(watch.process.readAllStandardError());
+        const bool warned = errors.contains(QLatin1String("net.unix.max_dgram_qlen"));
+        QCOMPARE(warned, qlen / 4 < BatchReader::kMinGather);
+        if (warned) {
+            QVERIFY(errors.contains(QStringLiteral("varta-watch: warning: %1 queues at most %2 datagrams")
+                                        .arg(socketPath)
+                                        .arg(qlen)));
+            QCOMPARE(errors.count(QLatin1Char('\n')), 1);  // one line
+        }
     }
 
     void staleSocketIsReplacedLiveOneAndNonSocketAreRefused() {
