@@ -48,11 +48,15 @@ struct StateTransition {
 
 enum class EventSeverity : std::uint8_t { Info, Warning, Error };
 
-// One line of the operator's event log: decode errors, refusals, evictions, spawns...
+// What an event-log line is about; the console names each in the operator's language.
+enum class EventCategory : std::uint8_t { Recovery, Refused, Eviction, Audit, Io };
+inline constexpr int kEventCategoryCount = 5;
+
+// One line of the operator's event log: refusals, evictions, spawns, I/O errors...
 struct EventLogEntry {
     EngineMs atMs = 0;
     EventSeverity severity = EventSeverity::Info;
-    QString category;  // a stable key: "recovery", "refused", "eviction", "audit", "io"
+    EventCategory category = EventCategory::Recovery;
     QString text;
     std::optional<AgentKey> agent;
 };

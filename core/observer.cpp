@@ -145,7 +145,7 @@ void Observer::onIngestBatchEnd() {
 }
 
 void Observer::onIngestIoError(std::string_view what) {
-    addEvent(EventSeverity::Error, QStringLiteral("io"), QString::fromUtf8(what.data(), static_cast<qsizetype>(what.size())));
+    addEvent(EventSeverity::Error, EventCategory::Io, QString::fromUtf8(what.data(), static_cast<qsizetype>(what.size())));
 }
 
 void Observer::onAgentResumed(Slot slot) {
@@ -200,7 +200,7 @@ void Observer::recoverNow(const QList<AgentKey> &agents) {
         } else if (recovery_->recoverNow(key, &whyNot, tracker_.record(slot).crossNamespace)) {
             continue;  // the child and its spawn are reported by the recovery engine
         }
-        addEvent(EventSeverity::Warning, QStringLiteral("refused"),
+        addEvent(EventSeverity::Warning, EventCategory::Refused,
                  tr("Recover now for agent %1 (%2) refused: %3").arg(key.pid).arg(key.originLabel(), whyNot), key);
     }
 }
@@ -226,7 +226,7 @@ void Observer::onAgentEvicted(const AgentKey &key) {
     if (!publishing_)
         return;
     removed_.append(key);
-    addEvent(EventSeverity::Warning, QStringLiteral("eviction"),
+    addEvent(EventSeverity::Warning, EventCategory::Eviction,
              tr("agent %1 (%2) evicted to make room").arg(key.pid).arg(key.originLabel()), key);
 }
 
@@ -286,7 +286,7 @@ AgentSnapshot Observer::snapshotOf(const AgentRecord &r) const {
     return s;
 }
 
-void Observer::addEvent(EventSeverity severity, const QString &category, const QString &text,
+void Observer::addEvent(EventSeverity severity, EventCategory category, const QString &text,
                         std::optional<AgentKey> agent) {
     if (!publishing_)
         return;

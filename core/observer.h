@@ -83,7 +83,7 @@ private:
     void armStallTimer();
     void surfaceStalls();
     void publish();
-    void addEvent(EventSeverity severity, const QString &category, const QString &text,
+    void addEvent(EventSeverity severity, EventCategory category, const QString &text,
                   std::optional<AgentKey> agent = std::nullopt);
     AgentSnapshot snapshotOf(const AgentRecord &record) const;
 

@@ -70,7 +70,7 @@ bool RecoveryEngine::start(QString *error) {
     // Write failures surface on the writer thread; the event log lives on this one.
     const auto onAuditError = [this](const QString &text) {
         QMetaObject::invokeMethod(
-            this, [this, text] { emitEvent(EventSeverity::Error, QStringLiteral("audit"), text, std::nullopt); },
+            this, [this, text] { emitEvent(EventSeverity::Error, EventCategory::Audit, text, std::nullopt); },
             Qt::QueuedConnection);
     };
     if (configured() && !options_.auditFile.isEmpty() && !audit_.open(options_.auditFile, onAuditError, error))
@@ -142,7 +142,7 @@ std::optional<RefusalReason> RecoveryEngine::decide(const AgentKey &agent, bool 
     }
     refuse(agent, *verdict.refusal);
     if (verdict.enteredGaveUp)
-        emitEvent(EventSeverity::Error, QStringLiteral("recovery"),
+        emitEvent(EventSeverity::Error, EventCategory::Recovery,
                   tr("gave up on %1: %2 recoveries within %3 ms did not help; re-arm it to recover again")
                       .arg(describe(agent))
                       .arg(options_.maxAttempts)
@@ -157,7 +157,7 @@ void RecoveryEngine::refuse(const AgentKey &agent, RefusalReason reason) {
         ++counters_.outcomes[std::size_t(*outcome)];
     if (audit_.isOpen())
         audit_.submit(AuditWriter::Refused{agent.pid, reason});
-    emitEvent(EventSeverity::Warning, QStringLiteral("refused"),
+    emitEvent(EventSeverity::Warning, EventCategory::Refused,
               tr("recovery of %1 refused: %2").arg(describe(agent), QLatin1String(refusalReasonLabel(reason))),
               agent);
 }
@@ -203,7 +203,7 @@ void RecoveryEngine::onChildStarted(std::uint64_t id, qint64 pid) {
         ++counters_.outcomes[std::size_t(RecoveryOutcome::Manual)];
     auditSpawn(child);
     emit childChanged(child.info);
-    emitEvent(EventSeverity::Info, QStringLiteral("recovery"),
+    emitEvent(EventSeverity::Info, EventCategory::Recovery,
               (child.info.manual ? tr("manual recovery of %1: started child %2 (pid %3): %4")
                                  : tr("automatic recovery of %1: started child %2 (pid %3): %4"))
                   .arg(describe(child.info.agent))
@@ -247,7 +247,7 @@ void RecoveryEngine::onChildFinished(std::uint64_t id, const RunResult &result) 
     if (result.stopReason == StopReason::Timeout)
         how = tr("%1 after its timeout").arg(how);
     emitEvent(outcome == RecoveryOutcome::ReapedZero ? EventSeverity::Info : EventSeverity::Warning,
-              QStringLiteral("recovery"),
+              EventCategory::Recovery,
               tr("recovery child %1 for %2 %3").arg(id).arg(describe(child.info.agent), how),
               child.info.agent);
     releaseChild(it);
@@ -263,7 +263,7 @@ void RecoveryEngine::onChildFailed(std::uint64_t id, const QString &error) {
     child.info.error = error;
     emit childChanged(child.info);
     refuse(child.info.agent, RefusalReason::SpawnFailed);
-    emitEvent(EventSeverity::Error, QStringLiteral("recovery"),
+    emitEvent(EventSeverity::Error, EventCategory::Recovery,
               tr("recovery child for %1 could not start: %2").arg(describe(child.info.agent), error),
               child.info.agent);
     releaseChild(it);
@@ -297,7 +297,7 @@ void RecoveryEngine::killChild(std::uint64_t childId) {
     const auto it = children_.find(childId);
     if (it == children_.end() || !it->second.runner->isActive())
         return;
-    emitEvent(EventSeverity::Warning, QStringLiteral("recovery"),
+    emitEvent(EventSeverity::Warning, EventCategory::Recovery,
               tr("operator killed recovery child %1 for %2").arg(childId).arg(describe(it->second.info.agent)),
               it->second.info.agent);
     it->second.runner->terminate(StopReason::Operator, options_.killGraceMs);
@@ -409,7 +409,7 @@ void RecoveryEngine::auditComplete(const Child &child, const RunResult &result, 
     audit_.submit(row);
 }
 
-void RecoveryEngine::emitEvent(EventSeverity severity, const QString &category, const QString &text,
+void RecoveryEngine::emitEvent(EventSeverity severity, EventCategory category, const QString &text,
                                const std::optional<AgentKey> &agent) {
     EventLogEntry entry;
     entry.atMs = engineNowMs();

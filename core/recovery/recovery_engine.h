@@ -104,7 +104,7 @@ private:
 
     void auditSpawn(const Child &child);
     void auditComplete(const Child &child, const RunResult &result, AuditLog::Completion completion);
-    void emitEvent(EventSeverity severity, const QString &category, const QString &text,
+    void emitEvent(EventSeverity severity, EventCategory category, const QString &text,
                    const std::optional<AgentKey> &agent);
     template <typename Change>
     void changingOverlay(const AgentKey &agent, Change change);

@@ -107,7 +107,7 @@ private:
             m_stalled += to == AgentState::Stalled ? 1 : -1;
             s.state = to;
             batch.agents.append(s);
-            batch.events.append({now, EventSeverity::Warning, QStringLiteral("stall"),
+            batch.events.append({now, EventSeverity::Warning, EventCategory::Recovery,
                                  QStringLiteral("agent went silent"), s.key});
         }
         batch.stats = stats();

@@ -15,7 +15,7 @@ namespace {
 QList<EventLogEntry> events(int first, int count) {
     QList<EventLogEntry> list;
     for (int i = first; i < first + count; ++i)
-        list.append({EngineMs(i), EventSeverity::Info, QStringLiteral("decode"), QStringLiteral("event %1").arg(i),
+        list.append({EngineMs(i), EventSeverity::Info, EventCategory::Recovery, QStringLiteral("event %1").arg(i),
                      std::nullopt});
     return list;
 }
@@ -36,7 +36,7 @@ private Q_SLOTS:
     }
 
     void showsEntries() {
-        m_model->appendEvents({{5, EventSeverity::Error, QStringLiteral("refused"), QStringLiteral("debounced"),
+        m_model->appendEvents({{5, EventSeverity::Error, EventCategory::Refused, QStringLiteral("debounced"),
                                 AgentKey::local(42)}});
         QCOMPARE(m_model->index(0, EventLogModel::MessageColumn).data().toString(), QStringLiteral("debounced"));
         QCOMPARE(m_model->index(0, EventLogModel::CategoryColumn).data().toString(), QStringLiteral("refused"));

@@ -292,7 +292,7 @@ private Q_SLOTS:
 
     void eventLogShowsEvents() {
         EngineBatch batch = fleet();
-        batch.events = {{kNow, EventSeverity::Warning, QStringLiteral("refused"), QStringLiteral("debounced"),
+        batch.events = {{kNow, EventSeverity::Warning, EventCategory::Refused, QStringLiteral("debounced"),
                          udpKey(111)}};
         m_window->applyBatch(batch);
         QCOMPARE(m_window->eventLogView()->model()->rowCount(), 1);

@@ -76,7 +76,7 @@ private Q_SLOTS:
                  QStringLiteral("Agent %1 (%2) verdrängt, um Platz zu schaffen"));
 
         varta::ui::EventLogModel log;
-        log.appendEvents({varta::EventLogEntry{1000, varta::EventSeverity::Warning, QStringLiteral("refused"),
+        log.appendEvents({varta::EventLogEntry{1000, varta::EventSeverity::Warning, varta::EventCategory::Refused,
                                                QStringLiteral("text"), std::nullopt}});
         QCOMPARE(log.index(0, varta::ui::EventLogModel::CategoryColumn).data().toString(), QStringLiteral("abgelehnt"));
     }

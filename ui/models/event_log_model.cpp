@@ -74,20 +74,15 @@ QVariant EventLogModel::data(const QModelIndex &index, int role) const {
     return {};
 }
 
-// The engine names categories in English words that double as stable keys; the console
-// shows them in the operator's language.
-QString EventLogModel::categoryName(const QString &category) {
-    if (category == QLatin1String("recovery"))
-        return tr("recovery");
-    if (category == QLatin1String("refused"))
-        return tr("refused");
-    if (category == QLatin1String("eviction"))
-        return tr("eviction");
-    if (category == QLatin1String("audit"))
-        return tr("audit");
-    if (category == QLatin1String("io"))
-        return tr("I/O");
-    return category;
+QString EventLogModel::categoryName(EventCategory category) {
+    switch (category) {
+    case EventCategory::Recovery: return tr("recovery");
+    case EventCategory::Refused: return tr("refused");
+    case EventCategory::Eviction: return tr("eviction");
+    case EventCategory::Audit: return tr("audit");
+    case EventCategory::Io: return tr("I/O");
+    }
+    return {};
 }
 
 QVariant EventLogModel::displayData(const EventLogEntry &e, int column) const {

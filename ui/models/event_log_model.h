@@ -33,8 +33,8 @@ public:
     // Entries dropped to honour the bound since the model was created.
     std::uint64_t droppedCount() const { return m_dropped; }
 
-    // An engine category key ("recovery", "io", ...) as the console shows it.
-    static QString categoryName(const QString &category);
+    // A category as the console shows it, in the operator's language.
+    static QString categoryName(EventCategory category);
 
 private:
     QVariant displayData(const EventLogEntry &entry, int column) const;

@@ -198,8 +198,8 @@ void MainWindow::createEventDock() {
         severities << StateStyle::severityName(severity);
     TableSetup::fitColumnToTexts(m_eventView, EventLogModel::SeverityColumn, severities);
     QStringList categories;
-    for (const char *category : {"recovery", "refused", "eviction", "audit", "io"})
-        categories << EventLogModel::categoryName(QLatin1String(category));
+    for (int category = 0; category < kEventCategoryCount; ++category)
+        categories << EventLogModel::categoryName(static_cast<EventCategory>(category));
     TableSetup::fitColumnToTexts(m_eventView, EventLogModel::CategoryColumn, categories);
     m_eventDock = new QDockWidget(tr("Event log"), this);
     m_eventDock->setObjectName(QStringLiteral("eventLogDock"));

@@ -152,7 +152,7 @@ void TestRecoveryEngine::immediateRefusals() {
         QTRY_COMPARE_WITH_TIMEOUT(h.refusals(), QList<QByteArray>{reason}, kCeilingMs);
         QCOMPARE(h.rows("refused").first()[4], QByteArray::number(agent.pid));
         QVERIFY(h.rows("spawn").isEmpty());
-        QCOMPARE(h.events.last().category, QStringLiteral("refused"));
+        QCOMPARE(h.events.last().category, EventCategory::Refused);
     }
     QCOMPARE(h.outcome(RecoveryOutcome(outcome)), 1u);
 }
