@@ -67,7 +67,7 @@ bool Observer::start(QString *error) {
 // Kernel limits that leave the listeners less room than they were built for: one line
 // each, at start-up, naming the setting that lifts them.
 void Observer::warnAboutSmallQueues() {
-    if (uds_ && uds_->gatherLimit() < BatchReader::kMinGather)
+    if (uds_ && !uds_->gathersReads())
         startupWarnings_ << QStringLiteral("%1 queues at most %2 datagrams (net.unix.max_dgram_qlen), too few "
                                            "to gather reads: every beat wakes varta-watch; with many local "
                                            "agents set it to 512 before starting")
@@ -247,13 +247,11 @@ void Observer::armStallTimer() {
 void Observer::surfaceStalls() {
     // The listeners coalesce reads: a beat that arrived before its deadline may still be
     // queued. Read it first, so that it counts and is never surfaced as silence.
-    if (udp_ || uds_) {
-        if (udp_)
-            udp_->drainPending();
-        if (uds_)
-            uds_->drainPending();
-        stallTimer_->stop();  // a drain's batch end armed it; armed again below
-    }
+    if (udp_)
+        udp_->drainPending();
+    if (uds_)
+        uds_->drainPending();
+    stallTimer_->stop();  // a drain's batch end may have armed it; armed again below
     const std::int64_t now = engineNowNs();
     tracker_.surfaceDue(now, [&](Slot slot, std::int64_t deadlineNs) {
         // Each stall's own time: when thousands fall due together, the last one is

@@ -8,7 +8,6 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
-#include <limits>
 
 #include <sys/socket.h>
 #include <unistd.h>
@@ -42,12 +41,12 @@ std::int64_t arrivalNs(const timespec &ts, std::int64_t readNs, std::int64_t wal
 
 // Fills the datagram's arrival time and (Unix socket) sender pid from its control
 // messages. A datagram without a timestamp (never seen on Linux) gets the time it was read.
-void readControl(const msghdr &h, std::int64_t readNs, std::int64_t wallMinusEngineNs, Datagram &d) noexcept {
+void readControl(msghdr &h, std::int64_t readNs, std::int64_t wallMinusEngineNs, Datagram &d) noexcept {
     d.receivedNs = readNs;
     d.kernelPid = -1;
     if (h.msg_flags & MSG_CTRUNC)
         return;
-    for (const cmsghdr *c = CMSG_FIRSTHDR(&h); c; c = CMSG_NXTHDR(const_cast<msghdr *>(&h), const_cast<cmsghdr *>(c))) {
+    for (cmsghdr *c = CMSG_FIRSTHDR(&h); c; c = CMSG_NXTHDR(&h, c)) {
         if (c->cmsg_level != SOL_SOCKET)
             continue;
         if (c->cmsg_type == SCM_TIMESTAMPNS) {
@@ -133,7 +132,7 @@ void BatchReader::onReadable() {
 // 0: listen again at once (the socket is quiet, or still holds more than one wakeup may
 // read, or it queues too little for a pause to be safe).
 int BatchReader::nextPauseMs(unsigned read, bool gathered) const {
-    if (read == 0 || read >= kMaxPerWakeup || gatherLimit_ < kMinGather)
+    if (read == 0 || read >= kMaxPerWakeup || !gathersReads())
         return 0;
     if (!gathered)
         return kFirstPauseMs;

@@ -62,8 +62,9 @@ public:
     void stop();
     bool isReading() const { return fd_ >= 0; }
     int receiveBufferBytes() const { return receiveBuffer_; }  // as the kernel granted it
-    // How many datagrams a pause may gather (a quarter of what the socket can queue).
-    std::int64_t gatherLimit() const { return gatherLimit_; }
+    // False when the socket queues too little for any pause: a pause may gather a
+    // quarter of what it can queue, and that must reach kMinGather.
+    bool gathersReads() const { return gatherLimit_ >= kMinGather; }
     // True while reads are paused to gather a batch.
     bool paused() const { return coalesce_.isActive(); }
 
@@ -80,7 +81,7 @@ private:
     DatagramSink &sink_;
     int fd_ = -1;
     int receiveBuffer_ = 0;
-    std::int64_t gatherLimit_ = 0;
+    std::int64_t gatherLimit_ = 0;  // datagrams a pause may gather
     std::unique_ptr<QSocketNotifier> notifier_;
     QTimer coalesce_;
     std::int64_t pausedAtNs_ = 0;  // when the pause now running began

@@ -20,7 +20,7 @@ struct Datagram {
     Transport transport = Transport::Uds;
     const sockaddr_storage *peer = nullptr;  // UDP only
     std::int32_t kernelPid = -1;             // Unix socket only: the sender's pid per the kernel
-    std::int64_t receivedNs = 0;             // engine time it arrived (UDP: the kernel's timestamp)
+    std::int64_t receivedNs = 0;             // engine time it arrived, by the kernel's receive stamp
 };
 
 class DatagramSink {

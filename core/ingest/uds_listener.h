@@ -23,9 +23,8 @@ public:
     QString description() const { return QStringLiteral("uds ") + path_; }
     // See BatchReader::drainPending.
     unsigned drainPending() { return reader_.drainPending(); }
-    // How many datagrams a read pause may gather (below BatchReader::kMinGather, reads
-    // are never paused).
-    std::int64_t gatherLimit() const { return reader_.gatherLimit(); }
+    // See BatchReader::gathersReads.
+    bool gathersReads() const { return reader_.gathersReads(); }
     // The socket's queue, in datagrams (net.unix.max_dgram_qlen when it was made).
     std::int64_t queueLimit() const { return queueLimit_; }
 
