@@ -96,7 +96,7 @@ QString parseFailure(const QStringList &arguments, const QCommandLineParser &par
     return parser.errorText();
 }
 
-} // namespace
+}  // namespace
 
 ParseOutcome parseCommandLine(const QStringList &arguments) {
     // QCommandLineParser insists on a program name in front.
@@ -142,4 +142,4 @@ bool argumentsRequestHeadless(int argc, char **argv) {
     return false;
 }
 
-} // namespace varta
+}  // namespace varta

@@ -31,4 +31,4 @@ ParseOutcome parseCommandLine(const QStringList &arguments);
 // between QCoreApplication and QApplication.
 bool argumentsRequestHeadless(int argc, char **argv);
 
-} // namespace varta
+}  // namespace varta

@@ -111,7 +111,7 @@ QString loadRecoveryExecFile(const FlagReader &reader, RecoveryOptions &recovery
     return {};
 }
 
-} // namespace
+}  // namespace
 
 QString loadSecretFiles(const FlagReader &reader, Options &options) {
     if (QString error = loadKeys(reader, options.secure); !error.isEmpty())
@@ -121,4 +121,4 @@ QString loadSecretFiles(const FlagReader &reader, Options &options) {
     return loadRecoveryExecFile(reader, options.recovery);
 }
 
-} // namespace varta::config
+}  // namespace varta::config

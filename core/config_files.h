@@ -14,4 +14,4 @@ namespace varta::config {
 // "--flag: PATH: problem", or an empty string when all were good.
 QString loadSecretFiles(const FlagReader &reader, Options &options);
 
-} // namespace varta::config
+}  // namespace varta::config

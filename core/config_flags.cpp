@@ -19,13 +19,18 @@ QList<FlagSpec> listenerFlags() {
         {"socket", "PATH", kNone, "Unix datagram listener; the kernel vouches for each sender's pid"},
         {"socket-mode", "OCTAL", "0" + QString::number(uds.mode, 8),
          "permissions of the socket file: 600, 0600 or 0o600, at most 0777"},
-        {"udp-port", "PORT", number(udp.port) + " when --socket is not given", "UDP listener port; 0 picks a free one (printed at start-up)"},
+        {"udp-port", "PORT", number(udp.port) + " when --socket is not given",
+         "UDP listener port; 0 picks a free one (printed at start-up)"},
         {"udp-bind-addr", "IP", udp.bindAddress.toString(), "address of the UDP listener"},
         {"i-accept-plaintext-udp", {}, kOff, "allow plain UDP on a non-loopback address"},
         {"i-accept-secure-udp-non-loopback", {}, kOff, "allow secure UDP on a non-loopback address"},
-        {"plaintext-udp-i-accept-recovery-on-unauthenticated-transport", {}, kOff,
+        {"plaintext-udp-i-accept-recovery-on-unauthenticated-transport",
+         {},
+         kOff,
          "run recovery for agents seen over plain UDP (their pids are unverified)"},
-        {"secure-udp-i-accept-recovery-on-unauthenticated-transport", {}, kOff,
+        {"secure-udp-i-accept-recovery-on-unauthenticated-transport",
+         {},
+         kOff,
          "run recovery for agents seen over secure UDP (the key is verified, the process is not)"},
     };
 }
@@ -43,15 +48,16 @@ QList<FlagSpec> trackingFlags() {
     return {
         {"threshold-ms", "MS", number(t.thresholdMs),
          "silence after which an agent is stalled; at least " + number(kMinThresholdMs)},
-        {"tracker-capacity", "N", number(t.capacity),
-         "most agents tracked at once, 1-" + number(kMaxTrackerCapacity)},
+        {"tracker-capacity", "N", number(t.capacity), "most agents tracked at once, 1-" + number(kMaxTrackerCapacity)},
         {"tracker-eviction-policy", "strict|balanced", "strict",
          "when full, strict evicts only stalled agents silent for 10x the threshold; "
          "balanced evicts any agent silent that long"},
         {"max-beat-rate", "N", number(t.maxBeatRate), "beats per second accepted from one agent; 0 = no limit"},
         {"global-beat-rate", "N", number(t.globalBeatRate), "beats per second accepted in total; 0 = no limit"},
         {"global-beat-burst", "N", number(t.globalBeatBurst), "burst allowed above the global rate; 0 = the rate"},
-        {"allow-cross-namespace-agents", {}, onOff(t.allowCrossNamespace),
+        {"allow-cross-namespace-agents",
+         {},
+         onOff(t.allowCrossNamespace),
          "accept Unix-socket agents from another pid namespace"},
     };
 }
@@ -64,7 +70,9 @@ QList<FlagSpec> recoveryFlags() {
          "{pid} and {addr} are replaced"},
         {"recovery-exec-file", "PATH", kNone, "the same, read from a 0600 file we own"},
         {"recovery-env", "KEY=VALUE", kNone, "add to the command's environment; repeatable"},
-        {"recovery-inherit-env", {}, onOff(r.inheritEnv),
+        {"recovery-inherit-env",
+         {},
+         onOff(r.inheritEnv),
          "give the command our whole environment instead of PATH=/usr/bin:/bin"},
         {"recovery-debounce-ms", "MS", number(r.debounceMs), "least time between two recoveries of one agent"},
         {"recovery-timeout-ms", "MS", "never kill",
@@ -88,7 +96,8 @@ QList<FlagSpec> exportFlags() {
         {"export-file", "PATH", kNone, "tab-separated event file, one line per event"},
         {"export-file-max-bytes", "N", number(d.exportFile.maxBytes),
          "rotate the event file past this size, keeping 5 generations; 0 = never"},
-        {"export-file-sync-every", "N", number(d.exportFile.syncEvery), "fsync the event file every N lines; 0 = never"},
+        {"export-file-sync-every", "N", number(d.exportFile.syncEvery),
+         "fsync the event file every N lines; 0 = never"},
         {"prom-addr", "IP:PORT", kNone, "serve Prometheus /metrics here; needs --prom-token-file"},
         {"prom-token-file", "PATH", kNone, "bearer token for /metrics, 64 hex characters in a 0600 file"},
     };
@@ -123,9 +132,9 @@ QList<FlagGroup> buildGroups() {
 
 QList<FlagSpec> buildQtFlags() {
     QList<FlagSpec> flags;
-    for (const char *name : {"platform", "platformpluginpath", "platformtheme", "plugin", "qwindowgeometry",
-                             "qwindowicon", "qwindowtitle", "session", "style", "stylesheet", "display",
-                             "geometry", "title", "icon", "name", "visual", "qmljsdebugger"})
+    for (const char *name :
+         {"platform", "platformpluginpath", "platformtheme", "plugin", "qwindowgeometry", "qwindowicon", "qwindowtitle",
+          "session", "style", "stylesheet", "display", "geometry", "title", "icon", "name", "visual", "qmljsdebugger"})
         flags.append({QString::fromLatin1(name), QStringLiteral("VALUE"), {}, {}});
     for (const char *name : {"reverse", "widgetcount", "nograb", "dograb", "sync", "testability"})
         flags.append({QString::fromLatin1(name), {}, {}, {}});
@@ -159,7 +168,7 @@ QStringList flagLines(const FlagSpec &flag) {
     return QStringList{heading} + wrapped(text, QStringLiteral("      "), 88);
 }
 
-} // namespace
+}  // namespace
 
 const QList<FlagGroup> &flagGroups() {
     static const QList<FlagGroup> groups = buildGroups();
@@ -200,9 +209,7 @@ QString flagName(const QString &argument) {
     return argument.mid(dashes).section('=', 0, 0);
 }
 
-bool isFlagArgument(const QString &argument) {
-    return argument.startsWith('-') && argument != QLatin1String("-");
-}
+bool isFlagArgument(const QString &argument) { return argument.startsWith('-') && argument != QLatin1String("-"); }
 
 QString helpText() {
     QStringList lines{
@@ -224,4 +231,4 @@ QString helpText() {
     return lines.join('\n');
 }
 
-} // namespace varta::config
+}  // namespace varta::config

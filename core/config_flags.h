@@ -27,7 +27,7 @@ struct FlagSpec {
     QString valueName;  // "MS"; empty for a switch
     QString defaultText;
     QString help;
-    QString alias = {}; // a one-letter spelling, "h" for help; usually empty
+    QString alias = {};  // a one-letter spelling, "h" for help; usually empty
     bool takesValue() const { return !valueName.isEmpty(); }
 };
 
@@ -62,4 +62,4 @@ bool isFlagArgument(const QString &argument);
 // The full --help text (no trailing newline).
 QString helpText();
 
-} // namespace varta::config
+}  // namespace varta::config

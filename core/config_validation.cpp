@@ -48,8 +48,9 @@ void readUnixSocket(FlagReader &r, Options &o) {
 // The flags that only mean something for the UDP listener.
 QStringList udpOnlyFlagsGiven(const FlagReader &r) {
     QStringList given;
-    for (const QString &flag : QStringList{"udp-bind-addr", kPlainNonLoopback, kSecureNonLoopback, kPlainRecovery,
-                                           kSecureRecovery} + keyFileFlags()) {
+    for (const QString &flag :
+         QStringList{"udp-bind-addr", kPlainNonLoopback, kSecureNonLoopback, kPlainRecovery, kSecureRecovery}
+             + keyFileFlags()) {
         if (r.isSet(flag))
             given << "--" + flag;
     }
@@ -78,8 +79,8 @@ void readUdp(FlagReader &r, Options &o) {
     UdpOptions udp;
     r.integer(QStringLiteral("udp-port"), 0, 65535, udp.port);  // 0: any free port, printed at start
     r.ipAddress(QStringLiteral("udp-bind-addr"), udp.bindAddress);
-    const bool secure = std::any_of(keyFileFlags().begin(), keyFileFlags().end(),
-                                    [&r](const QString &flag) { return r.isSet(flag); });
+    const bool secure =
+        std::any_of(keyFileFlags().begin(), keyFileFlags().end(), [&r](const QString &flag) { return r.isSet(flag); });
     udp.acceptNonLoopback = r.isSet(secure ? kSecureNonLoopback : kPlainNonLoopback);
     udp.recoveryAllowed = r.isSet(secure ? kSecureRecovery : kPlainRecovery);
 
@@ -123,8 +124,8 @@ void readRecoveryEnv(FlagReader &r, QStringList &env) {
     for (const QString &entry : r.texts(QStringLiteral("recovery-env"))) {
         if (!pattern.match(entry).hasMatch()) {
             r.fail(QStringLiteral("recovery-env"),
-                   "must be KEY=VALUE, KEY made of letters, digits and _ and not starting with a digit (got '"
-                       + entry + "')");
+                   "must be KEY=VALUE, KEY made of letters, digits and _ and not starting with a digit (got '" + entry
+                       + "')");
             return;
         }
         env << entry;
@@ -183,7 +184,8 @@ void readRunning(FlagReader &r, Options &o) {
     o.demo = r.isSet(QStringLiteral("demo"));
     r.nonEmpty(QStringLiteral("screenshot"), o.screenshotPath);
     if (o.headless && r.isSet(QStringLiteral("screenshot")))
-        r.fail(QStringLiteral("screenshot"), QStringLiteral("needs the window, so it cannot be combined with --headless"));
+        r.fail(QStringLiteral("screenshot"),
+               QStringLiteral("needs the window, so it cannot be combined with --headless"));
     r.integer(QStringLiteral("screenshot-delay-ms"), 0, kMaxTimerMs, o.screenshotDelayMs);
 
     static const QRegularExpression language(QStringLiteral("^[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})*$"));
@@ -196,7 +198,7 @@ void readRunning(FlagReader &r, Options &o) {
     r.integer(QStringLiteral("shutdown-grace-ms"), kMinShutdownGraceMs, kMaxTimerMs, o.shutdownGraceMs);
 }
 
-} // namespace
+}  // namespace
 
 QStringList splitCommand(const QString &command) {
     static const QRegularExpression whitespace(QStringLiteral("\\s+"));
@@ -215,4 +217,4 @@ Options readOptions(FlagReader &reader) {
     return options;
 }
 
-} // namespace varta::config
+}  // namespace varta::config

@@ -14,4 +14,4 @@ QStringList splitCommand(const QString &command);
 // On a problem, reader.failed() is true and the returned Options must not be used.
 Options readOptions(FlagReader &reader);
 
-} // namespace varta::config
+}  // namespace varta::config

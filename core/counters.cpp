@@ -36,4 +36,4 @@ const char *refusalReasonLabel(RefusalReason reason) noexcept {
     return "unknown";
 }
 
-} // namespace varta
+}  // namespace varta

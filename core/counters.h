@@ -12,29 +12,30 @@
 namespace varta {
 
 struct IngestCounters {
-    std::uint64_t datagrams = 0;                  // every datagram read from any listener
+    std::uint64_t datagrams = 0;                                       // every datagram read from any listener
     std::array<std::uint64_t, vlp::kDecodeErrorCount> decodeErrors{};  // varta_decode_errors_total{kind}
-    std::uint64_t truncated = 0;                  // varta_truncated_datagrams_total (wrong length)
-    std::uint64_t ioErrors = 0;                   // varta_io_errors_total
-    std::uint64_t authFailures = 0;               // varta_frame_auth_failures_total (kernel pid != frame pid, master pid != frame pid)
-    std::uint64_t namespaceConflicts = 0;         // agent in another pid namespace, dropped
-    std::uint64_t rateLimitedPerPid = 0;          // varta_rate_limited_total{reason="per_pid"}
-    std::uint64_t rateLimitedGlobal = 0;          // varta_rate_limited_total{reason="global"}
-    std::uint64_t nonceWraps = 0;                 // varta_nonce_wrap_total
-    std::uint64_t replays = 0;                    // duplicate/older nonce, dropped silently
+    std::uint64_t truncated = 0;                                       // varta_truncated_datagrams_total (wrong length)
+    std::uint64_t ioErrors = 0;                                        // varta_io_errors_total
+    std::uint64_t authFailures =
+        0;  // varta_frame_auth_failures_total (kernel pid != frame pid, master pid != frame pid)
+    std::uint64_t namespaceConflicts = 0;  // agent in another pid namespace, dropped
+    std::uint64_t rateLimitedPerPid = 0;   // varta_rate_limited_total{reason="per_pid"}
+    std::uint64_t rateLimitedGlobal = 0;   // varta_rate_limited_total{reason="global"}
+    std::uint64_t nonceWraps = 0;          // varta_nonce_wrap_total
+    std::uint64_t replays = 0;             // duplicate/older nonce, dropped silently
     std::uint64_t beatsAccepted = 0;
 };
 
 struct TrackerCounters {
-    std::uint64_t evicted = 0;                    // varta_tracker_evicted_total
-    std::uint64_t capacityExceeded = 0;           // varta_tracker_capacity_exceeded_total (beat refused, table full)
+    std::uint64_t evicted = 0;           // varta_tracker_evicted_total
+    std::uint64_t capacityExceeded = 0;  // varta_tracker_capacity_exceeded_total (beat refused, table full)
     std::uint64_t stallsSurfaced = 0;
 };
 
 struct SecureCounters {
-    std::uint64_t decryptFailures = 0;            // varta_frame_decrypt_failures_total
-    std::uint64_t replayRefused = 0;              // varta_secure_replay_refused_total
-    std::uint64_t senderStateFull = 0;            // varta_sender_state_full_total
+    std::uint64_t decryptFailures = 0;  // varta_frame_decrypt_failures_total
+    std::uint64_t replayRefused = 0;    // varta_secure_replay_refused_total
+    std::uint64_t senderStateFull = 0;  // varta_sender_state_full_total
 };
 
 // varta_recovery_outcomes_total{outcome}: index with RecoveryOutcome.
@@ -76,7 +77,7 @@ const char *refusalReasonLabel(RefusalReason reason) noexcept;       // "unauthe
 struct RecoveryCounters {
     std::array<std::uint64_t, kRecoveryOutcomeCount> outcomes{};
     std::array<std::uint64_t, kRefusalReasonCount> refused{};
-    std::uint64_t childrenRunning = 0;            // gauge
+    std::uint64_t childrenRunning = 0;  // gauge
 };
 
-} // namespace varta
+}  // namespace varta

@@ -31,4 +31,4 @@ Options withDemoDefaults(Options options) {
     return options;
 }
 
-} // namespace varta
+}  // namespace varta

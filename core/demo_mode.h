@@ -27,4 +27,4 @@ inline constexpr std::int64_t kDemoTimelineSpanMs = 15'000;
 // those loopback agents. An operator's own flags win.
 Options withDemoDefaults(Options options);
 
-} // namespace varta
+}  // namespace varta

@@ -25,4 +25,4 @@ inline std::int64_t engineNowNs() noexcept {
 }
 inline std::int64_t engineNowMs() noexcept { return engineNowNs() / 1'000'000; }
 
-} // namespace varta
+}  // namespace varta

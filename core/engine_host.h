@@ -45,4 +45,4 @@ private:
     QString summary_;
 };
 
-} // namespace varta
+}  // namespace varta

@@ -66,17 +66,17 @@ enum class ChildState : std::uint8_t { Running, Exited, Killed, TimedOut, Failed
 struct ChildInfo {
     std::uint64_t id = 0;  // engine-assigned, never reused in a run
     AgentKey agent;
-    qint64 pid = 0;        // 0 when it never started
+    qint64 pid = 0;  // 0 when it never started
     QStringList argv;
-    bool manual = false;   // started by the operator's Recover now
+    bool manual = false;  // started by the operator's Recover now
     EngineMs startedMs = 0;
-    EngineMs endedMs = -1; // -1 while running
+    EngineMs endedMs = -1;  // -1 while running
     ChildState state = ChildState::Running;
-    int exitCode = -1;     // for Exited
-    int signal = 0;        // for Killed / TimedOut / crash
+    int exitCode = -1;  // for Exited
+    int signal = 0;     // for Killed / TimedOut / crash
     std::int64_t bytesKept = 0;
     bool truncated = false;
-    QString error;         // FailedToStart reason
+    QString error;  // FailedToStart reason
 };
 
 enum class OutputStream : std::uint8_t { Stdout, Stderr };
@@ -95,22 +95,22 @@ struct EngineStats {
     std::uint64_t datagramsDropped = 0;  // every refused datagram, whatever the reason
     std::uint32_t agentsByState[kAgentStateCount] = {};
     std::uint32_t agentsTracked = 0;
-    QStringList listeners;               // "udp 127.0.0.1:9000", "uds /run/varta.sock"
+    QStringList listeners;  // "udp 127.0.0.1:9000", "uds /run/varta.sock"
     bool recoveryConfigured = false;
 };
 
 // One publish: everything that changed since the previous one.
 struct EngineBatch {
     QList<AgentSnapshot> agents;
-    QList<AgentKey> removed;             // evicted agents
+    QList<AgentKey> removed;  // evicted agents
     QList<StateTransition> transitions;
     QList<EventLogEntry> events;
-    QList<ChildInfo> children;           // started or changed children
+    QList<ChildInfo> children;  // started or changed children
     QList<OutputChunk> output;
     EngineStats stats;
 };
 
-} // namespace varta
+}  // namespace varta
 
 Q_DECLARE_METATYPE(varta::AgentKey)
 Q_DECLARE_METATYPE(varta::EngineBatch)

@@ -19,7 +19,7 @@ bool looksLikeIpLiteral(const QString &text) {
 
 QString quoted(const QString &text) { return '\'' + text + '\''; }
 
-} // namespace
+}  // namespace
 
 FlagReader::FlagReader(const QCommandLineParser &parser) : m_parser(parser) {}
 
@@ -61,8 +61,7 @@ void FlagReader::integer(const QString &flag, std::int64_t min, std::int64_t max
         out = *value;
 }
 
-void FlagReader::integer(const QString &flag, std::int64_t min, std::int64_t max,
-                         std::optional<std::int64_t> &out) {
+void FlagReader::integer(const QString &flag, std::int64_t min, std::int64_t max, std::optional<std::int64_t> &out) {
     if (!isSet(flag) || failed())
         return;
     if (const auto value = parseInteger(flag, min, max))
@@ -136,4 +135,4 @@ void FlagReader::ipAndPort(const QString &flag, QHostAddress &address, std::uint
     port = static_cast<std::uint16_t>(number);
 }
 
-} // namespace varta::config
+}  // namespace varta::config

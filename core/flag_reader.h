@@ -20,8 +20,8 @@ public:
     explicit FlagReader(const QCommandLineParser &parser);
 
     bool isSet(const QString &flag) const;
-    QString text(const QString &flag) const;          // the last value given
-    QStringList texts(const QString &flag) const;     // every value, in order
+    QString text(const QString &flag) const;       // the last value given
+    QStringList texts(const QString &flag) const;  // every value, in order
 
     // Each assigns `out` only when the flag is given and its value is valid.
     void integer(const QString &flag, std::int64_t min, std::int64_t max, std::int64_t &out);
@@ -50,4 +50,4 @@ private:
     QString m_error;
 };
 
-} // namespace varta::config
+}  // namespace varta::config

@@ -2,8 +2,8 @@
 
 #include "core/engine_clock.h"
 #include "core/export/metrics_service.h"
-#include "core/ingest/udp_listener.h"
 #include "core/ingest/secure_receiver.h"
+#include "core/ingest/udp_listener.h"
 #include "core/ingest/uds_listener.h"
 #include "core/recovery/recovery_engine.h"
 
@@ -12,8 +12,11 @@
 namespace varta {
 
 Observer::Observer(Options options, QObject *parent)
-    : QObject(parent), options_(std::move(options)), tracker_(options_.tracker, ingest_, trackerCounters_),
-      stallTimer_(new QTimer(this)), publishTimer_(new QTimer(this)) {
+    : QObject(parent),
+      options_(std::move(options)),
+      tracker_(options_.tracker, ingest_, trackerCounters_),
+      stallTimer_(new QTimer(this)),
+      publishTimer_(new QTimer(this)) {
     const bool secure = options_.secure.enabled();
     const bool udpOptIn = options_.udp && options_.udp->recoveryAllowed;
     recovery_ = new RecoveryEngine(options_.recovery, RecoveryTrust{udpOptIn && !secure, udpOptIn && secure},
@@ -36,9 +39,8 @@ bool Observer::start(QString *error) {
         if (!eventFile_->open(error))
             return false;
     }
-    pipeline_ = std::make_unique<IngestPipeline>(tracker_, ingest_, eventFile_.get(),
-                                                 options_.tracker.allowCrossNamespace,
-                                                 static_cast<IngestEvents &>(*this));
+    pipeline_ = std::make_unique<IngestPipeline>(
+        tracker_, ingest_, eventFile_.get(), options_.tracker.allowCrossNamespace, static_cast<IngestEvents &>(*this));
     if (options_.secure.enabled()) {
         secureReceiver_ = std::make_unique<SecureReceiver>(options_.secure, ingest_, secureCounters_);
         pipeline_->setSecureReceiver(secureReceiver_.get());
@@ -110,7 +112,8 @@ void Observer::publishMetricsSnapshot() {
     snapshot->agents.reserve(tracker_.table().size());
     tracker_.table().forEach([&](const AgentRecord &r) {
         // varta_status says what the agent last reported, or 3 while it is silent.
-        snapshot->agents.push_back(MetricsAgentRow{r.key, r.beats, r.stalls, r.silent ? vlp::Status::Stall : r.lastStatus});
+        snapshot->agents.push_back(
+            MetricsAgentRow{r.key, r.beats, r.stalls, r.silent ? vlp::Status::Stall : r.lastStatus});
     });
     metrics_->publish(std::move(snapshot));
 }
@@ -140,17 +143,14 @@ void Observer::setPublishing(bool on) {
     }
 }
 
-void Observer::onIngestBatchEnd() {
-    armStallTimer();
-}
+void Observer::onIngestBatchEnd() { armStallTimer(); }
 
 void Observer::onIngestIoError(std::string_view what) {
-    addEvent(EventSeverity::Error, EventCategory::Io, QString::fromUtf8(what.data(), static_cast<qsizetype>(what.size())));
+    addEvent(EventSeverity::Error, EventCategory::Io,
+             QString::fromUtf8(what.data(), static_cast<qsizetype>(what.size())));
 }
 
-void Observer::onAgentResumed(Slot slot) {
-    recovery_->onAgentResumed(tracker_.record(slot).key);
-}
+void Observer::onAgentResumed(Slot slot) { recovery_->onAgentResumed(tracker_.record(slot).key); }
 
 void Observer::connectRecovery() {
     connect(recovery_, &RecoveryEngine::agentOverlayChanged, this, &Observer::onOverlayChanged);
@@ -162,9 +162,8 @@ void Observer::connectRecovery() {
         if (publishing_)
             output_.append(chunk);
     });
-    connect(recovery_, &RecoveryEngine::event, this, [this](const EventLogEntry &entry) {
-        addEvent(entry.severity, entry.category, entry.text, entry.agent);
-    });
+    connect(recovery_, &RecoveryEngine::event, this,
+            [this](const EventLogEntry &entry) { addEvent(entry.severity, entry.category, entry.text, entry.agent); });
     connect(recovery_, &RecoveryEngine::shutdownComplete, this, &Observer::finishShutdown);
 }
 
@@ -343,7 +342,7 @@ void Observer::finishShutdown() {
     Q_EMIT stopped();
 }
 
-} // namespace varta
+}  // namespace varta
 
 namespace varta {
 
@@ -351,22 +350,32 @@ QString Observer::summaryLine() const {
     QString line = QStringLiteral("datagrams=%1 beats=%2 truncated=%3 replays=%4 auth_failures=%5 "
                                   "namespace_conflicts=%6 rate_limited_per_pid=%7 rate_limited_global=%8 "
                                   "stalls=%9")
-                       .arg(ingest_.datagrams).arg(ingest_.beatsAccepted).arg(ingest_.truncated)
-                       .arg(ingest_.replays).arg(ingest_.authFailures).arg(ingest_.namespaceConflicts)
-                       .arg(ingest_.rateLimitedPerPid).arg(ingest_.rateLimitedGlobal)
+                       .arg(ingest_.datagrams)
+                       .arg(ingest_.beatsAccepted)
+                       .arg(ingest_.truncated)
+                       .arg(ingest_.replays)
+                       .arg(ingest_.authFailures)
+                       .arg(ingest_.namespaceConflicts)
+                       .arg(ingest_.rateLimitedPerPid)
+                       .arg(ingest_.rateLimitedGlobal)
                        .arg(trackerCounters_.stallsSurfaced);
     line += QStringLiteral(" agents=%1 evicted=%2 capacity_exceeded=%3 io_errors=%4 nonce_wraps=%5")
-                .arg(tracker_.table().size()).arg(trackerCounters_.evicted)
-                .arg(trackerCounters_.capacityExceeded).arg(ingest_.ioErrors).arg(ingest_.nonceWraps);
+                .arg(tracker_.table().size())
+                .arg(trackerCounters_.evicted)
+                .arg(trackerCounters_.capacityExceeded)
+                .arg(ingest_.ioErrors)
+                .arg(ingest_.nonceWraps);
     line += QStringLiteral(" decrypt_failures=%1 secure_replays=%2 sender_state_full=%3")
-                .arg(secureCounters_.decryptFailures).arg(secureCounters_.replayRefused)
+                .arg(secureCounters_.decryptFailures)
+                .arg(secureCounters_.replayRefused)
                 .arg(secureCounters_.senderStateFull);
     for (std::size_t i = 0; i < vlp::kDecodeErrorCount; ++i) {
         const std::string_view label = vlp::decodeErrorLabel(static_cast<vlp::DecodeError>(i));
-        line += QStringLiteral(" %1=%2").arg(QLatin1String(label.data(), static_cast<qsizetype>(label.size())))
+        line += QStringLiteral(" %1=%2")
+                    .arg(QLatin1String(label.data(), static_cast<qsizetype>(label.size())))
                     .arg(ingest_.decodeErrors[i]);
     }
     return line;
 }
 
-} // namespace varta
+}  // namespace varta

@@ -28,9 +28,9 @@ class UdsListener;
 class Observer : public QObject, private IngestEvents {
     Q_OBJECT
 public:
-    static constexpr int kPublishIntervalMs = 50;           // at most 20 batches a second
-    static constexpr qsizetype kMaxEventsPerBatch = 200;    // the operator's log, not a firehose
-    static constexpr int kMetricsSnapshotIntervalMs = 1000; // /metrics is at most this stale
+    static constexpr int kPublishIntervalMs = 50;            // at most 20 batches a second
+    static constexpr qsizetype kMaxEventsPerBatch = 200;     // the operator's log, not a firehose
+    static constexpr int kMetricsSnapshotIntervalMs = 1000;  // /metrics is at most this stale
 
     explicit Observer(Options options, QObject *parent = nullptr);
     ~Observer() override;
@@ -102,7 +102,7 @@ private:
     std::unique_ptr<MetricsService> metrics_;
     QTimer *metricsSnapshotTimer_ = nullptr;
     QStringList startupWarnings_;
-    QTimer *stallTimer_;    // children, so they move to the engine thread with the observer
+    QTimer *stallTimer_;  // children, so they move to the engine thread with the observer
     QTimer *publishTimer_;
     std::int64_t armedDeadlineNs_ = 0;
     bool publishing_ = false;
@@ -117,4 +117,4 @@ private:
     std::uint64_t eventsDropped_ = 0;
 };
 
-} // namespace varta
+}  // namespace varta

@@ -16,60 +16,60 @@ namespace varta {
 enum class EvictionPolicy : std::uint8_t { Strict, Balanced };
 
 struct UdsOptions {
-    QString path;                 // --socket
-    std::uint32_t mode = 0600;    // --socket-mode
+    QString path;               // --socket
+    std::uint32_t mode = 0600;  // --socket-mode
 };
 
 struct UdpOptions {
     QHostAddress bindAddress{QHostAddress::LocalHost};  // --udp-bind-addr
     std::uint16_t port = 9000;                          // --udp-port
     bool acceptNonLoopback = false;  // --i-accept-plaintext-udp (plain) / --i-accept-secure-udp-non-loopback (secure)
-    bool recoveryAllowed = false;    // --plaintext-udp-… / --secure-udp-i-accept-recovery-on-unauthenticated-transport
+    bool recoveryAllowed = false;  // --plaintext-udp-… / --secure-udp-i-accept-recovery-on-unauthenticated-transport
 };
 
 struct TrackerOptions {
-    std::int64_t thresholdMs = 2000;                     // --threshold-ms (>= 10)
-    std::uint32_t capacity = 65536;                      // --tracker-capacity (1 .. 1048576)
-    EvictionPolicy eviction = EvictionPolicy::Strict;    // --tracker-eviction-policy
-    std::uint32_t maxBeatRate = 100;                     // --max-beat-rate (per agent, per second; 0 = off)
-    std::uint32_t globalBeatRate = 0;                    // --global-beat-rate (per second; 0 = off)
-    std::uint32_t globalBeatBurst = 0;                   // --global-beat-burst (0 = same as the rate)
-    bool allowCrossNamespace = false;                    // --allow-cross-namespace-agents
+    std::int64_t thresholdMs = 2000;                   // --threshold-ms (>= 10)
+    std::uint32_t capacity = 65536;                    // --tracker-capacity (1 .. 1048576)
+    EvictionPolicy eviction = EvictionPolicy::Strict;  // --tracker-eviction-policy
+    std::uint32_t maxBeatRate = 100;                   // --max-beat-rate (per agent, per second; 0 = off)
+    std::uint32_t globalBeatRate = 0;                  // --global-beat-rate (per second; 0 = off)
+    std::uint32_t globalBeatBurst = 0;                 // --global-beat-burst (0 = same as the rate)
+    bool allowCrossNamespace = false;                  // --allow-cross-namespace-agents
 };
 
 struct RecoveryOptions {
-    QStringList execTemplate;            // --recovery-exec / --recovery-exec-file, split on whitespace
-    QString execSource;                  // "inline" or the file path (audit `source` column)
-    std::int64_t debounceMs = 1000;      // --recovery-debounce-ms
+    QStringList execTemplate;               // --recovery-exec / --recovery-exec-file, split on whitespace
+    QString execSource;                     // "inline" or the file path (audit `source` column)
+    std::int64_t debounceMs = 1000;         // --recovery-debounce-ms
     std::optional<std::int64_t> timeoutMs;  // --recovery-timeout-ms (>= 100); none = never kill
-    std::int64_t killGraceMs = 1000;     // --recovery-kill-grace-ms
-    QStringList env;                     // --recovery-env KEY=VALUE (repeatable)
-    bool inheritEnv = false;             // --recovery-inherit-env
-    std::int64_t captureBytes = 65536;   // --recovery-capture-bytes (0 .. 16 MiB)
-    QString auditFile;                   // --recovery-audit-file
-    int maxConcurrent = 64;              // --recovery-max-concurrent
-    int maxAttempts = 5;                 // --recovery-max-attempts (0 = no restart-loop limit)
+    std::int64_t killGraceMs = 1000;        // --recovery-kill-grace-ms
+    QStringList env;                        // --recovery-env KEY=VALUE (repeatable)
+    bool inheritEnv = false;                // --recovery-inherit-env
+    std::int64_t captureBytes = 65536;      // --recovery-capture-bytes (0 .. 16 MiB)
+    QString auditFile;                      // --recovery-audit-file
+    int maxConcurrent = 64;                 // --recovery-max-concurrent
+    int maxAttempts = 5;                    // --recovery-max-attempts (0 = no restart-loop limit)
     std::int64_t attemptWindowMs = 600000;  // --recovery-attempt-window-ms
 
     bool configured() const { return !execTemplate.isEmpty(); }
 };
 
 struct ExportOptions {
-    QString path;                        // --export-file
-    std::int64_t maxBytes = 0;           // --export-file-max-bytes (0 = never rotate)
-    std::int64_t syncEvery = 0;          // --export-file-sync-every (0 = never fsync per N lines)
+    QString path;                // --export-file
+    std::int64_t maxBytes = 0;   // --export-file-max-bytes (0 = never rotate)
+    std::int64_t syncEvery = 0;  // --export-file-sync-every (0 = never fsync per N lines)
 };
 
 struct PromOptions {
-    QHostAddress address;                // --prom-addr IP:PORT
+    QHostAddress address;  // --prom-addr IP:PORT
     std::uint16_t port = 0;
-    QByteArray token;                    // from --prom-token-file (64 hex chars)
+    QByteArray token;  // from --prom-token-file (64 hex chars)
     bool enabled() const { return !token.isEmpty(); }
 };
 
 struct SecureOptions {
-    QList<QByteArray> keys;              // --key-file then --accepted-key-file keys, 32 raw bytes each
-    std::optional<QByteArray> masterKey; // --master-key-file
+    QList<QByteArray> keys;               // --key-file then --accepted-key-file keys, 32 raw bytes each
+    std::optional<QByteArray> masterKey;  // --master-key-file
     bool enabled() const { return !keys.isEmpty() || masterKey.has_value(); }
 };
 
@@ -94,4 +94,4 @@ struct Options {
     QStringList warnings;                           // start-up warnings to print (non-loopback binds, inherit env)
 };
 
-} // namespace varta
+}  // namespace varta

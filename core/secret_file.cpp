@@ -3,6 +3,7 @@
 #include <cctype>
 #include <cerrno>
 #include <cstring>
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -16,7 +17,7 @@ SecretFileResult failure(const QString &path, const QString &problem) {
 
 QString errnoText(int error) { return QString::fromLocal8Bit(std::strerror(error)); }
 
-} // namespace
+}  // namespace
 
 SecretFileResult readSecretFile(const QString &path) {
     const QByteArray native = path.toLocal8Bit();
@@ -38,14 +39,14 @@ SecretFileResult readSecretFile(const QString &path) {
     if (!S_ISREG(st.st_mode))
         return failure(path, QStringLiteral("is not a regular file"));
     if ((st.st_mode & 077) != 0)
-        return failure(path, QStringLiteral("insecure permissions %1 (must be 0600 or stricter)")
-                                 .arg(st.st_mode & 0777, 0, 8));
+        return failure(
+            path, QStringLiteral("insecure permissions %1 (must be 0600 or stricter)").arg(st.st_mode & 0777, 0, 8));
     if (st.st_uid != ::geteuid())
-        return failure(path, QStringLiteral("owned by uid %1, not by this process's uid %2")
-                                 .arg(st.st_uid).arg(::geteuid()));
+        return failure(path,
+                       QStringLiteral("owned by uid %1, not by this process's uid %2").arg(st.st_uid).arg(::geteuid()));
     if (st.st_size > kSecretFileMaxBytes)
-        return failure(path, QStringLiteral("too large (%1 bytes, at most %2)")
-                                 .arg(st.st_size).arg(kSecretFileMaxBytes));
+        return failure(path,
+                       QStringLiteral("too large (%1 bytes, at most %2)").arg(st.st_size).arg(kSecretFileMaxBytes));
 
     QByteArray contents(static_cast<qsizetype>(st.st_size), Qt::Uninitialized);
     qsizetype done = 0;
@@ -74,4 +75,4 @@ std::optional<QByteArray> parseHexKey(QByteArrayView text) {
     return QByteArray::fromHex(trimmed);
 }
 
-} // namespace varta
+}  // namespace varta

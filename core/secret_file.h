@@ -24,4 +24,4 @@ SecretFileResult readSecretFile(const QString &path);
 // One 32-byte key from 64 hex characters (surrounding whitespace allowed); nullopt otherwise.
 std::optional<QByteArray> parseHexKey(QByteArrayView text);
 
-} // namespace varta
+}  // namespace varta

@@ -1,6 +1,7 @@
 #include "core/unix_signal_watcher.h"
 
 #include <csignal>
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -14,7 +15,7 @@ extern "C" void onTerminationSignal(int signalNumber) {
     [[maybe_unused]] const ssize_t ignored = ::write(gPipe[1], &byte, 1);
 }
 
-} // namespace
+}  // namespace
 
 UnixSignalWatcher::UnixSignalWatcher(QObject *parent) : QObject(parent) {
     if (::pipe2(gPipe, O_CLOEXEC | O_NONBLOCK) != 0)
@@ -44,4 +45,4 @@ void UnixSignalWatcher::onReadable() {
         Q_EMIT terminationRequested(byte);
 }
 
-} // namespace varta
+}  // namespace varta

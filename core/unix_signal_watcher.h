@@ -23,4 +23,4 @@ private:
     std::unique_ptr<QSocketNotifier> notifier_;
 };
 
-} // namespace varta
+}  // namespace varta

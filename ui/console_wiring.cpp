@@ -18,4 +18,4 @@ void connectConsole(MainWindow &window, Observer *observer) {
     QMetaObject::invokeMethod(observer, "setPublishing", Qt::QueuedConnection, Q_ARG(bool, true));
 }
 
-} // namespace varta::ui
+}  // namespace varta::ui

@@ -9,5 +9,5 @@ class MainWindow;
 
 void connectConsole(MainWindow &window, Observer *observer);
 
-} // namespace ui
-} // namespace varta
+}  // namespace ui
+}  // namespace varta

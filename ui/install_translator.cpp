@@ -28,4 +28,4 @@ bool installTranslator(QApplication &app, const QString &lang) {
     return true;
 }
 
-} // namespace varta::ui
+}  // namespace varta::ui

@@ -12,4 +12,4 @@ namespace varta::ui {
 // the language is English (the source language) or its translation was installed.
 bool installTranslator(QApplication &app, const QString &lang);
 
-} // namespace varta::ui
+}  // namespace varta::ui

@@ -3,9 +3,7 @@
 #include <QtGlobal>
 
 // Q_INIT_RESOURCE must be used outside any namespace.
-static void registerVartaWatchResources() {
-    Q_INIT_RESOURCE(varta_watch);
-}
+static void registerVartaWatchResources() { Q_INIT_RESOURCE(varta_watch); }
 
 namespace varta::ui {
 
@@ -17,4 +15,4 @@ void initUiResources() {
     Q_UNUSED(once);
 }
 
-} // namespace varta::ui
+}  // namespace varta::ui

@@ -6,4 +6,4 @@ namespace varta::ui {
 
 void initUiResources();
 
-} // namespace varta::ui
+}  // namespace varta::ui

@@ -6,8 +6,8 @@
 #include <QCoreApplication>
 
 #include <atomic>
-#include <cstdio>
 #include <csignal>
+#include <cstdio>
 
 namespace {
 
@@ -32,7 +32,7 @@ void printLine(std::FILE *stream, const QString &text) {
     std::fflush(stream);
 }
 
-} // namespace
+}  // namespace
 
 int main(int argc, char *argv[]) {
     QCoreApplication app(argc, argv);
@@ -42,14 +42,9 @@ int main(int argc, char *argv[]) {
     const varta::BeatOptionsParse parsed = varta::parseBeatOptions(QCoreApplication::arguments());
     switch (parsed.outcome) {
     case varta::BeatOptionsParse::Outcome::Help:
-    case varta::BeatOptionsParse::Outcome::Version:
-        printLine(stdout, parsed.text);
-        return 0;
-    case varta::BeatOptionsParse::Outcome::Error:
-        printLine(stderr, parsed.text);
-        return 2;
-    case varta::BeatOptionsParse::Outcome::Run:
-        break;
+    case varta::BeatOptionsParse::Outcome::Version: printLine(stdout, parsed.text); return 0;
+    case varta::BeatOptionsParse::Outcome::Error: printLine(stderr, parsed.text); return 2;
+    case varta::BeatOptionsParse::Outcome::Run: break;
     }
 
     installStopHandlers();

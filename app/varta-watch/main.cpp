@@ -45,7 +45,7 @@ void startConsole(QApplication &app, ui::MainWindow &window, EngineHost &host, c
     }
 }
 
-} // namespace
+}  // namespace
 
 int main(int argc, char *argv[]) {
     const bool headless = argumentsRequestHeadless(argc, argv);

@@ -14,7 +14,7 @@ namespace {
 
 QString systemError(int error) { return QString::fromLocal8Bit(std::strerror(error)); }
 
-} // namespace
+}  // namespace
 
 BeatClient::~BeatClient() { closeSocket(); }
 
@@ -104,8 +104,7 @@ std::uint64_t BeatClient::nonceAfter(std::uint64_t nonce) noexcept {
     return nonce >= vlp::kNonceTerminal - 1 ? 0 : nonce + 1;
 }
 
-vlp::Frame BeatClient::stampedFrame(vlp::Status status, std::uint64_t nonce,
-                                    std::uint32_t payload) {
+vlp::Frame BeatClient::stampedFrame(vlp::Status status, std::uint64_t nonce, std::uint32_t payload) {
     restartSessionIfForked();
     vlp::Frame frame;
     frame.status = status;
@@ -124,9 +123,7 @@ vlp::Frame BeatClient::nextFrame(vlp::Status status, std::uint32_t payload) {
     return frame;
 }
 
-bool BeatClient::send(vlp::Status status, std::uint32_t payload) {
-    return sendFrame(nextFrame(status, payload));
-}
+bool BeatClient::send(vlp::Status status, std::uint32_t payload) { return sendFrame(nextFrame(status, payload)); }
 
 bool BeatClient::sendPanic(std::uint32_t payload) {
     return sendFrame(stampedFrame(vlp::Status::Critical, vlp::kNonceTerminal, payload));
@@ -155,4 +152,4 @@ bool BeatClient::sendRaw(std::span<const std::uint8_t> bytes) {
     }
 }
 
-} // namespace varta
+}  // namespace varta

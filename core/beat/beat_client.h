@@ -74,4 +74,4 @@ private:
     QString error_;
 };
 
-} // namespace varta
+}  // namespace varta

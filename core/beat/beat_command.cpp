@@ -46,7 +46,7 @@ std::unique_ptr<SecureSealer> makeSealer(const BeatOptions &options, const QByte
     return std::make_unique<SecureSealer>(keyView(key), options.pid.value_or(static_cast<std::uint32_t>(::getpid())));
 }
 
-} // namespace
+}  // namespace
 
 BeatCommand::BeatCommand(BeatOptions options) : options_(std::move(options)) {}
 
@@ -80,8 +80,12 @@ QString BeatCommand::summaryLine(std::uint64_t frames, std::uint64_t failed, std
     const double seconds = static_cast<double>(elapsedNs) / 1e9;
     const double rate = seconds > 0 ? static_cast<double>(frames) / seconds : 0.0;
     return QStringLiteral("varta-beat frames=%1 failed=%2 agents=%3 stalled=%4 seconds=%5 rate=%6")
-        .arg(frames).arg(failed).arg(agents).arg(stalled)
-        .arg(seconds, 0, 'f', 3).arg(rate, 0, 'f', 1);
+        .arg(frames)
+        .arg(failed)
+        .arg(agents)
+        .arg(stalled)
+        .arg(seconds, 0, 'f', 3)
+        .arg(rate, 0, 'f', 1);
 }
 
 BeatReport BeatCommand::runSingle(const std::atomic<bool> &stop, const QByteArray &key) {
@@ -89,8 +93,10 @@ BeatReport BeatCommand::runSingle(const std::atomic<bool> &stop, const QByteArra
     const bool connected = options_.overUdp() ? client.connectUdp(options_.udpHost, options_.udpPort)
                                               : client.connectUnix(options_.socketPath);
     if (!connected)
-        return {1, {}, QStringLiteral("varta-beat: cannot reach %1: %2")
-                           .arg(options_.targetDescription(), client.errorString())};
+        return {
+            1,
+            {},
+            QStringLiteral("varta-beat: cannot reach %1: %2").arg(options_.targetDescription(), client.errorString())};
     client.setPidOverride(options_.pid);
     client.setNextNonce(options_.nonceStart);
 
@@ -108,8 +114,8 @@ BeatReport BeatCommand::runSingle(const std::atomic<bool> &stop, const QByteArra
                                : client.sendFrame(frame);
         ok ? ++sent : ++failed;
         if (!ok)
-            lastError = sealer && sealed == 0 ? QStringLiteral("cannot seal a frame (OpenSSL failed)")
-                                              : client.errorString();
+            lastError =
+                sealer && sealed == 0 ? QStringLiteral("cannot seal a frame (OpenSSL failed)") : client.errorString();
     };
     const std::int64_t start = monotonicNs();
     if (options_.panic) {
@@ -130,7 +136,9 @@ BeatReport BeatCommand::runSingle(const std::atomic<bool> &stop, const QByteArra
     report.summary = summaryLine(sent, failed, 1, 0, monotonicNs() - start);
     if (failed > 0)
         report.error = QStringLiteral("varta-beat: %1 of %2 beats not sent to %3: %4")
-                           .arg(failed).arg(sent + failed).arg(options_.targetDescription(), lastError);
+                           .arg(failed)
+                           .arg(sent + failed)
+                           .arg(options_.targetDescription(), lastError);
     return report;
 }
 
@@ -140,13 +148,14 @@ BeatReport BeatCommand::runLoad(const std::atomic<bool> &stop, const QByteArray 
     config.masterKey = options_.masterKey;
     LoadGenerator generator(config);
     if (!generator.connectUdp(options_.udpHost, options_.udpPort))
-        return {1, {}, QStringLiteral("varta-beat: cannot reach %1: %2")
-                           .arg(options_.targetDescription(), generator.errorString())};
+        return {1,
+                {},
+                QStringLiteral("varta-beat: cannot reach %1: %2")
+                    .arg(options_.targetDescription(), generator.errorString())};
     generator.run(stop);
     BeatReport report;
-    report.summary = summaryLine(generator.framesSent(), generator.sendFailures(),
-                                 generator.agentCount(), generator.stalledAgentCount(),
-                                 generator.elapsedNs());
+    report.summary = summaryLine(generator.framesSent(), generator.sendFailures(), generator.agentCount(),
+                                 generator.stalledAgentCount(), generator.elapsedNs());
     if (!generator.errorString().isEmpty()) {
         report.exitCode = 1;
         report.error = QStringLiteral("varta-beat: %1").arg(generator.errorString());
@@ -154,4 +163,4 @@ BeatReport BeatCommand::runLoad(const std::atomic<bool> &stop, const QByteArray 
     return report;
 }
 
-} // namespace varta
+}  // namespace varta

@@ -29,8 +29,8 @@ public:
     // Blocks until done; `stop` (set from a signal handler, say) ends it early.
     BeatReport run(const std::atomic<bool> &stop);
 
-    static QString summaryLine(std::uint64_t frames, std::uint64_t failed, std::uint32_t agents,
-                               std::uint32_t stalled, std::int64_t elapsedNs);
+    static QString summaryLine(std::uint64_t frames, std::uint64_t failed, std::uint32_t agents, std::uint32_t stalled,
+                               std::int64_t elapsedNs);
 
     // The 32-byte key of --key-file or --master-key-file, read under the secret-file
     // rules (COMPAT.md section 1), as varta-watch reads its keys. On a problem, nullopt
@@ -45,4 +45,4 @@ private:
     BeatOptions options_;
 };
 
-} // namespace varta
+}  // namespace varta

@@ -33,22 +33,28 @@ struct Flags {
     QCommandLineOption panic{"panic", "Send one panic frame (Critical, terminal nonce) and exit."};
     QCommandLineOption nonceStart{"nonce-start", "Nonce of the first beat (default 1).", "N"};
     QCommandLineOption agents{"agents", "Simulate N agents over UDP, pids --base-pid.. (load mode).", "N"};
-    QCommandLineOption rate{"rate", "Beats per agent per second with --agents (default 1; 0: as fast as possible).", "HZ"};
+    QCommandLineOption rate{"rate", "Beats per agent per second with --agents (default 1; 0: as fast as possible).",
+                            "HZ"};
     QCommandLineOption durationSecs{"duration-secs", "Stop load mode after N seconds (default 0: no limit).", "N"};
-    QCommandLineOption stallAfterMs{"stall-after-ms", "Load mode: silence --stall-fraction of the agents after MS.", "MS"};
+    QCommandLineOption stallAfterMs{"stall-after-ms", "Load mode: silence --stall-fraction of the agents after MS.",
+                                    "MS"};
     QCommandLineOption stallFraction{"stall-fraction", "Load mode: fraction of agents that stall (0..1).", "F"};
     QCommandLineOption resumeAfterMs{"resume-after-ms", "Load mode: stalled agents resume after MS of silence.", "MS"};
     QCommandLineOption basePid{"base-pid", "Load mode: pid of the first agent (default 5000000).", "PID"};
     QCommandLineOption batchSize{"batch-size", "Load mode: datagrams per sendmmsg call (1..1024, default 64).", "N"};
-    QCommandLineOption keyFile{"key-file", "Seal every beat with the shared key in PATH (64 hex characters, "
-                               "a 0600 file we own): 60-byte secure UDP frames.", "PATH"};
-    QCommandLineOption masterKeyFile{"master-key-file", "Seal every beat with the agent key derived from the master "
-                                     "key in PATH: 64-byte secure UDP frames.", "PATH"};
+    QCommandLineOption keyFile{"key-file",
+                               "Seal every beat with the shared key in PATH (64 hex characters, "
+                               "a 0600 file we own): 60-byte secure UDP frames.",
+                               "PATH"};
+    QCommandLineOption masterKeyFile{"master-key-file",
+                                     "Seal every beat with the agent key derived from the master "
+                                     "key in PATH: 64-byte secure UDP frames.",
+                                     "PATH"};
 
     std::vector<const QCommandLineOption *> all() const {
-        return {&udp, &socket, &pid, &status, &payload, &intervalMs, &count, &panic, &nonceStart,
-                &agents, &rate, &durationSecs, &stallAfterMs, &stallFraction, &resumeAfterMs,
-                &basePid, &batchSize, &keyFile, &masterKeyFile};
+        return {&udp,           &socket,     &pid,       &status,  &payload,      &intervalMs,   &count,
+                &panic,         &nonceStart, &agents,    &rate,    &durationSecs, &stallAfterMs, &stallFraction,
+                &resumeAfterMs, &basePid,    &batchSize, &keyFile, &masterKeyFile};
     }
     std::vector<const QCommandLineOption *> singleOnly() const {
         return {&pid, &status, &payload, &intervalMs, &panic, &nonceStart};
@@ -56,14 +62,10 @@ struct Flags {
     std::vector<const QCommandLineOption *> loadOnly() const {
         return {&rate, &durationSecs, &stallAfterMs, &stallFraction, &resumeAfterMs, &basePid, &batchSize};
     }
-    std::vector<const QCommandLineOption *> notWithPanic() const {
-        return {&count, &status, &intervalMs, &nonceStart};
-    }
+    std::vector<const QCommandLineOption *> notWithPanic() const { return {&count, &status, &intervalMs, &nonceStart}; }
 };
 
-QString dashed(const QCommandLineOption &option) {
-    return QStringLiteral("--") + option.names().constFirst();
-}
+QString dashed(const QCommandLineOption &option) { return QStringLiteral("--") + option.names().constFirst(); }
 
 // Reads typed flag values; the first problem becomes the one-line error.
 class FlagReader {
@@ -88,8 +90,8 @@ public:
         bool ok = false;
         const std::uint64_t parsed = value(option).toULongLong(&ok, 10);
         if (!ok || parsed < min || parsed > max)
-            return fail(option, QStringLiteral("expected an integer in %1..%2, got '%3'")
-                                    .arg(min).arg(max).arg(value(option)));
+            return fail(option,
+                        QStringLiteral("expected an integer in %1..%2, got '%3'").arg(min).arg(max).arg(value(option)));
         out = static_cast<T>(parsed);
         return true;
     }
@@ -100,8 +102,8 @@ public:
         bool ok = false;
         const double parsed = value(option).toDouble(&ok);
         if (!ok || !std::isfinite(parsed) || parsed < min || parsed > max)
-            return fail(option, QStringLiteral("expected a number in %1..%2, got '%3'")
-                                    .arg(min).arg(max).arg(value(option)));
+            return fail(option,
+                        QStringLiteral("expected a number in %1..%2, got '%3'").arg(min).arg(max).arg(value(option)));
         out = parsed;
         return true;
     }
@@ -197,7 +199,8 @@ bool parseTarget(FlagReader &reader, const Flags &flags, BeatOptions &options) {
     const auto length = options.socketPath.toLocal8Bit().size();
     if (length == 0 || static_cast<std::size_t>(length) >= sizeof(sockaddr_un::sun_path))
         return reader.fail(flags.socket, QStringLiteral("path must be 1..%1 bytes, got '%2'")
-                                             .arg(sizeof(sockaddr_un::sun_path) - 1).arg(options.socketPath));
+                                             .arg(sizeof(sockaddr_un::sun_path) - 1)
+                                             .arg(options.socketPath));
     return true;
 }
 
@@ -220,33 +223,34 @@ bool parseSingle(FlagReader &reader, const Flags &flags, BeatOptions &options) {
     if (reader.isSet(flags.pid) && reader.integer(flags.pid, 2, kU32Max, pid))
         options.pid = pid;
     return reader.error.isEmpty() && parseStatus(reader, flags.status, options.status)
-        && reader.integer(flags.payload, 0, kU32Max, options.payload)
-        && reader.integer(flags.intervalMs, 1, kIntervalMaxMs, options.intervalMs)
-        && reader.integer(flags.count, 0, kU64Max, options.count)
-        && reader.integer(flags.nonceStart, 0, vlp::kNonceTerminal - 1, options.nonceStart);
+           && reader.integer(flags.payload, 0, kU32Max, options.payload)
+           && reader.integer(flags.intervalMs, 1, kIntervalMaxMs, options.intervalMs)
+           && reader.integer(flags.count, 0, kU64Max, options.count)
+           && reader.integer(flags.nonceStart, 0, vlp::kNonceTerminal - 1, options.nonceStart);
 }
 
 bool parseLoad(FlagReader &reader, const Flags &flags, BeatOptions &options) {
     LoadGenerator::Config &load = options.load;
     std::int64_t durationSecs = 0;
     const bool valuesOk = reader.integer(flags.agents, 1, kAgentsMax, load.agents)
-        && reader.integer(flags.count, 0, kU64Max, load.beatsPerAgent)
-        && reader.real(flags.rate, 0.0, 1e9, load.ratePerAgentHz)
-        && reader.integer(flags.durationSecs, 0, 365ull * 24 * 3600, durationSecs)
-        && reader.integer(flags.stallAfterMs, 0, kU32Max, load.stallAfterMs)
-        && reader.real(flags.stallFraction, 0.0, 1.0, load.stallFraction)
-        && reader.integer(flags.resumeAfterMs, 0, kU32Max, load.resumeAfterMs)
-        && reader.integer(flags.basePid, 2, kU32Max, load.basePid)
-        && reader.integer(flags.batchSize, 1, kBatchMax, load.batchSize);
+                          && reader.integer(flags.count, 0, kU64Max, load.beatsPerAgent)
+                          && reader.real(flags.rate, 0.0, 1e9, load.ratePerAgentHz)
+                          && reader.integer(flags.durationSecs, 0, 365ull * 24 * 3600, durationSecs)
+                          && reader.integer(flags.stallAfterMs, 0, kU32Max, load.stallAfterMs)
+                          && reader.real(flags.stallFraction, 0.0, 1.0, load.stallFraction)
+                          && reader.integer(flags.resumeAfterMs, 0, kU32Max, load.resumeAfterMs)
+                          && reader.integer(flags.basePid, 2, kU32Max, load.basePid)
+                          && reader.integer(flags.batchSize, 1, kBatchMax, load.batchSize);
     if (!valuesOk)
         return false;
     if (std::uint64_t{load.basePid} + load.agents - 1 > kU32Max)
-        return reader.fail(flags.agents, QStringLiteral("pids %1.. would pass 4294967295; lower --base-pid")
-                                             .arg(load.basePid));
+        return reader.fail(flags.agents,
+                           QStringLiteral("pids %1.. would pass 4294967295; lower --base-pid").arg(load.basePid));
     if (reader.isSet(flags.keyFile) || reader.isSet(flags.masterKeyFile)) {
         if (load.agents > kSecureAgentsMax)
-            return reader.fail(flags.agents, QStringLiteral("at most %1 agents seal their frames (got %2)")
-                                                 .arg(kSecureAgentsMax).arg(load.agents));
+            return reader.fail(
+                flags.agents,
+                QStringLiteral("at most %1 agents seal their frames (got %2)").arg(kSecureAgentsMax).arg(load.agents));
     }
     load.durationMs = durationSecs * 1000;
     options.simulate = true;
@@ -261,20 +265,21 @@ void takeKeyFile(const FlagReader &reader, const Flags &flags, BeatOptions &opti
         options.keyFile = reader.value(flags.keyFile);
 }
 
-} // namespace
+}  // namespace
 
 QString BeatOptions::targetDescription() const {
     if (!overUdp())
         return QStringLiteral("socket %1").arg(socketPath);
     const QString host = udpHost.protocol() == QAbstractSocket::IPv6Protocol
-        ? QStringLiteral("[%1]").arg(udpHost.toString()) : udpHost.toString();
+                             ? QStringLiteral("[%1]").arg(udpHost.toString())
+                             : udpHost.toString();
     return QStringLiteral("udp %1:%2").arg(host).arg(udpPort);
 }
 
 BeatOptionsParse parseBeatOptions(const QStringList &arguments) {
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral(
-        "Send Varta VLP v0.2 heartbeats like a real client, or simulate many agents."));
+    parser.setApplicationDescription(
+        QStringLiteral("Send Varta VLP v0.2 heartbeats like a real client, or simulate many agents."));
     const QCommandLineOption help = parser.addHelpOption();
     const QCommandLineOption version = parser.addVersionOption();
     const Flags flags;
@@ -307,4 +312,4 @@ BeatOptionsParse parseBeatOptions(const QStringList &arguments) {
     return result;
 }
 
-} // namespace varta
+}  // namespace varta

@@ -25,7 +25,7 @@ struct BeatOptions {
     vlp::Status status = vlp::Status::Ok;
     std::uint32_t payload = 0;
     int intervalMs = 1000;
-    std::uint64_t count = 0; // 0: until stopped
+    std::uint64_t count = 0;  // 0: until stopped
     bool panic = false;
     std::uint64_t nonceStart = 1;
 
@@ -57,4 +57,4 @@ struct BeatOptionsParse {
 // `arguments` includes the program name, like QCoreApplication::arguments().
 BeatOptionsParse parseBeatOptions(const QStringList &arguments);
 
-} // namespace varta
+}  // namespace varta

@@ -8,10 +8,9 @@ namespace {
 constexpr int kDegradedIndex = 3;
 constexpr int kFlakyIndex = 4;
 
-} // namespace
+}  // namespace
 
-DemoFleet::DemoFleet(QObject *parent)
-    : QObject(parent), beatTimer_(this), silenceTimer_(this), restartTimer_(this) {
+DemoFleet::DemoFleet(QObject *parent) : QObject(parent), beatTimer_(this), silenceTimer_(this), restartTimer_(this) {
     // Parented timers follow the fleet to whatever thread it is moved to.
     silenceTimer_.setSingleShot(true);
     restartTimer_.setSingleShot(true);
@@ -106,4 +105,4 @@ void DemoFleet::restartFlakyAgent() {
     emit agentRestarted(oldPid, agent.pid);
 }
 
-} // namespace varta
+}  // namespace varta

@@ -33,8 +33,8 @@ public:
 
     struct Timing {
         int beatIntervalMs = 500;
-        int silentAfterMs = 3000; // from start() until the flaky agent goes quiet
-        int silentForMs = 4000;   // until it comes back under a new pid
+        int silentAfterMs = 3000;  // from start() until the flaky agent goes quiet
+        int silentForMs = 4000;    // until it comes back under a new pid
     };
 
     explicit DemoFleet(QObject *parent = nullptr);
@@ -79,4 +79,4 @@ private:
     QString error_;
 };
 
-} // namespace varta
+}  // namespace varta

@@ -18,13 +18,13 @@ constexpr double kNsPerSecond = 1e9;
 constexpr std::int64_t kMinSleepNs = kNsPerMs;
 // Upper bound on one sleep, so a stop request from another thread is seen promptly.
 constexpr std::int64_t kMaxSleepNs = 50 * kNsPerMs;
-constexpr std::size_t kMaxBatch = 1024; // UIO_MAXIOV
+constexpr std::size_t kMaxBatch = 1024;  // UIO_MAXIOV
 
 bool isTransient(int error) {
     return error == ECONNREFUSED || error == ENOBUFS || error == EAGAIN || error == EWOULDBLOCK;
 }
 
-} // namespace
+}  // namespace
 
 LoadGenerator::LoadGenerator(const Config &config) : config_(config) {
     config_.agents = std::max<std::uint32_t>(config_.agents, 1);
@@ -86,8 +86,8 @@ void LoadGenerator::run(const std::atomic<bool> &stop) {
     framesSent_ = 0;
     sendFailures_ = 0;
 
-    const std::int64_t endNs = config_.durationMs > 0 ? startNs_ + config_.durationMs * kNsPerMs
-                                                      : std::numeric_limits<std::int64_t>::max();
+    const std::int64_t endNs =
+        config_.durationMs > 0 ? startNs_ + config_.durationMs * kNsPerMs : std::numeric_limits<std::int64_t>::max();
     const bool paced = config_.ratePerAgentHz > 0;
     while (!stop.load(std::memory_order_relaxed) && !finished()) {
         const std::int64_t now = monotonicNs();
@@ -193,8 +193,7 @@ bool LoadGenerator::writeDatagram(std::size_t index, std::uint32_t agent, const 
 
 bool LoadGenerator::transmit(std::size_t count) {
     for (;;) {
-        const int sent = ::sendmmsg(client_.socketDescriptor(), messages_.data(),
-                                    static_cast<unsigned>(count), 0);
+        const int sent = ::sendmmsg(client_.socketDescriptor(), messages_.data(), static_cast<unsigned>(count), 0);
         if (sent >= 0) {
             framesSent_ += static_cast<std::uint64_t>(sent);
             if (static_cast<std::size_t>(sent) < count) {
@@ -235,7 +234,8 @@ std::int64_t LoadGenerator::nextWakeNs(std::int64_t now) const noexcept {
         const auto slotAt = startNs_ + static_cast<std::int64_t>(static_cast<double>(slot_) * kNsPerSecond / totalRate);
         // Wake when the next slot is due, but let a few accumulate so that high rates
         // go out in full batches instead of one syscall per frame.
-        const auto batchNs = static_cast<std::int64_t>(static_cast<double>(config_.batchSize) * kNsPerSecond / totalRate);
+        const auto batchNs =
+            static_cast<std::int64_t>(static_cast<double>(config_.batchSize) * kNsPerSecond / totalRate);
         wake = std::min(wake, std::max(slotAt, now + std::min(batchNs, kMinSleepNs)));
     }
     if (phase_ == StallPhase::Before)
@@ -245,4 +245,4 @@ std::int64_t LoadGenerator::nextWakeNs(std::int64_t now) const noexcept {
     return wake;
 }
 
-} // namespace varta
+}  // namespace varta

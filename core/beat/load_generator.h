@@ -34,9 +34,9 @@ public:
     struct Config {
         std::uint32_t agents = 1;
         std::uint32_t basePid = kDefaultBasePid;
-        double ratePerAgentHz = 1.0;        // 0: as fast as possible
-        std::uint64_t beatsPerAgent = 0;    // 0: no limit
-        std::int64_t durationMs = 0;        // 0: no limit
+        double ratePerAgentHz = 1.0;      // 0: as fast as possible
+        std::uint64_t beatsPerAgent = 0;  // 0: no limit
+        std::int64_t durationMs = 0;      // 0: no limit
         std::size_t batchSize = kDefaultBatchSize;
         // Stall injection: stallFraction of the agents (spread evenly over the indices)
         // go silent stallAfterMs after the start, and resume their sequence after
@@ -119,4 +119,4 @@ private:
     std::int64_t elapsedNs_ = 0;
 };
 
-} // namespace varta
+}  // namespace varta

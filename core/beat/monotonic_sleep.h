@@ -15,4 +15,4 @@ inline void sleepUntilNs(std::int64_t deadlineNs) noexcept {
     ::clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &deadline, nullptr);
 }
 
-} // namespace varta
+}  // namespace varta

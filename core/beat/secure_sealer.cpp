@@ -2,11 +2,11 @@
 
 #include "core/vlp/secure_frame.h"
 
-#include <openssl/crypto.h>
-#include <openssl/rand.h>
-
 #include <algorithm>
 #include <limits>
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
 
 namespace varta {
 namespace {
@@ -18,18 +18,16 @@ bool drawSalt(SecureSealer::Session &session) noexcept {
     return RAND_bytes(session.salt.data(), static_cast<int>(session.salt.size())) == 1;
 }
 
-} // namespace
+}  // namespace
 
 SecureSealer::SecureSealer(vlp::KeyView sharedKey, std::optional<Session> session) {
     std::copy(sharedKey.begin(), sharedKey.end(), key_.begin());
     valid_ = aead_.isValid() && startSession(session);
 }
 
-SecureSealer::SecureSealer(vlp::KeyView masterKey, std::uint32_t agentPid,
-                           std::optional<Session> session)
+SecureSealer::SecureSealer(vlp::KeyView masterKey, std::uint32_t agentPid, std::optional<Session> session)
     : agentPid_(agentPid) {
-    valid_ = aead_.isValid() && vlp::deriveAgentKey(masterKey, agentPid, key_)
-          && startSession(session);
+    valid_ = aead_.isValid() && vlp::deriveAgentKey(masterKey, agentPid, key_) && startSession(session);
 }
 
 SecureSealer::~SecureSealer() {
@@ -70,8 +68,7 @@ bool SecureSealer::advancePrefix(Session &next, vlp::IvRandom &nextIv) noexcept 
     return true;
 }
 
-std::size_t SecureSealer::seal(const vlp::Frame &frame,
-                               std::span<std::uint8_t, kMaxDatagramSize> out) noexcept {
+std::size_t SecureSealer::seal(const vlp::Frame &frame, std::span<std::uint8_t, kMaxDatagramSize> out) noexcept {
     if (!valid_)
         return 0;
     Session next = session_;
@@ -81,11 +78,10 @@ std::size_t SecureSealer::seal(const vlp::Frame &frame,
         return 0;
 
     const auto plain = vlp::encode(frame);
-    const bool sealed = agentPid_
-        ? vlp::sealMaster(aead_, key_, *agentPid_, nextIv, next.counter, plain,
-                          out.first<vlp::kMasterSecureFrameSize>())
-        : vlp::sealShared(aead_, key_, nextIv, next.counter, plain,
-                          out.first<vlp::kSharedSecureFrameSize>());
+    const bool sealed =
+        agentPid_ ? vlp::sealMaster(aead_, key_, *agentPid_, nextIv, next.counter, plain,
+                                    out.first<vlp::kMasterSecureFrameSize>())
+                  : vlp::sealShared(aead_, key_, nextIv, next.counter, plain, out.first<vlp::kSharedSecureFrameSize>());
     if (!sealed)
         return 0;
     ++next.counter;
@@ -94,4 +90,4 @@ std::size_t SecureSealer::seal(const vlp::Frame &frame,
     return datagramSize();
 }
 
-} // namespace varta
+}  // namespace varta

@@ -32,8 +32,7 @@ public:
     explicit SecureSealer(vlp::KeyView sharedKey, std::optional<Session> session = std::nullopt);
     // Derives the agent key for `agentPid`; the master key itself is not kept. The clear
     // agent_pid of every datagram is `agentPid`, whatever pid the sealed frame carries.
-    SecureSealer(vlp::KeyView masterKey, std::uint32_t agentPid,
-                 std::optional<Session> session = std::nullopt);
+    SecureSealer(vlp::KeyView masterKey, std::uint32_t agentPid, std::optional<Session> session = std::nullopt);
     ~SecureSealer();  // wipes the key
     SecureSealer(const SecureSealer &) = delete;
     SecureSealer &operator=(const SecureSealer &) = delete;
@@ -61,4 +60,4 @@ private:
     bool valid_ = false;
 };
 
-} // namespace varta
+}  // namespace varta

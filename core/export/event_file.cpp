@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -27,7 +28,7 @@ std::string_view sanitizedPrefix(std::string_view text) {
     return text.substr(0, 200);
 }
 
-} // namespace
+}  // namespace
 
 EventFile::EventFile(QString path, std::int64_t maxBytes, std::int64_t syncEvery)
     : path_(std::move(path)), maxBytes_(maxBytes), syncEvery_(syncEvery) {
@@ -46,7 +47,8 @@ bool EventFile::open(QString *error) {
     const QByteArray native = path_.toLocal8Bit();
     fd_ = ::open(native.constData(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd_ < 0) {
-        *error = path_ + QStringLiteral(": cannot open the event file: ") + QString::fromLocal8Bit(std::strerror(errno));
+        *error =
+            path_ + QStringLiteral(": cannot open the event file: ") + QString::fromLocal8Bit(std::strerror(errno));
         return false;
     }
     struct stat st {};
@@ -226,4 +228,4 @@ void EventFile::rotate() {
         ++writeErrors_;
 }
 
-} // namespace varta
+}  // namespace varta

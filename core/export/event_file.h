@@ -64,4 +64,4 @@ private:
     bool lineOpen_ = false;
 };
 
-} // namespace varta
+}  // namespace varta

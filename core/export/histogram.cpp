@@ -40,4 +40,4 @@ std::uint64_t Histogram::cumulativeCount(std::size_t index) const noexcept {
     return total;
 }
 
-} // namespace varta
+}  // namespace varta

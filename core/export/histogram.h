@@ -32,4 +32,4 @@ private:
     double m_sum = 0.0;
 };
 
-} // namespace varta
+}  // namespace varta

@@ -40,11 +40,12 @@ QHttpServerResponse methodNotAllowed() {
 }
 
 QString hostText(const QHostAddress &address) {
-    return address.protocol() == QAbstractSocket::IPv6Protocol ? QLatin1Char('[') + address.toString() + QLatin1Char(']')
-                                                                : address.toString();
+    return address.protocol() == QAbstractSocket::IPv6Protocol
+               ? QLatin1Char('[') + address.toString() + QLatin1Char(']')
+               : address.toString();
 }
 
-} // namespace
+}  // namespace
 
 MetricsEndpoint::MetricsEndpoint(MetricsRegistry &registry, PromOptions options, QObject *parent)
     : QObject(parent), m_registry(registry), m_options(std::move(options)), m_server(new QHttpServer(this)) {
@@ -80,7 +81,10 @@ bool MetricsEndpoint::listen(QString *error) {
 }
 
 QString MetricsEndpoint::url() const {
-    return QStringLiteral("http://%1:%2%3").arg(hostText(m_options.address)).arg(m_port).arg(QLatin1String(kMetricsPath));
+    return QStringLiteral("http://%1:%2%3")
+        .arg(hostText(m_options.address))
+        .arg(m_port)
+        .arg(QLatin1String(kMetricsPath));
 }
 
 QString MetricsEndpoint::startupWarning() const {
@@ -122,12 +126,12 @@ QHttpServerResponse MetricsEndpoint::serveMetrics(const QHttpServerRequest &requ
     if (request.method() != QHttpServerRequest::Method::Get)
         return methodNotAllowed();
     if (!isAuthorized(request)) {
-        QHttpServerResponse response = textResponse("unauthorized: send Authorization: Bearer <token>\n",
-                                                    StatusCode::Unauthorized);
+        QHttpServerResponse response =
+            textResponse("unauthorized: send Authorization: Bearer <token>\n", StatusCode::Unauthorized);
         response.setHeader("WWW-Authenticate", kChallenge);
         return response;
     }
     return QHttpServerResponse(QByteArray(kContentType), m_registry.render());
 }
 
-} // namespace varta
+}  // namespace varta

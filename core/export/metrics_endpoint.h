@@ -51,4 +51,4 @@ private:
     quint16 m_port = 0;
 };
 
-} // namespace varta
+}  // namespace varta

@@ -4,7 +4,6 @@
 
 #include <QtGlobal>
 
-
 namespace varta {
 
 namespace {
@@ -21,7 +20,7 @@ void checkLabels(std::initializer_list<MetricLabel> labels) {
     }
 }
 
-} // namespace
+}  // namespace
 
 MetricsFamily::MetricsFamily(std::string name, MetricType type, std::string help)
     : m_name(std::move(name)), m_type(type), m_help(std::move(help)) {
@@ -106,4 +105,4 @@ void MetricsFamily::renderHistogram(MetricsTextWriter &out) const {
     out.endRow(m_histogram->count());
 }
 
-} // namespace varta
+}  // namespace varta

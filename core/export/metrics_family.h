@@ -62,4 +62,4 @@ private:
     const Histogram *m_histogram = nullptr;
 };
 
-} // namespace varta
+}  // namespace varta

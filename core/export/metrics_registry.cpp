@@ -49,4 +49,4 @@ QByteArray MetricsRegistry::render() {
     return m_cached;
 }
 
-} // namespace varta
+}  // namespace varta

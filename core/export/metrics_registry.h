@@ -49,4 +49,4 @@ private:
     bool m_cacheValid = false;
 };
 
-} // namespace varta
+}  // namespace varta

@@ -47,7 +47,8 @@ MetricsService::MetricsService(PromOptions options, QObject *parent)
 MetricsService::~MetricsService() {
     if (thread_.isRunning()) {
         // The worker (its server and sockets) dies on its own thread.
-        QMetaObject::invokeMethod(anchor_.get(), [this] { delete worker_; }, Qt::BlockingQueuedConnection);
+        QMetaObject::invokeMethod(
+            anchor_.get(), [this] { delete worker_; }, Qt::BlockingQueuedConnection);
         thread_.quit();
         thread_.wait();
     }
@@ -58,7 +59,8 @@ bool MetricsService::start(QString *error) {
     bool ok = false;
     // Built on the metrics thread, so the server and everything it owns live there.
     QMetaObject::invokeMethod(
-        anchor_.get(), [&] {
+        anchor_.get(),
+        [&] {
             worker_ = new Worker(options_);
             ok = worker_->endpoint().listen(error);
             url_ = worker_->endpoint().url();
@@ -70,7 +72,8 @@ bool MetricsService::start(QString *error) {
 
 void MetricsService::publish(std::shared_ptr<const MetricsSnapshot> snapshot) {
     Worker *worker = worker_;
-    QMetaObject::invokeMethod(anchor_.get(), [worker, snapshot] { worker->take(*snapshot); }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        anchor_.get(), [worker, snapshot] { worker->take(*snapshot); }, Qt::QueuedConnection);
 }
 
-} // namespace varta
+}  // namespace varta

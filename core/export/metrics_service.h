@@ -40,4 +40,4 @@ private:
     QString warning_;
 };
 
-} // namespace varta
+}  // namespace varta

@@ -31,4 +31,4 @@ struct MetricsSnapshot {
     std::vector<MetricsAgentRow> agents;
 };
 
-} // namespace varta
+}  // namespace varta

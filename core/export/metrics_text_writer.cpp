@@ -13,9 +13,7 @@ bool isNameStart(char c, bool allowColon) noexcept {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (allowColon && c == ':');
 }
 
-bool isNameChar(char c, bool allowColon) noexcept {
-    return isNameStart(c, allowColon) || (c >= '0' && c <= '9');
-}
+bool isNameChar(char c, bool allowColon) noexcept { return isNameStart(c, allowColon) || (c >= '0' && c <= '9'); }
 
 bool isValidName(std::string_view name, bool allowColon) noexcept {
     if (name.empty() || !isNameStart(name.front(), allowColon))
@@ -36,7 +34,7 @@ bool needsEscape(std::string_view text, bool escapeQuotes) noexcept {
     return false;
 }
 
-} // namespace
+}  // namespace
 
 std::string_view MetricsTextWriter::formatShortest(char *buffer, std::size_t size, double value) noexcept {
     // Plain decimals where they stay short ("0.0005", not to_chars' shorter "5e-04"), so
@@ -191,12 +189,8 @@ QByteArray MetricsTextWriter::renderLabels(std::initializer_list<MetricLabel> la
     return writer.take();
 }
 
-bool MetricsTextWriter::isValidMetricName(std::string_view name) noexcept {
-    return isValidName(name, true);
-}
+bool MetricsTextWriter::isValidMetricName(std::string_view name) noexcept { return isValidName(name, true); }
 
-bool MetricsTextWriter::isValidLabelName(std::string_view name) noexcept {
-    return isValidName(name, false);
-}
+bool MetricsTextWriter::isValidLabelName(std::string_view name) noexcept { return isValidName(name, false); }
 
-} // namespace varta
+}  // namespace varta

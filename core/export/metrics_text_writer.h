@@ -77,4 +77,4 @@ private:
     bool m_rowHasLabels = false;
 };
 
-} // namespace varta
+}  // namespace varta

@@ -71,9 +71,8 @@ void registerAgentFamilies(MetricsRegistry &registry, const MetricSources &sourc
     registry.counter("varta_stalls_total", "Stalls surfaced for each agent.")
         .setRowWriter(agentRows(sources, [](const AgentMetricsRow &row) { return row.stalls; }));
     registry.gauge("varta_status", "Last status of each agent: 0 ok, 1 degraded, 2 critical, 3 stall.")
-        .setRowWriter(agentRows(sources, [](const AgentMetricsRow &row) {
-            return static_cast<std::uint64_t>(row.status);
-        }));
+        .setRowWriter(
+            agentRows(sources, [](const AgentMetricsRow &row) { return static_cast<std::uint64_t>(row.status); }));
 }
 
 void registerIngestFamilies(MetricsRegistry &registry, const IngestCounters &ingest) {
@@ -83,8 +82,9 @@ void registerIngestFamilies(MetricsRegistry &registry, const IngestCounters &ing
     registry.counter("varta_truncated_datagrams_total", "Datagrams whose length is no valid frame size.")
         .addValue(&ingest.truncated);
     registry.counter("varta_io_errors_total", "Socket read errors.").addValue(&ingest.ioErrors);
-    registry.counter("varta_frame_auth_failures_total",
-                     "Frames whose pid does not match the sender's kernel or key identity.")
+    registry
+        .counter("varta_frame_auth_failures_total",
+                 "Frames whose pid does not match the sender's kernel or key identity.")
         .addValue(&ingest.authFailures);
     registry.counter("varta_rate_limited_total", "Beats dropped by a rate limit, by limit.")
         .addValue(&ingest.rateLimitedPerPid, {{"reason", "per_pid"}})
@@ -92,19 +92,20 @@ void registerIngestFamilies(MetricsRegistry &registry, const IngestCounters &ing
     registry.counter("varta_nonce_wrap_total", "Agents whose nonce wrapped around.").addValue(&ingest.nonceWraps);
 }
 
-void registerTrackerFamilies(MetricsRegistry &registry, const MetricSources &sources,
-                             const TrackerCounters &tracker) {
+void registerTrackerFamilies(MetricsRegistry &registry, const MetricSources &sources, const TrackerCounters &tracker) {
     registry.gauge("varta_watch_pids_tracked", "Agents currently tracked.").addInteger(orZero(sources.pidsTracked));
     registry.gauge("varta_tracker_capacity", "Maximum number of agents tracked.")
         .addInteger(orZero(sources.trackerCapacity));
     registry.counter("varta_tracker_evicted_total", "Silent agents evicted to make room for new ones.")
         .addValue(&tracker.evicted);
-    registry.counter("varta_tracker_capacity_exceeded_total", "Beats of new agents refused because the tracker was full.")
+    registry
+        .counter("varta_tracker_capacity_exceeded_total", "Beats of new agents refused because the tracker was full.")
         .addValue(&tracker.capacityExceeded);
 }
 
 void registerRecoveryFamilies(MetricsRegistry &registry, const RecoveryCounters &recovery) {
-    auto &outcomes = registry.counter("varta_recovery_outcomes_total", "Recovery decisions and child results, by outcome.");
+    auto &outcomes =
+        registry.counter("varta_recovery_outcomes_total", "Recovery decisions and child results, by outcome.");
     for (std::size_t i = 0; i < kRecoveryOutcomeCount; ++i)
         outcomes.addValue(&recovery.outcomes[i], {{"outcome", recoveryOutcomeLabel(static_cast<RecoveryOutcome>(i))}});
     auto &refused = registry.counter("varta_recovery_refused_total", "Recoveries refused, by audit-log reason.");
@@ -122,13 +123,14 @@ void registerSecureFamilies(MetricsRegistry &registry, const SecureCounters &sec
 }
 
 void registerProcessFamilies(MetricsRegistry &registry, const Histogram *stallLag) {
-    registry.gauge("varta_watch_uptime_seconds", "Seconds since the observer started.")
-        .addReal([] { return static_cast<double>(engineNowNs()) / 1e9; });
+    registry.gauge("varta_watch_uptime_seconds", "Seconds since the observer started.").addReal([] {
+        return static_cast<double>(engineNowNs()) / 1e9;
+    });
     registry.histogram("varta_stall_detection_lag_seconds",
                        "Delay between an agent's stall deadline and the stall being surfaced.", stallLag);
 }
 
-} // namespace
+}  // namespace
 
 void registerVartaMetrics(MetricsRegistry &registry, const MetricSources &sources) {
     // Statics, not temporaries: the registry keeps pointers to them.
@@ -146,4 +148,4 @@ void registerVartaMetrics(MetricsRegistry &registry, const MetricSources &source
     registerProcessFamilies(registry, sources.stallLag ? sources.stallLag : &noStallLag);
 }
 
-} // namespace varta
+}  // namespace varta

@@ -31,8 +31,8 @@ struct MetricSources {
     const TrackerCounters *tracker = nullptr;
     const SecureCounters *secure = nullptr;
     const RecoveryCounters *recovery = nullptr;
-    const Histogram *stallLag = nullptr;          // varta_stall_detection_lag_seconds
-    std::function<std::uint64_t()> pidsTracked;   // varta_watch_pids_tracked
+    const Histogram *stallLag = nullptr;             // varta_stall_detection_lag_seconds
+    std::function<std::uint64_t()> pidsTracked;      // varta_watch_pids_tracked
     std::function<std::uint64_t()> trackerCapacity;  // varta_tracker_capacity
     // Calls the visitor once per tracked agent; called once per per-agent family.
     std::function<void(const AgentVisitor &)> forEachAgent;
@@ -41,4 +41,4 @@ struct MetricSources {
 // The pointed-to counters must outlive the registry.
 void registerVartaMetrics(MetricsRegistry &registry, const MetricSources &sources);
 
-} // namespace varta
+}  // namespace varta

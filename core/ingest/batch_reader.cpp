@@ -70,7 +70,7 @@ int setReceiveBuffer(int fd, int bytes) {
     return granted;
 }
 
-} // namespace
+}  // namespace
 
 struct BatchReader::Buffers {
     std::array<std::array<std::uint8_t, vlp::kReceiveBufferSize>, kBatch> data{};
@@ -143,9 +143,7 @@ int BatchReader::nextPauseMs(unsigned read, bool gathered) const {
     return static_cast<int>(std::min<std::int64_t>(pauseMs, kCoalesceMs));
 }
 
-unsigned BatchReader::drainPending() {
-    return fd_ >= 0 ? drain() : 0;
-}
+unsigned BatchReader::drainPending() { return fd_ >= 0 ? drain() : 0; }
 
 unsigned BatchReader::drain() {
     Buffers &b = *buffers_;
@@ -192,4 +190,4 @@ unsigned BatchReader::drain() {
     return total;
 }
 
-} // namespace varta
+}  // namespace varta

@@ -89,4 +89,4 @@ private:
     std::unique_ptr<Buffers> buffers_;
 };
 
-} // namespace varta
+}  // namespace varta

@@ -16,7 +16,7 @@ namespace varta {
 
 struct Datagram {
     const std::uint8_t *data = nullptr;
-    std::size_t length = 0;                  // the datagram's real length (may exceed what was read)
+    std::size_t length = 0;  // the datagram's real length (may exceed what was read)
     Transport transport = Transport::Uds;
     const sockaddr_storage *peer = nullptr;  // UDP only
     std::int32_t kernelPid = -1;             // Unix socket only: the sender's pid per the kernel
@@ -37,4 +37,4 @@ public:
     virtual void onIoError(std::string_view what) = 0;
 };
 
-} // namespace varta
+}  // namespace varta

@@ -11,8 +11,11 @@ namespace varta {
 
 IngestPipeline::IngestPipeline(AgentTracker &tracker, IngestCounters &counters, EventFile *eventFile,
                                bool allowCrossNamespace, IngestEvents &events)
-    : tracker_(tracker), counters_(counters), eventFile_(eventFile),
-      allowCrossNamespace_(allowCrossNamespace), events_(events) {}
+    : tracker_(tracker),
+      counters_(counters),
+      eventFile_(eventFile),
+      allowCrossNamespace_(allowCrossNamespace),
+      events_(events) {}
 
 void IngestPipeline::onDatagram(const Datagram &d) {
     ++counters_.datagrams;
@@ -27,7 +30,8 @@ void IngestPipeline::onDatagram(const Datagram &d) {
         return;
     }
     vlp::Frame frame;
-    if (const auto error = vlp::decode(std::span<const std::uint8_t, vlp::kFrameSize>(d.data, vlp::kFrameSize), frame)) {
+    if (const auto error =
+            vlp::decode(std::span<const std::uint8_t, vlp::kFrameSize>(d.data, vlp::kFrameSize), frame)) {
         ++counters_.decodeErrors[static_cast<std::size_t>(*error)];
         if (eventFile_)
             eventFile_->decodeError(now, *error);
@@ -58,8 +62,8 @@ void IngestPipeline::prefetch(std::span<const Datagram> batch) {
     for (const Datagram &d : batch) {
         if (d.transport != Transport::Udp || d.length != vlp::kFrameSize)
             continue;
-        const std::uint32_t pid = std::uint32_t{d.data[4]} | std::uint32_t{d.data[5]} << 8 |
-                                  std::uint32_t{d.data[6]} << 16 | std::uint32_t{d.data[7]} << 24;
+        const std::uint32_t pid = std::uint32_t{d.data[4]} | std::uint32_t{d.data[5]} << 8
+                                  | std::uint32_t{d.data[6]} << 16 | std::uint32_t{d.data[7]} << 24;
         hashes[n++] = tracker_.prefetchBucket(AgentKey::fromSockaddr(d.transport, *d.peer, pid));
     }
     for (std::size_t i = 0; i < n; ++i)
@@ -74,9 +78,7 @@ void IngestPipeline::receiveSecure(const Datagram &d, std::int64_t now) {
     const std::size_t seen = std::min(d.length, vlp::kReceiveBufferSize);
     const SecureReceiver::Outcome outcome = secure_->receive(std::span<const std::uint8_t>(d.data, seen), now);
     switch (outcome.result) {
-    case SecureReceiver::Result::Accepted:
-        deliver(d, outcome.frame, now);
-        break;
+    case SecureReceiver::Result::Accepted: deliver(d, outcome.frame, now); break;
     case SecureReceiver::Result::PidMismatch:
         if (eventFile_)
             eventFile_->mismatch(now, outcome.claimedPid, "auth_failure");
@@ -85,8 +87,7 @@ void IngestPipeline::receiveSecure(const Datagram &d, std::int64_t now) {
         if (eventFile_)
             eventFile_->decodeError(now, outcome.decodeError);
         break;
-    default:
-        break;  // counted by the receiver
+    default: break;  // counted by the receiver
     }
 }
 
@@ -144,4 +145,4 @@ void IngestPipeline::onIoError(std::string_view what) {
     events_.onIngestIoError(what);
 }
 
-} // namespace varta
+}  // namespace varta

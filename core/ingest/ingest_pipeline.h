@@ -16,16 +16,16 @@ class SecureReceiver;
 class IngestEvents {
 public:
     virtual ~IngestEvents() = default;
-    virtual void onAgentResumed(Slot slot) = 0;             // a stalled agent beat again
-    virtual void onAgentEvicted(const AgentKey &key) = 0;   // removed to make room
+    virtual void onAgentResumed(Slot slot) = 0;            // a stalled agent beat again
+    virtual void onAgentEvicted(const AgentKey &key) = 0;  // removed to make room
     virtual void onIngestBatchEnd() = 0;
     virtual void onIngestIoError(std::string_view what) = 0;
 };
 
 class IngestPipeline final : public DatagramSink {
 public:
-    IngestPipeline(AgentTracker &tracker, IngestCounters &counters, EventFile *eventFile,
-                   bool allowCrossNamespace, IngestEvents &events);
+    IngestPipeline(AgentTracker &tracker, IngestCounters &counters, EventFile *eventFile, bool allowCrossNamespace,
+                   IngestEvents &events);
 
     // Every datagram of a secure UDP listener goes through it; required when one exists.
     void setSecureReceiver(SecureReceiver *receiver) { secure_ = receiver; }
@@ -52,4 +52,4 @@ private:
     IngestEvents &events_;
 };
 
-} // namespace varta
+}  // namespace varta

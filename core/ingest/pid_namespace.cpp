@@ -1,6 +1,7 @@
 #include "core/ingest/pid_namespace.h"
 
 #include <cstdio>
+
 #include <sys/stat.h>
 
 namespace varta {
@@ -14,7 +15,7 @@ bool namespaceInode(const char *path, ino_t &inode) {
     return true;
 }
 
-} // namespace
+}  // namespace
 
 NamespaceCheck comparePidNamespace(pid_t pid) {
     static ino_t ours = 0;
@@ -27,4 +28,4 @@ NamespaceCheck comparePidNamespace(pid_t pid) {
     return theirs == ours ? NamespaceCheck::Same : NamespaceCheck::Different;
 }
 
-} // namespace varta
+}  // namespace varta

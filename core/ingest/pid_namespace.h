@@ -12,4 +12,4 @@ enum class NamespaceCheck { Same, Different, Unknown };
 // cannot be read.
 NamespaceCheck comparePidNamespace(pid_t pid);
 
-} // namespace varta
+}  // namespace varta

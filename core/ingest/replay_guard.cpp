@@ -14,7 +14,7 @@ std::size_t hashPid(std::uint32_t pid) noexcept {
     return static_cast<std::size_t>(static_cast<std::uint64_t>(pid) * 0x9E3779B97F4A7C15ull >> 32);
 }
 
-} // namespace
+}  // namespace
 
 ReplayGuard::ReplayGuard(std::size_t capacity)
     : capacity_(std::clamp<std::size_t>(capacity, 1, kMaxCapacity)),
@@ -69,8 +69,8 @@ void ReplayGuard::start(Sender &sender, const vlp::IvRandom &ivRandom, std::uint
     sender.highestNonce = nonce == vlp::kNonceTerminal ? 0 : nonce;
 }
 
-ReplayGuard::Verdict ReplayGuard::update(Sender &sender, const vlp::IvRandom &ivRandom,
-                                         std::uint32_t ivCounter, std::uint64_t nonce) noexcept {
+ReplayGuard::Verdict ReplayGuard::update(Sender &sender, const vlp::IvRandom &ivRandom, std::uint32_t ivCounter,
+                                         std::uint64_t nonce) noexcept {
     if (sender.current.ivRandom == ivRandom) {
         if (ivCounter <= sender.current.counter)
             return Verdict::StaleCounter;
@@ -94,9 +94,8 @@ ReplayGuard::Verdict ReplayGuard::update(Sender &sender, const vlp::IvRandom &iv
     return Verdict::Accepted;
 }
 
-ReplayGuard::Verdict ReplayGuard::check(std::uint32_t pid, const vlp::IvRandom &ivRandom,
-                                        std::uint32_t ivCounter, std::uint64_t nonce,
-                                        std::int64_t nowNs) noexcept {
+ReplayGuard::Verdict ReplayGuard::check(std::uint32_t pid, const vlp::IvRandom &ivRandom, std::uint32_t ivCounter,
+                                        std::uint64_t nonce, std::int64_t nowNs) noexcept {
     Sender *sender = find(pid);
     if (sender != nullptr && isIdle(*sender, nowNs)) {
         start(*sender, ivRandom, ivCounter, nonce);
@@ -120,4 +119,4 @@ ReplayGuard::Verdict ReplayGuard::check(std::uint32_t pid, const vlp::IvRandom &
     return verdict;
 }
 
-} // namespace varta
+}  // namespace varta

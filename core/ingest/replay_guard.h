@@ -19,8 +19,8 @@ namespace varta {
 
 class ReplayGuard {
 public:
-    static constexpr std::size_t kDefaultCapacity = 1024;   // upstream's sender table size
-    static constexpr std::size_t kMaxCapacity = 1u << 16;   // larger requests are clamped
+    static constexpr std::size_t kDefaultCapacity = 1024;           // upstream's sender table size
+    static constexpr std::size_t kMaxCapacity = 1u << 16;           // larger requests are clamped
     static constexpr std::int64_t kIdleExpiryNs = 600'000'000'000;  // 600 s silent: forgotten
 
     enum class Verdict : std::uint8_t {
@@ -36,8 +36,8 @@ public:
     // `nowNs` is engine time in ns, as on the ingest path. An accepted frame is recorded;
     // a refused one changes nothing, so a flood of replays cannot keep a sender's entry
     // from expiring. Allocates nothing.
-    Verdict check(std::uint32_t pid, const vlp::IvRandom &ivRandom, std::uint32_t ivCounter,
-                  std::uint64_t nonce, std::int64_t nowNs) noexcept;
+    Verdict check(std::uint32_t pid, const vlp::IvRandom &ivRandom, std::uint32_t ivCounter, std::uint64_t nonce,
+                  std::int64_t nowNs) noexcept;
 
     std::size_t size() const noexcept { return size_; }
     std::size_t capacity() const noexcept { return capacity_; }
@@ -60,8 +60,8 @@ private:
     Sender *find(std::uint32_t pid) noexcept;
     Sender *insert(std::vector<Sender> &slots, std::uint32_t pid) noexcept;
     void sweepIdle(std::int64_t nowNs) noexcept;
-    static Verdict update(Sender &sender, const vlp::IvRandom &ivRandom,
-                          std::uint32_t ivCounter, std::uint64_t nonce) noexcept;
+    static Verdict update(Sender &sender, const vlp::IvRandom &ivRandom, std::uint32_t ivCounter,
+                          std::uint64_t nonce) noexcept;
     static void start(Sender &sender, const vlp::IvRandom &ivRandom, std::uint32_t ivCounter,
                       std::uint64_t nonce) noexcept;
     static bool isIdle(const Sender &sender, std::int64_t nowNs) noexcept;
@@ -76,4 +76,4 @@ private:
     std::int64_t nextSweepNs_ = 0;  // no entry can be idle before this
 };
 
-} // namespace varta
+}  // namespace varta

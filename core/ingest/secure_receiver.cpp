@@ -12,13 +12,13 @@ constexpr std::size_t kFramePidOffset = 4;
 std::uint32_t framePid(const std::array<std::uint8_t, vlp::kFrameSize> &plain) noexcept {
     const std::uint8_t *p = plain.data() + kFramePidOffset;
     return static_cast<std::uint32_t>(p[0]) | static_cast<std::uint32_t>(p[1]) << 8
-         | static_cast<std::uint32_t>(p[2]) << 16 | static_cast<std::uint32_t>(p[3]) << 24;
+           | static_cast<std::uint32_t>(p[2]) << 16 | static_cast<std::uint32_t>(p[3]) << 24;
 }
 
-} // namespace
+}  // namespace
 
-SecureReceiver::SecureReceiver(const SecureOptions &keys, IngestCounters &ingest,
-                               SecureCounters &secure, std::size_t senderCapacity)
+SecureReceiver::SecureReceiver(const SecureOptions &keys, IngestCounters &ingest, SecureCounters &secure,
+                               std::size_t senderCapacity)
     : keys_(keys), replay_(senderCapacity), ingest_(ingest), secure_(secure) {}
 
 SecureReceiver::Outcome SecureReceiver::refuse(Result result) noexcept {
@@ -36,8 +36,7 @@ SecureReceiver::Outcome SecureReceiver::refuse(Result result) noexcept {
     return outcome;
 }
 
-SecureReceiver::Outcome SecureReceiver::receive(std::span<const std::uint8_t> datagram,
-                                                std::int64_t nowNs) noexcept {
+SecureReceiver::Outcome SecureReceiver::receive(std::span<const std::uint8_t> datagram, std::int64_t nowNs) noexcept {
     const vlp::DatagramKind kind = vlp::classifyLength(datagram.size());
     if (kind == vlp::DatagramKind::WrongLength)
         return refuse(Result::WrongLength);
@@ -64,17 +63,16 @@ SecureReceiver::Outcome SecureReceiver::receive(std::span<const std::uint8_t> da
         outcome.frame = {};
         return outcome;
     }
-    const ReplayGuard::Verdict verdict = replay_.check(
-        outcome.frame.pid, header.ivRandom, header.ivCounter, outcome.frame.nonce, nowNs);
+    const ReplayGuard::Verdict verdict =
+        replay_.check(outcome.frame.pid, header.ivRandom, header.ivCounter, outcome.frame.nonce, nowNs);
     if (verdict == ReplayGuard::Verdict::Accepted) {
         outcome.result = Result::Accepted;
         return outcome;
     }
-    Outcome refused = refuse(verdict == ReplayGuard::Verdict::TableFull ? Result::SenderTableFull
-                                                                        : Result::Replayed);
+    Outcome refused = refuse(verdict == ReplayGuard::Verdict::TableFull ? Result::SenderTableFull : Result::Replayed);
     refused.frame = outcome.frame;
     refused.claimedPid = outcome.claimedPid;
     return refused;
 }
 
-} // namespace varta
+}  // namespace varta

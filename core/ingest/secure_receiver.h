@@ -34,7 +34,7 @@ public:
         Result result = Result::WrongLength;
         vlp::Frame frame;  // authenticated and decoded: Accepted, Replayed, SenderTableFull
         vlp::DecodeError decodeError = vlp::DecodeError::BadMagic;  // when DecodeFailed
-        std::uint32_t claimedPid = 0;  // 64-byte frames: the clear agent_pid
+        std::uint32_t claimedPid = 0;                               // 64-byte frames: the clear agent_pid
     };
 
     // The counters are the engine's and must outlive the receiver. receive() increments
@@ -58,4 +58,4 @@ private:
     SecureCounters &secure_;
 };
 
-} // namespace varta
+}  // namespace varta

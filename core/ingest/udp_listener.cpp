@@ -10,10 +10,9 @@
 
 namespace varta {
 
-UdpListener::UdpListener(QHostAddress address, std::uint16_t port, Transport transport,
-                         DatagramSink &sink, QObject *parent)
-    : QObject(parent), address_(std::move(address)), port_(port), transport_(transport),
-      reader_(transport, sink) {}
+UdpListener::UdpListener(QHostAddress address, std::uint16_t port, Transport transport, DatagramSink &sink,
+                         QObject *parent)
+    : QObject(parent), address_(std::move(address)), port_(port), transport_(transport), reader_(transport, sink) {}
 
 UdpListener::~UdpListener() { close(); }
 
@@ -38,7 +37,9 @@ bool UdpListener::open(QString *error) {
     const int fd = ::socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr *>(&bindAddress), bindLength) != 0) {
         *error = QStringLiteral("cannot bind UDP %1:%2: %3")
-                     .arg(address_.toString()).arg(port_).arg(QString::fromLocal8Bit(std::strerror(errno)));
+                     .arg(address_.toString())
+                     .arg(port_)
+                     .arg(QString::fromLocal8Bit(std::strerror(errno)));
         if (fd >= 0)
             ::close(fd);
         return false;
@@ -46,8 +47,8 @@ bool UdpListener::open(QString *error) {
     sockaddr_storage bound{};
     socklen_t boundLength = sizeof bound;
     ::getsockname(fd, reinterpret_cast<sockaddr *>(&bound), &boundLength);
-    boundPort_ = ntohs(v6 ? reinterpret_cast<sockaddr_in6 &>(bound).sin6_port
-                          : reinterpret_cast<sockaddr_in &>(bound).sin_port);
+    boundPort_ =
+        ntohs(v6 ? reinterpret_cast<sockaddr_in6 &>(bound).sin6_port : reinterpret_cast<sockaddr_in &>(bound).sin_port);
     // A UDP socket queues as much as its receive buffer holds.
     reader_.start(fd, 0);
     return true;
@@ -62,4 +63,4 @@ QString UdpListener::description() const {
         .arg(boundPort_);
 }
 
-} // namespace varta
+}  // namespace varta

@@ -32,4 +32,4 @@ private:
     BatchReader reader_;
 };
 
-} // namespace varta
+}  // namespace varta

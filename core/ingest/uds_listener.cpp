@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <cstring>
+
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -19,8 +20,8 @@ bool fillAddress(const QString &path, sockaddr_un &address, QString *error) {
     address = sockaddr_un{};
     address.sun_family = AF_UNIX;
     if (native.isEmpty() || static_cast<std::size_t>(native.size()) >= sizeof address.sun_path) {
-        *error = path + QStringLiteral(": socket path is empty or longer than %1 bytes")
-                            .arg(sizeof address.sun_path - 1);
+        *error =
+            path + QStringLiteral(": socket path is empty or longer than %1 bytes").arg(sizeof address.sun_path - 1);
         return false;
     }
     std::memcpy(address.sun_path, native.constData(), static_cast<std::size_t>(native.size()));
@@ -37,7 +38,7 @@ std::int64_t datagramQueueLimit() {
     return ok && limit > 0 ? limit : 10;
 }
 
-} // namespace
+}  // namespace
 
 UdsListener::UdsListener(QString path, std::uint32_t mode, DatagramSink &sink, QObject *parent)
     : QObject(parent), path_(std::move(path)), mode_(mode), reader_(Transport::Uds, sink) {}
@@ -83,8 +84,8 @@ bool UdsListener::open(QString *error) {
         return false;
     const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     const int on = 1;
-    if (fd < 0 || ::setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof on) != 0 ||
-        ::bind(fd, reinterpret_cast<sockaddr *>(&address), sizeof address) != 0) {
+    if (fd < 0 || ::setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof on) != 0
+        || ::bind(fd, reinterpret_cast<sockaddr *>(&address), sizeof address) != 0) {
         *error = path_ + QStringLiteral(": cannot bind the Unix socket: ") + systemError();
         if (fd >= 0)
             ::close(fd);
@@ -114,4 +115,4 @@ void UdsListener::close() {
     inode_ = 0;
 }
 
-} // namespace varta
+}  // namespace varta

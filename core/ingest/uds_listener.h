@@ -33,9 +33,9 @@ private:
 
     QString path_;
     std::uint32_t mode_;
-    ino_t inode_ = 0;   // of the socket file we created, so close() removes only ours
+    ino_t inode_ = 0;  // of the socket file we created, so close() removes only ours
     std::int64_t queueLimit_ = 0;
     BatchReader reader_;
 };
 
-} // namespace varta
+}  // namespace varta

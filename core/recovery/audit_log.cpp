@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -30,10 +31,14 @@ QString errnoText() { return QString::fromLocal8Bit(std::strerror(errno)); }
 
 // Columns of a well-formed record: seq, wallclock_ms, observer_ns, kind, fields, chain.
 int columnsOf(const QByteArray &kind) {
-    if (kind == "boot") return 4 + 3 + 1;
-    if (kind == "spawn") return 4 + 6 + 1;
-    if (kind == "complete") return 4 + 9 + 1;
-    if (kind == "refused") return 4 + 2 + 1;
+    if (kind == "boot")
+        return 4 + 3 + 1;
+    if (kind == "spawn")
+        return 4 + 6 + 1;
+    if (kind == "complete")
+        return 4 + 9 + 1;
+    if (kind == "refused")
+        return 4 + 2 + 1;
     return -1;
 }
 
@@ -42,8 +47,9 @@ bool isDecimal(const QByteArray &text) {
 }
 
 bool isChainHex(const QByteArray &text) {
-    return text.size() == 2 * qsizetype(kChainBytes) &&
-           std::all_of(text.begin(), text.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+    return text.size() == 2 * qsizetype(kChainBytes) && std::all_of(text.begin(), text.end(), [](char c) {
+               return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+           });
 }
 
 QByteArray sanitised(QByteArray field) {
@@ -71,7 +77,7 @@ QByteArray numberOrDash(const std::optional<int> &value) {
     return value ? QByteArray::number(*value) : QByteArrayLiteral("-");
 }
 
-} // namespace
+}  // namespace
 
 AuditLog::~AuditLog() { close(); }
 
@@ -194,11 +200,11 @@ bool AuditLog::readTail(Tail *tail, QString *error) {
         const qsizetype firstWhole = window == body ? 0 : 1;
         for (qsizetype i = lines.size() - 1; i >= firstWhole && !tail->last; --i) {
             const QList<QByteArray> columns = lines[i].split('\t');
-            const bool wellFormed = columns.size() >= 5 && columns.size() == columnsOf(columns[3]) &&
-                                    isDecimal(columns[0]) && (isChainHex(columns.last()) || columns.last() == "-");
+            const bool wellFormed = columns.size() >= 5 && columns.size() == columnsOf(columns[3])
+                                    && isDecimal(columns[0]) && (isChainHex(columns.last()) || columns.last() == "-");
             if (wellFormed) {
-                const QByteArray chain = columns.last() == "-" ? QByteArray(kChainBytes, '\0')
-                                                               : QByteArray::fromHex(columns.last());
+                const QByteArray chain =
+                    columns.last() == "-" ? QByteArray(kChainBytes, '\0') : QByteArray::fromHex(columns.last());
                 tail->last = TailRecord{columns[0].toULongLong(), chain};
             } else {
                 tail->corrupt = true;
@@ -217,10 +223,10 @@ bool AuditLog::appendSpawn(const Spawn &r) {
 }
 
 bool AuditLog::appendComplete(const Complete &r) {
-    return append("complete", {QByteArray::number(r.agentPid), QByteArray::number(r.childPid),
-                               completionLabel(r.completion), numberOrDash(r.exitCode), numberOrDash(r.signal),
-                               QByteArray::number(r.durationNs), QByteArray::number(r.stdoutLen),
-                               QByteArray::number(r.stderrLen), r.truncated ? "true" : "false"});
+    return append("complete",
+                  {QByteArray::number(r.agentPid), QByteArray::number(r.childPid), completionLabel(r.completion),
+                   numberOrDash(r.exitCode), numberOrDash(r.signal), QByteArray::number(r.durationNs),
+                   QByteArray::number(r.stdoutLen), QByteArray::number(r.stderrLen), r.truncated ? "true" : "false"});
 }
 
 bool AuditLog::appendRefused(std::uint32_t agentPid, RefusalReason reason) {
@@ -232,8 +238,8 @@ bool AuditLog::append(const QByteArray &kind, const QList<QByteArray> &fields) {
         lastError_ = QStringLiteral("audit log is not open");
         return false;
     }
-    QByteArray body = QByteArray::number(seq_ + 1) + '\t' + QByteArray::number(QDateTime::currentMSecsSinceEpoch()) +
-                      '\t' + QByteArray::number(engineNowNs()) + '\t' + kind;
+    QByteArray body = QByteArray::number(seq_ + 1) + '\t' + QByteArray::number(QDateTime::currentMSecsSinceEpoch())
+                      + '\t' + QByteArray::number(engineNowNs()) + '\t' + kind;
     for (const QByteArray &field : fields)
         body += '\t' + sanitised(field);
     const QByteArray chain = chainOf(kind, chain_, body);
@@ -269,4 +275,4 @@ bool AuditLog::writeWhole(const QByteArray &bytes) {
     return true;
 }
 
-} // namespace varta
+}  // namespace varta

@@ -40,10 +40,10 @@ public:
     struct Spawn {
         std::uint32_t agentPid = 0;
         qint64 childPid = 0;
-        QString exec;        // the argv that ran, joined with spaces
-        QString program;     // argv[0]
-        QString source;      // "inline", the exec file's path, or "manual"
-        int templateLen = 0; // arguments in the template, program included
+        QString exec;         // the argv that ran, joined with spaces
+        QString program;      // argv[0]
+        QString source;       // "inline", the exec file's path, or "manual"
+        int templateLen = 0;  // arguments in the template, program included
     };
 
     struct Complete {
@@ -53,7 +53,7 @@ public:
         std::optional<int> exitCode;  // a normal exit
         std::optional<int> signal;    // death by a signal
         std::int64_t durationNs = 0;
-        std::int64_t stdoutLen = 0;   // bytes kept
+        std::int64_t stdoutLen = 0;  // bytes kept
         std::int64_t stderrLen = 0;
         bool truncated = false;
     };
@@ -107,4 +107,4 @@ private:
     QString lastError_;
 };
 
-} // namespace varta
+}  // namespace varta

@@ -57,4 +57,4 @@ bool AuditWriter::write(const Record &record) {
     return log_.appendRefused(refused.agentPid, refused.reason);
 }
 
-} // namespace varta
+}  // namespace varta

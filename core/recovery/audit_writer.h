@@ -53,4 +53,4 @@ private:
     bool stopping_ = false;
 };
 
-} // namespace varta
+}  // namespace varta

@@ -49,7 +49,7 @@ ChildState endStateOf(const RunResult &result) {
     return result.exited ? ChildState::Exited : ChildState::Killed;
 }
 
-} // namespace
+}  // namespace
 
 RecoveryEngine::RecoveryEngine(const RecoveryOptions &options, RecoveryTrust trust, std::int64_t shutdownGraceMs,
                                QObject *parent)
@@ -100,8 +100,8 @@ void RecoveryEngine::onStall(const AgentKey &agent, bool crossNamespace) {
 void RecoveryEngine::scheduleDrain() {
     if (!drainScheduled_ && !pending_.empty()) {
         drainScheduled_ = true;
-        QMetaObject::invokeMethod(this, [this] { drainStalls(kDecisionsPerTurn, kSpawnsPerTurn); },
-                                  Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            this, [this] { drainStalls(kDecisionsPerTurn, kSpawnsPerTurn); }, Qt::QueuedConnection);
     }
 }
 
@@ -111,7 +111,8 @@ void RecoveryEngine::drainStalls(std::size_t decisionLimit, std::size_t spawnLim
     for (std::size_t n = 0; n < decisionLimit && spawns < spawnLimit && !pending_.empty(); ++n) {
         const PendingStall stall = pending_.front();
         pending_.pop_front();
-        if (const auto count = pendingPerAgent_.find(stall.agent); count != pendingPerAgent_.end() && --count.value() == 0)
+        if (const auto count = pendingPerAgent_.find(stall.agent);
+            count != pendingPerAgent_.end() && --count.value() == 0)
             pendingPerAgent_.erase(count);
         if (!decide(stall.agent, stall.crossNamespace, RecoveryTrigger::Stall))
             ++spawns;
@@ -158,8 +159,7 @@ void RecoveryEngine::refuse(const AgentKey &agent, RefusalReason reason) {
     if (audit_.isOpen())
         audit_.submit(AuditWriter::Refused{agent.pid, reason});
     emitEvent(EventSeverity::Warning, EventCategory::Refused,
-              tr("recovery of %1 refused: %2").arg(describe(agent), QLatin1String(refusalReasonLabel(reason))),
-              agent);
+              tr("recovery of %1 refused: %2").arg(describe(agent), QLatin1String(refusalReasonLabel(reason))), agent);
 }
 
 void RecoveryEngine::spawn(const AgentKey &agent, RecoveryTrigger trigger) {
@@ -230,9 +230,9 @@ void RecoveryEngine::onChildFinished(std::uint64_t id, const RunResult &result) 
         return;
     Child &child = it->second;
     const bool stoppedByUs = result.stopReason != StopReason::None;
-    const RecoveryOutcome outcome = stoppedByUs                              ? RecoveryOutcome::Killed
+    const RecoveryOutcome outcome = stoppedByUs                             ? RecoveryOutcome::Killed
                                     : result.exited && result.exitCode == 0 ? RecoveryOutcome::ReapedZero
-                                                                             : RecoveryOutcome::ReapedNonzero;
+                                                                            : RecoveryOutcome::ReapedNonzero;
     ++counters_.outcomes[std::size_t(outcome)];
     auditComplete(child, result, stoppedByUs ? AuditLog::Completion::Killed : AuditLog::Completion::Reaped);
 
@@ -242,13 +242,12 @@ void RecoveryEngine::onChildFinished(std::uint64_t id, const RunResult &result) 
     child.info.signal = result.signal;
     child.info.truncated = result.truncated;
     emit childChanged(child.info);
-    QString how = result.exited ? tr("exited with code %1").arg(result.exitCode)
-                                : tr("died by signal %1").arg(result.signal);
+    QString how =
+        result.exited ? tr("exited with code %1").arg(result.exitCode) : tr("died by signal %1").arg(result.signal);
     if (result.stopReason == StopReason::Timeout)
         how = tr("%1 after its timeout").arg(how);
     emitEvent(outcome == RecoveryOutcome::ReapedZero ? EventSeverity::Info : EventSeverity::Warning,
-              EventCategory::Recovery,
-              tr("recovery child %1 for %2 %3").arg(id).arg(describe(child.info.agent), how),
+              EventCategory::Recovery, tr("recovery child %1 for %2 %3").arg(id).arg(describe(child.info.agent), how),
               child.info.agent);
     releaseChild(it);
 }
@@ -264,8 +263,7 @@ void RecoveryEngine::onChildFailed(std::uint64_t id, const QString &error) {
     emit childChanged(child.info);
     refuse(child.info.agent, RefusalReason::SpawnFailed);
     emitEvent(EventSeverity::Error, EventCategory::Recovery,
-              tr("recovery child for %1 could not start: %2").arg(describe(child.info.agent), error),
-              child.info.agent);
+              tr("recovery child for %1 could not start: %2").arg(describe(child.info.agent), error), child.info.agent);
     releaseChild(it);
 }
 
@@ -384,7 +382,7 @@ void RecoveryEngine::auditSpawn(const Child &child) {
     row.childPid = child.info.pid;
     row.exec = child.info.argv.join(QLatin1Char(' '));
     row.program = child.info.argv.value(0);
-    row.source = child.info.manual ? QStringLiteral("manual")
+    row.source = child.info.manual               ? QStringLiteral("manual")
                  : options_.execSource.isEmpty() ? QStringLiteral("inline")
                                                  : options_.execSource;
     row.templateLen = int(options_.execTemplate.size());
@@ -420,4 +418,4 @@ void RecoveryEngine::emitEvent(EventSeverity severity, EventCategory category, c
     emit event(entry);
 }
 
-} // namespace varta
+}  // namespace varta

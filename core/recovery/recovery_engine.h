@@ -126,4 +126,4 @@ private:
     QTimer reapCeiling_{this};
 };
 
-} // namespace varta
+}  // namespace varta

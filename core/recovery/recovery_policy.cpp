@@ -78,9 +78,7 @@ void RecoveryPolicy::childStarted(const AgentKey &agent, RecoveryTrigger trigger
     }
 }
 
-void RecoveryPolicy::spawnFailed(const AgentKey &agent) {
-    childEnded(agent);
-}
+void RecoveryPolicy::spawnFailed(const AgentKey &agent) { childEnded(agent); }
 
 void RecoveryPolicy::childEnded(const AgentKey &agent) {
     const auto it = records_.find(agent);
@@ -137,4 +135,4 @@ void RecoveryPolicy::prune(std::int64_t nowMs) {
     pruneAt_ = std::max(kMinPruneSize, records_.size() * 2);
 }
 
-} // namespace varta
+}  // namespace varta

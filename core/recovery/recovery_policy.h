@@ -56,7 +56,7 @@ public:
     struct Limits {
         std::int64_t debounceMs = 1000;
         int maxConcurrent = 64;
-        int maxAttempts = 5;               // 0: no restart-loop limit
+        int maxAttempts = 5;  // 0: no restart-loop limit
         std::int64_t attemptWindowMs = 600000;
     };
     static Limits limitsFrom(const RecoveryOptions &options);
@@ -111,4 +111,4 @@ private:
     static constexpr std::size_t kMinPruneSize = 1024;
 };
 
-} // namespace varta
+}  // namespace varta

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <csignal>
+
 #include <unistd.h>
 
 namespace varta {
@@ -93,7 +94,8 @@ QString RecoveryRunner::resolveProgram() const {
 void RecoveryRunner::failLater(const QString &error) {
     phase_ = Phase::Done;
     timeoutTimer_.stop();
-    QMetaObject::invokeMethod(this, [this, error] { Q_EMIT failedToStart(error); }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        this, [this, error] { Q_EMIT failedToStart(error); }, Qt::QueuedConnection);
 }
 
 void RecoveryRunner::onStarted() {
@@ -167,4 +169,4 @@ void RecoveryRunner::signalGroup(int sig) {
         ::kill(static_cast<pid_t>(pid_), sig);
 }
 
-} // namespace varta
+}  // namespace varta

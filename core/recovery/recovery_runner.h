@@ -50,10 +50,10 @@ struct RunResult {
     int exitCode = -1;
     int signal = 0;
     StopReason stopReason = StopReason::None;
-    std::int64_t durationNs = 0;  // start() to its end
-    std::int64_t stdoutBytes = 0; // kept
+    std::int64_t durationNs = 0;   // start() to its end
+    std::int64_t stdoutBytes = 0;  // kept
     std::int64_t stderrBytes = 0;
-    bool truncated = false;       // output past the cap was discarded
+    bool truncated = false;  // output past the cap was discarded
 };
 
 class RecoveryRunner : public QObject {
@@ -107,4 +107,4 @@ private:
     StopReason stopReason_ = StopReason::None;
 };
 
-} // namespace varta
+}  // namespace varta

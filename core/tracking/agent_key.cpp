@@ -51,4 +51,4 @@ QString AgentKey::originLabel() const {
     return QStringLiteral("unknown");
 }
 
-} // namespace varta
+}  // namespace varta

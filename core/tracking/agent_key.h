@@ -6,14 +6,14 @@
 #include <QHostAddress>
 #include <QString>
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <functional>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 namespace varta {
 
@@ -44,9 +44,9 @@ struct AgentKey {
         return key;
     }
 
-    QHostAddress peerAddress() const;        // null for Uds
-    QString addressText() const;             // "local" for Uds, else the IP ({addr} in recovery argv)
-    QString originLabel() const;             // "uds", "udp:ADDR" or "secure-udp:ADDR" (metrics label)
+    QHostAddress peerAddress() const;  // null for Uds
+    QString addressText() const;       // "local" for Uds, else the IP ({addr} in recovery argv)
+    QString originLabel() const;       // "uds", "udp:ADDR" or "secure-udp:ADDR" (metrics label)
     bool isUdp() const noexcept { return transport != Transport::Uds; }
 
     // Word by word: the defaulted comparison calls memcmp for the address, a library
@@ -79,7 +79,7 @@ inline std::size_t hashAgentKey(const AgentKey &key) noexcept {
     return static_cast<std::size_t>(h);
 }
 
-} // namespace varta
+}  // namespace varta
 
 template <>
 struct std::hash<varta::AgentKey> {

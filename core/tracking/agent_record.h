@@ -16,15 +16,15 @@ inline constexpr Slot kNoSlot = 0xFFFFFFFFu;
 struct AgentRecord {
     AgentKey key;
     std::uint64_t lastNonce = 0;
-    std::uint64_t lastTimestamp = 0;   // sender's clock, for the panic frame rule
-    std::int64_t lastBeatNs = 0;       // engine time of the last accepted beat
+    std::uint64_t lastTimestamp = 0;  // sender's clock, for the panic frame rule
+    std::int64_t lastBeatNs = 0;      // engine time of the last accepted beat
     std::int64_t firstSeenNs = 0;
     std::uint64_t beats = 0;
     std::uint32_t stalls = 0;
     std::uint32_t recoveries = 0;
     std::uint32_t payload = 0;
-    std::uint32_t rateWindowSec = 0;   // per-agent rate limit: the current one-second window
-    std::uint32_t rateWindowCount = 0; // beats accepted in it
+    std::uint32_t rateWindowSec = 0;    // per-agent rate limit: the current one-second window
+    std::uint32_t rateWindowCount = 0;  // beats accepted in it
 
     // Deadline order (see DeadlineList): the agents still beating are linked by last
     // accepted beat, oldest first; surfaced stalls move to a second list in the same order.
@@ -33,15 +33,15 @@ struct AgentRecord {
 
     vlp::Status lastStatus = vlp::Status::Ok;
     AgentState state = AgentState::Up;
-    std::uint8_t list = 0;             // DeadlineList::ListId the record is on
-    bool silent = false;               // stall surfaced, no accepted beat since
-    bool recovering = false;           // a recovery child runs for it
-    bool gaveUp = false;               // restart-loop limit hit, until re-armed
-    bool paused = false;               // maintenance
-    bool terminating = false;          // sent its panic frame
-    bool crossNamespace = false;       // a local agent in another pid namespace (allowed by flag)
+    std::uint8_t list = 0;        // DeadlineList::ListId the record is on
+    bool silent = false;          // stall surfaced, no accepted beat since
+    bool recovering = false;      // a recovery child runs for it
+    bool gaveUp = false;          // restart-loop limit hit, until re-armed
+    bool paused = false;          // maintenance
+    bool terminating = false;     // sent its panic frame
+    bool crossNamespace = false;  // a local agent in another pid namespace (allowed by flag)
     bool dirty = false;
-    bool live = false;                 // slot in use
+    bool live = false;  // slot in use
 };
 
-} // namespace varta
+}  // namespace varta

@@ -15,4 +15,4 @@ const char *agentStateName(AgentState state) noexcept {
     return "unknown";
 }
 
-} // namespace varta
+}  // namespace varta

@@ -23,4 +23,4 @@ inline constexpr int kAgentStateCount = 7;
 // "gave_up", "paused" (event log, tests, machine-readable output).
 const char *agentStateName(AgentState state) noexcept;
 
-} // namespace varta
+}  // namespace varta

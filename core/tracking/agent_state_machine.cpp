@@ -12,9 +12,18 @@ AgentEvent beatEvent(vlp::Status status) noexcept {
 
 AgentCondition applyEvent(AgentCondition c, AgentEvent event) noexcept {
     switch (event) {
-    case AgentEvent::BeatOk: c.status = vlp::Status::Ok; c.silent = false; break;
-    case AgentEvent::BeatDegraded: c.status = vlp::Status::Degraded; c.silent = false; break;
-    case AgentEvent::BeatCritical: c.status = vlp::Status::Critical; c.silent = false; break;
+    case AgentEvent::BeatOk:
+        c.status = vlp::Status::Ok;
+        c.silent = false;
+        break;
+    case AgentEvent::BeatDegraded:
+        c.status = vlp::Status::Degraded;
+        c.silent = false;
+        break;
+    case AgentEvent::BeatCritical:
+        c.status = vlp::Status::Critical;
+        c.silent = false;
+        break;
     case AgentEvent::Silence: c.silent = true; break;
     case AgentEvent::RecoveryStarted: c.recovering = true; break;
     case AgentEvent::RecoveryEnded: c.recovering = false; break;
@@ -42,4 +51,4 @@ AgentState displayedState(const AgentCondition &c) noexcept {
     }
 }
 
-} // namespace varta
+}  // namespace varta

@@ -44,4 +44,4 @@ AgentEvent beatEvent(vlp::Status status) noexcept;
 AgentCondition applyEvent(AgentCondition condition, AgentEvent event) noexcept;
 AgentState displayedState(const AgentCondition &condition) noexcept;
 
-} // namespace varta
+}  // namespace varta

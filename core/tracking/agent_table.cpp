@@ -85,4 +85,4 @@ void AgentTable::erase(Slot slot) noexcept {
     --size_;
 }
 
-} // namespace varta
+}  // namespace varta

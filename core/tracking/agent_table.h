@@ -41,9 +41,7 @@ public:
     // Look-ahead for a batch of beats (IngestPipeline): start loading the key's home
     // bucket; later, once it has arrived, the record it names. Hints only: a wrong guess
     // costs a wasted load, never a wrong answer.
-    void prefetchBucket(std::size_t hash) const noexcept {
-        prefetchForRead(&index_[hash & mask_]);
-    }
+    void prefetchBucket(std::size_t hash) const noexcept { prefetchForRead(&index_[hash & mask_]); }
     Slot prefetchRecord(std::size_t hash) const noexcept {
         const Bucket &bucket = index_[hash & mask_];
         if (bucket.slot == kNoSlot || bucket.hash != static_cast<std::uint32_t>(hash))
@@ -78,9 +76,9 @@ private:
     std::uint32_t size_ = 0;
     std::size_t maxBuckets_;
     std::size_t mask_;
-    std::vector<Bucket> index_;        // kept at most half full
-    std::vector<AgentRecord> records_; // grows to capacity_, never beyond
+    std::vector<Bucket> index_;         // kept at most half full
+    std::vector<AgentRecord> records_;  // grows to capacity_, never beyond
     std::vector<Slot> freeSlots_;
 };
 
-} // namespace varta
+}  // namespace varta

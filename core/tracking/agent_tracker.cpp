@@ -4,8 +4,7 @@
 
 namespace varta {
 
-AgentTracker::AgentTracker(const TrackerOptions &options, IngestCounters &ingest,
-                           TrackerCounters &tracker)
+AgentTracker::AgentTracker(const TrackerOptions &options, IngestCounters &ingest, TrackerCounters &tracker)
     : table_(options.capacity),
       deadlines_(table_),
       globalRate_(options.globalBeatRate, options.globalBeatBurst),
@@ -67,8 +66,7 @@ bool AgentTracker::nonceIsNewer(AgentRecord &record, const vlp::Frame &frame) no
     }
     if (frame.nonce > record.lastNonce)
         return true;
-    const bool wrapped = record.lastNonce >= vlp::kNonceTerminal - kNonceWrapWindow &&
-                         frame.nonce <= kNonceWrapWindow;
+    const bool wrapped = record.lastNonce >= vlp::kNonceTerminal - kNonceWrapWindow && frame.nonce <= kNonceWrapWindow;
     if (wrapped)
         ++ingest_.nonceWraps;
     return wrapped;
@@ -116,9 +114,8 @@ Slot AgentTracker::findEvictable(std::int64_t nowNs) const noexcept {
         const AgentRecord &record = table_.at(slot);
         if (nowNs - record.lastBeatNs <= oldEnough)
             return kNoSlot;  // the list is in silence order: nobody further is older
-        const bool eligible = eviction_ == EvictionPolicy::Strict
-                                  ? record.state == AgentState::Stalled
-                                  : !record.recovering;
+        const bool eligible =
+            eviction_ == EvictionPolicy::Strict ? record.state == AgentState::Stalled : !record.recovering;
         if (eligible)
             return slot;
         slot = deadlines_.next(slot);
@@ -159,8 +156,7 @@ void AgentTracker::accept(Slot slot, const vlp::Frame &frame, std::int64_t nowNs
 void AgentTracker::applyEvent(Slot slot, AgentEvent event, std::int64_t nowNs) {
     AgentRecord &record = table_.at(slot);
     const AgentCondition c = varta::applyEvent(
-        AgentCondition{record.lastStatus, record.silent, record.recovering, record.gaveUp, record.paused},
-        event);
+        AgentCondition{record.lastStatus, record.silent, record.recovering, record.gaveUp, record.paused}, event);
     setCondition(slot, c, nowNs);
 }
 
@@ -202,4 +198,4 @@ void AgentTracker::markDirty(Slot slot) noexcept {
     dirty_.push_back(slot);
 }
 
-} // namespace varta
+}  // namespace varta

@@ -20,18 +20,18 @@ namespace varta {
 
 enum class BeatVerdict : std::uint8_t {
     Accepted,
-    Replay,             // nonce not newer (or a panic frame not newer): dropped, timer untouched
+    Replay,  // nonce not newer (or a panic frame not newer): dropped, timer untouched
     RateLimitedPerPid,
     RateLimitedGlobal,
-    CapacityExceeded,   // table full and nothing evictable: the new agent is refused
+    CapacityExceeded,  // table full and nothing evictable: the new agent is refused
 };
 
 struct BeatOutcome {
     BeatVerdict verdict = BeatVerdict::Accepted;
     Slot slot = kNoSlot;
     bool newAgent = false;
-    bool resumed = false;                 // was stalled; this beat re-arms its stall
-    std::optional<AgentKey> evicted;      // made room for this agent
+    bool resumed = false;             // was stalled; this beat re-arms its stall
+    std::optional<AgentKey> evicted;  // made room for this agent
 };
 
 class AgentTracker {
@@ -48,8 +48,7 @@ public:
 
     AgentTracker(const TrackerOptions &options, IngestCounters &ingest, TrackerCounters &tracker);
 
-    BeatOutcome onBeat(const AgentKey &key, const vlp::Frame &frame, std::int64_t nowNs,
-                       bool crossNamespace = false);
+    BeatOutcome onBeat(const AgentKey &key, const vlp::Frame &frame, std::int64_t nowNs, bool crossNamespace = false);
 
     // Deadline of the agent that will stall next, or max() when nobody is beating.
     std::int64_t nextDeadlineNs() const noexcept;
@@ -152,4 +151,4 @@ void AgentTracker::drainDirty(Fn &&fn) {
     dirty_.clear();
 }
 
-} // namespace varta
+}  // namespace varta

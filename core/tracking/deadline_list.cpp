@@ -34,4 +34,4 @@ void DeadlineList::remove(Slot slot) noexcept {
     --ends.size;
 }
 
-} // namespace varta
+}  // namespace varta

@@ -17,7 +17,7 @@ public:
     explicit DeadlineList(AgentTable &table) : table_(table) {}
 
     void pushBack(ListId list, Slot slot) noexcept;
-    void remove(Slot slot) noexcept;             // from whichever list it is on
+    void remove(Slot slot) noexcept;  // from whichever list it is on
     Slot head(ListId list) const noexcept { return ends_[list].head; }
     Slot next(Slot slot) const noexcept { return table_.at(slot).next; }
     std::uint32_t size(ListId list) const noexcept { return ends_[list].size; }
@@ -41,4 +41,4 @@ private:
     Ends ends_[3];
 };
 
-} // namespace varta
+}  // namespace varta

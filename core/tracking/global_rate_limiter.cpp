@@ -33,4 +33,4 @@ bool GlobalRateLimiter::allow(std::int64_t nowNs) noexcept {
     return true;
 }
 
-} // namespace varta
+}  // namespace varta

@@ -16,10 +16,10 @@ public:
 
 private:
     std::uint64_t rate_;
-    std::uint64_t capacityMilli_;   // tokens are kept in thousandths so slow rates refill smoothly
+    std::uint64_t capacityMilli_;  // tokens are kept in thousandths so slow rates refill smoothly
     std::uint64_t tokensMilli_;
     std::int64_t lastNs_ = 0;
     bool started_ = false;
 };
 
-} // namespace varta
+}  // namespace varta

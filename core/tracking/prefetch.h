@@ -24,4 +24,4 @@ inline void prefetchForWrite(const void *address) noexcept {
 #endif
 }
 
-} // namespace varta
+}  // namespace varta

@@ -6,11 +6,11 @@
 #include "core/vlp/frame.h"
 #include "core/vlp/hkdf.h"
 
-#include <openssl/types.h>
-
 #include <cstddef>
 #include <cstdint>
 #include <span>
+
+#include <openssl/types.h>
 
 namespace varta::vlp {
 
@@ -31,18 +31,16 @@ public:
     // False only when OpenSSL could not make a context; every call then fails.
     bool isValid() const noexcept { return ctx_ != nullptr; }
 
-    bool seal(KeyView key, AeadNonceView nonce, std::span<const std::uint8_t> aad,
-              FrameView plaintext, FrameOut ciphertext,
-              std::span<std::uint8_t, kAeadTagSize> tag) noexcept;
+    bool seal(KeyView key, AeadNonceView nonce, std::span<const std::uint8_t> aad, FrameView plaintext,
+              FrameOut ciphertext, std::span<std::uint8_t, kAeadTagSize> tag) noexcept;
 
     // True when the tag verifies. On false, `plaintext` holds garbage the caller must
     // not use (OpenSSL decrypts before it checks the tag).
-    bool open(KeyView key, AeadNonceView nonce, std::span<const std::uint8_t> aad,
-              FrameView ciphertext, std::span<const std::uint8_t, kAeadTagSize> tag,
-              FrameOut plaintext) noexcept;
+    bool open(KeyView key, AeadNonceView nonce, std::span<const std::uint8_t> aad, FrameView ciphertext,
+              std::span<const std::uint8_t, kAeadTagSize> tag, FrameOut plaintext) noexcept;
 
 private:
     EVP_CIPHER_CTX *ctx_ = nullptr;
 };
 
-} // namespace varta::vlp
+}  // namespace varta::vlp

@@ -28,13 +28,11 @@ constexpr auto kTable = makeTable();
 
 using CrcFn = std::uint32_t (*)(std::span<const std::uint8_t>) noexcept;
 
-CrcFn pickImplementation() noexcept {
-    return crc32cHardwareAvailable() ? &crc32cHardware : &crc32cTable;
-}
+CrcFn pickImplementation() noexcept { return crc32cHardwareAvailable() ? &crc32cHardware : &crc32cTable; }
 
 const CrcFn kSelected = pickImplementation();
 
-} // namespace
+}  // namespace
 
 std::uint32_t crc32cTable(std::span<const std::uint8_t> data) noexcept {
     std::uint32_t crc = 0xFFFFFFFFu;
@@ -44,8 +42,7 @@ std::uint32_t crc32cTable(std::span<const std::uint8_t> data) noexcept {
 }
 
 #ifdef VARTA_HAVE_X86_CRC
-__attribute__((target("sse4.2")))
-std::uint32_t crc32cHardware(std::span<const std::uint8_t> data) noexcept {
+__attribute__((target("sse4.2"))) std::uint32_t crc32cHardware(std::span<const std::uint8_t> data) noexcept {
     std::uint64_t crc = 0xFFFFFFFFu;
     const std::uint8_t *p = data.data();
     std::size_t n = data.size();
@@ -67,15 +64,11 @@ bool crc32cHardwareAvailable() noexcept {
     return __builtin_cpu_supports("sse4.2");
 }
 #else
-std::uint32_t crc32cHardware(std::span<const std::uint8_t> data) noexcept {
-    return crc32cTable(data);
-}
+std::uint32_t crc32cHardware(std::span<const std::uint8_t> data) noexcept { return crc32cTable(data); }
 
 bool crc32cHardwareAvailable() noexcept { return false; }
 #endif
 
-std::uint32_t crc32c(std::span<const std::uint8_t> data) noexcept {
-    return kSelected(data);
-}
+std::uint32_t crc32c(std::span<const std::uint8_t> data) noexcept { return kSelected(data); }
 
-} // namespace varta::vlp
+}  // namespace varta::vlp

@@ -15,4 +15,4 @@ std::uint32_t crc32cTable(std::span<const std::uint8_t> data) noexcept;
 std::uint32_t crc32cHardware(std::span<const std::uint8_t> data) noexcept;  // needs SSE4.2
 bool crc32cHardwareAvailable() noexcept;
 
-} // namespace varta::vlp
+}  // namespace varta::vlp

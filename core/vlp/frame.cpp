@@ -23,7 +23,7 @@ void storeLe(std::uint8_t *p, T value) noexcept {
         p[i] = static_cast<std::uint8_t>(value >> (8 * i));
 }
 
-} // namespace
+}  // namespace
 
 std::string_view decodeErrorName(DecodeError error) noexcept {
     switch (error) {
@@ -72,8 +72,7 @@ DatagramKind classifyLength(std::size_t length) noexcept {
     }
 }
 
-std::optional<DecodeError> decode(std::span<const std::uint8_t, kFrameSize> bytes,
-                                  Frame &out) noexcept {
+std::optional<DecodeError> decode(std::span<const std::uint8_t, kFrameSize> bytes, Frame &out) noexcept {
     const std::uint8_t *p = bytes.data();
     if (p[0] != kMagic0 || p[1] != kMagic1)
         return DecodeError::BadMagic;
@@ -119,4 +118,4 @@ std::array<std::uint8_t, kFrameSize> encode(const Frame &frame) noexcept {
     return bytes;
 }
 
-} // namespace varta::vlp
+}  // namespace varta::vlp

@@ -53,9 +53,7 @@ struct Frame {
     std::uint32_t payload = 0;
 
     // The panic hook's last word: Critical with the terminal nonce.
-    bool isPanic() const noexcept {
-        return status == Status::Critical && nonce == kNonceTerminal;
-    }
+    bool isPanic() const noexcept { return status == Status::Critical && nonce == kNonceTerminal; }
     friend bool operator==(const Frame &, const Frame &) = default;
 };
 
@@ -65,10 +63,9 @@ enum class DatagramKind : std::uint8_t { Plain, SharedKeySecure, MasterKeySecure
 DatagramKind classifyLength(std::size_t length) noexcept;
 
 // Returns the first failure in normative order, or nothing when `out` holds the frame.
-std::optional<DecodeError> decode(std::span<const std::uint8_t, kFrameSize> bytes,
-                                  Frame &out) noexcept;
+std::optional<DecodeError> decode(std::span<const std::uint8_t, kFrameSize> bytes, Frame &out) noexcept;
 
 // Encodes any frame, including ones decode() would reject (tests need those).
 std::array<std::uint8_t, kFrameSize> encode(const Frame &frame) noexcept;
 
-} // namespace varta::vlp
+}  // namespace varta::vlp

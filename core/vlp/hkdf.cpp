@@ -1,13 +1,13 @@
 #include "core/vlp/hkdf.h"
 
+#include <cstring>
+#include <memory>
+#include <string_view>
+
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/kdf.h>
 #include <openssl/params.h>
-
-#include <cstring>
-#include <memory>
-#include <string_view>
 
 namespace varta::vlp {
 namespace {
@@ -61,8 +61,7 @@ EVP_KDF_CTX *threadContext() noexcept {
 }
 
 // HKDF-SHA256 extract-and-expand with an empty salt (all three derivations use one).
-bool hkdfSha256(std::span<const std::uint8_t> ikm, const Info &info,
-                std::span<std::uint8_t> out) noexcept {
+bool hkdfSha256(std::span<const std::uint8_t> ikm, const Info &info, std::span<std::uint8_t> out) noexcept {
     EVP_KDF_CTX *ctx = threadContext();
     if (ctx == nullptr)
         return false;
@@ -81,14 +80,13 @@ bool hkdfSha256(std::span<const std::uint8_t> ikm, const Info &info,
     return ok;
 }
 
-} // namespace
+}  // namespace
 
 bool deriveAgentKey(KeyView master, std::uint32_t pid, KeyOut out) noexcept {
     return hkdfSha256(master, makeInfo("varta-agent-v1", pid), out);
 }
 
-std::optional<IvRandom> deriveIvPrefix(SessionSaltView sessionSalt,
-                                       std::uint32_t prefixIndex) noexcept {
+std::optional<IvRandom> deriveIvPrefix(SessionSaltView sessionSalt, std::uint32_t prefixIndex) noexcept {
     IvRandom prefix{};
     if (!hkdfSha256(sessionSalt, makeInfo("varta-iv-prefix-v1", prefixIndex), prefix))
         return std::nullopt;
@@ -99,4 +97,4 @@ bool deriveEpochKey(KeyView agentKey, std::uint64_t epoch, KeyOut out) noexcept 
     return hkdfSha256(agentKey, makeInfo("varta-epoch-v1", epoch), out);
 }
 
-} // namespace varta::vlp
+}  // namespace varta::vlp

@@ -26,11 +26,10 @@ bool deriveAgentKey(KeyView master, std::uint32_t pid, KeyOut out) noexcept;
 // A client's iv_random for one prefix index: IKM = session salt, info =
 // "varta-iv-prefix-v1\0" || u32_le(index). The HKDF salt is EMPTY: upstream's code and
 // its kdf-iv-prefix vector agree on that, whatever the vector's description says.
-std::optional<IvRandom> deriveIvPrefix(SessionSaltView sessionSalt,
-                                       std::uint32_t prefixIndex) noexcept;
+std::optional<IvRandom> deriveIvPrefix(SessionSaltView sessionSalt, std::uint32_t prefixIndex) noexcept;
 
 // Reserved upstream (not on the wire yet): IKM = agent key, empty salt,
 // info = "varta-epoch-v1\0" || u64_le(epoch).
 bool deriveEpochKey(KeyView agentKey, std::uint64_t epoch, KeyOut out) noexcept;
 
-} // namespace varta::vlp
+}  // namespace varta::vlp

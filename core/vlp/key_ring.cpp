@@ -2,11 +2,11 @@
 
 #include "core/vlp/secure_frame.h"
 
-#include <openssl/crypto.h>
-
 #include <algorithm>
 #include <bit>
 #include <cstring>
+
+#include <openssl/crypto.h>
 
 namespace varta::vlp {
 namespace {
@@ -25,7 +25,7 @@ bool copyKey(const QByteArray &bytes, std::array<std::uint8_t, kKeySize> &out) n
     return true;
 }
 
-} // namespace
+}  // namespace
 
 KeyRing::KeyRing(const SecureOptions &options) {
     keys_.reserve(static_cast<std::size_t>(options.keys.size()));
@@ -89,4 +89,4 @@ bool KeyRing::open(std::span<const std::uint8_t> datagram, FrameOut plaintext) n
     return opened;
 }
 
-} // namespace varta::vlp
+}  // namespace varta::vlp

@@ -55,8 +55,7 @@ private:
                   "slot index is taken from the hash's top bits");
 
     const Key *agentKeyFor(std::uint32_t pid) noexcept;
-    void tryKey(const Key &key, std::span<const std::uint8_t> datagram, bool &opened,
-                FrameOut plaintext) noexcept;
+    void tryKey(const Key &key, std::span<const std::uint8_t> datagram, bool &opened, FrameOut plaintext) noexcept;
 
     std::vector<Key> keys_;
     Key master_{};
@@ -69,4 +68,4 @@ private:
     std::uint64_t derivations_ = 0;
 };
 
-} // namespace varta::vlp
+}  // namespace varta::vlp

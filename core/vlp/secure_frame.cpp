@@ -16,7 +16,7 @@ constexpr std::size_t kTagOffset = kCiphertextOffset + kFrameSize;
 
 std::uint32_t loadU32(const std::uint8_t *p) noexcept {
     return static_cast<std::uint32_t>(p[0]) | static_cast<std::uint32_t>(p[1]) << 8
-         | static_cast<std::uint32_t>(p[2]) << 16 | static_cast<std::uint32_t>(p[3]) << 24;
+           | static_cast<std::uint32_t>(p[2]) << 16 | static_cast<std::uint32_t>(p[3]) << 24;
 }
 
 void storeU32(std::uint8_t *p, std::uint32_t value) noexcept {
@@ -25,18 +25,17 @@ void storeU32(std::uint8_t *p, std::uint32_t value) noexcept {
 }
 
 // Seals into `body`, the 60 bytes that follow the optional clear pid.
-bool sealBody(AeadContext &aead, KeyView key, std::span<const std::uint8_t> aad,
-              const IvRandom &ivRandom, std::uint32_t ivCounter, FrameView plaintext,
+bool sealBody(AeadContext &aead, KeyView key, std::span<const std::uint8_t> aad, const IvRandom &ivRandom,
+              std::uint32_t ivCounter, FrameView plaintext,
               std::span<std::uint8_t, kSharedSecureFrameSize> body) noexcept {
     std::copy(ivRandom.begin(), ivRandom.end(), body.begin());
     storeU32(body.data() + kCounterOffset, ivCounter);
     const AeadNonceView nonce = body.first<kAeadNonceSize>();
-    return aead.seal(key, nonce, aad, plaintext,
-                     body.subspan<kCiphertextOffset, kFrameSize>(),
+    return aead.seal(key, nonce, aad, plaintext, body.subspan<kCiphertextOffset, kFrameSize>(),
                      body.subspan<kTagOffset, kAeadTagSize>());
 }
 
-} // namespace
+}  // namespace
 
 std::optional<SecureHeader> readSecureHeader(std::span<const std::uint8_t> datagram) noexcept {
     std::size_t bodyOffset = 0;
@@ -53,22 +52,20 @@ std::optional<SecureHeader> readSecureHeader(std::span<const std::uint8_t> datag
     return header;
 }
 
-bool sealShared(AeadContext &aead, KeyView key, const IvRandom &ivRandom,
-                std::uint32_t ivCounter, FrameView plaintext,
+bool sealShared(AeadContext &aead, KeyView key, const IvRandom &ivRandom, std::uint32_t ivCounter, FrameView plaintext,
                 std::span<std::uint8_t, kSharedSecureFrameSize> out) noexcept {
     return sealBody(aead, key, {}, ivRandom, ivCounter, plaintext, out);
 }
 
-bool sealMaster(AeadContext &aead, KeyView agentKey, std::uint32_t agentPid,
-                const IvRandom &ivRandom, std::uint32_t ivCounter, FrameView plaintext,
+bool sealMaster(AeadContext &aead, KeyView agentKey, std::uint32_t agentPid, const IvRandom &ivRandom,
+                std::uint32_t ivCounter, FrameView plaintext,
                 std::span<std::uint8_t, kMasterSecureFrameSize> out) noexcept {
     storeU32(out.data(), agentPid);
     return sealBody(aead, agentKey, out.first<kPidSize>(), ivRandom, ivCounter, plaintext,
                     out.subspan<kPidSize, kSharedSecureFrameSize>());
 }
 
-bool openSecure(AeadContext &aead, KeyView key, std::span<const std::uint8_t> datagram,
-                FrameOut plaintext) noexcept {
+bool openSecure(AeadContext &aead, KeyView key, std::span<const std::uint8_t> datagram, FrameOut plaintext) noexcept {
     std::span<const std::uint8_t> aad;
     std::span<const std::uint8_t> body = datagram;
     if (datagram.size() == kMasterSecureFrameSize) {
@@ -78,9 +75,8 @@ bool openSecure(AeadContext &aead, KeyView key, std::span<const std::uint8_t> da
         return false;
     }
     const auto fixedBody = body.first<kSharedSecureFrameSize>();
-    return aead.open(key, fixedBody.first<kAeadNonceSize>(), aad,
-                     fixedBody.subspan<kCiphertextOffset, kFrameSize>(),
+    return aead.open(key, fixedBody.first<kAeadNonceSize>(), aad, fixedBody.subspan<kCiphertextOffset, kFrameSize>(),
                      fixedBody.subspan<kTagOffset, kAeadTagSize>(), plaintext);
 }
 
-} // namespace varta::vlp
+}  // namespace varta::vlp

@@ -30,18 +30,16 @@ struct SecureHeader {
 // nullopt unless the datagram is 60 or 64 bytes long.
 std::optional<SecureHeader> readSecureHeader(std::span<const std::uint8_t> datagram) noexcept;
 
-bool sealShared(AeadContext &aead, KeyView key, const IvRandom &ivRandom,
-                std::uint32_t ivCounter, FrameView plaintext,
+bool sealShared(AeadContext &aead, KeyView key, const IvRandom &ivRandom, std::uint32_t ivCounter, FrameView plaintext,
                 std::span<std::uint8_t, kSharedSecureFrameSize> out) noexcept;
 
 // `agentKey` is the key derived for agentPid (deriveAgentKey), not the master key.
-bool sealMaster(AeadContext &aead, KeyView agentKey, std::uint32_t agentPid,
-                const IvRandom &ivRandom, std::uint32_t ivCounter, FrameView plaintext,
+bool sealMaster(AeadContext &aead, KeyView agentKey, std::uint32_t agentPid, const IvRandom &ivRandom,
+                std::uint32_t ivCounter, FrameView plaintext,
                 std::span<std::uint8_t, kMasterSecureFrameSize> out) noexcept;
 
 // Opens a 60- or 64-byte datagram with one key; false for any other length or when the
 // tag does not verify (then `plaintext` is garbage).
-bool openSecure(AeadContext &aead, KeyView key, std::span<const std::uint8_t> datagram,
-                FrameOut plaintext) noexcept;
+bool openSecure(AeadContext &aead, KeyView key, std::span<const std::uint8_t> datagram, FrameOut plaintext) noexcept;
 
-} // namespace varta::vlp
+}  // namespace varta::vlp

@@ -25,7 +25,7 @@ using namespace varta;
 namespace {
 
 constexpr std::uint32_t kAgents = 10000;
-constexpr double kRatePerAgent = 10.0;   // 100,000 beats/s in all
+constexpr double kRatePerAgent = 10.0;  // 100,000 beats/s in all
 constexpr int kLoadMs = 10000;
 constexpr int kIdleMs = 4000;
 
@@ -42,8 +42,16 @@ public:
             last_ = now;
         });
     }
-    void start() { samples_.clear(); last_ = -1; clock_.start(); timer_.start(); }
-    std::vector<double> stop() { timer_.stop(); return samples_; }
+    void start() {
+        samples_.clear();
+        last_ = -1;
+        clock_.start();
+        timer_.start();
+    }
+    std::vector<double> stop() {
+        timer_.stop();
+        return samples_;
+    }
 
 private:
     QTimer timer_;
@@ -65,7 +73,7 @@ void runFor(int ms) {
     loop.exec();
 }
 
-} // namespace
+}  // namespace
 
 int main(int argc, char *argv[]) {
     qputenv("QT_QPA_PLATFORM", "offscreen");
@@ -106,7 +114,10 @@ int main(int argc, char *argv[]) {
     std::atomic<bool> stop{false};
     std::atomic<bool> done{false};
     probe.start();
-    std::thread sender([&] { generator.run(stop); done = true; });
+    std::thread sender([&] {
+        generator.run(stop);
+        done = true;
+    });
     while (!done)
         runFor(100);
     sender.join();
@@ -114,14 +125,16 @@ int main(int argc, char *argv[]) {
     runFor(1000);  // let the engine drain what is queued
 
     std::uint64_t accepted = 0;
-    QMetaObject::invokeMethod(host.observer(), [&] { accepted = host.observer()->ingestCounters().beatsAccepted; },
-                              Qt::BlockingQueuedConnection);
+    QMetaObject::invokeMethod(
+        host.observer(), [&] { accepted = host.observer()->ingestCounters().beatsAccepted; },
+        Qt::BlockingQueuedConnection);
     const std::uint64_t sent = generator.framesSent();
     const double seconds = double(generator.elapsedNs()) / 1e9;
 
     const double idle99 = percentile(idle, 0.99);
     const double loaded99 = percentile(loaded, 0.99);
-    std::printf("| console UI event-loop lag p99, %u agents at %.0f beats/s (ms) | idle window %.2f | under load %.2f (p50 %.2f) | %.2fx | <= 16 ms | %s |\n",
+    std::printf("| console UI event-loop lag p99, %u agents at %.0f beats/s (ms) | idle window %.2f | under load %.2f "
+                "(p50 %.2f) | %.2fx | <= 16 ms | %s |\n",
                 kAgents, double(sent) / seconds, idle99, loaded99, percentile(loaded, 0.5),
                 idle99 > 0 ? loaded99 / idle99 : 0.0, loaded99 <= 16.0 ? "met" : "MISSED");
     std::printf("| console beats lost, GUI open (beats) | %llu sent | %llu accepted | %.3f%% lost | 0 lost | %s |\n",

@@ -13,17 +13,17 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-constexpr int kFrames = 4096;        // distinct frames, cycled so branch predictors can't memorise one
-constexpr int kRounds = 2000;        // 8.2 million decodes a measurement
-constexpr int kRepeats = 5;          // best of 5, to shed the other core's noise
+constexpr int kFrames = 4096;  // distinct frames, cycled so branch predictors can't memorise one
+constexpr int kRounds = 2000;  // 8.2 million decodes a measurement
+constexpr int kRepeats = 5;    // best of 5, to shed the other core's noise
 
 std::vector<std::array<std::uint8_t, kFrameSize>> makeFrames() {
     std::vector<std::array<std::uint8_t, kFrameSize>> frames;
     frames.reserve(kFrames);
     for (int i = 0; i < kFrames; ++i)
         frames.push_back(encode(Frame{static_cast<Status>(i % 3), 2u + static_cast<std::uint32_t>(i),
-                                      1000u * static_cast<std::uint64_t>(i),
-                                      static_cast<std::uint64_t>(i) + 1, static_cast<std::uint32_t>(i * 7)}));
+                                      1000u * static_cast<std::uint64_t>(i), static_cast<std::uint64_t>(i) + 1,
+                                      static_cast<std::uint32_t>(i * 7)}));
     return frames;
 }
 
@@ -51,7 +51,7 @@ double crcNs(const std::vector<std::array<std::uint8_t, kFrameSize>> &frames) {
     });
 }
 
-} // namespace
+}  // namespace
 
 int main() {
     const auto frames = makeFrames();
@@ -66,10 +66,12 @@ int main() {
         return acc;
     });
 
-    std::printf("| CRC-32C over 28 bytes (ns) | table %.2f | SSE4.2 %.2f%s | %.1fx faster | hardware faster than table | %s |\n",
-                tableNs, hwNs, crc32cHardwareAvailable() ? "" : " (unavailable: table)",
-                tableNs / hwNs, hwNs < tableNs ? "met" : "MISSED");
-    std::printf("| 32-byte frame decode (ns/frame) | CRC alone %.2f | decode %.2f (%.1f M frames/s) | %.2fx the CRC | < 50 ns | %s |\n",
+    std::printf("| CRC-32C over 28 bytes (ns) | table %.2f | SSE4.2 %.2f%s | %.1fx faster | hardware faster than table "
+                "| %s |\n",
+                tableNs, hwNs, crc32cHardwareAvailable() ? "" : " (unavailable: table)", tableNs / hwNs,
+                hwNs < tableNs ? "met" : "MISSED");
+    std::printf("| 32-byte frame decode (ns/frame) | CRC alone %.2f | decode %.2f (%.1f M frames/s) | %.2fx the CRC | "
+                "< 50 ns | %s |\n",
                 hwNs, decodeNs, 1000.0 / decodeNs, decodeNs / hwNs, decodeNs < 50.0 ? "met" : "MISSED");
     return 0;
 }

@@ -13,17 +13,18 @@
 #include "core/vlp/frame.h"
 
 #include <algorithm>
-#include <arpa/inet.h>
+#include <cstdio>
 #include <cstdlib>
 #include <ctime>
-#include <cstdio>
-#include <netinet/in.h>
 #include <numeric>
 #include <random>
 #include <string_view>
+#include <vector>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include <vector>
 
 using namespace varta;
 
@@ -31,8 +32,8 @@ namespace {
 
 constexpr std::uint32_t kAgents = 100000;
 constexpr std::uint32_t kBasePid = 5'000'000;
-constexpr std::uint64_t kRounds = 10;       // a million beats a measurement
-constexpr int kRepeats = 3;                 // best of 3, to shed the other core's noise
+constexpr std::uint64_t kRounds = 10;             // a million beats a measurement
+constexpr int kRepeats = 3;                       // best of 3, to shed the other core's noise
 constexpr unsigned kBatch = BatchReader::kBatch;  // as the listeners read
 // Datagrams queued per receive measurement; fits the 32 MiB buffer root gets.
 constexpr unsigned kReceiveBurst = 16384;
@@ -75,7 +76,7 @@ std::vector<std::array<std::uint8_t, vlp::kFrameSize>> makeWire(bool shuffle) {
 double pipelineNs(const std::vector<std::array<std::uint8_t, vlp::kFrameSize>> &wire, bool decodeOnly) {
     TrackerOptions options;
     options.capacity = 131072;
-    options.maxBeatRate = 0;          // as bench_ingest.sh runs varta-watch
+    options.maxBeatRate = 0;  // as bench_ingest.sh runs varta-watch
     options.thresholdMs = 600000;
     IngestCounters ingest;
     TrackerCounters counters;
@@ -180,7 +181,7 @@ double best(Fn fn) {
     return b;
 }
 
-} // namespace
+}  // namespace
 
 int main(int argc, char **argv) {
     // "recv N": the kernel's receive cost at N datagrams per recvmmsg.
@@ -204,9 +205,13 @@ int main(int argc, char **argv) {
     // it the kernel, not the engine, sets the listener's pace; whether that pace keeps up
     // with a sender is bench_ingest.sh's question.
     const double target = 0.5;
-    std::printf("| engine per datagram, %u agents round-robin (ns) | kernel recvmmsg %.0f ns/datagram | pipeline %.1f ns (decode alone %.1f) | %.1f%% of the receive | <= %.0f%% of the receive | %s |\n",
-                kAgents, recv, ordered, decode, 100 * ordered / recv, 100 * target, ordered <= target * recv ? "met" : "MISSED");
-    std::printf("| engine per datagram, %u agents shuffled every round (ns) | kernel recvmmsg %.0f ns/datagram | pipeline %.1f ns | %.1f%% of the receive | <= %.0f%% of the receive | %s |\n",
-                kAgents, recv, shuffled, 100 * shuffled / recv, 100 * target, shuffled <= target * recv ? "met" : "MISSED");
+    std::printf("| engine per datagram, %u agents round-robin (ns) | kernel recvmmsg %.0f ns/datagram | pipeline %.1f "
+                "ns (decode alone %.1f) | %.1f%% of the receive | <= %.0f%% of the receive | %s |\n",
+                kAgents, recv, ordered, decode, 100 * ordered / recv, 100 * target,
+                ordered <= target * recv ? "met" : "MISSED");
+    std::printf("| engine per datagram, %u agents shuffled every round (ns) | kernel recvmmsg %.0f ns/datagram | "
+                "pipeline %.1f ns | %.1f%% of the receive | <= %.0f%% of the receive | %s |\n",
+                kAgents, recv, shuffled, 100 * shuffled / recv, 100 * target,
+                shuffled <= target * recv ? "met" : "MISSED");
     return 0;
 }

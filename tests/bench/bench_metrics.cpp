@@ -12,13 +12,13 @@
 #include <QByteArray>
 #include <QString>
 
-#include <sys/mman.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <vector>
+
+#include <sys/mman.h>
 
 using namespace varta;
 using Clock = std::chrono::steady_clock;
@@ -27,7 +27,7 @@ namespace {
 
 constexpr std::uint32_t kAgents = 100'000;
 constexpr std::uint32_t kLargeAgents = 1'048'576;  // --tracker-capacity maximum
-constexpr int kRepeats = 5;                         // best of 5, to shed the other core's noise
+constexpr int kRepeats = 5;                        // best of 5, to shed the other core's noise
 constexpr int kCachedCalls = 100'000;
 
 // A realistic fleet: mostly IPv4 UDP peers, some local-socket agents, a few IPv6 peers.
@@ -43,7 +43,8 @@ struct Fleet {
             if (i % 16 == 0)
                 keys.push_back(AgentKey::local(pid));
             else if (i % 16 == 1)
-                keys.push_back(AgentKey::fromPeer(Transport::Udp, QHostAddress(QStringLiteral("2001:db8::%1").arg(i % 65536, 0, 16)), pid));
+                keys.push_back(AgentKey::fromPeer(
+                    Transport::Udp, QHostAddress(QStringLiteral("2001:db8::%1").arg(i % 65536, 0, 16)), pid));
             else
                 keys.push_back(AgentKey::fromPeer(Transport::Udp, QHostAddress(0x0a000000u + i / 64), pid));
         }
@@ -113,7 +114,7 @@ double freshMemoryTouchMs(std::size_t bytes) {
 
 const char *verdict(bool met) { return met ? "met" : "MISSED"; }
 
-} // namespace
+}  // namespace
 
 int main() {
     Fleet fleet(kAgents);
@@ -140,16 +141,19 @@ int main() {
     const double cachedUs = cachedMs * 1000.0 / kCachedCalls;
     const double rowsPerSecond = 3.0 * kAgents / (coldMs / 1000.0);
 
-    std::printf("| /metrics render, 100k agents, cold (ms) | QString per row %.1f | registry %.1f | %.1fx faster | < 100 ms | %s |\n",
+    std::printf("| /metrics render, 100k agents, cold (ms) | QString per row %.1f | registry %.1f | %.1fx faster | < "
+                "100 ms | %s |\n",
                 naiveMs, coldMs, naiveMs / coldMs, verdict(coldMs < 100.0));
     const double touchMs = freshMemoryTouchMs(static_cast<std::size_t>(bodySize));
-    std::printf("| /metrics first render, 100k agents (ms) | touching %.1f MB of fresh memory %.1f | registry %.1f | %.1fx the page faults alone | - (once per process) | info |\n",
+    std::printf("| /metrics first render, 100k agents (ms) | touching %.1f MB of fresh memory %.1f | registry %.1f | "
+                "%.1fx the page faults alone | - (once per process) | info |\n",
                 bodySize / 1e6, touchMs, firstMs, firstMs / touchMs);
-    std::printf("| /metrics render, 100k agents, cached (us) | cold %.0f | cached %.3f | %.0fx faster | < 1 us | %s |\n",
-                coldMs * 1000.0, cachedUs, coldMs * 1000.0 / cachedUs, verdict(cachedUs < 1.0));
-    std::printf("| /metrics rows per second (M rows/s) | QString per row %.2f | registry %.2f | %.1fx | > 3 M rows/s | %s |\n",
-                3.0 * kAgents / (naiveMs / 1000.0) / 1e6, rowsPerSecond / 1e6, naiveMs / coldMs,
-                verdict(rowsPerSecond > 3e6));
+    std::printf(
+        "| /metrics render, 100k agents, cached (us) | cold %.0f | cached %.3f | %.0fx faster | < 1 us | %s |\n",
+        coldMs * 1000.0, cachedUs, coldMs * 1000.0 / cachedUs, verdict(cachedUs < 1.0));
+    std::printf(
+        "| /metrics rows per second (M rows/s) | QString per row %.2f | registry %.2f | %.1fx | > 3 M rows/s | %s |\n",
+        3.0 * kAgents / (naiveMs / 1000.0) / 1e6, rowsPerSecond / 1e6, naiveMs / coldMs, verdict(rowsPerSecond > 3e6));
     std::printf("| /metrics body, 100k agents (MB) | - | %.1f MB (%.0f bytes/agent) | - | < 20 MB | %s |\n",
                 bodySize / 1e6, double(bodySize) / kAgents, verdict(bodySize < 20'000'000));
 
@@ -158,7 +162,8 @@ int main() {
     registerVartaMetrics(largeCold.registry, large.sources());
     const double largeMs = bestMs([&] { return largeCold.registry.render().size(); });
     const qsizetype largeSize = largeCold.registry.render().size();
-    std::printf("| /metrics render, 1,048,576 agents, cold (ms) | 100k agents %.1f | %.1f (%.0f MB) | %.1fx for 10.5x the agents | < 1000 ms | %s |\n",
+    std::printf("| /metrics render, 1,048,576 agents, cold (ms) | 100k agents %.1f | %.1f (%.0f MB) | %.1fx for 10.5x "
+                "the agents | < 1000 ms | %s |\n",
                 coldMs, largeMs, largeSize / 1e6, largeMs / coldMs, verdict(largeMs < 1000.0));
     return 0;
 }

@@ -153,7 +153,7 @@ double auditOnlyMs(const QString &path, int rows) {
     return double(clock.nsecsElapsed()) / 1e6;
 }
 
-} // namespace
+}  // namespace
 
 int main(int argc, char **argv) {
     QCoreApplication app(argc, argv);
@@ -176,9 +176,10 @@ int main(int argc, char **argv) {
                 kStalls, kStalls, storm.spawns, storm.refused, accounted, storm.completes, storm.unmatched,
                 double(accounted) / kStalls, allAccounted ? "met" : "MISSED");
     const double auditMs = auditOnlyMs(dir.filePath(QStringLiteral("alone.audit")), accounted);
-    std::printf("| longest event-loop gap while deciding %d stalls (ms) | %d fsync'd audit rows in one go %.1f | %.1f | "
-                "%.2fx | <= 0.1x: the burst is spread over turns | %s |\n",
-                kStalls, accounted, auditMs, storm.longestGapMs, storm.longestGapMs / auditMs,
-                storm.longestGapMs <= 0.1 * auditMs ? "met" : "MISSED");
+    std::printf(
+        "| longest event-loop gap while deciding %d stalls (ms) | %d fsync'd audit rows in one go %.1f | %.1f | "
+        "%.2fx | <= 0.1x: the burst is spread over turns | %s |\n",
+        kStalls, accounted, auditMs, storm.longestGapMs, storm.longestGapMs / auditMs,
+        storm.longestGapMs <= 0.1 * auditMs ? "met" : "MISSED");
     return allAccounted ? 0 : 1;
 }

@@ -14,12 +14,13 @@
 #include <QThread>
 
 #include <algorithm>
-#include <arpa/inet.h>
 #include <cstdio>
+#include <vector>
+
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include <vector>
 
 using namespace varta;
 
@@ -44,7 +45,8 @@ void sendRounds(std::uint16_t port) {
         for (std::uint32_t first = 0; first < kAgents; first += kBatch) {
             const unsigned n = std::min<std::uint32_t>(kBatch, kAgents - first);
             for (unsigned i = 0; i < n; ++i) {
-                frames[i] = vlp::encode(vlp::Frame{vlp::Status::Ok, 2 + first + i, 0, static_cast<std::uint64_t>(round), 0});
+                frames[i] =
+                    vlp::encode(vlp::Frame{vlp::Status::Ok, 2 + first + i, 0, static_cast<std::uint64_t>(round), 0});
                 iov[i] = iovec{frames[i].data(), 32};
                 msgs[i] = mmsghdr{};
                 msgs[i].msg_hdr.msg_iov = &iov[i];
@@ -65,7 +67,7 @@ void sendRounds(std::uint16_t port) {
     ::close(fd);
 }
 
-} // namespace
+}  // namespace
 
 int main(int argc, char *argv[]) {
     QCoreApplication app(argc, argv);
@@ -86,7 +88,8 @@ int main(int argc, char *argv[]) {
         return 1;
     }
     std::uint16_t port = 0;
-    QMetaObject::invokeMethod(host.observer(), [&] { port = host.observer()->udpPort(); }, Qt::BlockingQueuedConnection);
+    QMetaObject::invokeMethod(
+        host.observer(), [&] { port = host.observer()->udpPort(); }, Qt::BlockingQueuedConnection);
     sendRounds(port);
     // Every agent stalls within threshold + the send time; leave a margin, then stop.
     QThread::msleep(static_cast<unsigned long>(kThresholdMs) + 3000);
@@ -116,10 +119,14 @@ int main(int argc, char *argv[]) {
             std::fprintf(stderr, "stall %zu lag %.2f ms\n", i, lagsMs[i]);
     }
     std::sort(lagsMs.begin(), lagsMs.end());
-    auto pct = [&](double p) { return lagsMs.empty() ? -1.0 : lagsMs[std::min(lagsMs.size() - 1, std::size_t(p * double(lagsMs.size())))]; };
+    auto pct = [&](double p) {
+        return lagsMs.empty() ? -1.0 : lagsMs[std::min(lagsMs.size() - 1, std::size_t(p * double(lagsMs.size())))];
+    };
     const bool complete = lagsMs.size() == kAgents && beats == std::uint64_t(kAgents) * kRounds;
-    std::printf("| stall lag, %u agents silent together (ms) | deadline (0) | p50 %.2f, p99 %.2f, max %.2f; %zu stalls, %llu beats | - | p99 <= 10 ms, every agent stalls once | %s |\n",
+    std::printf("| stall lag, %u agents silent together (ms) | deadline (0) | p50 %.2f, p99 %.2f, max %.2f; %zu "
+                "stalls, %llu beats | - | p99 <= 10 ms, every agent stalls once | %s |\n",
                 kAgents, pct(0.5), pct(0.99), lagsMs.empty() ? -1.0 : lagsMs.back(), lagsMs.size(),
-                static_cast<unsigned long long>(beats), (complete && pct(0.99) <= 10.0 && lagsMs.front() >= 0) ? "met" : "MISSED");
+                static_cast<unsigned long long>(beats),
+                (complete && pct(0.99) <= 10.0 && lagsMs.front() >= 0) ? "met" : "MISSED");
     return 0;
 }

@@ -31,10 +31,10 @@ namespace {
 
 constexpr int kAgents = 10'000;
 constexpr int kAgentsPerBatch = 5'000;
-constexpr int kBatchIntervalMs = 50;    // 20 Hz, the engine's publish rate
+constexpr int kBatchIntervalMs = 50;  // 20 Hz, the engine's publish rate
 constexpr int kLoadedMs = 10'000;
 constexpr int kIdleMs = 5'000;
-constexpr double kTargetP99Ms = 16.0;   // one frame at 60 Hz
+constexpr double kTargetP99Ms = 16.0;  // one frame at 60 Hz
 
 // Stands in for the engine: owns the agents' state and publishes what changed.
 class Producer : public QObject {
@@ -107,8 +107,8 @@ private:
             m_stalled += to == AgentState::Stalled ? 1 : -1;
             s.state = to;
             batch.agents.append(s);
-            batch.events.append({now, EventSeverity::Warning, EventCategory::Recovery,
-                                 QStringLiteral("agent went silent"), s.key});
+            batch.events.append(
+                {now, EventSeverity::Warning, EventCategory::Recovery, QStringLiteral("agent went silent"), s.key});
         }
         batch.stats = stats();
         ++m_published;
@@ -170,7 +170,7 @@ double percentile(std::vector<double> values, double p) {
     return values[std::min(values.size() - 1, std::size_t(double(values.size()) * p))];
 }
 
-} // namespace
+}  // namespace
 
 int main(int argc, char *argv[]) {
     QApplication app(argc, argv);
@@ -193,11 +193,14 @@ int main(int argc, char *argv[]) {
     QThread engineThread;
     Producer producer;
     producer.moveToThread(&engineThread);
-    QObject::connect(&producer, &Producer::batchReady, &window, [&](const EngineBatch &batch) {
-        const auto start = Clock::now();
-        window.applyBatch(batch);
-        applyMs.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
-    }, Qt::QueuedConnection);
+    QObject::connect(
+        &producer, &Producer::batchReady, &window,
+        [&](const EngineBatch &batch) {
+            const auto start = Clock::now();
+            window.applyBatch(batch);
+            applyMs.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+        },
+        Qt::QueuedConnection);
     engineThread.start();
     QMetaObject::invokeMethod(&producer, &Producer::start, Qt::BlockingQueuedConnection);
     // Let the 10,000-agent insert and the first paint settle before measuring.

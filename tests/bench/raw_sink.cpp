@@ -8,11 +8,6 @@
 // first one until S seconds have passed (0: no limit) or none came for I ms, and prints
 // "raw_sink frames=N seconds=S rate=R" over the first-to-last datagram span. Exits 1 if
 // nothing arrives within W seconds.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -20,6 +15,11 @@
 #include <cstring>
 #include <string>
 #include <vector>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 namespace {
 
@@ -87,7 +87,7 @@ int openSocket(const Args &args) {
     return fd;
 }
 
-} // namespace
+}  // namespace
 
 int main(int argc, char **argv) {
     Args args;

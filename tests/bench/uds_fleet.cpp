@@ -34,8 +34,7 @@ std::int64_t monotonicNs() {
 
 void sleepUntil(std::int64_t ns) {
     const timespec at{time_t(ns / 1'000'000'000), long(ns % 1'000'000'000)};
-    while (::clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &at, nullptr) == EINTR) {
-    }
+    while (::clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &at, nullptr) == EINTR) {}
 }
 
 volatile std::sig_atomic_t stopping = 0;
@@ -65,7 +64,7 @@ void onTerm(int) { stopping = 1; }
     std::_Exit(0);
 }
 
-} // namespace
+}  // namespace
 
 int main(int argc, char **argv) {
     if (argc != 5) {

@@ -24,21 +24,27 @@ const std::map<QString, Getter> &fields() {
         {"uds.mode", [](const Options &o) { return o.uds ? QString::number(o.uds->mode, 8) : QString(); }},
         {"udp.port", [](const Options &o) { return portOf(o.udp); }},
         {"udp.bindAddress", [](const Options &o) { return o.udp ? o.udp->bindAddress.toString() : QString(); }},
-        {"udp.acceptNonLoopback", [](const Options &o) { return QVariant(o.udp && o.udp->acceptNonLoopback).toString(); }},
+        {"udp.acceptNonLoopback",
+         [](const Options &o) { return QVariant(o.udp && o.udp->acceptNonLoopback).toString(); }},
         {"udp.recoveryAllowed", [](const Options &o) { return QVariant(o.udp && o.udp->recoveryAllowed).toString(); }},
         {"tracker.thresholdMs", [](const Options &o) { return QString::number(o.tracker.thresholdMs); }},
         {"tracker.capacity", [](const Options &o) { return QString::number(o.tracker.capacity); }},
-        {"tracker.eviction", [](const Options &o) {
-             return QString(o.tracker.eviction == EvictionPolicy::Strict ? "strict" : "balanced"); }},
+        {"tracker.eviction",
+         [](const Options &o) {
+             return QString(o.tracker.eviction == EvictionPolicy::Strict ? "strict" : "balanced");
+         }},
         {"tracker.maxBeatRate", [](const Options &o) { return QString::number(o.tracker.maxBeatRate); }},
         {"tracker.globalBeatRate", [](const Options &o) { return QString::number(o.tracker.globalBeatRate); }},
         {"tracker.globalBeatBurst", [](const Options &o) { return QString::number(o.tracker.globalBeatBurst); }},
-        {"tracker.allowCrossNamespace", [](const Options &o) { return QVariant(o.tracker.allowCrossNamespace).toString(); }},
+        {"tracker.allowCrossNamespace",
+         [](const Options &o) { return QVariant(o.tracker.allowCrossNamespace).toString(); }},
         {"recovery.execTemplate", [](const Options &o) { return o.recovery.execTemplate.join('|'); }},
         {"recovery.execSource", [](const Options &o) { return o.recovery.execSource; }},
         {"recovery.debounceMs", [](const Options &o) { return QString::number(o.recovery.debounceMs); }},
-        {"recovery.timeoutMs", [](const Options &o) {
-             return o.recovery.timeoutMs ? QString::number(*o.recovery.timeoutMs) : QString("none"); }},
+        {"recovery.timeoutMs",
+         [](const Options &o) {
+             return o.recovery.timeoutMs ? QString::number(*o.recovery.timeoutMs) : QString("none");
+         }},
         {"recovery.killGraceMs", [](const Options &o) { return QString::number(o.recovery.killGraceMs); }},
         {"recovery.env", [](const Options &o) { return o.recovery.env.join('|'); }},
         {"recovery.inheritEnv", [](const Options &o) { return QVariant(o.recovery.inheritEnv).toString(); }},
@@ -50,8 +56,10 @@ const std::map<QString, Getter> &fields() {
         {"exportFile.path", [](const Options &o) { return o.exportFile.path; }},
         {"exportFile.maxBytes", [](const Options &o) { return QString::number(o.exportFile.maxBytes); }},
         {"exportFile.syncEvery", [](const Options &o) { return QString::number(o.exportFile.syncEvery); }},
-        {"shutdownAfterSecs", [](const Options &o) {
-             return o.shutdownAfterSecs ? QString::number(*o.shutdownAfterSecs) : QString("none"); }},
+        {"shutdownAfterSecs",
+         [](const Options &o) {
+             return o.shutdownAfterSecs ? QString::number(*o.shutdownAfterSecs) : QString("none");
+         }},
         {"shutdownGraceMs", [](const Options &o) { return QString::number(o.shutdownGraceMs); }},
         {"headless", [](const Options &o) { return QVariant(o.headless).toString(); }},
         {"demo", [](const Options &o) { return QVariant(o.demo).toString(); }},
@@ -70,7 +78,7 @@ QString field(const Options &options, const QString &name) {
     return it->second(options);
 }
 
-} // namespace
+}  // namespace
 
 class TestConfig : public QObject {
     Q_OBJECT
@@ -79,40 +87,74 @@ private Q_SLOTS:
     void defaults_data() {
         QTest::addColumn<QString>("field");
         QTest::addColumn<QString>("expected");
-        QTest::newRow("no unix socket") << "uds.path" << "";
-        QTest::newRow("UDP listener on port 9000") << "udp.port" << "9000";
-        QTest::newRow("UDP on 127.0.0.1") << "udp.bindAddress" << "127.0.0.1";
-        QTest::newRow("no non-loopback") << "udp.acceptNonLoopback" << "false";
-        QTest::newRow("no recovery over UDP") << "udp.recoveryAllowed" << "false";
-        QTest::newRow("threshold 2000") << "tracker.thresholdMs" << "2000";
-        QTest::newRow("capacity 65536") << "tracker.capacity" << "65536";
-        QTest::newRow("strict eviction") << "tracker.eviction" << "strict";
-        QTest::newRow("per-agent rate 100") << "tracker.maxBeatRate" << "100";
-        QTest::newRow("global rate off") << "tracker.globalBeatRate" << "0";
-        QTest::newRow("global burst 0") << "tracker.globalBeatBurst" << "0";
-        QTest::newRow("same namespace only") << "tracker.allowCrossNamespace" << "false";
-        QTest::newRow("no recovery command") << "recovery.execTemplate" << "";
-        QTest::newRow("debounce 1000") << "recovery.debounceMs" << "1000";
-        QTest::newRow("never kill") << "recovery.timeoutMs" << "none";
-        QTest::newRow("kill grace 1000") << "recovery.killGraceMs" << "1000";
-        QTest::newRow("no extra env") << "recovery.env" << "";
-        QTest::newRow("clean env") << "recovery.inheritEnv" << "false";
-        QTest::newRow("capture 65536") << "recovery.captureBytes" << "65536";
-        QTest::newRow("no audit file") << "recovery.auditFile" << "";
-        QTest::newRow("64 children") << "recovery.maxConcurrent" << "64";
-        QTest::newRow("5 attempts") << "recovery.maxAttempts" << "5";
-        QTest::newRow("10 minute window") << "recovery.attemptWindowMs" << "600000";
-        QTest::newRow("no event file") << "exportFile.path" << "";
-        QTest::newRow("never rotate") << "exportFile.maxBytes" << "0";
-        QTest::newRow("never fsync") << "exportFile.syncEvery" << "0";
-        QTest::newRow("run until stopped") << "shutdownAfterSecs" << "none";
-        QTest::newRow("shutdown grace 5000") << "shutdownGraceMs" << "5000";
-        QTest::newRow("window") << "headless" << "false";
-        QTest::newRow("no demo") << "demo" << "false";
-        QTest::newRow("no screenshot") << "screenshotPath" << "";
-        QTest::newRow("screenshot delay 3000") << "screenshotDelayMs" << "3000";
-        QTest::newRow("system language") << "language" << "";
-        QTest::newRow("no warnings") << "warnings" << "";
+        QTest::newRow("no unix socket") << "uds.path"
+                                        << "";
+        QTest::newRow("UDP listener on port 9000") << "udp.port"
+                                                   << "9000";
+        QTest::newRow("UDP on 127.0.0.1") << "udp.bindAddress"
+                                          << "127.0.0.1";
+        QTest::newRow("no non-loopback") << "udp.acceptNonLoopback"
+                                         << "false";
+        QTest::newRow("no recovery over UDP") << "udp.recoveryAllowed"
+                                              << "false";
+        QTest::newRow("threshold 2000") << "tracker.thresholdMs"
+                                        << "2000";
+        QTest::newRow("capacity 65536") << "tracker.capacity"
+                                        << "65536";
+        QTest::newRow("strict eviction") << "tracker.eviction"
+                                         << "strict";
+        QTest::newRow("per-agent rate 100") << "tracker.maxBeatRate"
+                                            << "100";
+        QTest::newRow("global rate off") << "tracker.globalBeatRate"
+                                         << "0";
+        QTest::newRow("global burst 0") << "tracker.globalBeatBurst"
+                                        << "0";
+        QTest::newRow("same namespace only") << "tracker.allowCrossNamespace"
+                                             << "false";
+        QTest::newRow("no recovery command") << "recovery.execTemplate"
+                                             << "";
+        QTest::newRow("debounce 1000") << "recovery.debounceMs"
+                                       << "1000";
+        QTest::newRow("never kill") << "recovery.timeoutMs"
+                                    << "none";
+        QTest::newRow("kill grace 1000") << "recovery.killGraceMs"
+                                         << "1000";
+        QTest::newRow("no extra env") << "recovery.env"
+                                      << "";
+        QTest::newRow("clean env") << "recovery.inheritEnv"
+                                   << "false";
+        QTest::newRow("capture 65536") << "recovery.captureBytes"
+                                       << "65536";
+        QTest::newRow("no audit file") << "recovery.auditFile"
+                                       << "";
+        QTest::newRow("64 children") << "recovery.maxConcurrent"
+                                     << "64";
+        QTest::newRow("5 attempts") << "recovery.maxAttempts"
+                                    << "5";
+        QTest::newRow("10 minute window") << "recovery.attemptWindowMs"
+                                          << "600000";
+        QTest::newRow("no event file") << "exportFile.path"
+                                       << "";
+        QTest::newRow("never rotate") << "exportFile.maxBytes"
+                                      << "0";
+        QTest::newRow("never fsync") << "exportFile.syncEvery"
+                                     << "0";
+        QTest::newRow("run until stopped") << "shutdownAfterSecs"
+                                           << "none";
+        QTest::newRow("shutdown grace 5000") << "shutdownGraceMs"
+                                             << "5000";
+        QTest::newRow("window") << "headless"
+                                << "false";
+        QTest::newRow("no demo") << "demo"
+                                 << "false";
+        QTest::newRow("no screenshot") << "screenshotPath"
+                                       << "";
+        QTest::newRow("screenshot delay 3000") << "screenshotDelayMs"
+                                               << "3000";
+        QTest::newRow("system language") << "language"
+                                         << "";
+        QTest::newRow("no warnings") << "warnings"
+                                     << "";
     }
     void defaults() {
         QFETCH(QString, field);
@@ -219,8 +261,8 @@ private Q_SLOTS:
     }
 
     void repeatedFlags() {
-        const ParseOutcome outcome = parse({"--recovery-env", "A=1", "--recovery-env=B=2", "--threshold-ms", "100",
-                                            "--threshold-ms=200"});
+        const ParseOutcome outcome =
+            parse({"--recovery-env", "A=1", "--recovery-env=B=2", "--threshold-ms", "100", "--threshold-ms=200"});
         QVERIFY2(outcome.options, qPrintable(outcome.output));
         QCOMPARE(outcome.options->recovery.env, QStringList({"A=1", "B=2"}));
         QCOMPARE(outcome.options->tracker.thresholdMs, std::int64_t{200});  // the last one wins
@@ -254,26 +296,34 @@ private Q_SLOTS:
             "--global-beat-rate: must be a whole number (got 'fast')");
         row("global-beat-burst negative", {"--global-beat-burst", "-1"},
             "--global-beat-burst: must be at least 0 (got -1)");
-        row("timeout below 100", {"--recovery-timeout-ms", "99"}, "--recovery-timeout-ms: must be at least 100 (got 99)");
+        row("timeout below 100", {"--recovery-timeout-ms", "99"},
+            "--recovery-timeout-ms: must be at least 100 (got 99)");
         row("shutdown grace below 100", {"--shutdown-grace-ms", "99"},
             "--shutdown-grace-ms: must be at least 100 (got 99)");
         row("capture above 16 MiB", {"--recovery-capture-bytes", "16777217"},
             "--recovery-capture-bytes: must be at most 16777216 (got 16777217)");
-        row("concurrent 0", {"--recovery-max-concurrent", "0"}, "--recovery-max-concurrent: must be at least 1 (got 0)");
+        row("concurrent 0", {"--recovery-max-concurrent", "0"},
+            "--recovery-max-concurrent: must be at least 1 (got 0)");
         row("concurrent 4097", {"--recovery-max-concurrent", "4097"},
             "--recovery-max-concurrent: must be at most 4096 (got 4097)");
-        row("attempts negative", {"--recovery-max-attempts", "-1"}, "--recovery-max-attempts: must be at least 0 (got -1)");
-        row("window 0", {"--recovery-attempt-window-ms", "0"}, "--recovery-attempt-window-ms: must be at least 1 (got 0)");
-        row("debounce negative", {"--recovery-debounce-ms", "-1"}, "--recovery-debounce-ms: must be at least 0 (got -1)");
+        row("attempts negative", {"--recovery-max-attempts", "-1"},
+            "--recovery-max-attempts: must be at least 0 (got -1)");
+        row("window 0", {"--recovery-attempt-window-ms", "0"},
+            "--recovery-attempt-window-ms: must be at least 1 (got 0)");
+        row("debounce negative", {"--recovery-debounce-ms", "-1"},
+            "--recovery-debounce-ms: must be at least 0 (got -1)");
         row("kill grace negative", {"--recovery-kill-grace-ms", "-1"},
             "--recovery-kill-grace-ms: must be at least 0 (got -1)");
-        row("export max negative", {"--export-file-max-bytes", "-1"}, "--export-file-max-bytes: must be at least 0 (got -1)");
+        row("export max negative", {"--export-file-max-bytes", "-1"},
+            "--export-file-max-bytes: must be at least 0 (got -1)");
         row("export sync text", {"--export-file-sync-every", "often"},
             "--export-file-sync-every: must be a whole number (got 'often')");
-        row("shutdown-after negative", {"--shutdown-after-secs", "-1"}, "--shutdown-after-secs: must be at least 0 (got -1)");
+        row("shutdown-after negative", {"--shutdown-after-secs", "-1"},
+            "--shutdown-after-secs: must be at least 0 (got -1)");
         row("shutdown-after too long", {"--shutdown-after-secs", "2147484"},
             "--shutdown-after-secs: must be at most 2147483 (got 2147484)");
-        row("screenshot delay negative", {"--screenshot-delay-ms", "-1"}, "--screenshot-delay-ms: must be at least 0 (got -1)");
+        row("screenshot delay negative", {"--screenshot-delay-ms", "-1"},
+            "--screenshot-delay-ms: must be at least 0 (got -1)");
         row("udp-port -1", {"--udp-port", "-1"}, "--udp-port: must be at least 0 (got -1)");
         row("udp-port 65536", {"--udp-port", "65536"}, "--udp-port: must be at most 65535 (got 65536)");
         row("udp-bind-addr name", {"--udp-bind-addr", "localhost"},
@@ -288,7 +338,8 @@ private Q_SLOTS:
             "--socket-mode: must be an octal mode such as 600, 0600 or 0o600 (got '0x180')");
         row("socket-mode bare 0o", {"--socket", "/s", "--socket-mode", "0o"},
             "--socket-mode: must be an octal mode such as 600, 0600 or 0o600 (got '0o')");
-        row("socket-mode sticky", {"--socket", "/s", "--socket-mode", "1777"}, "--socket-mode: must be at most 0777 (got 1777)");
+        row("socket-mode sticky", {"--socket", "/s", "--socket-mode", "1777"},
+            "--socket-mode: must be at most 0777 (got 1777)");
         row("socket-mode without socket still checked", {"--socket-mode", "rw"},
             "--socket-mode: must be an octal mode such as 600, 0600 or 0o600 (got 'rw')");
         row("socket empty", {"--socket", ""}, "--socket: must not be empty");
@@ -312,14 +363,16 @@ private Q_SLOTS:
         row("recovery-env empty key", {"--recovery-env", "=x"},
             "--recovery-env: must be KEY=VALUE, KEY made of letters, digits and _ and not starting with a digit "
             "(got '=x')");
-        row("recovery-exec blank", {"--recovery-exec", "  \t "}, "--recovery-exec: must name a program (got an empty command)");
+        row("recovery-exec blank", {"--recovery-exec", "  \t "},
+            "--recovery-exec: must name a program (got an empty command)");
         row("lang one letter", {"--lang", "x"}, "--lang: must be a language code such as de or pt_BR (got 'x')");
         row("lang path", {"--lang", "../de"}, "--lang: must be a language code such as de or pt_BR (got '../de')");
         row("screenshot empty", {"--screenshot="}, "--screenshot: must not be empty");
         row("key-file empty", {"--key-file", ""}, "--key-file: must not be empty");
         row("export-file empty", {"--export-file", ""}, "--export-file: must not be empty");
         // One line only: problems are taken in the order --help lists the flags.
-        row("one problem at a time", {"--threshold-ms", "1", "--udp-port", "70000"}, "--udp-port: must be at most 65535 (got 70000)");
+        row("one problem at a time", {"--threshold-ms", "1", "--udp-port", "70000"},
+            "--udp-port: must be at most 65535 (got 70000)");
     }
     void badValue() {
         QFETCH(QStringList, arguments);
@@ -337,17 +390,20 @@ private Q_SLOTS:
         QTest::newRow("unknown") << QStringList{"--frobnicate"} << "--frobnicate: unknown flag";
         QTest::newRow("unknown with value") << QStringList{"--frobnicate=3"} << "--frobnicate: unknown flag";
         QTest::newRow("unknown single dash") << QStringList{"-x"} << "-x: unknown flag";
-        QTest::newRow("unknown after good") << QStringList{"--demo", "--thresold-ms", "5"} << "--thresold-ms: unknown flag";
+        QTest::newRow("unknown after good")
+            << QStringList{"--demo", "--thresold-ms", "5"} << "--thresold-ms: unknown flag";
         QTest::newRow("missing value") << QStringList{"--threshold-ms"} << "--threshold-ms: missing value (MS)";
-        QTest::newRow("missing value after others") << QStringList{"--demo", "--socket"}
-                                                    << "--socket: missing value (PATH)";
+        QTest::newRow("missing value after others")
+            << QStringList{"--demo", "--socket"} << "--socket: missing value (PATH)";
         QTest::newRow("switch given a value") << QStringList{"--demo=yes"} << "--demo: takes no value";
         QTest::newRow("stray word") << QStringList{"restart"} << "unexpected argument 'restart' (flags start with --)";
-        QTest::newRow("after --") << QStringList{"--", "--demo"} << "unexpected argument '--demo' (flags start with --)";
+        QTest::newRow("after --") << QStringList{"--", "--demo"}
+                                  << "unexpected argument '--demo' (flags start with --)";
         QTest::newRow("empty name") << QStringList{"--=x"} << "--=x: unknown flag";
-        QTest::newRow("newline stays one line") << QStringList{"two\nlines"}
-                                                << "unexpected argument 'two\\x0alines' (flags start with --)";
-        QTest::newRow("escape sequence shown, not sent") << QStringList{"--lang", "\x1b[2J"}
+        QTest::newRow("newline stays one line")
+            << QStringList{"two\nlines"} << "unexpected argument 'two\\x0alines' (flags start with --)";
+        QTest::newRow("escape sequence shown, not sent")
+            << QStringList{"--lang", "\x1b[2J"}
             << "--lang: must be a language code such as de or pt_BR (got '\\x1b[2J')";
     }
     void badFlag() {
@@ -365,9 +421,11 @@ private Q_SLOTS:
         QTest::addColumn<QString>("hint");
         const QString shell = "removed for security reasons; use --recovery-exec";
         const QString env = "use --key-file";
-        QTest::newRow("recovery-cmd") << QStringList{"--recovery-cmd", "systemctl restart x"} << "--recovery-cmd" << shell;
+        QTest::newRow("recovery-cmd") << QStringList{"--recovery-cmd", "systemctl restart x"} << "--recovery-cmd"
+                                      << shell;
         QTest::newRow("recovery-cmd=") << QStringList{"--recovery-cmd=reboot"} << "--recovery-cmd" << shell;
-        QTest::newRow("i-accept-shell-risk") << QStringList{"--i-accept-shell-risk"} << "--i-accept-shell-risk" << shell;
+        QTest::newRow("i-accept-shell-risk")
+            << QStringList{"--i-accept-shell-risk"} << "--i-accept-shell-risk" << shell;
         QTest::newRow("key-env") << QStringList{"--key-env", "VARTA_KEY"} << "--key-env" << env;
         QTest::newRow("master-key-env") << QStringList{"--master-key-env", "K"} << "--master-key-env" << env;
         QTest::newRow("accepted-key-env") << QStringList{"--accepted-key-env=K"} << "--accepted-key-env" << env;
@@ -388,18 +446,22 @@ private Q_SLOTS:
     void badCombination_data() {
         QTest::addColumn<QStringList>("arguments");
         QTest::addColumn<QString>("line");
-        QTest::newRow("plain UDP on 0.0.0.0") << QStringList{"--udp-bind-addr", "0.0.0.0"}
+        QTest::newRow("plain UDP on 0.0.0.0")
+            << QStringList{"--udp-bind-addr", "0.0.0.0"}
             << "--udp-bind-addr: 0.0.0.0 is not a loopback address; plain UDP there needs --i-accept-plaintext-udp";
-        QTest::newRow("plain UDP needs the plain opt-in") << QStringList{"--udp-bind-addr", "10.0.0.5",
-                                                                        "--i-accept-secure-udp-non-loopback"}
+        QTest::newRow("plain UDP needs the plain opt-in")
+            << QStringList{"--udp-bind-addr", "10.0.0.5", "--i-accept-secure-udp-non-loopback"}
             << "--udp-bind-addr: 10.0.0.5 is not a loopback address; plain UDP there needs --i-accept-plaintext-udp";
-        QTest::newRow("prom-addr alone") << QStringList{"--prom-addr", "127.0.0.1:9100"}
-            << "--prom-addr: requires --prom-token-file (/metrics is never served without a token)";
-        QTest::newRow("prom-token-file alone") << QStringList{"--prom-token-file", "/t"}
-            << "--prom-token-file: requires --prom-addr";
-        QTest::newRow("both recovery sources") << QStringList{"--recovery-exec", "/bin/true", "--recovery-exec-file", "/f"}
+        QTest::newRow("prom-addr alone") << QStringList{
+            "--prom-addr",
+            "127.0.0.1:9100"} << "--prom-addr: requires --prom-token-file (/metrics is never served without a token)";
+        QTest::newRow("prom-token-file alone")
+            << QStringList{"--prom-token-file", "/t"} << "--prom-token-file: requires --prom-addr";
+        QTest::newRow("both recovery sources")
+            << QStringList{"--recovery-exec", "/bin/true", "--recovery-exec-file", "/f"}
             << "--recovery-exec: cannot be combined with --recovery-exec-file; give one of them";
-        QTest::newRow("screenshot without window") << QStringList{"--headless", "--screenshot", "/tmp/s.png"}
+        QTest::newRow("screenshot without window")
+            << QStringList{"--headless", "--screenshot", "/tmp/s.png"}
             << "--screenshot: needs the window, so it cannot be combined with --headless";
     }
     void badCombination() {
@@ -415,11 +477,16 @@ private Q_SLOTS:
         QTest::addColumn<QStringList>("arguments");
         QTest::addColumn<QString>("socket");
         QTest::addColumn<QString>("udpPort");  // empty: no UDP listener
-        QTest::newRow("nothing: UDP 9000") << QStringList{} << "" << "9000";
-        QTest::newRow("bind address alone: UDP 9000") << QStringList{"--udp-bind-addr", "::1"} << "" << "9000";
-        QTest::newRow("socket only") << QStringList{"--socket", "/run/v"} << "/run/v" << "";
-        QTest::newRow("udp only") << QStringList{"--udp-port", "7000"} << "" << "7000";
-        QTest::newRow("both") << QStringList{"--socket", "/run/v", "--udp-port", "7000"} << "/run/v" << "7000";
+        QTest::newRow("nothing: UDP 9000") << QStringList{} << ""
+                                           << "9000";
+        QTest::newRow("bind address alone: UDP 9000") << QStringList{"--udp-bind-addr", "::1"} << ""
+                                                      << "9000";
+        QTest::newRow("socket only") << QStringList{"--socket", "/run/v"} << "/run/v"
+                                     << "";
+        QTest::newRow("udp only") << QStringList{"--udp-port", "7000"} << ""
+                                  << "7000";
+        QTest::newRow("both") << QStringList{"--socket", "/run/v", "--udp-port", "7000"} << "/run/v"
+                              << "7000";
     }
     void listeners() {
         QFETCH(QStringList, arguments);
@@ -434,9 +501,11 @@ private Q_SLOTS:
     void warnings_data() {
         QTest::addColumn<QStringList>("arguments");
         QTest::addColumn<QString>("warning");
-        QTest::newRow("inherit env") << QStringList{"--recovery-inherit-env"}
+        QTest::newRow("inherit env")
+            << QStringList{"--recovery-inherit-env"}
             << "--recovery-inherit-env: recovery commands get this process's whole environment, secrets included";
-        QTest::newRow("plain UDP on the network") << QStringList{"--udp-bind-addr", "0.0.0.0", "--i-accept-plaintext-udp"}
+        QTest::newRow("plain UDP on the network")
+            << QStringList{"--udp-bind-addr", "0.0.0.0", "--i-accept-plaintext-udp"}
             << "--udp-bind-addr: plain UDP on 0.0.0.0: anyone who reaches the port can send beats under any pid";
         QTest::newRow("recovery over plain UDP")
             << QStringList{"--plaintext-udp-i-accept-recovery-on-unauthenticated-transport"}
@@ -446,8 +515,8 @@ private Q_SLOTS:
             << QStringList{"--socket", "/s", "--udp-bind-addr", "::1", "--i-accept-plaintext-udp"}
             << "no UDP listener (--socket is given without --udp-port), so --udp-bind-addr, --i-accept-plaintext-udp "
                "have no effect";
-        QTest::newRow("socket-mode without socket") << QStringList{"--socket-mode", "0600"}
-            << "--socket-mode: has no effect without --socket";
+        QTest::newRow("socket-mode without socket")
+            << QStringList{"--socket-mode", "0600"} << "--socket-mode: has no effect without --socket";
     }
     void warnings() {
         QFETCH(QStringList, arguments);

@@ -26,7 +26,7 @@ QStringList companions(const QString &flag) {
     return {};
 }
 
-} // namespace
+}  // namespace
 
 class TestConfigFiles : public QObject {
     Q_OBJECT
@@ -70,13 +70,18 @@ private Q_SLOTS:
         QTest::addColumn<QString>("flag");
         QTest::addColumn<QString>("kind");
         QTest::addColumn<QString>("problem");
-        for (const char *flag : {"key-file", "accepted-key-file", "master-key-file", "prom-token-file",
-                                 "recovery-exec-file"}) {
-            QTest::addRow("%s missing", flag) << flag << "missing" << "cannot open: No such file or directory";
-            QTest::addRow("%s symlink", flag) << flag << "symlink" << "is a symbolic link";
-            QTest::addRow("%s group-readable", flag) << flag << "0644" << "insecure permissions 644";
-            QTest::addRow("%s group-only", flag) << flag << "0640" << "insecure permissions 640";
-            QTest::addRow("%s directory", flag) << flag << "directory" << "is not a regular file";
+        for (const char *flag :
+             {"key-file", "accepted-key-file", "master-key-file", "prom-token-file", "recovery-exec-file"}) {
+            QTest::addRow("%s missing", flag) << flag << "missing"
+                                              << "cannot open: No such file or directory";
+            QTest::addRow("%s symlink", flag) << flag << "symlink"
+                                              << "is a symbolic link";
+            QTest::addRow("%s group-readable", flag) << flag << "0644"
+                                                     << "insecure permissions 644";
+            QTest::addRow("%s group-only", flag) << flag << "0640"
+                                                 << "insecure permissions 640";
+            QTest::addRow("%s directory", flag) << flag << "directory"
+                                                << "is not a regular file";
         }
     }
     void unsafeFile() {
@@ -123,9 +128,10 @@ private Q_SLOTS:
         QTest::newRow("key-file two keys") << "key-file" << kKeyHex + '\n' + kKey2Hex << oneKey;
         QTest::newRow("master-key-file raw bytes") << "master-key-file" << QByteArray(32, 'k') << oneKey;
         QTest::newRow("accepted-key-file bad line 3") << "accepted-key-file"
-            << "# rotation\n" + kKeyHex + "\nnot-a-key\n" << "line 3: not a key of 64 hex characters";
-        QTest::newRow("accepted-key-file only comments") << "accepted-key-file" << QByteArray("# none yet\n\n")
-                                                        << "holds no key";
+                                                      << "# rotation\n" + kKeyHex + "\nnot-a-key\n"
+                                                      << "line 3: not a key of 64 hex characters";
+        QTest::newRow("accepted-key-file only comments")
+            << "accepted-key-file" << QByteArray("# none yet\n\n") << "holds no key";
         QTest::newRow("token short") << "prom-token-file" << kTokenHex.left(32)
                                      << "must hold a token of 64 hex characters";
         QTest::newRow("token with space") << "prom-token-file" << kTokenHex.left(32) + ' ' + kTokenHex.mid(32)
@@ -157,13 +163,13 @@ private Q_SLOTS:
         const QString accepted = write("# old key, until Friday\n\n" + kKey2Hex + "\n  " + kKeyHex + "  \n", 0400);
         const QString moreAccepted = write(kKey2Hex);
         const QString master = write(kKey2Hex);
-        const ParseOutcome outcome = parse({"--key-file", key, "--accepted-key-file=" + accepted,
-                                            "--accepted-key-file", moreAccepted, "--master-key-file", master});
+        const ParseOutcome outcome = parse({"--key-file", key, "--accepted-key-file=" + accepted, "--accepted-key-file",
+                                            moreAccepted, "--master-key-file", master});
         QVERIFY2(outcome.options, qPrintable(outcome.output));
         const SecureOptions &secure = outcome.options->secure;
         QVERIFY(secure.enabled());
         QCOMPARE(secure.keys, QList<QByteArray>({QByteArray::fromHex(kKeyHex), QByteArray::fromHex(kKey2Hex),
-                                                  QByteArray::fromHex(kKeyHex), QByteArray::fromHex(kKey2Hex)}));
+                                                 QByteArray::fromHex(kKeyHex), QByteArray::fromHex(kKey2Hex)}));
         QCOMPARE(secure.masterKey, std::optional<QByteArray>(QByteArray::fromHex(kKey2Hex)));
         QVERIFY(outcome.options->udp);  // the UDP listener is the secure one
     }
@@ -191,8 +197,7 @@ private Q_SLOTS:
         const QString path = write("/usr/bin/systemctl\n  restart\tapp@{pid}\n");
         const ParseOutcome outcome = parse({"--recovery-exec-file", path});
         QVERIFY2(outcome.options, qPrintable(outcome.output));
-        QCOMPARE(outcome.options->recovery.execTemplate,
-                 QStringList({"/usr/bin/systemctl", "restart", "app@{pid}"}));
+        QCOMPARE(outcome.options->recovery.execTemplate, QStringList({"/usr/bin/systemctl", "restart", "app@{pid}"}));
         QCOMPARE(outcome.options->recovery.execSource, path);
         QVERIFY(outcome.options->recovery.configured());
     }

@@ -15,18 +15,51 @@ ParseOutcome parse(const QStringList &flags) { return parseCommandLine(QStringLi
 
 // Every flag of COMPAT.md section 1 and ours, written out here rather than taken from
 // the implementation, so a flag missing from --help fails the test.
-const QStringList kAllFlags{
-    "socket", "socket-mode", "udp-port", "udp-bind-addr", "threshold-ms", "tracker-capacity",
-    "tracker-eviction-policy", "max-beat-rate", "global-beat-rate", "global-beat-burst", "recovery-exec",
-    "recovery-exec-file", "recovery-debounce-ms", "recovery-timeout-ms", "recovery-kill-grace-ms", "recovery-env",
-    "recovery-inherit-env", "recovery-capture-bytes", "recovery-capture-stdio", "recovery-audit-file",
-    "recovery-max-concurrent", "recovery-max-attempts", "recovery-attempt-window-ms",
-    "plaintext-udp-i-accept-recovery-on-unauthenticated-transport",
-    "secure-udp-i-accept-recovery-on-unauthenticated-transport", "i-accept-plaintext-udp",
-    "i-accept-secure-udp-non-loopback", "export-file", "export-file-max-bytes", "export-file-sync-every",
-    "prom-addr", "prom-token-file", "key-file", "accepted-key-file", "master-key-file",
-    "allow-cross-namespace-agents", "shutdown-after-secs", "shutdown-grace-ms", "headless", "demo", "screenshot",
-    "screenshot-delay-ms", "lang", "help", "version"};
+const QStringList kAllFlags{"socket",
+                            "socket-mode",
+                            "udp-port",
+                            "udp-bind-addr",
+                            "threshold-ms",
+                            "tracker-capacity",
+                            "tracker-eviction-policy",
+                            "max-beat-rate",
+                            "global-beat-rate",
+                            "global-beat-burst",
+                            "recovery-exec",
+                            "recovery-exec-file",
+                            "recovery-debounce-ms",
+                            "recovery-timeout-ms",
+                            "recovery-kill-grace-ms",
+                            "recovery-env",
+                            "recovery-inherit-env",
+                            "recovery-capture-bytes",
+                            "recovery-capture-stdio",
+                            "recovery-audit-file",
+                            "recovery-max-concurrent",
+                            "recovery-max-attempts",
+                            "recovery-attempt-window-ms",
+                            "plaintext-udp-i-accept-recovery-on-unauthenticated-transport",
+                            "secure-udp-i-accept-recovery-on-unauthenticated-transport",
+                            "i-accept-plaintext-udp",
+                            "i-accept-secure-udp-non-loopback",
+                            "export-file",
+                            "export-file-max-bytes",
+                            "export-file-sync-every",
+                            "prom-addr",
+                            "prom-token-file",
+                            "key-file",
+                            "accepted-key-file",
+                            "master-key-file",
+                            "allow-cross-namespace-agents",
+                            "shutdown-after-secs",
+                            "shutdown-grace-ms",
+                            "headless",
+                            "demo",
+                            "screenshot",
+                            "screenshot-delay-ms",
+                            "lang",
+                            "help",
+                            "version"};
 
 // The text under a flag's heading in --help, which may wrap over several lines.
 QString description(const QStringList &lines, qsizetype heading) {
@@ -36,7 +69,7 @@ QString description(const QStringList &lines, qsizetype heading) {
     return text.join(' ');
 }
 
-} // namespace
+}  // namespace
 
 class TestConfigStartup : public QObject {
     Q_OBJECT
@@ -67,16 +100,26 @@ private Q_SLOTS:
     void helpShowsDefaults_data() {
         QTest::addColumn<QString>("flag");
         QTest::addColumn<QString>("expected");
-        QTest::newRow("threshold") << "--threshold-ms MS" << "(default: 2000)";
-        QTest::newRow("capacity") << "--tracker-capacity N" << "(default: 65536)";
-        QTest::newRow("socket mode") << "--socket-mode OCTAL" << "(default: 0600)";
-        QTest::newRow("bind address") << "--udp-bind-addr IP" << "(default: 127.0.0.1)";
-        QTest::newRow("capture") << "--recovery-capture-bytes N" << "(default: 65536)";
-        QTest::newRow("concurrent") << "--recovery-max-concurrent N" << "(default: 64)";
-        QTest::newRow("attempts") << "--recovery-max-attempts N" << "(default: 5)";
-        QTest::newRow("window") << "--recovery-attempt-window-ms MS" << "(default: 600000)";
-        QTest::newRow("shutdown grace") << "--shutdown-grace-ms MS" << "(default: 5000)";
-        QTest::newRow("screenshot delay") << "--screenshot-delay-ms MS" << "(default: 3000)";
+        QTest::newRow("threshold") << "--threshold-ms MS"
+                                   << "(default: 2000)";
+        QTest::newRow("capacity") << "--tracker-capacity N"
+                                  << "(default: 65536)";
+        QTest::newRow("socket mode") << "--socket-mode OCTAL"
+                                     << "(default: 0600)";
+        QTest::newRow("bind address") << "--udp-bind-addr IP"
+                                      << "(default: 127.0.0.1)";
+        QTest::newRow("capture") << "--recovery-capture-bytes N"
+                                 << "(default: 65536)";
+        QTest::newRow("concurrent") << "--recovery-max-concurrent N"
+                                    << "(default: 64)";
+        QTest::newRow("attempts") << "--recovery-max-attempts N"
+                                  << "(default: 5)";
+        QTest::newRow("window") << "--recovery-attempt-window-ms MS"
+                                << "(default: 600000)";
+        QTest::newRow("shutdown grace") << "--shutdown-grace-ms MS"
+                                        << "(default: 5000)";
+        QTest::newRow("screenshot delay") << "--screenshot-delay-ms MS"
+                                          << "(default: 3000)";
     }
     void helpShowsDefaults() {
         QFETCH(QString, flag);
@@ -120,7 +163,8 @@ private Q_SLOTS:
     }
     void qtOptionsTolerated() {
         QFETCH(QStringList, arguments);
-        const ParseOutcome outcome = parse(QStringList{"--headless"} + arguments + QStringList{"--threshold-ms", "500"});
+        const ParseOutcome outcome =
+            parse(QStringList{"--headless"} + arguments + QStringList{"--threshold-ms", "500"});
         QVERIFY2(outcome.options, qPrintable(outcome.output));
         QVERIFY(outcome.options->headless);
         QVERIFY(!outcome.options->demo);

@@ -64,11 +64,25 @@ using Key = std::array<std::uint8_t, vlp::kKeySize>;
 
 // Every counter that records what became of one datagram (COMPAT.md section 4 names).
 const QStringList &outcomeCounters() {
-    static const QStringList names{
-        "beats", "truncated", "replays", "auth_failures", "namespace_conflicts", "rate_limited_per_pid",
-        "rate_limited_global", "capacity_exceeded", "decrypt_failures", "secure_replays", "sender_state_full",
-        "bad_magic", "bad_version", "bad_crc", "bad_status", "stall_on_wire", "bad_pid", "bad_timestamp",
-        "bad_nonce"};
+    static const QStringList names{"beats",
+                                   "truncated",
+                                   "replays",
+                                   "auth_failures",
+                                   "namespace_conflicts",
+                                   "rate_limited_per_pid",
+                                   "rate_limited_global",
+                                   "capacity_exceeded",
+                                   "decrypt_failures",
+                                   "secure_replays",
+                                   "sender_state_full",
+                                   "bad_magic",
+                                   "bad_version",
+                                   "bad_crc",
+                                   "bad_status",
+                                   "stall_on_wire",
+                                   "bad_pid",
+                                   "bad_timestamp",
+                                   "bad_nonce"};
     return names;
 }
 
@@ -113,8 +127,8 @@ private:
         const unsigned agent = pick(kPids);
         if (nonces_[agent] == 0 || pick(20) != 0)
             ++nonces_[agent];  // else: a replay of the last nonce
-        return vlp::Frame{static_cast<vlp::Status>(pick(3)), kBasePid + agent, nonces_[agent] * 1000,
-                          nonces_[agent], static_cast<std::uint32_t>(random_())};
+        return vlp::Frame{static_cast<vlp::Status>(pick(3)), kBasePid + agent, nonces_[agent] * 1000, nonces_[agent],
+                          static_cast<std::uint32_t>(random_())};
     }
 
     std::array<std::uint8_t, vlp::kFrameSize> faultyFrame(vlp::DecodeError fault) {
@@ -182,8 +196,8 @@ public:
             return sealWith(forger, out, vlp::Frame{vlp::Status::Ok, kBasePid + agent + 1, 1, 1, 0});
         }
         ++nonces_[agent];
-        const std::size_t size = sealInto(out, agent, vlp::Frame{vlp::Status::Ok, kBasePid + agent,
-                                                                 nonces_[agent], nonces_[agent], 0});
+        const std::size_t size =
+            sealInto(out, agent, vlp::Frame{vlp::Status::Ok, kBasePid + agent, nonces_[agent], nonces_[agent], 0});
         std::copy(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(size), last_[agent].bytes.begin());
         last_[agent].size = size;
         return size;
@@ -208,8 +222,8 @@ private:
     }
 
     static std::size_t sealWith(SecureSealer &sealer, Buffer &out, const vlp::Frame &frame) {
-        return sealer.seal(frame, std::span<std::uint8_t, SecureSealer::kMaxDatagramSize>(
-                                      out.data(), SecureSealer::kMaxDatagramSize));
+        return sealer.seal(
+            frame, std::span<std::uint8_t, SecureSealer::kMaxDatagramSize>(out.data(), SecureSealer::kMaxDatagramSize));
     }
 
     std::mt19937_64 random_;
@@ -336,7 +350,7 @@ bool writeKeyFile(const QString &path, const Key &key) {
     return ::chmod(QFile::encodeName(path).constData(), 0600) == 0;
 }
 
-} // namespace
+}  // namespace
 
 class TstFloodE2E : public QObject {
     Q_OBJECT
@@ -404,8 +418,8 @@ void TstFloodE2E::plainListenerSurvivesAMillionDatagrams() {
     // Fewer tracker slots than flooding pids and rate limits below the flood's rates, so
     // that every refusal of the tracker is exercised; an event file with rotation, so its
     // writing is part of what must stay flat.
-    QVERIFY(watch.start({"--udp-port", "0", "--tracker-capacity", "1500", "--max-beat-rate", "20",
-                         "--global-beat-rate", "50000", "--global-beat-burst", "5000", "--export-file",
+    QVERIFY(watch.start({"--udp-port", "0", "--tracker-capacity", "1500", "--max-beat-rate", "20", "--global-beat-rate",
+                         "50000", "--global-beat-burst", "5000", "--export-file",
                          dir.filePath(QStringLiteral("events.tsv")), "--export-file-max-bytes", "4194304"}));
     PlainFlood source(kSeed);
     qInfo("seed %llx", static_cast<unsigned long long>(kSeed));
@@ -431,9 +445,8 @@ void TstFloodE2E::secureListenerSurvivesAMixedFlood() {
     QVERIFY(source.valid());
 
     WatchProcess watch;
-    QVERIFY(watch.start({"--udp-port", "0", "--key-file", sharedFile, "--master-key-file", masterFile,
-                         "--export-file", dir.filePath(QStringLiteral("events.tsv")), "--export-file-max-bytes",
-                         "4194304"}));
+    QVERIFY(watch.start({"--udp-port", "0", "--key-file", sharedFile, "--master-key-file", masterFile, "--export-file",
+                         dir.filePath(QStringLiteral("events.tsv")), "--export-file-max-bytes", "4194304"}));
     flood(watch, source, kSecureDatagrams,
           {"beats", "truncated", "decrypt_failures", "secure_replays", "sender_state_full", "auth_failures",
            "stall_on_wire"});

@@ -24,8 +24,9 @@ namespace {
 constexpr int kThresholdMs = 200;
 
 QStringList udpArgs(const QString &eventFile) {
-    return {QStringLiteral("--udp-port"), QStringLiteral("0"), QStringLiteral("--threshold-ms"),
-            QString::number(kThresholdMs), QStringLiteral("--export-file"), eventFile,
+    return {QStringLiteral("--udp-port"),      QStringLiteral("0"),
+            QStringLiteral("--threshold-ms"),  QString::number(kThresholdMs),
+            QStringLiteral("--export-file"),   eventFile,
             QStringLiteral("--max-beat-rate"), QStringLiteral("0")};
 }
 
@@ -34,7 +35,8 @@ vlp::Frame okBeat(std::uint32_t pid, std::uint64_t nonce) {
 }
 
 QByteArray withFreshCrc(QByteArray bytes) {
-    const auto crc = vlp::crc32c(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t *>(bytes.constData()), 28));
+    const auto crc =
+        vlp::crc32c(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t *>(bytes.constData()), 28));
     for (int i = 0; i < 4; ++i)
         bytes[28 + i] = static_cast<char>(crc >> (8 * i));
     return bytes;
@@ -58,7 +60,7 @@ int unixDatagramSocketTo(const QString &path) {
     return fd;
 }
 
-} // namespace
+}  // namespace
 
 class TestObserverE2E : public QObject {
     Q_OBJECT
@@ -71,7 +73,8 @@ private Q_SLOTS:
         constexpr int kBeats = 50;
         for (std::uint64_t n = 1; n <= kBeats; ++n)
             watch.sendFrame(okBeat(4242, n));
-        QTRY_COMPARE_WITH_TIMEOUT(test::ofKind(test::readEventFile(events), QStringLiteral("beat")).size(), kBeats, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(test::ofKind(test::readEventFile(events), QStringLiteral("beat")).size(), kBeats,
+                                  10000);
         QCOMPARE(watch.stop(), 0);
         const QList<EventLine> beats = test::ofKind(test::readEventFile(events), QStringLiteral("beat"));
         QCOMPARE(beats.size(), kBeats);
@@ -151,14 +154,10 @@ private Q_SLOTS:
         QByteArray pid = good;
         pid.replace(4, 4, QByteArray("\x01\x00\x00\x00", 4));
         const QList<std::pair<QByteArray, QString>> cases{
-            {edited(0, 'X', true), QStringLiteral("BadMagic")},
-            {edited(2, 1, true), QStringLiteral("BadVersion")},
-            {edited(24, 0x55, false), QStringLiteral("BadCrc")},
-            {edited(3, 9, true), QStringLiteral("BadStatus")},
-            {edited(3, 3, true), QStringLiteral("StallOnWire")},
-            {withFreshCrc(pid), QStringLiteral("BadPid")},
-            {withFreshCrc(ts), QStringLiteral("BadTimestamp")},
-            {withFreshCrc(nonce), QStringLiteral("BadNonce")},
+            {edited(0, 'X', true), QStringLiteral("BadMagic")},  {edited(2, 1, true), QStringLiteral("BadVersion")},
+            {edited(24, 0x55, false), QStringLiteral("BadCrc")}, {edited(3, 9, true), QStringLiteral("BadStatus")},
+            {edited(3, 3, true), QStringLiteral("StallOnWire")}, {withFreshCrc(pid), QStringLiteral("BadPid")},
+            {withFreshCrc(ts), QStringLiteral("BadTimestamp")},  {withFreshCrc(nonce), QStringLiteral("BadNonce")},
         };
         for (const auto &c : cases)
             watch.sendUdp(c.first);
@@ -181,7 +180,8 @@ private Q_SLOTS:
         WatchProcess watch;
         QVERIFY(watch.start(udpArgs(events)));
         const QByteArray good = frameBytes(okBeat(901, 1));
-        for (const QByteArray &d : {QByteArray(), good.left(31), good + 'x', QByteArray(60, 'a'), QByteArray(1400, 'z')})
+        for (const QByteArray &d :
+             {QByteArray(), good.left(31), good + 'x', QByteArray(60, 'a'), QByteArray(1400, 'z')})
             watch.sendUdp(d);
         watch.sendFrame(okBeat(901, 1));  // a good one after them, to know they were all read
         QTRY_COMPARE_WITH_TIMEOUT(test::ofKind(test::readEventFile(events), QStringLiteral("beat")).size(), 1, 10000);
@@ -237,9 +237,8 @@ private Q_SLOTS:
         const bool warned = errors.contains(QLatin1String("net.unix.max_dgram_qlen"));
         QCOMPARE(warned, qlen / 4 < BatchReader::kMinGather);
         if (warned) {
-            QVERIFY(errors.contains(QStringLiteral("varta-watch: warning: %1 queues at most %2 datagrams")
-                                        .arg(socketPath)
-                                        .arg(qlen)));
+            QVERIFY(errors.contains(
+                QStringLiteral("varta-watch: warning: %1 queues at most %2 datagrams").arg(socketPath).arg(qlen)));
             QCOMPARE(errors.count(QLatin1Char('\n')), 1);  // one line
         }
     }
@@ -277,7 +276,8 @@ private Q_SLOTS:
             const int fd = ::socket(AF_UNIX, SOCK_DGRAM, 0);
             sockaddr_un address{};
             address.sun_family = AF_UNIX;
-            std::memcpy(address.sun_path, socketPath.toLocal8Bit().constData(), static_cast<std::size_t>(socketPath.size()));
+            std::memcpy(address.sun_path, socketPath.toLocal8Bit().constData(),
+                        static_cast<std::size_t>(socketPath.size()));
             QCOMPARE(::bind(fd, reinterpret_cast<sockaddr *>(&address), sizeof address), 0);
             ::close(fd);
         }
@@ -288,7 +288,8 @@ private Q_SLOTS:
         second.start(test::watchBinary(), {QStringLiteral("--headless"), QStringLiteral("--socket"), socketPath});
         QVERIFY(second.waitForFinished(10000));
         QCOMPARE(second.exitCode(), 1);
-        QVERIFY(QString::fromUtf8(second.readAllStandardError()).contains(QLatin1String("another varta-watch is already running at")));
+        QVERIFY(QString::fromUtf8(second.readAllStandardError())
+                    .contains(QLatin1String("another varta-watch is already running at")));
         QCOMPARE(first.stop(), 0);
 
         const QString plainFile = dir.filePath(QStringLiteral("not-a-socket"));
@@ -307,8 +308,9 @@ private Q_SLOTS:
 
     void shutdownAfterSecsExitsZero() {
         QProcess watch;
-        watch.start(test::watchBinary(), {QStringLiteral("--headless"), QStringLiteral("--udp-port"), QStringLiteral("0"),
-                                          QStringLiteral("--shutdown-after-secs"), QStringLiteral("1")});
+        watch.start(test::watchBinary(),
+                    {QStringLiteral("--headless"), QStringLiteral("--udp-port"), QStringLiteral("0"),
+                     QStringLiteral("--shutdown-after-secs"), QStringLiteral("1")});
         QVERIFY(watch.waitForFinished(15000));
         QCOMPARE(watch.exitStatus(), QProcess::NormalExit);
         QCOMPARE(watch.exitCode(), 0);
@@ -316,7 +318,8 @@ private Q_SLOTS:
 
     void badFlagExitsTwoNamingTheFlag() {
         QProcess watch;
-        watch.start(test::watchBinary(), {QStringLiteral("--headless"), QStringLiteral("--threshold-ms"), QStringLiteral("5")});
+        watch.start(test::watchBinary(),
+                    {QStringLiteral("--headless"), QStringLiteral("--threshold-ms"), QStringLiteral("5")});
         QVERIFY(watch.waitForFinished(10000));
         QCOMPARE(watch.exitCode(), 2);
         const QString err = QString::fromUtf8(watch.readAllStandardError()).trimmed();

@@ -148,7 +148,7 @@ private:
     quint16 m_port = 0;
 };
 
-} // namespace
+}  // namespace
 
 class TestPrometheusE2e : public QObject {
     Q_OBJECT
@@ -193,8 +193,8 @@ void TestPrometheusE2e::prometheusScrapesInProcessEndpoint() {
 
     PrometheusServer prometheus(m_network);
     const QString target = QStringLiteral("127.0.0.1:%1").arg(endpoint.port());
-    error = prometheus.start(dir.path(), target, {{QStringLiteral("varta"), tokenFile},
-                                                  {QStringLiteral("varta_wrong_token"), wrongFile}});
+    error = prometheus.start(dir.path(), target,
+                             {{QStringLiteral("varta"), tokenFile}, {QStringLiteral("varta_wrong_token"), wrongFile}});
     QVERIFY2(error.isEmpty(), qPrintable(error));
     QTRY_VERIFY2_WITH_TIMEOUT(prometheus.ready(), qPrintable(prometheus.output()), kPrometheusReadyMs);
 
@@ -205,8 +205,8 @@ void TestPrometheusE2e::prometheusScrapesInProcessEndpoint() {
              QStringLiteral("3"));
     QCOMPARE(prometheus.query(QStringLiteral(R"(up{job="varta"})")), QStringLiteral("1"));
     // The same target with the wrong token is refused, so the token really is checked.
-    QTRY_COMPARE_WITH_TIMEOUT(prometheus.query(QStringLiteral(R"(up{job="varta_wrong_token"})")),
-                              QStringLiteral("0"), kScrapedCeilingMs);
+    QTRY_COMPARE_WITH_TIMEOUT(prometheus.query(QStringLiteral(R"(up{job="varta_wrong_token"})")), QStringLiteral("0"),
+                              kScrapedCeilingMs);
     QVERIFY(prometheus.query(QStringLiteral(R"(varta_beats_total{job="varta_wrong_token"})")).isEmpty());
 
     // Later scrapes see later values (once the one-second render cache has expired).
@@ -234,19 +234,22 @@ void TestPrometheusE2e::prometheusScrapesVartaWatch() {
     QVERIFY2(watch.waitForStarted(), qPrintable(watch.errorString()));
     const auto cleanup = qScopeGuard([&watch] { stop(watch); });
 
-    const QRegularExpression metricsLine(QStringLiteral(R"(^varta-watch: listening on metrics http://127\.0\.0\.1:(\d+)/metrics\s*$)"),
-                                         QRegularExpression::MultilineOption);
+    const QRegularExpression metricsLine(
+        QStringLiteral(R"(^varta-watch: listening on metrics http://127\.0\.0\.1:(\d+)/metrics\s*$)"),
+        QRegularExpression::MultilineOption);
     QByteArray stdoutSoFar;
     QRegularExpressionMatch match;
-    const bool printed = QTest::qWaitFor([&] {
-        stdoutSoFar += watch.readAllStandardOutput();
-        match = metricsLine.match(QString::fromUtf8(stdoutSoFar));
-        return match.hasMatch() || watch.state() == QProcess::NotRunning;
-    }, kMetricsLineCeilingMs);
+    const bool printed = QTest::qWaitFor(
+        [&] {
+            stdoutSoFar += watch.readAllStandardOutput();
+            match = metricsLine.match(QString::fromUtf8(stdoutSoFar));
+            return match.hasMatch() || watch.state() == QProcess::NotRunning;
+        },
+        kMetricsLineCeilingMs);
     if (!printed || !match.hasMatch()) {
         const QByteArray why = "varta-watch printed no 'listening on metrics http://127.0.0.1:PORT/metrics' line "
-                               "within 10 s; stderr: " +
-                               watch.readAllStandardError().left(300);
+                               "within 10 s; stderr: "
+                               + watch.readAllStandardError().left(300);
         QFAIL(why.constData());
     }
     const quint16 metricsPort = match.captured(1).toUShort();

@@ -11,7 +11,9 @@ using test::WatchProcess;
 
 namespace {
 
-QString helper(const char *name) { return QStringLiteral(VARTA_BINARY_DIR "/helpers/varta_helper_") + QLatin1String(name); }
+QString helper(const char *name) {
+    return QStringLiteral(VARTA_BINARY_DIR "/helpers/varta_helper_") + QLatin1String(name);
+}
 
 QList<QStringList> auditRows(const QString &path, const QString &kind) {
     QList<QStringList> rows;
@@ -27,12 +29,19 @@ QList<QStringList> auditRows(const QString &path, const QString &kind) {
 }
 
 QStringList baseArgs(const QString &dir, const QString &exec) {
-    return {QStringLiteral("--udp-port"), QStringLiteral("0"), QStringLiteral("--threshold-ms"), QStringLiteral("200"),
-            QStringLiteral("--recovery-exec"), exec, QStringLiteral("--recovery-audit-file"),
-            dir + QStringLiteral("/audit.log"), QStringLiteral("--recovery-capture-bytes"), QStringLiteral("800")};
+    return {QStringLiteral("--udp-port"),
+            QStringLiteral("0"),
+            QStringLiteral("--threshold-ms"),
+            QStringLiteral("200"),
+            QStringLiteral("--recovery-exec"),
+            exec,
+            QStringLiteral("--recovery-audit-file"),
+            dir + QStringLiteral("/audit.log"),
+            QStringLiteral("--recovery-capture-bytes"),
+            QStringLiteral("800")};
 }
 
-} // namespace
+}  // namespace
 
 class TestRecoveryE2E : public QObject {
     Q_OBJECT
@@ -43,8 +52,9 @@ private Q_SLOTS:
         // stdout gets {pid} bytes (700), stderr 300: 1000 bytes against an 800-byte cap.
         const QString exec = helper("output") + QStringLiteral(" o:{pid} e:300");
         WatchProcess watch;
-        QVERIFY(watch.start(baseArgs(dir.path(), exec) +
-                            QStringList{QStringLiteral("--plaintext-udp-i-accept-recovery-on-unauthenticated-transport")}));
+        QVERIFY(watch.start(
+            baseArgs(dir.path(), exec)
+            + QStringList{QStringLiteral("--plaintext-udp-i-accept-recovery-on-unauthenticated-transport")}));
         watch.sendFrame(vlp::Frame{vlp::Status::Ok, 700, 1, 1, 0});
         QTRY_COMPARE_WITH_TIMEOUT(auditRows(audit, QStringLiteral("complete")).size(), 1, 20000);
         QCOMPARE(watch.stop(), 0);
@@ -84,8 +94,9 @@ private Q_SLOTS:
         QTemporaryDir dir;
         const QString audit = dir.filePath(QStringLiteral("audit.log"));
         WatchProcess watch;
-        QVERIFY(watch.start(baseArgs(dir.path(), helper("exit") + QStringLiteral(" 7")) +
-                            QStringList{QStringLiteral("--plaintext-udp-i-accept-recovery-on-unauthenticated-transport")}));
+        QVERIFY(watch.start(
+            baseArgs(dir.path(), helper("exit") + QStringLiteral(" 7"))
+            + QStringList{QStringLiteral("--plaintext-udp-i-accept-recovery-on-unauthenticated-transport")}));
         watch.sendFrame(vlp::Frame{vlp::Status::Ok, 701, 1, 1, 0});
         QTRY_COMPARE_WITH_TIMEOUT(auditRows(audit, QStringLiteral("complete")).size(), 1, 20000);
         QCOMPARE(watch.stop(), 0);

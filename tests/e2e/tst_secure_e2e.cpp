@@ -123,7 +123,7 @@ struct SecureWatch {
     qint64 total(const char *name) const { return watch.summaryValue(QString::fromLatin1(name)); }
 };
 
-} // namespace
+}  // namespace
 
 class TstSecureE2E : public QObject {
     Q_OBJECT
@@ -189,8 +189,8 @@ void TstSecureE2E::sealedBeatsBecomeBeatLines_data() {
     QTest::addColumn<int>("beatsPerAgent");
     const QStringList one{"--count", "8", "--interval-ms", "2", "--pid", "4242"};
     const QStringList many{"--agents", "40", "--count", "5", "--rate", "0", "--base-pid", "60000"};
-    QTest::newRow("shared key") << QStringList{"--key-file", k1File_} << QStringList{"--key-file", k1File_} + one
-                                << 1 << 8;
+    QTest::newRow("shared key") << QStringList{"--key-file", k1File_} << QStringList{"--key-file", k1File_} + one << 1
+                                << 8;
     QTest::newRow("master key") << QStringList{"--master-key-file", masterFile_}
                                 << QStringList{"--master-key-file", masterFile_} + one << 1 << 8;
     QTest::newRow("rotation: the accepted key")
@@ -199,8 +199,8 @@ void TstSecureE2E::sealedBeatsBecomeBeatLines_data() {
     QTest::newRow("rotation: the current key still")
         << QStringList{"--key-file", k1File_, "--accepted-key-file", acceptedFile_}
         << QStringList{"--key-file", k1File_} + one << 1 << 8;
-    QTest::newRow("load mode, shared key") << QStringList{"--key-file", k1File_}
-                                           << QStringList{"--key-file", k1File_} + many << 40 << 5;
+    QTest::newRow("load mode, shared key")
+        << QStringList{"--key-file", k1File_} << QStringList{"--key-file", k1File_} + many << 40 << 5;
     QTest::newRow("load mode, master key") << QStringList{"--master-key-file", masterFile_, "--key-file", k2File_}
                                            << QStringList{"--master-key-file", masterFile_} + many << 40 << 5;
 }
@@ -300,8 +300,8 @@ void TstSecureE2E::tamperedBytesAreDecryptFailures() {
 void TstSecureE2E::plaintextFramesAreDecryptFailures() {
     SecureWatch w;
     QVERIFY(w.start({"--key-file", k1File_}, std::make_unique<SecureSealer>(k1_)));
-    w.watch.sendFrame(beat(7171, 1));                // a valid plaintext beat
-    w.watch.sendUdp(QByteArray(32, '\0'));          // bad magic, as plain UDP would see it
+    w.watch.sendFrame(beat(7171, 1));       // a valid plaintext beat
+    w.watch.sendUdp(QByteArray(32, '\0'));  // bad magic, as plain UDP would see it
     QVERIFY(beatTo(w.target(), {"--count", "3", "--interval-ms", "1", "--pid", "7272"}));  // an unsealed client
     QVERIFY(w.sync());
     QVERIFY(w.stop());
@@ -341,8 +341,8 @@ void TstSecureE2E::insecureKeyFileStopsTheWatchAtStartUp() {
     QVERIFY2(watch.err.contains("insecure permissions 644"), watch.err.constData());
     QVERIFY(!watch.out.contains("listening on"));
 
-    const Finished accepted = runToEnd(test::watchBinary(), {"--headless", "--udp-port", "0", "--key-file", k1File_,
-                                                             "--accepted-key-file", open});
+    const Finished accepted = runToEnd(
+        test::watchBinary(), {"--headless", "--udp-port", "0", "--key-file", k1File_, "--accepted-key-file", open});
     QCOMPARE(accepted.exitCode, 1);
     QVERIFY2(accepted.err.contains(("--accepted-key-file: " + open).toLocal8Bit()), accepted.err.constData());
 }

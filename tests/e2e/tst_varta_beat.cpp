@@ -20,9 +20,7 @@ constexpr int kCeilingMs = 30000;
 
 QString beatBinary() { return QStringLiteral(VARTA_BINARY_DIR "/bin/varta-beat"); }
 
-QString udpTarget(const DatagramReceiver &receiver) {
-    return QStringLiteral("127.0.0.1:%1").arg(receiver.port());
-}
+QString udpTarget(const DatagramReceiver &receiver) { return QStringLiteral("127.0.0.1:%1").arg(receiver.port()); }
 
 QList<vlp::Frame> decodeAll(const QList<Datagram> &datagrams) {
     QList<vlp::Frame> frames;
@@ -63,7 +61,7 @@ Run runBeat(const QStringList &arguments, DatagramReceiver *receiver = nullptr, 
     return run;
 }
 
-} // namespace
+}  // namespace
 
 class TstVartaBeat : public QObject {
     Q_OBJECT
@@ -95,9 +93,8 @@ void TstVartaBeat::initTestCase() {
 void TstVartaBeat::udpBeatsCarryTheClaimedPid() {
     DatagramReceiver receiver;
     QVERIFY(receiver.openUdp());
-    const Run run = runBeat({"--udp", udpTarget(receiver), "--count", "5", "--pid", "4242",
-                             "--interval-ms", "10"},
-                            &receiver, 5);
+    const Run run =
+        runBeat({"--udp", udpTarget(receiver), "--count", "5", "--pid", "4242", "--interval-ms", "10"}, &receiver, 5);
     QCOMPARE(run.exitStatus, QProcess::NormalExit);
     QCOMPARE(run.exitCode, 0);
     QVERIFY2(run.out.startsWith("varta-beat frames=5 failed=0 agents=1 "), run.out.constData());
@@ -119,11 +116,14 @@ void TstVartaBeat::singleSenderFlagsShapeTheFrames_data() {
     QTest::addColumn<vlp::Status>("status");
     QTest::addColumn<quint32>("payload");
     QTest::addColumn<quint64>("firstNonce");
-    QTest::newRow("degraded with payload")
-        << QStringList{"--status", "degraded", "--payload", "77", "--count", "2"} << 2 << vlp::Status::Degraded << 77u << 1ull;
-    QTest::newRow("critical") << QStringList{"--status", "critical", "--count", "1"} << 1 << vlp::Status::Critical << 0u << 1ull;
-    QTest::newRow("nonce start") << QStringList{"--nonce-start", "100", "--count", "3"} << 3 << vlp::Status::Ok << 0u << 100ull;
-    QTest::newRow("--flag=value form") << QStringList{"--count=2", "--payload=5", "--status=ok"} << 2 << vlp::Status::Ok << 5u << 1ull;
+    QTest::newRow("degraded with payload") << QStringList{"--status", "degraded", "--payload", "77", "--count", "2"}
+                                           << 2 << vlp::Status::Degraded << 77u << 1ull;
+    QTest::newRow("critical") << QStringList{"--status", "critical", "--count", "1"} << 1 << vlp::Status::Critical << 0u
+                              << 1ull;
+    QTest::newRow("nonce start") << QStringList{"--nonce-start", "100", "--count", "3"} << 3 << vlp::Status::Ok << 0u
+                                 << 100ull;
+    QTest::newRow("--flag=value form") << QStringList{"--count=2", "--payload=5", "--status=ok"} << 2 << vlp::Status::Ok
+                                       << 5u << 1ull;
 }
 
 void TstVartaBeat::singleSenderFlagsShapeTheFrames() {

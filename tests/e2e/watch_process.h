@@ -2,17 +2,16 @@
 // Drives the real varta-watch binary for end-to-end tests: start it with flags, learn
 // its listeners from stdout, stop it, and read its event file.
 
+#include "core/vlp/crc32c.h"
+#include "core/vlp/frame.h"
+
+#include <QElapsedTimer>
 #include <QFile>
 #include <QHostAddress>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QTest>
 #include <QUdpSocket>
-
-#include "core/vlp/crc32c.h"
-#include "core/vlp/frame.h"
-
-#include <QElapsedTimer>
 
 #include <csignal>
 
@@ -117,9 +116,7 @@ public:
         return -1;
     }
 
-    void sendUdp(const QByteArray &datagram) {
-        socket.writeDatagram(datagram, QHostAddress::LocalHost, udpPort);
-    }
+    void sendUdp(const QByteArray &datagram) { socket.writeDatagram(datagram, QHostAddress::LocalHost, udpPort); }
 
     void sendFrame(const vlp::Frame &frame) {
         const auto bytes = vlp::encode(frame);
@@ -132,4 +129,4 @@ public:
     QUdpSocket socket;
 };
 
-} // namespace varta::test
+}  // namespace varta::test

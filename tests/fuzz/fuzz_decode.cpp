@@ -54,7 +54,7 @@ void checkErrorOrder(const std::uint8_t *p, DecodeError error) {
     require(!rules[rank], "the reported rule holds");
 }
 
-} // namespace
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size) {
     checkLength(size);

@@ -82,8 +82,8 @@ private:
 };
 
 std::uint64_t counterTotal(const IngestCounters &i, const SecureCounters &s) {
-    return std::accumulate(i.decodeErrors.begin(), i.decodeErrors.end(), std::uint64_t(0))
-         + i.truncated + i.authFailures + s.decryptFailures + s.replayRefused + s.senderStateFull;
+    return std::accumulate(i.decodeErrors.begin(), i.decodeErrors.end(), std::uint64_t(0)) + i.truncated
+           + i.authFailures + s.decryptFailures + s.replayRefused + s.senderStateFull;
 }
 
 struct Harness {
@@ -110,8 +110,7 @@ struct Harness {
         in.fill(buffer.data(), length);
         const auto result = deliver(std::span(buffer.data(), length)).result;
         const auto kind = vlp::classifyLength(length);
-        require((result == Result::WrongLength) == (kind == vlp::DatagramKind::WrongLength),
-                "length verdict");
+        require((result == Result::WrongLength) == (kind == vlp::DatagramKind::WrongLength), "length verdict");
         if (kind == vlp::DatagramKind::Plain)
             require(result == Result::DecryptFailed, "plaintext on a secure listener");
     }
@@ -155,7 +154,7 @@ struct Harness {
     }
 };
 
-} // namespace
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size) {
     Harness harness;

@@ -1,5 +1,6 @@
 // Prints its environment, each KEY=VALUE followed by a NUL byte.
 #include <cstring>
+
 #include <unistd.h>
 
 extern char **environ;

@@ -3,6 +3,7 @@
 // the default) or waits forever too (`hang`).
 #include <cstdio>
 #include <cstring>
+
 #include <unistd.h>
 
 int main(int argc, char **argv) {

@@ -1,5 +1,6 @@
 // Ignores SIGTERM, says "ready" once it does, and waits forever: only SIGKILL ends it.
 #include <csignal>
+
 #include <unistd.h>
 
 int main() {

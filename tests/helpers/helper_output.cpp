@@ -3,14 +3,14 @@
 // Run k is filled with the letter 'a' + k % 26 so a reader can tell runs apart. Before
 // each run it waits until the previous run's pipe is empty (FIONREAD == 0), i.e. the
 // parent has read it: only then is "the order the parent saw" the order written.
-#include <sys/ioctl.h>
-
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
-#include <unistd.h>
 #include <vector>
+
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 namespace {
 
@@ -35,7 +35,7 @@ bool writeRun(int fd, long long count, char fill) {
     return true;
 }
 
-} // namespace
+}  // namespace
 
 int main(int argc, char **argv) {
     int previousFd = -1;

@@ -21,17 +21,12 @@ inline QJsonObject loadVectors() {
     return QJsonDocument::fromJson(file.readAll()).object();
 }
 
-inline QJsonArray vectorGroup(const char *name) {
-    return loadVectors().value(QLatin1String(name)).toArray();
-}
+inline QJsonArray vectorGroup(const char *name) { return loadVectors().value(QLatin1String(name)).toArray(); }
 
-inline QByteArray fromHex(const QJsonValue &value) {
-    return QByteArray::fromHex(value.toString().toLatin1());
-}
+inline QByteArray fromHex(const QJsonValue &value) { return QByteArray::fromHex(value.toString().toLatin1()); }
 
 inline std::span<const std::uint8_t> bytesOf(const QByteArray &bytes) {
-    return {reinterpret_cast<const std::uint8_t *>(bytes.constData()),
-            static_cast<std::size_t>(bytes.size())};
+    return {reinterpret_cast<const std::uint8_t *>(bytes.constData()), static_cast<std::size_t>(bytes.size())};
 }
 
-} // namespace varta::test
+}  // namespace varta::test

@@ -16,7 +16,7 @@ inline AgentSnapshot snapshot(const AgentKey &key, AgentState state = AgentState
     AgentSnapshot s;
     s.key = key;
     s.state = state;
-    s.lastStatus = state == AgentState::Degraded ? vlp::Status::Degraded
+    s.lastStatus = state == AgentState::Degraded   ? vlp::Status::Degraded
                    : state == AgentState::Critical ? vlp::Status::Critical
                                                    : vlp::Status::Ok;
     s.firstSeenMs = 0;
@@ -58,4 +58,4 @@ inline OutputChunk chunk(std::uint64_t childId, OutputStream stream, const char 
     return OutputChunk{childId, stream, QByteArray(text)};
 }
 
-} // namespace varta::test
+}  // namespace varta::test

@@ -33,7 +33,7 @@ EngineBatch fixture() {
     return batch;
 }
 
-} // namespace
+}  // namespace
 
 class TestAgentFilterProxy : public QObject {
     Q_OBJECT
@@ -43,10 +43,10 @@ private Q_SLOTS:
         m_model = std::make_unique<AgentTableModel>();
         m_proxy = std::make_unique<AgentFilterProxy>();
         m_proxy->setSourceModel(m_model.get());
-        m_modelTester = std::make_unique<QAbstractItemModelTester>(m_model.get(),
-                                                                   QAbstractItemModelTester::FailureReportingMode::QtTest);
-        m_proxyTester = std::make_unique<QAbstractItemModelTester>(m_proxy.get(),
-                                                                   QAbstractItemModelTester::FailureReportingMode::QtTest);
+        m_modelTester = std::make_unique<QAbstractItemModelTester>(
+            m_model.get(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        m_proxyTester = std::make_unique<QAbstractItemModelTester>(
+            m_proxy.get(), QAbstractItemModelTester::FailureReportingMode::QtTest);
         m_model->applyBatch(fixture());
         m_proxy->sort(AgentTableModel::PidColumn, Qt::AscendingOrder);
     }

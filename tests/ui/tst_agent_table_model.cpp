@@ -47,7 +47,7 @@ QList<Changed> changes(const QSignalSpy &spy) {
     return result;
 }
 
-} // namespace
+}  // namespace
 
 class TestAgentTableModel : public QObject {
     Q_OBJECT
@@ -55,8 +55,8 @@ class TestAgentTableModel : public QObject {
 private Q_SLOTS:
     void init() {
         m_model = std::make_unique<AgentTableModel>();
-        m_tester = std::make_unique<QAbstractItemModelTester>(
-            m_model.get(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        m_tester = std::make_unique<QAbstractItemModelTester>(m_model.get(),
+                                                              QAbstractItemModelTester::FailureReportingMode::QtTest);
     }
     void cleanup() {
         m_tester.reset();
@@ -170,8 +170,7 @@ private Q_SLOTS:
         QTest::newRow("adjacent rows") << std::vector<int>{4, 2, 3} << QList<RowRange>{{2, 4}};
         QTest::newRow("near rows share a range") << std::vector<int>{2, 2 + AgentTableModel::kMergeGapRows + 1}
                                                  << QList<RowRange>{{2, 3 + AgentTableModel::kMergeGapRows}};
-        QTest::newRow("far rows stay apart") << std::vector<int>{0, 100, 101}
-                                             << QList<RowRange>{{0, 0}, {100, 101}};
+        QTest::newRow("far rows stay apart") << std::vector<int>{0, 100, 101} << QList<RowRange>{{0, 0}, {100, 101}};
     }
     void updatesMergeIntoContiguousRanges() {
         QFETCH(std::vector<int>, changedRows);

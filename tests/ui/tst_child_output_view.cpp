@@ -90,7 +90,8 @@ private Q_SLOTS:
         m_view->showChild(c);
         QCOMPARE(m_view->isTruncationBannerShown(), truncated);
         if (truncated)
-            QVERIFY(m_view->bannerText().contains(QStringLiteral("truncated at %1 bytes").arg(QLocale().toString(kept))));
+            QVERIFY(
+                m_view->bannerText().contains(QStringLiteral("truncated at %1 bytes").arg(QLocale().toString(kept))));
     }
 
     void failedToStartSaysWhy() {

@@ -35,12 +35,23 @@ private Q_SLOTS:
         QTest::addColumn<QString>("text");
         QTest::addColumn<QString>("pid");
         QTest::addColumn<QString>("duration");
-        QTest::newRow("running") << ChildState::Running << -1 << 0 << "running" << "40001" << "2.0 s";
-        QTest::newRow("exited 0") << ChildState::Exited << 0 << 0 << "exited 0" << "40001" << "1.5 s";
-        QTest::newRow("exited 3") << ChildState::Exited << 3 << 0 << "exited 3" << "40001" << "1.5 s";
-        QTest::newRow("killed") << ChildState::Killed << -1 << 9 << "killed (signal 9)" << "40001" << "1.5 s";
-        QTest::newRow("timed out") << ChildState::TimedOut << -1 << 15 << "timed out" << "40001" << "1.5 s";
-        QTest::newRow("failed to start") << ChildState::FailedToStart << -1 << 0 << "failed to start" << "–"
+        QTest::newRow("running") << ChildState::Running << -1 << 0 << "running"
+                                 << "40001"
+                                 << "2.0 s";
+        QTest::newRow("exited 0") << ChildState::Exited << 0 << 0 << "exited 0"
+                                  << "40001"
+                                  << "1.5 s";
+        QTest::newRow("exited 3") << ChildState::Exited << 3 << 0 << "exited 3"
+                                  << "40001"
+                                  << "1.5 s";
+        QTest::newRow("killed") << ChildState::Killed << -1 << 9 << "killed (signal 9)"
+                                << "40001"
+                                << "1.5 s";
+        QTest::newRow("timed out") << ChildState::TimedOut << -1 << 15 << "timed out"
+                                   << "40001"
+                                   << "1.5 s";
+        QTest::newRow("failed to start") << ChildState::FailedToStart << -1 << 0 << "failed to start"
+                                         << "–"
                                          << "1.5 s";
     }
     void everyState() {

@@ -13,8 +13,8 @@
 #include "ui/widgets/main_window.h"
 
 #include <QAbstractItemModelTester>
-#include <QSignalSpy>
 #include <QSettings>
+#include <QSignalSpy>
 #include <QTableView>
 #include <QTest>
 #include <QToolBar>
@@ -26,7 +26,9 @@ using namespace varta::ui;
 
 namespace {
 
-QString helper(const char *name) { return QStringLiteral(VARTA_BINARY_DIR "/helpers/varta_helper_") + QLatin1String(name); }
+QString helper(const char *name) {
+    return QStringLiteral(VARTA_BINARY_DIR "/helpers/varta_helper_") + QLatin1String(name);
+}
 
 QToolButton *toolButtonFor(MainWindow &window, QAction *action) {
     for (QToolBar *bar : window.findChildren<QToolBar *>())
@@ -35,7 +37,7 @@ QToolButton *toolButtonFor(MainWindow &window, QAction *action) {
     return nullptr;
 }
 
-} // namespace
+}  // namespace
 
 class TestConsoleOnEngine : public QObject {
     Q_OBJECT

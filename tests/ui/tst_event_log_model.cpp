@@ -19,7 +19,7 @@ QList<EventLogEntry> events(int first, int count) {
                      std::nullopt});
     return list;
 }
-} // namespace
+}  // namespace
 
 class TestEventLogModel : public QObject {
     Q_OBJECT
@@ -36,8 +36,8 @@ private Q_SLOTS:
     }
 
     void showsEntries() {
-        m_model->appendEvents({{5, EventSeverity::Error, EventCategory::Refused, QStringLiteral("debounced"),
-                                AgentKey::local(42)}});
+        m_model->appendEvents(
+            {{5, EventSeverity::Error, EventCategory::Refused, QStringLiteral("debounced"), AgentKey::local(42)}});
         QCOMPARE(m_model->index(0, EventLogModel::MessageColumn).data().toString(), QStringLiteral("debounced"));
         QCOMPARE(m_model->index(0, EventLogModel::CategoryColumn).data().toString(), QStringLiteral("refused"));
         QCOMPARE(m_model->index(0, EventLogModel::AgentColumn).data().toString(), QStringLiteral("pid 42 (uds)"));

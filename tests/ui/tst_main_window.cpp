@@ -41,8 +41,8 @@ constexpr EngineMs kNow = 100'000;
 EngineBatch fleet(bool recoveryConfigured = true) {
     EngineBatch batch;
     batch.stats = stats(kNow, recoveryConfigured);
-    const AgentState states[] = {AgentState::Up, AgentState::Stalled, AgentState::Paused, AgentState::GaveUp,
-                                 AgentState::Recovering, AgentState::Degraded};
+    const AgentState states[] = {AgentState::Up,     AgentState::Stalled,    AgentState::Paused,
+                                 AgentState::GaveUp, AgentState::Recovering, AgentState::Degraded};
     for (std::uint32_t i = 0; i < 6; ++i) {
         batch.agents.append(snapshot(udpKey(100 + i * 11), states[i], 10 + 90 * (i % 3), kNow - 500));
         ++batch.stats.agentsByState[int(states[i])];
@@ -68,7 +68,7 @@ void answerNextMessageBox(QMessageBox::StandardButton button, bool tickCheckBox)
     timer->start();
 }
 
-} // namespace
+}  // namespace
 
 class TestMainWindow : public QObject {
     Q_OBJECT
@@ -87,8 +87,8 @@ private Q_SLOTS:
         for (QAbstractItemModel *model :
              {static_cast<QAbstractItemModel *>(m_window->agentModel()),
               static_cast<QAbstractItemModel *>(m_window->agentProxy()),
-              static_cast<QAbstractItemModel *>(m_window->childrenModel()),
-              m_window->childrenView()->model(), static_cast<QAbstractItemModel *>(m_window->eventLogModel())})
+              static_cast<QAbstractItemModel *>(m_window->childrenModel()), m_window->childrenView()->model(),
+              static_cast<QAbstractItemModel *>(m_window->eventLogModel())})
             m_testers.push_back(std::make_unique<QAbstractItemModelTester>(
                 model, QAbstractItemModelTester::FailureReportingMode::QtTest));
         m_window->show();
@@ -220,8 +220,8 @@ private Q_SLOTS:
         ended.children = {done};
         ended.output = {chunk(7, OutputStream::Stdout, "more\n")};
         m_window->applyBatch(ended);
-        QVERIFY(m_window->outputView()->text().endsWith(QStringLiteral("more\n")) ||
-                m_window->outputView()->text().contains(QStringLiteral("more")));
+        QVERIFY(m_window->outputView()->text().endsWith(QStringLiteral("more\n"))
+                || m_window->outputView()->text().contains(QStringLiteral("more")));
         QVERIFY(m_window->outputView()->isTruncationBannerShown());
         QVERIFY2(m_window->outputView()->bannerText().contains(QLocale().toString(65536)),
                  qPrintable(m_window->outputView()->bannerText()));
@@ -292,8 +292,8 @@ private Q_SLOTS:
 
     void eventLogShowsEvents() {
         EngineBatch batch = fleet();
-        batch.events = {{kNow, EventSeverity::Warning, EventCategory::Refused, QStringLiteral("debounced"),
-                         udpKey(111)}};
+        batch.events = {
+            {kNow, EventSeverity::Warning, EventCategory::Refused, QStringLiteral("debounced"), udpKey(111)}};
         m_window->applyBatch(batch);
         QCOMPARE(m_window->eventLogView()->model()->rowCount(), 1);
     }
@@ -322,7 +322,8 @@ private:
         QTableView *view = m_window->agentView();
         for (int row = 0; row < view->model()->rowCount(); ++row)
             if (m_window->agentProxy()->keyAt(row) == key) {
-                QTest::mouseClick(view->viewport(), Qt::LeftButton, {}, view->visualRect(view->model()->index(row, 0)).center());
+                QTest::mouseClick(view->viewport(), Qt::LeftButton, {},
+                                  view->visualRect(view->model()->index(row, 0)).center());
                 break;
             }
         const QModelIndexList selected = view->selectionModel()->selectedRows();

@@ -17,7 +17,7 @@ namespace {
 StateTransition transition(const AgentKey &key, EngineMs at, AgentState from, AgentState to) {
     return {key, at, from, to};
 }
-} // namespace
+}  // namespace
 
 class TestTimelineStore : public QObject {
     Q_OBJECT
@@ -69,7 +69,8 @@ private Q_SLOTS:
     void lateTransitionIsPutInPlace() {
         TimelineStore store;
         const AgentKey k = AgentKey::local(1);
-        store.append({transition(k, 10, AgentState::Up, AgentState::Stalled), transition(k, 30, AgentState::Recovering, AgentState::Up),
+        store.append({transition(k, 10, AgentState::Up, AgentState::Stalled),
+                      transition(k, 30, AgentState::Recovering, AgentState::Up),
                       transition(k, 20, AgentState::Stalled, AgentState::Recovering)});
         const auto &h = store.history(k);
         QCOMPARE(h.size(), 3);
@@ -96,11 +97,10 @@ private Q_SLOTS:
                                       {500, 1000, AgentState::Up}};
         QTest::newRow("current state wins after the last transition")
             << QList<StateTransition>{transition(k, 400, AgentState::Up, AgentState::Stalled)} << EngineMs(0)
-            << AgentState::GaveUp
-            << QList<TimelineSegment>{{0, 400, AgentState::Up}, {400, 1000, AgentState::GaveUp}};
+            << AgentState::GaveUp << QList<TimelineSegment>{{0, 400, AgentState::Up}, {400, 1000, AgentState::GaveUp}};
         QTest::newRow("same-state neighbours merge")
-            << QList<StateTransition>{transition(k, 400, AgentState::Up, AgentState::Up)} << EngineMs(0) << AgentState::Up
-            << QList<TimelineSegment>{{0, 1000, AgentState::Up}};
+            << QList<StateTransition>{transition(k, 400, AgentState::Up, AgentState::Up)} << EngineMs(0)
+            << AgentState::Up << QList<TimelineSegment>{{0, 1000, AgentState::Up}};
     }
     void segments() {
         QFETCH(QList<StateTransition>, history);

@@ -47,8 +47,8 @@ private Q_SLOTS:
                 ++messages;
                 const QString type = xml.attributes().value(QLatin1String("type")).toString();
                 const QString text = xml.readElementText(QXmlStreamReader::IncludeChildElements);
-                if (type == QLatin1String("unfinished") || type == QLatin1String("obsolete") ||
-                    type == QLatin1String("vanished") || text.trimmed().isEmpty())
+                if (type == QLatin1String("unfinished") || type == QLatin1String("obsolete")
+                    || type == QLatin1String("vanished") || text.trimmed().isEmpty())
                     unfinished << source;
             }
         }

@@ -10,7 +10,7 @@ template <typename T>
 int threeWay(const T &a, const T &b) {
     return a < b ? -1 : (b < a ? 1 : 0);
 }
-} // namespace
+}  // namespace
 
 AgentFilterProxy::AgentFilterProxy(QObject *parent) : QSortFilterProxyModel(parent) {
     setSortRole(AgentTableModel::SortRole);
@@ -130,8 +130,8 @@ bool AgentFilterProxy::filterAcceptsRow(int sourceRow, const QModelIndex &source
         return false;
     if (m_text.isEmpty())
         return true;
-    return m_agents->pidText(sourceRow).contains(m_text, Qt::CaseInsensitive) ||
-           m_agents->originText(sourceRow).contains(m_text, Qt::CaseInsensitive);
+    return m_agents->pidText(sourceRow).contains(m_text, Qt::CaseInsensitive)
+           || m_agents->originText(sourceRow).contains(m_text, Qt::CaseInsensitive);
 }
 
 bool AgentFilterProxy::lessThan(const QModelIndex &left, const QModelIndex &right) const {
@@ -157,10 +157,8 @@ int AgentFilterProxy::compareRows(int left, int right, int column) const {
     const AgentSnapshot &b = m_agents->snapshot(right);
     switch (column) {
     case AgentTableModel::PidColumn: return threeWay(a.key.pid, b.key.pid);
-    case AgentTableModel::OriginColumn:
-        return m_agents->originText(left).compare(m_agents->originText(right));
-    case AgentTableModel::StateColumn:
-        return threeWay(StateStyle::urgency(a.state), StateStyle::urgency(b.state));
+    case AgentTableModel::OriginColumn: return m_agents->originText(left).compare(m_agents->originText(right));
+    case AgentTableModel::StateColumn: return threeWay(StateStyle::urgency(a.state), StateStyle::urgency(b.state));
     case AgentTableModel::LastStatusColumn: return threeWay(a.lastStatus, b.lastStatus);
     case AgentTableModel::AgeColumn: return threeWay(b.lastBeatMs, a.lastBeatMs);
     case AgentTableModel::BeatsColumn: return threeWay(a.beats, b.beats);
@@ -172,4 +170,4 @@ int AgentFilterProxy::compareRows(int left, int right, int column) const {
     }
 }
 
-} // namespace varta::ui
+}  // namespace varta::ui

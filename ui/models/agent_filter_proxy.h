@@ -25,8 +25,8 @@ class AgentFilterProxy : public QSortFilterProxyModel {
 public:
     static constexpr unsigned kAllStates = (1u << kAgentStateCount) - 1;
     // Everything except Up and Paused: what an operator on watch cares about.
-    static constexpr unsigned kAttentionStates = kAllStates & ~((1u << unsigned(AgentState::Up)) |
-                                                                (1u << unsigned(AgentState::Paused)));
+    static constexpr unsigned kAttentionStates =
+        kAllStates & ~((1u << unsigned(AgentState::Up)) | (1u << unsigned(AgentState::Paused)));
     static constexpr unsigned stateBit(AgentState state) { return 1u << unsigned(state); }
 
     static constexpr int kFrozenSortRefreshMs = 1000;
@@ -72,4 +72,4 @@ private:
     unsigned m_stateMask = kAllStates;
 };
 
-} // namespace varta::ui
+}  // namespace varta::ui

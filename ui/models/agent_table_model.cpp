@@ -16,10 +16,8 @@ namespace varta::ui {
 namespace {
 constexpr unsigned bit(int column) { return 1u << column; }
 
-bool isNumeric(int column) {
-    return column == AgentTableModel::PidColumn || column >= AgentTableModel::AgeColumn;
-}
-} // namespace
+bool isNumeric(int column) { return column == AgentTableModel::PidColumn || column >= AgentTableModel::AgeColumn; }
+}  // namespace
 
 AgentTableModel::AgentTableModel(QObject *parent) : QAbstractTableModel(parent) {
     for (int i = 0; i < kAgentStateCount; ++i)
@@ -30,9 +28,7 @@ int AgentTableModel::rowCount(const QModelIndex &parent) const {
     return parent.isValid() ? 0 : static_cast<int>(m_rows.size());
 }
 
-int AgentTableModel::columnCount(const QModelIndex &parent) const {
-    return parent.isValid() ? 0 : ColumnCount;
-}
+int AgentTableModel::columnCount(const QModelIndex &parent) const { return parent.isValid() ? 0 : ColumnCount; }
 
 QString AgentTableModel::agentLabel(const AgentKey &key) {
     return tr("pid %1 (%2)").arg(key.pid).arg(key.originLabel());
@@ -69,8 +65,7 @@ void AgentTableModel::setNow(EngineMs nowMs) {
     m_nowMs = nowMs;
     if (m_rows.empty())
         return;
-    emit dataChanged(index(0, AgeColumn), index(rowCount() - 1, AgeColumn),
-                     {Qt::DisplayRole, Qt::ToolTipRole});
+    emit dataChanged(index(0, AgeColumn), index(rowCount() - 1, AgeColumn), {Qt::DisplayRole, Qt::ToolTipRole});
 }
 
 unsigned AgentTableModel::changedColumns(const AgentSnapshot &before, const AgentSnapshot &after) {
@@ -115,7 +110,8 @@ void AgentTableModel::announceColumns(std::vector<int> &&rows, unsigned columnMa
     QList<int> roles{Qt::DisplayRole, Qt::ToolTipRole, SortRole};
     if (columnMask & bit(StateColumn))
         roles << Qt::DecorationRole << Qt::ForegroundRole << StateRole;
-    const std::vector<RowRange> ranges = RowRanges::merge(std::move(rows), kMergeGapRows, kMaxChangedRanges, rowCount());
+    const std::vector<RowRange> ranges =
+        RowRanges::merge(std::move(rows), kMergeGapRows, kMaxChangedRanges, rowCount());
     unsigned remaining = columnMask;
     while (remaining != 0) {
         const int left = std::countr_zero(remaining);
@@ -290,4 +286,4 @@ QVariant AgentTableModel::headerData(int section, Qt::Orientation orientation, i
     return {};
 }
 
-} // namespace varta::ui
+}  // namespace varta::ui

@@ -97,4 +97,4 @@ private:
     QLocale m_locale;
 };
 
-} // namespace varta::ui
+}  // namespace varta::ui

@@ -37,8 +37,8 @@ void ChildOutputStore::appendChunk(std::uint64_t id, const OutputChunk &chunk) {
     }
     const QByteArray data = chunk.data.size() > room ? chunk.data.first(room) : chunk.data;
     out.clipped = out.clipped || data.size() < chunk.data.size();
-    if (!out.chunks.isEmpty() && out.chunks.back().stream == chunk.stream &&
-        out.chunks.back().data.size() < kJoinChunkBytes)
+    if (!out.chunks.isEmpty() && out.chunks.back().stream == chunk.stream
+        && out.chunks.back().data.size() < kJoinChunkBytes)
         out.chunks.back().data.append(data);
     else
         out.chunks.append(StoredChunk{chunk.stream, data});
@@ -64,8 +64,7 @@ void ChildOutputStore::remove(const QList<std::uint64_t> &ids) {
             continue;
         m_totalBytes -= it->bytes;
         m_outputs.erase(it);
-        m_arrivalOrder.erase(std::remove(m_arrivalOrder.begin(), m_arrivalOrder.end(), id),
-                             m_arrivalOrder.end());
+        m_arrivalOrder.erase(std::remove(m_arrivalOrder.begin(), m_arrivalOrder.end(), id), m_arrivalOrder.end());
         emit outputDropped(id);
     }
 }
@@ -86,4 +85,4 @@ bool ChildOutputStore::clipped(std::uint64_t id) const {
     return it != m_outputs.cend() && it->clipped;
 }
 
-} // namespace varta::ui
+}  // namespace varta::ui

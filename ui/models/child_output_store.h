@@ -62,4 +62,4 @@ private:
     qsizetype m_totalBytes = 0;
 };
 
-} // namespace varta::ui
+}  // namespace varta::ui

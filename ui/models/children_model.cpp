@@ -21,9 +21,7 @@ int ChildrenModel::rowCount(const QModelIndex &parent) const {
     return parent.isValid() ? 0 : static_cast<int>(m_children.size());
 }
 
-int ChildrenModel::columnCount(const QModelIndex &parent) const {
-    return parent.isValid() ? 0 : ColumnCount;
-}
+int ChildrenModel::columnCount(const QModelIndex &parent) const { return parent.isValid() ? 0 : ColumnCount; }
 
 void ChildrenModel::applyChildren(const QList<ChildInfo> &children, EngineMs nowMs) {
     m_nowMs = std::max(m_nowMs, nowMs);
@@ -36,8 +34,7 @@ void ChildrenModel::applyChildren(const QList<ChildInfo> &children, EngineMs now
             changed.push_back(row);
             continue;
         }
-        const auto same = std::find_if(fresh.begin(), fresh.end(),
-                                       [&](const ChildInfo &f) { return f.id == info.id; });
+        const auto same = std::find_if(fresh.begin(), fresh.end(), [&](const ChildInfo &f) { return f.id == info.id; });
         if (same != fresh.end())
             *same = info;
         else
@@ -127,17 +124,14 @@ QString ChildrenModel::stateText(const ChildInfo &child) {
     switch (child.state) {
     case ChildState::Running: return tr("running");
     case ChildState::Exited: return tr("exited %1").arg(child.exitCode);
-    case ChildState::Killed:
-        return child.signal > 0 ? tr("killed (signal %1)").arg(child.signal) : tr("killed");
+    case ChildState::Killed: return child.signal > 0 ? tr("killed (signal %1)").arg(child.signal) : tr("killed");
     case ChildState::TimedOut: return tr("timed out");
     case ChildState::FailedToStart: return tr("failed to start");
     }
     return {};
 }
 
-QString ChildrenModel::commandText(const ChildInfo &child) {
-    return child.argv.join(QLatin1Char(' '));
-}
+QString ChildrenModel::commandText(const ChildInfo &child) { return child.argv.join(QLatin1Char(' ')); }
 
 // Children borrow the agent state icons, each meaning what it means for agents.
 AgentState ChildrenModel::lookalikeState(const ChildInfo &child) const {
@@ -151,9 +145,7 @@ AgentState ChildrenModel::lookalikeState(const ChildInfo &child) const {
     return AgentState::Up;
 }
 
-QIcon ChildrenModel::stateIcon(const ChildInfo &child) const {
-    return m_icons[std::size_t(lookalikeState(child))];
-}
+QIcon ChildrenModel::stateIcon(const ChildInfo &child) const { return m_icons[std::size_t(lookalikeState(child))]; }
 
 QVariant ChildrenModel::data(const QModelIndex &index, int role) const {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
@@ -195,11 +187,9 @@ QVariant ChildrenModel::displayData(const ChildInfo &child, int column) const {
     switch (column) {
     case AgentColumn: return AgentTableModel::agentLabel(child.agent);
     case PidColumn: return child.pid > 0 ? QString::number(child.pid) : QStringLiteral("–");
-    case CommandColumn:
-        return child.manual ? tr("%1 (manual)").arg(commandText(child)) : commandText(child);
+    case CommandColumn: return child.manual ? tr("%1 (manual)").arg(commandText(child)) : commandText(child);
     case StartedColumn: return TimeFormat::wallTime(child.startedMs, m_wallOffsetMs, false);
-    case DurationColumn:
-        return TimeFormat::duration((child.endedMs >= 0 ? child.endedMs : m_nowMs) - child.startedMs);
+    case DurationColumn: return TimeFormat::duration((child.endedMs >= 0 ? child.endedMs : m_nowMs) - child.startedMs);
     case StateColumn: return stateText(child);
     case BytesColumn: return QLocale().formattedDataSize(child.bytesKept);
     case TruncatedColumn: return child.truncated ? tr("truncated") : QString();
@@ -236,4 +226,4 @@ QVariant ChildrenModel::headerData(int section, Qt::Orientation orientation, int
     }
 }
 
-} // namespace varta::ui
+}  // namespace varta::ui

@@ -77,4 +77,4 @@ private:
     std::array<QIcon, kAgentStateCount> m_icons;
 };
 
-} // namespace varta::ui
+}  // namespace varta::ui

@@ -21,9 +21,7 @@ int EventLogModel::rowCount(const QModelIndex &parent) const {
     return parent.isValid() ? 0 : static_cast<int>(m_entries.size());
 }
 
-int EventLogModel::columnCount(const QModelIndex &parent) const {
-    return parent.isValid() ? 0 : ColumnCount;
-}
+int EventLogModel::columnCount(const QModelIndex &parent) const { return parent.isValid() ? 0 : ColumnCount; }
 
 void EventLogModel::appendEvents(const QList<EventLogEntry> &events) {
     if (events.isEmpty())
@@ -109,4 +107,4 @@ QVariant EventLogModel::headerData(int section, Qt::Orientation orientation, int
     }
 }
 
-} // namespace varta::ui
+}  // namespace varta::ui

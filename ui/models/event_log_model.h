@@ -45,4 +45,4 @@ private:
     std::array<QIcon, 3> m_icons;
 };
 
-} // namespace varta::ui
+}  // namespace varta::ui

@@ -13,4 +13,4 @@ QString OriginLabels::label(const AgentKey &key) {
     return *m_labels.insert(origin, key.originLabel());
 }
 
-} // namespace varta::ui
+}  // namespace varta::ui

@@ -31,12 +31,11 @@ private:
         friend bool operator==(const Origin &, const Origin &) = default;
     };
     friend size_t qHash(const Origin &origin, size_t seed) noexcept {
-        return qHashBits(origin.address.data(), origin.address.size(),
-                         seed ^ static_cast<size_t>(origin.transport));
+        return qHashBits(origin.address.data(), origin.address.size(), seed ^ static_cast<size_t>(origin.transport));
     }
 
     QHash<Origin, QString> m_labels;
     std::uint64_t m_restarts = 0;
 };
 
-} // namespace varta::ui
+}  // namespace varta::ui

@@ -26,4 +26,4 @@ double RateMeter::perSecond() const {
     return double(last.total - first.total) * 1000.0 / double(span);
 }
 
-} // namespace varta::ui
+}  // namespace varta::ui

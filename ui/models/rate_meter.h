@@ -27,4 +27,4 @@ private:
     std::deque<Sample> m_samples;
 };
 
-} // namespace varta::ui
+}  // namespace varta::ui

@@ -9,7 +9,7 @@ namespace {
 // Sorting k rows costs about k*log2(k) steps, marking them about rowCount: mark when the
 // rows are at least this dense.
 constexpr std::size_t kDenseFactor = 16;
-} // namespace
+}  // namespace
 
 std::vector<int> RowRanges::sortedUnique(std::vector<int> rows, int rowCount) {
     if (rowCount > 0 && rows.size() * kDenseFactor >= std::size_t(rowCount)) {
@@ -47,4 +47,4 @@ std::vector<RowRange> RowRanges::merge(std::vector<int> rows, int maxGap, int ma
     return ranges;
 }
 
-} // namespace varta::ui
+}  // namespace varta::ui

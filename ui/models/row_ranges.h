@@ -26,4 +26,4 @@ private:
     static std::vector<int> sortedUnique(std::vector<int> rows, int rowCount);
 };
 
-} // namespace varta::ui
+}  // namespace varta::ui

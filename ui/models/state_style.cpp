@@ -24,8 +24,7 @@ QString StateStyle::description(AgentState state) {
     case AgentState::Critical: return tr("Beating; the last beat reported critical.");
     case AgentState::Stalled: return tr("Silent for longer than the stall threshold.");
     case AgentState::Recovering: return tr("A recovery child is running for this agent.");
-    case AgentState::GaveUp:
-        return tr("Recovery gave up after repeated restarts; re-arm it to allow recovery again.");
+    case AgentState::GaveUp: return tr("Recovery gave up after repeated restarts; re-arm it to allow recovery again.");
     case AgentState::Paused: return tr("In maintenance: still tracked, never recovered.");
     }
     return {};
@@ -134,8 +133,6 @@ QColor StateStyle::severityColor(EventSeverity severity, bool darkBackground) {
     return {};
 }
 
-bool StateStyle::isDark(const QColor &background) {
-    return background.lightness() < 128;
-}
+bool StateStyle::isDark(const QColor &background) { return background.lightness() < 128; }
 
-} // namespace varta::ui
+}  // namespace varta::ui

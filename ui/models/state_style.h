@@ -38,4 +38,4 @@ public:
     static bool isDark(const QColor &background);
 };
 
-} // namespace varta::ui
+}  // namespace varta::ui

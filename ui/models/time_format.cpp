@@ -10,7 +10,7 @@ constexpr std::int64_t kSecond = 1000;
 constexpr std::int64_t kMinute = 60 * kSecond;
 constexpr std::int64_t kHour = 60 * kMinute;
 constexpr std::int64_t kDay = 24 * kHour;
-} // namespace
+}  // namespace
 
 QString TimeFormat::age(std::int64_t ms) {
     if (ms < 0)
@@ -42,4 +42,4 @@ QString TimeFormat::exact(EngineMs atMs, std::int64_t wallOffsetMs) {
         .arg(wallTime(atMs, wallOffsetMs, true), QLocale().toString(double(atMs) / kSecond, 'f', 3));
 }
 
-} // namespace varta::ui
+}  // namespace varta::ui

@@ -23,4 +23,4 @@ public:
     static QString exact(EngineMs atMs, std::int64_t wallOffsetMs);
 };
 
-} // namespace varta::ui
+}  // namespace varta::ui

@@ -71,8 +71,8 @@ const QList<StateTransition> &TimelineStore::history(const AgentKey &agent) cons
     return it == m_histories.cend() ? kNone : it->items;
 }
 
-QList<TimelineSegment> TimelineStore::segments(const AgentKey &agent, EngineMs firstSeenMs,
-                                               AgentState current, EngineMs nowMs) const {
+QList<TimelineSegment> TimelineStore::segments(const AgentKey &agent, EngineMs firstSeenMs, AgentState current,
+                                               EngineMs nowMs) const {
     const QList<StateTransition> &items = history(agent);
     QList<TimelineSegment> result;
     if (items.isEmpty()) {
@@ -98,4 +98,4 @@ QList<TimelineSegment> TimelineStore::segments(const AgentKey &agent, EngineMs f
     return result;
 }
 
-} // namespace varta::ui
+}  // namespace varta::ui

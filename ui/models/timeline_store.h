@@ -60,4 +60,4 @@ private:
     std::uint64_t m_dropped = 0;
 };
 
-} // namespace varta::ui
+}  // namespace varta::ui

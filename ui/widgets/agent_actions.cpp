@@ -14,14 +14,15 @@ namespace varta::ui {
 namespace {
 // The confirmation names this many agents and counts the rest.
 constexpr int kNamedAgentsInDialog = 5;
-} // namespace
+}  // namespace
 
 AgentActions::AgentActions(QWidget *dialogParent) : QObject(dialogParent), m_dialogParent(dialogParent) {
     initUiResources();
     m_recover = makeAction(QStringLiteral("action-recover"), tr("Recover now"), QKeySequence(Qt::CTRL | Qt::Key_R));
     m_kill = makeAction(QStringLiteral("action-kill"), tr("Kill child"), QKeySequence(Qt::CTRL | Qt::Key_K));
     m_pause = makeAction(QStringLiteral("action-pause"), tr("Pause"), QKeySequence(Qt::CTRL | Qt::Key_P));
-    m_resume = makeAction(QStringLiteral("action-resume"), tr("Resume"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P));
+    m_resume =
+        makeAction(QStringLiteral("action-resume"), tr("Resume"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P));
     m_rearm = makeAction(QStringLiteral("action-rearm"), tr("Re-arm"), QKeySequence(Qt::CTRL | Qt::Key_E));
 
     connect(m_recover, &QAction::triggered, this, &AgentActions::onRecoverNow);
@@ -98,7 +99,8 @@ QList<AgentKey> AgentActions::gaveUp() const {
 
 void AgentActions::refresh() {
     refreshRecover();
-    refreshAgentAction(m_pause, withState(false), tr("Put the selected agents in maintenance: tracked, never recovered"),
+    refreshAgentAction(m_pause, withState(false),
+                       tr("Put the selected agents in maintenance: tracked, never recovered"),
                        tr("The selected agents are already paused."));
     refreshAgentAction(m_resume, withState(true), tr("End maintenance for the selected paused agents"),
                        tr("None of the selected agents is paused."));
@@ -164,4 +166,4 @@ bool AgentActions::confirmRecover(const QList<AgentKey> &agents) {
     return true;
 }
 
-} // namespace varta::ui
+}  // namespace varta::ui

@@ -68,4 +68,4 @@ private:
     std::optional<ChildInfo> m_child;
 };
 
-} // namespace varta::ui
+}  // namespace varta::ui

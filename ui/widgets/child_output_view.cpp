@@ -26,9 +26,8 @@ ChildOutputView::ChildOutputView(QWidget *parent) : QWidget(parent) {
     m_banner->setTextFormat(Qt::PlainText);
     m_banner->setWordWrap(true);
     // Explicit colours on both sides: the banner must stay readable on any palette.
-    m_banner->setStyleSheet(QStringLiteral(
-        "QLabel { background: #fff3cd; color: #5d4037; border: 1px solid #f9a825;"
-        " border-radius: 3px; padding: 4px 6px; font-weight: bold; }"));
+    m_banner->setStyleSheet(QStringLiteral("QLabel { background: #fff3cd; color: #5d4037; border: 1px solid #f9a825;"
+                                           " border-radius: 3px; padding: 4px 6px; font-weight: bold; }"));
     m_banner->hide();
     m_text = new QPlainTextEdit(this);
     m_text->setObjectName(QStringLiteral("childOutputText"));
@@ -79,17 +78,11 @@ std::optional<std::uint64_t> ChildOutputView::childId() const {
     return m_child ? std::optional<std::uint64_t>(m_child->id) : std::nullopt;
 }
 
-QString ChildOutputView::text() const {
-    return m_text->toPlainText();
-}
+QString ChildOutputView::text() const { return m_text->toPlainText(); }
 
-bool ChildOutputView::isTruncationBannerShown() const {
-    return !m_banner->isHidden();
-}
+bool ChildOutputView::isTruncationBannerShown() const { return !m_banner->isHidden(); }
 
-QString ChildOutputView::bannerText() const {
-    return m_banner->text();
-}
+QString ChildOutputView::bannerText() const { return m_banner->text(); }
 
 void ChildOutputView::changeEvent(QEvent *event) {
     if (event->type() == QEvent::PaletteChange) {
@@ -215,4 +208,4 @@ void ChildOutputView::updateBanner() {
     m_banner->show();
 }
 
-} // namespace varta::ui
+}  // namespace varta::ui

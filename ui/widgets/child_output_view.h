@@ -68,4 +68,4 @@ private:
     QTextCharFormat m_stderrFormat;
 };
 
-} // namespace varta::ui
+}  // namespace varta::ui

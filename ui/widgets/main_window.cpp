@@ -37,7 +37,7 @@ namespace varta::ui {
 
 namespace {
 constexpr int kTickMs = 1000;
-} // namespace
+}  // namespace
 
 MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent) {
     initUiResources();
@@ -328,8 +328,8 @@ void MainWindow::selectNewChildOfSelectedAgent(const QList<ChildInfo> &changed,
         if (row < 0)
             continue;
         const QModelIndex index = m_childrenProxy->mapFromSource(m_children->index(row, 0));
-        m_childrenView->selectionModel()->select(
-            index, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+        m_childrenView->selectionModel()->select(index,
+                                                 QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
         m_childrenView->scrollTo(index);
         return;
     }
@@ -389,4 +389,4 @@ void MainWindow::closeEvent(QCloseEvent *event) {
     QMainWindow::closeEvent(event);
 }
 
-} // namespace varta::ui
+}  // namespace varta::ui

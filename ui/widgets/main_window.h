@@ -114,4 +114,4 @@ private:
     QList<AgentKey> m_selectedKeys;
 };
 
-} // namespace varta::ui
+}  // namespace varta::ui

@@ -10,9 +10,7 @@ ScreenshotTaker::ScreenshotTaker(QWidget *target, const QString &path, QObject *
     connect(&m_timer, &QTimer::timeout, this, &ScreenshotTaker::takeNow);
 }
 
-void ScreenshotTaker::start(int delayMs) {
-    m_timer.start(std::max(0, delayMs));
-}
+void ScreenshotTaker::start(int delayMs) { m_timer.start(std::max(0, delayMs)); }
 
 bool ScreenshotTaker::takeNow() {
     if (!m_target) {
@@ -32,4 +30,4 @@ bool ScreenshotTaker::takeNow() {
     return true;
 }
 
-} // namespace varta::ui
+}  // namespace varta::ui

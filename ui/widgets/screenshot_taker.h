@@ -31,4 +31,4 @@ private:
     QTimer m_timer;
 };
 
-} // namespace varta::ui
+}  // namespace varta::ui

@@ -23,15 +23,15 @@ constexpr int kMarkerSize = 10;
 constexpr int kMarkerHitPx = 6;
 constexpr int kMinTickSpacingPx = 90;
 constexpr double kZoomPerNotch = 0.8;
-constexpr std::array<EngineMs, 17> kTickSteps{
-    1'000, 2'000, 5'000, 10'000, 15'000, 30'000, 60'000, 120'000, 300'000, 600'000, 900'000,
-    1'800'000, 3'600'000, 7'200'000, 10'800'000, 21'600'000, 43'200'000};
+constexpr std::array<EngineMs, 17> kTickSteps{1'000,     2'000,     5'000,      10'000,     15'000,    30'000,
+                                              60'000,    120'000,   300'000,    600'000,    900'000,   1'800'000,
+                                              3'600'000, 7'200'000, 10'800'000, 21'600'000, 43'200'000};
 
 bool isKill(const ChildInfo &child) {
-    return child.state == ChildState::Killed || child.state == ChildState::TimedOut ||
-           child.state == ChildState::FailedToStart;
+    return child.state == ChildState::Killed || child.state == ChildState::TimedOut
+           || child.state == ChildState::FailedToStart;
 }
-} // namespace
+}  // namespace
 
 StallTimelineView::StallTimelineView(QWidget *parent) : QWidget(parent) {
     setMouseTracking(false);
@@ -62,9 +62,7 @@ void StallTimelineView::setWindowSpan(EngineMs spanMs) {
     emit viewChanged();
 }
 
-void StallTimelineView::goLive() {
-    setView(m_spanMs, m_nowMs);
-}
+void StallTimelineView::goLive() { setView(m_spanMs, m_nowMs); }
 
 void StallTimelineView::setView(EngineMs spanMs, EngineMs endMs) {
     m_spanMs = std::clamp(spanMs, kMinSpanMs, kMaxSpanMs);
@@ -74,13 +72,9 @@ void StallTimelineView::setView(EngineMs spanMs, EngineMs endMs) {
     emit viewChanged();
 }
 
-QSize StallTimelineView::sizeHint() const {
-    return {800, 220};
-}
+QSize StallTimelineView::sizeHint() const { return {800, 220}; }
 
-QSize StallTimelineView::minimumSizeHint() const {
-    return {300, 110};
-}
+QSize StallTimelineView::minimumSizeHint() const { return {300, 110}; }
 
 StallTimelineView::Layout StallTimelineView::computeLayout() const {
     const QFontMetrics fm(font());
@@ -145,8 +139,8 @@ void StallTimelineView::paintLane(QPainter &painter, const Layout &layout, int l
     const TimelineLane &info = m_lanes[lane];
     const QRect area = laneRect(layout, lane);
     const QRect label(layout.labels.left(), area.top(), layout.labels.width(), area.height());
-    painter.fillRect(label.united(area), lane % 2 ? palette().color(QPalette::AlternateBase)
-                                                  : palette().color(QPalette::Base));
+    painter.fillRect(label.united(area),
+                     lane % 2 ? palette().color(QPalette::AlternateBase) : palette().color(QPalette::Base));
     const int icon = std::min(16, area.height() - 2);
     StateStyle::icon(info.current).paint(&painter, QRect(label.left(), label.center().y() - icon / 2, icon, icon));
     painter.setPen(palette().color(QPalette::Text));
@@ -156,9 +150,9 @@ void StallTimelineView::paintLane(QPainter &painter, const Layout &layout, int l
 
     const EngineMs t0 = visibleStart();
     const EngineMs t1 = visibleEnd();
-    const QList<TimelineSegment> segments =
-        m_store ? m_store->segments(info.key, info.firstSeenMs, info.current, m_nowMs)
-                : QList<TimelineSegment>{{info.firstSeenMs, m_nowMs, info.current}};
+    const QList<TimelineSegment> segments = m_store
+                                                ? m_store->segments(info.key, info.firstSeenMs, info.current, m_nowMs)
+                                                : QList<TimelineSegment>{{info.firstSeenMs, m_nowMs, info.current}};
     painter.save();
     painter.setClipRect(area);
     for (const TimelineSegment &s : segments) {
@@ -234,8 +228,8 @@ void StallTimelineView::wheelEvent(QWheelEvent *event) {
     }
     const double x = std::clamp(event->position().x(), double(layout.plot.left()), double(layout.plot.right()));
     const EngineMs anchor = xToTime(layout, x);
-    const EngineMs span = std::clamp(static_cast<EngineMs>(double(m_spanMs) * std::pow(kZoomPerNotch, notches)),
-                                     kMinSpanMs, kMaxSpanMs);
+    const EngineMs span =
+        std::clamp(static_cast<EngineMs>(double(m_spanMs) * std::pow(kZoomPerNotch, notches)), kMinSpanMs, kMaxSpanMs);
     const double rightFraction = (layout.plot.right() - x) / double(layout.plot.width());
     setView(span, anchor + static_cast<EngineMs>(rightFraction * double(span)));
     event->accept();
@@ -290,8 +284,8 @@ QString StallTimelineView::toolTipAt(const QPoint &pos) const {
         return {};
     const TimelineLane &info = m_lanes[lane];
     if (pos.x() < layout.plot.left())
-        return tr("%1\nNow %2: %3").arg(info.label, StateStyle::name(info.current),
-                                         StateStyle::description(info.current));
+        return tr("%1\nNow %2: %3")
+            .arg(info.label, StateStyle::name(info.current), StateStyle::description(info.current));
     const QString marker = markerToolTip(layout, info, pos.x());
     if (!marker.isEmpty())
         return marker;
@@ -324,4 +318,4 @@ QString StallTimelineView::markerToolTip(const Layout &layout, const TimelineLan
     return lines.join(QLatin1Char('\n'));
 }
 
-} // namespace varta::ui
+}  // namespace varta::ui

@@ -102,4 +102,4 @@ private:
     EngineMs m_dragStartEndMs = 0;
 };
 
-} // namespace varta::ui
+}  // namespace varta::ui

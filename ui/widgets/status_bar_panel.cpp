@@ -10,7 +10,7 @@ namespace varta::ui {
 
 namespace {
 constexpr int kIconSize = 14;
-} // namespace
+}  // namespace
 
 StatusBarPanel::StatusBarPanel(QWidget *parent) : QWidget(parent) {
     auto *layout = new QHBoxLayout(this);
@@ -46,8 +46,9 @@ StatusBarPanel::StatusBarPanel(QWidget *parent) : QWidget(parent) {
 
 void StatusBarPanel::applyStats(const EngineStats &stats) {
     const QLocale locale;
-    m_listeners->setText(stats.listeners.isEmpty() ? tr("No listeners")
-                                                   : tr("Listening: %1").arg(stats.listeners.join(QStringLiteral(", "))));
+    m_listeners->setText(stats.listeners.isEmpty()
+                             ? tr("No listeners")
+                             : tr("Listening: %1").arg(stats.listeners.join(QStringLiteral(", "))));
     m_total->setText(tr("Agents: %1").arg(locale.toString(stats.agentsTracked)));
     for (int i = 0; i < kAgentStateCount; ++i) {
         const std::uint32_t n = stats.agentsByState[i];
@@ -56,7 +57,8 @@ void StatusBarPanel::applyStats(const EngineStats &stats) {
         const bool show = n > 0 || state == AgentState::Up;
         m_stateIcons[std::size_t(i)]->setVisible(show);
         m_stateCounts[std::size_t(i)]->setVisible(show);
-        m_stateCounts[std::size_t(i)]->setText(QStringLiteral("%1 %2").arg(locale.toString(n), StateStyle::name(state)));
+        m_stateCounts[std::size_t(i)]->setText(
+            QStringLiteral("%1 %2").arg(locale.toString(n), StateStyle::name(state)));
     }
     m_beats.addSample(stats.nowMs, stats.beatsAccepted);
     m_decodeErrors.addSample(stats.nowMs, stats.decodeErrors);
@@ -65,9 +67,7 @@ void StatusBarPanel::applyStats(const EngineStats &stats) {
                               locale.toString(qRound64(m_decodeErrors.perSecond()))));
 }
 
-QString StatusBarPanel::listenersText() const {
-    return m_listeners->text();
-}
+QString StatusBarPanel::listenersText() const { return m_listeners->text(); }
 
 QString StatusBarPanel::agentsText() const {
     QStringList parts{m_total->text()};
@@ -77,8 +77,6 @@ QString StatusBarPanel::agentsText() const {
     return parts.join(QLatin1Char(' '));
 }
 
-QString StatusBarPanel::ratesText() const {
-    return m_rates->text();
-}
+QString StatusBarPanel::ratesText() const { return m_rates->text(); }
 
-} // namespace varta::ui
+}  // namespace varta::ui

@@ -37,4 +37,4 @@ private:
     RateMeter m_decodeErrors;
 };
 
-} // namespace varta::ui
+}  // namespace varta::ui

@@ -9,7 +9,7 @@ namespace {
 // Cell padding plus room for the header's sort indicator.
 constexpr int kPadding = 16;
 constexpr int kHeaderPadding = 36;  // margins and the sort indicator
-} // namespace
+}  // namespace
 
 void TableSetup::configure(QTableView *view, bool stretchLastColumn) {
     view->setSelectionBehavior(QAbstractItemView::SelectRows);
@@ -49,4 +49,4 @@ void TableSetup::fitColumnToTexts(QTableView *view, int column, const QStringLis
     view->setColumnWidth(column, std::max(view->columnWidth(column), needed));
 }
 
-} // namespace varta::ui
+}  // namespace varta::ui

@@ -20,4 +20,4 @@ public:
     static void fitColumnToTexts(QTableView *view, int column, const QStringList &texts);
 };
 
-} // namespace varta::ui
+}  // namespace varta::ui

@@ -15,7 +15,7 @@ constexpr int kIcon = 14;
 constexpr int kInnerGap = 4;
 constexpr int kEntryGap = 14;
 constexpr int kRowPadding = 4;
-} // namespace
+}  // namespace
 
 TimelineLegend::TimelineLegend() {
     for (int i = 0; i < kAgentStateCount; ++i) {
@@ -125,4 +125,4 @@ void TimelineLegend::paintMarker(QPainter &painter, const QPointF &at, TimelineM
     painter.restore();
 }
 
-} // namespace varta::ui
+}  // namespace varta::ui

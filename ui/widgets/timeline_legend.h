@@ -44,4 +44,4 @@ private:
     QList<Entry> m_entries;
 };
 
-} // namespace varta::ui
+}  // namespace varta::ui

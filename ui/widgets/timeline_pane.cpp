@@ -12,7 +12,7 @@ namespace varta::ui {
 
 namespace {
 constexpr EngineMs kMinute = 60'000;
-} // namespace
+}  // namespace
 
 TimelinePane::TimelinePane(QWidget *parent) : QWidget(parent) {
     auto *title = new QLabel(tr("<b>Stall timeline</b>"), this);
@@ -58,20 +58,18 @@ TimelinePane::TimelinePane(QWidget *parent) : QWidget(parent) {
 void TimelinePane::setWindowSpan(EngineMs spanMs) {
     int nearest = 0;
     for (int i = 1; i < m_window->count(); ++i)
-        if (std::abs(m_window->itemData(i).toLongLong() - spanMs) <
-            std::abs(m_window->itemData(nearest).toLongLong() - spanMs))
+        if (std::abs(m_window->itemData(i).toLongLong() - spanMs)
+            < std::abs(m_window->itemData(nearest).toLongLong() - spanMs))
             nearest = i;
     m_window->setCurrentIndex(nearest);
     m_view->setWindowSpan(m_window->itemData(nearest).toLongLong());
 }
 
-EngineMs TimelinePane::windowSpan() const {
-    return m_window->currentData().toLongLong();
-}
+EngineMs TimelinePane::windowSpan() const { return m_window->currentData().toLongLong(); }
 
 void TimelinePane::onViewChanged() {
     const bool atPreset = m_view->windowSpan() == windowSpan();
     m_live->setEnabled(!m_view->isLive() || !atPreset);
 }
 
-} // namespace varta::ui
+}  // namespace varta::ui

@@ -34,4 +34,4 @@ private:
     QLabel *m_hint = nullptr;
 };
 
-} // namespace varta::ui
+}  // namespace varta::ui

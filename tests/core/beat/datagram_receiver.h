@@ -24,8 +24,8 @@ namespace varta::test {
 
 struct Datagram {
     QByteArray bytes;
-    std::optional<pid_t> kernelPid; // Unix sockets only
-    quint16 sourcePort = 0;         // UDP only
+    std::optional<pid_t> kernelPid;  // Unix sockets only
+    quint16 sourcePort = 0;          // UDP only
 
     std::optional<vlp::Frame> frame() const {
         vlp::Frame out;
@@ -76,7 +76,7 @@ public:
         std::memcpy(address.sun_path, encoded.constData(), static_cast<std::size_t>(encoded.size()));
         const int on = 1;
         return ::bind(fd_, reinterpret_cast<sockaddr *>(&address), sizeof address) == 0
-            && ::setsockopt(fd_, SOL_SOCKET, SO_PASSCRED, &on, sizeof on) == 0;
+               && ::setsockopt(fd_, SOL_SOCKET, SO_PASSCRED, &on, sizeof on) == 0;
     }
 
     quint16 port() const { return port_; }
@@ -137,4 +137,4 @@ private:
     quint16 port_ = 0;
 };
 
-} // namespace varta::test
+}  // namespace varta::test

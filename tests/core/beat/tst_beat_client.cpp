@@ -30,7 +30,7 @@ QList<vlp::Frame> framesOf(const QList<Datagram> &datagrams) {
     return frames;
 }
 
-} // namespace
+}  // namespace
 
 class TstBeatClient : public QObject {
     Q_OBJECT
@@ -177,9 +177,9 @@ void TstBeatClient::nonceOverridesReplayAndWrap() {
     QVERIFY(client.connectUdp(QHostAddress::LocalHost, receiver.port()));
     QVERIFY(client.send(vlp::Status::Ok));
     QVERIFY(client.send(vlp::Status::Ok));
-    client.setNextNonce(1); // a replay of the first beat
+    client.setNextNonce(1);  // a replay of the first beat
     QVERIFY(client.send(vlp::Status::Ok));
-    client.setNextNonce(vlp::kNonceTerminal - 1); // the last regular nonce, then the wrap
+    client.setNextNonce(vlp::kNonceTerminal - 1);  // the last regular nonce, then the wrap
     QVERIFY(client.send(vlp::Status::Ok));
     QVERIFY(client.send(vlp::Status::Ok));
     QVERIFY(client.send(vlp::Status::Ok));

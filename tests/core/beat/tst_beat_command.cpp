@@ -80,7 +80,7 @@ std::optional<Opened> open(const Datagram &datagram, const Key &key, bool master
 
 constexpr int kQuickMs = 2000;
 
-} // namespace
+}  // namespace
 
 class TstBeatCommand : public QObject {
     Q_OBJECT
@@ -144,15 +144,24 @@ void TstBeatCommand::loadKeyRefusesUnusableFiles_data() {
     QTest::addColumn<int>("mode");
     QTest::addColumn<QString>("problem");
     const QByteArray key = QByteArray(64, 'a');
-    QTest::newRow("group readable") << "--key-file" << "g.key" << key << 0640 << "insecure permissions 640";
-    QTest::newRow("world readable") << "--master-key-file" << "w.key" << key << 0644 << "insecure permissions 644";
-    QTest::newRow("missing") << "--key-file" << "" << QByteArray() << 0 << "cannot open";
-    QTest::newRow("symbolic link") << "--key-file" << "link" << QByteArray() << 0 << "symbolic link";
-    QTest::newRow("directory") << "--key-file" << "." << QByteArray() << 0 << "not a regular file";
-    QTest::newRow("short key") << "--key-file" << "s.key" << QByteArray(62, 'a') << 0600 << "64 hex characters";
-    QTest::newRow("not hex") << "--master-key-file" << "x.key" << QByteArray(64, 'g') << 0600 << "64 hex characters";
-    QTest::newRow("two keys") << "--key-file" << "2.key" << key + '\n' + key << 0600 << "64 hex characters";
-    QTest::newRow("empty") << "--key-file" << "e.key" << QByteArray() << 0600 << "64 hex characters";
+    QTest::newRow("group readable") << "--key-file"
+                                    << "g.key" << key << 0640 << "insecure permissions 640";
+    QTest::newRow("world readable") << "--master-key-file"
+                                    << "w.key" << key << 0644 << "insecure permissions 644";
+    QTest::newRow("missing") << "--key-file"
+                             << "" << QByteArray() << 0 << "cannot open";
+    QTest::newRow("symbolic link") << "--key-file"
+                                   << "link" << QByteArray() << 0 << "symbolic link";
+    QTest::newRow("directory") << "--key-file"
+                               << "." << QByteArray() << 0 << "not a regular file";
+    QTest::newRow("short key") << "--key-file"
+                               << "s.key" << QByteArray(62, 'a') << 0600 << "64 hex characters";
+    QTest::newRow("not hex") << "--master-key-file"
+                             << "x.key" << QByteArray(64, 'g') << 0600 << "64 hex characters";
+    QTest::newRow("two keys") << "--key-file"
+                              << "2.key" << key + '\n' + key << 0600 << "64 hex characters";
+    QTest::newRow("empty") << "--key-file"
+                           << "e.key" << QByteArray() << 0600 << "64 hex characters";
 }
 
 void TstBeatCommand::loadKeyRefusesUnusableFiles() {
@@ -183,16 +192,18 @@ void TstBeatCommand::unusableKeyFileStopsTheRunBeforeSending() {
     const QString path = dir_.filePath(QStringLiteral("open.key"));
     QVERIFY(writeFile(path, hexOf(shared_), 0644));
     const std::atomic<bool> stop{false};
-    const BeatReport report = BeatCommand(options({"--udp", target(receiver), "--key-file", path, "--count", "3",
-                                                   "--interval-ms", "1"})).run(stop);
+    const BeatReport report =
+        BeatCommand(options({"--udp", target(receiver), "--key-file", path, "--count", "3", "--interval-ms", "1"}))
+            .run(stop);
     QCOMPARE(report.exitCode, 1);
     QVERIFY2(report.error.startsWith(QStringLiteral("varta-beat: --key-file: ") + path + QStringLiteral(": insecure")),
              qPrintable(report.error));
     // run() is synchronous: anything it sent over loopback is queued by now.
     QCOMPARE(receiver.drain().size(), 0);
 
-    const BeatReport load = BeatCommand(options({"--udp", target(receiver), "--agents", "2", "--count", "1",
-                                                 "--rate", "0", "--master-key-file", path})).run(stop);
+    const BeatReport load = BeatCommand(options({"--udp", target(receiver), "--agents", "2", "--count", "1", "--rate",
+                                                 "0", "--master-key-file", path}))
+                                .run(stop);
     QCOMPARE(load.exitCode, 1);
     QVERIFY2(load.error.contains(QStringLiteral("--master-key-file: ") + path), qPrintable(load.error));
     QCOMPARE(receiver.drain().size(), 0);
@@ -202,9 +213,10 @@ void TstBeatCommand::singleSenderSealsEveryBeatInOneSession() {
     DatagramReceiver receiver;
     QVERIFY(receiver.openUdp());
     const std::atomic<bool> stop{false};
-    const BeatReport report = BeatCommand(options({"--udp", target(receiver), "--key-file", sharedKeyFile_,
-                                                   "--count", "5", "--interval-ms", "1", "--pid", "4242",
-                                                   "--payload", "7", "--status", "degraded"})).run(stop);
+    const BeatReport report =
+        BeatCommand(options({"--udp", target(receiver), "--key-file", sharedKeyFile_, "--count", "5", "--interval-ms",
+                             "1", "--pid", "4242", "--payload", "7", "--status", "degraded"}))
+            .run(stop);
     QCOMPARE(report.exitCode, 0);
     QVERIFY2(report.summary.startsWith(QLatin1String("varta-beat frames=5 failed=0 ")), qPrintable(report.summary));
     const QList<Datagram> datagrams = receiver.receive(5, kQuickMs);
@@ -246,9 +258,14 @@ void TstBeatCommand::masterSenderSealsForThePidItClaims() {
     QVERIFY(receiver.openUdp());
     const std::atomic<bool> stop{false};
     QCOMPARE(BeatCommand(options({"--udp", target(receiver), "--master-key-file", masterKeyFile_, "--count", "3",
-                                  "--interval-ms", "1", "--pid", "9001"})).run(stop).exitCode, 0);
-    QCOMPARE(BeatCommand(options({"--udp", target(receiver), "--master-key-file", masterKeyFile_,
-                                  "--count", "1"})).run(stop).exitCode, 0);
+                                  "--interval-ms", "1", "--pid", "9001"}))
+                 .run(stop)
+                 .exitCode,
+             0);
+    QCOMPARE(BeatCommand(options({"--udp", target(receiver), "--master-key-file", masterKeyFile_, "--count", "1"}))
+                 .run(stop)
+                 .exitCode,
+             0);
     const QList<Datagram> datagrams = receiver.receive(4, kQuickMs);
     QCOMPARE(datagrams.size(), 4);
     for (int i = 0; i < datagrams.size(); ++i) {
@@ -270,8 +287,11 @@ void TstBeatCommand::panicFrameIsSealedToo() {
     DatagramReceiver receiver;
     QVERIFY(receiver.openUdp());
     const std::atomic<bool> stop{false};
-    QCOMPARE(BeatCommand(options({"--udp", target(receiver), "--key-file", sharedKeyFile_, "--panic",
-                                  "--payload", "99"})).run(stop).exitCode, 0);
+    QCOMPARE(
+        BeatCommand(options({"--udp", target(receiver), "--key-file", sharedKeyFile_, "--panic", "--payload", "99"}))
+            .run(stop)
+            .exitCode,
+        0);
     const QList<Datagram> datagrams = receiver.receive(1, kQuickMs);
     QCOMPARE(datagrams.size(), 1);
     const auto opened = open(datagrams[0], shared_, false);
@@ -293,10 +313,20 @@ void TstBeatCommand::loadModeSealsEachAgentInASessionOfItsOwn() {
     DatagramReceiver receiver;
     QVERIFY(receiver.openUdp());
     const std::atomic<bool> stop{false};
-    const QStringList flags{"--udp", target(receiver), master ? "--master-key-file" : "--key-file",
-                            master ? masterKeyFile_ : sharedKeyFile_, "--agents", QString::number(kAgents),
-                            "--count", QString::number(kBeats), "--rate", "0", "--base-pid", "70000",
-                            "--batch-size", "5"};
+    const QStringList flags{"--udp",
+                            target(receiver),
+                            master ? "--master-key-file" : "--key-file",
+                            master ? masterKeyFile_ : sharedKeyFile_,
+                            "--agents",
+                            QString::number(kAgents),
+                            "--count",
+                            QString::number(kBeats),
+                            "--rate",
+                            "0",
+                            "--base-pid",
+                            "70000",
+                            "--batch-size",
+                            "5"};
     const BeatReport report = BeatCommand(options(flags)).run(stop);
     QCOMPARE(report.exitCode, 0);
     const QList<Datagram> datagrams = receiver.receive(kAgents * kBeats, kQuickMs);

@@ -12,7 +12,7 @@ BeatOptionsParse parse(const QStringList &flags) {
     return parseBeatOptions(QStringList{QStringLiteral("varta-beat")} + flags);
 }
 
-} // namespace
+}  // namespace
 
 class TstBeatOptions : public QObject {
     Q_OBJECT
@@ -64,9 +64,9 @@ void TstBeatOptions::singleSenderDefaults() {
 }
 
 void TstBeatOptions::singleSenderValues() {
-    const BeatOptionsParse parsed = parse({"--socket", "/tmp/s", "--pid", "4294967295", "--status", "Degraded",
-                                           "--payload", "4294967295", "--interval-ms", "250", "--count", "12",
-                                           "--nonce-start", "18446744073709551614"});
+    const BeatOptionsParse parsed =
+        parse({"--socket", "/tmp/s", "--pid", "4294967295", "--status", "Degraded", "--payload", "4294967295",
+               "--interval-ms", "250", "--count", "12", "--nonce-start", "18446744073709551614"});
     QCOMPARE(parsed.outcome, BeatOptionsParse::Outcome::Run);
     const BeatOptions &o = parsed.options;
     QCOMPARE(o.pid, std::optional<std::uint32_t>(4294967295u));
@@ -79,10 +79,10 @@ void TstBeatOptions::singleSenderValues() {
 }
 
 void TstBeatOptions::loadValues() {
-    const BeatOptionsParse parsed = parse({"--udp", "127.0.0.1:9", "--agents", "100", "--rate", "0.5",
-                                           "--duration-secs", "3", "--count", "7", "--stall-after-ms", "100",
-                                           "--stall-fraction", "0.25", "--resume-after-ms", "200",
-                                           "--base-pid", "9000", "--batch-size", "32"});
+    const BeatOptionsParse parsed = parse(
+        {"--udp",      "127.0.0.1:9", "--agents",         "100", "--rate",           "0.5",  "--duration-secs",   "3",
+         "--count",    "7",           "--stall-after-ms", "100", "--stall-fraction", "0.25", "--resume-after-ms", "200",
+         "--base-pid", "9000",        "--batch-size",     "32"});
     QCOMPARE(parsed.outcome, BeatOptionsParse::Outcome::Run);
     QVERIFY(parsed.options.simulate);
     const LoadGenerator::Config &c = parsed.options.load;
@@ -165,7 +165,8 @@ void TstBeatOptions::badValuesNameTheFlag_data() {
     QTest::newRow("payload above u32") << udp + QStringList{"--payload", "4294967296"} << "--payload";
     QTest::newRow("interval 0") << udp + QStringList{"--interval-ms", "0"} << "--interval-ms";
     QTest::newRow("count negative") << udp + QStringList{"--count=-1"} << "--count";
-    QTest::newRow("nonce start terminal") << udp + QStringList{"--nonce-start", "18446744073709551615"} << "--nonce-start";
+    QTest::newRow("nonce start terminal")
+        << udp + QStringList{"--nonce-start", "18446744073709551615"} << "--nonce-start";
     QTest::newRow("unknown flag") << udp + QStringList{"--colour"} << "colour";
     QTest::newRow("stray argument") << udp + QStringList{"extra"} << "extra";
     QTest::newRow("panic with count") << udp + QStringList{"--panic", "--count", "1"} << "--count";
@@ -190,8 +191,8 @@ void TstBeatOptions::badValuesNameTheFlag_data() {
     QTest::newRow("key file empty") << udp + QStringList{"--key-file="} << "--key-file";
     QTest::newRow("key file missing value") << udp + QStringList{"--key-file"} << "--key-file";
     QTest::newRow("master key file empty") << udp + QStringList{"--master-key-file", ""} << "--master-key-file";
-    QTest::newRow("both key files")
-        << udp + QStringList{"--key-file", "/k", "--master-key-file", "/m"} << "--master-key-file";
+    QTest::newRow("both key files") << udp + QStringList{"--key-file", "/k", "--master-key-file", "/m"}
+                                    << "--master-key-file";
     QTest::newRow("key file over a unix socket")
         << QStringList{"--socket", "/tmp/s", "--key-file", "/k"} << "--key-file";
     QTest::newRow("master key file over a unix socket")

@@ -16,7 +16,7 @@ using varta::test::DatagramReceiver;
 namespace {
 
 constexpr int kCeilingMs = 20000;
-constexpr quint32 kPidMaxLimit = 4'194'304; // Linux's ceiling for pid_max
+constexpr quint32 kPidMaxLimit = 4'194'304;  // Linux's ceiling for pid_max
 
 // Frames per pid, with the source port each pid used.
 struct Heard {
@@ -45,7 +45,7 @@ bool startsAtOneAndRises(const QList<vlp::Frame> &frames) {
     return true;
 }
 
-} // namespace
+}  // namespace
 
 class TstDemoFleet : public QObject {
     Q_OBJECT
@@ -72,7 +72,7 @@ void TstDemoFleet::fleetShowsEveryKindOfAgent() {
     QTRY_VERIFY_WITH_TIMEOUT((heard.take(receiver.drain()), silenced.count() == 1), kCeilingMs);
     const quint32 flaky = silenced.at(0).at(0).value<quint32>();
     QVERIFY(firstPids.contains(flaky));
-    heard.take(receiver.drain()); // everything sent before the silence has arrived by now
+    heard.take(receiver.drain());  // everything sent before the silence has arrived by now
     const int beforeSilence = heard.count(flaky);
     QVERIFY(beforeSilence > 0);
 
@@ -84,13 +84,13 @@ void TstDemoFleet::fleetShowsEveryKindOfAgent() {
     QTRY_VERIFY_WITH_TIMEOUT((heard.take(receiver.drain()), heard.count(reborn) >= 3), kCeilingMs);
 
     QCOMPARE(heard.invalid, 0);
-    QCOMPARE(heard.count(flaky), beforeSilence); // silent means silent
+    QCOMPARE(heard.count(flaky), beforeSilence);  // silent means silent
     QCOMPARE(heard.frames.size(), DemoFleet::kAgentCount + 1);
     int degraded = 0;
     for (auto it = heard.frames.cbegin(); it != heard.frames.cend(); ++it) {
         QVERIFY2(it.key() > kPidMaxLimit, "demo pids must never name a real process");
         QVERIFY2(startsAtOneAndRises(it.value()), qPrintable(QString::number(it.key())));
-        QCOMPARE(heard.ports.value(it.key()).size(), 1); // one socket per agent
+        QCOMPARE(heard.ports.value(it.key()).size(), 1);  // one socket per agent
         const vlp::Status status = it.value().constFirst().status;
         QVERIFY(status == vlp::Status::Ok || status == vlp::Status::Degraded);
         for (const vlp::Frame &frame : it.value())
@@ -113,8 +113,8 @@ void TstDemoFleet::runsOnTheThreadItLivesOn() {
     connect(&thread, &QThread::finished, fleet, &QObject::deleteLater);
     thread.start();
     bool started = false;
-    QMetaObject::invokeMethod(fleet, [&] { started = fleet->start(QHostAddress::LocalHost, receiver.port()); },
-                              Qt::BlockingQueuedConnection);
+    QMetaObject::invokeMethod(
+        fleet, [&] { started = fleet->start(QHostAddress::LocalHost, receiver.port()); }, Qt::BlockingQueuedConnection);
     QVERIFY(started);
 
     // This thread runs no event loop of the fleet's: beats arriving prove its timers
@@ -129,7 +129,8 @@ void TstDemoFleet::runsOnTheThreadItLivesOn() {
     heard.take(receiver.receive(2 * DemoFleet::kAgentCount, kCeilingMs));
     QTRY_VERIFY_WITH_TIMEOUT((heard.take(receiver.drain()), everyoneBeatTwice()), kCeilingMs);
 
-    QMetaObject::invokeMethod(fleet, [fleet] { fleet->stop(); }, Qt::BlockingQueuedConnection);
+    QMetaObject::invokeMethod(
+        fleet, [fleet] { fleet->stop(); }, Qt::BlockingQueuedConnection);
     thread.quit();
     QVERIFY(thread.wait(kCeilingMs));
 }

@@ -60,7 +60,7 @@ LoadGenerator::Config config(std::uint32_t agents, std::uint64_t beats, double r
     return c;
 }
 
-} // namespace
+}  // namespace
 
 class TstLoadGenerator : public QObject {
     Q_OBJECT
@@ -141,11 +141,11 @@ void TstLoadGenerator::stallSilencesExactlyTheChosenFraction() {
     QVERIFY(receiver.openUdp());
     LoadGenerator::Config c = config(agents, kBeats);
     c.stallFraction = fraction;
-    c.stallAfterMs = 0; // stalled from the start: those agents never beat
+    c.stallAfterMs = 0;  // stalled from the start: those agents never beat
     LoadGenerator generator(c);
     QVERIFY(generator.connectUdp(QHostAddress::LocalHost, receiver.port()));
     const std::atomic<bool> stop{false};
-    generator.run(stop); // returns: everyone not stalled for good has finished
+    generator.run(stop);  // returns: everyone not stalled for good has finished
 
     QCOMPARE(generator.stalledAgentCount(), quint32(stalled));
     const int beating = int(agents) - stalled;
@@ -174,7 +174,7 @@ void TstLoadGenerator::resumedAgentsCarryOnWhereTheyStopped() {
     LoadGenerator generator(c);
     QVERIFY(generator.connectUdp(QHostAddress::LocalHost, receiver.port()));
     const std::atomic<bool> stop{false};
-    generator.run(stop); // returns once the resumed agents have sent their beats too
+    generator.run(stop);  // returns once the resumed agents have sent their beats too
 
     QCOMPARE(generator.stalledAgentCount(), 5u);
     const Received received = sortByPid(receiver.receive(50));
@@ -205,7 +205,7 @@ void TstLoadGenerator::durationEndsAnUnlimitedRun() {
 void TstLoadGenerator::stopFlagEndsTheRunFromAnotherThread() {
     DatagramReceiver receiver;
     QVERIFY(receiver.openUdp());
-    LoadGenerator generator(config(10, 0, 1000.0)); // no count, no duration: runs until stopped
+    LoadGenerator generator(config(10, 0, 1000.0));  // no count, no duration: runs until stopped
     QVERIFY(generator.connectUdp(QHostAddress::LocalHost, receiver.port()));
     std::atomic<bool> stop{false};
     std::thread runner([&] { generator.run(stop); });

@@ -41,7 +41,7 @@ vlp::IvRandom prefixOf(const SecureSealer::Session &session, std::uint32_t index
 
 Frame beat(std::uint64_t nonce) { return Frame{Status::Ok, 555, nonce, nonce, 0}; }
 
-} // namespace
+}  // namespace
 
 class TestSecureSealer : public QObject {
     Q_OBJECT

@@ -22,7 +22,7 @@ QList<QByteArray> linesOf(const QString &path) {
     return lines;
 }
 
-} // namespace
+}  // namespace
 
 class TestEventFile : public QObject {
     Q_OBJECT
@@ -69,7 +69,8 @@ private Q_SLOTS:
         EventFile file(path, 0, 0);
         QString error;
         QVERIFY(file.open(&error));
-        QCOMPARE(QFileInfo(path).permissions() & ~(QFile::ReadOwner | QFile::WriteOwner | QFile::ReadUser | QFile::WriteUser),
+        QCOMPARE(QFileInfo(path).permissions()
+                     & ~(QFile::ReadOwner | QFile::WriteOwner | QFile::ReadUser | QFile::WriteUser),
                  QFile::Permissions());
     }
 

@@ -83,8 +83,8 @@ QList<HttpResponse> exchange(quint16 port, const QList<QByteArray> &requests, bo
 }
 
 HttpResponse get(quint16 port, const QByteArray &method, const QByteArray &path, const QByteArray &extraHeaders) {
-    const QByteArray request = method + ' ' + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + extraHeaders +
-                               "Content-Length: 0\r\nConnection: close\r\n\r\n";
+    const QByteArray request = method + ' ' + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + extraHeaders
+                               + "Content-Length: 0\r\nConnection: close\r\n\r\n";
     const QList<HttpResponse> responses = exchange(port, {request}, method == "HEAD");
     return responses.isEmpty() ? HttpResponse{} : responses.front();
 }
@@ -97,7 +97,7 @@ PromOptions loopbackOptions(quint16 port = 0) {
     return options;
 }
 
-} // namespace
+}  // namespace
 
 class TestMetricsEndpoint : public QObject {
     Q_OBJECT
@@ -145,7 +145,8 @@ void TestMetricsEndpoint::cleanup() {
 void TestMetricsEndpoint::portZeroPicksAFreePort() {
     QVERIFY(m_endpoint->port() != 0);
     QCOMPARE(m_endpoint->url(), QStringLiteral("http://127.0.0.1:%1/metrics").arg(m_endpoint->port()));
-    const HttpResponse response = get(m_endpoint->port(), "GET", "/metrics", "Authorization: Bearer " + kToken + "\r\n");
+    const HttpResponse response =
+        get(m_endpoint->port(), "GET", "/metrics", "Authorization: Bearer " + kToken + "\r\n");
     QCOMPARE(response.status, 200);
 }
 
@@ -195,8 +196,8 @@ void TestMetricsEndpoint::refused_data() {
 
 void TestMetricsEndpoint::refused() {
     QFETCH(QByteArray, header);
-    const QByteArray path = QByteArray(QTest::currentDataTag()) == "token as query" ? "/metrics?token=" + kToken
-                                                                                   : QByteArray("/metrics");
+    const QByteArray path =
+        QByteArray(QTest::currentDataTag()) == "token as query" ? "/metrics?token=" + kToken : QByteArray("/metrics");
     const HttpResponse response = get(m_endpoint->port(), "GET", path, header.isEmpty() ? header : header + "\r\n");
     QVERIFY(response.complete);
     QCOMPARE(response.status, 401);

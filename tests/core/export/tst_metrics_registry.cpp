@@ -25,7 +25,7 @@ struct FakeClock {
     }
 };
 
-} // namespace
+}  // namespace
 
 class TestMetricsRegistry : public QObject {
     Q_OBJECT

@@ -39,8 +39,8 @@ QList<FamilySpec> contractFamilies() {
         {"varta_status", "gauge", {}},
         {"varta_decode_errors_total", "counter",
          labelled("varta_decode_errors_total", "kind",
-                  {"bad_magic", "bad_version", "bad_crc", "bad_status", "stall_on_wire", "bad_pid",
-                   "bad_timestamp", "bad_nonce"})},
+                  {"bad_magic", "bad_version", "bad_crc", "bad_status", "stall_on_wire", "bad_pid", "bad_timestamp",
+                   "bad_nonce"})},
         {"varta_truncated_datagrams_total", "counter", {"varta_truncated_datagrams_total 0"}},
         {"varta_io_errors_total", "counter", {"varta_io_errors_total 0"}},
         {"varta_frame_auth_failures_total", "counter", {"varta_frame_auth_failures_total 0"}},
@@ -53,9 +53,8 @@ QList<FamilySpec> contractFamilies() {
         {"varta_recovery_outcomes_total", "counter",
          labelled("varta_recovery_outcomes_total", "outcome",
                   {"spawned", "debounced", "reaped_zero", "reaped_nonzero", "killed", "spawn_failed",
-                   "refused_unauthenticated_transport", "refused_cross_namespace",
-                   "refused_outstanding_capacity", "skipped_agent_resumed", "refused_gave_up",
-                   "refused_paused", "manual"})},
+                   "refused_unauthenticated_transport", "refused_cross_namespace", "refused_outstanding_capacity",
+                   "skipped_agent_resumed", "refused_gave_up", "refused_paused", "manual"})},
         {"varta_recovery_refused_total", "counter",
          labelled("varta_recovery_refused_total", "reason",
                   {"unauthenticated_transport", "cross_namespace_agent", "debounced", "outstanding_in_flight",
@@ -64,7 +63,8 @@ QList<FamilySpec> contractFamilies() {
         {"varta_secure_replay_refused_total", "counter", {"varta_secure_replay_refused_total 0"}},
         {"varta_sender_state_full_total", "counter", {"varta_sender_state_full_total 0"}},
         {"varta_watch_uptime_seconds", "gauge", {}},
-        {"varta_stall_detection_lag_seconds", "histogram",
+        {"varta_stall_detection_lag_seconds",
+         "histogram",
          {"varta_stall_detection_lag_seconds_bucket{le=\"+Inf\"} 0", "varta_stall_detection_lag_seconds_sum 0",
           "varta_stall_detection_lag_seconds_count 0"}},
     };
@@ -131,7 +131,7 @@ QString promtoolCheck(const QByteArray &body) {
     return {};
 }
 
-} // namespace
+}  // namespace
 
 class TestVartaMetrics : public QObject {
     Q_OBJECT
@@ -333,7 +333,8 @@ void TestVartaMetrics::perAgentRowsForManyAgents() {
     }
     const QList<QByteArray> body = lines(renderFresh(engine));
     for (const char *family : {"varta_beats_total{", "varta_stalls_total{", "varta_status{"}) {
-        const auto rows = std::count_if(body.begin(), body.end(), [&](const QByteArray &l) { return l.startsWith(family); });
+        const auto rows =
+            std::count_if(body.begin(), body.end(), [&](const QByteArray &l) { return l.startsWith(family); });
         QCOMPARE(rows, qsizetype{kAgents});
     }
     QVERIFY(body.contains("varta_beats_total{pid=\"1002\",origin=\"udp:10.0.1.243\"} 499"));

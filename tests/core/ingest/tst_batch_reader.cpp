@@ -2,14 +2,15 @@
 // (UDP: the address; Unix socket: the pid the kernel vouches for) and the time the kernel
 // received it, not the time it was read; reads pause to gather a batch only where the
 // socket can queue enough, and drainPending reads what a pause is holding back.
-#include "core/ingest/batch_reader.h"
-
 #include "core/engine_clock.h"
+#include "core/ingest/batch_reader.h"
 #include "core/vlp/frame.h"
 
 #include <QCoreApplication>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <vector>
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -17,8 +18,6 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
-
-#include <vector>
 
 using namespace varta;
 
@@ -36,9 +35,9 @@ struct Received {
 class RecordingSink : public DatagramSink {
 public:
     void onDatagram(const Datagram &d) override {
-        received.push_back({QByteArray(reinterpret_cast<const char *>(d.data),
-                                       qsizetype(std::min(d.length, vlp::kReceiveBufferSize))),
-                            d.length, d.peer != nullptr, d.kernelPid, d.receivedNs, engineNowNs()});
+        received.push_back(
+            {QByteArray(reinterpret_cast<const char *>(d.data), qsizetype(std::min(d.length, vlp::kReceiveBufferSize))),
+             d.length, d.peer != nullptr, d.kernelPid, d.receivedNs, engineNowNs()});
     }
     void onBatchEnd() override { ++batches; }
     void onIoError(std::string_view) override { ++ioErrors; }
@@ -91,7 +90,7 @@ void sendBytes(int fd, std::size_t length, char fill) {
     QCOMPARE(::send(fd, bytes.data(), bytes.size(), 0), ssize_t(length));
 }
 
-} // namespace
+}  // namespace
 
 // Sends one datagram, leaves it in the socket for 50 ms (no event loop runs), then reads
 // it with drainPending. Returns when it was sent.

@@ -29,7 +29,7 @@ vlp::IvRandom ivNamed(char name) {
 constexpr std::uint32_t kPid = 4242;
 constexpr std::int64_t kExpiry = ReplayGuard::kIdleExpiryNs;
 
-} // namespace
+}  // namespace
 
 Q_DECLARE_METATYPE(QList<Step>)
 
@@ -43,32 +43,24 @@ private Q_SLOTS:
         const auto oldNonce = Verdict::StaleNonce;
         const quint64 panic = vlp::kNonceTerminal;
         QTest::newRow("first frame of a sender, counter 0") << QList<Step>{{'A', 0, 1, acc}};
-        QTest::newRow("strictly greater counter")
-            << QList<Step>{{'A', 0, 1, acc}, {'A', 1, 2, acc}, {'A', 7, 3, acc}};
-        QTest::newRow("same counter replayed")
-            << QList<Step>{{'A', 3, 1, acc}, {'A', 3, 1, oldCounter}};
-        QTest::newRow("older counter")
-            << QList<Step>{{'A', 5, 1, acc}, {'A', 4, 2, oldCounter}, {'A', 0, 3, oldCounter}};
+        QTest::newRow("strictly greater counter") << QList<Step>{{'A', 0, 1, acc}, {'A', 1, 2, acc}, {'A', 7, 3, acc}};
+        QTest::newRow("same counter replayed") << QList<Step>{{'A', 3, 1, acc}, {'A', 3, 1, oldCounter}};
+        QTest::newRow("older counter") << QList<Step>{
+            {'A', 5, 1, acc}, {'A', 4, 2, oldCounter}, {'A', 0, 3, oldCounter}};
         QTest::newRow("counter rule alone on a known iv (nonce is the tracker's)")
             << QList<Step>{{'A', 0, 10, acc}, {'A', 1, 3, acc}};
         QTest::newRow("previous iv_random still accepted")
-            << QList<Step>{{'A', 0, 1, acc}, {'A', 1, 2, acc}, {'B', 0, 3, acc},
-                           {'A', 2, 4, acc}, {'B', 1, 5, acc}};
+            << QList<Step>{{'A', 0, 1, acc}, {'A', 1, 2, acc}, {'B', 0, 3, acc}, {'A', 2, 4, acc}, {'B', 1, 5, acc}};
         QTest::newRow("previous iv_random keeps its own counter")
-            << QList<Step>{{'A', 4, 1, acc}, {'B', 0, 2, acc}, {'A', 4, 1, oldCounter},
-                           {'A', 3, 1, oldCounter}};
+            << QList<Step>{{'A', 4, 1, acc}, {'B', 0, 2, acc}, {'A', 4, 1, oldCounter}, {'A', 3, 1, oldCounter}};
         QTest::newRow("unknown iv_random with a stale nonce")
-            << QList<Step>{{'A', 0, 10, acc}, {'B', 0, 5, oldNonce}, {'B', 0, 10, oldNonce},
-                           {'B', 0, 11, acc}};
+            << QList<Step>{{'A', 0, 10, acc}, {'B', 0, 5, oldNonce}, {'B', 0, 10, oldNonce}, {'B', 0, 11, acc}};
         QTest::newRow("a refused new iv_random is not remembered")
-            << QList<Step>{{'A', 0, 10, acc}, {'B', 9, 5, oldNonce}, {'A', 1, 11, acc},
-                           {'B', 0, 12, acc}};
-        QTest::newRow("only two iv_randoms are kept")
-            << QList<Step>{{'A', 0, 1, acc}, {'B', 0, 2, acc}, {'C', 0, 3, acc},
-                           {'A', 5, 2, oldNonce}, {'B', 1, 4, acc}};
+            << QList<Step>{{'A', 0, 10, acc}, {'B', 9, 5, oldNonce}, {'A', 1, 11, acc}, {'B', 0, 12, acc}};
+        QTest::newRow("only two iv_randoms are kept") << QList<Step>{
+            {'A', 0, 1, acc}, {'B', 0, 2, acc}, {'C', 0, 3, acc}, {'A', 5, 2, oldNonce}, {'B', 1, 4, acc}};
         QTest::newRow("last counter value")
-            << QList<Step>{{'A', 0xFFFFFFFE, 1, acc}, {'A', 0xFFFFFFFF, 2, acc},
-                           {'A', 0xFFFFFFFF, 3, oldCounter}};
+            << QList<Step>{{'A', 0xFFFFFFFE, 1, acc}, {'A', 0xFFFFFFFF, 2, acc}, {'A', 0xFFFFFFFF, 3, oldCounter}};
         QTest::newRow("panic frame replayed")
             << QList<Step>{{'A', 0, 1, acc}, {'A', 1, panic, acc}, {'A', 1, panic, oldCounter}};
         QTest::newRow("panic frame does not raise the nonce bar")
@@ -81,8 +73,8 @@ private Q_SLOTS:
             const Step &s = steps[i];
             const Verdict got = guard.check(kPid, ivNamed(s.iv), s.counter, s.nonce, 1000 + i);
             if (got != s.expected)
-                QFAIL(qPrintable(QStringLiteral("step %1: verdict %2, expected %3")
-                                     .arg(i).arg(int(got)).arg(int(s.expected))));
+                QFAIL(qPrintable(
+                    QStringLiteral("step %1: verdict %2, expected %3").arg(i).arg(int(got)).arg(int(s.expected))));
         }
         QCOMPARE(guard.size(), std::size_t(1));
     }

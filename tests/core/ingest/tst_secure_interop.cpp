@@ -57,7 +57,7 @@ Run runPython(const QString &python, const QStringList &args, const QByteArray &
     return run;
 }
 
-} // namespace
+}  // namespace
 
 class TestSecureInterop : public QObject {
     Q_OBJECT
@@ -69,8 +69,8 @@ private Q_SLOTS:
         python_ = QStandardPaths::findExecutable(QStringLiteral("python3"));
         if (python_.isEmpty())
             QSKIP("python3 is not installed (scripts/install-deps.sh installs it)");
-        const Run probe = runPython(python_, {QStringLiteral("-c"),
-            QStringLiteral("import cryptography.hazmat.primitives.ciphers.aead")});
+        const Run probe = runPython(
+            python_, {QStringLiteral("-c"), QStringLiteral("import cryptography.hazmat.primitives.ciphers.aead")});
         if (!probe.finished || probe.exitCode != 0)
             QSKIP("python3 has no 'cryptography' module (Debian: python3-cryptography)");
     }
@@ -87,9 +87,8 @@ private Q_SLOTS:
         QFETCH(QByteArray, keyHex);
         QFETCH(int, size);
         const std::uint32_t pid = 24680;
-        const Run run = runPython(python_, {kScript, QStringLiteral("seal"), mode,
-                                            QString::fromLatin1(keyHex), QString::number(pid),
-                                            QString::number(kFrames)});
+        const Run run = runPython(python_, {kScript, QStringLiteral("seal"), mode, QString::fromLatin1(keyHex),
+                                            QString::number(pid), QString::number(kFrames)});
         QVERIFY2(run.finished && run.exitCode == 0, run.err.constData());
         const QList<QByteArray> lines = run.out.trimmed().split('\n');
         QCOMPARE(lines.size(), kFrames);
@@ -103,8 +102,8 @@ private Q_SLOTS:
         for (int i = 0; i < kFrames; ++i) {
             const QByteArray wire = QByteArray::fromHex(lines[i]);
             QCOMPARE(wire.size(), size);
-            const std::span<const std::uint8_t> datagram(
-                reinterpret_cast<const std::uint8_t *>(wire.constData()), static_cast<std::size_t>(size));
+            const std::span<const std::uint8_t> datagram(reinterpret_cast<const std::uint8_t *>(wire.constData()),
+                                                         static_cast<std::size_t>(size));
             const auto outcome = receiver.receive(datagram, 0);
             QCOMPARE(outcome.result, SecureReceiver::Result::Accepted);
             const auto n = static_cast<std::uint64_t>(i);
@@ -142,9 +141,10 @@ private Q_SLOTS:
         expected << "fail";
 
         const QString keyHex = QString::fromLatin1(bytesOf(master ? kMasterKey : kSharedKey).toHex());
-        const Run run = runPython(python_, {kScript, QStringLiteral("open"),
-                                            master ? QStringLiteral("master") : QStringLiteral("shared"),
-                                            keyHex}, input);
+        const Run run = runPython(
+            python_,
+            {kScript, QStringLiteral("open"), master ? QStringLiteral("master") : QStringLiteral("shared"), keyHex},
+            input);
         QVERIFY2(run.finished && run.exitCode == 0, run.err.constData());
         QCOMPARE(run.out.trimmed().split('\n'), expected);
     }

@@ -48,16 +48,13 @@ vlp::IvRandom ivNamed(char name) {
     return iv;
 }
 
-Frame beat(std::uint32_t pid, std::uint64_t nonce) {
-    return Frame{Status::Ok, pid, nonce * 1000, nonce, 0};
-}
+Frame beat(std::uint32_t pid, std::uint64_t nonce) { return Frame{Status::Ok, pid, nonce * 1000, nonce, 0}; }
 
 QByteArray toBytes(std::span<const std::uint8_t> bytes) {
     return QByteArray(reinterpret_cast<const char *>(bytes.data()), static_cast<qsizetype>(bytes.size()));
 }
 
-QByteArray sealPlainShared(const Key &key, char iv, std::uint32_t counter,
-                           const std::array<std::uint8_t, 32> &plain) {
+QByteArray sealPlainShared(const Key &key, char iv, std::uint32_t counter, const std::array<std::uint8_t, 32> &plain) {
     vlp::AeadContext aead;
     std::array<std::uint8_t, 60> wire{};
     if (!vlp::sealShared(aead, key, ivNamed(iv), counter, plain, wire))
@@ -70,8 +67,7 @@ QByteArray sealShared(const Key &key, char iv, std::uint32_t counter, const Fram
 }
 
 // `clearPid` is the agent_pid the datagram claims and the key is derived for.
-QByteArray sealMaster(const Key &master, std::uint32_t clearPid, char iv, std::uint32_t counter,
-                      const Frame &frame) {
+QByteArray sealMaster(const Key &master, std::uint32_t clearPid, char iv, std::uint32_t counter, const Frame &frame) {
     Key agentKey{};
     if (!vlp::deriveAgentKey(master, clearPid, agentKey))
         qFatal("derive failed");
@@ -87,9 +83,9 @@ std::span<const std::uint8_t> span(const QByteArray &bytes) {
 }
 
 std::uint64_t total(const IngestCounters &i, const SecureCounters &s) {
-    return std::accumulate(i.decodeErrors.begin(), i.decodeErrors.end(), std::uint64_t(0))
-         + i.truncated + i.authFailures + i.datagrams + i.beatsAccepted + i.replays
-         + s.decryptFailures + s.replayRefused + s.senderStateFull;
+    return std::accumulate(i.decodeErrors.begin(), i.decodeErrors.end(), std::uint64_t(0)) + i.truncated
+           + i.authFailures + i.datagrams + i.beatsAccepted + i.replays + s.decryptFailures + s.replayRefused
+           + s.senderStateFull;
 }
 
 // One receiver with its counters; receive() checks that a datagram moves exactly the
@@ -112,7 +108,7 @@ struct Rig {
     }
 };
 
-} // namespace
+}  // namespace
 
 class TestSecureReceiver : public QObject {
     Q_OBJECT
@@ -137,12 +133,12 @@ private Q_SLOTS:
     // a receiver of its own (to the second one the first would be a replay).
     void upstreamVectorsAreAccepted_data() {
         QTest::addColumn<QByteArray>("wire");
-        QTest::newRow("secure-shared-key-seal") << QByteArray::fromHex(
-            "112233445566778800000000bcba1b202190b688a08e0a7ac909da44a2023cb7a421fd6428453fd1"
-            "2141c257b6fd638c55fddf5c621020de1327975a");
-        QTest::newRow("secure-master-key-seal") << QByteArray::fromHex(
-            "02000000112233445566778800000000efe8fd8c226106641e01fc8fe649f79475e19b4f2093e063"
-            "987f1c663a5d2f0b73ba429fadc4c494e2723baff86af9cc");
+        QTest::newRow("secure-shared-key-seal")
+            << QByteArray::fromHex("112233445566778800000000bcba1b202190b688a08e0a7ac909da44a2023cb7a421fd6428453fd1"
+                                   "2141c257b6fd638c55fddf5c621020de1327975a");
+        QTest::newRow("secure-master-key-seal")
+            << QByteArray::fromHex("02000000112233445566778800000000efe8fd8c226106641e01fc8fe649f79475e19b4f2093e063"
+                                   "987f1c663a5d2f0b73ba429fadc4c494e2723baff86af9cc");
     }
     void upstreamVectorsAreAccepted() {
         QFETCH(QByteArray, wire);
@@ -192,8 +188,8 @@ private Q_SLOTS:
         QFETCH(bool, master);
         QFETCH(int, offset);
         Rig rig;
-        QByteArray wire = master ? sealMaster(kMasterKey, 777, 'A', 3, beat(777, 1))
-                                 : sealShared(kSharedKey, 'A', 3, beat(777, 1));
+        QByteArray wire =
+            master ? sealMaster(kMasterKey, 777, 'A', 3, beat(777, 1)) : sealShared(kSharedKey, 'A', 3, beat(777, 1));
         wire[offset] = static_cast<char>(wire[offset] ^ 0x40);
         QCOMPARE(rig.receive(wire).result, Result::DecryptFailed);
         QCOMPARE(rig.secure.decryptFailures, 1u);
@@ -280,9 +276,8 @@ private Q_SLOTS:
             << a5 << sealShared(kSharedKey, 'B', 0, beat(80, 6)) << Result::Accepted;
         QTest::newRow("same frame under another key is still a replay")
             << a5 << sealShared(kAcceptedKey, 'A', 5, beat(80, 5)) << Result::Replayed;
-        QTest::newRow("master frame replayed")
-            << sealMaster(kMasterKey, 80, 'C', 9, beat(80, 9)) << sealMaster(kMasterKey, 80, 'C', 9, beat(80, 9))
-            << Result::Replayed;
+        QTest::newRow("master frame replayed") << sealMaster(kMasterKey, 80, 'C', 9, beat(80, 9))
+                                               << sealMaster(kMasterKey, 80, 'C', 9, beat(80, 9)) << Result::Replayed;
     }
     void replays() {
         QFETCH(QByteArray, first);

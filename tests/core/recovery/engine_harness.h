@@ -41,9 +41,12 @@ public:
 
     bool start(RecoveryTrust trust = {}, std::int64_t shutdownGraceMs = 5000) {
         engine = std::make_unique<RecoveryEngine>(options, trust, shutdownGraceMs);
-        QObject::connect(engine.get(), &RecoveryEngine::childChanged, [this](const ChildInfo &c) { changes.append(c); });
-        QObject::connect(engine.get(), &RecoveryEngine::childOutput, [this](const OutputChunk &c) { output.append(c); });
-        QObject::connect(engine.get(), &RecoveryEngine::agentOverlayChanged, [this](const AgentKey &a) { overlays.append(a); });
+        QObject::connect(engine.get(), &RecoveryEngine::childChanged,
+                         [this](const ChildInfo &c) { changes.append(c); });
+        QObject::connect(engine.get(), &RecoveryEngine::childOutput,
+                         [this](const OutputChunk &c) { output.append(c); });
+        QObject::connect(engine.get(), &RecoveryEngine::agentOverlayChanged,
+                         [this](const AgentKey &a) { overlays.append(a); });
         QObject::connect(engine.get(), &RecoveryEngine::event, [this](const EventLogEntry &e) { events.append(e); });
         QObject::connect(engine.get(), &RecoveryEngine::shutdownComplete, [this] { ++shutdowns; });
         QString error;
@@ -94,4 +97,4 @@ public:
     int shutdowns = 0;
 };
 
-} // namespace varta::test
+}  // namespace varta::test

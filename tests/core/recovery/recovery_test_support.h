@@ -3,12 +3,13 @@
 // that a process is really gone.
 
 #include <QByteArray>
-#include <QList>
 #include <QFile>
+#include <QList>
 #include <QString>
 
 #include <cerrno>
 #include <csignal>
+
 #include <sys/resource.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -28,9 +29,7 @@ inline QString helper(const char *name) {
 }
 
 // No process, not even a zombie, has this pid.
-inline bool processGone(qint64 pid) {
-    return pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
-}
+inline bool processGone(qint64 pid) { return pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH; }
 
 // For a test process that made itself a child subreaper (PR_SET_CHILD_SUBREAPER): an
 // orphaned grandchild becomes our child, so reaping it here shows how it died and
@@ -92,4 +91,4 @@ private:
     void (*previousHandler_)(int) = nullptr;
 };
 
-} // namespace varta::test
+}  // namespace varta::test

@@ -1,9 +1,8 @@
 // AuditLog against COMPAT.md section 3: header, columns of every kind, the SHA-256 chain
 // recomputed here independently, seq and chain carried across a restart, corrupt tails,
 // file mode, field sanitising, and that opening reads only the file's end.
-#include "core/recovery/audit_log.h"
-
 #include "core/engine_clock.h"
+#include "core/recovery/audit_log.h"
 #include "recovery_test_support.h"
 
 #include <QCryptographicHash>
@@ -69,7 +68,7 @@ void appendRaw(const QString &path, const QByteArray &bytes) {
     QCOMPARE(file.write(bytes), bytes.size());
 }
 
-} // namespace
+}  // namespace
 
 class TestAuditLog : public QObject {
     Q_OBJECT
@@ -119,7 +118,10 @@ void TestAuditLog::schema() {
     QCOMPARE(lines.size(), 6);
     QCOMPARE(lines[0], QByteArrayLiteral("# varta-watch recovery audit v2"));
 
-    struct Expect { const char *kind; QList<QByteArray> fields; };
+    struct Expect {
+        const char *kind;
+        QList<QByteArray> fields;
+    };
     const QList<Expect> expected = {
         {"boot", {QByteArray::number(::getpid()), "-", "fresh"}},
         {"spawn", {"42", "4242", "/usr/bin/restart 42 local", "/usr/bin/restart", "inline", "3"}},
@@ -247,7 +249,8 @@ void TestAuditLog::fieldsAreSanitised() {
     AuditLog log;
     QString error;
     QVERIFY(log.open(path_, &error));
-    QVERIFY(log.appendSpawn({1, 2, QStringLiteral("a\tb\nc\rd"), QStringLiteral("x\ty"), QStringLiteral("/etc/x\n"), 2}));
+    QVERIFY(
+        log.appendSpawn({1, 2, QStringLiteral("a\tb\nc\rd"), QStringLiteral("x\ty"), QStringLiteral("/etc/x\n"), 2}));
     const QList<QByteArray> lines = readLines(path_);
     QCOMPARE(lines.size(), 3);
     const QList<QByteArray> spawn = columnsOf(lines[2]);
@@ -322,7 +325,11 @@ void TestAuditLog::failedWriteLeavesNoTornLine() {
     QString error;
     QVERIFY(log.open(path_, &error));
     QVERIFY(log.appendRefused(1, RefusalReason::Debounced));
-    const QByteArray before = [&] { QFile f(path_); f.open(QIODevice::ReadOnly); return f.readAll(); }();
+    const QByteArray before = [&] {
+        QFile f(path_);
+        f.open(QIODevice::ReadOnly);
+        return f.readAll();
+    }();
 
     // A file-size limit a few bytes past the end: the next record is cut short (EFBIG)
     // part way through its write.
@@ -331,7 +338,11 @@ void TestAuditLog::failedWriteLeavesNoTornLine() {
         QVERIFY(!log.appendRefused(2, RefusalReason::Paused));
         QVERIFY(!log.lastError().isEmpty());
     }
-    const QByteArray after = [&] { QFile f(path_); f.open(QIODevice::ReadOnly); return f.readAll(); }();
+    const QByteArray after = [&] {
+        QFile f(path_);
+        f.open(QIODevice::ReadOnly);
+        return f.readAll();
+    }();
     QCOMPARE(after, before);  // the partial record was cut back off
     QCOMPARE(log.lastSeq(), quint64(2));
 

@@ -1,9 +1,8 @@
 // AuditWriter: records submitted from this thread reach the file in submission order,
 // all of them by the time close() returns, still chained; write failures are reported
 // through the handler; a reopened writer resumes the chain.
-#include "core/recovery/audit_writer.h"
-
 #include "core/engine_clock.h"
+#include "core/recovery/audit_writer.h"
 #include "recovery_test_support.h"
 
 #include <QFile>
@@ -28,7 +27,7 @@ QList<QList<QByteArray>> records(const QString &path) {
     return rows;
 }
 
-} // namespace
+}  // namespace
 
 class TestAuditWriter : public QObject {
     Q_OBJECT
@@ -78,7 +77,8 @@ void TestAuditWriter::reportsWriteFailures() {
     AuditWriter writer;
     std::atomic<int> failures{0};
     QString error;
-    QVERIFY(writer.open(path, [&](const QString &) { ++failures; }, &error));
+    QVERIFY(writer.open(
+        path, [&](const QString &) { ++failures; }, &error));
     {
         test::FileSizeLimit limit(QFileInfo(path).size() + 10);
         writer.submit(AuditWriter::Refused{1, RefusalReason::Debounced});

@@ -3,9 +3,8 @@
 // rearm, failed spawns, timeouts, operator kills, and a shutdown that completes and
 // audits every child, and every kind of bad recovery command ending in exactly one
 // audit row. The audit file is the witness throughout.
-#include "core/recovery/recovery_engine.h"
-
 #include "core/engine_clock.h"
+#include "core/recovery/recovery_engine.h"
 #include "engine_harness.h"
 #include "recovery_test_support.h"
 
@@ -25,9 +24,11 @@ constexpr int kCeilingMs = varta::test::kEngineCeilingMs;
 using Harness = varta::test::EngineHarness;
 using Row = varta::test::AuditRow;
 
-AgentKey udp(std::uint32_t pid) { return AgentKey::fromPeer(Transport::Udp, QHostAddress(QStringLiteral("192.0.2.9")), pid); }
+AgentKey udp(std::uint32_t pid) {
+    return AgentKey::fromPeer(Transport::Udp, QHostAddress(QStringLiteral("192.0.2.9")), pid);
+}
 
-} // namespace
+}  // namespace
 
 class TestRecoveryEngine : public QObject {
     Q_OBJECT
@@ -66,9 +67,7 @@ void TestRecoveryEngine::initTestCase() {
     QCOMPARE(::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), 0);
 }
 
-void TestRecoveryEngine::cleanup() {
-    varta::test::killAndReap(std::exchange(grandchildren_, {}));
-}
+void TestRecoveryEngine::cleanup() { varta::test::killAndReap(std::exchange(grandchildren_, {})); }
 
 void TestRecoveryEngine::stallSpawnsAndCompletes() {
     Harness h({helper("argv"), QStringLiteral("{pid}"), QStringLiteral("{addr}")});
@@ -97,9 +96,9 @@ void TestRecoveryEngine::stallSpawnsAndCompletes() {
 
     QTRY_COMPARE_WITH_TIMEOUT(h.rows().size(), 3, kCeilingMs);  // written on the audit thread
     const QList<Row> rows = h.rows();
-    QCOMPARE(rows[1].mid(3, 7), (Row{"spawn", "4242", QByteArray::number(done.pid),
-                                     (helper("argv") + QStringLiteral(" 4242 local")).toUtf8(),
-                                     helper("argv").toUtf8(), "inline", "3"}));
+    QCOMPARE(rows[1].mid(3, 7),
+             (Row{"spawn", "4242", QByteArray::number(done.pid),
+                  (helper("argv") + QStringLiteral(" 4242 local")).toUtf8(), helper("argv").toUtf8(), "inline", "3"}));
     QCOMPARE(rows[2].mid(3, 5), (Row{"complete", "4242", QByteArray::number(done.pid), "reaped", "0"}));
     QCOMPARE(rows[2].mid(8, 1), Row{"-"});
     QCOMPARE(rows[2].mid(10, 3), (Row{"11", "0", "false"}));
@@ -127,7 +126,8 @@ void TestRecoveryEngine::immediateRefusals_data() {
         << AgentKey::fromPeer(Transport::SecureUdp, QHostAddress(QStringLiteral("192.0.2.9")), 10) << false << false
         << true << QByteArray("unauthenticated_transport") << int(RecoveryOutcome::RefusedUnauthenticatedTransport);
     QTest::newRow("cross namespace") << AgentKey::local(10) << true << false << false
-                                     << QByteArray("cross_namespace_agent") << int(RecoveryOutcome::RefusedCrossNamespace);
+                                     << QByteArray("cross_namespace_agent")
+                                     << int(RecoveryOutcome::RefusedCrossNamespace);
     QTest::newRow("paused") << AgentKey::local(10) << false << true << false << QByteArray("paused")
                             << int(RecoveryOutcome::RefusedPaused);
 }
@@ -258,7 +258,7 @@ void TestRecoveryEngine::skippedWhenAgentResumes() {
     const AgentKey resumed = AgentKey::local(60), other = AgentKey::local(61);
     h.engine->onStall(resumed, false);
     h.engine->onStall(other, false);
-    h.engine->onAgentResumed(resumed);  // a beat in the same turn
+    h.engine->onAgentResumed(resumed);              // a beat in the same turn
     h.engine->onAgentResumed(AgentKey::local(62));  // nothing queued for it: no row
     QCOMPARE(h.engine->pendingStalls(), std::size_t(1));
     QTRY_COMPARE_WITH_TIMEOUT(h.refusals(), QList<QByteArray>{"skipped_agent_resumed"}, kCeilingMs);
@@ -378,10 +378,10 @@ void TestRecoveryEngine::shutdownCompletesAndAuditsEveryChild() {
     h.engine->onStall(AgentKey::local(122), false);
     h.engine->onStall(AgentKey::local(123), false);
     QTRY_COMPARE_WITH_TIMEOUT(h.output.size(), 2, kCeilingMs);  // both said "ready": SIGTERM ignored from here
-    h.engine->onStall(AgentKey::local(124), false);  // handed over in the very turn of the shutdown
+    h.engine->onStall(AgentKey::local(124), false);             // handed over in the very turn of the shutdown
     h.engine->shutdown();
     h.engine->onStall(AgentKey::local(125), false);  // after shutdown: never reaches recovery
-    QCOMPARE(h.shutdowns, 0);  // only from the event loop
+    QCOMPARE(h.shutdowns, 0);                        // only from the event loop
     QTRY_COMPARE_WITH_TIMEOUT(h.shutdowns, 1, kCeilingMs);
 
     const QList<Row> spawns = h.rows("spawn"), completes = h.rows("complete");
@@ -389,8 +389,8 @@ void TestRecoveryEngine::shutdownCompletesAndAuditsEveryChild() {
     QCOMPARE(completes.size(), 3);
     QVERIFY(h.refusals().isEmpty());
     for (const Row &spawn : spawns) {
-        const auto match = std::find_if(completes.begin(), completes.end(),
-                                        [&](const Row &c) { return c[5] == spawn[5]; });
+        const auto match =
+            std::find_if(completes.begin(), completes.end(), [&](const Row &c) { return c[5] == spawn[5]; });
         QVERIFY(match != completes.end());
         QCOMPARE((*match)[6], QByteArray("killed"));
         if (spawn[4] != "124")  // the last may die of the SIGTERM before it could ignore it
@@ -427,25 +427,26 @@ void TestRecoveryEngine::startFailsOnUnusableAuditFile() {
 
 void TestRecoveryEngine::badInputEndsInExactlyOneRow_data() {
     QTest::addColumn<QStringList>("exec");
-    QTest::addColumn<qint64>("timeoutMs");  // 0: none
-    QTest::addColumn<Row>("expected");      // the one closing row, from its kind on, up to truncated
+    QTest::addColumn<qint64>("timeoutMs");      // 0: none
+    QTest::addColumn<Row>("expected");          // the one closing row, from its kind on, up to truncated
     QTest::addColumn<int>("grandchildSignal");  // 0: no grandchild
 
     const QByteArray cap = "65536";
-    QTest::newRow("program does not exist") << QStringList{"/nonexistent/varta-recover"} << qint64(0)
-                                            << Row{"refused", "200", "spawn_failed"} << 0;
+    QTest::newRow("program does not exist")
+        << QStringList{"/nonexistent/varta-recover"} << qint64(0) << Row{"refused", "200", "spawn_failed"} << 0;
     QTest::newRow("crashes") << QStringList{helper("crash"), "11"} << qint64(0)
                              << Row{"complete", "200", "*", "reaped", "-", "11", "*", "0", "0", "false"} << 0;
-    QTest::newRow("hangs past its timeout") << QStringList{helper("hang")} << qint64(300)
-                                            << Row{"complete", "200", "*", "killed", "-", "15", "*", "6", "0", "false"} << 0;
+    QTest::newRow("hangs past its timeout")
+        << QStringList{helper("hang")} << qint64(300)
+        << Row{"complete", "200", "*", "killed", "-", "15", "*", "6", "0", "false"} << 0;
     QTest::newRow("ignores SIGTERM") << QStringList{helper("ignore_term")} << qint64(1000)
                                      << Row{"complete", "200", "*", "killed", "-", "9", "*", "6", "0", "false"} << 0;
-    QTest::newRow("grandchild keeps the pipes") << QStringList{helper("grandchild"), "exit"} << qint64(0)
-                                                << Row{"complete", "200", "*", "reaped", "0", "-", "*", "*", "0", "false"}
-                                                << SIGKILL;
-    QTest::newRow("hangs with a grandchild") << QStringList{helper("grandchild"), "hang"} << qint64(300)
-                                             << Row{"complete", "200", "*", "killed", "-", "15", "*", "*", "0", "false"}
-                                             << SIGTERM;
+    QTest::newRow("grandchild keeps the pipes")
+        << QStringList{helper("grandchild"), "exit"} << qint64(0)
+        << Row{"complete", "200", "*", "reaped", "0", "-", "*", "*", "0", "false"} << SIGKILL;
+    QTest::newRow("hangs with a grandchild")
+        << QStringList{helper("grandchild"), "hang"} << qint64(300)
+        << Row{"complete", "200", "*", "killed", "-", "15", "*", "*", "0", "false"} << SIGTERM;
     QTest::newRow("writes 1 GiB") << QStringList{helper("output"), QStringLiteral("o:%1").arg(1LL << 30)} << qint64(0)
                                   << Row{"complete", "200", "*", "reaped", "0", "-", "*", cap, "0", "true"} << 0;
 }
@@ -465,8 +466,7 @@ void TestRecoveryEngine::badInputEndsInExactlyOneRow() {
     QSignalSpy changes(h.engine.get(), &RecoveryEngine::childChanged);
     QVERIFY(changes.isValid());
     h.engine->onStall(AgentKey::local(200), false);
-    while (h.ended() == 0 && changes.wait(4 * kCeilingMs)) {
-    }
+    while (h.ended() == 0 && changes.wait(4 * kCeilingMs)) {}
     QCOMPARE(h.ended(), 1);
     h.engine->shutdown();  // flushes the audit thread: nothing more can come
     QTRY_COMPARE_WITH_TIMEOUT(h.shutdowns, 1, kCeilingMs);
@@ -478,10 +478,10 @@ void TestRecoveryEngine::badInputEndsInExactlyOneRow() {
     const Row got = closing.mid(3, expected.size());
     for (qsizetype i = 0; i < expected.size(); ++i) {
         if (expected[i] != "*")
-            QVERIFY2(got.value(i) == expected[i], qPrintable(QStringLiteral("column %1: %2 in %3")
-                                                                  .arg(i + 3)
-                                                                  .arg(QString::fromUtf8(got.value(i)),
-                                                                       QString::fromUtf8(closing.join(' ')))));
+            QVERIFY2(got.value(i) == expected[i],
+                     qPrintable(QStringLiteral("column %1: %2 in %3")
+                                    .arg(i + 3)
+                                    .arg(QString::fromUtf8(got.value(i)), QString::fromUtf8(closing.join(' ')))));
     }
     if (!spawns.isEmpty()) {
         QCOMPARE(completes.first()[5], spawns.first()[5]);

@@ -56,7 +56,7 @@ void applySetup(RecoveryPolicy &policy, const AgentKey &agent, int setup) {
         startAndEnd(policy, AgentKey::local(other), RecoveryTrigger::Manual, kNow - 5000, false);
 }
 
-} // namespace
+}  // namespace
 
 class TestRecoveryPolicy : public QObject {
     Q_OBJECT
@@ -93,23 +93,33 @@ void TestRecoveryPolicy::gates_data() {
     // Each gate alone.
     QTest::newRow("clear: spawn") << uds << false << false << int(None) << none;
     QTest::newRow("cross namespace") << uds << true << false << int(None) << reason(RefusalReason::CrossNamespaceAgent);
-    QTest::newRow("untrusted udp") << udp << false << false << int(None) << reason(RefusalReason::UnauthenticatedTransport);
+    QTest::newRow("untrusted udp") << udp << false << false << int(None)
+                                   << reason(RefusalReason::UnauthenticatedTransport);
     QTest::newRow("paused") << uds << false << false << int(Paused) << reason(RefusalReason::Paused);
     QTest::newRow("gave up") << uds << false << false << int(GaveUp) << reason(RefusalReason::GaveUp);
     QTest::newRow("debounced") << uds << false << false << int(RecentStart) << reason(RefusalReason::Debounced);
     QTest::newRow("in flight") << uds << false << false << int(InFlight) << reason(RefusalReason::OutstandingInFlight);
-    QTest::newRow("capacity") << uds << false << false << int(CapacityFull) << reason(RefusalReason::OutstandingCapacity);
+    QTest::newRow("capacity") << uds << false << false << int(CapacityFull)
+                              << reason(RefusalReason::OutstandingCapacity);
     QTest::newRow("restart loop") << uds << false << false << int(AttemptsExhausted) << reason(RefusalReason::GaveUp);
 
     // Order: when two gates would refuse, the earlier one names the reason.
-    QTest::newRow("cross namespace before trust") << udp << true << false << int(None) << reason(RefusalReason::CrossNamespaceAgent);
-    QTest::newRow("cross namespace even for manual") << uds << true << true << int(None) << reason(RefusalReason::CrossNamespaceAgent);
-    QTest::newRow("trust before paused") << udp << false << false << int(Paused) << reason(RefusalReason::UnauthenticatedTransport);
-    QTest::newRow("paused before gave up") << uds << false << false << int(Paused | GaveUp) << reason(RefusalReason::Paused);
-    QTest::newRow("gave up before capacity") << uds << false << false << int(GaveUp | CapacityFull) << reason(RefusalReason::GaveUp);
-    QTest::newRow("debounce before in flight") << uds << false << false << int(RecentStart | InFlight) << reason(RefusalReason::Debounced);
-    QTest::newRow("in flight before capacity") << uds << false << false << int(InFlight | CapacityFull) << reason(RefusalReason::OutstandingInFlight);
-    QTest::newRow("capacity before restart loop") << uds << false << false << int(CapacityFull | AttemptsExhausted) << reason(RefusalReason::OutstandingCapacity);
+    QTest::newRow("cross namespace before trust")
+        << udp << true << false << int(None) << reason(RefusalReason::CrossNamespaceAgent);
+    QTest::newRow("cross namespace even for manual")
+        << uds << true << true << int(None) << reason(RefusalReason::CrossNamespaceAgent);
+    QTest::newRow("trust before paused") << udp << false << false << int(Paused)
+                                         << reason(RefusalReason::UnauthenticatedTransport);
+    QTest::newRow("paused before gave up")
+        << uds << false << false << int(Paused | GaveUp) << reason(RefusalReason::Paused);
+    QTest::newRow("gave up before capacity")
+        << uds << false << false << int(GaveUp | CapacityFull) << reason(RefusalReason::GaveUp);
+    QTest::newRow("debounce before in flight")
+        << uds << false << false << int(RecentStart | InFlight) << reason(RefusalReason::Debounced);
+    QTest::newRow("in flight before capacity")
+        << uds << false << false << int(InFlight | CapacityFull) << reason(RefusalReason::OutstandingInFlight);
+    QTest::newRow("capacity before restart loop")
+        << uds << false << false << int(CapacityFull | AttemptsExhausted) << reason(RefusalReason::OutstandingCapacity);
 
     // Manual: bypasses trust, debounce and the restart loop; nothing else.
     QTest::newRow("manual bypasses trust") << udp << false << true << int(None) << none;
@@ -117,8 +127,10 @@ void TestRecoveryPolicy::gates_data() {
     QTest::newRow("manual bypasses restart loop") << uds << false << true << int(AttemptsExhausted) << none;
     QTest::newRow("manual stopped by paused") << udp << false << true << int(Paused) << reason(RefusalReason::Paused);
     QTest::newRow("manual stopped by gave up") << uds << false << true << int(GaveUp) << reason(RefusalReason::GaveUp);
-    QTest::newRow("manual stopped by in flight") << udp << false << true << int(InFlight) << reason(RefusalReason::OutstandingInFlight);
-    QTest::newRow("manual stopped by capacity") << uds << false << true << int(CapacityFull) << reason(RefusalReason::OutstandingCapacity);
+    QTest::newRow("manual stopped by in flight")
+        << udp << false << true << int(InFlight) << reason(RefusalReason::OutstandingInFlight);
+    QTest::newRow("manual stopped by capacity")
+        << uds << false << true << int(CapacityFull) << reason(RefusalReason::OutstandingCapacity);
 }
 
 void TestRecoveryPolicy::gates() {
@@ -173,7 +185,8 @@ void TestRecoveryPolicy::trust() {
 
     RecoveryPolicy policy(testLimits(), RecoveryTrust{udpAllowed, secureAllowed});
     const AgentKey agent = transport == int(Transport::Uds) ? AgentKey::local(7) : udpAgent(Transport(transport), 7);
-    const RecoveryVerdict verdict = policy.decide(agent, false, manual ? RecoveryTrigger::Manual : RecoveryTrigger::Stall, 0);
+    const RecoveryVerdict verdict =
+        policy.decide(agent, false, manual ? RecoveryTrigger::Manual : RecoveryTrigger::Stall, 0);
     QCOMPARE(verdict.spawn(), spawns);
     if (!spawns)
         QCOMPARE(verdict.refusal, std::optional(RefusalReason::UnauthenticatedTransport));
@@ -207,7 +220,8 @@ void TestRecoveryPolicy::debounceArming() {
                  std::optional(RefusalReason::OutstandingCapacity));
         policy.childEnded(AgentKey::local(1));
     } else {
-        const RecoveryTrigger trigger = first == QLatin1String("manual") ? RecoveryTrigger::Manual : RecoveryTrigger::Stall;
+        const RecoveryTrigger trigger =
+            first == QLatin1String("manual") ? RecoveryTrigger::Manual : RecoveryTrigger::Stall;
         QVERIFY(policy.decide(agent, false, trigger, t0).spawn());
         if (first == QLatin1String("failed")) {
             policy.spawnFailed(agent);
@@ -314,7 +328,8 @@ void TestRecoveryPolicy::slotsAreReleased() {
     const AgentKey a = AgentKey::local(1), b = AgentKey::local(2), c = AgentKey::local(3);
     QVERIFY(policy.decide(a, false, RecoveryTrigger::Stall, 0).spawn());
     QVERIFY(policy.decide(b, false, RecoveryTrigger::Stall, 0).spawn());
-    QCOMPARE(policy.decide(c, false, RecoveryTrigger::Stall, 0).refusal, std::optional(RefusalReason::OutstandingCapacity));
+    QCOMPARE(policy.decide(c, false, RecoveryTrigger::Stall, 0).refusal,
+             std::optional(RefusalReason::OutstandingCapacity));
     policy.spawnFailed(a);  // a failed start frees its slot at once
     QVERIFY(policy.decide(c, false, RecoveryTrigger::Stall, 0).spawn());
     policy.childStarted(b, RecoveryTrigger::Stall, 0);

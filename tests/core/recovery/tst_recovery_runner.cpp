@@ -47,7 +47,8 @@ void observe(RecoveryRunner &runner, Observed &o) {
             o.chunks.append({stream, data});
     });
     QObject::connect(&runner, &RecoveryRunner::finished, [&o](const RunResult &r) { ++o.finishedCount, o.result = r; });
-    QObject::connect(&runner, &RecoveryRunner::failedToStart, [&o](const QString &e) { ++o.failedCount, o.failure = e; });
+    QObject::connect(&runner, &RecoveryRunner::failedToStart,
+                     [&o](const QString &e) { ++o.failedCount, o.failure = e; });
 }
 
 RunSpec specFor(QStringList argv, std::int64_t captureBytes = 65536) {
@@ -58,7 +59,7 @@ RunSpec specFor(QStringList argv, std::int64_t captureBytes = 65536) {
     return spec;
 }
 
-} // namespace
+}  // namespace
 
 class TestRecoveryRunner : public QObject {
     Q_OBJECT
@@ -96,9 +97,7 @@ void TestRecoveryRunner::initTestCase() {
     QCOMPARE(::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), 0);
 }
 
-void TestRecoveryRunner::cleanup() {
-    varta::test::killAndReap(std::exchange(grandchildren_, {}));
-}
+void TestRecoveryRunner::cleanup() { varta::test::killAndReap(std::exchange(grandchildren_, {})); }
 
 void TestRecoveryRunner::substitution_data() {
     QTest::addColumn<QStringList>("execTemplate");
@@ -114,8 +113,8 @@ void TestRecoveryRunner::substitution_data() {
     QTest::newRow("inside and repeated") << QStringList{"r", "--target={addr}:{pid}/{pid}"} << v4
                                          << QStringList{"r", "--target=192.0.2.7:77/77"};
     QTest::newRow("in argv[0]") << QStringList{"/opt/{pid}/run"} << AgentKey::local(5) << QStringList{"/opt/5/run"};
-    QTest::newRow("other braces untouched") << QStringList{"r", "{PID}", "{pid", "{}"} << AgentKey::local(5)
-                                            << QStringList{"r", "{PID}", "{pid", "{}"};
+    QTest::newRow("other braces untouched")
+        << QStringList{"r", "{PID}", "{pid", "{}"} << AgentKey::local(5) << QStringList{"r", "{PID}", "{pid", "{}"};
 }
 
 void TestRecoveryRunner::substitution() {
@@ -160,9 +159,10 @@ void TestRecoveryRunner::environment_data() {
     QTest::newRow("default") << QStringList{} << false << QStringList{"PATH=/usr/bin:/bin"} << true;
     QTest::newRow("with --recovery-env") << QStringList{"A=1", "B=x=y"} << false
                                          << QStringList{"PATH=/usr/bin:/bin", "A=1", "B=x=y"} << true;
-    QTest::newRow("--recovery-env overrides PATH") << QStringList{"PATH=/opt/bin"} << false
-                                                   << QStringList{"PATH=/opt/bin"} << true;
-    QTest::newRow("inherit") << QStringList{"A=2"} << true << QStringList{"VARTA_TEST_MARKER=inherited", "A=2"} << false;
+    QTest::newRow("--recovery-env overrides PATH")
+        << QStringList{"PATH=/opt/bin"} << false << QStringList{"PATH=/opt/bin"} << true;
+    QTest::newRow("inherit") << QStringList{"A=2"} << true << QStringList{"VARTA_TEST_MARKER=inherited", "A=2"}
+                             << false;
 }
 
 void TestRecoveryRunner::environment() {
@@ -350,8 +350,10 @@ void TestRecoveryRunner::outputInArrivalOrder() {
     QTRY_VERIFY_WITH_TIMEOUT(o.ended(), kCeilingMs);
     QCOMPARE(o.result->exitCode, 0);
     using C = std::pair<OutputStream, QByteArray>;
-    const QList<C> expected{{OutputStream::Stdout, "aaa"}, {OutputStream::Stderr, "bb"},
-                            {OutputStream::Stdout, "cccc"}, {OutputStream::Stderr, "dee"},
+    const QList<C> expected{{OutputStream::Stdout, "aaa"},
+                            {OutputStream::Stderr, "bb"},
+                            {OutputStream::Stdout, "cccc"},
+                            {OutputStream::Stderr, "dee"},
                             {OutputStream::Stdout, "f"}};
     QCOMPARE(o.chunks, expected);
     QCOMPARE(o.result->stdoutBytes, 8);
@@ -366,10 +368,12 @@ void TestRecoveryRunner::captureCap_data() {
     QTest::addColumn<QByteArray>("keptErr");
     QTest::addColumn<bool>("truncated");
 
-    QTest::newRow("under the cap") << qint64(10) << QStringList{"o:4", "e:4"} << QByteArray("aaaa") << QByteArray("bbbb") << false;
-    QTest::newRow("exactly the cap") << qint64(10) << QStringList{"o:5", "e:5"} << QByteArray("aaaaa") << QByteArray("bbbbb") << false;
-    QTest::newRow("combined over the cap") << qint64(10) << QStringList{"o:6", "e:6", "o:3"} << QByteArray("aaaaaa")
-                                           << QByteArray("bbbb") << true;
+    QTest::newRow("under the cap") << qint64(10) << QStringList{"o:4", "e:4"} << QByteArray("aaaa")
+                                   << QByteArray("bbbb") << false;
+    QTest::newRow("exactly the cap") << qint64(10) << QStringList{"o:5", "e:5"} << QByteArray("aaaaa")
+                                     << QByteArray("bbbbb") << false;
+    QTest::newRow("combined over the cap")
+        << qint64(10) << QStringList{"o:6", "e:6", "o:3"} << QByteArray("aaaaaa") << QByteArray("bbbb") << true;
     QTest::newRow("cap 0 keeps nothing") << qint64(0) << QStringList{"e:1"} << QByteArray() << QByteArray() << true;
     QTest::newRow("cap 0, silent child") << qint64(0) << QStringList{} << QByteArray() << QByteArray() << false;
     QTest::newRow("large") << qint64(65536) << QStringList{"o:70000"} << QByteArray(65536, 'a') << QByteArray() << true;

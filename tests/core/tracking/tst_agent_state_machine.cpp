@@ -33,12 +33,12 @@ const Named kStarts[] = {
 };
 
 const char *eventName(AgentEvent e) {
-    static const char *names[] = {"BeatOk", "BeatDegraded", "BeatCritical", "Silence", "RecoveryStarted",
-                                  "RecoveryEnded", "GaveUp", "Rearm", "Pause", "Resume"};
+    static const char *names[] = {"BeatOk",        "BeatDegraded", "BeatCritical", "Silence", "RecoveryStarted",
+                                  "RecoveryEnded", "GaveUp",       "Rearm",        "Pause",   "Resume"};
     return names[static_cast<int>(e)];
 }
 
-} // namespace
+}  // namespace
 
 class TestAgentStateMachine : public QObject {
     Q_OBJECT
@@ -48,13 +48,13 @@ private Q_SLOTS:
         QTest::addColumn<AgentState>("expected");
         for (const Named &n : kStarts) {
             const AgentCondition &c = n.condition;
-            AgentState expected = c.paused ? AgentState::Paused
-                                : c.gaveUp ? AgentState::GaveUp
-                                : c.recovering ? AgentState::Recovering
-                                : c.silent ? AgentState::Stalled
-                                : c.status == vlp::Status::Degraded ? AgentState::Degraded
-                                : c.status == vlp::Status::Critical ? AgentState::Critical
-                                : AgentState::Up;
+            AgentState expected = c.paused                            ? AgentState::Paused
+                                  : c.gaveUp                          ? AgentState::GaveUp
+                                  : c.recovering                      ? AgentState::Recovering
+                                  : c.silent                          ? AgentState::Stalled
+                                  : c.status == vlp::Status::Degraded ? AgentState::Degraded
+                                  : c.status == vlp::Status::Critical ? AgentState::Critical
+                                                                      : AgentState::Up;
             QTest::newRow(n.name) << c << expected;
         }
     }
@@ -74,16 +74,34 @@ private Q_SLOTS:
         // expected[start][event], events in enum order:
         //  BeatOk BeatDeg BeatCrit Silence RecStart RecEnd GaveUp Rearm Pause Resume
         const S table[][kAgentEventCount] = {
-            /* up */ {S::Up, S::Degraded, S::Critical, S::Stalled, S::Recovering, S::Up, S::GaveUp, S::Up, S::Paused, S::Up},
-            /* degraded */ {S::Up, S::Degraded, S::Critical, S::Stalled, S::Recovering, S::Degraded, S::GaveUp, S::Degraded, S::Paused, S::Degraded},
-            /* critical */ {S::Up, S::Degraded, S::Critical, S::Stalled, S::Recovering, S::Critical, S::GaveUp, S::Critical, S::Paused, S::Critical},
-            /* stalled */ {S::Up, S::Degraded, S::Critical, S::Stalled, S::Recovering, S::Stalled, S::GaveUp, S::Stalled, S::Paused, S::Stalled},
-            /* recovering(silent) */ {S::Recovering, S::Recovering, S::Recovering, S::Recovering, S::Recovering, S::Stalled, S::GaveUp, S::Recovering, S::Paused, S::Recovering},
-            /* recovering(beating) */ {S::Recovering, S::Recovering, S::Recovering, S::Recovering, S::Recovering, S::Up, S::GaveUp, S::Recovering, S::Paused, S::Recovering},
-            /* gave_up(silent) */ {S::GaveUp, S::GaveUp, S::GaveUp, S::GaveUp, S::GaveUp, S::GaveUp, S::GaveUp, S::Stalled, S::Paused, S::GaveUp},
-            /* gave_up(beating) */ {S::GaveUp, S::GaveUp, S::GaveUp, S::GaveUp, S::GaveUp, S::GaveUp, S::GaveUp, S::Degraded, S::Paused, S::GaveUp},
-            /* paused(beating) */ {S::Paused, S::Paused, S::Paused, S::Paused, S::Paused, S::Paused, S::Paused, S::Paused, S::Paused, S::Up},
-            /* paused(silent) */ {S::Paused, S::Paused, S::Paused, S::Paused, S::Paused, S::Paused, S::Paused, S::Paused, S::Paused, S::Stalled},
+            /* up */ {S::Up, S::Degraded, S::Critical, S::Stalled, S::Recovering, S::Up, S::GaveUp, S::Up, S::Paused,
+                      S::Up},
+            /* degraded */
+            {S::Up, S::Degraded, S::Critical, S::Stalled, S::Recovering, S::Degraded, S::GaveUp, S::Degraded, S::Paused,
+             S::Degraded},
+            /* critical */
+            {S::Up, S::Degraded, S::Critical, S::Stalled, S::Recovering, S::Critical, S::GaveUp, S::Critical, S::Paused,
+             S::Critical},
+            /* stalled */
+            {S::Up, S::Degraded, S::Critical, S::Stalled, S::Recovering, S::Stalled, S::GaveUp, S::Stalled, S::Paused,
+             S::Stalled},
+            /* recovering(silent) */
+            {S::Recovering, S::Recovering, S::Recovering, S::Recovering, S::Recovering, S::Stalled, S::GaveUp,
+             S::Recovering, S::Paused, S::Recovering},
+            /* recovering(beating) */
+            {S::Recovering, S::Recovering, S::Recovering, S::Recovering, S::Recovering, S::Up, S::GaveUp, S::Recovering,
+             S::Paused, S::Recovering},
+            /* gave_up(silent) */
+            {S::GaveUp, S::GaveUp, S::GaveUp, S::GaveUp, S::GaveUp, S::GaveUp, S::GaveUp, S::Stalled, S::Paused,
+             S::GaveUp},
+            /* gave_up(beating) */
+            {S::GaveUp, S::GaveUp, S::GaveUp, S::GaveUp, S::GaveUp, S::GaveUp, S::GaveUp, S::Degraded, S::Paused,
+             S::GaveUp},
+            /* paused(beating) */
+            {S::Paused, S::Paused, S::Paused, S::Paused, S::Paused, S::Paused, S::Paused, S::Paused, S::Paused, S::Up},
+            /* paused(silent) */
+            {S::Paused, S::Paused, S::Paused, S::Paused, S::Paused, S::Paused, S::Paused, S::Paused, S::Paused,
+             S::Stalled},
         };
         for (std::size_t s = 0; s < std::size(kStarts); ++s) {
             for (int e = 0; e < kAgentEventCount; ++e) {

@@ -4,10 +4,10 @@
 #include <QRandomGenerator>
 #include <QTest>
 
+#include <unordered_map>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
-
-#include <unordered_map>
 
 using namespace varta;
 
@@ -22,8 +22,9 @@ private Q_SLOTS:
         for (int step = 0; step < 200000; ++step) {
             // A small pid space forces collisions, repeats and long probe runs.
             const auto pid = static_cast<std::uint32_t>(rng.bounded(2, 6000));
-            const AgentKey key = rng.bounded(2) ? AgentKey::local(pid)
-                                                : AgentKey::fromPeer(Transport::Udp, QHostAddress(0x7f000001u + rng.bounded(3)), pid);
+            const AgentKey key =
+                rng.bounded(2) ? AgentKey::local(pid)
+                               : AgentKey::fromPeer(Transport::Udp, QHostAddress(0x7f000001u + rng.bounded(3)), pid);
             const Slot found = table.find(key);
             const auto it = reference.find(key);
             QCOMPARE(found != kNoSlot, it != reference.end());

@@ -40,7 +40,7 @@ struct Rig {
     }
 };
 
-} // namespace
+}  // namespace
 
 class TestAgentTracker : public QObject {
     Q_OBJECT
@@ -120,10 +120,10 @@ private Q_SLOTS:
         Rig rig(options());
         const AgentKey key = AgentKey::local(20);
         rig.tracker.onBeat(key, beat(20, 1), 1000 * kMs);
-        QCOMPARE(rig.surface(1000 * kMs + kThreshold - 1), 0u);      // one ns early: nothing
-        QCOMPARE(rig.surface(1000 * kMs + kThreshold), 1u);          // at the deadline: the stall
+        QCOMPARE(rig.surface(1000 * kMs + kThreshold - 1), 0u);  // one ns early: nothing
+        QCOMPARE(rig.surface(1000 * kMs + kThreshold), 1u);      // at the deadline: the stall
         QCOMPARE(rig.stalls.first().second, 1000 * kMs + kThreshold);
-        QCOMPARE(rig.surface(1000 * kMs + 10 * kThreshold), 0u);     // never twice per silence
+        QCOMPARE(rig.surface(1000 * kMs + 10 * kThreshold), 0u);  // never twice per silence
         const Slot slot = rig.tracker.find(key);
         QCOMPARE(rig.tracker.record(slot).state, AgentState::Stalled);
         QCOMPARE(rig.tracker.record(slot).stalls, 1u);
@@ -131,7 +131,7 @@ private Q_SLOTS:
         const BeatOutcome resumed = rig.tracker.onBeat(key, beat(20, 2), 30000 * kMs);
         QVERIFY(resumed.resumed);
         QCOMPARE(rig.tracker.record(slot).state, AgentState::Up);
-        QCOMPARE(rig.surface(30000 * kMs + kThreshold), 1u);         // re-armed by the beat
+        QCOMPARE(rig.surface(30000 * kMs + kThreshold), 1u);  // re-armed by the beat
         QCOMPARE(rig.tracker.record(slot).stalls, 2u);
         QCOMPARE(rig.counters.stallsSurfaced, 2u);
     }
@@ -152,20 +152,25 @@ private Q_SLOTS:
 
     void capacityAndEviction_data() {
         QTest::addColumn<EvictionPolicy>("policy");
-        QTest::addColumn<bool>("victimStalled");     // let the old agent's stall surface
+        QTest::addColumn<bool>("victimStalled");  // let the old agent's stall surface
         QTest::addColumn<bool>("victimRecovering");
         QTest::addColumn<bool>("victimPaused");
         QTest::addColumn<std::int64_t>("silenceMs");  // how long the old agent was silent
         QTest::addColumn<bool>("evicted");
         const std::int64_t old = 10 * kThresholdMs + 1;
         const std::int64_t young = 10 * kThresholdMs;
-        QTest::newRow("strict: stalled and old → evicted") << EvictionPolicy::Strict << true << false << false << old << true;
-        QTest::newRow("strict: stalled but not old enough") << EvictionPolicy::Strict << true << false << false << young << false;
+        QTest::newRow("strict: stalled and old → evicted")
+            << EvictionPolicy::Strict << true << false << false << old << true;
+        QTest::newRow("strict: stalled but not old enough")
+            << EvictionPolicy::Strict << true << false << false << young << false;
         QTest::newRow("strict: paused is kept") << EvictionPolicy::Strict << true << false << true << old << false;
         QTest::newRow("strict: recovering is kept") << EvictionPolicy::Strict << true << true << false << old << false;
-        QTest::newRow("balanced: paused and old → evicted") << EvictionPolicy::Balanced << true << false << true << old << true;
-        QTest::newRow("balanced: recovering is kept") << EvictionPolicy::Balanced << true << true << false << old << false;
-        QTest::newRow("balanced: not old enough") << EvictionPolicy::Balanced << true << false << false << young << false;
+        QTest::newRow("balanced: paused and old → evicted")
+            << EvictionPolicy::Balanced << true << false << true << old << true;
+        QTest::newRow("balanced: recovering is kept")
+            << EvictionPolicy::Balanced << true << true << false << old << false;
+        QTest::newRow("balanced: not old enough")
+            << EvictionPolicy::Balanced << true << false << false << young << false;
     }
     void capacityAndEviction() {
         QFETCH(EvictionPolicy, policy);
@@ -208,7 +213,8 @@ private Q_SLOTS:
         const AgentKey key = AgentKey::local(40);
         int accepted = 0;
         for (std::uint64_t n = 1; n <= 5; ++n)
-            accepted += rig.tracker.onBeat(key, beat(40, n), 5000 * kMs + static_cast<std::int64_t>(n) * kMs).verdict == BeatVerdict::Accepted;
+            accepted += rig.tracker.onBeat(key, beat(40, n), 5000 * kMs + static_cast<std::int64_t>(n) * kMs).verdict
+                        == BeatVerdict::Accepted;
         QCOMPARE(accepted, 3);
         QCOMPARE(rig.ingest.rateLimitedPerPid, 2u);
         // A new second, a new allowance; the limited nonces were never recorded.
@@ -229,24 +235,26 @@ private Q_SLOTS:
         QCOMPARE(rig.ingest.rateLimitedGlobal, 5u);
         QCOMPARE(rig.tracker.table().size(), 5u);  // refused before the table is touched
         // 5 per second refills one token every 200 ms.
-        QCOMPARE(rig.tracker.onBeat(AgentKey::local(200), beat(200, 1), 199 * kMs).verdict, BeatVerdict::RateLimitedGlobal);
+        QCOMPARE(rig.tracker.onBeat(AgentKey::local(200), beat(200, 1), 199 * kMs).verdict,
+                 BeatVerdict::RateLimitedGlobal);
         QCOMPARE(rig.tracker.onBeat(AgentKey::local(201), beat(201, 1), 200 * kMs).verdict, BeatVerdict::Accepted);
     }
 
     void transitionsAreReportedOnce() {
         Rig rig(options());
         QList<std::pair<AgentState, AgentState>> seen;
-        rig.tracker.setTransitionObserver([&](Slot, AgentState from, AgentState to, std::int64_t) { seen.append({from, to}); });
+        rig.tracker.setTransitionObserver([&](Slot, AgentState from, AgentState to, std::int64_t) {
+            seen.append({from, to});
+        });
         const AgentKey key = AgentKey::local(50);
         rig.tracker.onBeat(key, beat(50, 1), 0);
-        rig.tracker.onBeat(key, beat(50, 2), kMs);                           // Up → Up: nothing
+        rig.tracker.onBeat(key, beat(50, 2), kMs);  // Up → Up: nothing
         rig.tracker.onBeat(key, beat(50, 3, vlp::Status::Degraded), 2 * kMs);
         rig.surface(2 * kMs + kThreshold);
         rig.tracker.onBeat(key, beat(50, 4), 3 * kThreshold);
-        const QList<std::pair<AgentState, AgentState>> expected{
-            {AgentState::Up, AgentState::Degraded},
-            {AgentState::Degraded, AgentState::Stalled},
-            {AgentState::Stalled, AgentState::Up}};
+        const QList<std::pair<AgentState, AgentState>> expected{{AgentState::Up, AgentState::Degraded},
+                                                                {AgentState::Degraded, AgentState::Stalled},
+                                                                {AgentState::Stalled, AgentState::Up}};
         QCOMPARE(seen, expected);
     }
 

@@ -32,14 +32,15 @@ Bytes withCrc(Bytes bytes) {
     return bytes;
 }
 
-Bytes goodBytes() {
-    return vlp::encode(Frame{Status::Ok, 4242, 1000, 7, 99});
-}
+Bytes goodBytes() { return vlp::encode(Frame{Status::Ok, 4242, 1000, 7, 99}); }
 
 Status statusFromName(const QString &name) {
-    if (name == QLatin1String("ok")) return Status::Ok;
-    if (name == QLatin1String("degraded")) return Status::Degraded;
-    if (name == QLatin1String("critical")) return Status::Critical;
+    if (name == QLatin1String("ok"))
+        return Status::Ok;
+    if (name == QLatin1String("degraded"))
+        return Status::Degraded;
+    if (name == QLatin1String("critical"))
+        return Status::Critical;
     qFatal("unknown status %s", qPrintable(name));
 }
 
@@ -52,7 +53,7 @@ std::optional<DecodeError> errorFromName(const QString &name) {
     return std::nullopt;
 }
 
-} // namespace
+}  // namespace
 
 class TestFrame : public QObject {
     Q_OBJECT
@@ -149,8 +150,7 @@ private Q_SLOTS:
 
     void pidOneIsInit() {
         Frame out;
-        QCOMPARE(vlp::decode(vlp::encode(Frame{Status::Ok, 1, 0, 1, 0}), out),
-                 std::optional(DecodeError::BadPid));
+        QCOMPARE(vlp::decode(vlp::encode(Frame{Status::Ok, 1, 0, 1, 0}), out), std::optional(DecodeError::BadPid));
     }
 
     void corruptedPayloadIsBadCrc() {
@@ -169,13 +169,15 @@ private Q_SLOTS:
         QTest::newRow("version before crc") << QList<int>{2, 1} << false << DecodeError::BadVersion;
         QTest::newRow("crc before status") << QList<int>{3, 0xff} << false << DecodeError::BadCrc;
         QTest::newRow("crc before pid") << QList<int>{4, 0, 5, 0, 6, 0, 7, 0} << false << DecodeError::BadCrc;
-        QTest::newRow("status before pid") << QList<int>{3, 7, 4, 0, 5, 0, 6, 0, 7, 0} << true << DecodeError::BadStatus;
-        QTest::newRow("stall before pid") << QList<int>{3, 3, 4, 1, 5, 0, 6, 0, 7, 0} << true << DecodeError::StallOnWire;
-        QTest::newRow("pid before timestamp")
-            << QList<int>{4, 0, 5, 0, 6, 0, 7, 0, 8, 0xff, 9, 0xff, 10, 0xff, 11, 0xff, 12, 0xff, 13, 0xff, 14, 0xff, 15, 0xff}
-            << true << DecodeError::BadPid;
+        QTest::newRow("status before pid")
+            << QList<int>{3, 7, 4, 0, 5, 0, 6, 0, 7, 0} << true << DecodeError::BadStatus;
+        QTest::newRow("stall before pid")
+            << QList<int>{3, 3, 4, 1, 5, 0, 6, 0, 7, 0} << true << DecodeError::StallOnWire;
+        QTest::newRow("pid before timestamp") << QList<int>{4,  0,    5,  0,    6,  0,    7,  0,    8,  0xff, 9,  0xff,
+                                                            10, 0xff, 11, 0xff, 12, 0xff, 13, 0xff, 14, 0xff, 15, 0xff}
+                                              << true << DecodeError::BadPid;
         QTest::newRow("timestamp before nonce")
-            << QList<int>{8, 0xff, 9, 0xff, 10, 0xff, 11, 0xff, 12, 0xff, 13, 0xff, 14, 0xff, 15, 0xff,
+            << QList<int>{8,  0xff, 9,  0xff, 10, 0xff, 11, 0xff, 12, 0xff, 13, 0xff, 14, 0xff, 15, 0xff,
                           16, 0xff, 17, 0xff, 18, 0xff, 19, 0xff, 20, 0xff, 21, 0xff, 22, 0xff, 23, 0xff}
             << true << DecodeError::BadTimestamp;
     }
@@ -240,10 +242,10 @@ private Q_SLOTS:
     }
 
     void namesAreStable() {
-        const char *names[] = {"BadMagic", "BadVersion", "BadCrc", "BadStatus",
-                               "StallOnWire", "BadPid", "BadTimestamp", "BadNonce"};
-        const char *labels[] = {"bad_magic", "bad_version", "bad_crc", "bad_status",
-                                "stall_on_wire", "bad_pid", "bad_timestamp", "bad_nonce"};
+        const char *names[] = {"BadMagic",    "BadVersion", "BadCrc",       "BadStatus",
+                               "StallOnWire", "BadPid",     "BadTimestamp", "BadNonce"};
+        const char *labels[] = {"bad_magic",     "bad_version", "bad_crc",       "bad_status",
+                                "stall_on_wire", "bad_pid",     "bad_timestamp", "bad_nonce"};
         for (std::size_t i = 0; i < vlp::kDecodeErrorCount; ++i) {
             QCOMPARE(vlp::decodeErrorName(static_cast<DecodeError>(i)), std::string_view(names[i]));
             QCOMPARE(vlp::decodeErrorLabel(static_cast<DecodeError>(i)), std::string_view(labels[i]));

@@ -32,9 +32,7 @@ SecureOptions fullOptions() {
     return options;
 }
 
-Plain plainFor(std::uint32_t pid) {
-    return vlp::encode(vlp::Frame{vlp::Status::Ok, pid, 10, 1, 0});
-}
+Plain plainFor(std::uint32_t pid) { return vlp::encode(vlp::Frame{vlp::Status::Ok, pid, 10, 1, 0}); }
 
 const vlp::IvRandom kIv{9, 8, 7, 6, 5, 4, 3, 2};
 
@@ -57,7 +55,7 @@ std::array<std::uint8_t, 64> sealedMaster(const Key &master, std::uint32_t pid) 
     return wire;
 }
 
-} // namespace
+}  // namespace
 
 class TestKeyRing : public QObject {
     Q_OBJECT
@@ -179,8 +177,8 @@ private Q_SLOTS:
         vlp::KeyRing ring(fullOptions());
         const QByteArray bytes(size, '\0');
         Plain out{};
-        QVERIFY(!ring.open(std::span(reinterpret_cast<const std::uint8_t *>(bytes.constData()),
-                                     static_cast<std::size_t>(size)), out));
+        QVERIFY(!ring.open(
+            std::span(reinterpret_cast<const std::uint8_t *>(bytes.constData()), static_cast<std::size_t>(size)), out));
         QCOMPARE(ring.aeadAttempts(), std::uint64_t(0));
     }
 };

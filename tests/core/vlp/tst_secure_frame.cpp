@@ -38,13 +38,9 @@ std::uint32_t u32Of(const QJsonObject &o, const char *name) {
     return static_cast<std::uint32_t>(o.value(QLatin1String(name)).toInteger());
 }
 
-QString str(const QJsonObject &o, const char *name) {
-    return o.value(QLatin1String(name)).toString();
-}
+QString str(const QJsonObject &o, const char *name) { return o.value(QLatin1String(name)).toString(); }
 
-Plain samplePlain() {
-    return vlp::encode(vlp::Frame{vlp::Status::Degraded, 4242, 99, 7, 5});
-}
+Plain samplePlain() { return vlp::encode(vlp::Frame{vlp::Status::Degraded, 4242, 99, 7, 5}); }
 
 Key sampleKey(std::uint8_t first) {
     Key key{};
@@ -53,7 +49,7 @@ Key sampleKey(std::uint8_t first) {
     return key;
 }
 
-} // namespace
+}  // namespace
 
 class TestSecureFrame : public QObject {
     Q_OBJECT
@@ -238,8 +234,7 @@ private:
         QCOMPARE(vlp::readSecureHeader(wire)->agentPid, pid);
     }
 
-    void checkOpens(vlp::AeadContext &aead, const Key &key, std::span<const std::uint8_t> wire,
-                    const Plain &plain) {
+    void checkOpens(vlp::AeadContext &aead, const Key &key, std::span<const std::uint8_t> wire, const Plain &plain) {
         Plain out{};
         QVERIFY(vlp::openSecure(aead, key, wire, out));
         QCOMPARE(hexOf(out), hexOf(plain));
@@ -266,8 +261,8 @@ private:
     void checkEpochKey(const QJsonObject &v) {
         const Key agentKey = fixedFromHex<32>(v.value(QLatin1String("agent_key_hex")));
         Key okm{};
-        QVERIFY(vlp::deriveEpochKey(agentKey, static_cast<std::uint64_t>(
-                                        v.value(QLatin1String("epoch")).toInteger()), okm));
+        QVERIFY(vlp::deriveEpochKey(agentKey, static_cast<std::uint64_t>(v.value(QLatin1String("epoch")).toInteger()),
+                                    okm));
         QCOMPARE(hexOf(okm), str(v, "expected_okm_hex").toLatin1());
     }
 };
