@@ -6,58 +6,58 @@
 
 namespace varta {
 
-EngineHost::EngineHost(Options options, QObject *parent) : QObject(parent), options_(std::move(options)) {
-    thread_.setObjectName(QStringLiteral("varta-engine"));
-    connect(&thread_, &QThread::finished, this, &EngineHost::finished);
+EngineHost::EngineHost(Options options, QObject *parent) : QObject(parent), m_options(std::move(options)) {
+    m_thread.setObjectName(QStringLiteral("varta-engine"));
+    connect(&m_thread, &QThread::finished, this, &EngineHost::finished);
 }
 
 EngineHost::~EngineHost() {
-    if (thread_.isRunning()) {
+    if (m_thread.isRunning()) {
         requestShutdown();
-        thread_.wait();
+        m_thread.wait();
     }
 }
 
 bool EngineHost::start(QString *error) {
-    observer_ = new Observer(options_);
-    observer_->moveToThread(&thread_);
+    m_observer = new Observer(m_options);
+    m_observer->moveToThread(&m_thread);
     // The observer dies on its own thread (its sockets and timers belong there), and
     // the thread ends once it is gone.
-    Observer *observer = observer_;
+    Observer *observer = m_observer;
     connect(
-        observer_, &Observer::stopped, this, [this, observer] { summary_ = observer->summaryLine(); },
+        m_observer, &Observer::stopped, this, [this, observer] { m_summary = observer->summaryLine(); },
         Qt::DirectConnection);  // runs on the engine thread; read only after finished()
-    connect(observer_, &Observer::stopped, observer_, &QObject::deleteLater);
+    connect(m_observer, &Observer::stopped, m_observer, &QObject::deleteLater);
     // OpenSSL frees a thread's state (its error queue) from a thread-exit hook, but Qt's
     // threads are detached and wait() returns before that hook runs, so the process can
     // exit first and leak it. Free it on the engine thread once the keys are gone.
     connect(
-        observer_, &QObject::destroyed, &thread_, [] { OPENSSL_thread_stop(); }, Qt::DirectConnection);
-    connect(observer_, &QObject::destroyed, &thread_, &QThread::quit, Qt::DirectConnection);
-    thread_.start();
+        m_observer, &QObject::destroyed, &m_thread, [] { OPENSSL_thread_stop(); }, Qt::DirectConnection);
+    connect(m_observer, &QObject::destroyed, &m_thread, &QThread::quit, Qt::DirectConnection);
+    m_thread.start();
     bool ok = false;
     QMetaObject::invokeMethod(
-        observer_,
+        m_observer,
         [&] {
-            ok = observer_->start(error);
+            ok = m_observer->start(error);
             if (ok) {
-                listeners_ = observer_->listenerDescriptions();
-                warnings_ = observer_->startupWarnings();
-                udpPort_ = observer_->udpPort();
+                m_listeners = m_observer->listenerDescriptions();
+                m_warnings = m_observer->startupWarnings();
+                m_udpPort = m_observer->udpPort();
             }
         },
         Qt::BlockingQueuedConnection);
     if (!ok) {
         requestShutdown();
-        thread_.wait();
-        observer_ = nullptr;
+        m_thread.wait();
+        m_observer = nullptr;
     }
     return ok;
 }
 
 void EngineHost::requestShutdown() {
-    if (observer_)
-        QMetaObject::invokeMethod(observer_, &Observer::shutdown, Qt::QueuedConnection);
+    if (m_observer)
+        QMetaObject::invokeMethod(m_observer, &Observer::shutdown, Qt::QueuedConnection);
 }
 
 }  // namespace varta

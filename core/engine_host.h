@@ -22,12 +22,12 @@ public:
     // Starts the engine thread and the observer on it; false (with the reason) when a
     // listener or file could not be opened.
     bool start(QString *error);
-    Observer *observer() const { return observer_; }
-    QStringList listenerDescriptions() const { return listeners_; }
-    QStringList startupWarnings() const { return warnings_; }
-    std::uint16_t udpPort() const { return udpPort_; }  // the bound UDP port, 0 without one
+    Observer *observer() const { return m_observer; }
+    QStringList listenerDescriptions() const { return m_listeners; }
+    QStringList startupWarnings() const { return m_warnings; }
+    std::uint16_t udpPort() const { return m_udpPort; }  // the bound UDP port, 0 without one
     // The observer's totals as it stopped; valid after finished().
-    QString finalSummary() const { return summary_; }
+    QString finalSummary() const { return m_summary; }
 
 public Q_SLOTS:
     void requestShutdown();
@@ -36,13 +36,13 @@ Q_SIGNALS:
     void finished();  // the engine thread has ended
 
 private:
-    Options options_;
-    QThread thread_;
-    QPointer<Observer> observer_;
-    QStringList listeners_;
-    QStringList warnings_;
-    std::uint16_t udpPort_ = 0;
-    QString summary_;
+    Options m_options;
+    QThread m_thread;
+    QPointer<Observer> m_observer;
+    QStringList m_listeners;
+    QStringList m_warnings;
+    std::uint16_t m_udpPort = 0;
+    QString m_summary;
 };
 
 }  // namespace varta

@@ -13,55 +13,56 @@ namespace varta {
 
 Observer::Observer(Options options, QObject *parent)
     : QObject(parent),
-      options_(std::move(options)),
-      tracker_(options_.tracker, ingest_, trackerCounters_),
-      stallTimer_(new QTimer(this)),
-      publishTimer_(new QTimer(this)) {
-    const bool secure = options_.secure.enabled();
-    const bool udpOptIn = options_.udp && options_.udp->recoveryAllowed;
-    recovery_ = new RecoveryEngine(options_.recovery, RecoveryTrust{udpOptIn && !secure, udpOptIn && secure},
-                                   options_.shutdownGraceMs, this);
+      m_options(std::move(options)),
+      m_tracker(m_options.tracker, m_ingest, m_trackerCounters),
+      m_stallTimer(new QTimer(this)),
+      m_publishTimer(new QTimer(this)) {
+    const bool secure = m_options.secure.enabled();
+    const bool udpOptIn = m_options.udp && m_options.udp->recoveryAllowed;
+    m_recovery = new RecoveryEngine(m_options.recovery, RecoveryTrust{udpOptIn && !secure, udpOptIn && secure},
+                                    m_options.shutdownGraceMs, this);
     connectRecovery();
     // Precise: a coarse timer may fire 5 % late, 100 ms on a 2 s threshold.
-    stallTimer_->setTimerType(Qt::PreciseTimer);
-    stallTimer_->setSingleShot(true);
-    connect(stallTimer_, &QTimer::timeout, this, &Observer::surfaceStalls);
-    publishTimer_->setInterval(kPublishIntervalMs);
-    connect(publishTimer_, &QTimer::timeout, this, &Observer::publish);
+    m_stallTimer->setTimerType(Qt::PreciseTimer);
+    m_stallTimer->setSingleShot(true);
+    connect(m_stallTimer, &QTimer::timeout, this, &Observer::surfaceStalls);
+    m_publishTimer->setInterval(kPublishIntervalMs);
+    connect(m_publishTimer, &QTimer::timeout, this, &Observer::publish);
 }
 
 Observer::~Observer() = default;
 
 bool Observer::start(QString *error) {
-    if (!options_.exportFile.path.isEmpty()) {
-        eventFile_ = std::make_unique<EventFile>(options_.exportFile.path, options_.exportFile.maxBytes,
-                                                 options_.exportFile.syncEvery);
-        if (!eventFile_->open(error))
+    if (!m_options.exportFile.path.isEmpty()) {
+        m_eventFile = std::make_unique<EventFile>(m_options.exportFile.path, m_options.exportFile.maxBytes,
+                                                  m_options.exportFile.syncEvery);
+        if (!m_eventFile->open(error))
             return false;
     }
-    pipeline_ = std::make_unique<IngestPipeline>(
-        tracker_, ingest_, eventFile_.get(), options_.tracker.allowCrossNamespace, static_cast<IngestEvents &>(*this));
-    if (options_.secure.enabled()) {
-        secureReceiver_ = std::make_unique<SecureReceiver>(options_.secure, ingest_, secureCounters_);
-        pipeline_->setSecureReceiver(secureReceiver_.get());
+    m_pipeline =
+        std::make_unique<IngestPipeline>(m_tracker, m_ingest, m_eventFile.get(), m_options.tracker.allowCrossNamespace,
+                                         static_cast<IngestEvents &>(*this));
+    if (m_options.secure.enabled()) {
+        m_secureReceiver = std::make_unique<SecureReceiver>(m_options.secure, m_ingest, m_secureCounters);
+        m_pipeline->setSecureReceiver(m_secureReceiver.get());
     }
-    if (options_.uds) {
-        uds_ = std::make_unique<UdsListener>(options_.uds->path, options_.uds->mode, *pipeline_);
-        if (!uds_->open(error))
+    if (m_options.uds) {
+        m_uds = std::make_unique<UdsListener>(m_options.uds->path, m_options.uds->mode, *m_pipeline);
+        if (!m_uds->open(error))
             return false;
     }
-    if (options_.udp) {
-        const Transport transport = options_.secure.enabled() ? Transport::SecureUdp : Transport::Udp;
-        udp_ = std::make_unique<UdpListener>(options_.udp->bindAddress, options_.udp->port, transport, *pipeline_);
-        if (!udp_->open(error))
+    if (m_options.udp) {
+        const Transport transport = m_options.secure.enabled() ? Transport::SecureUdp : Transport::Udp;
+        m_udp = std::make_unique<UdpListener>(m_options.udp->bindAddress, m_options.udp->port, transport, *m_pipeline);
+        if (!m_udp->open(error))
             return false;
     }
     warnAboutSmallQueues();
-    if (!recovery_->start(error) || !startMetrics(error))
+    if (!m_recovery->start(error) || !startMetrics(error))
         return false;
-    tracker_.setTransitionObserver([this](Slot slot, AgentState from, AgentState to, std::int64_t nowNs) {
-        if (publishing_)
-            transitions_.append(StateTransition{tracker_.record(slot).key, nowNs / 1'000'000, from, to});
+    m_tracker.setTransitionObserver([this](Slot slot, AgentState from, AgentState to, std::int64_t nowNs) {
+        if (m_publishing)
+            m_transitions.append(StateTransition{m_tracker.record(slot).key, nowNs / 1'000'000, from, to});
     });
     return true;
 }
@@ -69,77 +70,77 @@ bool Observer::start(QString *error) {
 // Kernel limits that leave the listeners less room than they were built for: one line
 // each, at start-up, naming the setting that lifts them.
 void Observer::warnAboutSmallQueues() {
-    if (uds_ && !uds_->gathersReads())
-        startupWarnings_ << QStringLiteral("%1 queues at most %2 datagrams (net.unix.max_dgram_qlen), too few "
-                                           "to gather reads: every beat wakes varta-watch; with many local "
-                                           "agents set it to 512 before starting")
-                                .arg(options_.uds->path)
-                                .arg(uds_->queueLimit());
-    if (udp_ && udp_->receiveBufferBytes() < BatchReader::kReceiveBufferBytes)
-        startupWarnings_ << QStringLiteral("the UDP receive buffer is %1 KiB, not the %2 MiB asked for "
-                                           "(net.core.rmem_max): a burst of more than ~%3 beats is dropped "
-                                           "by the kernel")
-                                .arg(udp_->receiveBufferBytes() / 1024)
-                                .arg(BatchReader::kReceiveBufferBytes / (1024 * 1024))
-                                .arg(udp_->receiveBufferBytes() / BatchReader::kQueuedDatagramBytes);
+    if (m_uds && !m_uds->gathersReads())
+        m_startupWarnings << QStringLiteral("%1 queues at most %2 datagrams (net.unix.max_dgram_qlen), too few "
+                                            "to gather reads: every beat wakes varta-watch; with many local "
+                                            "agents set it to 512 before starting")
+                                 .arg(m_options.uds->path)
+                                 .arg(m_uds->queueLimit());
+    if (m_udp && m_udp->receiveBufferBytes() < BatchReader::kReceiveBufferBytes)
+        m_startupWarnings << QStringLiteral("the UDP receive buffer is %1 KiB, not the %2 MiB asked for "
+                                            "(net.core.rmem_max): a burst of more than ~%3 beats is dropped "
+                                            "by the kernel")
+                                 .arg(m_udp->receiveBufferBytes() / 1024)
+                                 .arg(BatchReader::kReceiveBufferBytes / (1024 * 1024))
+                                 .arg(m_udp->receiveBufferBytes() / BatchReader::kQueuedDatagramBytes);
 }
 
 bool Observer::startMetrics(QString *error) {
-    if (!options_.prom.enabled())
+    if (!m_options.prom.enabled())
         return true;
-    metrics_ = std::make_unique<MetricsService>(options_.prom);
-    if (!metrics_->start(error))
+    m_metrics = std::make_unique<MetricsService>(m_options.prom);
+    if (!m_metrics->start(error))
         return false;
-    if (const QString warning = metrics_->startupWarning(); !warning.isEmpty())
-        startupWarnings_ << warning;
+    if (const QString warning = m_metrics->startupWarning(); !warning.isEmpty())
+        m_startupWarnings << warning;
     publishMetricsSnapshot();  // every family is there from the first scrape
-    metricsSnapshotTimer_ = new QTimer(this);
-    connect(metricsSnapshotTimer_, &QTimer::timeout, this, &Observer::publishMetricsSnapshot);
-    metricsSnapshotTimer_->start(kMetricsSnapshotIntervalMs);
+    m_metricsSnapshotTimer = new QTimer(this);
+    connect(m_metricsSnapshotTimer, &QTimer::timeout, this, &Observer::publishMetricsSnapshot);
+    m_metricsSnapshotTimer->start(kMetricsSnapshotIntervalMs);
     return true;
 }
 
 // A copy of plain values: the endpoint renders it on its own thread.
 void Observer::publishMetricsSnapshot() {
     auto snapshot = std::make_shared<MetricsSnapshot>();
-    snapshot->ingest = ingest_;
-    snapshot->tracker = trackerCounters_;
-    snapshot->secure = secureCounters_;
-    snapshot->recovery = recovery_->counters();
-    snapshot->stallLag = stallLag_;
-    snapshot->pidsTracked = tracker_.table().size();
-    snapshot->trackerCapacity = tracker_.table().capacity();
-    snapshot->agents.reserve(tracker_.table().size());
-    tracker_.table().forEach([&](const AgentRecord &r) {
+    snapshot->ingest = m_ingest;
+    snapshot->tracker = m_trackerCounters;
+    snapshot->secure = m_secureCounters;
+    snapshot->recovery = m_recovery->counters();
+    snapshot->stallLag = m_stallLag;
+    snapshot->pidsTracked = m_tracker.table().size();
+    snapshot->trackerCapacity = m_tracker.table().capacity();
+    snapshot->agents.reserve(m_tracker.table().size());
+    m_tracker.table().forEach([&](const AgentRecord &r) {
         // varta_status says what the agent last reported, or 3 while it is silent.
         snapshot->agents.push_back(
             MetricsAgentRow{r.key, r.beats, r.stalls, r.silent ? vlp::Status::Stall : r.lastStatus});
     });
-    metrics_->publish(std::move(snapshot));
+    m_metrics->publish(std::move(snapshot));
 }
 
 QStringList Observer::listenerDescriptions() const {
     QStringList out;
-    if (metrics_)
-        out << QStringLiteral("metrics ") + metrics_->url();
-    if (udp_)
-        out << udp_->description();
-    if (uds_)
-        out << uds_->description();
+    if (m_metrics)
+        out << QStringLiteral("metrics ") + m_metrics->url();
+    if (m_udp)
+        out << m_udp->description();
+    if (m_uds)
+        out << m_uds->description();
     return out;
 }
 
-std::uint16_t Observer::udpPort() const { return udp_ ? udp_->boundPort() : 0; }
+std::uint16_t Observer::udpPort() const { return m_udp ? m_udp->boundPort() : 0; }
 
 void Observer::setPublishing(bool on) {
-    publishing_ = on;
-    tracker_.setTrackDirty(on);
+    m_publishing = on;
+    m_tracker.setTrackDirty(on);
     if (on) {
-        tracker_.markAllDirty();  // the first batch carries every agent already known
-        children_ = recovery_->children();
-        publishTimer_->start();
+        m_tracker.markAllDirty();  // the first batch carries every agent already known
+        m_children = m_recovery->children();
+        m_publishTimer->start();
     } else {
-        publishTimer_->stop();
+        m_publishTimer->stop();
     }
 }
 
@@ -150,53 +151,53 @@ void Observer::onIngestIoError(std::string_view what) {
              QString::fromUtf8(what.data(), static_cast<qsizetype>(what.size())));
 }
 
-void Observer::onAgentResumed(Slot slot) { recovery_->onAgentResumed(tracker_.record(slot).key); }
+void Observer::onAgentResumed(Slot slot) { m_recovery->onAgentResumed(m_tracker.record(slot).key); }
 
 void Observer::connectRecovery() {
-    connect(recovery_, &RecoveryEngine::agentOverlayChanged, this, &Observer::onOverlayChanged);
-    connect(recovery_, &RecoveryEngine::childChanged, this, [this](const ChildInfo &child) {
-        if (publishing_)
-            children_.append(child);
+    connect(m_recovery, &RecoveryEngine::agentOverlayChanged, this, &Observer::onOverlayChanged);
+    connect(m_recovery, &RecoveryEngine::childChanged, this, [this](const ChildInfo &child) {
+        if (m_publishing)
+            m_children.append(child);
     });
-    connect(recovery_, &RecoveryEngine::childOutput, this, [this](const OutputChunk &chunk) {
-        if (publishing_)
-            output_.append(chunk);
+    connect(m_recovery, &RecoveryEngine::childOutput, this, [this](const OutputChunk &chunk) {
+        if (m_publishing)
+            m_output.append(chunk);
     });
-    connect(recovery_, &RecoveryEngine::event, this,
+    connect(m_recovery, &RecoveryEngine::event, this,
             [this](const EventLogEntry &entry) { addEvent(entry.severity, entry.category, entry.text, entry.agent); });
-    connect(recovery_, &RecoveryEngine::shutdownComplete, this, &Observer::finishShutdown);
+    connect(m_recovery, &RecoveryEngine::shutdownComplete, this, &Observer::finishShutdown);
 }
 
 // The recovery side's marks (a child running, gave up, paused) become the agent's
 // condition, so the state machine decides what the operator sees.
 void Observer::onOverlayChanged(const AgentKey &key) {
-    const Slot slot = tracker_.find(key);
+    const Slot slot = m_tracker.find(key);
     if (slot == kNoSlot)
         return;
-    const std::optional<AgentState> overlay = recovery_->overlayState(key);
-    const AgentRecord &record = tracker_.record(slot);
+    const std::optional<AgentState> overlay = m_recovery->overlayState(key);
+    const AgentRecord &record = m_tracker.record(slot);
     const std::int64_t now = engineNowNs();
     const bool recovering = overlay == AgentState::Recovering;
     if (recovering != record.recovering) {
-        tracker_.applyEvent(slot, recovering ? AgentEvent::RecoveryStarted : AgentEvent::RecoveryEnded, now);
+        m_tracker.applyEvent(slot, recovering ? AgentEvent::RecoveryStarted : AgentEvent::RecoveryEnded, now);
         if (recovering)
-            tracker_.countRecovery(slot);
+            m_tracker.countRecovery(slot);
     }
     const bool gaveUp = overlay == AgentState::GaveUp;
     if (gaveUp != record.gaveUp)
-        tracker_.applyEvent(slot, gaveUp ? AgentEvent::GaveUp : AgentEvent::Rearm, now);
+        m_tracker.applyEvent(slot, gaveUp ? AgentEvent::GaveUp : AgentEvent::Rearm, now);
     const bool paused = overlay == AgentState::Paused;
     if (paused != record.paused)
-        tracker_.applyEvent(slot, paused ? AgentEvent::Pause : AgentEvent::Resume, now);
+        m_tracker.applyEvent(slot, paused ? AgentEvent::Pause : AgentEvent::Resume, now);
 }
 
 void Observer::recoverNow(const QList<AgentKey> &agents) {
     for (const AgentKey &key : agents) {
-        const Slot slot = tracker_.find(key);
+        const Slot slot = m_tracker.find(key);
         QString whyNot;
         if (slot == kNoSlot) {
             whyNot = QStringLiteral("not tracked");
-        } else if (recovery_->recoverNow(key, &whyNot, tracker_.record(slot).crossNamespace)) {
+        } else if (m_recovery->recoverNow(key, &whyNot, m_tracker.record(slot).crossNamespace)) {
             continue;  // the child and its spawn are reported by the recovery engine
         }
         addEvent(EventSeverity::Warning, EventCategory::Refused,
@@ -204,66 +205,66 @@ void Observer::recoverNow(const QList<AgentKey> &agents) {
     }
 }
 
-void Observer::killChild(std::uint64_t childId) { recovery_->killChild(childId); }
+void Observer::killChild(std::uint64_t childId) { m_recovery->killChild(childId); }
 
 void Observer::pause(const QList<AgentKey> &agents) {
     for (const AgentKey &key : agents)
-        recovery_->pause(key);
+        m_recovery->pause(key);
 }
 
 void Observer::resume(const QList<AgentKey> &agents) {
     for (const AgentKey &key : agents)
-        recovery_->resume(key);
+        m_recovery->resume(key);
 }
 
 void Observer::rearm(const QList<AgentKey> &agents) {
     for (const AgentKey &key : agents)
-        recovery_->rearm(key);
+        m_recovery->rearm(key);
 }
 
 void Observer::onAgentEvicted(const AgentKey &key) {
-    if (!publishing_)
+    if (!m_publishing)
         return;
-    removed_.append(key);
+    m_removed.append(key);
     addEvent(EventSeverity::Warning, EventCategory::Eviction,
              tr("agent %1 (%2) evicted to make room").arg(key.pid).arg(key.originLabel()), key);
 }
 
 void Observer::armStallTimer() {
-    const std::int64_t deadline = tracker_.nextDeadlineNs();
-    if (deadline == std::numeric_limits<std::int64_t>::max() || stopping_)
+    const std::int64_t deadline = m_tracker.nextDeadlineNs();
+    if (deadline == std::numeric_limits<std::int64_t>::max() || m_stopping)
         return;
     // Beats only ever move the head's deadline later, so a timer already armed for an
     // earlier (or equal) deadline stays right: it wakes, surfaces nothing, and re-arms.
-    if (stallTimer_->isActive() && armedDeadlineNs_ <= deadline)
+    if (m_stallTimer->isActive() && m_armedDeadlineNs <= deadline)
         return;
     const std::int64_t waitNs = deadline - engineNowNs();
     const int waitMs = waitNs <= 0 ? 0 : static_cast<int>((waitNs + 999'999) / 1'000'000);
-    armedDeadlineNs_ = deadline;
-    stallTimer_->start(waitMs);
+    m_armedDeadlineNs = deadline;
+    m_stallTimer->start(waitMs);
 }
 
 void Observer::surfaceStalls() {
     // The listeners coalesce reads: a beat that arrived before its deadline may still be
     // queued. Read it first, so that it counts and is never surfaced as silence.
-    if (udp_)
-        udp_->drainPending();
-    if (uds_)
-        uds_->drainPending();
-    stallTimer_->stop();  // a drain's batch end may have armed it; armed again below
+    if (m_udp)
+        m_udp->drainPending();
+    if (m_uds)
+        m_uds->drainPending();
+    m_stallTimer->stop();  // a drain's batch end may have armed it; armed again below
     const std::int64_t now = engineNowNs();
-    tracker_.surfaceDue(now, [&](Slot slot, std::int64_t deadlineNs) {
+    m_tracker.surfaceDue(now, [&](Slot slot, std::int64_t deadlineNs) {
         // Each stall's own time: when thousands fall due together, the last one is
         // surfaced measurably later than the first, and its lag must say so.
         const std::int64_t surfacedNs = engineNowNs();
-        stallLag_.observe(double(surfacedNs - deadlineNs) / 1e9);
-        const AgentRecord &record = tracker_.record(slot);
-        if (eventFile_)
-            eventFile_->stall(surfacedNs, record.key.pid, record.lastNonce);
-        recovery_->onStall(record.key, record.crossNamespace);
+        m_stallLag.observe(double(surfacedNs - deadlineNs) / 1e9);
+        const AgentRecord &record = m_tracker.record(slot);
+        if (m_eventFile)
+            m_eventFile->stall(surfacedNs, record.key.pid, record.lastNonce);
+        m_recovery->onStall(record.key, record.crossNamespace);
     });
-    if (eventFile_)
-        eventFile_->flush();
+    if (m_eventFile)
+        m_eventFile->flush();
     armStallTimer();
 }
 
@@ -285,60 +286,60 @@ AgentSnapshot Observer::snapshotOf(const AgentRecord &r) const {
 
 void Observer::addEvent(EventSeverity severity, EventCategory category, const QString &text,
                         std::optional<AgentKey> agent) {
-    if (!publishing_)
+    if (!m_publishing)
         return;
-    if (events_.size() >= kMaxEventsPerBatch) {
-        ++eventsDropped_;
+    if (m_events.size() >= kMaxEventsPerBatch) {
+        ++m_eventsDropped;
         return;
     }
-    events_.append(EventLogEntry{engineNowMs(), severity, category, text, agent});
+    m_events.append(EventLogEntry{engineNowMs(), severity, category, text, agent});
 }
 
 void Observer::publish() {
     EngineBatch batch;
     // Sized once: when 100,000 agents appear together, growing by doubling would hold
     // twice their snapshots at the peak.
-    batch.agents.reserve(qsizetype(tracker_.dirtyCount()));
-    tracker_.drainDirty([&](Slot, const AgentRecord &record) { batch.agents.append(snapshotOf(record)); });
-    batch.removed = std::exchange(removed_, {});
-    batch.transitions = std::exchange(transitions_, {});
-    batch.events = std::exchange(events_, {});
-    batch.children = std::exchange(children_, {});
-    batch.output = std::exchange(output_, {});
+    batch.agents.reserve(qsizetype(m_tracker.dirtyCount()));
+    m_tracker.drainDirty([&](Slot, const AgentRecord &record) { batch.agents.append(snapshotOf(record)); });
+    batch.removed = std::exchange(m_removed, {});
+    batch.transitions = std::exchange(m_transitions, {});
+    batch.events = std::exchange(m_events, {});
+    batch.children = std::exchange(m_children, {});
+    batch.output = std::exchange(m_output, {});
     EngineStats &stats = batch.stats;
     stats.nowMs = engineNowMs();
-    stats.beatsAccepted = ingest_.beatsAccepted;
-    for (std::uint64_t n : ingest_.decodeErrors)
+    stats.beatsAccepted = m_ingest.beatsAccepted;
+    for (std::uint64_t n : m_ingest.decodeErrors)
         stats.decodeErrors += n;
-    stats.agentsTracked = tracker_.table().size();
+    stats.agentsTracked = m_tracker.table().size();
     for (int i = 0; i < kAgentStateCount; ++i)
-        stats.agentsByState[i] = tracker_.agentsInState(static_cast<AgentState>(i));
-    stats.datagramsDropped = ingest_.datagrams - ingest_.beatsAccepted;
+        stats.agentsByState[i] = m_tracker.agentsInState(static_cast<AgentState>(i));
+    stats.datagramsDropped = m_ingest.datagrams - m_ingest.beatsAccepted;
     stats.listeners = listenerDescriptions();
-    stats.recoveryConfigured = options_.recovery.configured();
+    stats.recoveryConfigured = m_options.recovery.configured();
     Q_EMIT batchReady(batch);
 }
 
 void Observer::shutdown() {
-    if (stopping_)
+    if (m_stopping)
         return;
-    stopping_ = true;
-    stallTimer_->stop();
-    publishTimer_->stop();
-    if (udp_)
-        udp_->close();
-    if (uds_)
-        uds_->close();
+    m_stopping = true;
+    m_stallTimer->stop();
+    m_publishTimer->stop();
+    if (m_udp)
+        m_udp->close();
+    if (m_uds)
+        m_uds->close();
     // Children are terminated and audited before the observer reports itself stopped.
-    recovery_->shutdown();
+    m_recovery->shutdown();
 }
 
 void Observer::finishShutdown() {
-    if (metricsSnapshotTimer_)
-        metricsSnapshotTimer_->stop();
-    metrics_.reset();
-    if (eventFile_)
-        eventFile_->flush();
+    if (m_metricsSnapshotTimer)
+        m_metricsSnapshotTimer->stop();
+    m_metrics.reset();
+    if (m_eventFile)
+        m_eventFile->flush();
     Q_EMIT stopped();
 }
 
@@ -350,30 +351,30 @@ QString Observer::summaryLine() const {
     QString line = QStringLiteral("datagrams=%1 beats=%2 truncated=%3 replays=%4 auth_failures=%5 "
                                   "namespace_conflicts=%6 rate_limited_per_pid=%7 rate_limited_global=%8 "
                                   "stalls=%9")
-                       .arg(ingest_.datagrams)
-                       .arg(ingest_.beatsAccepted)
-                       .arg(ingest_.truncated)
-                       .arg(ingest_.replays)
-                       .arg(ingest_.authFailures)
-                       .arg(ingest_.namespaceConflicts)
-                       .arg(ingest_.rateLimitedPerPid)
-                       .arg(ingest_.rateLimitedGlobal)
-                       .arg(trackerCounters_.stallsSurfaced);
+                       .arg(m_ingest.datagrams)
+                       .arg(m_ingest.beatsAccepted)
+                       .arg(m_ingest.truncated)
+                       .arg(m_ingest.replays)
+                       .arg(m_ingest.authFailures)
+                       .arg(m_ingest.namespaceConflicts)
+                       .arg(m_ingest.rateLimitedPerPid)
+                       .arg(m_ingest.rateLimitedGlobal)
+                       .arg(m_trackerCounters.stallsSurfaced);
     line += QStringLiteral(" agents=%1 evicted=%2 capacity_exceeded=%3 io_errors=%4 nonce_wraps=%5")
-                .arg(tracker_.table().size())
-                .arg(trackerCounters_.evicted)
-                .arg(trackerCounters_.capacityExceeded)
-                .arg(ingest_.ioErrors)
-                .arg(ingest_.nonceWraps);
+                .arg(m_tracker.table().size())
+                .arg(m_trackerCounters.evicted)
+                .arg(m_trackerCounters.capacityExceeded)
+                .arg(m_ingest.ioErrors)
+                .arg(m_ingest.nonceWraps);
     line += QStringLiteral(" decrypt_failures=%1 secure_replays=%2 sender_state_full=%3")
-                .arg(secureCounters_.decryptFailures)
-                .arg(secureCounters_.replayRefused)
-                .arg(secureCounters_.senderStateFull);
+                .arg(m_secureCounters.decryptFailures)
+                .arg(m_secureCounters.replayRefused)
+                .arg(m_secureCounters.senderStateFull);
     for (std::size_t i = 0; i < vlp::kDecodeErrorCount; ++i) {
         const std::string_view label = vlp::decodeErrorLabel(static_cast<vlp::DecodeError>(i));
         line += QStringLiteral(" %1=%2")
                     .arg(QLatin1String(label.data(), static_cast<qsizetype>(label.size())))
-                    .arg(ingest_.decodeErrors[i]);
+                    .arg(m_ingest.decodeErrors[i]);
     }
     return line;
 }

@@ -41,15 +41,15 @@ public:
     // "udp 127.0.0.1:9000", "uds /run/varta.sock": what is listening, for logs and the UI.
     QStringList listenerDescriptions() const;
     // Start-up warnings the observer found (e.g. metrics reachable from other hosts).
-    QStringList startupWarnings() const { return startupWarnings_; }
+    QStringList startupWarnings() const { return m_startupWarnings; }
     std::uint16_t udpPort() const;
 
     // One line of totals, printed when the process stops (and parsed by tests).
     QString summaryLine() const;
 
-    const IngestCounters &ingestCounters() const { return ingest_; }
-    const TrackerCounters &trackerCounters() const { return trackerCounters_; }
-    const AgentTracker &tracker() const { return tracker_; }
+    const IngestCounters &ingestCounters() const { return m_ingest; }
+    const TrackerCounters &trackerCounters() const { return m_trackerCounters; }
+    const AgentTracker &tracker() const { return m_tracker; }
 
 public Q_SLOTS:
     // Batches are built only while someone listens (the GUI); headless runs skip the work.
@@ -87,34 +87,34 @@ private:
                   std::optional<AgentKey> agent = std::nullopt);
     AgentSnapshot snapshotOf(const AgentRecord &record) const;
 
-    Options options_;
-    IngestCounters ingest_;
-    TrackerCounters trackerCounters_;
-    AgentTracker tracker_;
-    std::unique_ptr<EventFile> eventFile_;
-    std::unique_ptr<IngestPipeline> pipeline_;
-    std::unique_ptr<UdpListener> udp_;
-    std::unique_ptr<UdsListener> uds_;
-    SecureCounters secureCounters_;
-    std::unique_ptr<SecureReceiver> secureReceiver_;
-    Histogram stallLag_ = Histogram::forStallLag();
-    RecoveryEngine *recovery_;  // child: lives and dies on the engine thread
-    std::unique_ptr<MetricsService> metrics_;
-    QTimer *metricsSnapshotTimer_ = nullptr;
-    QStringList startupWarnings_;
-    QTimer *stallTimer_;  // children, so they move to the engine thread with the observer
-    QTimer *publishTimer_;
-    std::int64_t armedDeadlineNs_ = 0;
-    bool publishing_ = false;
-    bool stopping_ = false;
+    Options m_options;
+    IngestCounters m_ingest;
+    TrackerCounters m_trackerCounters;
+    AgentTracker m_tracker;
+    std::unique_ptr<EventFile> m_eventFile;
+    std::unique_ptr<IngestPipeline> m_pipeline;
+    std::unique_ptr<UdpListener> m_udp;
+    std::unique_ptr<UdsListener> m_uds;
+    SecureCounters m_secureCounters;
+    std::unique_ptr<SecureReceiver> m_secureReceiver;
+    Histogram m_stallLag = Histogram::forStallLag();
+    RecoveryEngine *m_recovery;  // child: lives and dies on the engine thread
+    std::unique_ptr<MetricsService> m_metrics;
+    QTimer *m_metricsSnapshotTimer = nullptr;
+    QStringList m_startupWarnings;
+    QTimer *m_stallTimer;  // children, so they move to the engine thread with the observer
+    QTimer *m_publishTimer;
+    std::int64_t m_armedDeadlineNs = 0;
+    bool m_publishing = false;
+    bool m_stopping = false;
 
     // Pending publish contents (only filled while publishing).
-    QList<AgentKey> removed_;
-    QList<StateTransition> transitions_;
-    QList<EventLogEntry> events_;
-    QList<ChildInfo> children_;
-    QList<OutputChunk> output_;
-    std::uint64_t eventsDropped_ = 0;
+    QList<AgentKey> m_removed;
+    QList<StateTransition> m_transitions;
+    QList<EventLogEntry> m_events;
+    QList<ChildInfo> m_children;
+    QList<OutputChunk> m_output;
+    std::uint64_t m_eventsDropped = 0;
 };
 
 }  // namespace varta

@@ -26,14 +26,14 @@ UnixSignalWatcher::UnixSignalWatcher(QObject *parent) : QObject(parent) {
     action.sa_flags = SA_RESTART;
     ::sigaction(SIGINT, &action, nullptr);
     ::sigaction(SIGTERM, &action, nullptr);
-    notifier_ = std::make_unique<QSocketNotifier>(gPipe[0], QSocketNotifier::Read);
-    connect(notifier_.get(), &QSocketNotifier::activated, this, &UnixSignalWatcher::onReadable);
+    m_notifier = std::make_unique<QSocketNotifier>(gPipe[0], QSocketNotifier::Read);
+    connect(m_notifier.get(), &QSocketNotifier::activated, this, &UnixSignalWatcher::onReadable);
 }
 
 UnixSignalWatcher::~UnixSignalWatcher() {
     ::signal(SIGINT, SIG_DFL);
     ::signal(SIGTERM, SIG_DFL);
-    notifier_.reset();
+    m_notifier.reset();
     ::close(gPipe[0]);
     ::close(gPipe[1]);
     gPipe[0] = gPipe[1] = -1;

@@ -20,7 +20,7 @@ Q_SIGNALS:
 
 private:
     void onReadable();
-    std::unique_ptr<QSocketNotifier> notifier_;
+    std::unique_ptr<QSocketNotifier> m_notifier;
 };
 
 }  // namespace varta

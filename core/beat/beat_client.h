@@ -31,12 +31,12 @@ public:
     bool connectUdp(const QHostAddress &host, quint16 port);
     // The kernel attaches our credentials; the observer checks the frame's pid against them.
     bool connectUnix(const QString &path);
-    bool isConnected() const noexcept { return fd_ >= 0; }
+    bool isConnected() const noexcept { return m_fd >= 0; }
     // Why the last connect or send failed.
-    QString errorString() const { return error_; }
+    QString errorString() const { return m_error; }
     // For batched senders (sendmmsg) that share this client's connected socket.
-    int socketDescriptor() const noexcept { return fd_; }
-    std::int64_t connectedAtNs() const noexcept { return connectedAtNs_; }
+    int socketDescriptor() const noexcept { return m_fd; }
+    std::int64_t connectedAtNs() const noexcept { return m_connectedAtNs; }
 
     // The next beat's frame; advances the nonce. A secure sender seals this frame and
     // passes the sealed bytes to sendRaw().
@@ -50,10 +50,10 @@ public:
     bool sendRaw(std::span<const std::uint8_t> bytes);
 
     // Frames carry this pid instead of getpid() (tests: spoofing; simulated agents).
-    void setPidOverride(std::optional<std::uint32_t> pid) noexcept { pidOverride_ = pid; }
+    void setPidOverride(std::optional<std::uint32_t> pid) noexcept { m_pidOverride = pid; }
     // The nonce the next beat carries (tests: replays; --nonce-start).
-    void setNextNonce(std::uint64_t nonce) noexcept { nextNonce_ = nonce; }
-    std::uint64_t nextNonce() const noexcept { return nextNonce_; }
+    void setNextNonce(std::uint64_t nonce) noexcept { m_nextNonce = nonce; }
+    std::uint64_t nextNonce() const noexcept { return m_nextNonce; }
 
     static std::uint64_t nonceAfter(std::uint64_t nonce) noexcept;
 
@@ -64,14 +64,14 @@ private:
     vlp::Frame stampedFrame(vlp::Status status, std::uint64_t nonce, std::uint32_t payload);
     bool fail(const QString &what);
 
-    int fd_ = -1;
-    sockaddr_storage target_{};
-    socklen_t targetLength_ = 0;
-    pid_t sessionPid_ = 0;
-    std::int64_t connectedAtNs_ = 0;
-    std::uint64_t nextNonce_ = 1;
-    std::optional<std::uint32_t> pidOverride_;
-    QString error_;
+    int m_fd = -1;
+    sockaddr_storage m_target{};
+    socklen_t m_targetLength = 0;
+    pid_t m_sessionPid = 0;
+    std::int64_t m_connectedAtNs = 0;
+    std::uint64_t m_nextNonce = 1;
+    std::optional<std::uint32_t> m_pidOverride;
+    QString m_error;
 };
 
 }  // namespace varta

@@ -48,18 +48,18 @@ std::unique_ptr<SecureSealer> makeSealer(const BeatOptions &options, const QByte
 
 }  // namespace
 
-BeatCommand::BeatCommand(BeatOptions options) : options_(std::move(options)) {}
+BeatCommand::BeatCommand(BeatOptions options) : m_options(std::move(options)) {}
 
 BeatReport BeatCommand::run(const std::atomic<bool> &stop) {
     QByteArray key;
-    if (options_.secure()) {
+    if (m_options.secure()) {
         QString error;
-        const std::optional<QByteArray> loaded = loadKey(options_, error);
+        const std::optional<QByteArray> loaded = loadKey(m_options, error);
         if (!loaded)
             return {1, {}, QStringLiteral("varta-beat: ") + error};
         key = *loaded;
     }
-    return options_.simulate ? runLoad(stop, key) : runSingle(stop, key);
+    return m_options.simulate ? runLoad(stop, key) : runSingle(stop, key);
 }
 
 std::optional<QByteArray> BeatCommand::loadKey(const BeatOptions &options, QString &error) {
@@ -90,17 +90,17 @@ QString BeatCommand::summaryLine(std::uint64_t frames, std::uint64_t failed, std
 
 BeatReport BeatCommand::runSingle(const std::atomic<bool> &stop, const QByteArray &key) {
     BeatClient client;
-    const bool connected = options_.overUdp() ? client.connectUdp(options_.udpHost, options_.udpPort)
-                                              : client.connectUnix(options_.socketPath);
+    const bool connected = m_options.overUdp() ? client.connectUdp(m_options.udpHost, m_options.udpPort)
+                                               : client.connectUnix(m_options.socketPath);
     if (!connected)
         return {
             1,
             {},
-            QStringLiteral("varta-beat: cannot reach %1: %2").arg(options_.targetDescription(), client.errorString())};
-    client.setPidOverride(options_.pid);
-    client.setNextNonce(options_.nonceStart);
+            QStringLiteral("varta-beat: cannot reach %1: %2").arg(m_options.targetDescription(), client.errorString())};
+    client.setPidOverride(m_options.pid);
+    client.setNextNonce(m_options.nonceStart);
 
-    const std::unique_ptr<SecureSealer> sealer = makeSealer(options_, key);
+    const std::unique_ptr<SecureSealer> sealer = makeSealer(m_options, key);
     if (sealer && !sealer->isValid())
         return {1, {}, QStringLiteral("varta-beat: cannot start a secure session (OpenSSL failed)")};
 
@@ -118,18 +118,18 @@ BeatReport BeatCommand::runSingle(const std::atomic<bool> &stop, const QByteArra
                 sealer && sealed == 0 ? QStringLiteral("cannot seal a frame (OpenSSL failed)") : client.errorString();
     };
     const std::int64_t start = monotonicNs();
-    if (options_.panic) {
+    if (m_options.panic) {
         // The one frame of this run, so taking a nonce from the sequence costs nothing.
-        vlp::Frame panic = client.nextFrame(vlp::Status::Critical, options_.payload);
+        vlp::Frame panic = client.nextFrame(vlp::Status::Critical, m_options.payload);
         panic.nonce = vlp::kNonceTerminal;
         send(panic);
     } else {
-        const std::int64_t intervalNs = options_.intervalMs * kNsPerMs;
-        for (std::uint64_t k = 0; options_.count == 0 || k < options_.count; ++k) {
+        const std::int64_t intervalNs = m_options.intervalMs * kNsPerMs;
+        for (std::uint64_t k = 0; m_options.count == 0 || k < m_options.count; ++k) {
             // Deadlines from the start, not from the last send, so the interval does not drift.
             if (!waitUntil(start + static_cast<std::int64_t>(k) * intervalNs, stop))
                 break;
-            send(client.nextFrame(options_.status, options_.payload));
+            send(client.nextFrame(m_options.status, m_options.payload));
         }
     }
     BeatReport report;
@@ -138,20 +138,20 @@ BeatReport BeatCommand::runSingle(const std::atomic<bool> &stop, const QByteArra
         report.error = QStringLiteral("varta-beat: %1 of %2 beats not sent to %3: %4")
                            .arg(failed)
                            .arg(sent + failed)
-                           .arg(options_.targetDescription(), lastError);
+                           .arg(m_options.targetDescription(), lastError);
     return report;
 }
 
 BeatReport BeatCommand::runLoad(const std::atomic<bool> &stop, const QByteArray &key) {
-    LoadGenerator::Config config = options_.load;
+    LoadGenerator::Config config = m_options.load;
     config.key = key;
-    config.masterKey = options_.masterKey;
+    config.masterKey = m_options.masterKey;
     LoadGenerator generator(config);
-    if (!generator.connectUdp(options_.udpHost, options_.udpPort))
+    if (!generator.connectUdp(m_options.udpHost, m_options.udpPort))
         return {1,
                 {},
                 QStringLiteral("varta-beat: cannot reach %1: %2")
-                    .arg(options_.targetDescription(), generator.errorString())};
+                    .arg(m_options.targetDescription(), generator.errorString())};
     generator.run(stop);
     BeatReport report;
     report.summary = summaryLine(generator.framesSent(), generator.sendFailures(), generator.agentCount(),

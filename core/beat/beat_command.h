@@ -42,7 +42,7 @@ private:
     BeatReport runSingle(const std::atomic<bool> &stop, const QByteArray &key);
     BeatReport runLoad(const std::atomic<bool> &stop, const QByteArray &key);
 
-    BeatOptions options_;
+    BeatOptions m_options;
 };
 
 }  // namespace varta

@@ -70,10 +70,10 @@ QString dashed(const QCommandLineOption &option) { return QStringLiteral("--") +
 // Reads typed flag values; the first problem becomes the one-line error.
 class FlagReader {
 public:
-    explicit FlagReader(const QCommandLineParser &parser) : parser_(parser) {}
+    explicit FlagReader(const QCommandLineParser &parser) : m_parser(parser) {}
 
-    bool isSet(const QCommandLineOption &option) const { return parser_.isSet(option); }
-    QString value(const QCommandLineOption &option) const { return parser_.value(option); }
+    bool isSet(const QCommandLineOption &option) const { return m_parser.isSet(option); }
+    QString value(const QCommandLineOption &option) const { return m_parser.value(option); }
 
     bool fail(const QString &problem) {
         error = QStringLiteral("varta-beat: %1 (see --help)").arg(problem);
@@ -111,7 +111,7 @@ public:
     QString error;
 
 private:
-    const QCommandLineParser &parser_;
+    const QCommandLineParser &m_parser;
 };
 
 // Secure UDP is a UDP transport: the Unix socket authenticates senders by their kernel

@@ -10,45 +10,45 @@ constexpr int kFlakyIndex = 4;
 
 }  // namespace
 
-DemoFleet::DemoFleet(QObject *parent) : QObject(parent), beatTimer_(this), silenceTimer_(this), restartTimer_(this) {
+DemoFleet::DemoFleet(QObject *parent) : QObject(parent), m_beatTimer(this), m_silenceTimer(this), m_restartTimer(this) {
     // Parented timers follow the fleet to whatever thread it is moved to.
-    silenceTimer_.setSingleShot(true);
-    restartTimer_.setSingleShot(true);
-    connect(&beatTimer_, &QTimer::timeout, this, &DemoFleet::beatAll);
-    connect(&silenceTimer_, &QTimer::timeout, this, &DemoFleet::silenceFlakyAgent);
-    connect(&restartTimer_, &QTimer::timeout, this, &DemoFleet::restartFlakyAgent);
+    m_silenceTimer.setSingleShot(true);
+    m_restartTimer.setSingleShot(true);
+    connect(&m_beatTimer, &QTimer::timeout, this, &DemoFleet::beatAll);
+    connect(&m_silenceTimer, &QTimer::timeout, this, &DemoFleet::silenceFlakyAgent);
+    connect(&m_restartTimer, &QTimer::timeout, this, &DemoFleet::restartFlakyAgent);
 }
 
 DemoFleet::~DemoFleet() = default;
 
 bool DemoFleet::start(const QHostAddress &address, quint16 port) {
     stop();
-    address_ = address;
-    port_ = port;
-    agents_.resize(kAgentCount);
+    m_address = address;
+    m_port = port;
+    m_agents.resize(kAgentCount);
     for (int i = 0; i < kAgentCount; ++i) {
-        agents_[i].status = i == kDegradedIndex ? vlp::Status::Degraded : vlp::Status::Ok;
-        if (!connectAgent(agents_[i], nextPid_++)) {
-            agents_.clear();
+        m_agents[i].status = i == kDegradedIndex ? vlp::Status::Degraded : vlp::Status::Ok;
+        if (!connectAgent(m_agents[i], m_nextPid++)) {
+            m_agents.clear();
             return false;
         }
     }
     beatAll();
-    beatTimer_.start(timing_.beatIntervalMs);
-    silenceTimer_.start(timing_.silentAfterMs);
+    m_beatTimer.start(m_timing.beatIntervalMs);
+    m_silenceTimer.start(m_timing.silentAfterMs);
     return true;
 }
 
 void DemoFleet::stop() {
-    beatTimer_.stop();
-    silenceTimer_.stop();
-    restartTimer_.stop();
-    agents_.clear();
+    m_beatTimer.stop();
+    m_silenceTimer.stop();
+    m_restartTimer.stop();
+    m_agents.clear();
 }
 
 QList<quint32> DemoFleet::pids() const {
     QList<quint32> pids;
-    for (const Agent &agent : agents_)
+    for (const Agent &agent : m_agents)
         pids.append(agent.pid);
     return pids;
 }
@@ -56,8 +56,8 @@ QList<quint32> DemoFleet::pids() const {
 bool DemoFleet::connectAgent(Agent &agent, quint32 pid) {
     // One socket per agent, like separate processes: each has its own source port.
     auto client = std::make_unique<BeatClient>();
-    if (!client->connectUdp(address_, port_)) {
-        error_ = client->errorString();
+    if (!client->connectUdp(m_address, m_port)) {
+        m_error = client->errorString();
         return false;
     }
     client->setPidOverride(pid);
@@ -75,8 +75,8 @@ std::uint32_t DemoFleet::payloadFor(const Agent &agent, int index) {
 }
 
 void DemoFleet::beatAll() {
-    for (int i = 0; i < static_cast<int>(agents_.size()); ++i) {
-        Agent &agent = agents_[i];
+    for (int i = 0; i < static_cast<int>(m_agents.size()); ++i) {
+        Agent &agent = m_agents[i];
         if (agent.silent)
             continue;
         // A failed send (observer not up yet) is what a real agent would shrug off too.
@@ -86,23 +86,23 @@ void DemoFleet::beatAll() {
 }
 
 void DemoFleet::silenceFlakyAgent() {
-    if (agents_.size() <= kFlakyIndex)
+    if (m_agents.size() <= kFlakyIndex)
         return;
-    agents_[kFlakyIndex].silent = true;
-    emit agentSilenced(agents_[kFlakyIndex].pid);
-    restartTimer_.start(timing_.silentForMs);
+    m_agents[kFlakyIndex].silent = true;
+    Q_EMIT agentSilenced(m_agents[kFlakyIndex].pid);
+    m_restartTimer.start(m_timing.silentForMs);
 }
 
 void DemoFleet::restartFlakyAgent() {
-    if (agents_.size() <= kFlakyIndex)
+    if (m_agents.size() <= kFlakyIndex)
         return;
-    Agent &agent = agents_[kFlakyIndex];
+    Agent &agent = m_agents[kFlakyIndex];
     const quint32 oldPid = agent.pid;
-    if (!connectAgent(agent, nextPid_++))
+    if (!connectAgent(agent, m_nextPid++))
         return;
     agent.client->send(agent.status, payloadFor(agent, kFlakyIndex));
     ++agent.beats;
-    emit agentRestarted(oldPid, agent.pid);
+    Q_EMIT agentRestarted(oldPid, agent.pid);
 }
 
 }  // namespace varta

@@ -41,15 +41,15 @@ public:
     ~DemoFleet() override;
 
     // Takes effect at the next start().
-    void setTiming(const Timing &timing) { timing_ = timing; }
+    void setTiming(const Timing &timing) { m_timing = timing; }
     bool start(const QHostAddress &address, quint16 port);
     void stop();
-    bool isRunning() const { return beatTimer_.isActive(); }
-    QString errorString() const { return error_; }
+    bool isRunning() const { return m_beatTimer.isActive(); }
+    QString errorString() const { return m_error; }
     // The pids the fleet beats under right now (the silent agent's included).
     QList<quint32> pids() const;
 
-signals:
+Q_SIGNALS:
     void agentSilenced(quint32 pid);
     void agentRestarted(quint32 oldPid, quint32 newPid);
 
@@ -68,15 +68,15 @@ private:
     void restartFlakyAgent();
     static std::uint32_t payloadFor(const Agent &agent, int index);
 
-    Timing timing_;
-    QHostAddress address_;
-    quint16 port_ = 0;
-    quint32 nextPid_ = kFirstPid;
-    std::vector<Agent> agents_;
-    QTimer beatTimer_;
-    QTimer silenceTimer_;
-    QTimer restartTimer_;
-    QString error_;
+    Timing m_timing;
+    QHostAddress m_address;
+    quint16 m_port = 0;
+    quint32 m_nextPid = kFirstPid;
+    std::vector<Agent> m_agents;
+    QTimer m_beatTimer;
+    QTimer m_silenceTimer;
+    QTimer m_restartTimer;
+    QString m_error;
 };
 
 }  // namespace varta

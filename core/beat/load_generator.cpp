@@ -26,69 +26,69 @@ bool isTransient(int error) {
 
 }  // namespace
 
-LoadGenerator::LoadGenerator(const Config &config) : config_(config) {
-    config_.agents = std::max<std::uint32_t>(config_.agents, 1);
-    config_.batchSize = std::clamp<std::size_t>(config_.batchSize, 1, kMaxBatch);
-    const std::uint32_t n = config_.agents;
+LoadGenerator::LoadGenerator(const Config &config) : m_config(config) {
+    m_config.agents = std::max<std::uint32_t>(m_config.agents, 1);
+    m_config.batchSize = std::clamp<std::size_t>(m_config.batchSize, 1, kMaxBatch);
+    const std::uint32_t n = m_config.agents;
 
-    if (config_.stallAfterMs >= 0) {
-        const double wanted = std::llround(std::clamp(config_.stallFraction, 0.0, 1.0) * n);
-        stallCount_ = static_cast<std::uint32_t>(wanted);
+    if (m_config.stallAfterMs >= 0) {
+        const double wanted = std::llround(std::clamp(m_config.stallFraction, 0.0, 1.0) * n);
+        m_stallCount = static_cast<std::uint32_t>(wanted);
     }
     // Agent i stalls when floor(i*M/N) steps up at i: exactly M agents, evenly spread.
-    stallCandidate_.assign(n, 0);
+    m_stallCandidate.assign(n, 0);
     for (std::uint64_t i = 0; i < n; ++i)
-        stallCandidate_[i] = (i * stallCount_) / n != ((i + 1) * stallCount_) / n;
+        m_stallCandidate[i] = (i * m_stallCount) / n != ((i + 1) * m_stallCount) / n;
 
-    nextNonce_.assign(n, 1);
-    beats_.assign(n, 0);
-    if (config_.key.size() == static_cast<qsizetype>(vlp::kKeySize)) {
-        const vlp::KeyView key(reinterpret_cast<const std::uint8_t *>(config_.key.constData()), vlp::kKeySize);
-        sealers_.reserve(n);
+    m_nextNonce.assign(n, 1);
+    m_beats.assign(n, 0);
+    if (m_config.key.size() == static_cast<qsizetype>(vlp::kKeySize)) {
+        const vlp::KeyView key(reinterpret_cast<const std::uint8_t *>(m_config.key.constData()), vlp::kKeySize);
+        m_sealers.reserve(n);
         for (std::uint32_t i = 0; i < n; ++i)
-            sealers_.push_back(config_.masterKey ? std::make_unique<SecureSealer>(key, pidOf(i))
-                                                 : std::make_unique<SecureSealer>(key));
+            m_sealers.push_back(m_config.masterKey ? std::make_unique<SecureSealer>(key, pidOf(i))
+                                                   : std::make_unique<SecureSealer>(key));
     }
-    const std::size_t batch = config_.batchSize;
-    buffers_.resize(batch);
-    iovecs_.resize(batch);
-    messages_.resize(batch);
-    entries_.resize(batch);
+    const std::size_t batch = m_config.batchSize;
+    m_buffers.resize(batch);
+    m_iovecs.resize(batch);
+    m_messages.resize(batch);
+    m_entries.resize(batch);
     for (std::size_t k = 0; k < batch; ++k) {
-        iovecs_[k] = iovec{buffers_[k].data(), vlp::kFrameSize};  // writeDatagram sets the length
-        messages_[k] = mmsghdr{};
-        messages_[k].msg_hdr.msg_iov = &iovecs_[k];
-        messages_[k].msg_hdr.msg_iovlen = 1;
+        m_iovecs[k] = iovec{m_buffers[k].data(), vlp::kFrameSize};  // writeDatagram sets the length
+        m_messages[k] = mmsghdr{};
+        m_messages[k].msg_hdr.msg_iov = &m_iovecs[k];
+        m_messages[k].msg_hdr.msg_iovlen = 1;
     }
 }
 
 bool LoadGenerator::connectUdp(const QHostAddress &host, quint16 port) {
-    const bool ok = client_.connectUdp(host, port);
-    error_ = client_.errorString();
+    const bool ok = m_client.connectUdp(host, port);
+    m_error = m_client.errorString();
     return ok;
 }
 
 void LoadGenerator::run(const std::atomic<bool> &stop) {
-    sealFailed_ = std::any_of(sealers_.begin(), sealers_.end(), [](const auto &s) { return !s->isValid(); });
-    if (sealFailed_) {
-        error_ = QStringLiteral("cannot start a secure session (OpenSSL failed)");
+    m_sealFailed = std::any_of(m_sealers.begin(), m_sealers.end(), [](const auto &s) { return !s->isValid(); });
+    if (m_sealFailed) {
+        m_error = QStringLiteral("cannot start a secure session (OpenSSL failed)");
         return;
     }
-    startNs_ = monotonicNs();
-    stallAtNs_ = startNs_ + config_.stallAfterMs * kNsPerMs;
-    resumeAtNs_ = stallAtNs_ + config_.resumeAfterMs * kNsPerMs;
-    phase_ = stallCount_ > 0 ? StallPhase::Before : StallPhase::Over;
-    std::fill(nextNonce_.begin(), nextNonce_.end(), 1);
-    std::fill(beats_.begin(), beats_.end(), 0);
-    slot_ = 0;
-    slotAgent_ = 0;
-    unfinished_ = config_.beatsPerAgent > 0 ? config_.agents : 0;
-    framesSent_ = 0;
-    sendFailures_ = 0;
+    m_startNs = monotonicNs();
+    m_stallAtNs = m_startNs + m_config.stallAfterMs * kNsPerMs;
+    m_resumeAtNs = m_stallAtNs + m_config.resumeAfterMs * kNsPerMs;
+    m_phase = m_stallCount > 0 ? StallPhase::Before : StallPhase::Over;
+    std::fill(m_nextNonce.begin(), m_nextNonce.end(), 1);
+    std::fill(m_beats.begin(), m_beats.end(), 0);
+    m_slot = 0;
+    m_slotAgent = 0;
+    m_unfinished = m_config.beatsPerAgent > 0 ? m_config.agents : 0;
+    m_framesSent = 0;
+    m_sendFailures = 0;
 
     const std::int64_t endNs =
-        config_.durationMs > 0 ? startNs_ + config_.durationMs * kNsPerMs : std::numeric_limits<std::int64_t>::max();
-    const bool paced = config_.ratePerAgentHz > 0;
+        m_config.durationMs > 0 ? m_startNs + m_config.durationMs * kNsPerMs : std::numeric_limits<std::int64_t>::max();
+    const bool paced = m_config.ratePerAgentHz > 0;
     while (!stop.load(std::memory_order_relaxed) && !finished()) {
         const std::int64_t now = monotonicNs();
         if (now >= endNs)
@@ -98,106 +98,106 @@ void LoadGenerator::run(const std::atomic<bool> &stop) {
         const std::size_t built = buildBatch(limit, now);
         if (built > 0 && !transmit(built))
             break;
-        if (sealFailed_) {
-            error_ = QStringLiteral("cannot seal a frame (OpenSSL failed)");
+        if (m_sealFailed) {
+            m_error = QStringLiteral("cannot seal a frame (OpenSSL failed)");
             break;
         }
         if (built == 0)
             sleepUntilNs(std::min(nextWakeNs(now), endNs));
     }
-    elapsedNs_ = monotonicNs() - startNs_;
+    m_elapsedNs = monotonicNs() - m_startNs;
 }
 
 void LoadGenerator::updateStallPhase(std::int64_t now) {
-    if (phase_ == StallPhase::Before && now >= stallAtNs_) {
-        phase_ = StallPhase::Stalled;
-        unfinishedWhileStalled_ = 0;
-        if (config_.beatsPerAgent > 0)
-            for (std::uint32_t i = 0; i < config_.agents; ++i)
-                unfinishedWhileStalled_ += stallCandidate_[i] && beats_[i] < config_.beatsPerAgent;
+    if (m_phase == StallPhase::Before && now >= m_stallAtNs) {
+        m_phase = StallPhase::Stalled;
+        m_unfinishedWhileStalled = 0;
+        if (m_config.beatsPerAgent > 0)
+            for (std::uint32_t i = 0; i < m_config.agents; ++i)
+                m_unfinishedWhileStalled += m_stallCandidate[i] && m_beats[i] < m_config.beatsPerAgent;
     }
-    if (phase_ == StallPhase::Stalled && config_.resumeAfterMs >= 0 && now >= resumeAtNs_)
-        phase_ = StallPhase::Over;
+    if (m_phase == StallPhase::Stalled && m_config.resumeAfterMs >= 0 && now >= m_resumeAtNs)
+        m_phase = StallPhase::Over;
 }
 
 bool LoadGenerator::finished() const noexcept {
-    if (config_.beatsPerAgent == 0)
+    if (m_config.beatsPerAgent == 0)
         return false;
-    if (unfinished_ == 0)
+    if (m_unfinished == 0)
         return true;
     // Agents stalled for good never finish; the run is over when everyone else is.
-    const bool stalledForGood = phase_ == StallPhase::Stalled && config_.resumeAfterMs < 0;
-    return stalledForGood && unfinished_ == unfinishedWhileStalled_;
+    const bool stalledForGood = m_phase == StallPhase::Stalled && m_config.resumeAfterMs < 0;
+    return stalledForGood && m_unfinished == m_unfinishedWhileStalled;
 }
 
 bool LoadGenerator::sendable(std::uint32_t agent) const noexcept {
-    if (phase_ == StallPhase::Stalled && stallCandidate_[agent])
+    if (m_phase == StallPhase::Stalled && m_stallCandidate[agent])
         return false;
-    return config_.beatsPerAgent == 0 || beats_[agent] < config_.beatsPerAgent;
+    return m_config.beatsPerAgent == 0 || m_beats[agent] < m_config.beatsPerAgent;
 }
 
 std::uint64_t LoadGenerator::dueSlots(std::int64_t now) const noexcept {
-    const double totalRate = config_.agents * config_.ratePerAgentHz;
-    return static_cast<std::uint64_t>(static_cast<double>(now - startNs_) * totalRate / kNsPerSecond) + 1;
+    const double totalRate = m_config.agents * m_config.ratePerAgentHz;
+    return static_cast<std::uint64_t>(static_cast<double>(now - m_startNs) * totalRate / kNsPerSecond) + 1;
 }
 
 std::size_t LoadGenerator::buildBatch(std::uint64_t slotLimit, std::int64_t now) {
-    const auto timestamp = static_cast<std::uint64_t>(now - client_.connectedAtNs());
-    const std::uint32_t agents = config_.agents;
+    const auto timestamp = static_cast<std::uint64_t>(now - m_client.connectedAtNs());
+    const std::uint32_t agents = m_config.agents;
     std::size_t count = 0;
     std::uint32_t idle = 0;
-    while (count < config_.batchSize && slot_ < slotLimit) {
-        const std::uint32_t agent = slotAgent_;
-        ++slot_;
-        if (++slotAgent_ == agents)
-            slotAgent_ = 0;
+    while (count < m_config.batchSize && m_slot < slotLimit) {
+        const std::uint32_t agent = m_slotAgent;
+        ++m_slot;
+        if (++m_slotAgent == agents)
+            m_slotAgent = 0;
         if (!sendable(agent)) {
             // A whole round with nobody to send: nobody will be until the stall phase
             // changes, so the rest of the due slots pass unused.
             if (++idle == agents) {
                 if (slotLimit != std::numeric_limits<std::uint64_t>::max()) {
-                    slot_ = slotLimit;
-                    slotAgent_ = static_cast<std::uint32_t>(slot_ % agents);
+                    m_slot = slotLimit;
+                    m_slotAgent = static_cast<std::uint32_t>(m_slot % agents);
                 }
                 break;
             }
             continue;
         }
         idle = 0;
-        const vlp::Frame frame{vlp::Status::Ok, pidOf(agent), timestamp, nextNonce_[agent], 0};
+        const vlp::Frame frame{vlp::Status::Ok, pidOf(agent), timestamp, m_nextNonce[agent], 0};
         if (!writeDatagram(count, agent, frame)) {
-            sealFailed_ = true;
+            m_sealFailed = true;
             break;
         }
-        entries_[count] = Entry{agent, slot_ - 1, nextNonce_[agent]};
-        nextNonce_[agent] = BeatClient::nonceAfter(nextNonce_[agent]);
-        if (++beats_[agent] == config_.beatsPerAgent)
-            --unfinished_;
+        m_entries[count] = Entry{agent, m_slot - 1, m_nextNonce[agent]};
+        m_nextNonce[agent] = BeatClient::nonceAfter(m_nextNonce[agent]);
+        if (++m_beats[agent] == m_config.beatsPerAgent)
+            --m_unfinished;
         ++count;
     }
     return count;
 }
 
 bool LoadGenerator::writeDatagram(std::size_t index, std::uint32_t agent, const vlp::Frame &frame) noexcept {
-    if (sealers_.empty()) {
+    if (m_sealers.empty()) {
         const auto plain = vlp::encode(frame);
-        std::copy(plain.begin(), plain.end(), buffers_[index].begin());
-        iovecs_[index].iov_len = plain.size();
+        std::copy(plain.begin(), plain.end(), m_buffers[index].begin());
+        m_iovecs[index].iov_len = plain.size();
         return true;
     }
     // A datagram that is built but not sent spends a counter of the agent's session; the
     // retry is sealed afresh with the next one, which the observer's replay guard accepts.
-    iovecs_[index].iov_len = sealers_[agent]->seal(frame, buffers_[index]);
-    return iovecs_[index].iov_len != 0;
+    m_iovecs[index].iov_len = m_sealers[agent]->seal(frame, m_buffers[index]);
+    return m_iovecs[index].iov_len != 0;
 }
 
 bool LoadGenerator::transmit(std::size_t count) {
     for (;;) {
-        const int sent = ::sendmmsg(client_.socketDescriptor(), messages_.data(), static_cast<unsigned>(count), 0);
+        const int sent = ::sendmmsg(m_client.socketDescriptor(), m_messages.data(), static_cast<unsigned>(count), 0);
         if (sent >= 0) {
-            framesSent_ += static_cast<std::uint64_t>(sent);
+            m_framesSent += static_cast<std::uint64_t>(sent);
             if (static_cast<std::size_t>(sent) < count) {
-                ++sendFailures_;
+                ++m_sendFailures;
                 rollBack(count, static_cast<std::size_t>(sent));
             }
             return true;
@@ -206,10 +206,10 @@ bool LoadGenerator::transmit(std::size_t count) {
             continue;
         rollBack(count, 0);
         if (isTransient(errno)) {
-            ++sendFailures_;
+            ++m_sendFailures;
             return true;
         }
-        error_ = QStringLiteral("sendmmsg: %1").arg(QString::fromLocal8Bit(std::strerror(errno)));
+        m_error = QStringLiteral("sendmmsg: %1").arg(QString::fromLocal8Bit(std::strerror(errno)));
         return false;
     }
 }
@@ -218,30 +218,31 @@ void LoadGenerator::rollBack(std::size_t built, std::size_t sent) {
     // Undo the unsent tail newest first, so each agent gets back its earliest unsent
     // nonce and the next batch resends exactly those beats: sequences stay gap-free.
     for (std::size_t k = built; k-- > sent;) {
-        const Entry &entry = entries_[k];
-        if (beats_[entry.agent]-- == config_.beatsPerAgent)
-            ++unfinished_;
-        nextNonce_[entry.agent] = entry.nonce;
+        const Entry &entry = m_entries[k];
+        if (m_beats[entry.agent]-- == m_config.beatsPerAgent)
+            ++m_unfinished;
+        m_nextNonce[entry.agent] = entry.nonce;
     }
-    slot_ = entries_[sent].slot;
-    slotAgent_ = static_cast<std::uint32_t>(slot_ % config_.agents);
+    m_slot = m_entries[sent].slot;
+    m_slotAgent = static_cast<std::uint32_t>(m_slot % m_config.agents);
 }
 
 std::int64_t LoadGenerator::nextWakeNs(std::int64_t now) const noexcept {
     std::int64_t wake = now + kMaxSleepNs;
-    if (config_.ratePerAgentHz > 0) {
-        const double totalRate = config_.agents * config_.ratePerAgentHz;
-        const auto slotAt = startNs_ + static_cast<std::int64_t>(static_cast<double>(slot_) * kNsPerSecond / totalRate);
+    if (m_config.ratePerAgentHz > 0) {
+        const double totalRate = m_config.agents * m_config.ratePerAgentHz;
+        const auto slotAt =
+            m_startNs + static_cast<std::int64_t>(static_cast<double>(m_slot) * kNsPerSecond / totalRate);
         // Wake when the next slot is due, but let a few accumulate so that high rates
         // go out in full batches instead of one syscall per frame.
         const auto batchNs =
-            static_cast<std::int64_t>(static_cast<double>(config_.batchSize) * kNsPerSecond / totalRate);
+            static_cast<std::int64_t>(static_cast<double>(m_config.batchSize) * kNsPerSecond / totalRate);
         wake = std::min(wake, std::max(slotAt, now + std::min(batchNs, kMinSleepNs)));
     }
-    if (phase_ == StallPhase::Before)
-        wake = std::min(wake, stallAtNs_);
-    if (phase_ == StallPhase::Stalled && config_.resumeAfterMs >= 0)
-        wake = std::min(wake, resumeAtNs_);
+    if (m_phase == StallPhase::Before)
+        wake = std::min(wake, m_stallAtNs);
+    if (m_phase == StallPhase::Stalled && m_config.resumeAfterMs >= 0)
+        wake = std::min(wake, m_resumeAtNs);
     return wake;
 }
 

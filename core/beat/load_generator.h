@@ -53,23 +53,23 @@ public:
     explicit LoadGenerator(const Config &config);
 
     bool connectUdp(const QHostAddress &host, quint16 port);
-    QString errorString() const { return error_; }
+    QString errorString() const { return m_error; }
 
     // Blocks until every agent has sent beatsPerAgent beats (agents stalled for good
     // excepted), durationMs has passed, `stop` becomes true, or a send fails for a reason
     // other than a transient one (then errorString() says why).
     void run(const std::atomic<bool> &stop);
 
-    std::uint64_t framesSent() const noexcept { return framesSent_; }
+    std::uint64_t framesSent() const noexcept { return m_framesSent; }
     // Transient send failures (ECONNREFUSED, ENOBUFS, ...); those frames were retried.
-    std::uint64_t sendFailures() const noexcept { return sendFailures_; }
+    std::uint64_t sendFailures() const noexcept { return m_sendFailures; }
     // Nanoseconds the last run() took.
-    std::int64_t elapsedNs() const noexcept { return elapsedNs_; }
+    std::int64_t elapsedNs() const noexcept { return m_elapsedNs; }
 
-    std::uint32_t agentCount() const noexcept { return config_.agents; }
-    std::uint32_t pidOf(std::uint32_t agent) const noexcept { return config_.basePid + agent; }
-    std::uint32_t stalledAgentCount() const noexcept { return stallCount_; }
-    bool stallsAgent(std::uint32_t agent) const noexcept { return stallCandidate_[agent] != 0; }
+    std::uint32_t agentCount() const noexcept { return m_config.agents; }
+    std::uint32_t pidOf(std::uint32_t agent) const noexcept { return m_config.basePid + agent; }
+    std::uint32_t stalledAgentCount() const noexcept { return m_stallCount; }
+    bool stallsAgent(std::uint32_t agent) const noexcept { return m_stallCandidate[agent] != 0; }
 
 private:
     enum class StallPhase : std::uint8_t { Before, Stalled, Over };
@@ -91,32 +91,32 @@ private:
     void rollBack(std::size_t built, std::size_t sent);
     std::int64_t nextWakeNs(std::int64_t now) const noexcept;
 
-    Config config_;
-    BeatClient client_;
-    QString error_;
-    std::uint32_t stallCount_ = 0;
+    Config m_config;
+    BeatClient m_client;
+    QString m_error;
+    std::uint32_t m_stallCount = 0;
 
-    std::vector<std::uint64_t> nextNonce_;
-    std::vector<std::uint64_t> beats_;
-    std::vector<std::uint8_t> stallCandidate_;
-    std::vector<std::unique_ptr<SecureSealer>> sealers_;  // one per agent when sealing
-    bool sealFailed_ = false;
-    std::vector<std::array<std::uint8_t, SecureSealer::kMaxDatagramSize>> buffers_;
-    std::vector<iovec> iovecs_;
-    std::vector<mmsghdr> messages_;
-    std::vector<Entry> entries_;
+    std::vector<std::uint64_t> m_nextNonce;
+    std::vector<std::uint64_t> m_beats;
+    std::vector<std::uint8_t> m_stallCandidate;
+    std::vector<std::unique_ptr<SecureSealer>> m_sealers;  // one per agent when sealing
+    bool m_sealFailed = false;
+    std::vector<std::array<std::uint8_t, SecureSealer::kMaxDatagramSize>> m_buffers;
+    std::vector<iovec> m_iovecs;
+    std::vector<mmsghdr> m_messages;
+    std::vector<Entry> m_entries;
 
-    std::uint64_t slot_ = 0;
-    std::uint32_t slotAgent_ = 0;
-    std::uint32_t unfinished_ = 0;
-    std::uint32_t unfinishedWhileStalled_ = 0;
-    StallPhase phase_ = StallPhase::Before;
-    std::int64_t startNs_ = 0;
-    std::int64_t stallAtNs_ = 0;
-    std::int64_t resumeAtNs_ = 0;
-    std::uint64_t framesSent_ = 0;
-    std::uint64_t sendFailures_ = 0;
-    std::int64_t elapsedNs_ = 0;
+    std::uint64_t m_slot = 0;
+    std::uint32_t m_slotAgent = 0;
+    std::uint32_t m_unfinished = 0;
+    std::uint32_t m_unfinishedWhileStalled = 0;
+    StallPhase m_phase = StallPhase::Before;
+    std::int64_t m_startNs = 0;
+    std::int64_t m_stallAtNs = 0;
+    std::int64_t m_resumeAtNs = 0;
+    std::uint64_t m_framesSent = 0;
+    std::uint64_t m_sendFailures = 0;
+    std::int64_t m_elapsedNs = 0;
 };
 
 }  // namespace varta

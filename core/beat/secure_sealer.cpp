@@ -21,33 +21,33 @@ bool drawSalt(SecureSealer::Session &session) noexcept {
 }  // namespace
 
 SecureSealer::SecureSealer(vlp::KeyView sharedKey, std::optional<Session> session) {
-    std::copy(sharedKey.begin(), sharedKey.end(), key_.begin());
-    valid_ = aead_.isValid() && startSession(session);
+    std::copy(sharedKey.begin(), sharedKey.end(), m_key.begin());
+    m_valid = m_aead.isValid() && startSession(session);
 }
 
 SecureSealer::SecureSealer(vlp::KeyView masterKey, std::uint32_t agentPid, std::optional<Session> session)
-    : agentPid_(agentPid) {
-    valid_ = aead_.isValid() && vlp::deriveAgentKey(masterKey, agentPid, key_) && startSession(session);
+    : m_agentPid(agentPid) {
+    m_valid = m_aead.isValid() && vlp::deriveAgentKey(masterKey, agentPid, m_key) && startSession(session);
 }
 
 SecureSealer::~SecureSealer() {
-    OPENSSL_cleanse(key_.data(), key_.size());
-    OPENSSL_cleanse(session_.salt.data(), session_.salt.size());
+    OPENSSL_cleanse(m_key.data(), m_key.size());
+    OPENSSL_cleanse(m_session.salt.data(), m_session.salt.size());
 }
 
 std::size_t SecureSealer::datagramSize() const noexcept {
-    return agentPid_ ? vlp::kMasterSecureFrameSize : vlp::kSharedSecureFrameSize;
+    return m_agentPid ? vlp::kMasterSecureFrameSize : vlp::kSharedSecureFrameSize;
 }
 
 bool SecureSealer::startSession(std::optional<Session> session) noexcept {
     if (session)
-        session_ = *session;
-    else if (!drawSalt(session_))
+        m_session = *session;
+    else if (!drawSalt(m_session))
         return false;
-    const auto iv = vlp::deriveIvPrefix(session_.salt, session_.prefixIndex);
+    const auto iv = vlp::deriveIvPrefix(m_session.salt, m_session.prefixIndex);
     if (!iv)
         return false;
-    ivRandom_ = *iv;
+    m_ivRandom = *iv;
     return true;
 }
 
@@ -69,24 +69,24 @@ bool SecureSealer::advancePrefix(Session &next, vlp::IvRandom &nextIv) noexcept 
 }
 
 std::size_t SecureSealer::seal(const vlp::Frame &frame, std::span<std::uint8_t, kMaxDatagramSize> out) noexcept {
-    if (!valid_)
+    if (!m_valid)
         return 0;
-    Session next = session_;
-    vlp::IvRandom nextIv = ivRandom_;
+    Session next = m_session;
+    vlp::IvRandom nextIv = m_ivRandom;
     // The last counter value is never used, as upstream's clients do: it marks "spent".
     if (next.counter == kLastIndex && !advancePrefix(next, nextIv))
         return 0;
 
     const auto plain = vlp::encode(frame);
-    const bool sealed =
-        agentPid_ ? vlp::sealMaster(aead_, key_, *agentPid_, nextIv, next.counter, plain,
-                                    out.first<vlp::kMasterSecureFrameSize>())
-                  : vlp::sealShared(aead_, key_, nextIv, next.counter, plain, out.first<vlp::kSharedSecureFrameSize>());
+    const bool sealed = m_agentPid ? vlp::sealMaster(m_aead, m_key, *m_agentPid, nextIv, next.counter, plain,
+                                                     out.first<vlp::kMasterSecureFrameSize>())
+                                   : vlp::sealShared(m_aead, m_key, nextIv, next.counter, plain,
+                                                     out.first<vlp::kSharedSecureFrameSize>());
     if (!sealed)
         return 0;
     ++next.counter;
-    session_ = next;
-    ivRandom_ = nextIv;
+    m_session = next;
+    m_ivRandom = nextIv;
     return datagramSize();
 }
 

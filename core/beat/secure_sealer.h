@@ -38,26 +38,26 @@ public:
     SecureSealer &operator=(const SecureSealer &) = delete;
 
     // False when OpenSSL failed (no entropy, no context): seal() then always fails.
-    bool isValid() const noexcept { return valid_; }
+    bool isValid() const noexcept { return m_valid; }
     std::size_t datagramSize() const noexcept;
 
     // Seals `frame` into `out` and advances the session. Returns the datagram's size
     // (60 or 64), or 0 when sealing failed; the session then does not advance.
     std::size_t seal(const vlp::Frame &frame, std::span<std::uint8_t, kMaxDatagramSize> out) noexcept;
 
-    const Session &session() const noexcept { return session_; }
-    const vlp::IvRandom &ivRandom() const noexcept { return ivRandom_; }
+    const Session &session() const noexcept { return m_session; }
+    const vlp::IvRandom &ivRandom() const noexcept { return m_ivRandom; }
 
 private:
     bool startSession(std::optional<Session> session) noexcept;
     bool advancePrefix(Session &next, vlp::IvRandom &nextIv) noexcept;
 
-    std::array<std::uint8_t, vlp::kKeySize> key_{};
-    std::optional<std::uint32_t> agentPid_;  // set for master-key sealers
-    Session session_;
-    vlp::IvRandom ivRandom_{};
-    vlp::AeadContext aead_;
-    bool valid_ = false;
+    std::array<std::uint8_t, vlp::kKeySize> m_key{};
+    std::optional<std::uint32_t> m_agentPid;  // set for master-key sealers
+    Session m_session;
+    vlp::IvRandom m_ivRandom{};
+    vlp::AeadContext m_aead;
+    bool m_valid = false;
 };
 
 }  // namespace varta

@@ -31,61 +31,61 @@ std::string_view sanitizedPrefix(std::string_view text) {
 }  // namespace
 
 EventFile::EventFile(QString path, std::int64_t maxBytes, std::int64_t syncEvery)
-    : path_(std::move(path)), maxBytes_(maxBytes), syncEvery_(syncEvery) {
-    buffer_.reserve(kFlushThreshold + kLineReserve);
+    : m_path(std::move(path)), m_maxBytes(maxBytes), m_syncEvery(syncEvery) {
+    m_buffer.reserve(kFlushThreshold + kLineReserve);
 }
 
 EventFile::~EventFile() {
     flush();
-    if (fd_ >= 0) {
-        ::fsync(fd_);
-        ::close(fd_);
+    if (m_fd >= 0) {
+        ::fsync(m_fd);
+        ::close(m_fd);
     }
 }
 
 bool EventFile::open(QString *error) {
-    const QByteArray native = path_.toLocal8Bit();
-    fd_ = ::open(native.constData(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd_ < 0) {
+    const QByteArray native = m_path.toLocal8Bit();
+    m_fd = ::open(native.constData(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (m_fd < 0) {
         *error =
-            path_ + QStringLiteral(": cannot open the event file: ") + QString::fromLocal8Bit(std::strerror(errno));
+            m_path + QStringLiteral(": cannot open the event file: ") + QString::fromLocal8Bit(std::strerror(errno));
         return false;
     }
     struct stat st {};
-    if (::fstat(fd_, &st) == 0) {
+    if (::fstat(m_fd, &st) == 0) {
         if (!S_ISREG(st.st_mode)) {
-            *error = path_ + QStringLiteral(": the event file is not a regular file");
-            ::close(fd_);
-            fd_ = -1;
+            *error = m_path + QStringLiteral(": the event file is not a regular file");
+            ::close(m_fd);
+            m_fd = -1;
             return false;
         }
-        fileBytes_ = st.st_size;
+        m_fileBytes = st.st_size;
     }
     return true;
 }
 
 char *EventFile::beginLine(std::int64_t observerNs, std::string_view kind, qsizetype reserve) {
-    if (buffer_.size() + reserve > kMaxBufferedBytes) {
-        ++linesDropped_;
+    if (m_buffer.size() + reserve > kMaxBufferedBytes) {
+        ++m_linesDropped;
         return nullptr;
     }
-    const qsizetype start = buffer_.size();
-    buffer_.resize(start + reserve);
-    char *p = buffer_.data() + start;
+    const qsizetype start = m_buffer.size();
+    m_buffer.resize(start + reserve);
+    char *p = m_buffer.data() + start;
     p = putNumber(p, observerNs);
     *p++ = '\t';
     p = put(p, kind);
     *p++ = '\t';
-    lineOpen_ = true;
+    m_lineOpen = true;
     return p;
 }
 
 void EventFile::endLine(char *end) {
     *end++ = '\n';
-    buffer_.truncate(end - buffer_.constData());
-    lineOpen_ = false;
-    ++bufferedLines_;
-    if (buffer_.size() >= kFlushThreshold)
+    m_buffer.truncate(end - m_buffer.constData());
+    m_lineOpen = false;
+    ++m_bufferedLines;
+    if (m_buffer.size() >= kFlushThreshold)
         flush();
 }
 
@@ -154,45 +154,45 @@ void EventFile::eviction(std::int64_t observerNs, std::uint32_t pid) {
 }
 
 void EventFile::flush() {
-    if (fd_ < 0 || buffer_.isEmpty())
+    if (m_fd < 0 || m_buffer.isEmpty())
         return;
     qsizetype done = 0;
-    while (done < buffer_.size() && fd_ >= 0) {
-        qsizetype chunk = buffer_.size() - done;
-        if (maxBytes_ > 0) {
+    while (done < m_buffer.size() && m_fd >= 0) {
+        qsizetype chunk = m_buffer.size() - done;
+        if (m_maxBytes > 0) {
             // Whole lines up to the limit; a full file rotates first. A single line
             // longer than the limit still goes whole into an empty file.
-            const std::int64_t room = maxBytes_ - fileBytes_;
+            const std::int64_t room = m_maxBytes - m_fileBytes;
             if (chunk > room) {
-                const qsizetype lastNewline = room > 0 ? buffer_.lastIndexOf('\n', done + room - 1) : -1;
+                const qsizetype lastNewline = room > 0 ? m_buffer.lastIndexOf('\n', done + room - 1) : -1;
                 if (lastNewline >= done) {
                     chunk = lastNewline + 1 - done;
-                } else if (fileBytes_ > 0) {
+                } else if (m_fileBytes > 0) {
                     rotate();
                     continue;
                 } else {
-                    chunk = buffer_.indexOf('\n', done) + 1 - done;
+                    chunk = m_buffer.indexOf('\n', done) + 1 - done;
                 }
             }
         }
-        const qsizetype written = writeAll(buffer_.constData() + done, chunk);
-        fileBytes_ += written;
+        const qsizetype written = writeAll(m_buffer.constData() + done, chunk);
+        m_fileBytes += written;
         done += written;
         if (written < chunk) {
-            ++writeErrors_;
+            ++m_writeErrors;
             break;
         }
     }
     // Keep only what the disk refused, so a later flush never repeats a line; the
     // buffer stays bounded by kMaxBufferedBytes.
-    const qsizetype flushedLines = done == buffer_.size() ? bufferedLines_ : 0;
-    buffer_.remove(0, done);
-    bufferedLines_ -= flushedLines;
-    linesWritten_ += static_cast<std::uint64_t>(flushedLines);
-    linesSinceSync_ += flushedLines;
-    if (syncEvery_ > 0 && linesSinceSync_ >= syncEvery_ && fd_ >= 0) {
-        ::fdatasync(fd_);
-        linesSinceSync_ = 0;
+    const qsizetype flushedLines = done == m_buffer.size() ? m_bufferedLines : 0;
+    m_buffer.remove(0, done);
+    m_bufferedLines -= flushedLines;
+    m_linesWritten += static_cast<std::uint64_t>(flushedLines);
+    m_linesSinceSync += flushedLines;
+    if (m_syncEvery > 0 && m_linesSinceSync >= m_syncEvery && m_fd >= 0) {
+        ::fdatasync(m_fd);
+        m_linesSinceSync = 0;
     }
 }
 
@@ -200,7 +200,7 @@ qsizetype EventFile::writeAll(const char *data, qsizetype size) {
     // O_APPEND and one write per flush keep lines whole and in order.
     qsizetype done = 0;
     while (done < size) {
-        const ssize_t n = ::write(fd_, data + done, static_cast<size_t>(size - done));
+        const ssize_t n = ::write(m_fd, data + done, static_cast<size_t>(size - done));
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
@@ -211,21 +211,21 @@ qsizetype EventFile::writeAll(const char *data, qsizetype size) {
 }
 
 void EventFile::rotate() {
-    ::fsync(fd_);
-    ::close(fd_);
-    fd_ = -1;
+    ::fsync(m_fd);
+    ::close(m_fd);
+    m_fd = -1;
     for (int generation = kGenerations - 1; generation >= 1; --generation) {
-        const QByteArray from = (path_ + QLatin1Char('.') + QString::number(generation)).toLocal8Bit();
-        const QByteArray to = (path_ + QLatin1Char('.') + QString::number(generation + 1)).toLocal8Bit();
+        const QByteArray from = (m_path + QLatin1Char('.') + QString::number(generation)).toLocal8Bit();
+        const QByteArray to = (m_path + QLatin1Char('.') + QString::number(generation + 1)).toLocal8Bit();
         ::rename(from.constData(), to.constData());  // a missing generation is fine
     }
-    const QByteArray current = path_.toLocal8Bit();
-    const QByteArray first = (path_ + QStringLiteral(".1")).toLocal8Bit();
+    const QByteArray current = m_path.toLocal8Bit();
+    const QByteArray first = (m_path + QStringLiteral(".1")).toLocal8Bit();
     ::rename(current.constData(), first.constData());
-    fd_ = ::open(current.constData(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
-    fileBytes_ = 0;
-    if (fd_ < 0)
-        ++writeErrors_;
+    m_fd = ::open(current.constData(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+    m_fileBytes = 0;
+    if (m_fd < 0)
+        ++m_writeErrors;
 }
 
 }  // namespace varta

@@ -28,7 +28,7 @@ public:
     EventFile &operator=(const EventFile &) = delete;
 
     bool open(QString *error);
-    const QString &path() const { return path_; }
+    const QString &path() const { return m_path; }
 
     void beat(std::int64_t observerNs, const vlp::Frame &frame);
     void stall(std::int64_t observerNs, std::uint32_t pid, std::uint64_t lastNonce);
@@ -40,9 +40,9 @@ public:
     // Writes every buffered line; fsyncs when --export-file-sync-every lines have passed.
     void flush();
 
-    std::uint64_t linesWritten() const { return linesWritten_; }
-    std::uint64_t linesDropped() const { return linesDropped_; }
-    std::uint64_t writeErrors() const { return writeErrors_; }
+    std::uint64_t linesWritten() const { return m_linesWritten; }
+    std::uint64_t linesDropped() const { return m_linesDropped; }
+    std::uint64_t writeErrors() const { return m_writeErrors; }
 
 private:
     char *beginLine(std::int64_t observerNs, std::string_view kind, qsizetype reserve);
@@ -50,18 +50,18 @@ private:
     void rotate();
     qsizetype writeAll(const char *data, qsizetype size);
 
-    QString path_;
-    std::int64_t maxBytes_;
-    std::int64_t syncEvery_;
-    int fd_ = -1;
-    std::int64_t fileBytes_ = 0;
-    QByteArray buffer_;
-    qsizetype bufferedLines_ = 0;
-    std::int64_t linesSinceSync_ = 0;
-    std::uint64_t linesWritten_ = 0;
-    std::uint64_t linesDropped_ = 0;
-    std::uint64_t writeErrors_ = 0;
-    bool lineOpen_ = false;
+    QString m_path;
+    std::int64_t m_maxBytes;
+    std::int64_t m_syncEvery;
+    int m_fd = -1;
+    std::int64_t m_fileBytes = 0;
+    QByteArray m_buffer;
+    qsizetype m_bufferedLines = 0;
+    std::int64_t m_linesSinceSync = 0;
+    std::uint64_t m_linesWritten = 0;
+    std::uint64_t m_linesDropped = 0;
+    std::uint64_t m_writeErrors = 0;
+    bool m_lineOpen = false;
 };
 
 }  // namespace varta

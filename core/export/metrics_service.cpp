@@ -9,71 +9,71 @@ namespace varta {
 // Owns the registry, the endpoint and the snapshot they read; touched only on its thread.
 class MetricsService::Worker {
 public:
-    explicit Worker(const PromOptions &options) : endpoint_(registry_, options) {
+    explicit Worker(const PromOptions &options) : m_endpoint(m_registry, options) {
         MetricSources sources;
-        sources.ingest = &current_.ingest;
-        sources.tracker = &current_.tracker;
-        sources.secure = &current_.secure;
-        sources.recovery = &current_.recovery;
-        sources.stallLag = &current_.stallLag;
-        sources.pidsTracked = [this] { return current_.pidsTracked; };
-        sources.trackerCapacity = [this] { return current_.trackerCapacity; };
+        sources.ingest = &m_current.ingest;
+        sources.tracker = &m_current.tracker;
+        sources.secure = &m_current.secure;
+        sources.recovery = &m_current.recovery;
+        sources.stallLag = &m_current.stallLag;
+        sources.pidsTracked = [this] { return m_current.pidsTracked; };
+        sources.trackerCapacity = [this] { return m_current.trackerCapacity; };
         sources.forEachAgent = [this](const MetricSources::AgentVisitor &visit) {
-            for (const MetricsAgentRow &row : current_.agents)
+            for (const MetricsAgentRow &row : m_current.agents)
                 visit(AgentMetricsRow{&row.key, row.beats, row.stalls, row.status});
         };
-        registerVartaMetrics(registry_, sources);
+        registerVartaMetrics(m_registry, sources);
     }
 
-    MetricsEndpoint &endpoint() { return endpoint_; }
+    MetricsEndpoint &endpoint() { return m_endpoint; }
 
     void take(const MetricsSnapshot &snapshot) {
-        current_ = snapshot;
-        registry_.invalidate();
+        m_current = snapshot;
+        m_registry.invalidate();
     }
 
 private:
-    MetricsSnapshot current_;
-    MetricsRegistry registry_;
-    MetricsEndpoint endpoint_;
+    MetricsSnapshot m_current;
+    MetricsRegistry m_registry;
+    MetricsEndpoint m_endpoint;
 };
 
 MetricsService::MetricsService(PromOptions options, QObject *parent)
-    : QObject(parent), options_(std::move(options)), anchor_(new QObject) {
-    thread_.setObjectName(QStringLiteral("varta-metrics"));
-    anchor_->moveToThread(&thread_);
+    : QObject(parent), m_options(std::move(options)), m_anchor(new QObject) {
+    m_thread.setObjectName(QStringLiteral("varta-metrics"));
+    m_anchor->moveToThread(&m_thread);
 }
 
 MetricsService::~MetricsService() {
-    if (thread_.isRunning()) {
+    if (m_thread.isRunning()) {
         // The worker (its server and sockets) dies on its own thread.
         QMetaObject::invokeMethod(
-            anchor_.get(), [this] { delete worker_; }, Qt::BlockingQueuedConnection);
-        thread_.quit();
-        thread_.wait();
+            m_anchor.get(), [this] { delete m_worker; }, Qt::BlockingQueuedConnection);
+        m_thread.quit();
+        m_thread.wait();
     }
 }
 
 bool MetricsService::start(QString *error) {
-    thread_.start();
+    m_thread.start();
     bool ok = false;
     // Built on the metrics thread, so the server and everything it owns live there.
     QMetaObject::invokeMethod(
-        anchor_.get(),
+        m_anchor.get(),
         [&] {
-            worker_ = new Worker(options_);
-            ok = worker_->endpoint().listen(error);
-            url_ = worker_->endpoint().url();
-            warning_ = worker_->endpoint().startupWarning();
+            m_worker = new Worker(m_options);
+            ok = m_worker->endpoint().listen(error);
+            m_url = m_worker->endpoint().url();
+            m_warning = m_worker->endpoint().startupWarning();
         },
         Qt::BlockingQueuedConnection);
     return ok;
 }
 
 void MetricsService::publish(std::shared_ptr<const MetricsSnapshot> snapshot) {
-    Worker *worker = worker_;
+    Worker *worker = m_worker;
     QMetaObject::invokeMethod(
-        anchor_.get(), [worker, snapshot] { worker->take(*snapshot); }, Qt::QueuedConnection);
+        m_anchor.get(), [worker, snapshot] { worker->take(*snapshot); }, Qt::QueuedConnection);
 }
 
 }  // namespace varta

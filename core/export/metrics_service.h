@@ -24,20 +24,20 @@ public:
 
     // Starts the thread and binds the endpoint; false with a one-line reason otherwise.
     bool start(QString *error);
-    QString url() const { return url_; }
-    QString startupWarning() const { return warning_; }
+    QString url() const { return m_url; }
+    QString startupWarning() const { return m_warning; }
 
     // Called from the engine thread: the next render shows this snapshot.
     void publish(std::shared_ptr<const MetricsSnapshot> snapshot);
 
 private:
     class Worker;
-    PromOptions options_;
-    QThread thread_;
-    std::unique_ptr<QObject> anchor_;  // lives on thread_: where queued work for it runs
-    Worker *worker_ = nullptr;         // created, used and deleted on thread_
-    QString url_;
-    QString warning_;
+    PromOptions m_options;
+    QThread m_thread;
+    std::unique_ptr<QObject> m_anchor;  // lives on m_thread: where queued work for it runs
+    Worker *m_worker = nullptr;         // created, used and deleted on m_thread
+    QString m_url;
+    QString m_warning;
 };
 
 }  // namespace varta

@@ -82,50 +82,50 @@ struct BatchReader::Buffers {
 };
 
 BatchReader::BatchReader(Transport transport, DatagramSink &sink, QObject *parent)
-    : QObject(parent), transport_(transport), sink_(sink), buffers_(std::make_unique<Buffers>()) {
+    : QObject(parent), m_transport(transport), m_sink(sink), m_buffers(std::make_unique<Buffers>()) {
     for (unsigned i = 0; i < kBatch; ++i)
-        buffers_->iov[i] = iovec{buffers_->data[i].data(), buffers_->data[i].size()};
-    coalesce_.setSingleShot(true);
-    coalesce_.setTimerType(Qt::PreciseTimer);
-    connect(&coalesce_, &QTimer::timeout, this, &BatchReader::onReadable);
+        m_buffers->iov[i] = iovec{m_buffers->data[i].data(), m_buffers->data[i].size()};
+    m_coalesce.setSingleShot(true);
+    m_coalesce.setTimerType(Qt::PreciseTimer);
+    connect(&m_coalesce, &QTimer::timeout, this, &BatchReader::onReadable);
 }
 
 BatchReader::~BatchReader() { stop(); }
 
 void BatchReader::start(int fd, std::int64_t queueLimit) {
     stop();
-    fd_ = fd;
-    receiveBuffer_ = setReceiveBuffer(fd_, kReceiveBufferBytes);
+    m_fd = fd;
+    m_receiveBuffer = setReceiveBuffer(m_fd, kReceiveBufferBytes);
     const int on = 1;
-    ::setsockopt(fd_, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
-    std::int64_t queued = std::max(receiveBuffer_, 0) / kQueuedDatagramBytes;
+    ::setsockopt(m_fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
+    std::int64_t queued = std::max(m_receiveBuffer, 0) / kQueuedDatagramBytes;
     if (queueLimit > 0)
         queued = std::min(queued, queueLimit);
-    gatherLimit_ = queued / 4;
-    notifier_ = std::make_unique<QSocketNotifier>(fd_, QSocketNotifier::Read);
-    connect(notifier_.get(), &QSocketNotifier::activated, this, &BatchReader::onReadable);
+    m_gatherLimit = queued / 4;
+    m_notifier = std::make_unique<QSocketNotifier>(m_fd, QSocketNotifier::Read);
+    connect(m_notifier.get(), &QSocketNotifier::activated, this, &BatchReader::onReadable);
 }
 
 void BatchReader::stop() {
-    coalesce_.stop();
-    notifier_.reset();
-    if (fd_ >= 0)
-        ::close(fd_);
-    fd_ = -1;
+    m_coalesce.stop();
+    m_notifier.reset();
+    if (m_fd >= 0)
+        ::close(m_fd);
+    m_fd = -1;
 }
 
 void BatchReader::onReadable() {
-    if (!notifier_)
+    if (!m_notifier)
         return;
-    const bool gathered = !notifier_->isEnabled();  // this read ends a pause
+    const bool gathered = !m_notifier->isEnabled();  // this read ends a pause
     const unsigned read = drain();
-    if (!notifier_)
+    if (!m_notifier)
         return;  // stopped by what the sink did with the batch
     const int pauseMs = nextPauseMs(read, gathered);
-    notifier_->setEnabled(pauseMs == 0);
+    m_notifier->setEnabled(pauseMs == 0);
     if (pauseMs > 0) {
-        pausedAtNs_ = engineNowNs();
-        coalesce_.start(pauseMs);
+        m_pausedAtNs = engineNowNs();
+        m_coalesce.start(pauseMs);
     }
 }
 
@@ -137,18 +137,18 @@ int BatchReader::nextPauseMs(unsigned read, bool gathered) const {
     if (!gathered)
         return kFirstPauseMs;
     // `read` datagrams came during the pause just ended; the next one may last until
-    // gatherLimit_ would queue at that rate.
-    const std::int64_t spanNs = std::max<std::int64_t>(engineNowNs() - pausedAtNs_, 1'000'000);
-    const std::int64_t pauseMs = gatherLimit_ * spanNs / read / 1'000'000;
+    // m_gatherLimit would queue at that rate.
+    const std::int64_t spanNs = std::max<std::int64_t>(engineNowNs() - m_pausedAtNs, 1'000'000);
+    const std::int64_t pauseMs = m_gatherLimit * spanNs / read / 1'000'000;
     return static_cast<int>(std::min<std::int64_t>(pauseMs, kCoalesceMs));
 }
 
-unsigned BatchReader::drainPending() { return fd_ >= 0 ? drain() : 0; }
+unsigned BatchReader::drainPending() { return m_fd >= 0 ? drain() : 0; }
 
 unsigned BatchReader::drain() {
-    Buffers &b = *buffers_;
+    Buffers &b = *m_buffers;
     // The Unix socket's sender is known by its credentials; its address says nothing.
-    const bool wantPeer = transport_ != Transport::Uds;
+    const bool wantPeer = m_transport != Transport::Uds;
     unsigned total = 0;
     while (total < kMaxPerWakeup) {
         for (unsigned i = 0; i < kBatch; ++i) {
@@ -165,10 +165,10 @@ unsigned BatchReader::drain() {
         }
         // MSG_TRUNC makes msg_len the datagram's real length, so an over-long
         // datagram is seen as over-long rather than as a clipped frame.
-        const int n = ::recvmmsg(fd_, b.headers.data(), kBatch, MSG_DONTWAIT | MSG_TRUNC, nullptr);
+        const int n = ::recvmmsg(m_fd, b.headers.data(), kBatch, MSG_DONTWAIT | MSG_TRUNC, nullptr);
         if (n < 0) {
             if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-                sink_.onIoError(std::strerror(errno));
+                m_sink.onIoError(std::strerror(errno));
             break;
         }
         const std::int64_t wallNs = wallNowNs();
@@ -177,16 +177,16 @@ unsigned BatchReader::drain() {
             Datagram &d = b.datagrams[i];
             d.data = b.data[i].data();
             d.length = b.headers[i].msg_len;
-            d.transport = transport_;
+            d.transport = m_transport;
             d.peer = wantPeer ? &b.peers[i] : nullptr;
             readControl(b.headers[i].msg_hdr, readNs, wallNs - readNs, d);
         }
-        sink_.onDatagrams(std::span<const Datagram>(b.datagrams.data(), static_cast<std::size_t>(n)));
+        m_sink.onDatagrams(std::span<const Datagram>(b.datagrams.data(), static_cast<std::size_t>(n)));
         total += static_cast<unsigned>(n);
-        if (fd_ < 0 || static_cast<unsigned>(n) < kBatch)
+        if (m_fd < 0 || static_cast<unsigned>(n) < kBatch)
             break;
     }
-    sink_.onBatchEnd();
+    m_sink.onBatchEnd();
     return total;
 }
 

@@ -60,13 +60,13 @@ public:
     // datagrams the socket queues at most (0: as many as its receive buffer holds).
     void start(int fd, std::int64_t queueLimit);
     void stop();
-    bool isReading() const { return fd_ >= 0; }
-    int receiveBufferBytes() const { return receiveBuffer_; }  // as the kernel granted it
+    bool isReading() const { return m_fd >= 0; }
+    int receiveBufferBytes() const { return m_receiveBuffer; }  // as the kernel granted it
     // False when the socket queues too little for any pause: a pause may gather a
     // quarter of what it can queue, and that must reach kMinGather.
-    bool gathersReads() const { return gatherLimit_ >= kMinGather; }
+    bool gathersReads() const { return m_gatherLimit >= kMinGather; }
     // True while reads are paused to gather a batch.
-    bool paused() const { return coalesce_.isActive(); }
+    bool paused() const { return m_coalesce.isActive(); }
 
     // Reads what is queued now (the observer calls it before surfacing stalls, so a beat
     // that arrived in time is never mistaken for silence). Returns how many were read.
@@ -77,16 +77,16 @@ private:
     unsigned drain();
     int nextPauseMs(unsigned read, bool gathered) const;
 
-    Transport transport_;
-    DatagramSink &sink_;
-    int fd_ = -1;
-    int receiveBuffer_ = 0;
-    std::int64_t gatherLimit_ = 0;  // datagrams a pause may gather
-    std::unique_ptr<QSocketNotifier> notifier_;
-    QTimer coalesce_;
-    std::int64_t pausedAtNs_ = 0;  // when the pause now running began
+    Transport m_transport;
+    DatagramSink &m_sink;
+    int m_fd = -1;
+    int m_receiveBuffer = 0;
+    std::int64_t m_gatherLimit = 0;  // datagrams a pause may gather
+    std::unique_ptr<QSocketNotifier> m_notifier;
+    QTimer m_coalesce;
+    std::int64_t m_pausedAtNs = 0;  // when the pause now running began
     struct Buffers;
-    std::unique_ptr<Buffers> buffers_;
+    std::unique_ptr<Buffers> m_buffers;
 };
 
 }  // namespace varta

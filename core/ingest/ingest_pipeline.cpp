@@ -11,14 +11,14 @@ namespace varta {
 
 IngestPipeline::IngestPipeline(AgentTracker &tracker, IngestCounters &counters, EventFile *eventFile,
                                bool allowCrossNamespace, IngestEvents &events)
-    : tracker_(tracker),
-      counters_(counters),
-      eventFile_(eventFile),
-      allowCrossNamespace_(allowCrossNamespace),
-      events_(events) {}
+    : m_tracker(tracker),
+      m_counters(counters),
+      m_eventFile(eventFile),
+      m_allowCrossNamespace(allowCrossNamespace),
+      m_events(events) {}
 
 void IngestPipeline::onDatagram(const Datagram &d) {
-    ++counters_.datagrams;
+    ++m_counters.datagrams;
     const std::int64_t now = d.receivedNs;
     const vlp::DatagramKind kind = vlp::classifyLength(d.length);
     if (d.transport == Transport::SecureUdp) {
@@ -26,15 +26,15 @@ void IngestPipeline::onDatagram(const Datagram &d) {
         return;
     }
     if (kind != vlp::DatagramKind::Plain) {
-        ++counters_.truncated;
+        ++m_counters.truncated;
         return;
     }
     vlp::Frame frame;
     if (const auto error =
             vlp::decode(std::span<const std::uint8_t, vlp::kFrameSize>(d.data, vlp::kFrameSize), frame)) {
-        ++counters_.decodeErrors[static_cast<std::size_t>(*error)];
-        if (eventFile_)
-            eventFile_->decodeError(now, *error);
+        ++m_counters.decodeErrors[static_cast<std::size_t>(*error)];
+        if (m_eventFile)
+            m_eventFile->decodeError(now, *error);
         return;
     }
     deliver(d, frame, now);
@@ -64,28 +64,28 @@ void IngestPipeline::prefetch(std::span<const Datagram> batch) {
             continue;
         const std::uint32_t pid = std::uint32_t{d.data[4]} | std::uint32_t{d.data[5]} << 8
                                   | std::uint32_t{d.data[6]} << 16 | std::uint32_t{d.data[7]} << 24;
-        hashes[n++] = tracker_.prefetchBucket(AgentKey::fromSockaddr(d.transport, *d.peer, pid));
+        hashes[n++] = m_tracker.prefetchBucket(AgentKey::fromSockaddr(d.transport, *d.peer, pid));
     }
     for (std::size_t i = 0; i < n; ++i)
-        found[i] = tracker_.prefetchRecord(hashes[i]);
+        found[i] = m_tracker.prefetchRecord(hashes[i]);
     for (std::size_t i = 0; i < n; ++i)
-        tracker_.prefetchNeighbours(found[i]);
+        m_tracker.prefetchNeighbours(found[i]);
 }
 
 void IngestPipeline::receiveSecure(const Datagram &d, std::int64_t now) {
     // An over-long datagram is cut to the buffer, one byte past the largest frame, so
     // the receiver still sees it as the wrong length.
     const std::size_t seen = std::min(d.length, vlp::kReceiveBufferSize);
-    const SecureReceiver::Outcome outcome = secure_->receive(std::span<const std::uint8_t>(d.data, seen), now);
+    const SecureReceiver::Outcome outcome = m_secure->receive(std::span<const std::uint8_t>(d.data, seen), now);
     switch (outcome.result) {
     case SecureReceiver::Result::Accepted: deliver(d, outcome.frame, now); break;
     case SecureReceiver::Result::PidMismatch:
-        if (eventFile_)
-            eventFile_->mismatch(now, outcome.claimedPid, "auth_failure");
+        if (m_eventFile)
+            m_eventFile->mismatch(now, outcome.claimedPid, "auth_failure");
         break;
     case SecureReceiver::Result::DecodeFailed:
-        if (eventFile_)
-            eventFile_->decodeError(now, outcome.decodeError);
+        if (m_eventFile)
+            m_eventFile->decodeError(now, outcome.decodeError);
         break;
     default: break;  // counted by the receiver
     }
@@ -97,18 +97,18 @@ bool IngestPipeline::checkLocalSender(const Datagram &d, const vlp::Frame &frame
     // A different pid is either a lie or the same process seen from another pid
     // namespace; /proc tells which. Only this rare path pays for the look-up.
     if (d.kernelPid > 0 && comparePidNamespace(d.kernelPid) == NamespaceCheck::Different) {
-        if (allowCrossNamespace_) {
+        if (m_allowCrossNamespace) {
             crossNamespace = true;
             return true;
         }
-        ++counters_.namespaceConflicts;
-        if (eventFile_)
-            eventFile_->mismatch(engineNowNs(), frame.pid, "namespace_conflict");
+        ++m_counters.namespaceConflicts;
+        if (m_eventFile)
+            m_eventFile->mismatch(engineNowNs(), frame.pid, "namespace_conflict");
         return false;
     }
-    ++counters_.authFailures;
-    if (eventFile_)
-        eventFile_->mismatch(engineNowNs(), frame.pid, "auth_failure");
+    ++m_counters.authFailures;
+    if (m_eventFile)
+        m_eventFile->mismatch(engineNowNs(), frame.pid, "auth_failure");
     return false;
 }
 
@@ -118,31 +118,31 @@ void IngestPipeline::deliver(const Datagram &d, const vlp::Frame &frame, std::in
         return;
     const AgentKey key = d.transport == Transport::Uds ? AgentKey::local(frame.pid)
                                                        : AgentKey::fromSockaddr(d.transport, *d.peer, frame.pid);
-    const BeatOutcome outcome = tracker_.onBeat(key, frame, nowNs, crossNamespace);
+    const BeatOutcome outcome = m_tracker.onBeat(key, frame, nowNs, crossNamespace);
     if (outcome.verdict != BeatVerdict::Accepted)
         return;  // the tracker counted why
     if (outcome.evicted) {
-        if (eventFile_)
-            eventFile_->eviction(nowNs, outcome.evicted->pid);
-        events_.onAgentEvicted(*outcome.evicted);
+        if (m_eventFile)
+            m_eventFile->eviction(nowNs, outcome.evicted->pid);
+        m_events.onAgentEvicted(*outcome.evicted);
     }
-    if (eventFile_)
-        eventFile_->beat(nowNs, frame);
+    if (m_eventFile)
+        m_eventFile->beat(nowNs, frame);
     if (outcome.resumed)
-        events_.onAgentResumed(outcome.slot);
+        m_events.onAgentResumed(outcome.slot);
 }
 
 void IngestPipeline::onBatchEnd() {
-    if (eventFile_)
-        eventFile_->flush();
-    events_.onIngestBatchEnd();
+    if (m_eventFile)
+        m_eventFile->flush();
+    m_events.onIngestBatchEnd();
 }
 
 void IngestPipeline::onIoError(std::string_view what) {
-    ++counters_.ioErrors;
-    if (eventFile_)
-        eventFile_->ioError(engineNowNs(), what);
-    events_.onIngestIoError(what);
+    ++m_counters.ioErrors;
+    if (m_eventFile)
+        m_eventFile->ioError(engineNowNs(), what);
+    m_events.onIngestIoError(what);
 }
 
 }  // namespace varta

@@ -28,7 +28,7 @@ public:
                    IngestEvents &events);
 
     // Every datagram of a secure UDP listener goes through it; required when one exists.
-    void setSecureReceiver(SecureReceiver *receiver) { secure_ = receiver; }
+    void setSecureReceiver(SecureReceiver *receiver) { m_secure = receiver; }
 
     void onDatagram(const Datagram &datagram) override;
     void onDatagrams(std::span<const Datagram> batch) override;
@@ -44,12 +44,12 @@ private:
     bool checkLocalSender(const Datagram &datagram, const vlp::Frame &frame, bool &crossNamespace);
     void deliver(const Datagram &datagram, const vlp::Frame &frame, std::int64_t nowNs);
 
-    AgentTracker &tracker_;
-    IngestCounters &counters_;
-    EventFile *eventFile_;
-    SecureReceiver *secure_ = nullptr;
-    bool allowCrossNamespace_;
-    IngestEvents &events_;
+    AgentTracker &m_tracker;
+    IngestCounters &m_counters;
+    EventFile *m_eventFile;
+    SecureReceiver *m_secure = nullptr;
+    bool m_allowCrossNamespace;
+    IngestEvents &m_events;
 };
 
 }  // namespace varta

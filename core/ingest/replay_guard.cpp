@@ -17,14 +17,14 @@ std::size_t hashPid(std::uint32_t pid) noexcept {
 }  // namespace
 
 ReplayGuard::ReplayGuard(std::size_t capacity)
-    : capacity_(std::clamp<std::size_t>(capacity, 1, kMaxCapacity)),
-      slots_(std::bit_ceil(capacity_ * 2)),
-      spare_(slots_.size()),
-      mask_(slots_.size() - 1) {}
+    : m_capacity(std::clamp<std::size_t>(capacity, 1, kMaxCapacity)),
+      m_slots(std::bit_ceil(m_capacity * 2)),
+      m_spare(m_slots.size()),
+      m_mask(m_slots.size() - 1) {}
 
 ReplayGuard::Sender *ReplayGuard::find(std::uint32_t pid) noexcept {
-    for (std::size_t i = hashPid(pid) & mask_;; i = (i + 1) & mask_) {
-        Sender &slot = slots_[i];
+    for (std::size_t i = hashPid(pid) & m_mask;; i = (i + 1) & m_mask) {
+        Sender &slot = m_slots[i];
         if (!slot.used)
             return nullptr;
         if (slot.pid == pid)
@@ -33,7 +33,7 @@ ReplayGuard::Sender *ReplayGuard::find(std::uint32_t pid) noexcept {
 }
 
 ReplayGuard::Sender *ReplayGuard::insert(std::vector<Sender> &slots, std::uint32_t pid) noexcept {
-    for (std::size_t i = hashPid(pid) & mask_;; i = (i + 1) & mask_) {
+    for (std::size_t i = hashPid(pid) & m_mask;; i = (i + 1) & m_mask) {
         if (!slots[i].used) {
             slots[i].used = true;
             slots[i].pid = pid;
@@ -47,18 +47,18 @@ bool ReplayGuard::isIdle(const Sender &sender, std::int64_t nowNs) noexcept {
 }
 
 void ReplayGuard::sweepIdle(std::int64_t nowNs) noexcept {
-    std::fill(spare_.begin(), spare_.end(), Sender{});
+    std::fill(m_spare.begin(), m_spare.end(), Sender{});
     std::int64_t oldestSeen = std::numeric_limits<std::int64_t>::max();
-    size_ = 0;
-    for (const Sender &sender : slots_) {
+    m_size = 0;
+    for (const Sender &sender : m_slots) {
         if (!sender.used || isIdle(sender, nowNs))
             continue;
-        *insert(spare_, sender.pid) = sender;
+        *insert(m_spare, sender.pid) = sender;
         oldestSeen = std::min(oldestSeen, sender.lastSeenNs);
-        ++size_;
+        ++m_size;
     }
-    slots_.swap(spare_);
-    nextSweepNs_ = size_ == 0 ? nowNs : oldestSeen + kIdleExpiryNs;
+    m_slots.swap(m_spare);
+    m_nextSweepNs = m_size == 0 ? nowNs : oldestSeen + kIdleExpiryNs;
 }
 
 void ReplayGuard::start(Sender &sender, const vlp::IvRandom &ivRandom, std::uint32_t ivCounter,
@@ -103,12 +103,12 @@ ReplayGuard::Verdict ReplayGuard::check(std::uint32_t pid, const vlp::IvRandom &
         return Verdict::Accepted;
     }
     if (sender == nullptr) {
-        if (size_ >= capacity_ && nowNs >= nextSweepNs_)
+        if (m_size >= m_capacity && nowNs >= m_nextSweepNs)
             sweepIdle(nowNs);
-        if (size_ >= capacity_)
+        if (m_size >= m_capacity)
             return Verdict::TableFull;
-        sender = insert(slots_, pid);
-        ++size_;
+        sender = insert(m_slots, pid);
+        ++m_size;
         start(*sender, ivRandom, ivCounter, nonce);
         sender->lastSeenNs = nowNs;
         return Verdict::Accepted;

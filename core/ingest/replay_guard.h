@@ -39,8 +39,8 @@ public:
     Verdict check(std::uint32_t pid, const vlp::IvRandom &ivRandom, std::uint32_t ivCounter, std::uint64_t nonce,
                   std::int64_t nowNs) noexcept;
 
-    std::size_t size() const noexcept { return size_; }
-    std::size_t capacity() const noexcept { return capacity_; }
+    std::size_t size() const noexcept { return m_size; }
+    std::size_t capacity() const noexcept { return m_capacity; }
 
 private:
     struct Session {
@@ -66,14 +66,14 @@ private:
                       std::uint64_t nonce) noexcept;
     static bool isIdle(const Sender &sender, std::int64_t nowNs) noexcept;
 
-    std::size_t capacity_;
-    std::size_t size_ = 0;
+    std::size_t m_capacity;
+    std::size_t m_size = 0;
     // Open addressing with linear probing, at most half full. Entries are only removed by
-    // a sweep, which rebuilds into `spare_` (allocated up front) and swaps.
-    std::vector<Sender> slots_;
-    std::vector<Sender> spare_;
-    std::size_t mask_;
-    std::int64_t nextSweepNs_ = 0;  // no entry can be idle before this
+    // a sweep, which rebuilds into `m_spare` (allocated up front) and swaps.
+    std::vector<Sender> m_slots;
+    std::vector<Sender> m_spare;
+    std::size_t m_mask;
+    std::int64_t m_nextSweepNs = 0;  // no entry can be idle before this
 };
 
 }  // namespace varta

@@ -19,15 +19,15 @@ std::uint32_t framePid(const std::array<std::uint8_t, vlp::kFrameSize> &plain) n
 
 SecureReceiver::SecureReceiver(const SecureOptions &keys, IngestCounters &ingest, SecureCounters &secure,
                                std::size_t senderCapacity)
-    : keys_(keys), replay_(senderCapacity), ingest_(ingest), secure_(secure) {}
+    : m_keys(keys), m_replay(senderCapacity), m_ingest(ingest), m_secure(secure) {}
 
 SecureReceiver::Outcome SecureReceiver::refuse(Result result) noexcept {
     switch (result) {
-    case Result::WrongLength: ++ingest_.truncated; break;
-    case Result::DecryptFailed: ++secure_.decryptFailures; break;
-    case Result::PidMismatch: ++ingest_.authFailures; break;
-    case Result::Replayed: ++secure_.replayRefused; break;
-    case Result::SenderTableFull: ++secure_.senderStateFull; break;
+    case Result::WrongLength: ++m_ingest.truncated; break;
+    case Result::DecryptFailed: ++m_secure.decryptFailures; break;
+    case Result::PidMismatch: ++m_ingest.authFailures; break;
+    case Result::Replayed: ++m_secure.replayRefused; break;
+    case Result::SenderTableFull: ++m_secure.senderStateFull; break;
     case Result::Accepted:
     case Result::DecodeFailed: break;  // the caller counts the decode error's kind
     }
@@ -45,7 +45,7 @@ SecureReceiver::Outcome SecureReceiver::receive(std::span<const std::uint8_t> da
         return refuse(Result::DecryptFailed);
 
     std::array<std::uint8_t, vlp::kFrameSize> plain{};
-    if (!keys_.open(datagram, plain))
+    if (!m_keys.open(datagram, plain))
         return refuse(Result::DecryptFailed);
     const vlp::SecureHeader header = *vlp::readSecureHeader(datagram);
     if (kind == vlp::DatagramKind::MasterKeySecure && framePid(plain) != header.agentPid) {
@@ -57,14 +57,14 @@ SecureReceiver::Outcome SecureReceiver::receive(std::span<const std::uint8_t> da
     Outcome outcome;
     outcome.claimedPid = header.agentPid;
     if (const auto error = vlp::decode(plain, outcome.frame)) {
-        ++ingest_.decodeErrors[static_cast<std::size_t>(*error)];
+        ++m_ingest.decodeErrors[static_cast<std::size_t>(*error)];
         outcome.result = Result::DecodeFailed;
         outcome.decodeError = *error;
         outcome.frame = {};
         return outcome;
     }
     const ReplayGuard::Verdict verdict =
-        replay_.check(outcome.frame.pid, header.ivRandom, header.ivCounter, outcome.frame.nonce, nowNs);
+        m_replay.check(outcome.frame.pid, header.ivRandom, header.ivCounter, outcome.frame.nonce, nowNs);
     if (verdict == ReplayGuard::Verdict::Accepted) {
         outcome.result = Result::Accepted;
         return outcome;

@@ -46,16 +46,16 @@ public:
     // `nowNs` is engine time in ns, as on the ingest path (idle expiry of senders).
     Outcome receive(std::span<const std::uint8_t> datagram, std::int64_t nowNs) noexcept;
 
-    const vlp::KeyRing &keyRing() const noexcept { return keys_; }
-    const ReplayGuard &replayGuard() const noexcept { return replay_; }
+    const vlp::KeyRing &keyRing() const noexcept { return m_keys; }
+    const ReplayGuard &replayGuard() const noexcept { return m_replay; }
 
 private:
     Outcome refuse(Result result) noexcept;
 
-    vlp::KeyRing keys_;
-    ReplayGuard replay_;
-    IngestCounters &ingest_;
-    SecureCounters &secure_;
+    vlp::KeyRing m_keys;
+    ReplayGuard m_replay;
+    IngestCounters &m_ingest;
+    SecureCounters &m_secure;
 };
 
 }  // namespace varta

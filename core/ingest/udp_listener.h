@@ -18,18 +18,18 @@ public:
 
     bool open(QString *error);
     void close();
-    std::uint16_t boundPort() const { return boundPort_; }
-    int receiveBufferBytes() const { return reader_.receiveBufferBytes(); }  // as the kernel granted it
+    std::uint16_t boundPort() const { return m_boundPort; }
+    int receiveBufferBytes() const { return m_reader.receiveBufferBytes(); }  // as the kernel granted it
     QString description() const;
     // See BatchReader::drainPending.
-    unsigned drainPending() { return reader_.drainPending(); }
+    unsigned drainPending() { return m_reader.drainPending(); }
 
 private:
-    QHostAddress address_;
-    std::uint16_t port_;
-    std::uint16_t boundPort_ = 0;
-    Transport transport_;
-    BatchReader reader_;
+    QHostAddress m_address;
+    std::uint16_t m_port;
+    std::uint16_t m_boundPort = 0;
+    Transport m_transport;
+    BatchReader m_reader;
 };
 
 }  // namespace varta

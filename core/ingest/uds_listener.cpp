@@ -41,37 +41,37 @@ std::int64_t datagramQueueLimit() {
 }  // namespace
 
 UdsListener::UdsListener(QString path, std::uint32_t mode, DatagramSink &sink, QObject *parent)
-    : QObject(parent), path_(std::move(path)), mode_(mode), reader_(Transport::Uds, sink) {}
+    : QObject(parent), m_path(std::move(path)), m_mode(mode), m_reader(Transport::Uds, sink) {}
 
 UdsListener::~UdsListener() { close(); }
 
 bool UdsListener::clearStaleSocket(QString *error) {
-    const QByteArray native = path_.toLocal8Bit();
+    const QByteArray native = m_path.toLocal8Bit();
     struct stat st {};
     if (::lstat(native.constData(), &st) != 0) {
         if (errno == ENOENT)
             return true;
-        *error = path_ + QStringLiteral(": ") + systemError();
+        *error = m_path + QStringLiteral(": ") + systemError();
         return false;
     }
     if (!S_ISSOCK(st.st_mode)) {
-        *error = path_ + QStringLiteral(": exists and is not a socket; refusing to replace it");
+        *error = m_path + QStringLiteral(": exists and is not a socket; refusing to replace it");
         return false;
     }
     sockaddr_un address{};
-    if (!fillAddress(path_, address, error))
+    if (!fillAddress(m_path, address, error))
         return false;
     const int probe = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     const int rc = ::connect(probe, reinterpret_cast<sockaddr *>(&address), sizeof address);
     const int connectErrno = errno;
     ::close(probe);
     if (rc == 0) {
-        *error = QStringLiteral("another varta-watch is already running at ") + path_;
+        *error = QStringLiteral("another varta-watch is already running at ") + m_path;
         return false;
     }
     if (connectErrno != ECONNREFUSED) {
         errno = connectErrno;
-        *error = path_ + QStringLiteral(": cannot tell whether the socket is in use: ") + systemError();
+        *error = m_path + QStringLiteral(": cannot tell whether the socket is in use: ") + systemError();
         return false;
     }
     ::unlink(native.constData());  // stale: nobody listens
@@ -80,39 +80,39 @@ bool UdsListener::clearStaleSocket(QString *error) {
 
 bool UdsListener::open(QString *error) {
     sockaddr_un address{};
-    if (!fillAddress(path_, address, error) || !clearStaleSocket(error))
+    if (!fillAddress(m_path, address, error) || !clearStaleSocket(error))
         return false;
     const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     const int on = 1;
     if (fd < 0 || ::setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof on) != 0
         || ::bind(fd, reinterpret_cast<sockaddr *>(&address), sizeof address) != 0) {
-        *error = path_ + QStringLiteral(": cannot bind the Unix socket: ") + systemError();
+        *error = m_path + QStringLiteral(": cannot bind the Unix socket: ") + systemError();
         if (fd >= 0)
             ::close(fd);
         return false;
     }
-    const QByteArray native = path_.toLocal8Bit();
+    const QByteArray native = m_path.toLocal8Bit();
     struct stat st {};
-    if (::chmod(native.constData(), mode_) != 0 || ::stat(native.constData(), &st) != 0) {
-        *error = path_ + QStringLiteral(": cannot set the socket's mode: ") + systemError();
+    if (::chmod(native.constData(), m_mode) != 0 || ::stat(native.constData(), &st) != 0) {
+        *error = m_path + QStringLiteral(": cannot set the socket's mode: ") + systemError();
         ::close(fd);
         return false;
     }
-    inode_ = st.st_ino;
-    queueLimit_ = datagramQueueLimit();
-    reader_.start(fd, queueLimit_);
+    m_inode = st.st_ino;
+    m_queueLimit = datagramQueueLimit();
+    m_reader.start(fd, m_queueLimit);
     return true;
 }
 
 void UdsListener::close() {
-    if (!reader_.isReading())
+    if (!m_reader.isReading())
         return;
-    reader_.stop();
-    const QByteArray native = path_.toLocal8Bit();
+    m_reader.stop();
+    const QByteArray native = m_path.toLocal8Bit();
     struct stat st {};
-    if (inode_ != 0 && ::lstat(native.constData(), &st) == 0 && st.st_ino == inode_)
+    if (m_inode != 0 && ::lstat(native.constData(), &st) == 0 && st.st_ino == m_inode)
         ::unlink(native.constData());
-    inode_ = 0;
+    m_inode = 0;
 }
 
 }  // namespace varta

@@ -20,22 +20,22 @@ public:
 
     bool open(QString *error);
     void close();
-    QString description() const { return QStringLiteral("uds ") + path_; }
+    QString description() const { return QStringLiteral("uds ") + m_path; }
     // See BatchReader::drainPending.
-    unsigned drainPending() { return reader_.drainPending(); }
+    unsigned drainPending() { return m_reader.drainPending(); }
     // See BatchReader::gathersReads.
-    bool gathersReads() const { return reader_.gathersReads(); }
+    bool gathersReads() const { return m_reader.gathersReads(); }
     // The socket's queue, in datagrams (net.unix.max_dgram_qlen when it was made).
-    std::int64_t queueLimit() const { return queueLimit_; }
+    std::int64_t queueLimit() const { return m_queueLimit; }
 
 private:
     bool clearStaleSocket(QString *error);
 
-    QString path_;
-    std::uint32_t mode_;
-    ino_t inode_ = 0;  // of the socket file we created, so close() removes only ours
-    std::int64_t queueLimit_ = 0;
-    BatchReader reader_;
+    QString m_path;
+    std::uint32_t m_mode;
+    ino_t m_inode = 0;  // of the socket file we created, so close() removes only ours
+    std::int64_t m_queueLimit = 0;
+    BatchReader m_reader;
 };
 
 }  // namespace varta

@@ -101,28 +101,28 @@ const char *AuditLog::completionLabel(Completion completion) noexcept {
 
 bool AuditLog::open(const QString &path, QString *error) {
     close();
-    path_ = path;
+    m_path = path;
     Tail tail;
     if (!openFile(path, error) || !writeHeaderOrCheckIt(error) || !readTail(&tail, error)) {
         close();
         return false;
     }
-    const bool hadRecords = size_ > qint64(headerLine().size());
+    const bool hadRecords = m_size > qint64(headerLine().size());
     // A cut-off line is ended here so the boot record starts a line of its own.
     if (tail.endsMidLine && !writeWhole(QByteArrayLiteral("\n"))) {
-        *error = lastError_;
+        *error = m_lastError;
         close();
         return false;
     }
     if (tail.last) {
-        seq_ = tail.last->seq;
-        chain_ = tail.last->chain;
+        m_seq = tail.last->seq;
+        m_chain = tail.last->chain;
     }
-    bootReason_ = !hadRecords ? BootReason::Fresh : tail.corrupt ? BootReason::CorruptTail : BootReason::Resume;
-    const bool linked = chain_ != QByteArray(kChainBytes, '\0');
-    if (!append("boot", {QByteArray::number(::getpid()), linked ? chain_.toHex() : QByteArrayLiteral("-"),
-                         bootReasonLabel(bootReason_)})) {
-        *error = lastError_;
+    m_bootReason = !hadRecords ? BootReason::Fresh : tail.corrupt ? BootReason::CorruptTail : BootReason::Resume;
+    const bool linked = m_chain != QByteArray(kChainBytes, '\0');
+    if (!append("boot", {QByteArray::number(::getpid()), linked ? m_chain.toHex() : QByteArrayLiteral("-"),
+                         bootReasonLabel(m_bootReason)})) {
+        *error = m_lastError;
         close();
         return false;
     }
@@ -130,25 +130,25 @@ bool AuditLog::open(const QString &path, QString *error) {
 }
 
 void AuditLog::close() {
-    if (fd_ >= 0)
-        ::close(fd_);  // also drops the lock
-    fd_ = -1;
-    size_ = 0;
-    seq_ = 0;
-    chain_ = QByteArray(kChainBytes, '\0');
+    if (m_fd >= 0)
+        ::close(m_fd);  // also drops the lock
+    m_fd = -1;
+    m_size = 0;
+    m_seq = 0;
+    m_chain = QByteArray(kChainBytes, '\0');
 }
 
 bool AuditLog::openFile(const QString &path, QString *error) {
     const QByteArray native = QFile::encodeName(path);
     const int flags = O_RDWR | O_APPEND | O_CLOEXEC | O_NOFOLLOW;
-    fd_ = ::open(native.constData(), flags | O_CREAT | O_EXCL, 0600);
-    if (fd_ >= 0) {
-        ::fchmod(fd_, 0600);  // exactly 0600, whatever the umask
+    m_fd = ::open(native.constData(), flags | O_CREAT | O_EXCL, 0600);
+    if (m_fd >= 0) {
+        ::fchmod(m_fd, 0600);  // exactly 0600, whatever the umask
     } else if (errno == EEXIST) {
-        fd_ = ::open(native.constData(), flags);
+        m_fd = ::open(native.constData(), flags);
     }
     struct stat st {};
-    if (fd_ < 0 || ::fstat(fd_, &st) != 0) {
+    if (m_fd < 0 || ::fstat(m_fd, &st) != 0) {
         *error = QStringLiteral("%1: %2").arg(path, errnoText());
         return false;
     }
@@ -156,27 +156,27 @@ bool AuditLog::openFile(const QString &path, QString *error) {
         *error = QStringLiteral("%1: not a regular file").arg(path);
         return false;
     }
-    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+    if (::flock(m_fd, LOCK_EX | LOCK_NB) != 0) {
         *error = QStringLiteral("%1: in use by another varta-watch (%2)").arg(path, errnoText());
         return false;
     }
-    size_ = st.st_size;
+    m_size = st.st_size;
     return true;
 }
 
 bool AuditLog::writeHeaderOrCheckIt(QString *error) {
     const QByteArray header = headerLine();
-    if (size_ == 0) {
+    if (m_size == 0) {
         if (!writeWhole(header)) {
-            *error = lastError_;
+            *error = m_lastError;
             return false;
         }
         return true;
     }
     QByteArray first(header.size(), Qt::Uninitialized);
-    if (::pread(fd_, first.data(), size_t(first.size()), 0) != first.size() || first != header) {
+    if (::pread(m_fd, first.data(), size_t(first.size()), 0) != first.size() || first != header) {
         *error = QStringLiteral("%1: not a varta-watch recovery audit v2 log (first line is not \"%2\")")
-                     .arg(path_, QString::fromLatin1(kHeader));
+                     .arg(m_path, QString::fromLatin1(kHeader));
         return false;
     }
     return true;
@@ -184,11 +184,11 @@ bool AuditLog::writeHeaderOrCheckIt(QString *error) {
 
 bool AuditLog::readTail(Tail *tail, QString *error) {
     const qint64 start = headerLine().size();
-    const qint64 body = size_ - start;
+    const qint64 body = m_size - start;
     for (qint64 window = std::min(body, kFirstTailWindow); window > 0; window = std::min(body, window * 4)) {
         QByteArray bytes(window, Qt::Uninitialized);
-        if (::pread(fd_, bytes.data(), size_t(window), size_ - window) != window) {
-            *error = QStringLiteral("%1: cannot read its last records: %2").arg(path_, errnoText());
+        if (::pread(m_fd, bytes.data(), size_t(window), m_size - window) != window) {
+            *error = QStringLiteral("%1: cannot read its last records: %2").arg(m_path, errnoText());
             return false;
         }
         *tail = Tail{};
@@ -234,23 +234,23 @@ bool AuditLog::appendRefused(std::uint32_t agentPid, RefusalReason reason) {
 }
 
 bool AuditLog::append(const QByteArray &kind, const QList<QByteArray> &fields) {
-    if (fd_ < 0) {
-        lastError_ = QStringLiteral("audit log is not open");
+    if (m_fd < 0) {
+        m_lastError = QStringLiteral("audit log is not open");
         return false;
     }
-    QByteArray body = QByteArray::number(seq_ + 1) + '\t' + QByteArray::number(QDateTime::currentMSecsSinceEpoch())
+    QByteArray body = QByteArray::number(m_seq + 1) + '\t' + QByteArray::number(QDateTime::currentMSecsSinceEpoch())
                       + '\t' + QByteArray::number(engineNowNs()) + '\t' + kind;
     for (const QByteArray &field : fields)
         body += '\t' + sanitised(field);
-    const QByteArray chain = chainOf(kind, chain_, body);
+    const QByteArray chain = chainOf(kind, m_chain, body);
     if (!writeWhole(body + '\t' + chain.toHex() + '\n'))
         return false;
-    ++seq_;
-    chain_ = chain;
-    if (::fsync(fd_) != 0) {
+    ++m_seq;
+    m_chain = chain;
+    if (::fsync(m_fd) != 0) {
         // The record is in the file (seq and chain move on), it just may not survive a
         // power cut: report it without pretending it was not written.
-        lastError_ = QStringLiteral("%1: fsync: %2").arg(path_, errnoText());
+        m_lastError = QStringLiteral("%1: fsync: %2").arg(m_path, errnoText());
         return false;
     }
     return true;
@@ -259,19 +259,19 @@ bool AuditLog::append(const QByteArray &kind, const QList<QByteArray> &fields) {
 bool AuditLog::writeWhole(const QByteArray &bytes) {
     qsizetype done = 0;
     while (done < bytes.size()) {
-        const ssize_t n = ::write(fd_, bytes.constData() + done, size_t(bytes.size() - done));
+        const ssize_t n = ::write(m_fd, bytes.constData() + done, size_t(bytes.size() - done));
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0) {
-            lastError_ = QStringLiteral("%1: write: %2").arg(path_, errnoText());
+            m_lastError = QStringLiteral("%1: write: %2").arg(m_path, errnoText());
             // Cut a partial record back off: the next one must not continue a torn line.
-            if (::ftruncate(fd_, size_) != 0)
-                lastError_ += QStringLiteral(" (and the partial record could not be removed)");
+            if (::ftruncate(m_fd, m_size) != 0)
+                m_lastError += QStringLiteral(" (and the partial record could not be removed)");
             return false;
         }
         done += n;
     }
-    size_ += bytes.size();
+    m_size += bytes.size();
     return true;
 }
 

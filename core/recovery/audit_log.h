@@ -68,15 +68,15 @@ public:
     // Opens or creates (mode 0600) the log and appends the boot record.
     bool open(const QString &path, QString *error);
     void close();
-    bool isOpen() const { return fd_ >= 0; }
+    bool isOpen() const { return m_fd >= 0; }
 
     bool appendSpawn(const Spawn &record);
     bool appendComplete(const Complete &record);
     bool appendRefused(std::uint32_t agentPid, RefusalReason reason);
 
-    BootReason bootReason() const { return bootReason_; }
-    std::uint64_t lastSeq() const { return seq_; }
-    QString lastError() const { return lastError_; }
+    BootReason bootReason() const { return m_bootReason; }
+    std::uint64_t lastSeq() const { return m_seq; }
+    QString lastError() const { return m_lastError; }
 
     static const char *bootReasonLabel(BootReason reason) noexcept;
     static const char *completionLabel(Completion completion) noexcept;
@@ -98,13 +98,13 @@ private:
     bool append(const QByteArray &kind, const QList<QByteArray> &fields);
     bool writeWhole(const QByteArray &bytes);
 
-    int fd_ = -1;
-    std::int64_t size_ = 0;
-    std::uint64_t seq_ = 0;
-    QByteArray chain_ = QByteArray(32, '\0');
-    BootReason bootReason_ = BootReason::Fresh;
-    QString path_;
-    QString lastError_;
+    int m_fd = -1;
+    std::int64_t m_size = 0;
+    std::uint64_t m_seq = 0;
+    QByteArray m_chain = QByteArray(32, '\0');
+    BootReason m_bootReason = BootReason::Fresh;
+    QString m_path;
+    QString m_lastError;
 };
 
 }  // namespace varta

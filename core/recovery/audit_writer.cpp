@@ -6,55 +6,55 @@ AuditWriter::~AuditWriter() { close(); }
 
 bool AuditWriter::open(const QString &path, ErrorHandler onError, QString *error) {
     close();
-    if (!log_.open(path, error))
+    if (!m_log.open(path, error))
         return false;
-    onError_ = std::move(onError);
-    stopping_ = false;
-    thread_ = std::thread([this] { run(); });
+    m_onError = std::move(onError);
+    m_stopping = false;
+    m_thread = std::thread([this] { run(); });
     return true;
 }
 
 void AuditWriter::submit(Record record) {
     {
-        const std::lock_guard lock(mutex_);
-        queue_.push_back(std::move(record));
+        const std::lock_guard lock(m_mutex);
+        m_queue.push_back(std::move(record));
     }
-    wake_.notify_one();
+    m_wake.notify_one();
 }
 
 void AuditWriter::close() {
-    if (!thread_.joinable())
+    if (!m_thread.joinable())
         return;
     {
-        const std::lock_guard lock(mutex_);
-        stopping_ = true;
+        const std::lock_guard lock(m_mutex);
+        m_stopping = true;
     }
-    wake_.notify_one();
-    thread_.join();
-    log_.close();
+    m_wake.notify_one();
+    m_thread.join();
+    m_log.close();
 }
 
 void AuditWriter::run() {
     for (;;) {
-        std::unique_lock lock(mutex_);
-        wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-        if (queue_.empty())
+        std::unique_lock lock(m_mutex);
+        m_wake.wait(lock, [this] { return m_stopping || !m_queue.empty(); });
+        if (m_queue.empty())
             return;  // stopping, and everything is written
-        const Record record = std::move(queue_.front());
-        queue_.pop_front();
+        const Record record = std::move(m_queue.front());
+        m_queue.pop_front();
         lock.unlock();
-        if (!write(record) && onError_)
-            onError_(log_.lastError());
+        if (!write(record) && m_onError)
+            m_onError(m_log.lastError());
     }
 }
 
 bool AuditWriter::write(const Record &record) {
     if (const auto *spawn = std::get_if<AuditLog::Spawn>(&record))
-        return log_.appendSpawn(*spawn);
+        return m_log.appendSpawn(*spawn);
     if (const auto *complete = std::get_if<AuditLog::Complete>(&record))
-        return log_.appendComplete(*complete);
+        return m_log.appendComplete(*complete);
     const auto &refused = std::get<Refused>(record);
-    return log_.appendRefused(refused.agentPid, refused.reason);
+    return m_log.appendRefused(refused.agentPid, refused.reason);
 }
 
 }  // namespace varta

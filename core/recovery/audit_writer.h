@@ -35,7 +35,7 @@ public:
 
     // Opens the log and writes its boot record here and now, then starts the thread.
     bool open(const QString &path, ErrorHandler onError, QString *error);
-    bool isOpen() const { return thread_.joinable(); }
+    bool isOpen() const { return m_thread.joinable(); }
     void submit(Record record);
     // Writes everything submitted so far, then stops the thread and closes the log.
     void close();
@@ -44,13 +44,13 @@ private:
     void run();
     bool write(const Record &record);
 
-    AuditLog log_;  // used by the writer thread only, once it runs
-    ErrorHandler onError_;
-    std::thread thread_;
-    std::mutex mutex_;
-    std::condition_variable wake_;
-    std::deque<Record> queue_;
-    bool stopping_ = false;
+    AuditLog m_log;  // used by the writer thread only, once it runs
+    ErrorHandler m_onError;
+    std::thread m_thread;
+    std::mutex m_mutex;
+    std::condition_variable m_wake;
+    std::deque<Record> m_queue;
+    bool m_stopping = false;
 };
 
 }  // namespace varta

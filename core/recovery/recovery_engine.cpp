@@ -54,12 +54,12 @@ ChildState endStateOf(const RunResult &result) {
 RecoveryEngine::RecoveryEngine(const RecoveryOptions &options, RecoveryTrust trust, std::int64_t shutdownGraceMs,
                                QObject *parent)
     : QObject(parent),
-      options_(options),
-      shutdownGraceMs_(shutdownGraceMs),
-      environment_(RecoveryRunner::environmentFor(options)),
-      policy_(RecoveryPolicy::limitsFrom(options), trust) {
-    reapCeiling_.setSingleShot(true);
-    connect(&reapCeiling_, &QTimer::timeout, this, &RecoveryEngine::abandonUnreaped);
+      m_options(options),
+      m_shutdownGraceMs(shutdownGraceMs),
+      m_environment(RecoveryRunner::environmentFor(options)),
+      m_policy(RecoveryPolicy::limitsFrom(options), trust) {
+    m_reapCeiling.setSingleShot(true);
+    connect(&m_reapCeiling, &QTimer::timeout, this, &RecoveryEngine::abandonUnreaped);
 }
 
 // Runners are our QObject children: one still running is SIGKILLed by its destructor.
@@ -73,47 +73,47 @@ bool RecoveryEngine::start(QString *error) {
             this, [this, text] { emitEvent(EventSeverity::Error, EventCategory::Audit, text, std::nullopt); },
             Qt::QueuedConnection);
     };
-    if (configured() && !options_.auditFile.isEmpty() && !audit_.open(options_.auditFile, onAuditError, error))
+    if (configured() && !m_options.auditFile.isEmpty() && !m_audit.open(m_options.auditFile, onAuditError, error))
         return false;
-    phase_ = Phase::Running;
+    m_phase = Phase::Running;
     return true;
 }
 
 void RecoveryEngine::onAgentResumed(const AgentKey &agent) {
-    const auto count = pendingPerAgent_.find(agent);
-    if (count == pendingPerAgent_.end())
+    const auto count = m_pendingPerAgent.find(agent);
+    if (count == m_pendingPerAgent.end())
         return;
     for (int i = 0; i < count.value(); ++i)
         refuse(agent, RefusalReason::SkippedAgentResumed);
-    pendingPerAgent_.erase(count);
-    std::erase_if(pending_, [&](const PendingStall &stall) { return stall.agent == agent; });
+    m_pendingPerAgent.erase(count);
+    std::erase_if(m_pending, [&](const PendingStall &stall) { return stall.agent == agent; });
 }
 
 void RecoveryEngine::onStall(const AgentKey &agent, bool crossNamespace) {
-    if (!configured() || phase_ == Phase::ShuttingDown || phase_ == Phase::Down)
+    if (!configured() || m_phase == Phase::ShuttingDown || m_phase == Phase::Down)
         return;
-    pending_.push_back({agent, crossNamespace});
-    ++pendingPerAgent_[agent];
+    m_pending.push_back({agent, crossNamespace});
+    ++m_pendingPerAgent[agent];
     scheduleDrain();
 }
 
 void RecoveryEngine::scheduleDrain() {
-    if (!drainScheduled_ && !pending_.empty()) {
-        drainScheduled_ = true;
+    if (!m_drainScheduled && !m_pending.empty()) {
+        m_drainScheduled = true;
         QMetaObject::invokeMethod(
             this, [this] { drainStalls(kDecisionsPerTurn, kSpawnsPerTurn); }, Qt::QueuedConnection);
     }
 }
 
 void RecoveryEngine::drainStalls(std::size_t decisionLimit, std::size_t spawnLimit) {
-    drainScheduled_ = false;
+    m_drainScheduled = false;
     std::size_t spawns = 0;
-    for (std::size_t n = 0; n < decisionLimit && spawns < spawnLimit && !pending_.empty(); ++n) {
-        const PendingStall stall = pending_.front();
-        pending_.pop_front();
-        if (const auto count = pendingPerAgent_.find(stall.agent);
-            count != pendingPerAgent_.end() && --count.value() == 0)
-            pendingPerAgent_.erase(count);
+    for (std::size_t n = 0; n < decisionLimit && spawns < spawnLimit && !m_pending.empty(); ++n) {
+        const PendingStall stall = m_pending.front();
+        m_pending.pop_front();
+        if (const auto count = m_pendingPerAgent.find(stall.agent);
+            count != m_pendingPerAgent.end() && --count.value() == 0)
+            m_pendingPerAgent.erase(count);
         if (!decide(stall.agent, stall.crossNamespace, RecoveryTrigger::Stall))
             ++spawns;
     }
@@ -124,7 +124,7 @@ bool RecoveryEngine::recoverNow(const AgentKey &agent, QString *whyNot, bool cro
     QString reason;
     if (!configured())
         reason = tr("no recovery command configured");
-    else if (phase_ == Phase::ShuttingDown || phase_ == Phase::Down)
+    else if (m_phase == Phase::ShuttingDown || m_phase == Phase::Down)
         reason = tr("shutting down");
     else if (const auto refusal = decide(agent, crossNamespace, RecoveryTrigger::Manual))
         reason = QString::fromLatin1(refusalReasonLabel(*refusal));
@@ -136,7 +136,7 @@ bool RecoveryEngine::recoverNow(const AgentKey &agent, QString *whyNot, bool cro
 std::optional<RefusalReason> RecoveryEngine::decide(const AgentKey &agent, bool crossNamespace,
                                                     RecoveryTrigger trigger) {
     RecoveryVerdict verdict;
-    changingOverlay(agent, [&] { verdict = policy_.decide(agent, crossNamespace, trigger, engineNowMs()); });
+    changingOverlay(agent, [&] { verdict = m_policy.decide(agent, crossNamespace, trigger, engineNowMs()); });
     if (verdict.spawn()) {
         spawn(agent, trigger);
         return std::nullopt;
@@ -146,30 +146,30 @@ std::optional<RefusalReason> RecoveryEngine::decide(const AgentKey &agent, bool 
         emitEvent(EventSeverity::Error, EventCategory::Recovery,
                   tr("gave up on %1: %2 recoveries within %3 ms did not help; re-arm it to recover again")
                       .arg(describe(agent))
-                      .arg(options_.maxAttempts)
-                      .arg(options_.attemptWindowMs),
+                      .arg(m_options.maxAttempts)
+                      .arg(m_options.attemptWindowMs),
                   agent);
     return verdict.refusal;
 }
 
 void RecoveryEngine::refuse(const AgentKey &agent, RefusalReason reason) {
-    ++counters_.refused[std::size_t(reason)];
+    ++m_counters.refused[std::size_t(reason)];
     if (const auto outcome = outcomeOf(reason))
-        ++counters_.outcomes[std::size_t(*outcome)];
-    if (audit_.isOpen())
-        audit_.submit(AuditWriter::Refused{agent.pid, reason});
+        ++m_counters.outcomes[std::size_t(*outcome)];
+    if (m_audit.isOpen())
+        m_audit.submit(AuditWriter::Refused{agent.pid, reason});
     emitEvent(EventSeverity::Warning, EventCategory::Refused,
               tr("recovery of %1 refused: %2").arg(describe(agent), QLatin1String(refusalReasonLabel(reason))), agent);
 }
 
 void RecoveryEngine::spawn(const AgentKey &agent, RecoveryTrigger trigger) {
-    const std::uint64_t id = nextChildId_++;
+    const std::uint64_t id = m_nextChildId++;
     RunSpec spec;
-    spec.argv = RecoveryRunner::argvFor(options_.execTemplate, agent);
-    spec.environment = environment_;
-    spec.captureBytes = options_.captureBytes;
-    spec.timeoutMs = options_.timeoutMs;
-    spec.killGraceMs = options_.killGraceMs;
+    spec.argv = RecoveryRunner::argvFor(m_options.execTemplate, agent);
+    spec.environment = m_environment;
+    spec.captureBytes = m_options.captureBytes;
+    spec.timeoutMs = m_options.timeoutMs;
+    spec.killGraceMs = m_options.killGraceMs;
 
     Child child;
     child.runner = new RecoveryRunner(spec, this);
@@ -180,8 +180,8 @@ void RecoveryEngine::spawn(const AgentKey &agent, RecoveryTrigger trigger) {
     child.info.manual = trigger == RecoveryTrigger::Manual;
     child.info.startedMs = engineNowMs();
     RecoveryRunner *runner = child.runner;
-    children_.emplace(id, std::move(child));
-    counters_.childrenRunning = children_.size();
+    m_children.emplace(id, std::move(child));
+    m_counters.childrenRunning = m_children.size();
 
     connect(runner, &RecoveryRunner::started, this, [this, id](qint64 pid) { onChildStarted(id, pid); });
     connect(runner, &RecoveryRunner::output, this,
@@ -192,17 +192,17 @@ void RecoveryEngine::spawn(const AgentKey &agent, RecoveryTrigger trigger) {
 }
 
 void RecoveryEngine::onChildStarted(std::uint64_t id, qint64 pid) {
-    const auto it = children_.find(id);
-    if (it == children_.end())
+    const auto it = m_children.find(id);
+    if (it == m_children.end())
         return;
     Child &child = it->second;
     child.info.pid = pid;
-    policy_.childStarted(child.info.agent, child.trigger, engineNowMs());
-    ++counters_.outcomes[std::size_t(RecoveryOutcome::Spawned)];
+    m_policy.childStarted(child.info.agent, child.trigger, engineNowMs());
+    ++m_counters.outcomes[std::size_t(RecoveryOutcome::Spawned)];
     if (child.info.manual)
-        ++counters_.outcomes[std::size_t(RecoveryOutcome::Manual)];
+        ++m_counters.outcomes[std::size_t(RecoveryOutcome::Manual)];
     auditSpawn(child);
-    emit childChanged(child.info);
+    Q_EMIT childChanged(child.info);
     emitEvent(EventSeverity::Info, EventCategory::Recovery,
               (child.info.manual ? tr("manual recovery of %1: started child %2 (pid %3): %4")
                                  : tr("automatic recovery of %1: started child %2 (pid %3): %4"))
@@ -212,28 +212,28 @@ void RecoveryEngine::onChildStarted(std::uint64_t id, qint64 pid) {
                   .arg(child.info.argv.join(QLatin1Char(' '))),
               child.info.agent);
     // Shutdown may have begun while it was still being exec'd.
-    if (phase_ == Phase::ShuttingDown)
-        child.runner->terminate(StopReason::Shutdown, shutdownGraceMs_);
+    if (m_phase == Phase::ShuttingDown)
+        child.runner->terminate(StopReason::Shutdown, m_shutdownGraceMs);
 }
 
 void RecoveryEngine::onChildOutput(std::uint64_t id, OutputStream stream, const QByteArray &data) {
-    const auto it = children_.find(id);
-    if (it == children_.end())
+    const auto it = m_children.find(id);
+    if (it == m_children.end())
         return;
     it->second.info.bytesKept += data.size();
-    emit childOutput(OutputChunk{id, stream, data});
+    Q_EMIT childOutput(OutputChunk{id, stream, data});
 }
 
 void RecoveryEngine::onChildFinished(std::uint64_t id, const RunResult &result) {
-    const auto it = children_.find(id);
-    if (it == children_.end())
+    const auto it = m_children.find(id);
+    if (it == m_children.end())
         return;
     Child &child = it->second;
     const bool stoppedByUs = result.stopReason != StopReason::None;
     const RecoveryOutcome outcome = stoppedByUs                             ? RecoveryOutcome::Killed
                                     : result.exited && result.exitCode == 0 ? RecoveryOutcome::ReapedZero
                                                                             : RecoveryOutcome::ReapedNonzero;
-    ++counters_.outcomes[std::size_t(outcome)];
+    ++m_counters.outcomes[std::size_t(outcome)];
     auditComplete(child, result, stoppedByUs ? AuditLog::Completion::Killed : AuditLog::Completion::Reaped);
 
     child.info.state = endStateOf(result);
@@ -241,7 +241,7 @@ void RecoveryEngine::onChildFinished(std::uint64_t id, const RunResult &result) 
     child.info.exitCode = result.exited ? result.exitCode : -1;
     child.info.signal = result.signal;
     child.info.truncated = result.truncated;
-    emit childChanged(child.info);
+    Q_EMIT childChanged(child.info);
     QString how =
         result.exited ? tr("exited with code %1").arg(result.exitCode) : tr("died by signal %1").arg(result.signal);
     if (result.stopReason == StopReason::Timeout)
@@ -253,14 +253,14 @@ void RecoveryEngine::onChildFinished(std::uint64_t id, const RunResult &result) 
 }
 
 void RecoveryEngine::onChildFailed(std::uint64_t id, const QString &error) {
-    const auto it = children_.find(id);
-    if (it == children_.end())
+    const auto it = m_children.find(id);
+    if (it == m_children.end())
         return;
     Child &child = it->second;
     child.info.state = ChildState::FailedToStart;
     child.info.endedMs = engineNowMs();
     child.info.error = error;
-    emit childChanged(child.info);
+    Q_EMIT childChanged(child.info);
     refuse(child.info.agent, RefusalReason::SpawnFailed);
     emitEvent(EventSeverity::Error, EventCategory::Recovery,
               tr("recovery child for %1 could not start: %2").arg(describe(child.info.agent), error), child.info.agent);
@@ -276,49 +276,49 @@ void RecoveryEngine::releaseChild(std::map<std::uint64_t, Child>::iterator it) {
         runner->setParent(nullptr);  // abandoned (see abandonUnreaped): leaked on purpose
     else
         runner->deleteLater();
-    children_.erase(it);
-    counters_.childrenRunning = children_.size();
-    changingOverlay(agent, [&] { policy_.childEnded(agent); });
-    if (phase_ == Phase::ShuttingDown && children_.empty())
+    m_children.erase(it);
+    m_counters.childrenRunning = m_children.size();
+    changingOverlay(agent, [&] { m_policy.childEnded(agent); });
+    if (m_phase == Phase::ShuttingDown && m_children.empty())
         finishShutdown();
 }
 
 QList<ChildInfo> RecoveryEngine::children() const {
     QList<ChildInfo> list;
-    list.reserve(qsizetype(children_.size()));
-    for (const auto &[id, child] : children_)
+    list.reserve(qsizetype(m_children.size()));
+    for (const auto &[id, child] : m_children)
         list.append(child.info);
     return list;
 }
 
 void RecoveryEngine::killChild(std::uint64_t childId) {
-    const auto it = children_.find(childId);
-    if (it == children_.end() || !it->second.runner->isActive())
+    const auto it = m_children.find(childId);
+    if (it == m_children.end() || !it->second.runner->isActive())
         return;
     emitEvent(EventSeverity::Warning, EventCategory::Recovery,
               tr("operator killed recovery child %1 for %2").arg(childId).arg(describe(it->second.info.agent)),
               it->second.info.agent);
-    it->second.runner->terminate(StopReason::Operator, options_.killGraceMs);
+    it->second.runner->terminate(StopReason::Operator, m_options.killGraceMs);
 }
 
 void RecoveryEngine::pause(const AgentKey &agent) {
-    changingOverlay(agent, [&] { policy_.pause(agent); });
+    changingOverlay(agent, [&] { m_policy.pause(agent); });
 }
 
 void RecoveryEngine::resume(const AgentKey &agent) {
-    changingOverlay(agent, [&] { policy_.resume(agent); });
+    changingOverlay(agent, [&] { m_policy.resume(agent); });
 }
 
 void RecoveryEngine::rearm(const AgentKey &agent) {
-    changingOverlay(agent, [&] { policy_.rearm(agent); });
+    changingOverlay(agent, [&] { m_policy.rearm(agent); });
 }
 
 std::optional<AgentState> RecoveryEngine::overlayState(const AgentKey &agent) const {
-    if (policy_.isPaused(agent))
+    if (m_policy.isPaused(agent))
         return AgentState::Paused;
-    if (policy_.inFlight(agent))
+    if (m_policy.inFlight(agent))
         return AgentState::Recovering;
-    if (policy_.hasGivenUp(agent))
+    if (m_policy.hasGivenUp(agent))
         return AgentState::GaveUp;
     return std::nullopt;
 }
@@ -328,28 +328,28 @@ void RecoveryEngine::changingOverlay(const AgentKey &agent, Change change) {
     const std::optional<AgentState> before = overlayState(agent);
     change();
     if (overlayState(agent) != before)
-        emit agentOverlayChanged(agent);
+        Q_EMIT agentOverlayChanged(agent);
 }
 
 void RecoveryEngine::shutdown() {
-    if (phase_ == Phase::ShuttingDown || phase_ == Phase::Down)
+    if (m_phase == Phase::ShuttingDown || m_phase == Phase::Down)
         return;
     // Stalls already handed over still get their decision (and their audit row).
-    drainStalls(pending_.size(), pending_.size());
-    phase_ = Phase::ShuttingDown;
-    for (auto &[id, child] : children_)
-        child.runner->terminate(StopReason::Shutdown, shutdownGraceMs_);
-    if (children_.empty())
+    drainStalls(m_pending.size(), m_pending.size());
+    m_phase = Phase::ShuttingDown;
+    for (auto &[id, child] : m_children)
+        child.runner->terminate(StopReason::Shutdown, m_shutdownGraceMs);
+    if (m_children.empty())
         finishShutdown();
     else
-        reapCeiling_.start(std::chrono::milliseconds(shutdownGraceMs_ + kReapCeilingMs));
+        m_reapCeiling.start(std::chrono::milliseconds(m_shutdownGraceMs + kReapCeilingMs));
 }
 
 // Children SIGKILLed long ago and still not reaped: audit them as reap_failed and let
 // the observer exit rather than block on them.
 void RecoveryEngine::abandonUnreaped() {
-    while (!children_.empty()) {
-        const auto it = children_.begin();
+    while (!m_children.empty()) {
+        const auto it = m_children.begin();
         RunResult result;
         result.pid = it->second.info.pid;
         result.stopReason = StopReason::Shutdown;
@@ -362,35 +362,35 @@ void RecoveryEngine::abandonUnreaped() {
             refuse(it->second.info.agent, RefusalReason::SpawnFailed);
         it->second.info.state = ChildState::Killed;
         it->second.info.endedMs = engineNowMs();
-        emit childChanged(it->second.info);
+        Q_EMIT childChanged(it->second.info);
         releaseChild(it);  // finishes the shutdown with the last one
     }
 }
 
 void RecoveryEngine::finishShutdown() {
-    phase_ = Phase::Down;
-    reapCeiling_.stop();
-    audit_.close();  // waits for the queued rows: shutdownComplete means all are on disk
+    m_phase = Phase::Down;
+    m_reapCeiling.stop();
+    m_audit.close();  // waits for the queued rows: shutdownComplete means all are on disk
     QMetaObject::invokeMethod(this, &RecoveryEngine::shutdownComplete, Qt::QueuedConnection);
 }
 
 void RecoveryEngine::auditSpawn(const Child &child) {
-    if (!audit_.isOpen())
+    if (!m_audit.isOpen())
         return;
     AuditLog::Spawn row;
     row.agentPid = child.info.agent.pid;
     row.childPid = child.info.pid;
     row.exec = child.info.argv.join(QLatin1Char(' '));
     row.program = child.info.argv.value(0);
-    row.source = child.info.manual               ? QStringLiteral("manual")
-                 : options_.execSource.isEmpty() ? QStringLiteral("inline")
-                                                 : options_.execSource;
-    row.templateLen = int(options_.execTemplate.size());
-    audit_.submit(row);
+    row.source = child.info.manual                ? QStringLiteral("manual")
+                 : m_options.execSource.isEmpty() ? QStringLiteral("inline")
+                                                  : m_options.execSource;
+    row.templateLen = int(m_options.execTemplate.size());
+    m_audit.submit(row);
 }
 
 void RecoveryEngine::auditComplete(const Child &child, const RunResult &result, AuditLog::Completion completion) {
-    if (!audit_.isOpen())
+    if (!m_audit.isOpen())
         return;
     AuditLog::Complete row;
     row.agentPid = child.info.agent.pid;
@@ -404,7 +404,7 @@ void RecoveryEngine::auditComplete(const Child &child, const RunResult &result, 
     row.stdoutLen = result.stdoutBytes;
     row.stderrLen = result.stderrBytes;
     row.truncated = result.truncated;
-    audit_.submit(row);
+    m_audit.submit(row);
 }
 
 void RecoveryEngine::emitEvent(EventSeverity severity, EventCategory category, const QString &text,
@@ -415,7 +415,7 @@ void RecoveryEngine::emitEvent(EventSeverity severity, EventCategory category, c
     entry.category = category;
     entry.text = text;
     entry.agent = agent;
-    emit event(entry);
+    Q_EMIT event(entry);
 }
 
 }  // namespace varta

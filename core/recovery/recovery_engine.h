@@ -60,10 +60,10 @@ public:
 
     // Recovering, GaveUp or Paused (that precedence); nullopt when recovery has no say.
     std::optional<AgentState> overlayState(const AgentKey &agent) const;
-    const RecoveryCounters &counters() const { return counters_; }
-    bool configured() const { return options_.configured(); }
+    const RecoveryCounters &counters() const { return m_counters; }
+    bool configured() const { return m_options.configured(); }
     QList<ChildInfo> children() const;  // the children alive now, for a late subscriber
-    std::size_t pendingStalls() const { return pending_.size(); }
+    std::size_t pendingStalls() const { return m_pending.size(); }
 
     // SIGTERM to every child's group, SIGKILL to those still alive after
     // shutdownGraceMs, a `complete` row for each, then shutdownComplete (always from the
@@ -109,21 +109,21 @@ private:
     template <typename Change>
     void changingOverlay(const AgentKey &agent, Change change);
 
-    RecoveryOptions options_;
-    std::int64_t shutdownGraceMs_;
-    QProcessEnvironment environment_;
-    RecoveryPolicy policy_;
-    AuditWriter audit_;
-    RecoveryCounters counters_;
-    Phase phase_ = Phase::Idle;
+    RecoveryOptions m_options;
+    std::int64_t m_shutdownGraceMs;
+    QProcessEnvironment m_environment;
+    RecoveryPolicy m_policy;
+    AuditWriter m_audit;
+    RecoveryCounters m_counters;
+    Phase m_phase = Phase::Idle;
 
-    std::deque<PendingStall> pending_;
-    QHash<AgentKey, int> pendingPerAgent_;  // so a beat for an agent with nothing queued costs one lookup
-    bool drainScheduled_ = false;
+    std::deque<PendingStall> m_pending;
+    QHash<AgentKey, int> m_pendingPerAgent;  // so a beat for an agent with nothing queued costs one lookup
+    bool m_drainScheduled = false;
 
-    std::map<std::uint64_t, Child> children_;
-    std::uint64_t nextChildId_ = 1;
-    QTimer reapCeiling_{this};
+    std::map<std::uint64_t, Child> m_children;
+    std::uint64_t m_nextChildId = 1;
+    QTimer m_reapCeiling{this};
 };
 
 }  // namespace varta

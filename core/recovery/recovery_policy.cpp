@@ -8,13 +8,13 @@ RecoveryPolicy::Limits RecoveryPolicy::limitsFrom(const RecoveryOptions &options
     return Limits{options.debounceMs, options.maxConcurrent, options.maxAttempts, options.attemptWindowMs};
 }
 
-RecoveryPolicy::RecoveryPolicy(Limits limits, RecoveryTrust trust) : limits_(limits), trust_(trust) {}
+RecoveryPolicy::RecoveryPolicy(Limits limits, RecoveryTrust trust) : m_limits(limits), m_trust(trust) {}
 
 RecoveryVerdict RecoveryPolicy::decide(const AgentKey &agent, bool crossNamespace, RecoveryTrigger trigger,
                                        std::int64_t nowMs) {
-    if (records_.size() >= pruneAt_)
+    if (m_records.size() >= m_pruneAt)
         prune(nowMs);
-    Record &record = records_[agent];
+    Record &record = m_records[agent];
     RecoveryVerdict verdict;
     verdict.refusal = gate(agent, record, crossNamespace, trigger, nowMs);
     if (verdict.refusal == RefusalReason::GaveUp && !record.gaveUp) {
@@ -23,7 +23,7 @@ RecoveryVerdict RecoveryPolicy::decide(const AgentKey &agent, bool crossNamespac
     }
     if (verdict.spawn()) {
         record.inFlight = true;
-        ++outstanding_;
+        ++m_outstanding;
     }
     return verdict;
 }
@@ -39,15 +39,15 @@ std::optional<RefusalReason> RecoveryPolicy::gate(const AgentKey &agent, Record 
         return RefusalReason::Paused;
     if (record.gaveUp)
         return RefusalReason::GaveUp;
-    if (!manual && record.lastStartMs && nowMs - *record.lastStartMs < limits_.debounceMs)
+    if (!manual && record.lastStartMs && nowMs - *record.lastStartMs < m_limits.debounceMs)
         return RefusalReason::Debounced;
     if (record.inFlight)
         return RefusalReason::OutstandingInFlight;
-    if (outstanding_ >= limits_.maxConcurrent)
+    if (m_outstanding >= m_limits.maxConcurrent)
         return RefusalReason::OutstandingCapacity;
-    if (!manual && limits_.maxAttempts > 0) {
+    if (!manual && m_limits.maxAttempts > 0) {
         forgetOldAttempts(record, nowMs);
-        if (record.attemptsMs.size() >= static_cast<std::size_t>(limits_.maxAttempts))
+        if (record.attemptsMs.size() >= static_cast<std::size_t>(m_limits.maxAttempts))
             return RefusalReason::GaveUp;
     }
     return std::nullopt;
@@ -56,24 +56,24 @@ std::optional<RefusalReason> RecoveryPolicy::gate(const AgentKey &agent, Record 
 bool RecoveryPolicy::untrusted(const AgentKey &agent) const {
     switch (agent.transport) {
     case Transport::Uds: return false;
-    case Transport::Udp: return !trust_.udpAllowed;
-    case Transport::SecureUdp: return !trust_.secureUdpAllowed;
+    case Transport::Udp: return !m_trust.udpAllowed;
+    case Transport::SecureUdp: return !m_trust.secureUdpAllowed;
     }
     return true;
 }
 
 void RecoveryPolicy::forgetOldAttempts(Record &record, std::int64_t nowMs) const {
-    while (!record.attemptsMs.empty() && nowMs - record.attemptsMs.front() >= limits_.attemptWindowMs)
+    while (!record.attemptsMs.empty() && nowMs - record.attemptsMs.front() >= m_limits.attemptWindowMs)
         record.attemptsMs.pop_front();
 }
 
 void RecoveryPolicy::childStarted(const AgentKey &agent, RecoveryTrigger trigger, std::int64_t nowMs) {
-    Record &record = records_[agent];
+    Record &record = m_records[agent];
     record.lastStartMs = nowMs;
-    if (trigger == RecoveryTrigger::Stall && limits_.maxAttempts > 0) {
+    if (trigger == RecoveryTrigger::Stall && m_limits.maxAttempts > 0) {
         record.attemptsMs.push_back(nowMs);
         // Only the newest maxAttempts can ever matter to the gate.
-        while (record.attemptsMs.size() > static_cast<std::size_t>(limits_.maxAttempts))
+        while (record.attemptsMs.size() > static_cast<std::size_t>(m_limits.maxAttempts))
             record.attemptsMs.pop_front();
     }
 }
@@ -81,30 +81,30 @@ void RecoveryPolicy::childStarted(const AgentKey &agent, RecoveryTrigger trigger
 void RecoveryPolicy::spawnFailed(const AgentKey &agent) { childEnded(agent); }
 
 void RecoveryPolicy::childEnded(const AgentKey &agent) {
-    const auto it = records_.find(agent);
-    if (it == records_.end() || !it->second.inFlight)
+    const auto it = m_records.find(agent);
+    if (it == m_records.end() || !it->second.inFlight)
         return;
     it->second.inFlight = false;
-    --outstanding_;
+    --m_outstanding;
 }
 
-void RecoveryPolicy::pause(const AgentKey &agent) { records_[agent].paused = true; }
+void RecoveryPolicy::pause(const AgentKey &agent) { m_records[agent].paused = true; }
 
 void RecoveryPolicy::resume(const AgentKey &agent) {
-    if (const auto it = records_.find(agent); it != records_.end())
+    if (const auto it = m_records.find(agent); it != m_records.end())
         it->second.paused = false;
 }
 
 void RecoveryPolicy::rearm(const AgentKey &agent) {
-    if (const auto it = records_.find(agent); it != records_.end()) {
+    if (const auto it = m_records.find(agent); it != m_records.end()) {
         it->second.gaveUp = false;
         it->second.attemptsMs.clear();
     }
 }
 
 const RecoveryPolicy::Record *RecoveryPolicy::find(const AgentKey &agent) const {
-    const auto it = records_.find(agent);
-    return it == records_.end() ? nullptr : &it->second;
+    const auto it = m_records.find(agent);
+    return it == m_records.end() ? nullptr : &it->second;
 }
 
 bool RecoveryPolicy::isPaused(const AgentKey &agent) const {
@@ -125,14 +125,14 @@ bool RecoveryPolicy::inFlight(const AgentKey &agent) const {
 bool RecoveryPolicy::matters(const Record &record, std::int64_t nowMs) const {
     if (record.paused || record.gaveUp || record.inFlight)
         return true;
-    if (record.lastStartMs && nowMs - *record.lastStartMs < limits_.debounceMs)
+    if (record.lastStartMs && nowMs - *record.lastStartMs < m_limits.debounceMs)
         return true;
-    return !record.attemptsMs.empty() && nowMs - record.attemptsMs.back() < limits_.attemptWindowMs;
+    return !record.attemptsMs.empty() && nowMs - record.attemptsMs.back() < m_limits.attemptWindowMs;
 }
 
 void RecoveryPolicy::prune(std::int64_t nowMs) {
-    std::erase_if(records_, [&](const auto &entry) { return !matters(entry.second, nowMs); });
-    pruneAt_ = std::max(kMinPruneSize, records_.size() * 2);
+    std::erase_if(m_records, [&](const auto &entry) { return !matters(entry.second, nowMs); });
+    m_pruneAt = std::max(kMinPruneSize, m_records.size() * 2);
 }
 
 }  // namespace varta

@@ -78,13 +78,13 @@ public:
     bool isPaused(const AgentKey &agent) const;
     bool hasGivenUp(const AgentKey &agent) const;
     bool inFlight(const AgentKey &agent) const;
-    int outstanding() const { return outstanding_; }
+    int outstanding() const { return m_outstanding; }
 
     // Drops records that no longer influence any decision; decide() calls it when the
     // table has doubled since the last sweep, so the table stays proportional to the
     // agents that matter now.
     void prune(std::int64_t nowMs);
-    std::size_t trackedAgents() const { return records_.size(); }
+    std::size_t trackedAgents() const { return m_records.size(); }
 
 private:
     struct Record {
@@ -102,11 +102,11 @@ private:
     bool matters(const Record &record, std::int64_t nowMs) const;
     const Record *find(const AgentKey &agent) const;
 
-    Limits limits_;
-    RecoveryTrust trust_;
-    std::unordered_map<AgentKey, Record> records_;
-    int outstanding_ = 0;
-    std::size_t pruneAt_ = kMinPruneSize;
+    Limits m_limits;
+    RecoveryTrust m_trust;
+    std::unordered_map<AgentKey, Record> m_records;
+    int m_outstanding = 0;
+    std::size_t m_pruneAt = kMinPruneSize;
 
     static constexpr std::size_t kMinPruneSize = 1024;
 };

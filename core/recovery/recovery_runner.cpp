@@ -33,26 +33,26 @@ QProcessEnvironment RecoveryRunner::environmentFor(const RecoveryOptions &option
     return env;
 }
 
-RecoveryRunner::RecoveryRunner(RunSpec spec, QObject *parent) : QObject(parent), spec_(std::move(spec)) {
-    timeoutTimer_.setSingleShot(true);
-    timeoutTimer_.setTimerType(Qt::PreciseTimer);
-    killTimer_.setSingleShot(true);
-    killTimer_.setTimerType(Qt::PreciseTimer);
-    connect(&timeoutTimer_, &QTimer::timeout, this, [this] { terminate(StopReason::Timeout, spec_.killGraceMs); });
-    connect(&killTimer_, &QTimer::timeout, this, [this] { signalGroup(SIGKILL); });
+RecoveryRunner::RecoveryRunner(RunSpec spec, QObject *parent) : QObject(parent), m_spec(std::move(spec)) {
+    m_timeoutTimer.setSingleShot(true);
+    m_timeoutTimer.setTimerType(Qt::PreciseTimer);
+    m_killTimer.setSingleShot(true);
+    m_killTimer.setTimerType(Qt::PreciseTimer);
+    connect(&m_timeoutTimer, &QTimer::timeout, this, [this] { terminate(StopReason::Timeout, m_spec.killGraceMs); });
+    connect(&m_killTimer, &QTimer::timeout, this, [this] { signalGroup(SIGKILL); });
 
-    process_.setProcessChannelMode(QProcess::SeparateChannels);
-    process_.setStandardInputFile(QProcess::nullDevice());
+    m_process.setProcessChannelMode(QProcess::SeparateChannels);
+    m_process.setStandardInputFile(QProcess::nullDevice());
     // Runs in the child between fork and exec: a group of its own, so one signal to
     // -pgid reaches every process the command starts. setpgid is async-signal-safe.
-    process_.setChildProcessModifier([] { ::setpgid(0, 0); });
-    connect(&process_, &QProcess::started, this, &RecoveryRunner::onStarted);
-    connect(&process_, &QProcess::errorOccurred, this, &RecoveryRunner::onError);
-    connect(&process_, &QProcess::finished, this, &RecoveryRunner::onFinished);
-    connect(&process_, &QProcess::readyReadStandardOutput, this,
-            [this] { take(OutputStream::Stdout, process_.readAllStandardOutput()); });
-    connect(&process_, &QProcess::readyReadStandardError, this,
-            [this] { take(OutputStream::Stderr, process_.readAllStandardError()); });
+    m_process.setChildProcessModifier([] { ::setpgid(0, 0); });
+    connect(&m_process, &QProcess::started, this, &RecoveryRunner::onStarted);
+    connect(&m_process, &QProcess::errorOccurred, this, &RecoveryRunner::onError);
+    connect(&m_process, &QProcess::finished, this, &RecoveryRunner::onFinished);
+    connect(&m_process, &QProcess::readyReadStandardOutput, this,
+            [this] { take(OutputStream::Stdout, m_process.readAllStandardOutput()); });
+    connect(&m_process, &QProcess::readyReadStandardError, this,
+            [this] { take(OutputStream::Stderr, m_process.readAllStandardError()); });
 }
 
 RecoveryRunner::~RecoveryRunner() {
@@ -63,110 +63,110 @@ RecoveryRunner::~RecoveryRunner() {
 }
 
 void RecoveryRunner::start() {
-    if (phase_ != Phase::Idle)
+    if (m_phase != Phase::Idle)
         return;
-    phase_ = Phase::Starting;
-    startNs_ = monotonicNs();
-    if (spec_.argv.isEmpty())
+    m_phase = Phase::Starting;
+    m_startNs = monotonicNs();
+    if (m_spec.argv.isEmpty())
         return failLater(QStringLiteral("empty recovery command"));
     const QString program = resolveProgram();
     if (program.isEmpty())
         return failLater(QStringLiteral("%1: not found in PATH %2")
-                             .arg(spec_.argv.first(), spec_.environment.value(QStringLiteral("PATH"))));
-    process_.setProgram(program);
-    process_.setArguments(spec_.argv.mid(1));
-    process_.setProcessEnvironment(spec_.environment);
-    process_.start();
-    pid_ = process_.processId();
-    if (spec_.timeoutMs && isActive())
-        timeoutTimer_.start(std::chrono::milliseconds(*spec_.timeoutMs));
+                             .arg(m_spec.argv.first(), m_spec.environment.value(QStringLiteral("PATH"))));
+    m_process.setProgram(program);
+    m_process.setArguments(m_spec.argv.mid(1));
+    m_process.setProcessEnvironment(m_spec.environment);
+    m_process.start();
+    m_pid = m_process.processId();
+    if (m_spec.timeoutMs && isActive())
+        m_timeoutTimer.start(std::chrono::milliseconds(*m_spec.timeoutMs));
 }
 
 // A bare name is looked up in the child's PATH, as exec would in the child, not in ours.
 QString RecoveryRunner::resolveProgram() const {
-    const QString &name = spec_.argv.first();
+    const QString &name = m_spec.argv.first();
     if (name.contains(QLatin1Char('/')))
         return name;
-    const QString path = spec_.environment.value(QStringLiteral("PATH"), QStringLiteral("/usr/bin:/bin"));
+    const QString path = m_spec.environment.value(QStringLiteral("PATH"), QStringLiteral("/usr/bin:/bin"));
     return QStandardPaths::findExecutable(name, path.split(QLatin1Char(':'), Qt::SkipEmptyParts));
 }
 
 void RecoveryRunner::failLater(const QString &error) {
-    phase_ = Phase::Done;
-    timeoutTimer_.stop();
+    m_phase = Phase::Done;
+    m_timeoutTimer.stop();
     QMetaObject::invokeMethod(
         this, [this, error] { Q_EMIT failedToStart(error); }, Qt::QueuedConnection);
 }
 
 void RecoveryRunner::onStarted() {
-    phase_ = Phase::Running;
-    pid_ = process_.processId();
-    Q_EMIT started(pid_);
+    m_phase = Phase::Running;
+    m_pid = m_process.processId();
+    Q_EMIT started(m_pid);
 }
 
 void RecoveryRunner::onError(QProcess::ProcessError error) {
     // Crashed is followed by finished(); only FailedToStart ends a child without it.
-    if (error == QProcess::FailedToStart && phase_ == Phase::Starting)
-        failLater(process_.errorString());
+    if (error == QProcess::FailedToStart && m_phase == Phase::Starting)
+        failLater(m_process.errorString());
 }
 
 void RecoveryRunner::onFinished(int exitCode, QProcess::ExitStatus status) {
-    timeoutTimer_.stop();
-    killTimer_.stop();
-    phase_ = Phase::Done;  // first: the pid is reaped, signalGroup must not fall back to it
+    m_timeoutTimer.stop();
+    m_killTimer.stop();
+    m_phase = Phase::Done;  // first: the pid is reaped, signalGroup must not fall back to it
     // The leader is gone; anything left in its group (a grandchild holding the pipes)
     // goes with it. The group id cannot be reused while a member is alive.
     signalGroup(SIGKILL);
 
     RunResult result;
-    result.pid = pid_;
+    result.pid = m_pid;
     result.exited = status == QProcess::NormalExit;
     result.exitCode = result.exited ? exitCode : -1;
     result.signal = result.exited ? 0 : exitCode;  // Qt reports the signal as the code of a crash
-    result.stopReason = stopReason_;
-    result.durationNs = monotonicNs() - startNs_;
-    result.stdoutBytes = kept_[int(OutputStream::Stdout)];
-    result.stderrBytes = kept_[int(OutputStream::Stderr)];
-    result.truncated = truncated_;
+    result.stopReason = m_stopReason;
+    result.durationNs = monotonicNs() - m_startNs;
+    result.stdoutBytes = m_kept[int(OutputStream::Stdout)];
+    result.stderrBytes = m_kept[int(OutputStream::Stderr)];
+    result.truncated = m_truncated;
     Q_EMIT finished(result);
 }
 
 void RecoveryRunner::take(OutputStream stream, QByteArray data) {
-    const std::int64_t room = spec_.captureBytes - kept_[0] - kept_[1];
+    const std::int64_t room = m_spec.captureBytes - m_kept[0] - m_kept[1];
     if (data.size() > room) {
         data.truncate(qsizetype(std::max<std::int64_t>(room, 0)));
-        if (!truncated_) {
-            truncated_ = true;
-            process_.closeReadChannel(QProcess::StandardOutput);
-            process_.closeReadChannel(QProcess::StandardError);
+        if (!m_truncated) {
+            m_truncated = true;
+            m_process.closeReadChannel(QProcess::StandardOutput);
+            m_process.closeReadChannel(QProcess::StandardError);
         }
     }
     if (data.isEmpty())
         return;
-    kept_[int(stream)] += data.size();
+    m_kept[int(stream)] += data.size();
     Q_EMIT output(stream, data);
 }
 
 void RecoveryRunner::terminate(StopReason reason, std::int64_t graceMs) {
-    if (!isActive() || pid_ <= 0)
+    if (!isActive() || m_pid <= 0)
         return;
     const std::chrono::milliseconds grace(std::max<std::int64_t>(graceMs, 0));
-    if (stopReason_ == StopReason::None) {
-        stopReason_ = reason;
-        timeoutTimer_.stop();
+    if (m_stopReason == StopReason::None) {
+        m_stopReason = reason;
+        m_timeoutTimer.stop();
         signalGroup(SIGTERM);
-        killTimer_.start(grace);
-    } else if (killTimer_.isActive() && grace < killTimer_.remainingTimeAsDuration()) {
-        killTimer_.start(grace);
+        m_killTimer.start(grace);
+    } else if (m_killTimer.isActive() && grace < m_killTimer.remainingTimeAsDuration()) {
+        m_killTimer.start(grace);
     }
 }
 
 void RecoveryRunner::signalGroup(int sig) {
-    if (pid_ <= 0)
+    if (m_pid <= 0)
         return;
     // Until the child has run setpgid there is no group yet: signal the child itself.
-    if (::kill(-static_cast<pid_t>(pid_), sig) != 0 && errno == ESRCH && isActive())
-        ::kill(static_cast<pid_t>(pid_), sig);
+    if (::kill(-static_cast<pid_t>(m_pid), sig) != 0 && errno == ESRCH && isActive())
+        ::kill(static_cast<pid_t>(m_pid), sig);
 }
 
 }  // namespace varta

@@ -74,9 +74,9 @@ public:
     // reason and only ever brings the SIGKILL closer.
     void terminate(StopReason reason, std::int64_t graceMs);
 
-    bool isActive() const { return phase_ == Phase::Starting || phase_ == Phase::Running; }
-    qint64 pid() const { return pid_; }
-    const RunSpec &spec() const { return spec_; }
+    bool isActive() const { return m_phase == Phase::Starting || m_phase == Phase::Running; }
+    qint64 pid() const { return m_pid; }
+    const RunSpec &spec() const { return m_spec; }
 
 Q_SIGNALS:
     void started(qint64 pid);
@@ -95,16 +95,16 @@ private:
     void take(OutputStream stream, QByteArray data);
     void signalGroup(int sig);
 
-    RunSpec spec_;
-    QProcess process_{this};
-    QTimer timeoutTimer_{this};
-    QTimer killTimer_{this};
-    Phase phase_ = Phase::Idle;
-    qint64 pid_ = 0;
-    std::int64_t startNs_ = 0;
-    std::int64_t kept_[2] = {0, 0};  // indexed by OutputStream
-    bool truncated_ = false;
-    StopReason stopReason_ = StopReason::None;
+    RunSpec m_spec;
+    QProcess m_process{this};
+    QTimer m_timeoutTimer{this};
+    QTimer m_killTimer{this};
+    Phase m_phase = Phase::Idle;
+    qint64 m_pid = 0;
+    std::int64_t m_startNs = 0;
+    std::int64_t m_kept[2] = {0, 0};  // indexed by OutputStream
+    bool m_truncated = false;
+    StopReason m_stopReason = StopReason::None;
 };
 
 }  // namespace varta

@@ -24,9 +24,9 @@ public:
 
     explicit AgentTable(std::uint32_t capacity);
 
-    std::uint32_t capacity() const noexcept { return capacity_; }
-    std::uint32_t size() const noexcept { return size_; }
-    bool full() const noexcept { return size_ >= capacity_; }
+    std::uint32_t capacity() const noexcept { return m_capacity; }
+    std::uint32_t size() const noexcept { return m_size; }
+    bool full() const noexcept { return m_size >= m_capacity; }
 
     Slot find(const AgentKey &key) const noexcept { return find(key, hashAgentKey(key)); }
     Slot find(const AgentKey &key, std::size_t hash) const noexcept;
@@ -35,19 +35,19 @@ public:
     Slot insert(const AgentKey &key);
     void erase(Slot slot) noexcept;
 
-    AgentRecord &at(Slot slot) noexcept { return records_[slot]; }
-    const AgentRecord &at(Slot slot) const noexcept { return records_[slot]; }
+    AgentRecord &at(Slot slot) noexcept { return m_records[slot]; }
+    const AgentRecord &at(Slot slot) const noexcept { return m_records[slot]; }
 
     // Look-ahead for a batch of beats (IngestPipeline): start loading the key's home
     // bucket; later, once it has arrived, the record it names. Hints only: a wrong guess
     // costs a wasted load, never a wrong answer.
-    void prefetchBucket(std::size_t hash) const noexcept { prefetchForRead(&index_[hash & mask_]); }
+    void prefetchBucket(std::size_t hash) const noexcept { prefetchForRead(&m_index[hash & m_mask]); }
     Slot prefetchRecord(std::size_t hash) const noexcept {
-        const Bucket &bucket = index_[hash & mask_];
+        const Bucket &bucket = m_index[hash & m_mask];
         if (bucket.slot == kNoSlot || bucket.hash != static_cast<std::uint32_t>(hash))
             return kNoSlot;
         // Both ends: a record may straddle two cache lines.
-        const auto *bytes = reinterpret_cast<const char *>(&records_[bucket.slot]);
+        const auto *bytes = reinterpret_cast<const char *>(&m_records[bucket.slot]);
         prefetchForWrite(bytes);
         prefetchForWrite(bytes + sizeof(AgentRecord) - 1);
         return bucket.slot;
@@ -56,12 +56,12 @@ public:
     // Visits every live record (metrics rendering, snapshots). Order is unspecified.
     template <typename Fn>
     void forEach(Fn &&fn) const {
-        for (const AgentRecord &record : records_)
+        for (const AgentRecord &record : m_records)
             if (record.live)
                 fn(record);
     }
 
-    std::size_t bucketCount() const noexcept { return index_.size(); }
+    std::size_t bucketCount() const noexcept { return m_index.size(); }
 
 private:
     struct Bucket {
@@ -72,13 +72,13 @@ private:
     void place(Bucket bucket) noexcept;
     void grow();
 
-    std::uint32_t capacity_;
-    std::uint32_t size_ = 0;
-    std::size_t maxBuckets_;
-    std::size_t mask_;
-    std::vector<Bucket> index_;         // kept at most half full
-    std::vector<AgentRecord> records_;  // grows to capacity_, never beyond
-    std::vector<Slot> freeSlots_;
+    std::uint32_t m_capacity;
+    std::uint32_t m_size = 0;
+    std::size_t m_maxBuckets;
+    std::size_t m_mask;
+    std::vector<Bucket> m_index;         // kept at most half full
+    std::vector<AgentRecord> m_records;  // grows to m_capacity, never beyond
+    std::vector<Slot> m_freeSlots;
 };
 
 }  // namespace varta

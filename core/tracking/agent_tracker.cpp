@@ -5,51 +5,51 @@
 namespace varta {
 
 AgentTracker::AgentTracker(const TrackerOptions &options, IngestCounters &ingest, TrackerCounters &tracker)
-    : table_(options.capacity),
-      deadlines_(table_),
-      globalRate_(options.globalBeatRate, options.globalBeatBurst),
-      thresholdNs_(options.thresholdMs * 1'000'000),
-      eviction_(options.eviction),
-      maxBeatRate_(options.maxBeatRate),
-      ingest_(ingest),
-      tracker_(tracker) {}
+    : m_table(options.capacity),
+      m_deadlines(m_table),
+      m_globalRate(options.globalBeatRate, options.globalBeatBurst),
+      m_thresholdNs(options.thresholdMs * 1'000'000),
+      m_eviction(options.eviction),
+      m_maxBeatRate(options.maxBeatRate),
+      m_ingest(ingest),
+      m_tracker(tracker) {}
 
 std::int64_t AgentTracker::nextDeadlineNs() const noexcept {
-    const Slot head = deadlines_.head(DeadlineList::Beating);
+    const Slot head = m_deadlines.head(DeadlineList::Beating);
     if (head == kNoSlot)
         return std::numeric_limits<std::int64_t>::max();
-    return table_.at(head).lastBeatNs + thresholdNs_;
+    return m_table.at(head).lastBeatNs + m_thresholdNs;
 }
 
 BeatOutcome AgentTracker::onBeat(const AgentKey &key, const vlp::Frame &frame, std::int64_t nowNs,
                                  bool crossNamespace) {
     BeatOutcome outcome;
-    if (globalRate_.enabled() && !globalRate_.allow(nowNs)) {
-        ++ingest_.rateLimitedGlobal;
+    if (m_globalRate.enabled() && !m_globalRate.allow(nowNs)) {
+        ++m_ingest.rateLimitedGlobal;
         outcome.verdict = BeatVerdict::RateLimitedGlobal;
         return outcome;
     }
-    Slot slot = table_.find(key);
+    Slot slot = m_table.find(key);
     if (slot == kNoSlot) {
         slot = admitNewAgent(key, nowNs, outcome);
         if (slot == kNoSlot) {
-            ++tracker_.capacityExceeded;
+            ++m_tracker.capacityExceeded;
             outcome.verdict = BeatVerdict::CapacityExceeded;
             return outcome;
         }
-        AgentRecord &record = table_.at(slot);
+        AgentRecord &record = m_table.at(slot);
         record.firstSeenNs = nowNs;
         record.crossNamespace = crossNamespace;
         outcome.newAgent = true;
     } else {
-        AgentRecord &record = table_.at(slot);
+        AgentRecord &record = m_table.at(slot);
         if (!nonceIsNewer(record, frame)) {
-            ++ingest_.replays;
+            ++m_ingest.replays;
             outcome.verdict = BeatVerdict::Replay;
             return outcome;
         }
         if (!perAgentRateAllows(record, nowNs)) {
-            ++ingest_.rateLimitedPerPid;
+            ++m_ingest.rateLimitedPerPid;
             outcome.verdict = BeatVerdict::RateLimitedPerPid;
             return outcome;
         }
@@ -68,63 +68,63 @@ bool AgentTracker::nonceIsNewer(AgentRecord &record, const vlp::Frame &frame) no
         return true;
     const bool wrapped = record.lastNonce >= vlp::kNonceTerminal - kNonceWrapWindow && frame.nonce <= kNonceWrapWindow;
     if (wrapped)
-        ++ingest_.nonceWraps;
+        ++m_ingest.nonceWraps;
     return wrapped;
 }
 
 bool AgentTracker::perAgentRateAllows(AgentRecord &record, std::int64_t nowNs) noexcept {
-    if (maxBeatRate_ == 0)
+    if (m_maxBeatRate == 0)
         return true;
     const auto second = static_cast<std::uint32_t>(nowNs / 1'000'000'000);
     if (second != record.rateWindowSec) {
         record.rateWindowSec = second;
         record.rateWindowCount = 0;
     }
-    if (record.rateWindowCount >= maxBeatRate_)
+    if (record.rateWindowCount >= m_maxBeatRate)
         return false;
     ++record.rateWindowCount;
     return true;
 }
 
 Slot AgentTracker::admitNewAgent(const AgentKey &key, std::int64_t nowNs, BeatOutcome &outcome) {
-    if (table_.full()) {
+    if (m_table.full()) {
         const Slot victim = findEvictable(nowNs);
         if (victim == kNoSlot)
             return kNoSlot;
-        outcome.evicted = table_.at(victim).key;
-        deadlines_.remove(victim);
-        table_.at(victim).dirty = false;  // drainDirty skips its stale entry
-        --stateCounts_[static_cast<int>(table_.at(victim).state)];
-        table_.erase(victim);
-        ++tracker_.evicted;
+        outcome.evicted = m_table.at(victim).key;
+        m_deadlines.remove(victim);
+        m_table.at(victim).dirty = false;  // drainDirty skips its stale entry
+        --m_stateCounts[static_cast<int>(m_table.at(victim).state)];
+        m_table.erase(victim);
+        ++m_tracker.evicted;
     }
-    const Slot slot = table_.insert(key);
-    ++stateCounts_[static_cast<int>(AgentState::Up)];
-    if (maxBeatRate_ != 0) {
-        table_.at(slot).rateWindowSec = static_cast<std::uint32_t>(nowNs / 1'000'000'000);
-        table_.at(slot).rateWindowCount = 1;
+    const Slot slot = m_table.insert(key);
+    ++m_stateCounts[static_cast<int>(AgentState::Up)];
+    if (m_maxBeatRate != 0) {
+        m_table.at(slot).rateWindowSec = static_cast<std::uint32_t>(nowNs / 1'000'000'000);
+        m_table.at(slot).rateWindowCount = 1;
     }
     return slot;
 }
 
 Slot AgentTracker::findEvictable(std::int64_t nowNs) const noexcept {
-    const std::int64_t oldEnough = kEvictionSilenceThresholds * thresholdNs_;
-    Slot slot = deadlines_.head(DeadlineList::Stalled);
+    const std::int64_t oldEnough = kEvictionSilenceThresholds * m_thresholdNs;
+    Slot slot = m_deadlines.head(DeadlineList::Stalled);
     for (int scanned = 0; slot != kNoSlot && scanned < kEvictionScanLimit; ++scanned) {
-        const AgentRecord &record = table_.at(slot);
+        const AgentRecord &record = m_table.at(slot);
         if (nowNs - record.lastBeatNs <= oldEnough)
             return kNoSlot;  // the list is in silence order: nobody further is older
         const bool eligible =
-            eviction_ == EvictionPolicy::Strict ? record.state == AgentState::Stalled : !record.recovering;
+            m_eviction == EvictionPolicy::Strict ? record.state == AgentState::Stalled : !record.recovering;
         if (eligible)
             return slot;
-        slot = deadlines_.next(slot);
+        slot = m_deadlines.next(slot);
     }
     return kNoSlot;
 }
 
 void AgentTracker::accept(Slot slot, const vlp::Frame &frame, std::int64_t nowNs, BeatOutcome &outcome) {
-    AgentRecord &record = table_.at(slot);
+    AgentRecord &record = m_table.at(slot);
     outcome.slot = slot;
     outcome.resumed = record.silent;
     if (frame.isPanic())
@@ -135,12 +135,12 @@ void AgentTracker::accept(Slot slot, const vlp::Frame &frame, std::int64_t nowNs
     record.payload = frame.payload;
     // The deadline list is sorted only if no accepted beat is earlier than the one before;
     // two listeners, or a receive timestamp beside a read time, can disagree by a little.
-    latestBeatNs_ = std::max(nowNs, latestBeatNs_);
-    record.lastBeatNs = latestBeatNs_;
+    m_latestBeatNs = std::max(nowNs, m_latestBeatNs);
+    record.lastBeatNs = m_latestBeatNs;
     ++record.beats;
-    ++ingest_.beatsAccepted;
-    deadlines_.remove(slot);
-    deadlines_.pushBack(DeadlineList::Beating, slot);
+    ++m_ingest.beatsAccepted;
+    m_deadlines.remove(slot);
+    m_deadlines.pushBack(DeadlineList::Beating, slot);
     markDirty(slot);
     // A beat only sets the reported status and clears silence; when it repeats the status
     // of an agent that is not silent (nearly every beat) no condition changes, and the
@@ -154,14 +154,14 @@ void AgentTracker::accept(Slot slot, const vlp::Frame &frame, std::int64_t nowNs
 }
 
 void AgentTracker::applyEvent(Slot slot, AgentEvent event, std::int64_t nowNs) {
-    AgentRecord &record = table_.at(slot);
+    AgentRecord &record = m_table.at(slot);
     const AgentCondition c = varta::applyEvent(
         AgentCondition{record.lastStatus, record.silent, record.recovering, record.gaveUp, record.paused}, event);
     setCondition(slot, c, nowNs);
 }
 
 void AgentTracker::setCondition(Slot slot, const AgentCondition &c, std::int64_t nowNs) {
-    AgentRecord &record = table_.at(slot);
+    AgentRecord &record = m_table.at(slot);
     record.lastStatus = c.status;
     record.silent = c.silent;
     record.recovering = c.recovering;
@@ -172,30 +172,30 @@ void AgentTracker::setCondition(Slot slot, const AgentCondition &c, std::int64_t
     if (next == previous)
         return;
     record.state = next;
-    --stateCounts_[static_cast<int>(previous)];
-    ++stateCounts_[static_cast<int>(next)];
+    --m_stateCounts[static_cast<int>(previous)];
+    ++m_stateCounts[static_cast<int>(next)];
     markDirty(slot);
-    if (onTransition_)
-        onTransition_(slot, previous, next, nowNs);
+    if (m_onTransition)
+        m_onTransition(slot, previous, next, nowNs);
 }
 
 void AgentTracker::countRecovery(Slot slot) noexcept {
-    ++table_.at(slot).recoveries;
+    ++m_table.at(slot).recoveries;
     markDirty(slot);
 }
 
 void AgentTracker::markAllDirty() {
-    table_.forEach([this](const AgentRecord &record) { markDirty(table_.find(record.key)); });
+    m_table.forEach([this](const AgentRecord &record) { markDirty(m_table.find(record.key)); });
 }
 
 void AgentTracker::markDirty(Slot slot) noexcept {
-    if (!trackDirty_)
+    if (!m_trackDirty)
         return;
-    AgentRecord &record = table_.at(slot);
+    AgentRecord &record = m_table.at(slot);
     if (record.dirty)
         return;
     record.dirty = true;
-    dirty_.push_back(slot);
+    m_dirty.push_back(slot);
 }
 
 }  // namespace varta

@@ -66,15 +66,15 @@ public:
     template <typename Fn>
     void drainDirty(Fn &&fn);
     // At least as many as drainDirty will visit (an evicted slot may still be listed).
-    std::size_t dirtyCount() const noexcept { return dirty_.size(); }
-    void setTrackDirty(bool on) noexcept { trackDirty_ = on; }
+    std::size_t dirtyCount() const noexcept { return m_dirty.size(); }
+    void setTrackDirty(bool on) noexcept { m_trackDirty = on; }
     void markAllDirty();
 
-    std::uint32_t agentsInState(AgentState state) const noexcept { return stateCounts_[static_cast<int>(state)]; }
+    std::uint32_t agentsInState(AgentState state) const noexcept { return m_stateCounts[static_cast<int>(state)]; }
 
-    void setTransitionObserver(TransitionFn fn) { onTransition_ = std::move(fn); }
+    void setTransitionObserver(TransitionFn fn) { m_onTransition = std::move(fn); }
 
-    Slot find(const AgentKey &key) const noexcept { return table_.find(key); }
+    Slot find(const AgentKey &key) const noexcept { return m_table.find(key); }
 
     // Look-ahead for a batch of beats, in three passes over the batch: the key's index
     // bucket, then the record it names, then the record's deadline neighbours. Each pass
@@ -82,17 +82,17 @@ public:
     // Returns the key's hash for the next pass.
     std::size_t prefetchBucket(const AgentKey &key) const noexcept {
         const std::size_t hash = hashAgentKey(key);
-        table_.prefetchBucket(hash);
+        m_table.prefetchBucket(hash);
         return hash;
     }
-    Slot prefetchRecord(std::size_t hash) const noexcept { return table_.prefetchRecord(hash); }
+    Slot prefetchRecord(std::size_t hash) const noexcept { return m_table.prefetchRecord(hash); }
     void prefetchNeighbours(Slot slot) const noexcept {
         if (slot != kNoSlot)
-            deadlines_.prefetchNeighbours(slot);
+            m_deadlines.prefetchNeighbours(slot);
     }
-    const AgentRecord &record(Slot slot) const noexcept { return table_.at(slot); }
-    const AgentTable &table() const noexcept { return table_; }
-    std::int64_t thresholdNs() const noexcept { return thresholdNs_; }
+    const AgentRecord &record(Slot slot) const noexcept { return m_table.at(slot); }
+    const AgentTable &table() const noexcept { return m_table; }
+    std::int64_t thresholdNs() const noexcept { return m_thresholdNs; }
 
 private:
     bool nonceIsNewer(AgentRecord &record, const vlp::Frame &frame) noexcept;
@@ -103,34 +103,34 @@ private:
     void setCondition(Slot slot, const AgentCondition &condition, std::int64_t nowNs);
     void markDirty(Slot slot) noexcept;
 
-    AgentTable table_;
-    DeadlineList deadlines_;
-    GlobalRateLimiter globalRate_;
-    std::int64_t thresholdNs_;
-    EvictionPolicy eviction_;
-    std::uint32_t maxBeatRate_;
-    IngestCounters &ingest_;
-    TrackerCounters &tracker_;
-    TransitionFn onTransition_;
-    std::vector<Slot> dirty_;  // each live slot at most once while its dirty flag is set
-    std::int64_t latestBeatNs_ = std::numeric_limits<std::int64_t>::min();  // of any accepted beat
-    bool trackDirty_ = false;
-    std::uint32_t stateCounts_[kAgentStateCount] = {};
+    AgentTable m_table;
+    DeadlineList m_deadlines;
+    GlobalRateLimiter m_globalRate;
+    std::int64_t m_thresholdNs;
+    EvictionPolicy m_eviction;
+    std::uint32_t m_maxBeatRate;
+    IngestCounters &m_ingest;
+    TrackerCounters &m_tracker;
+    TransitionFn m_onTransition;
+    std::vector<Slot> m_dirty;  // each live slot at most once while its dirty flag is set
+    std::int64_t m_latestBeatNs = std::numeric_limits<std::int64_t>::min();  // of any accepted beat
+    bool m_trackDirty = false;
+    std::uint32_t m_stateCounts[kAgentStateCount] = {};
 };
 
 template <typename OnStall>
 std::uint32_t AgentTracker::surfaceDue(std::int64_t nowNs, OnStall &&onStall) {
     std::uint32_t surfaced = 0;
-    for (Slot slot = deadlines_.head(DeadlineList::Beating); slot != kNoSlot;
-         slot = deadlines_.head(DeadlineList::Beating)) {
-        AgentRecord &record = table_.at(slot);
-        const std::int64_t deadline = record.lastBeatNs + thresholdNs_;
+    for (Slot slot = m_deadlines.head(DeadlineList::Beating); slot != kNoSlot;
+         slot = m_deadlines.head(DeadlineList::Beating)) {
+        AgentRecord &record = m_table.at(slot);
+        const std::int64_t deadline = record.lastBeatNs + m_thresholdNs;
         if (deadline > nowNs)
             break;
-        deadlines_.remove(slot);
-        deadlines_.pushBack(DeadlineList::Stalled, slot);
+        m_deadlines.remove(slot);
+        m_deadlines.pushBack(DeadlineList::Stalled, slot);
         ++record.stalls;
-        ++tracker_.stallsSurfaced;
+        ++m_tracker.stallsSurfaced;
         AgentCondition c{record.lastStatus, true, record.recovering, record.gaveUp, record.paused};
         setCondition(slot, c, nowNs);
         onStall(slot, deadline);
@@ -141,14 +141,14 @@ std::uint32_t AgentTracker::surfaceDue(std::int64_t nowNs, OnStall &&onStall) {
 
 template <typename Fn>
 void AgentTracker::drainDirty(Fn &&fn) {
-    for (const Slot slot : dirty_) {
-        AgentRecord &record = table_.at(slot);
+    for (const Slot slot : m_dirty) {
+        AgentRecord &record = m_table.at(slot);
         if (!record.live || !record.dirty)
             continue;  // evicted (and maybe reused) since it was marked
         record.dirty = false;
         fn(slot, static_cast<const AgentRecord &>(record));
     }
-    dirty_.clear();
+    m_dirty.clear();
 }
 
 }  // namespace varta

@@ -3,32 +3,32 @@
 namespace varta {
 
 void DeadlineList::pushBack(ListId list, Slot slot) noexcept {
-    AgentRecord &record = table_.at(slot);
-    Ends &ends = ends_[list];
+    AgentRecord &record = m_table.at(slot);
+    Ends &ends = m_ends[list];
     record.list = list;
     record.prev = ends.tail;
     record.next = kNoSlot;
     if (ends.tail == kNoSlot)
         ends.head = slot;
     else
-        table_.at(ends.tail).next = slot;
+        m_table.at(ends.tail).next = slot;
     ends.tail = slot;
     ++ends.size;
 }
 
 void DeadlineList::remove(Slot slot) noexcept {
-    AgentRecord &record = table_.at(slot);
+    AgentRecord &record = m_table.at(slot);
     if (record.list == None)
         return;
-    Ends &ends = ends_[record.list];
+    Ends &ends = m_ends[record.list];
     if (record.prev == kNoSlot)
         ends.head = record.next;
     else
-        table_.at(record.prev).next = record.next;
+        m_table.at(record.prev).next = record.next;
     if (record.next == kNoSlot)
         ends.tail = record.prev;
     else
-        table_.at(record.next).prev = record.prev;
+        m_table.at(record.next).prev = record.prev;
     record.prev = record.next = kNoSlot;
     record.list = None;
     --ends.size;

@@ -14,21 +14,21 @@ class DeadlineList {
 public:
     enum ListId : std::uint8_t { None = 0, Beating = 1, Stalled = 2 };
 
-    explicit DeadlineList(AgentTable &table) : table_(table) {}
+    explicit DeadlineList(AgentTable &table) : m_table(table) {}
 
     void pushBack(ListId list, Slot slot) noexcept;
     void remove(Slot slot) noexcept;  // from whichever list it is on
-    Slot head(ListId list) const noexcept { return ends_[list].head; }
-    Slot next(Slot slot) const noexcept { return table_.at(slot).next; }
-    std::uint32_t size(ListId list) const noexcept { return ends_[list].size; }
+    Slot head(ListId list) const noexcept { return m_ends[list].head; }
+    Slot next(Slot slot) const noexcept { return m_table.at(slot).next; }
+    std::uint32_t size(ListId list) const noexcept { return m_ends[list].size; }
     // Moving an agent to the tail rewrites its two neighbours' links; a batch of beats
     // starts loading them early (see IngestPipeline::onDatagrams).
     void prefetchNeighbours(Slot slot) const noexcept {
-        const AgentRecord &record = table_.at(slot);
+        const AgentRecord &record = m_table.at(slot);
         if (record.prev != kNoSlot)
-            prefetchForWrite(&table_.at(record.prev).next);
+            prefetchForWrite(&m_table.at(record.prev).next);
         if (record.next != kNoSlot)
-            prefetchForWrite(&table_.at(record.next).prev);
+            prefetchForWrite(&m_table.at(record.next).prev);
     }
 
 private:
@@ -37,8 +37,8 @@ private:
         Slot tail = kNoSlot;
         std::uint32_t size = 0;
     };
-    AgentTable &table_;
-    Ends ends_[3];
+    AgentTable &m_table;
+    Ends m_ends[3];
 };
 
 }  // namespace varta

@@ -29,7 +29,7 @@ public:
     AeadContext &operator=(const AeadContext &) = delete;
 
     // False only when OpenSSL could not make a context; every call then fails.
-    bool isValid() const noexcept { return ctx_ != nullptr; }
+    bool isValid() const noexcept { return m_ctx != nullptr; }
 
     bool seal(KeyView key, AeadNonceView nonce, std::span<const std::uint8_t> aad, FrameView plaintext,
               FrameOut ciphertext, std::span<std::uint8_t, kAeadTagSize> tag) noexcept;
@@ -40,7 +40,7 @@ public:
               std::span<const std::uint8_t, kAeadTagSize> tag, FrameOut plaintext) noexcept;
 
 private:
-    EVP_CIPHER_CTX *ctx_ = nullptr;
+    EVP_CIPHER_CTX *m_ctx = nullptr;
 };
 
 }  // namespace varta::vlp

@@ -1,6 +1,6 @@
 #pragma once
 // HKDF-SHA256 derivations of the secure UDP transport (PROTOCOL.md section 2), with the
-// exact info strings upstream's clients use; upstream's kdf_* vectors pin every one.
+// exact info strings upstream's clients use; upstream's m_kdf* vectors pin every one.
 
 #include <array>
 #include <cstddef>

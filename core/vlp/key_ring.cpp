@@ -28,49 +28,49 @@ bool copyKey(const QByteArray &bytes, std::array<std::uint8_t, kKeySize> &out) n
 }  // namespace
 
 KeyRing::KeyRing(const SecureOptions &options) {
-    keys_.reserve(static_cast<std::size_t>(options.keys.size()));
+    m_keys.reserve(static_cast<std::size_t>(options.keys.size()));
     for (const QByteArray &bytes : options.keys) {
         Key key{};
         if (copyKey(bytes, key))
-            keys_.push_back(key);
+            m_keys.push_back(key);
         else
-            ++ignoredKeys_;
+            ++m_ignoredKeys;
         OPENSSL_cleanse(key.data(), key.size());
     }
     if (options.masterKey) {
-        hasMaster_ = copyKey(*options.masterKey, master_);
-        if (hasMaster_)
-            cache_.resize(kDerivedKeyCacheSlots);
+        m_hasMaster = copyKey(*options.masterKey, m_master);
+        if (m_hasMaster)
+            m_cache.resize(kDerivedKeyCacheSlots);
         else
-            ++ignoredKeys_;
+            ++m_ignoredKeys;
     }
 }
 
 KeyRing::~KeyRing() {
-    for (Key &key : keys_)
+    for (Key &key : m_keys)
         OPENSSL_cleanse(key.data(), key.size());
-    OPENSSL_cleanse(cache_.data(), cache_.size() * sizeof(CacheSlot));
-    OPENSSL_cleanse(master_.data(), master_.size());
+    OPENSSL_cleanse(m_cache.data(), m_cache.size() * sizeof(CacheSlot));
+    OPENSSL_cleanse(m_master.data(), m_master.size());
 }
 
 const KeyRing::Key *KeyRing::agentKeyFor(std::uint32_t pid) noexcept {
-    CacheSlot &slot = cache_[slotOf(pid)];
+    CacheSlot &slot = m_cache[slotOf(pid)];
     if (slot.filled && slot.pid == pid)
         return &slot.key;
-    ++derivations_;
-    slot.filled = deriveAgentKey(master_, pid, slot.key);
+    ++m_derivations;
+    slot.filled = deriveAgentKey(m_master, pid, slot.key);
     slot.pid = pid;
     return slot.filled ? &slot.key : nullptr;
 }
 
 void KeyRing::tryKey(const Key &key, std::span<const std::uint8_t> datagram, bool &opened,
                      FrameOut plaintext) noexcept {
-    ++aeadAttempts_;
-    if (!openSecure(aead_, key, datagram, scratch_))
+    ++m_aeadAttempts;
+    if (!openSecure(m_aead, key, datagram, m_scratch))
         return;
     // Keep the first key's plaintext; later keys are still tried so timing stays flat.
     if (!opened)
-        std::copy(scratch_.begin(), scratch_.end(), plaintext.begin());
+        std::copy(m_scratch.begin(), m_scratch.end(), plaintext.begin());
     opened = true;
 }
 
@@ -79,9 +79,9 @@ bool KeyRing::open(std::span<const std::uint8_t> datagram, FrameOut plaintext) n
     if (kind != DatagramKind::SharedKeySecure && kind != DatagramKind::MasterKeySecure)
         return false;
     bool opened = false;
-    for (const Key &key : keys_)
+    for (const Key &key : m_keys)
         tryKey(key, datagram, opened, plaintext);
-    if (kind == DatagramKind::MasterKeySecure && hasMaster_) {
+    if (kind == DatagramKind::MasterKeySecure && m_hasMaster) {
         const auto header = readSecureHeader(datagram);
         if (const Key *agentKey = agentKeyFor(header->agentPid))
             tryKey(*agentKey, datagram, opened, plaintext);

@@ -29,9 +29,9 @@ public:
     KeyRing(const KeyRing &) = delete;
     KeyRing &operator=(const KeyRing &) = delete;
 
-    std::size_t keyCount() const noexcept { return keys_.size(); }
-    bool hasMasterKey() const noexcept { return hasMaster_; }
-    std::size_t ignoredKeys() const noexcept { return ignoredKeys_; }
+    std::size_t keyCount() const noexcept { return m_keys.size(); }
+    bool hasMasterKey() const noexcept { return m_hasMaster; }
+    std::size_t ignoredKeys() const noexcept { return m_ignoredKeys; }
 
     // Opens a 60- or 64-byte datagram. Every loaded key is tried, with no early exit, so
     // the work does not depend on which key (if any) matches; a 64-byte datagram is also
@@ -40,8 +40,8 @@ public:
     bool open(std::span<const std::uint8_t> datagram, FrameOut plaintext) noexcept;
 
     // How many AEAD opens and master-key derivations open() has done (tests, benchmarks).
-    std::uint64_t aeadAttempts() const noexcept { return aeadAttempts_; }
-    std::uint64_t derivations() const noexcept { return derivations_; }
+    std::uint64_t aeadAttempts() const noexcept { return m_aeadAttempts; }
+    std::uint64_t derivations() const noexcept { return m_derivations; }
 
 private:
     using Key = std::array<std::uint8_t, kKeySize>;
@@ -57,15 +57,15 @@ private:
     const Key *agentKeyFor(std::uint32_t pid) noexcept;
     void tryKey(const Key &key, std::span<const std::uint8_t> datagram, bool &opened, FrameOut plaintext) noexcept;
 
-    std::vector<Key> keys_;
-    Key master_{};
-    bool hasMaster_ = false;
-    std::size_t ignoredKeys_ = 0;
-    std::vector<CacheSlot> cache_;
-    AeadContext aead_;
-    std::array<std::uint8_t, kFrameSize> scratch_{};
-    std::uint64_t aeadAttempts_ = 0;
-    std::uint64_t derivations_ = 0;
+    std::vector<Key> m_keys;
+    Key m_master{};
+    bool m_hasMaster = false;
+    std::size_t m_ignoredKeys = 0;
+    std::vector<CacheSlot> m_cache;
+    AeadContext m_aead;
+    std::array<std::uint8_t, kFrameSize> m_scratch{};
+    std::uint64_t m_aeadAttempts = 0;
+    std::uint64_t m_derivations = 0;
 };
 
 }  // namespace varta::vlp

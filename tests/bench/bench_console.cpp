@@ -33,31 +33,31 @@ constexpr int kIdleMs = 4000;
 class LagProbe : public QObject {
 public:
     explicit LagProbe(QObject *parent) : QObject(parent) {
-        timer_.setTimerType(Qt::PreciseTimer);
-        timer_.setInterval(1);
-        QObject::connect(&timer_, &QTimer::timeout, this, [this] {
-            const double now = double(clock_.nsecsElapsed()) / 1e6;
-            if (last_ >= 0)
-                samples_.push_back(std::max(0.0, now - last_ - 1.0));
-            last_ = now;
+        m_timer.setTimerType(Qt::PreciseTimer);
+        m_timer.setInterval(1);
+        QObject::connect(&m_timer, &QTimer::timeout, this, [this] {
+            const double now = double(m_clock.nsecsElapsed()) / 1e6;
+            if (m_last >= 0)
+                m_samples.push_back(std::max(0.0, now - m_last - 1.0));
+            m_last = now;
         });
     }
     void start() {
-        samples_.clear();
-        last_ = -1;
-        clock_.start();
-        timer_.start();
+        m_samples.clear();
+        m_last = -1;
+        m_clock.start();
+        m_timer.start();
     }
     std::vector<double> stop() {
-        timer_.stop();
-        return samples_;
+        m_timer.stop();
+        return m_samples;
     }
 
 private:
-    QTimer timer_;
-    QElapsedTimer clock_;
-    std::vector<double> samples_;
-    double last_ = -1;
+    QTimer m_timer;
+    QElapsedTimer m_clock;
+    std::vector<double> m_samples;
+    double m_last = -1;
 };
 
 double percentile(std::vector<double> v, double p) {

@@ -61,7 +61,7 @@ public:
         EngineBatch first;
         first.agents = QList<AgentSnapshot>(m_agents.begin(), m_agents.end());
         first.stats = stats();
-        emit batchReady(first);
+        Q_EMIT batchReady(first);
         m_timer.start();
     }
     void stop() { m_timer.stop(); }
@@ -112,7 +112,7 @@ private:
         }
         batch.stats = stats();
         ++m_published;
-        emit batchReady(batch);
+        Q_EMIT batchReady(batch);
     }
 
     std::mt19937 m_rng;

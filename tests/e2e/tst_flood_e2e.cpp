@@ -98,7 +98,7 @@ public:
     static constexpr std::uint32_t kBasePid = 300'000;
     static constexpr std::uint32_t kPids = 2000;
 
-    explicit PlainFlood(std::uint64_t seed) : random_(seed), nonces_(kPids, 0) {}
+    explicit PlainFlood(std::uint64_t seed) : m_random(seed), m_nonces(kPids, 0) {}
 
     std::size_t next(Buffer &out) {
         const unsigned roll = pick(100);
@@ -115,20 +115,20 @@ public:
     }
 
 private:
-    unsigned pick(std::size_t n) { return static_cast<unsigned>(random_() % n); }
+    unsigned pick(std::size_t n) { return static_cast<unsigned>(m_random() % n); }
 
     std::size_t randomBytes(Buffer &out, std::size_t length) {
         for (std::size_t i = 0; i < length; ++i)
-            out[i] = static_cast<std::uint8_t>(random_());
+            out[i] = static_cast<std::uint8_t>(m_random());
         return length;
     }
 
     vlp::Frame validBeat() {
         const unsigned agent = pick(kPids);
-        if (nonces_[agent] == 0 || pick(20) != 0)
-            ++nonces_[agent];  // else: a replay of the last nonce
-        return vlp::Frame{static_cast<vlp::Status>(pick(3)), kBasePid + agent, nonces_[agent] * 1000, nonces_[agent],
-                          static_cast<std::uint32_t>(random_())};
+        if (m_nonces[agent] == 0 || pick(20) != 0)
+            ++m_nonces[agent];  // else: a replay of the last nonce
+        return vlp::Frame{static_cast<vlp::Status>(pick(3)), kBasePid + agent, m_nonces[agent] * 1000, m_nonces[agent],
+                          static_cast<std::uint32_t>(m_random())};
     }
 
     std::array<std::uint8_t, vlp::kFrameSize> faultyFrame(vlp::DecodeError fault) {
@@ -151,8 +151,8 @@ private:
         return bytes;
     }
 
-    std::mt19937_64 random_;
-    std::vector<std::uint64_t> nonces_;
+    std::mt19937_64 m_random;
+    std::vector<std::uint64_t> m_nonces;
 };
 
 // The secure flood's mix, against a listener with a shared and a master key. More
@@ -162,18 +162,18 @@ public:
     static constexpr std::uint32_t kBasePid = 400'000;
     static constexpr std::uint32_t kPids = 1200;
 
-    SecureFlood(std::uint64_t seed, const Key &shared, const Key &master) : random_(seed), master_(master) {
+    SecureFlood(std::uint64_t seed, const Key &shared, const Key &master) : m_random(seed), m_master(master) {
         for (std::uint32_t i = 0; i < kPids; ++i) {
             // Even pids seal with the shared key (60 bytes), odd ones with the master key (64).
-            sealers_.push_back(i % 2 ? std::make_unique<SecureSealer>(master, kBasePid + i)
-                                     : std::make_unique<SecureSealer>(shared));
-            nonces_.push_back(0);
-            last_.push_back({});
+            m_sealers.push_back(i % 2 ? std::make_unique<SecureSealer>(master, kBasePid + i)
+                                      : std::make_unique<SecureSealer>(shared));
+            m_nonces.push_back(0);
+            m_last.push_back({});
         }
     }
 
     bool valid() const {
-        return std::all_of(sealers_.begin(), sealers_.end(), [](const auto &s) { return s->isValid(); });
+        return std::all_of(m_sealers.begin(), m_sealers.end(), [](const auto &s) { return s->isValid(); });
     }
 
     std::size_t next(Buffer &out) {
@@ -185,21 +185,21 @@ public:
         if (roll < 38)
             return put(out, vlp::encode(vlp::Frame{vlp::Status::Ok, kBasePid + pick(kPids), 1, 1, 0}));
         const unsigned agent = pick(kPids);
-        if (roll < 46 && last_[agent].size > 0) {
-            std::copy(last_[agent].bytes.begin(), last_[agent].bytes.end(), out.begin());
-            return last_[agent].size;  // a replay of this sender's last sealed datagram
+        if (roll < 46 && m_last[agent].size > 0) {
+            std::copy(m_last[agent].bytes.begin(), m_last[agent].bytes.end(), out.begin());
+            return m_last[agent].size;  // a replay of this sender's last sealed datagram
         }
         if (roll < 53)
             return sealInto(out, agent, vlp::Frame{vlp::Status::Stall, kBasePid + agent, 1, 1, 0});
         if (roll < 58 && agent % 2) {
-            SecureSealer forger(master_, kBasePid + agent);  // sealed pid differs from the clear one
+            SecureSealer forger(m_master, kBasePid + agent);  // sealed pid differs from the clear one
             return sealWith(forger, out, vlp::Frame{vlp::Status::Ok, kBasePid + agent + 1, 1, 1, 0});
         }
-        ++nonces_[agent];
+        ++m_nonces[agent];
         const std::size_t size =
-            sealInto(out, agent, vlp::Frame{vlp::Status::Ok, kBasePid + agent, nonces_[agent], nonces_[agent], 0});
-        std::copy(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(size), last_[agent].bytes.begin());
-        last_[agent].size = size;
+            sealInto(out, agent, vlp::Frame{vlp::Status::Ok, kBasePid + agent, m_nonces[agent], m_nonces[agent], 0});
+        std::copy(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(size), m_last[agent].bytes.begin());
+        m_last[agent].size = size;
         return size;
     }
 
@@ -209,16 +209,16 @@ private:
         std::size_t size = 0;
     };
 
-    unsigned pick(std::size_t n) { return static_cast<unsigned>(random_() % n); }
+    unsigned pick(std::size_t n) { return static_cast<unsigned>(m_random() % n); }
 
     std::size_t randomBytes(Buffer &out, std::size_t length) {
         for (std::size_t i = 0; i < length; ++i)
-            out[i] = static_cast<std::uint8_t>(random_());
+            out[i] = static_cast<std::uint8_t>(m_random());
         return length;
     }
 
     std::size_t sealInto(Buffer &out, unsigned agent, const vlp::Frame &frame) {
-        return sealWith(*sealers_[agent], out, frame);
+        return sealWith(*m_sealers[agent], out, frame);
     }
 
     static std::size_t sealWith(SecureSealer &sealer, Buffer &out, const vlp::Frame &frame) {
@@ -226,38 +226,38 @@ private:
             frame, std::span<std::uint8_t, SecureSealer::kMaxDatagramSize>(out.data(), SecureSealer::kMaxDatagramSize));
     }
 
-    std::mt19937_64 random_;
-    Key master_;
-    std::vector<std::unique_ptr<SecureSealer>> sealers_;
-    std::vector<std::uint64_t> nonces_;
-    std::vector<Sealed> last_;
+    std::mt19937_64 m_random;
+    Key m_master;
+    std::vector<std::unique_ptr<SecureSealer>> m_sealers;
+    std::vector<std::uint64_t> m_nonces;
+    std::vector<Sealed> m_last;
 };
 
 // A connected UDP socket that sends a source's datagrams with sendmmsg, as fast as the
 // kernel takes them.
 class Blaster {
 public:
-    explicit Blaster(quint16 port) : fd_(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) {
+    explicit Blaster(quint16 port) : m_fd(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) {
         sockaddr_in to{};
         to.sin_family = AF_INET;
         to.sin_port = htons(port);
         to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        connected_ = fd_ >= 0 && ::connect(fd_, reinterpret_cast<sockaddr *>(&to), sizeof to) == 0;
+        m_connected = m_fd >= 0 && ::connect(m_fd, reinterpret_cast<sockaddr *>(&to), sizeof to) == 0;
         for (std::size_t i = 0; i < kBatch; ++i) {
-            iov_[i].iov_base = buffers_[i].data();
-            headers_[i] = mmsghdr{};
-            headers_[i].msg_hdr.msg_iov = &iov_[i];
-            headers_[i].msg_hdr.msg_iovlen = 1;
+            m_iov[i].iov_base = m_buffers[i].data();
+            m_headers[i] = mmsghdr{};
+            m_headers[i].msg_hdr.msg_iov = &m_iov[i];
+            m_headers[i].msg_hdr.msg_iovlen = 1;
         }
     }
     ~Blaster() {
-        if (fd_ >= 0)
-            ::close(fd_);
+        if (m_fd >= 0)
+            ::close(m_fd);
     }
     Blaster(const Blaster &) = delete;
     Blaster &operator=(const Blaster &) = delete;
 
-    bool connected() const { return connected_; }
+    bool connected() const { return m_connected; }
 
     // Sends `count` datagrams; returns how many the kernel accepted.
     template <typename Source>
@@ -266,10 +266,10 @@ public:
         while (sent < count) {
             const auto batch = static_cast<unsigned>(std::min<std::uint64_t>(kBatch, count - sent));
             for (unsigned i = 0; i < batch; ++i)
-                iov_[i].iov_len = source.next(buffers_[i]);
+                m_iov[i].iov_len = source.next(m_buffers[i]);
             unsigned done = 0;
             while (done < batch) {
-                const int n = ::sendmmsg(fd_, headers_.data() + done, batch - done, 0);
+                const int n = ::sendmmsg(m_fd, m_headers.data() + done, batch - done, 0);
                 if (n < 0 && errno != EINTR && errno != ENOBUFS)
                     return sent + done;
                 done += n > 0 ? static_cast<unsigned>(n) : 0;
@@ -280,11 +280,11 @@ public:
     }
 
 private:
-    int fd_;
-    bool connected_ = false;
-    std::array<Buffer, kBatch> buffers_{};
-    std::array<iovec, kBatch> iov_{};
-    std::array<mmsghdr, kBatch> headers_{};
+    int m_fd;
+    bool m_connected = false;
+    std::array<Buffer, kBatch> m_buffers{};
+    std::array<iovec, kBatch> m_iov{};
+    std::array<mmsghdr, kBatch> m_headers{};
 };
 
 // One line of /proc/net/udp: the socket bound to `port` (the watch's listener).
@@ -352,7 +352,7 @@ bool writeKeyFile(const QString &path, const Key &key) {
 
 }  // namespace
 
-class TstFloodE2E : public QObject {
+class TestFloodE2E : public QObject {
     Q_OBJECT
 
 private:
@@ -360,13 +360,13 @@ private:
     template <typename Source>
     void flood(WatchProcess &watch, Source &source, std::uint64_t total, const QStringList &mustCount);
 
-private slots:
+private Q_SLOTS:
     void plainListenerSurvivesAMillionDatagrams();
     void secureListenerSurvivesAMixedFlood();
 };
 
 template <typename Source>
-void TstFloodE2E::flood(WatchProcess &watch, Source &source, std::uint64_t total, const QStringList &mustCount) {
+void TestFloodE2E::flood(WatchProcess &watch, Source &source, std::uint64_t total, const QStringList &mustCount) {
     Blaster blaster(watch.udpPort);
     QVERIFY(blaster.connected());
     QVERIFY(udpSocketStats(watch.udpPort).found);
@@ -412,7 +412,7 @@ void TstFloodE2E::flood(WatchProcess &watch, Source &source, std::uint64_t total
              qPrintable(QStringLiteral("VmRSS went from %1 to %2 KiB").arg(rssWarm).arg(rssEnd)));
 }
 
-void TstFloodE2E::plainListenerSurvivesAMillionDatagrams() {
+void TestFloodE2E::plainListenerSurvivesAMillionDatagrams() {
     QTemporaryDir dir;
     WatchProcess watch;
     // Fewer tracker slots than flooding pids and rate limits below the flood's rates, so
@@ -429,7 +429,7 @@ void TstFloodE2E::plainListenerSurvivesAMillionDatagrams() {
            "bad_nonce"});
 }
 
-void TstFloodE2E::secureListenerSurvivesAMixedFlood() {
+void TestFloodE2E::secureListenerSurvivesAMixedFlood() {
     QTemporaryDir dir;
     Key shared{};
     Key master{};
@@ -452,5 +452,5 @@ void TstFloodE2E::secureListenerSurvivesAMixedFlood() {
            "stall_on_wire"});
 }
 
-QTEST_GUILESS_MAIN(TstFloodE2E)
+QTEST_GUILESS_MAIN(TestFloodE2E)
 #include "tst_flood_e2e.moc"

@@ -125,15 +125,15 @@ struct SecureWatch {
 
 }  // namespace
 
-class TstSecureE2E : public QObject {
+class TestSecureE2E : public QObject {
     Q_OBJECT
 
 private:
-    QTemporaryDir keys_;
-    Key k1_ = randomKey();
-    Key k2_ = randomKey();
-    Key master_ = randomKey();
-    QString k1File_, k2File_, acceptedFile_, masterFile_;
+    QTemporaryDir m_keys;
+    Key m_k1 = randomKey();
+    Key m_k2 = randomKey();
+    Key m_master = randomKey();
+    QString m_k1File, m_k2File, m_acceptedFile, m_masterFile;
 
     // A varta-beat run that must succeed, sending to `target`.
     bool beatTo(const QString &target, const QStringList &flags) {
@@ -157,7 +157,7 @@ private:
         return datagram;
     }
 
-private slots:
+private Q_SLOTS:
     void initTestCase();
     void sealedBeatsBecomeBeatLines_data();
     void sealedBeatsBecomeBeatLines();
@@ -171,41 +171,41 @@ private slots:
     void nonLoopbackSecureListenerNeedsTheOptIn();
 };
 
-void TstSecureE2E::initTestCase() {
-    QVERIFY(keys_.isValid());
+void TestSecureE2E::initTestCase() {
+    QVERIFY(m_keys.isValid());
     QVERIFY2(QFileInfo(beatBinary()).isExecutable(), qPrintable(beatBinary()));
     QVERIFY2(QFileInfo(test::watchBinary()).isExecutable(), qPrintable(test::watchBinary()));
-    k1File_ = writeKeyFile(keys_, QStringLiteral("k1.key"), hexOf(k1_));
-    k2File_ = writeKeyFile(keys_, QStringLiteral("k2.key"), hexOf(k2_));
-    acceptedFile_ = writeKeyFile(keys_, QStringLiteral("accepted.keys"), "# rotated in\n" + hexOf(k2_));
-    masterFile_ = writeKeyFile(keys_, QStringLiteral("master.key"), hexOf(master_));
-    QVERIFY(!k1File_.isEmpty() && !k2File_.isEmpty() && !acceptedFile_.isEmpty() && !masterFile_.isEmpty());
+    m_k1File = writeKeyFile(m_keys, QStringLiteral("k1.key"), hexOf(m_k1));
+    m_k2File = writeKeyFile(m_keys, QStringLiteral("k2.key"), hexOf(m_k2));
+    m_acceptedFile = writeKeyFile(m_keys, QStringLiteral("accepted.keys"), "# rotated in\n" + hexOf(m_k2));
+    m_masterFile = writeKeyFile(m_keys, QStringLiteral("master.key"), hexOf(m_master));
+    QVERIFY(!m_k1File.isEmpty() && !m_k2File.isEmpty() && !m_acceptedFile.isEmpty() && !m_masterFile.isEmpty());
 }
 
-void TstSecureE2E::sealedBeatsBecomeBeatLines_data() {
+void TestSecureE2E::sealedBeatsBecomeBeatLines_data() {
     QTest::addColumn<QStringList>("watchKeys");
     QTest::addColumn<QStringList>("beatFlags");
     QTest::addColumn<int>("agents");
     QTest::addColumn<int>("beatsPerAgent");
     const QStringList one{"--count", "8", "--interval-ms", "2", "--pid", "4242"};
     const QStringList many{"--agents", "40", "--count", "5", "--rate", "0", "--base-pid", "60000"};
-    QTest::newRow("shared key") << QStringList{"--key-file", k1File_} << QStringList{"--key-file", k1File_} + one << 1
+    QTest::newRow("shared key") << QStringList{"--key-file", m_k1File} << QStringList{"--key-file", m_k1File} + one << 1
                                 << 8;
-    QTest::newRow("master key") << QStringList{"--master-key-file", masterFile_}
-                                << QStringList{"--master-key-file", masterFile_} + one << 1 << 8;
+    QTest::newRow("master key") << QStringList{"--master-key-file", m_masterFile}
+                                << QStringList{"--master-key-file", m_masterFile} + one << 1 << 8;
     QTest::newRow("rotation: the accepted key")
-        << QStringList{"--key-file", k1File_, "--accepted-key-file", acceptedFile_}
-        << QStringList{"--key-file", k2File_} + one << 1 << 8;
+        << QStringList{"--key-file", m_k1File, "--accepted-key-file", m_acceptedFile}
+        << QStringList{"--key-file", m_k2File} + one << 1 << 8;
     QTest::newRow("rotation: the current key still")
-        << QStringList{"--key-file", k1File_, "--accepted-key-file", acceptedFile_}
-        << QStringList{"--key-file", k1File_} + one << 1 << 8;
+        << QStringList{"--key-file", m_k1File, "--accepted-key-file", m_acceptedFile}
+        << QStringList{"--key-file", m_k1File} + one << 1 << 8;
     QTest::newRow("load mode, shared key")
-        << QStringList{"--key-file", k1File_} << QStringList{"--key-file", k1File_} + many << 40 << 5;
-    QTest::newRow("load mode, master key") << QStringList{"--master-key-file", masterFile_, "--key-file", k2File_}
-                                           << QStringList{"--master-key-file", masterFile_} + many << 40 << 5;
+        << QStringList{"--key-file", m_k1File} << QStringList{"--key-file", m_k1File} + many << 40 << 5;
+    QTest::newRow("load mode, master key") << QStringList{"--master-key-file", m_masterFile, "--key-file", m_k2File}
+                                           << QStringList{"--master-key-file", m_masterFile} + many << 40 << 5;
 }
 
-void TstSecureE2E::sealedBeatsBecomeBeatLines() {
+void TestSecureE2E::sealedBeatsBecomeBeatLines() {
     QFETCH(QStringList, watchKeys);
     QFETCH(QStringList, beatFlags);
     QFETCH(int, agents);
@@ -230,11 +230,11 @@ void TstSecureE2E::sealedBeatsBecomeBeatLines() {
     QCOMPARE(w.total("secure_replays"), 0);
 }
 
-void TstSecureE2E::wrongKeyIsADecryptFailure() {
+void TestSecureE2E::wrongKeyIsADecryptFailure() {
     SecureWatch w;
-    QVERIFY(w.start({"--key-file", k1File_}, std::make_unique<SecureSealer>(k1_)));
-    QVERIFY(beatTo(w.target(), {"--key-file", k2File_, "--count", "5", "--interval-ms", "1", "--pid", "4343"}));
-    QVERIFY(beatTo(w.target(), {"--master-key-file", masterFile_, "--count", "2", "--interval-ms", "1"}));
+    QVERIFY(w.start({"--key-file", m_k1File}, std::make_unique<SecureSealer>(m_k1)));
+    QVERIFY(beatTo(w.target(), {"--key-file", m_k2File, "--count", "5", "--interval-ms", "1", "--pid", "4343"}));
+    QVERIFY(beatTo(w.target(), {"--master-key-file", m_masterFile, "--count", "2", "--interval-ms", "1"}));
     QVERIFY(w.sync());
     QVERIFY(w.stop());
     QCOMPARE(beatsOf(w.events, 4343).size(), 0);
@@ -244,11 +244,11 @@ void TstSecureE2E::wrongKeyIsADecryptFailure() {
     QCOMPARE(w.total("auth_failures"), 0);
 }
 
-void TstSecureE2E::replayedDatagramIsRefused() {
-    const QByteArray sealed = captureFromVartaBeat({"--key-file", k1File_, "--pid", "5151"});
+void TestSecureE2E::replayedDatagramIsRefused() {
+    const QByteArray sealed = captureFromVartaBeat({"--key-file", m_k1File, "--pid", "5151"});
     QCOMPARE(sealed.size(), qsizetype(vlp::kSharedSecureFrameSize));
     SecureWatch w;
-    QVERIFY(w.start({"--key-file", k1File_}, std::make_unique<SecureSealer>(k1_)));
+    QVERIFY(w.start({"--key-file", m_k1File}, std::make_unique<SecureSealer>(m_k1)));
     w.watch.sendUdp(sealed);
     w.watch.sendUdp(sealed);
     QVERIFY(w.sync());
@@ -262,13 +262,13 @@ void TstSecureE2E::replayedDatagramIsRefused() {
     QCOMPARE(w.total("beats"), 1 + 2);  // the captured beat and two markers
 }
 
-void TstSecureE2E::tamperedBytesAreDecryptFailures() {
-    const QByteArray shared = captureFromVartaBeat({"--key-file", k1File_, "--pid", "6161"});
-    const QByteArray master = captureFromVartaBeat({"--master-key-file", masterFile_, "--pid", "6262"});
+void TestSecureE2E::tamperedBytesAreDecryptFailures() {
+    const QByteArray shared = captureFromVartaBeat({"--key-file", m_k1File, "--pid", "6161"});
+    const QByteArray master = captureFromVartaBeat({"--master-key-file", m_masterFile, "--pid", "6262"});
     QCOMPARE(shared.size(), qsizetype(vlp::kSharedSecureFrameSize));
     QCOMPARE(master.size(), qsizetype(vlp::kMasterSecureFrameSize));
     SecureWatch w;
-    QVERIFY(w.start({"--key-file", k1File_, "--master-key-file", masterFile_}, std::make_unique<SecureSealer>(k1_)));
+    QVERIFY(w.start({"--key-file", m_k1File, "--master-key-file", m_masterFile}, std::make_unique<SecureSealer>(m_k1)));
     // iv_random, iv_counter, ciphertext and tag of the shared frame; the clear pid (the
     // AAD and the key derivation's input), ciphertext and tag of the master frame.
     int tampered = 0;
@@ -297,9 +297,9 @@ void TstSecureE2E::tamperedBytesAreDecryptFailures() {
     QCOMPARE(w.total("beats"), 2 + 2);
 }
 
-void TstSecureE2E::plaintextFramesAreDecryptFailures() {
+void TestSecureE2E::plaintextFramesAreDecryptFailures() {
     SecureWatch w;
-    QVERIFY(w.start({"--key-file", k1File_}, std::make_unique<SecureSealer>(k1_)));
+    QVERIFY(w.start({"--key-file", m_k1File}, std::make_unique<SecureSealer>(m_k1)));
     w.watch.sendFrame(beat(7171, 1));       // a valid plaintext beat
     w.watch.sendUdp(QByteArray(32, '\0'));  // bad magic, as plain UDP would see it
     QVERIFY(beatTo(w.target(), {"--count", "3", "--interval-ms", "1", "--pid", "7272"}));  // an unsealed client
@@ -312,12 +312,12 @@ void TstSecureE2E::plaintextFramesAreDecryptFailures() {
     QCOMPARE(w.total("truncated"), 0);
 }
 
-void TstSecureE2E::masterFrameWithAnotherSealedPidIsAnAuthFailure() {
+void TestSecureE2E::masterFrameWithAnotherSealedPidIsAnAuthFailure() {
     SecureWatch w;
-    QVERIFY(w.start({"--master-key-file", masterFile_}, std::make_unique<SecureSealer>(master_, kMarkerPid)));
+    QVERIFY(w.start({"--master-key-file", m_masterFile}, std::make_unique<SecureSealer>(m_master, kMarkerPid)));
     // Sealed with pid 1000's agent key and carrying 1000 in the clear, but claiming 2000
     // inside: a holder of one agent key speaking for another agent.
-    SecureSealer forger(master_, 1000);
+    SecureSealer forger(m_master, 1000);
     w.watch.sendUdp(seal(forger, beat(2000, 1)));
     QVERIFY(w.sync());
     QVERIFY(w.stop());
@@ -332,9 +332,9 @@ void TstSecureE2E::masterFrameWithAnotherSealedPidIsAnAuthFailure() {
     QCOMPARE(w.total("decrypt_failures"), 0);
 }
 
-void TstSecureE2E::insecureKeyFileStopsTheWatchAtStartUp() {
+void TestSecureE2E::insecureKeyFileStopsTheWatchAtStartUp() {
     QTemporaryDir dir;
-    const QString open = writeKeyFile(dir, QStringLiteral("open.key"), hexOf(k1_), 0644);
+    const QString open = writeKeyFile(dir, QStringLiteral("open.key"), hexOf(m_k1), 0644);
     const Finished watch = runToEnd(test::watchBinary(), {"--headless", "--udp-port", "0", "--key-file", open});
     QCOMPARE(watch.exitCode, 1);
     QVERIFY2(watch.err.contains(open.toLocal8Bit()), watch.err.constData());
@@ -342,14 +342,14 @@ void TstSecureE2E::insecureKeyFileStopsTheWatchAtStartUp() {
     QVERIFY(!watch.out.contains("listening on"));
 
     const Finished accepted = runToEnd(
-        test::watchBinary(), {"--headless", "--udp-port", "0", "--key-file", k1File_, "--accepted-key-file", open});
+        test::watchBinary(), {"--headless", "--udp-port", "0", "--key-file", m_k1File, "--accepted-key-file", open});
     QCOMPARE(accepted.exitCode, 1);
     QVERIFY2(accepted.err.contains(("--accepted-key-file: " + open).toLocal8Bit()), accepted.err.constData());
 }
 
-void TstSecureE2E::insecureKeyFileStopsVartaBeat() {
+void TestSecureE2E::insecureKeyFileStopsVartaBeat() {
     QTemporaryDir dir;
-    const QString open = writeKeyFile(dir, QStringLiteral("open.key"), hexOf(k1_), 0644);
+    const QString open = writeKeyFile(dir, QStringLiteral("open.key"), hexOf(m_k1), 0644);
     for (const char *flag : {"--key-file", "--master-key-file"}) {
         const Finished beat = runToEnd(beatBinary(), {"--udp", "127.0.0.1:9", flag, open, "--count", "1"});
         QCOMPARE(beat.exitCode, 1);
@@ -362,8 +362,8 @@ void TstSecureE2E::insecureKeyFileStopsVartaBeat() {
     QVERIFY2(empty.err.contains("--key-file"), empty.err.constData());
 }
 
-void TstSecureE2E::nonLoopbackSecureListenerNeedsTheOptIn() {
-    const QStringList base{"--headless", "--udp-port", "0", "--udp-bind-addr", "0.0.0.0", "--key-file", k1File_};
+void TestSecureE2E::nonLoopbackSecureListenerNeedsTheOptIn() {
+    const QStringList base{"--headless", "--udp-port", "0", "--udp-bind-addr", "0.0.0.0", "--key-file", m_k1File};
     const Finished refused = runToEnd(test::watchBinary(), base);
     QCOMPARE(refused.exitCode, 2);
     QVERIFY2(refused.err.contains("--i-accept-secure-udp-non-loopback"), refused.err.constData());
@@ -379,5 +379,5 @@ void TstSecureE2E::nonLoopbackSecureListenerNeedsTheOptIn() {
     QVERIFY(err.contains(QLatin1String("warning")));
 }
 
-QTEST_GUILESS_MAIN(TstSecureE2E)
+QTEST_GUILESS_MAIN(TestSecureE2E)
 #include "tst_secure_e2e.moc"

@@ -63,13 +63,13 @@ Run runBeat(const QStringList &arguments, DatagramReceiver *receiver = nullptr, 
 
 }  // namespace
 
-class TstVartaBeat : public QObject {
+class TestVartaBeat : public QObject {
     Q_OBJECT
 
 private:
-    QTemporaryDir dir_;
+    QTemporaryDir m_dir;
 
-private slots:
+private Q_SLOTS:
     void initTestCase();
     void udpBeatsCarryTheClaimedPid();
     void singleSenderFlagsShapeTheFrames_data();
@@ -85,12 +85,12 @@ private slots:
     void unreachableSocketExitsOne();
 };
 
-void TstVartaBeat::initTestCase() {
-    QVERIFY(dir_.isValid());
+void TestVartaBeat::initTestCase() {
+    QVERIFY(m_dir.isValid());
     QVERIFY2(QFileInfo(beatBinary()).isExecutable(), qPrintable(beatBinary()));
 }
 
-void TstVartaBeat::udpBeatsCarryTheClaimedPid() {
+void TestVartaBeat::udpBeatsCarryTheClaimedPid() {
     DatagramReceiver receiver;
     QVERIFY(receiver.openUdp());
     const Run run =
@@ -110,7 +110,7 @@ void TstVartaBeat::udpBeatsCarryTheClaimedPid() {
     }
 }
 
-void TstVartaBeat::singleSenderFlagsShapeTheFrames_data() {
+void TestVartaBeat::singleSenderFlagsShapeTheFrames_data() {
     QTest::addColumn<QStringList>("flags");
     QTest::addColumn<int>("count");
     QTest::addColumn<vlp::Status>("status");
@@ -126,7 +126,7 @@ void TstVartaBeat::singleSenderFlagsShapeTheFrames_data() {
                                        << 5u << 1ull;
 }
 
-void TstVartaBeat::singleSenderFlagsShapeTheFrames() {
+void TestVartaBeat::singleSenderFlagsShapeTheFrames() {
     QFETCH(QStringList, flags);
     QFETCH(int, count);
     QFETCH(vlp::Status, status);
@@ -147,8 +147,8 @@ void TstVartaBeat::singleSenderFlagsShapeTheFrames() {
     }
 }
 
-void TstVartaBeat::unixSocketBeatsCarryTheSendersPid() {
-    const QString path = dir_.filePath(QStringLiteral("observer.sock"));
+void TestVartaBeat::unixSocketBeatsCarryTheSendersPid() {
+    const QString path = m_dir.filePath(QStringLiteral("observer.sock"));
     DatagramReceiver receiver;
     QVERIFY(receiver.openUnix(path));
     const Run run = runBeat({"--socket", path, "--count", "3", "--interval-ms", "10"}, &receiver, 3);
@@ -163,7 +163,7 @@ void TstVartaBeat::unixSocketBeatsCarryTheSendersPid() {
     }
 }
 
-void TstVartaBeat::panicSendsOneTerminalFrame() {
+void TestVartaBeat::panicSendsOneTerminalFrame() {
     DatagramReceiver receiver;
     QVERIFY(receiver.openUdp());
     const Run run = runBeat({"--udp", udpTarget(receiver), "--panic", "--pid", "4243", "--payload", "9"}, &receiver, 1);
@@ -176,7 +176,7 @@ void TstVartaBeat::panicSendsOneTerminalFrame() {
     QCOMPARE(frames[0].payload, 9u);
 }
 
-void TstVartaBeat::loadModeSimulatesDistinctAgents() {
+void TestVartaBeat::loadModeSimulatesDistinctAgents() {
     DatagramReceiver receiver;
     QVERIFY(receiver.openUdp());
     const Run run = runBeat({"--udp", udpTarget(receiver), "--agents", "20", "--rate", "0", "--count", "3",
@@ -192,7 +192,7 @@ void TstVartaBeat::loadModeSimulatesDistinctAgents() {
         QCOMPARE(nonces.value(pid), (QList<std::uint64_t>{1, 2, 3}));
 }
 
-void TstVartaBeat::loadModeStallSilencesTheChosenFraction() {
+void TestVartaBeat::loadModeStallSilencesTheChosenFraction() {
     DatagramReceiver receiver;
     QVERIFY(receiver.openUdp());
     const Run run = runBeat({"--udp", udpTarget(receiver), "--agents", "10", "--rate", "0", "--count", "2",
@@ -208,7 +208,7 @@ void TstVartaBeat::loadModeStallSilencesTheChosenFraction() {
         QCOMPARE(count, 2);
 }
 
-void TstVartaBeat::sigtermEndsAnEndlessRunCleanly() {
+void TestVartaBeat::sigtermEndsAnEndlessRunCleanly() {
     DatagramReceiver receiver;
     QVERIFY(receiver.openUdp());
     QProcess process;
@@ -222,7 +222,7 @@ void TstVartaBeat::sigtermEndsAnEndlessRunCleanly() {
     QVERIFY(process.readAllStandardOutput().startsWith("varta-beat frames="));
 }
 
-void TstVartaBeat::badFlagsExitTwoNamingTheFlag_data() {
+void TestVartaBeat::badFlagsExitTwoNamingTheFlag_data() {
     QTest::addColumn<QStringList>("arguments");
     QTest::addColumn<QString>("named");
     QTest::newRow("no target") << QStringList{"--count", "1"} << "--udp";
@@ -237,7 +237,7 @@ void TstVartaBeat::badFlagsExitTwoNamingTheFlag_data() {
     QTest::newRow("panic with count") << QStringList{"--udp", "127.0.0.1:9", "--panic", "--count", "2"} << "--count";
 }
 
-void TstVartaBeat::badFlagsExitTwoNamingTheFlag() {
+void TestVartaBeat::badFlagsExitTwoNamingTheFlag() {
     QFETCH(QStringList, arguments);
     QFETCH(QString, named);
     const Run run = runBeat(arguments);
@@ -249,19 +249,19 @@ void TstVartaBeat::badFlagsExitTwoNamingTheFlag() {
     QVERIFY2(!err.contains(QLatin1Char('\n')), qPrintable(err));
 }
 
-void TstVartaBeat::helpGoesToStdoutAndExitsZero() {
+void TestVartaBeat::helpGoesToStdoutAndExitsZero() {
     const Run run = runBeat({"--help"});
     QCOMPARE(run.exitCode, 0);
     for (const char *flag : {"--udp", "--socket", "--panic", "--agents", "--stall-fraction"})
         QVERIFY2(run.out.contains(flag), flag);
 }
 
-void TstVartaBeat::unreachableSocketExitsOne() {
-    const QString path = dir_.filePath(QStringLiteral("nobody-listens.sock"));
+void TestVartaBeat::unreachableSocketExitsOne() {
+    const QString path = m_dir.filePath(QStringLiteral("nobody-listens.sock"));
     const Run run = runBeat({"--socket", path, "--count", "1"});
     QCOMPARE(run.exitCode, 1);
     QVERIFY2(run.err.contains(path.toLocal8Bit()), run.err.constData());
 }
 
-QTEST_GUILESS_MAIN(TstVartaBeat)
+QTEST_GUILESS_MAIN(TestVartaBeat)
 #include "tst_varta_beat.moc"

@@ -61,9 +61,9 @@ const SecureOptions &testKeys() {
 
 class Reader {
 public:
-    Reader(const std::uint8_t *data, std::size_t size) : data_(data), size_(size) {}
-    bool empty() const { return pos_ >= size_; }
-    std::uint8_t byte() { return pos_ < size_ ? data_[pos_++] : 0; }
+    Reader(const std::uint8_t *data, std::size_t size) : m_data(data), m_size(size) {}
+    bool empty() const { return m_pos >= m_size; }
+    std::uint8_t byte() { return m_pos < m_size ? m_data[m_pos++] : 0; }
     std::uint32_t u32() {
         std::uint32_t value = 0;
         for (int i = 0; i < 4; ++i)
@@ -76,9 +76,9 @@ public:
     }
 
 private:
-    const std::uint8_t *data_;
-    std::size_t size_;
-    std::size_t pos_ = 0;
+    const std::uint8_t *m_data;
+    std::size_t m_size;
+    std::size_t m_pos = 0;
 };
 
 std::uint64_t counterTotal(const IngestCounters &i, const SecureCounters &s) {

@@ -61,7 +61,7 @@ private Q_SLOTS:
         QFETCH(EngineMs, span);
         QComboBox *combo = m_pane->windowCombo();
         combo->setCurrentIndex(index);
-        emit combo->activated(index);
+        Q_EMIT combo->activated(index);
         QCOMPARE(view()->windowSpan(), span);
         QVERIFY(view()->isLive());
         QCOMPARE(view()->visibleEnd(), kNow);

@@ -65,7 +65,7 @@ void AgentTableModel::setNow(EngineMs nowMs) {
     m_nowMs = nowMs;
     if (m_rows.empty())
         return;
-    emit dataChanged(index(0, AgeColumn), index(rowCount() - 1, AgeColumn), {Qt::DisplayRole, Qt::ToolTipRole});
+    Q_EMIT dataChanged(index(0, AgeColumn), index(rowCount() - 1, AgeColumn), {Qt::DisplayRole, Qt::ToolTipRole});
 }
 
 unsigned AgentTableModel::changedColumns(const AgentSnapshot &before, const AgentSnapshot &after) {
@@ -117,7 +117,7 @@ void AgentTableModel::announceColumns(std::vector<int> &&rows, unsigned columnMa
         const int left = std::countr_zero(remaining);
         const int right = left + std::countr_one(remaining >> left) - 1;
         for (const RowRange &range : ranges)
-            emit dataChanged(index(range.first, left), index(range.last, right), roles);
+            Q_EMIT dataChanged(index(range.first, left), index(range.last, right), roles);
         remaining &= ~(((2u << right) - 1) & ~((1u << left) - 1));
     }
 }

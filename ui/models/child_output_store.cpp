@@ -19,7 +19,7 @@ void ChildOutputStore::append(const QList<OutputChunk> &chunks) {
         evictOldest();
     for (std::uint64_t id : std::as_const(touched))
         if (m_outputs.contains(id))
-            emit outputAppended(id);
+            Q_EMIT outputAppended(id);
 }
 
 void ChildOutputStore::appendChunk(std::uint64_t id, const OutputChunk &chunk) {
@@ -54,7 +54,7 @@ void ChildOutputStore::evictOldest() {
         return;
     m_totalBytes -= it->bytes;
     m_outputs.erase(it);
-    emit outputDropped(id);
+    Q_EMIT outputDropped(id);
 }
 
 void ChildOutputStore::remove(const QList<std::uint64_t> &ids) {
@@ -65,7 +65,7 @@ void ChildOutputStore::remove(const QList<std::uint64_t> &ids) {
         m_totalBytes -= it->bytes;
         m_outputs.erase(it);
         m_arrivalOrder.erase(std::remove(m_arrivalOrder.begin(), m_arrivalOrder.end(), id), m_arrivalOrder.end());
-        emit outputDropped(id);
+        Q_EMIT outputDropped(id);
     }
 }
 

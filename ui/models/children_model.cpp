@@ -41,8 +41,8 @@ void ChildrenModel::applyChildren(const QList<ChildInfo> &children, EngineMs now
             fresh.push_back(info);
     }
     for (const RowRange &range : RowRanges::merge(std::move(changed), 0, 0))
-        emit dataChanged(index(range.first, 0), index(range.last, ColumnCount - 1),
-                         {Qt::DisplayRole, Qt::DecorationRole, Qt::ForegroundRole, Qt::ToolTipRole, SortRole});
+        Q_EMIT dataChanged(index(range.first, 0), index(range.last, ColumnCount - 1),
+                           {Qt::DisplayRole, Qt::DecorationRole, Qt::ForegroundRole, Qt::ToolTipRole, SortRole});
     appendChildren(std::move(fresh));
     enforceLimit();
 }
@@ -73,7 +73,7 @@ void ChildrenModel::enforceLimit() {
     if (dropped.isEmpty())
         return;
     rebuildIndex();
-    emit childrenDropped(dropped);
+    Q_EMIT childrenDropped(dropped);
 }
 
 int ChildrenModel::oldestFinishedRow() const {
@@ -101,8 +101,8 @@ void ChildrenModel::setNow(EngineMs nowMs) {
         if (m_children[row].state == ChildState::Running)
             running.push_back(static_cast<int>(row));
     for (const RowRange &range : RowRanges::merge(std::move(running), 0, 0))
-        emit dataChanged(index(range.first, DurationColumn), index(range.last, DurationColumn),
-                         {Qt::DisplayRole, SortRole});
+        Q_EMIT dataChanged(index(range.first, DurationColumn), index(range.last, DurationColumn),
+                           {Qt::DisplayRole, SortRole});
 }
 
 std::optional<ChildInfo> ChildrenModel::childById(std::uint64_t id) const {

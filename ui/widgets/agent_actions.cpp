@@ -28,19 +28,19 @@ AgentActions::AgentActions(QWidget *dialogParent) : QObject(dialogParent), m_dia
     connect(m_recover, &QAction::triggered, this, &AgentActions::onRecoverNow);
     connect(m_kill, &QAction::triggered, this, [this] {
         if (m_child && m_child->state == ChildState::Running)
-            emit killChildRequested(m_child->id);
+            Q_EMIT killChildRequested(m_child->id);
     });
     connect(m_pause, &QAction::triggered, this, [this] {
         if (const QList<AgentKey> keys = withState(false); !keys.isEmpty())
-            emit pauseRequested(keys);
+            Q_EMIT pauseRequested(keys);
     });
     connect(m_resume, &QAction::triggered, this, [this] {
         if (const QList<AgentKey> keys = withState(true); !keys.isEmpty())
-            emit resumeRequested(keys);
+            Q_EMIT resumeRequested(keys);
     });
     connect(m_rearm, &QAction::triggered, this, [this] {
         if (const QList<AgentKey> keys = gaveUp(); !keys.isEmpty())
-            emit rearmRequested(keys);
+            Q_EMIT rearmRequested(keys);
     });
     refresh();
 }
@@ -137,7 +137,7 @@ void AgentActions::onRecoverNow() {
     if (!m_recoveryConfigured || keys.isEmpty())
         return;
     if (confirmRecover(keys))
-        emit recoverNowRequested(keys);
+        Q_EMIT recoverNowRequested(keys);
 }
 
 bool AgentActions::confirmRecover(const QList<AgentKey> &agents) {

@@ -14,19 +14,19 @@ void ScreenshotTaker::start(int delayMs) { m_timer.start(std::max(0, delayMs)); 
 
 bool ScreenshotTaker::takeNow() {
     if (!m_target) {
-        emit finished(false, tr("Screenshot not taken: the window is gone."));
+        Q_EMIT finished(false, tr("Screenshot not taken: the window is gone."));
         return false;
     }
     const QPixmap picture = m_target->grab();
     if (picture.isNull()) {
-        emit finished(false, tr("Screenshot not taken: the window could not be drawn."));
+        Q_EMIT finished(false, tr("Screenshot not taken: the window could not be drawn."));
         return false;
     }
     if (!picture.save(m_path, "PNG")) {
-        emit finished(false, tr("Could not write the screenshot to %1.").arg(m_path));
+        Q_EMIT finished(false, tr("Could not write the screenshot to %1.").arg(m_path));
         return false;
     }
-    emit finished(true, tr("Screenshot saved to %1 (%2×%3).").arg(m_path).arg(picture.width()).arg(picture.height()));
+    Q_EMIT finished(true, tr("Screenshot saved to %1 (%2×%3).").arg(m_path).arg(picture.width()).arg(picture.height()));
     return true;
 }
 

@@ -59,7 +59,7 @@ void StallTimelineView::setWindowSpan(EngineMs spanMs) {
     m_spanMs = std::clamp(spanMs, kMinSpanMs, kMaxSpanMs);
     m_live = true;
     update();
-    emit viewChanged();
+    Q_EMIT viewChanged();
 }
 
 void StallTimelineView::goLive() { setView(m_spanMs, m_nowMs); }
@@ -69,7 +69,7 @@ void StallTimelineView::setView(EngineMs spanMs, EngineMs endMs) {
     m_live = endMs >= m_nowMs;
     m_endMs = m_live ? m_nowMs : endMs;
     update();
-    emit viewChanged();
+    Q_EMIT viewChanged();
 }
 
 QSize StallTimelineView::sizeHint() const { return {800, 220}; }

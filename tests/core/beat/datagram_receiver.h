@@ -44,42 +44,42 @@ public:
 
     DatagramReceiver() = default;
     ~DatagramReceiver() {
-        if (fd_ >= 0)
-            ::close(fd_);
+        if (m_fd >= 0)
+            ::close(m_fd);
     }
     DatagramReceiver(const DatagramReceiver &) = delete;
     DatagramReceiver &operator=(const DatagramReceiver &) = delete;
 
     bool openUdp() {
-        fd_ = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        m_fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
         sockaddr_in address{};
         address.sin_family = AF_INET;
         address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr *>(&address), sizeof address) != 0)
+        if (m_fd < 0 || ::bind(m_fd, reinterpret_cast<sockaddr *>(&address), sizeof address) != 0)
             return false;
         // Room for every frame a test sends, so that none is dropped before it is read.
         const int wanted = 4 << 20;
-        ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &wanted, sizeof wanted);
+        ::setsockopt(m_fd, SOL_SOCKET, SO_RCVBUF, &wanted, sizeof wanted);
         socklen_t length = sizeof address;
-        ::getsockname(fd_, reinterpret_cast<sockaddr *>(&address), &length);
-        port_ = ntohs(address.sin_port);
+        ::getsockname(m_fd, reinterpret_cast<sockaddr *>(&address), &length);
+        m_port = ntohs(address.sin_port);
         return true;
     }
 
     bool openUnix(const QString &path) {
-        fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        m_fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
         sockaddr_un address{};
         address.sun_family = AF_UNIX;
         const QByteArray encoded = path.toLocal8Bit();
-        if (fd_ < 0 || static_cast<std::size_t>(encoded.size()) >= sizeof address.sun_path)
+        if (m_fd < 0 || static_cast<std::size_t>(encoded.size()) >= sizeof address.sun_path)
             return false;
         std::memcpy(address.sun_path, encoded.constData(), static_cast<std::size_t>(encoded.size()));
         const int on = 1;
-        return ::bind(fd_, reinterpret_cast<sockaddr *>(&address), sizeof address) == 0
-               && ::setsockopt(fd_, SOL_SOCKET, SO_PASSCRED, &on, sizeof on) == 0;
+        return ::bind(m_fd, reinterpret_cast<sockaddr *>(&address), sizeof address) == 0
+               && ::setsockopt(m_fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof on) == 0;
     }
 
-    quint16 port() const { return port_; }
+    quint16 port() const { return m_port; }
 
     // Receives until `count` datagrams arrived or the ceiling passed.
     QList<Datagram> receive(int count, int ceilingMs = kCeilingMs) {
@@ -87,7 +87,7 @@ public:
         const std::int64_t deadline = monotonicNs() + std::int64_t{ceilingMs} * 1'000'000;
         while (received.size() < count) {
             const std::int64_t left = deadline - monotonicNs();
-            pollfd pfd{fd_, POLLIN, 0};
+            pollfd pfd{m_fd, POLLIN, 0};
             if (left <= 0 || ::poll(&pfd, 1, static_cast<int>(left / 1'000'000) + 1) <= 0)
                 break;
             received.append(drain());
@@ -116,7 +116,7 @@ private:
         message.msg_iovlen = 1;
         message.msg_control = control;
         message.msg_controllen = sizeof control;
-        const ssize_t size = ::recvmsg(fd_, &message, MSG_DONTWAIT);
+        const ssize_t size = ::recvmsg(m_fd, &message, MSG_DONTWAIT);
         if (size < 0)
             return std::nullopt;
         Datagram datagram;
@@ -133,8 +133,8 @@ private:
         return datagram;
     }
 
-    int fd_ = -1;
-    quint16 port_ = 0;
+    int m_fd = -1;
+    quint16 m_port = 0;
 };
 
 }  // namespace varta::test

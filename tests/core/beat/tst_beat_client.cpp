@@ -32,15 +32,15 @@ QList<vlp::Frame> framesOf(const QList<Datagram> &datagrams) {
 
 }  // namespace
 
-class TstBeatClient : public QObject {
+class TestBeatClient : public QObject {
     Q_OBJECT
 
 private:
-    QTemporaryDir dir_;
-    QString socketPath(const char *name) const { return dir_.filePath(QString::fromLatin1(name)); }
+    QTemporaryDir m_dir;
+    QString socketPath(const char *name) const { return m_dir.filePath(QString::fromLatin1(name)); }
 
-private slots:
-    void initTestCase() { QVERIFY(dir_.isValid()); }
+private Q_SLOTS:
+    void initTestCase() { QVERIFY(m_dir.isValid()); }
 
     void beatsDecodeInOrder_data();
     void beatsDecodeInOrder();
@@ -57,7 +57,7 @@ private slots:
     void connectFailuresSayWhy();
 };
 
-void TstBeatClient::beatsDecodeInOrder_data() {
+void TestBeatClient::beatsDecodeInOrder_data() {
     QTest::addColumn<bool>("overUnix");
     QTest::addColumn<int>("count");
     QTest::addColumn<vlp::Status>("status");
@@ -70,7 +70,7 @@ void TstBeatClient::beatsDecodeInOrder_data() {
     QTest::newRow("unix, 200 ok") << true << 200 << vlp::Status::Ok << 1u;
 }
 
-void TstBeatClient::beatsDecodeInOrder() {
+void TestBeatClient::beatsDecodeInOrder() {
     QFETCH(bool, overUnix);
     QFETCH(int, count);
     QFETCH(vlp::Status, status);
@@ -107,13 +107,13 @@ void TstBeatClient::beatsDecodeInOrder() {
     QCOMPARE(client.nextNonce(), std::uint64_t(count + 1));
 }
 
-void TstBeatClient::unixReceiverSeesOurKernelPid_data() {
+void TestBeatClient::unixReceiverSeesOurKernelPid_data() {
     QTest::addColumn<int>("count");
     QTest::newRow("one beat") << 1;
     QTest::newRow("five beats") << 5;
 }
 
-void TstBeatClient::unixReceiverSeesOurKernelPid() {
+void TestBeatClient::unixReceiverSeesOurKernelPid() {
     QFETCH(int, count);
     const QString path = socketPath(QTest::currentDataTag());
     DatagramReceiver receiver;
@@ -132,7 +132,7 @@ void TstBeatClient::unixReceiverSeesOurKernelPid() {
     }
 }
 
-void TstBeatClient::fullUnixQueueDropsInsteadOfBlocking() {
+void TestBeatClient::fullUnixQueueDropsInsteadOfBlocking() {
     const QString path = socketPath("full");
     DatagramReceiver receiver;
     QVERIFY(receiver.openUnix(path));
@@ -152,7 +152,7 @@ void TstBeatClient::fullUnixQueueDropsInsteadOfBlocking() {
         QVERIFY(frames[i].nonce > frames[i - 1].nonce);
 }
 
-void TstBeatClient::pidOverrideIsWhatTheKernelContradicts() {
+void TestBeatClient::pidOverrideIsWhatTheKernelContradicts() {
     const QString path = socketPath("spoof");
     DatagramReceiver receiver;
     QVERIFY(receiver.openUnix(path));
@@ -170,7 +170,7 @@ void TstBeatClient::pidOverrideIsWhatTheKernelContradicts() {
     QCOMPARE(datagrams[1].frame()->pid, std::uint32_t(::getpid()));
 }
 
-void TstBeatClient::nonceOverridesReplayAndWrap() {
+void TestBeatClient::nonceOverridesReplayAndWrap() {
     DatagramReceiver receiver;
     QVERIFY(receiver.openUdp());
     BeatClient client;
@@ -192,7 +192,7 @@ void TstBeatClient::nonceOverridesReplayAndWrap() {
     QCOMPARE(nonces, expected);
 }
 
-void TstBeatClient::panicFrameLeavesTheSequenceAlone() {
+void TestBeatClient::panicFrameLeavesTheSequenceAlone() {
     DatagramReceiver receiver;
     QVERIFY(receiver.openUdp());
     BeatClient client;
@@ -210,7 +210,7 @@ void TstBeatClient::panicFrameLeavesTheSequenceAlone() {
     QCOMPARE(frames[2].nonce, std::uint64_t(2));
 }
 
-void TstBeatClient::sendRawKeepsMalformedDatagramsIntact_data() {
+void TestBeatClient::sendRawKeepsMalformedDatagramsIntact_data() {
     QTest::addColumn<QByteArray>("bytes");
     QTest::newRow("one byte") << QByteArray(1, 'x');
     QTest::newRow("31 bytes") << QByteArray(31, '\x56');
@@ -219,7 +219,7 @@ void TstBeatClient::sendRawKeepsMalformedDatagramsIntact_data() {
     QTest::newRow("32 bytes, wrong magic") << QByteArray(32, 'A');
 }
 
-void TstBeatClient::sendRawKeepsMalformedDatagramsIntact() {
+void TestBeatClient::sendRawKeepsMalformedDatagramsIntact() {
     QFETCH(QByteArray, bytes);
     DatagramReceiver receiver;
     QVERIFY(receiver.openUdp());
@@ -234,7 +234,7 @@ void TstBeatClient::sendRawKeepsMalformedDatagramsIntact() {
     QVERIFY(!datagrams[0].frame().has_value());
 }
 
-void TstBeatClient::reconnectStartsANewSession() {
+void TestBeatClient::reconnectStartsANewSession() {
     DatagramReceiver receiver;
     QVERIFY(receiver.openUdp());
     BeatClient client;
@@ -252,7 +252,7 @@ void TstBeatClient::reconnectStartsANewSession() {
     QVERIFY(datagrams[2].sourcePort != datagrams[0].sourcePort);
 }
 
-void TstBeatClient::forkedChildStartsItsOwnSession() {
+void TestBeatClient::forkedChildStartsItsOwnSession() {
     DatagramReceiver receiver;
     QVERIFY(receiver.openUdp());
     BeatClient client;
@@ -283,7 +283,7 @@ void TstBeatClient::forkedChildStartsItsOwnSession() {
     QCOMPARE(datagrams[4].sourcePort, datagrams[0].sourcePort);
 }
 
-void TstBeatClient::connectFailuresSayWhy() {
+void TestBeatClient::connectFailuresSayWhy() {
     BeatClient client;
     QVERIFY(!client.connectUnix(socketPath("nobody-listens")));
     QVERIFY(client.errorString().contains(QLatin1String("connect")));
@@ -293,5 +293,5 @@ void TstBeatClient::connectFailuresSayWhy() {
     QVERIFY(!client.errorString().isEmpty());
 }
 
-QTEST_GUILESS_MAIN(TstBeatClient)
+QTEST_GUILESS_MAIN(TestBeatClient)
 #include "tst_beat_client.moc"

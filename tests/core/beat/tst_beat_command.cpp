@@ -82,21 +82,21 @@ constexpr int kQuickMs = 2000;
 
 }  // namespace
 
-class TstBeatCommand : public QObject {
+class TestBeatCommand : public QObject {
     Q_OBJECT
 
 private:
-    QTemporaryDir dir_;
-    QString sharedKeyFile_;
-    QString masterKeyFile_;
-    const Key shared_ = keyFilledWith(0x10);
-    const Key master_ = keyFilledWith(0x80);
+    QTemporaryDir m_dir;
+    QString m_sharedKeyFile;
+    QString m_masterKeyFile;
+    const Key m_shared = keyFilledWith(0x10);
+    const Key m_master = keyFilledWith(0x80);
 
     QString target(const DatagramReceiver &receiver) const {
         return QStringLiteral("127.0.0.1:%1").arg(receiver.port());
     }
 
-private slots:
+private Q_SLOTS:
     void initTestCase();
     void loadKeyReadsTheKey_data();
     void loadKeyReadsTheKey();
@@ -111,33 +111,33 @@ private slots:
     void loadModeSealsEachAgentInASessionOfItsOwn();
 };
 
-void TstBeatCommand::initTestCase() {
-    QVERIFY(dir_.isValid());
-    sharedKeyFile_ = dir_.filePath(QStringLiteral("shared.key"));
-    masterKeyFile_ = dir_.filePath(QStringLiteral("master.key"));
-    QVERIFY(writeFile(sharedKeyFile_, hexOf(shared_) + '\n'));
-    QVERIFY(writeFile(masterKeyFile_, hexOf(master_).toUpper()));
+void TestBeatCommand::initTestCase() {
+    QVERIFY(m_dir.isValid());
+    m_sharedKeyFile = m_dir.filePath(QStringLiteral("shared.key"));
+    m_masterKeyFile = m_dir.filePath(QStringLiteral("master.key"));
+    QVERIFY(writeFile(m_sharedKeyFile, hexOf(m_shared) + '\n'));
+    QVERIFY(writeFile(m_masterKeyFile, hexOf(m_master).toUpper()));
 }
 
-void TstBeatCommand::loadKeyReadsTheKey_data() {
+void TestBeatCommand::loadKeyReadsTheKey_data() {
     QTest::addColumn<QString>("flag");
     QTest::addColumn<bool>("master");
     QTest::newRow("--key-file") << "--key-file" << false;
     QTest::newRow("--master-key-file") << "--master-key-file" << true;
 }
 
-void TstBeatCommand::loadKeyReadsTheKey() {
+void TestBeatCommand::loadKeyReadsTheKey() {
     QFETCH(QString, flag);
     QFETCH(bool, master);
-    const QString path = master ? masterKeyFile_ : sharedKeyFile_;
+    const QString path = master ? m_masterKeyFile : m_sharedKeyFile;
     QString error;
     const auto key = BeatCommand::loadKey(options({"--udp", "127.0.0.1:9", flag, path}), error);
     QVERIFY2(key.has_value(), qPrintable(error));
-    const Key &expected = master ? master_ : shared_;
+    const Key &expected = master ? m_master : m_shared;
     QCOMPARE(*key, QByteArray(reinterpret_cast<const char *>(expected.data()), vlp::kKeySize));
 }
 
-void TstBeatCommand::loadKeyRefusesUnusableFiles_data() {
+void TestBeatCommand::loadKeyRefusesUnusableFiles_data() {
     QTest::addColumn<QString>("flag");
     QTest::addColumn<QString>("name");
     QTest::addColumn<QByteArray>("contents");
@@ -164,18 +164,18 @@ void TstBeatCommand::loadKeyRefusesUnusableFiles_data() {
                            << "e.key" << QByteArray() << 0600 << "64 hex characters";
 }
 
-void TstBeatCommand::loadKeyRefusesUnusableFiles() {
+void TestBeatCommand::loadKeyRefusesUnusableFiles() {
     QFETCH(QString, flag);
     QFETCH(QString, name);
     QFETCH(QByteArray, contents);
     QFETCH(int, mode);
     QFETCH(QString, problem);
-    QString path = dir_.filePath(name.isEmpty() ? QStringLiteral("no-such.key") : name);
+    QString path = m_dir.filePath(name.isEmpty() ? QStringLiteral("no-such.key") : name);
     if (name == QLatin1String("link")) {
         QFile::remove(path);
-        QVERIFY(QFile::link(sharedKeyFile_, path));
+        QVERIFY(QFile::link(m_sharedKeyFile, path));
     } else if (name == QLatin1String(".")) {
-        path = dir_.path();
+        path = m_dir.path();
     } else if (mode != 0) {
         QVERIFY(writeFile(path, contents, static_cast<mode_t>(mode)));
     }
@@ -186,11 +186,11 @@ void TstBeatCommand::loadKeyRefusesUnusableFiles() {
     QVERIFY(!error.contains(QLatin1Char('\n')));
 }
 
-void TstBeatCommand::unusableKeyFileStopsTheRunBeforeSending() {
+void TestBeatCommand::unusableKeyFileStopsTheRunBeforeSending() {
     DatagramReceiver receiver;
     QVERIFY(receiver.openUdp());
-    const QString path = dir_.filePath(QStringLiteral("open.key"));
-    QVERIFY(writeFile(path, hexOf(shared_), 0644));
+    const QString path = m_dir.filePath(QStringLiteral("open.key"));
+    QVERIFY(writeFile(path, hexOf(m_shared), 0644));
     const std::atomic<bool> stop{false};
     const BeatReport report =
         BeatCommand(options({"--udp", target(receiver), "--key-file", path, "--count", "3", "--interval-ms", "1"}))
@@ -209,12 +209,12 @@ void TstBeatCommand::unusableKeyFileStopsTheRunBeforeSending() {
     QCOMPARE(receiver.drain().size(), 0);
 }
 
-void TstBeatCommand::singleSenderSealsEveryBeatInOneSession() {
+void TestBeatCommand::singleSenderSealsEveryBeatInOneSession() {
     DatagramReceiver receiver;
     QVERIFY(receiver.openUdp());
     const std::atomic<bool> stop{false};
     const BeatReport report =
-        BeatCommand(options({"--udp", target(receiver), "--key-file", sharedKeyFile_, "--count", "5", "--interval-ms",
+        BeatCommand(options({"--udp", target(receiver), "--key-file", m_sharedKeyFile, "--count", "5", "--interval-ms",
                              "1", "--pid", "4242", "--payload", "7", "--status", "degraded"}))
             .run(stop);
     QCOMPARE(report.exitCode, 0);
@@ -224,45 +224,45 @@ void TstBeatCommand::singleSenderSealsEveryBeatInOneSession() {
     for (int i = 0; i < datagrams.size(); ++i) {
         QCOMPARE(datagrams[i].bytes.size(), qsizetype(vlp::kSharedSecureFrameSize));
         QVERIFY(!datagrams[i].frame());  // no plaintext frame on the wire
-        const auto opened = open(datagrams[i], shared_, false);
+        const auto opened = open(datagrams[i], m_shared, false);
         QVERIFY2(opened, "a beat does not open with the shared key");
         QCOMPARE(opened->header.ivCounter, std::uint32_t(i));
-        QCOMPARE(opened->header.ivRandom, open(datagrams[0], shared_, false)->header.ivRandom);
+        QCOMPARE(opened->header.ivRandom, open(datagrams[0], m_shared, false)->header.ivRandom);
         QCOMPARE(opened->frame.pid, 4242u);
         QCOMPARE(opened->frame.nonce, std::uint64_t(i + 1));
         QCOMPARE(opened->frame.status, vlp::Status::Degraded);
         QCOMPARE(opened->frame.payload, 7u);
-        QVERIFY(!open(datagrams[i], master_, false));
+        QVERIFY(!open(datagrams[i], m_master, false));
     }
 }
 
-void TstBeatCommand::everyRunIsANewSession() {
+void TestBeatCommand::everyRunIsANewSession() {
     DatagramReceiver receiver;
     QVERIFY(receiver.openUdp());
     const std::atomic<bool> stop{false};
-    const BeatOptions o = options({"--udp", target(receiver), "--key-file", sharedKeyFile_, "--count", "1"});
+    const BeatOptions o = options({"--udp", target(receiver), "--key-file", m_sharedKeyFile, "--count", "1"});
     QCOMPARE(BeatCommand(o).run(stop).exitCode, 0);
     QCOMPARE(BeatCommand(o).run(stop).exitCode, 0);
     const QList<Datagram> datagrams = receiver.receive(2, kQuickMs);
     QCOMPARE(datagrams.size(), 2);
-    const auto first = open(datagrams[0], shared_, false);
-    const auto second = open(datagrams[1], shared_, false);
+    const auto first = open(datagrams[0], m_shared, false);
+    const auto second = open(datagrams[1], m_shared, false);
     QVERIFY(first && second);
     // A fresh random salt per session: iv_random differs, so AEAD nonces never repeat.
     QVERIFY(first->header.ivRandom != second->header.ivRandom);
     QCOMPARE(first->frame.pid, static_cast<std::uint32_t>(::getpid()));
 }
 
-void TstBeatCommand::masterSenderSealsForThePidItClaims() {
+void TestBeatCommand::masterSenderSealsForThePidItClaims() {
     DatagramReceiver receiver;
     QVERIFY(receiver.openUdp());
     const std::atomic<bool> stop{false};
-    QCOMPARE(BeatCommand(options({"--udp", target(receiver), "--master-key-file", masterKeyFile_, "--count", "3",
+    QCOMPARE(BeatCommand(options({"--udp", target(receiver), "--master-key-file", m_masterKeyFile, "--count", "3",
                                   "--interval-ms", "1", "--pid", "9001"}))
                  .run(stop)
                  .exitCode,
              0);
-    QCOMPARE(BeatCommand(options({"--udp", target(receiver), "--master-key-file", masterKeyFile_, "--count", "1"}))
+    QCOMPARE(BeatCommand(options({"--udp", target(receiver), "--master-key-file", m_masterKeyFile, "--count", "1"}))
                  .run(stop)
                  .exitCode,
              0);
@@ -270,7 +270,7 @@ void TstBeatCommand::masterSenderSealsForThePidItClaims() {
     QCOMPARE(datagrams.size(), 4);
     for (int i = 0; i < datagrams.size(); ++i) {
         QCOMPARE(datagrams[i].bytes.size(), qsizetype(vlp::kMasterSecureFrameSize));
-        const auto opened = open(datagrams[i], master_, true);
+        const auto opened = open(datagrams[i], m_master, true);
         QVERIFY2(opened, "a beat does not open with the key derived for its clear pid");
         QCOMPARE(opened->header.agentPid, opened->frame.pid);
         QCOMPARE(opened->frame.pid, i < 3 ? 9001u : static_cast<std::uint32_t>(::getpid()));
@@ -280,33 +280,33 @@ void TstBeatCommand::masterSenderSealsForThePidItClaims() {
     vlp::AeadContext aead;
     std::array<std::uint8_t, vlp::kFrameSize> plain{};
     const auto *bytes = reinterpret_cast<const std::uint8_t *>(datagrams[0].bytes.constData());
-    QVERIFY(!vlp::openSecure(aead, master_, std::span<const std::uint8_t>(bytes, vlp::kMasterSecureFrameSize), plain));
+    QVERIFY(!vlp::openSecure(aead, m_master, std::span<const std::uint8_t>(bytes, vlp::kMasterSecureFrameSize), plain));
 }
 
-void TstBeatCommand::panicFrameIsSealedToo() {
+void TestBeatCommand::panicFrameIsSealedToo() {
     DatagramReceiver receiver;
     QVERIFY(receiver.openUdp());
     const std::atomic<bool> stop{false};
     QCOMPARE(
-        BeatCommand(options({"--udp", target(receiver), "--key-file", sharedKeyFile_, "--panic", "--payload", "99"}))
+        BeatCommand(options({"--udp", target(receiver), "--key-file", m_sharedKeyFile, "--panic", "--payload", "99"}))
             .run(stop)
             .exitCode,
         0);
     const QList<Datagram> datagrams = receiver.receive(1, kQuickMs);
     QCOMPARE(datagrams.size(), 1);
-    const auto opened = open(datagrams[0], shared_, false);
+    const auto opened = open(datagrams[0], m_shared, false);
     QVERIFY(opened);
     QVERIFY(opened->frame.isPanic());
     QCOMPARE(opened->frame.payload, 99u);
 }
 
-void TstBeatCommand::loadModeSealsEachAgentInASessionOfItsOwn_data() {
+void TestBeatCommand::loadModeSealsEachAgentInASessionOfItsOwn_data() {
     QTest::addColumn<bool>("master");
     QTest::newRow("shared key") << false;
     QTest::newRow("master key") << true;
 }
 
-void TstBeatCommand::loadModeSealsEachAgentInASessionOfItsOwn() {
+void TestBeatCommand::loadModeSealsEachAgentInASessionOfItsOwn() {
     QFETCH(bool, master);
     constexpr int kAgents = 6;
     constexpr int kBeats = 4;
@@ -316,7 +316,7 @@ void TstBeatCommand::loadModeSealsEachAgentInASessionOfItsOwn() {
     const QStringList flags{"--udp",
                             target(receiver),
                             master ? "--master-key-file" : "--key-file",
-                            master ? masterKeyFile_ : sharedKeyFile_,
+                            master ? m_masterKeyFile : m_sharedKeyFile,
                             "--agents",
                             QString::number(kAgents),
                             "--count",
@@ -334,7 +334,7 @@ void TstBeatCommand::loadModeSealsEachAgentInASessionOfItsOwn() {
 
     QMap<std::uint32_t, QList<Opened>> byPid;
     for (const Datagram &datagram : datagrams) {
-        const auto opened = open(datagram, master ? master_ : shared_, master);
+        const auto opened = open(datagram, master ? m_master : m_shared, master);
         QVERIFY2(opened, "a simulated agent's beat does not open");
         if (master)
             QCOMPARE(opened->header.agentPid, opened->frame.pid);
@@ -356,5 +356,5 @@ void TstBeatCommand::loadModeSealsEachAgentInASessionOfItsOwn() {
     QCOMPARE(sessions.size(), kAgents);  // no two agents share a session
 }
 
-QTEST_GUILESS_MAIN(TstBeatCommand)
+QTEST_GUILESS_MAIN(TestBeatCommand)
 #include "tst_beat_command.moc"

@@ -14,10 +14,10 @@ BeatOptionsParse parse(const QStringList &flags) {
 
 }  // namespace
 
-class TstBeatOptions : public QObject {
+class TestBeatOptions : public QObject {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void targets_data();
     void targets();
     void singleSenderDefaults();
@@ -30,7 +30,7 @@ private slots:
     void badValuesNameTheFlag();
 };
 
-void TstBeatOptions::targets_data() {
+void TestBeatOptions::targets_data() {
     QTest::addColumn<QStringList>("flags");
     QTest::addColumn<QString>("target");
     QTest::newRow("ipv4") << QStringList{"--udp", "127.0.0.1:9000"} << "udp 127.0.0.1:9000";
@@ -40,7 +40,7 @@ void TstBeatOptions::targets_data() {
     QTest::newRow("unix socket") << QStringList{"--socket", "/run/varta.sock"} << "socket /run/varta.sock";
 }
 
-void TstBeatOptions::targets() {
+void TestBeatOptions::targets() {
     QFETCH(QStringList, flags);
     QFETCH(QString, target);
     const BeatOptionsParse parsed = parse(flags);
@@ -49,7 +49,7 @@ void TstBeatOptions::targets() {
     QCOMPARE(parsed.options.overUdp(), target.startsWith(QLatin1String("udp")));
 }
 
-void TstBeatOptions::singleSenderDefaults() {
+void TestBeatOptions::singleSenderDefaults() {
     const BeatOptionsParse parsed = parse({"--udp", "127.0.0.1:9000"});
     QCOMPARE(parsed.outcome, BeatOptionsParse::Outcome::Run);
     const BeatOptions &o = parsed.options;
@@ -63,7 +63,7 @@ void TstBeatOptions::singleSenderDefaults() {
     QCOMPARE(o.nonceStart, std::uint64_t(1));
 }
 
-void TstBeatOptions::singleSenderValues() {
+void TestBeatOptions::singleSenderValues() {
     const BeatOptionsParse parsed =
         parse({"--socket", "/tmp/s", "--pid", "4294967295", "--status", "Degraded", "--payload", "4294967295",
                "--interval-ms", "250", "--count", "12", "--nonce-start", "18446744073709551614"});
@@ -78,7 +78,7 @@ void TstBeatOptions::singleSenderValues() {
     QVERIFY(parse({"--udp", "127.0.0.1:9", "--panic"}).options.panic);
 }
 
-void TstBeatOptions::loadValues() {
+void TestBeatOptions::loadValues() {
     const BeatOptionsParse parsed = parse(
         {"--udp",      "127.0.0.1:9", "--agents",         "100", "--rate",           "0.5",  "--duration-secs",   "3",
          "--count",    "7",           "--stall-after-ms", "100", "--stall-fraction", "0.25", "--resume-after-ms", "200",
@@ -103,7 +103,7 @@ void TstBeatOptions::loadValues() {
     QCOMPARE(defaults.resumeAfterMs, std::int64_t(-1));
 }
 
-void TstBeatOptions::keyFiles_data() {
+void TestBeatOptions::keyFiles_data() {
     QTest::addColumn<QStringList>("flags");
     QTest::addColumn<QString>("keyFile");
     QTest::addColumn<bool>("masterKey");
@@ -119,7 +119,7 @@ void TstBeatOptions::keyFiles_data() {
     QTest::newRow("panic, sealed") << udp + QStringList{"--panic", "--key-file", "/k"} << "/k" << false;
 }
 
-void TstBeatOptions::keyFiles() {
+void TestBeatOptions::keyFiles() {
     QFETCH(QStringList, flags);
     QFETCH(QString, keyFile);
     QFETCH(bool, masterKey);
@@ -132,7 +132,7 @@ void TstBeatOptions::keyFiles() {
     QVERIFY(!parsed.options.load.key.size());
 }
 
-void TstBeatOptions::helpAndVersion() {
+void TestBeatOptions::helpAndVersion() {
     const BeatOptionsParse help = parse({"--help"});
     QCOMPARE(help.outcome, BeatOptionsParse::Outcome::Help);
     QVERIFY(help.text.contains(QLatin1String("--resume-after-ms")));
@@ -143,7 +143,7 @@ void TstBeatOptions::helpAndVersion() {
     QVERIFY(version.text.contains(QLatin1String(VARTA_VERSION)));
 }
 
-void TstBeatOptions::badValuesNameTheFlag_data() {
+void TestBeatOptions::badValuesNameTheFlag_data() {
     QTest::addColumn<QStringList>("flags");
     QTest::addColumn<QString>("named");
     const QStringList udp{"--udp", "127.0.0.1:9"};
@@ -201,7 +201,7 @@ void TstBeatOptions::badValuesNameTheFlag_data() {
         << udp + QStringList{"--agents", "65537", "--key-file", "/k"} << "--agents";
 }
 
-void TstBeatOptions::badValuesNameTheFlag() {
+void TestBeatOptions::badValuesNameTheFlag() {
     QFETCH(QStringList, flags);
     QFETCH(QString, named);
     const BeatOptionsParse parsed = parse(flags);
@@ -211,5 +211,5 @@ void TstBeatOptions::badValuesNameTheFlag() {
     QVERIFY(!parsed.text.contains(QLatin1Char('\n')));
 }
 
-QTEST_GUILESS_MAIN(TstBeatOptions)
+QTEST_GUILESS_MAIN(TestBeatOptions)
 #include "tst_beat_options.moc"

@@ -47,17 +47,17 @@ bool startsAtOneAndRises(const QList<vlp::Frame> &frames) {
 
 }  // namespace
 
-class TstDemoFleet : public QObject {
+class TestDemoFleet : public QObject {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void fleetShowsEveryKindOfAgent();
     void runsOnTheThreadItLivesOn();
     void stopEndsTheFleet();
     void startFailsOnABadAddress();
 };
 
-void TstDemoFleet::fleetShowsEveryKindOfAgent() {
+void TestDemoFleet::fleetShowsEveryKindOfAgent() {
     DatagramReceiver receiver;
     QVERIFY(receiver.openUdp());
     DemoFleet fleet;
@@ -103,7 +103,7 @@ void TstDemoFleet::fleetShowsEveryKindOfAgent() {
     QVERIFY(heard.frames.value(reborn).constFirst().timestamp < heard.frames.value(flaky).constLast().timestamp);
 }
 
-void TstDemoFleet::runsOnTheThreadItLivesOn() {
+void TestDemoFleet::runsOnTheThreadItLivesOn() {
     DatagramReceiver receiver;
     QVERIFY(receiver.openUdp());
     QThread thread;
@@ -135,7 +135,7 @@ void TstDemoFleet::runsOnTheThreadItLivesOn() {
     QVERIFY(thread.wait(kCeilingMs));
 }
 
-void TstDemoFleet::stopEndsTheFleet() {
+void TestDemoFleet::stopEndsTheFleet() {
     DatagramReceiver receiver;
     QVERIFY(receiver.openUdp());
     DemoFleet fleet;
@@ -154,12 +154,12 @@ void TstDemoFleet::stopEndsTheFleet() {
     QCOMPARE(fleet.pids().constFirst(), DemoFleet::kFirstPid + quint32(DemoFleet::kAgentCount));
 }
 
-void TstDemoFleet::startFailsOnABadAddress() {
+void TestDemoFleet::startFailsOnABadAddress() {
     DemoFleet fleet;
     QVERIFY(!fleet.start(QHostAddress(), 9000));
     QVERIFY(!fleet.errorString().isEmpty());
     QVERIFY(!fleet.isRunning());
 }
 
-QTEST_GUILESS_MAIN(TstDemoFleet)
+QTEST_GUILESS_MAIN(TestDemoFleet)
 #include "tst_demo_fleet.moc"

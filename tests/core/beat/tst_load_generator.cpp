@@ -62,10 +62,10 @@ LoadGenerator::Config config(std::uint32_t agents, std::uint64_t beats, double r
 
 }  // namespace
 
-class TstLoadGenerator : public QObject {
+class TestLoadGenerator : public QObject {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void everyAgentBeatsItsOwnSequence_data();
     void everyAgentBeatsItsOwnSequence();
     void stallSilencesExactlyTheChosenFraction_data();
@@ -76,7 +76,7 @@ private slots:
     void refusedSendsAreRetriedNotLost();
 };
 
-void TstLoadGenerator::everyAgentBeatsItsOwnSequence_data() {
+void TestLoadGenerator::everyAgentBeatsItsOwnSequence_data() {
     QTest::addColumn<quint32>("agents");
     QTest::addColumn<int>("beats");
     QTest::addColumn<double>("rateHz");
@@ -91,7 +91,7 @@ void TstLoadGenerator::everyAgentBeatsItsOwnSequence_data() {
     QTest::newRow("1000 agents x 2, batch 1024") << 1000u << 2 << 0.0 << 1024;
 }
 
-void TstLoadGenerator::everyAgentBeatsItsOwnSequence() {
+void TestLoadGenerator::everyAgentBeatsItsOwnSequence() {
     QFETCH(quint32, agents);
     QFETCH(int, beats);
     QFETCH(double, rateHz);
@@ -118,7 +118,7 @@ void TstLoadGenerator::everyAgentBeatsItsOwnSequence() {
         QVERIFY2(isCleanSequence(received.byPid.value(kBasePid + i), beats), qPrintable(QString::number(i)));
 }
 
-void TstLoadGenerator::stallSilencesExactlyTheChosenFraction_data() {
+void TestLoadGenerator::stallSilencesExactlyTheChosenFraction_data() {
     QTest::addColumn<quint32>("agents");
     QTest::addColumn<double>("fraction");
     QTest::addColumn<int>("stalled");
@@ -131,7 +131,7 @@ void TstLoadGenerator::stallSilencesExactlyTheChosenFraction_data() {
     QTest::newRow("all") << 5u << 1.0 << 5;
 }
 
-void TstLoadGenerator::stallSilencesExactlyTheChosenFraction() {
+void TestLoadGenerator::stallSilencesExactlyTheChosenFraction() {
     QFETCH(quint32, agents);
     QFETCH(double, fraction);
     QFETCH(int, stalled);
@@ -164,7 +164,7 @@ void TstLoadGenerator::stallSilencesExactlyTheChosenFraction() {
     QCOMPARE(silent, stalled);
 }
 
-void TstLoadGenerator::resumedAgentsCarryOnWhereTheyStopped() {
+void TestLoadGenerator::resumedAgentsCarryOnWhereTheyStopped() {
     DatagramReceiver receiver;
     QVERIFY(receiver.openUdp());
     LoadGenerator::Config c = config(10, 5);
@@ -184,7 +184,7 @@ void TstLoadGenerator::resumedAgentsCarryOnWhereTheyStopped() {
         QVERIFY(isCleanSequence(received.byPid.value(kBasePid + i), 5));
 }
 
-void TstLoadGenerator::durationEndsAnUnlimitedRun() {
+void TestLoadGenerator::durationEndsAnUnlimitedRun() {
     DatagramReceiver receiver;
     QVERIFY(receiver.openUdp());
     LoadGenerator::Config c = config(10, 0, 100.0);
@@ -202,7 +202,7 @@ void TstLoadGenerator::durationEndsAnUnlimitedRun() {
         QVERIFY(isCleanSequence(frames));
 }
 
-void TstLoadGenerator::stopFlagEndsTheRunFromAnotherThread() {
+void TestLoadGenerator::stopFlagEndsTheRunFromAnotherThread() {
     DatagramReceiver receiver;
     QVERIFY(receiver.openUdp());
     LoadGenerator generator(config(10, 0, 1000.0));  // no count, no duration: runs until stopped
@@ -222,7 +222,7 @@ void TstLoadGenerator::stopFlagEndsTheRunFromAnotherThread() {
         QVERIFY(isCleanSequence(frames));
 }
 
-void TstLoadGenerator::refusedSendsAreRetriedNotLost() {
+void TestLoadGenerator::refusedSendsAreRetriedNotLost() {
     quint16 closedPort = 0;
     {
         DatagramReceiver gone;
@@ -240,5 +240,5 @@ void TstLoadGenerator::refusedSendsAreRetriedNotLost() {
     QVERIFY(generator.sendFailures() > 0);
 }
 
-QTEST_GUILESS_MAIN(TstLoadGenerator)
+QTEST_GUILESS_MAIN(TestLoadGenerator)
 #include "tst_load_generator.moc"

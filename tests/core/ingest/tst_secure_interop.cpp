@@ -62,15 +62,15 @@ Run runPython(const QString &python, const QStringList &args, const QByteArray &
 class TestSecureInterop : public QObject {
     Q_OBJECT
 private:
-    QString python_;
+    QString m_python;
 
 private Q_SLOTS:
     void initTestCase() {
-        python_ = QStandardPaths::findExecutable(QStringLiteral("python3"));
-        if (python_.isEmpty())
+        m_python = QStandardPaths::findExecutable(QStringLiteral("python3"));
+        if (m_python.isEmpty())
             QSKIP("python3 is not installed (scripts/install-deps.sh installs it)");
         const Run probe = runPython(
-            python_, {QStringLiteral("-c"), QStringLiteral("import cryptography.hazmat.primitives.ciphers.aead")});
+            m_python, {QStringLiteral("-c"), QStringLiteral("import cryptography.hazmat.primitives.ciphers.aead")});
         if (!probe.finished || probe.exitCode != 0)
             QSKIP("python3 has no 'cryptography' module (Debian: python3-cryptography)");
     }
@@ -87,8 +87,8 @@ private Q_SLOTS:
         QFETCH(QByteArray, keyHex);
         QFETCH(int, size);
         const std::uint32_t pid = 24680;
-        const Run run = runPython(python_, {kScript, QStringLiteral("seal"), mode, QString::fromLatin1(keyHex),
-                                            QString::number(pid), QString::number(kFrames)});
+        const Run run = runPython(m_python, {kScript, QStringLiteral("seal"), mode, QString::fromLatin1(keyHex),
+                                             QString::number(pid), QString::number(kFrames)});
         QVERIFY2(run.finished && run.exitCode == 0, run.err.constData());
         const QList<QByteArray> lines = run.out.trimmed().split('\n');
         QCOMPARE(lines.size(), kFrames);
@@ -142,7 +142,7 @@ private Q_SLOTS:
 
         const QString keyHex = QString::fromLatin1(bytesOf(master ? kMasterKey : kSharedKey).toHex());
         const Run run = runPython(
-            python_,
+            m_python,
             {kScript, QStringLiteral("open"), master ? QStringLiteral("master") : QStringLiteral("shared"), keyHex},
             input);
         QVERIFY2(run.finished && run.exitCode == 0, run.err.constData());

@@ -90,8 +90,8 @@ private Q_SLOTS:
     void failedWriteLeavesNoTornLine();
 
 private:
-    std::unique_ptr<QTemporaryDir> dir_;
-    QString path_;
+    std::unique_ptr<QTemporaryDir> m_dir;
+    QString m_path;
 };
 
 void TestAuditLog::initTestCase() {
@@ -99,22 +99,22 @@ void TestAuditLog::initTestCase() {
 }
 
 void TestAuditLog::init() {
-    dir_ = std::make_unique<QTemporaryDir>();
-    QVERIFY(dir_->isValid());
-    path_ = dir_->filePath(QStringLiteral("audit.log"));
+    m_dir = std::make_unique<QTemporaryDir>();
+    QVERIFY(m_dir->isValid());
+    m_path = m_dir->filePath(QStringLiteral("audit.log"));
 }
 
 void TestAuditLog::schema() {
     AuditLog log;
     QString error;
     const qint64 before = QDateTime::currentMSecsSinceEpoch();
-    QVERIFY2(log.open(path_, &error), qPrintable(error));
+    QVERIFY2(log.open(m_path, &error), qPrintable(error));
     QCOMPARE(log.bootReason(), AuditLog::BootReason::Fresh);
     appendSample(log);
     QVERIFY(log.appendComplete({44, 4444, AuditLog::Completion::Killed, std::nullopt, 9, 7, 0, 65536, true}));
     const qint64 after = QDateTime::currentMSecsSinceEpoch();
 
-    const QList<QByteArray> lines = readLines(path_);
+    const QList<QByteArray> lines = readLines(m_path);
     QCOMPARE(lines.size(), 6);
     QCOMPARE(lines[0], QByteArrayLiteral("# varta-watch recovery audit v2"));
 
@@ -150,10 +150,10 @@ void TestAuditLog::chainVerifies() {
     {
         AuditLog log;
         QString error;
-        QVERIFY(log.open(path_, &error));
+        QVERIFY(log.open(m_path, &error));
         appendSample(log);
     }
-    QList<QByteArray> lines = readLines(path_);
+    QList<QByteArray> lines = readLines(m_path);
     QString where;
     QVERIFY2(chainHolds(lines, 1, QByteArray(32, '\0'), &where), qPrintable(where));
 
@@ -167,19 +167,19 @@ void TestAuditLog::resumesAcrossRestart() {
     QString error;
     {
         AuditLog log;
-        QVERIFY(log.open(path_, &error));
+        QVERIFY(log.open(m_path, &error));
         appendSample(log);
         QCOMPARE(log.lastSeq(), quint64(4));
     }
-    const QByteArray lastChainHex = columnsOf(readLines(path_).last()).last();
+    const QByteArray lastChainHex = columnsOf(readLines(m_path).last()).last();
     {
         AuditLog log;
-        QVERIFY2(log.open(path_, &error), qPrintable(error));
+        QVERIFY2(log.open(m_path, &error), qPrintable(error));
         QCOMPARE(log.bootReason(), AuditLog::BootReason::Resume);
         QCOMPARE(log.lastSeq(), quint64(5));
         QVERIFY(log.appendRefused(7, RefusalReason::Debounced));
     }
-    const QList<QByteArray> lines = readLines(path_);
+    const QList<QByteArray> lines = readLines(m_path);
     QCOMPARE(lines.size(), 1 + 6);
     QCOMPARE(lines.count(QByteArrayLiteral("# varta-watch recovery audit v2")), 1);
     for (qsizetype i = 1; i < lines.size(); ++i)
@@ -209,19 +209,19 @@ void TestAuditLog::corruptTail() {
     QString error;
     {
         AuditLog log;
-        QVERIFY(log.open(path_, &error));
+        QVERIFY(log.open(m_path, &error));
         appendSample(log);
     }
-    const QByteArray lastGoodChain = QByteArray::fromHex(columnsOf(readLines(path_).last()).last());
-    appendRaw(path_, garbage);
+    const QByteArray lastGoodChain = QByteArray::fromHex(columnsOf(readLines(m_path).last()).last());
+    appendRaw(m_path, garbage);
 
     AuditLog log;
-    QVERIFY2(log.open(path_, &error), qPrintable(error));
+    QVERIFY2(log.open(m_path, &error), qPrintable(error));
     QCOMPARE(log.bootReason(), AuditLog::BootReason::CorruptTail);
     QVERIFY(log.appendRefused(9, RefusalReason::Paused));
     log.close();
 
-    const QList<QByteArray> lines = readLines(path_);
+    const QList<QByteArray> lines = readLines(m_path);
     const QList<QByteArray> boot = columnsOf(lines[lines.size() - 2]);
     QCOMPARE(boot.size(), 8);  // on a line of its own, even after a cut-off record
     QCOMPARE(boot[0].toULongLong(), bootSeq);
@@ -237,21 +237,21 @@ void TestAuditLog::createdWithMode0600() {
     const mode_t old = ::umask(0);  // the mode must not depend on a permissive umask
     AuditLog log;
     QString error;
-    const bool opened = log.open(path_, &error);
+    const bool opened = log.open(m_path, &error);
     ::umask(old);
     QVERIFY2(opened, qPrintable(error));
     struct stat st {};
-    QCOMPARE(::stat(QFile::encodeName(path_).constData(), &st), 0);
+    QCOMPARE(::stat(QFile::encodeName(m_path).constData(), &st), 0);
     QCOMPARE(st.st_mode & 07777, mode_t(0600));
 }
 
 void TestAuditLog::fieldsAreSanitised() {
     AuditLog log;
     QString error;
-    QVERIFY(log.open(path_, &error));
+    QVERIFY(log.open(m_path, &error));
     QVERIFY(
         log.appendSpawn({1, 2, QStringLiteral("a\tb\nc\rd"), QStringLiteral("x\ty"), QStringLiteral("/etc/x\n"), 2}));
-    const QList<QByteArray> lines = readLines(path_);
+    const QList<QByteArray> lines = readLines(m_path);
     QCOMPARE(lines.size(), 3);
     const QList<QByteArray> spawn = columnsOf(lines[2]);
     QCOMPARE(spawn.size(), 11);
@@ -262,30 +262,30 @@ void TestAuditLog::fieldsAreSanitised() {
 }
 
 void TestAuditLog::refusesForeignFile() {
-    appendRaw(path_, QByteArrayLiteral("# some other log\nline\n"));
+    appendRaw(m_path, QByteArrayLiteral("# some other log\nline\n"));
     AuditLog log;
     QString error;
-    QVERIFY(!log.open(path_, &error));
+    QVERIFY(!log.open(m_path, &error));
     QVERIFY2(error.contains(QStringLiteral("not a varta-watch recovery audit v2 log")), qPrintable(error));
-    QCOMPARE(readLines(path_), (QList<QByteArray>{"# some other log", "line"}));
+    QCOMPARE(readLines(m_path), (QList<QByteArray>{"# some other log", "line"}));
 }
 
 void TestAuditLog::refusesSecondWriter() {
     AuditLog first, second;
     QString error;
-    QVERIFY(first.open(path_, &error));
-    QVERIFY(!second.open(path_, &error));
+    QVERIFY(first.open(m_path, &error));
+    QVERIFY(!second.open(m_path, &error));
     QVERIFY2(error.contains(QStringLiteral("in use")), qPrintable(error));
     first.close();
-    QVERIFY2(second.open(path_, &error), qPrintable(error));
+    QVERIFY2(second.open(m_path, &error), qPrintable(error));
 }
 
 void TestAuditLog::refusesSymlink() {
-    const QString target = dir_->filePath(QStringLiteral("target"));
-    QVERIFY(QFile::link(target, path_));
+    const QString target = m_dir->filePath(QStringLiteral("target"));
+    QVERIFY(QFile::link(target, m_path));
     AuditLog log;
     QString error;
-    QVERIFY(!log.open(path_, &error));
+    QVERIFY(!log.open(m_path, &error));
     QVERIFY(!QFile::exists(target));
 }
 
@@ -293,13 +293,13 @@ void TestAuditLog::readsOnlyTheTail() {
     QString error;
     {
         AuditLog log;
-        QVERIFY(log.open(path_, &error));
+        QVERIFY(log.open(m_path, &error));
         appendSample(log);
     }
     // Push the records 64 GiB into the file with a hole: reading or holding the whole
     // file is impossible here, so resuming proves only the end was read.
-    const QList<QByteArray> lines = readLines(path_);
-    QFile file(path_);
+    const QList<QByteArray> lines = readLines(m_path);
+    QFile file(m_path);
     QVERIFY(file.open(QIODevice::ReadWrite));
     const qint64 headerEnd = lines[0].size() + 1;
     QVERIFY(file.resize(headerEnd));
@@ -313,20 +313,20 @@ void TestAuditLog::readsOnlyTheTail() {
     file.close();
 
     AuditLog log;
-    QVERIFY2(log.open(path_, &error), qPrintable(error));
+    QVERIFY2(log.open(m_path, &error), qPrintable(error));
     QCOMPARE(log.bootReason(), AuditLog::BootReason::Resume);
     QCOMPARE(log.lastSeq(), quint64(5));
     log.close();
-    QFile::remove(path_);
+    QFile::remove(m_path);
 }
 
 void TestAuditLog::failedWriteLeavesNoTornLine() {
     AuditLog log;
     QString error;
-    QVERIFY(log.open(path_, &error));
+    QVERIFY(log.open(m_path, &error));
     QVERIFY(log.appendRefused(1, RefusalReason::Debounced));
     const QByteArray before = [&] {
-        QFile f(path_);
+        QFile f(m_path);
         f.open(QIODevice::ReadOnly);
         return f.readAll();
     }();
@@ -339,7 +339,7 @@ void TestAuditLog::failedWriteLeavesNoTornLine() {
         QVERIFY(!log.lastError().isEmpty());
     }
     const QByteArray after = [&] {
-        QFile f(path_);
+        QFile f(m_path);
         f.open(QIODevice::ReadOnly);
         return f.readAll();
     }();
@@ -347,7 +347,7 @@ void TestAuditLog::failedWriteLeavesNoTornLine() {
     QCOMPARE(log.lastSeq(), quint64(2));
 
     QVERIFY(log.appendRefused(3, RefusalReason::Paused));
-    const QList<QByteArray> lines = readLines(path_);
+    const QList<QByteArray> lines = readLines(m_path);
     QCOMPARE(columnsOf(lines.last()).at(0), QByteArray("3"));  // no gap, no repeat
     QVERIFY(chainHolds(lines, 1, QByteArray(32, '\0')));
 }

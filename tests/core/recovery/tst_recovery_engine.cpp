@@ -58,7 +58,7 @@ private Q_SLOTS:
     void badInputEndsInExactlyOneRow();
 
 private:
-    QList<qint64> grandchildren_;  // reaped by cleanup() if a failed test left one behind
+    QList<qint64> m_grandchildren;  // reaped by cleanup() if a failed test left one behind
 };
 
 void TestRecoveryEngine::initTestCase() {
@@ -67,7 +67,7 @@ void TestRecoveryEngine::initTestCase() {
     QCOMPARE(::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), 0);
 }
 
-void TestRecoveryEngine::cleanup() { varta::test::killAndReap(std::exchange(grandchildren_, {})); }
+void TestRecoveryEngine::cleanup() { varta::test::killAndReap(std::exchange(m_grandchildren, {})); }
 
 void TestRecoveryEngine::stallSpawnsAndCompletes() {
     Harness h({helper("argv"), QStringLiteral("{pid}"), QStringLiteral("{addr}")});
@@ -493,7 +493,7 @@ void TestRecoveryEngine::badInputEndsInExactlyOneRow() {
             out += chunk.data;
         const qint64 grandchild = varta::test::grandchildPidIn(out);
         QVERIFY(grandchild > 0);
-        grandchildren_.append(grandchild);
+        m_grandchildren.append(grandchild);
         int killedBy = 0;  // no orphan: it died with its parent's group
         QTRY_VERIFY_WITH_TIMEOUT(killedBy || (killedBy = varta::test::reapedBySignal(grandchild)), kCeilingMs);
         QCOMPARE(killedBy, grandchildSignal);

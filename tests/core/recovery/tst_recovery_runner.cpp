@@ -89,7 +89,7 @@ private Q_SLOTS:
     void gigabyteOfOutputStaysBounded();
 
 private:
-    QList<qint64> grandchildren_;  // reaped by cleanup() if a failed test left one behind
+    QList<qint64> m_grandchildren;  // reaped by cleanup() if a failed test left one behind
 };
 
 void TestRecoveryRunner::initTestCase() {
@@ -97,7 +97,7 @@ void TestRecoveryRunner::initTestCase() {
     QCOMPARE(::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), 0);
 }
 
-void TestRecoveryRunner::cleanup() { varta::test::killAndReap(std::exchange(grandchildren_, {})); }
+void TestRecoveryRunner::cleanup() { varta::test::killAndReap(std::exchange(m_grandchildren, {})); }
 
 void TestRecoveryRunner::substitution_data() {
     QTest::addColumn<QStringList>("execTemplate");
@@ -285,7 +285,7 @@ void TestRecoveryRunner::timeoutKillsChildAndGrandchild() {
 
     const qint64 grandchild = varta::test::grandchildPidIn(o.all(OutputStream::Stdout));
     QVERIFY(grandchild > 0);
-    grandchildren_.append(grandchild);
+    m_grandchildren.append(grandchild);
     int killedBy = 0;
     QTRY_VERIFY_WITH_TIMEOUT(killedBy || (killedBy = reapedBySignal(grandchild)), kCeilingMs);
     QCOMPARE(killedBy, SIGTERM);
@@ -305,7 +305,7 @@ void TestRecoveryRunner::grandchildHoldingPipesDiesWithChild() {
 
     const qint64 grandchild = varta::test::grandchildPidIn(o.all(OutputStream::Stdout));
     QVERIFY(grandchild > 0);
-    grandchildren_.append(grandchild);
+    m_grandchildren.append(grandchild);
     int killedBy = 0;
     QTRY_VERIFY_WITH_TIMEOUT(killedBy || (killedBy = reapedBySignal(grandchild)), kCeilingMs);
     QCOMPARE(killedBy, SIGKILL);
