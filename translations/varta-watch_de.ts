@@ -2,7 +2,7 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="de_DE">
 <context>
-    <name>varta::Observer</name>
+    <name>varta::Engine</name>
     <message>
         <source>Recover now for agent %1 (%2) refused: %3</source>
         <translation>„Jetzt wiederherstellen“ für Agent %1 (%2) abgelehnt: %3</translation>

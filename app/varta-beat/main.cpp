@@ -1,7 +1,7 @@
 // varta-beat: parse the command line, let SIGINT/SIGTERM end the run cleanly, print the
 // summary. Everything else lives in core/beat.
-#include "core/beat/beat_command.h"
-#include "core/beat/beat_options.h"
+#include "core/sender/beat_command.h"
+#include "core/sender/beat_options.h"
 
 #include <QCoreApplication>
 

@@ -1,18 +1,18 @@
 // varta-watch: parse the command line, start the engine thread, and either run headless
 // or show the console. All logic lives in core/ and ui/.
-#include "core/beat/demo_fleet.h"
-#include "core/config.h"
-#include "core/demo_mode.h"
-#include "core/engine_host.h"
-#include "core/observer.h"
-#include "core/unix_signal_watcher.h"
-#include "ui/console_wiring.h"
-#include "ui/install_translator.h"
-#include "ui/resources_init.h"
+#include "core/base/unix_signal_watcher.h"
+#include "core/config/command_line.h"
+#include "core/engine/engine.h"
+#include "core/engine/engine_thread.h"
+#include "core/sender/demo_fleet.h"
+#include "core/sender/demo_mode.h"
+#include "ui/style/install_translator.h"
+#include "ui/style/resources_init.h"
+#include "ui/widgets/console_wiring.h"
 #include "ui/widgets/main_window.h"
 #include "ui/widgets/screenshot_taker.h"
-#include "ui/widgets/stall_timeline_view.h"
-#include "ui/widgets/timeline_pane.h"
+#include "ui/widgets/timeline/stall_timeline_view.h"
+#include "ui/widgets/timeline/timeline_pane.h"
 
 #include <QApplication>
 #include <QCoreApplication>
@@ -33,8 +33,8 @@ void printLine(std::FILE *stream, const QString &line) {
 
 // The console: window, translations, screenshot. Returns once the window is set up;
 // everything it creates is parented to `app` or lives in `window`.
-void startConsole(QApplication &app, ui::MainWindow &window, EngineHost &host, const Options &options) {
-    ui::connectConsole(window, host.observer());
+void startConsole(QApplication &app, ui::MainWindow &window, EngineThread &host, const Options &options) {
+    ui::connectConsole(window, host.link());
     window.show();
     if (!options.screenshotPath.isEmpty()) {
         auto *taker = new ui::ScreenshotTaker(&window, options.screenshotPath, &app);
@@ -70,8 +70,8 @@ int main(int argc, char *argv[]) {
     // Installed before anything is announced: a SIGTERM sent as soon as the listeners are
     // printed must end in an orderly shutdown, not in the default action.
     UnixSignalWatcher signalWatcher;
-    EngineHost host(options);
-    QObject::connect(&signalWatcher, &UnixSignalWatcher::terminationRequested, &host, &EngineHost::requestShutdown);
+    EngineThread host(options);
+    QObject::connect(&signalWatcher, &UnixSignalWatcher::terminationRequested, &host, &EngineThread::requestShutdown);
     QString error;
     if (!host.start(&error)) {
         printLine(stderr, QStringLiteral("varta-watch: ") + error);
@@ -99,12 +99,12 @@ int main(int argc, char *argv[]) {
         // Closing the window stops the engine first; the app quits when it has stopped.
         QGuiApplication::setQuitOnLastWindowClosed(false);
         QObject::connect(static_cast<QGuiApplication *>(app.get()), &QGuiApplication::lastWindowClosed, &host,
-                         &EngineHost::requestShutdown);
+                         &EngineThread::requestShutdown);
     }
 
     if (options.shutdownAfterSecs)
-        QTimer::singleShot(std::chrono::seconds(*options.shutdownAfterSecs), &host, &EngineHost::requestShutdown);
-    QObject::connect(&host, &EngineHost::finished, app.get(), &QCoreApplication::quit);
+        QTimer::singleShot(std::chrono::seconds(*options.shutdownAfterSecs), &host, &EngineThread::requestShutdown);
+    QObject::connect(&host, &EngineThread::finished, app.get(), &QCoreApplication::quit);
     const int code = app->exec();
     demo.stop();
     printLine(stdout, QStringLiteral("varta-watch: stopped: ") + host.finalSummary());

@@ -1,6 +1,6 @@
 #include "core/ingest/batch_reader.h"
 
-#include "core/engine_clock.h"
+#include "core/base/engine_clock.h"
 #include "core/vlp/frame.h"
 
 #include <algorithm>

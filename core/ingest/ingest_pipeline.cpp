@@ -1,6 +1,6 @@
 #include "core/ingest/ingest_pipeline.h"
 
-#include "core/engine_clock.h"
+#include "core/base/engine_clock.h"
 #include "core/ingest/pid_namespace.h"
 #include "core/ingest/secure_receiver.h"
 

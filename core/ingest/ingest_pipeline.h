@@ -3,9 +3,9 @@
 // kernel-credential and namespace checks for local agents, then the tracker. Every
 // refusal is counted by kind; accepted beats and refusals go to the event file.
 
-#include "core/counters.h"
 #include "core/export/event_file.h"
 #include "core/ingest/datagram_sink.h"
+#include "core/ingest/ingest_counters.h"
 #include "core/tracking/agent_tracker.h"
 
 namespace varta {

@@ -19,7 +19,7 @@ std::uint32_t framePid(const std::array<std::uint8_t, vlp::kFrameSize> &plain) n
 
 SecureReceiver::SecureReceiver(const SecureOptions &keys, IngestCounters &ingest, SecureCounters &secure,
                                std::size_t senderCapacity)
-    : m_keys(keys), m_replay(senderCapacity), m_ingest(ingest), m_secure(secure) {}
+    : m_keys(keys.keys, keys.masterKey), m_replay(senderCapacity), m_ingest(ingest), m_secure(secure) {}
 
 SecureReceiver::Outcome SecureReceiver::refuse(Result result) noexcept {
     switch (result) {

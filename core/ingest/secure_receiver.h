@@ -6,9 +6,9 @@
 //   base-frame decode -> replay guard -> accepted Frame.
 // The listener calls receive() once per datagram; it allocates nothing.
 
-#include "core/counters.h"
+#include "core/config/options.h"
+#include "core/ingest/ingest_counters.h"
 #include "core/ingest/replay_guard.h"
-#include "core/options.h"
 #include "core/vlp/frame.h"
 #include "core/vlp/key_ring.h"
 

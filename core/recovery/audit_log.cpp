@@ -1,6 +1,6 @@
 #include "core/recovery/audit_log.h"
 
-#include "core/engine_clock.h"
+#include "core/base/engine_clock.h"
 
 #include <QCryptographicHash>
 #include <QDateTime>

@@ -21,7 +21,7 @@
 // failed write is cut back off the file so no torn line is left behind. An advisory
 // lock keeps a second observer from interleaving its records.
 
-#include "core/counters.h"
+#include "core/recovery/recovery_counters.h"
 
 #include <QByteArray>
 #include <QList>

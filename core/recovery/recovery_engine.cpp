@@ -1,6 +1,6 @@
 #include "core/recovery/recovery_engine.h"
 
-#include "core/engine_clock.h"
+#include "core/base/engine_clock.h"
 
 #include <csignal>
 

@@ -15,11 +15,11 @@
 // `skipped_agent_resumed`. Stalls that
 // arrive after shutdown() began never reach recovery: the observer has stopped by then.
 
-#include "core/counters.h"
-#include "core/engine_types.h"
-#include "core/options.h"
+#include "core/config/options.h"
+#include "core/published/engine_batch.h"
 #include "core/recovery/audit_log.h"
 #include "core/recovery/audit_writer.h"
+#include "core/recovery/recovery_counters.h"
 #include "core/recovery/recovery_policy.h"
 #include "core/recovery/recovery_runner.h"
 #include "core/tracking/agent_key.h"

@@ -24,8 +24,8 @@
 // Only a child that actually started arms the debounce and counts as an attempt:
 // refusals and failed spawns leave both untouched (COMPAT.md section 1).
 
-#include "core/counters.h"
-#include "core/options.h"
+#include "core/config/options.h"
+#include "core/recovery/recovery_counters.h"
 #include "core/tracking/agent_key.h"
 
 #include <cstddef>

@@ -18,8 +18,8 @@
 // Destroying a running QProcess blocks until it exits: the owner deletes a runner only
 // after finished() or failedToStart().
 
-#include "core/engine_types.h"
-#include "core/options.h"
+#include "core/config/options.h"
+#include "core/published/engine_batch.h"
 #include "core/tracking/agent_key.h"
 
 #include <QObject>

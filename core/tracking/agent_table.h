@@ -9,8 +9,8 @@
 // meets another agent's bucket is rejected without reading that agent's record (a cache
 // miss on a large table), and growing or erasing never rehashes a key.
 
+#include "core/base/prefetch.h"
 #include "core/tracking/agent_record.h"
-#include "core/tracking/prefetch.h"
 
 #include <cstdint>
 #include <vector>

@@ -4,15 +4,14 @@
 
 namespace varta {
 
-AgentTracker::AgentTracker(const TrackerOptions &options, IngestCounters &ingest, TrackerCounters &tracker)
+AgentTracker::AgentTracker(const TrackerOptions &options, TrackerCounters &tracker)
     : m_table(options.capacity),
       m_deadlines(m_table),
       m_globalRate(options.globalBeatRate, options.globalBeatBurst),
       m_thresholdNs(options.thresholdMs * 1'000'000),
       m_eviction(options.eviction),
       m_maxBeatRate(options.maxBeatRate),
-      m_ingest(ingest),
-      m_tracker(tracker) {}
+      m_counters(tracker) {}
 
 std::int64_t AgentTracker::nextDeadlineNs() const noexcept {
     const Slot head = m_deadlines.head(DeadlineList::Beating);
@@ -25,7 +24,7 @@ BeatOutcome AgentTracker::onBeat(const AgentKey &key, const vlp::Frame &frame, s
                                  bool crossNamespace) {
     BeatOutcome outcome;
     if (m_globalRate.enabled() && !m_globalRate.allow(nowNs)) {
-        ++m_ingest.rateLimitedGlobal;
+        ++m_counters.rateLimitedGlobal;
         outcome.verdict = BeatVerdict::RateLimitedGlobal;
         return outcome;
     }
@@ -33,7 +32,7 @@ BeatOutcome AgentTracker::onBeat(const AgentKey &key, const vlp::Frame &frame, s
     if (slot == kNoSlot) {
         slot = admitNewAgent(key, nowNs, outcome);
         if (slot == kNoSlot) {
-            ++m_tracker.capacityExceeded;
+            ++m_counters.capacityExceeded;
             outcome.verdict = BeatVerdict::CapacityExceeded;
             return outcome;
         }
@@ -44,12 +43,12 @@ BeatOutcome AgentTracker::onBeat(const AgentKey &key, const vlp::Frame &frame, s
     } else {
         AgentRecord &record = m_table.at(slot);
         if (!nonceIsNewer(record, frame)) {
-            ++m_ingest.replays;
+            ++m_counters.replays;
             outcome.verdict = BeatVerdict::Replay;
             return outcome;
         }
         if (!perAgentRateAllows(record, nowNs)) {
-            ++m_ingest.rateLimitedPerPid;
+            ++m_counters.rateLimitedPerPid;
             outcome.verdict = BeatVerdict::RateLimitedPerPid;
             return outcome;
         }
@@ -68,7 +67,7 @@ bool AgentTracker::nonceIsNewer(AgentRecord &record, const vlp::Frame &frame) no
         return true;
     const bool wrapped = record.lastNonce >= vlp::kNonceTerminal - kNonceWrapWindow && frame.nonce <= kNonceWrapWindow;
     if (wrapped)
-        ++m_ingest.nonceWraps;
+        ++m_counters.nonceWraps;
     return wrapped;
 }
 
@@ -96,7 +95,7 @@ Slot AgentTracker::admitNewAgent(const AgentKey &key, std::int64_t nowNs, BeatOu
         m_table.at(victim).dirty = false;  // drainDirty skips its stale entry
         --m_stateCounts[static_cast<int>(m_table.at(victim).state)];
         m_table.erase(victim);
-        ++m_tracker.evicted;
+        ++m_counters.evicted;
     }
     const Slot slot = m_table.insert(key);
     ++m_stateCounts[static_cast<int>(AgentState::Up)];
@@ -138,7 +137,7 @@ void AgentTracker::accept(Slot slot, const vlp::Frame &frame, std::int64_t nowNs
     m_latestBeatNs = std::max(nowNs, m_latestBeatNs);
     record.lastBeatNs = m_latestBeatNs;
     ++record.beats;
-    ++m_ingest.beatsAccepted;
+    ++m_counters.beatsAccepted;
     m_deadlines.remove(slot);
     m_deadlines.pushBack(DeadlineList::Beating, slot);
     markDirty(slot);

@@ -3,12 +3,12 @@
 // eviction, and deadline-ordered stall surfacing (PROTOCOL.md section 1, COMPAT.md
 // section 1). Single-threaded: it lives on the engine thread and never allocates per beat.
 
-#include "core/counters.h"
-#include "core/options.h"
+#include "core/config/options.h"
 #include "core/tracking/agent_state_machine.h"
 #include "core/tracking/agent_table.h"
 #include "core/tracking/deadline_list.h"
 #include "core/tracking/global_rate_limiter.h"
+#include "core/tracking/tracker_counters.h"
 
 #include <cstdint>
 #include <functional>
@@ -46,7 +46,7 @@ public:
 
     using TransitionFn = std::function<void(Slot, AgentState from, AgentState to, std::int64_t nowNs)>;
 
-    AgentTracker(const TrackerOptions &options, IngestCounters &ingest, TrackerCounters &tracker);
+    AgentTracker(const TrackerOptions &options, TrackerCounters &tracker);
 
     BeatOutcome onBeat(const AgentKey &key, const vlp::Frame &frame, std::int64_t nowNs, bool crossNamespace = false);
 
@@ -109,8 +109,7 @@ private:
     std::int64_t m_thresholdNs;
     EvictionPolicy m_eviction;
     std::uint32_t m_maxBeatRate;
-    IngestCounters &m_ingest;
-    TrackerCounters &m_tracker;
+    TrackerCounters &m_counters;
     TransitionFn m_onTransition;
     std::vector<Slot> m_dirty;  // each live slot at most once while its dirty flag is set
     std::int64_t m_latestBeatNs = std::numeric_limits<std::int64_t>::min();  // of any accepted beat
@@ -130,7 +129,7 @@ std::uint32_t AgentTracker::surfaceDue(std::int64_t nowNs, OnStall &&onStall) {
         m_deadlines.remove(slot);
         m_deadlines.pushBack(DeadlineList::Stalled, slot);
         ++record.stalls;
-        ++m_tracker.stallsSurfaced;
+        ++m_counters.stallsSurfaced;
         AgentCondition c{record.lastStatus, true, record.recovering, record.gaveUp, record.paused};
         setCondition(slot, c, nowNs);
         onStall(slot, deadline);

@@ -27,9 +27,9 @@ bool copyKey(const QByteArray &bytes, std::array<std::uint8_t, kKeySize> &out) n
 
 }  // namespace
 
-KeyRing::KeyRing(const SecureOptions &options) {
-    m_keys.reserve(static_cast<std::size_t>(options.keys.size()));
-    for (const QByteArray &bytes : options.keys) {
+KeyRing::KeyRing(const QList<QByteArray> &keys, const std::optional<QByteArray> &masterKey) {
+    m_keys.reserve(static_cast<std::size_t>(keys.size()));
+    for (const QByteArray &bytes : keys) {
         Key key{};
         if (copyKey(bytes, key))
             m_keys.push_back(key);
@@ -37,8 +37,8 @@ KeyRing::KeyRing(const SecureOptions &options) {
             ++m_ignoredKeys;
         OPENSSL_cleanse(key.data(), key.size());
     }
-    if (options.masterKey) {
-        m_hasMaster = copyKey(*options.masterKey, m_master);
+    if (masterKey) {
+        m_hasMaster = copyKey(*masterKey, m_master);
         if (m_hasMaster)
             m_cache.resize(kDerivedKeyCacheSlots);
         else

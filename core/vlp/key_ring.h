@@ -2,13 +2,16 @@
 // The keys a secure UDP listener accepts (--key-file, --accepted-key-file,
 // --master-key-file), and opening a datagram with them.
 
-#include "core/options.h"
 #include "core/vlp/aead_context.h"
 #include "core/vlp/hkdf.h"
+
+#include <QByteArray>
+#include <QList>
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <type_traits>
 #include <vector>
@@ -24,7 +27,7 @@ public:
     static constexpr std::size_t kDerivedKeyCacheSlots = 1024;
 
     // Keys that are not exactly kKeySize bytes are ignored and counted (ignoredKeys()).
-    explicit KeyRing(const SecureOptions &options);
+    KeyRing(const QList<QByteArray> &keys, const std::optional<QByteArray> &masterKey);
     ~KeyRing();  // wipes every key and derived key
     KeyRing(const KeyRing &) = delete;
     KeyRing &operator=(const KeyRing &) = delete;

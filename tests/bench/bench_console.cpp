@@ -3,11 +3,11 @@
 // a generator thread). Measures the UI thread's event-loop lag — how late a 1 ms precise
 // timer fires — against the same window idle, and counts beats lost between the
 // generator and the engine.
-#include "core/beat/load_generator.h"
-#include "core/engine_host.h"
-#include "core/observer.h"
-#include "ui/console_wiring.h"
-#include "ui/resources_init.h"
+#include "core/engine/engine.h"
+#include "core/engine/engine_thread.h"
+#include "core/sender/load_generator.h"
+#include "ui/style/resources_init.h"
+#include "ui/widgets/console_wiring.h"
 #include "ui/widgets/main_window.h"
 
 #include <QApplication>
@@ -86,14 +86,14 @@ int main(int argc, char *argv[]) {
     options.udp->port = 0;
     options.tracker.thresholdMs = 60'000;
     options.tracker.maxBeatRate = 0;
-    EngineHost host(options);
+    EngineThread host(options);
     QString error;
     if (!host.start(&error)) {
         std::fprintf(stderr, "bench_console: %s\n", qPrintable(error));
         return 1;
     }
     ui::MainWindow window;
-    ui::connectConsole(window, host.observer());
+    ui::connectConsole(window, host.link());
     window.resize(1280, 800);
     window.show();
 
@@ -126,8 +126,7 @@ int main(int argc, char *argv[]) {
 
     std::uint64_t accepted = 0;
     QMetaObject::invokeMethod(
-        host.observer(), [&] { accepted = host.observer()->ingestCounters().beatsAccepted; },
-        Qt::BlockingQueuedConnection);
+        host.engine(), [&] { accepted = host.engine()->trackerCounters().beatsAccepted; }, Qt::BlockingQueuedConnection);
     const std::uint64_t sent = generator.framesSent();
     const double seconds = double(generator.elapsedNs()) / 1e9;
 
@@ -142,7 +141,7 @@ int main(int argc, char *argv[]) {
                 sent ? 100.0 * double(sent - std::min(sent, accepted)) / double(sent) : 0.0,
                 accepted >= sent ? "met" : "MISSED");
 
-    QObject::connect(&host, &EngineHost::finished, &app, &QCoreApplication::quit);
+    QObject::connect(&host, &EngineThread::finished, &app, &QCoreApplication::quit);
     host.requestShutdown();
     app.exec();
     return 0;

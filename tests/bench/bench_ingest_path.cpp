@@ -80,7 +80,7 @@ double pipelineNs(const std::vector<std::array<std::uint8_t, vlp::kFrameSize>> &
     options.thresholdMs = 600000;
     IngestCounters ingest;
     TrackerCounters counters;
-    AgentTracker tracker(options, ingest, counters);
+    AgentTracker tracker(options, counters);
     NoEvents events;
     IngestPipeline pipeline(tracker, ingest, nullptr, false, events);
 
@@ -113,9 +113,9 @@ double pipelineNs(const std::vector<std::array<std::uint8_t, vlp::kFrameSize>> &
     }
     const double elapsed = threadCpuNs() - start;
     asm volatile("" : : "r"(checksum));
-    if (!decodeOnly && ingest.beatsAccepted != wire.size())
+    if (!decodeOnly && counters.beatsAccepted != wire.size())
         std::fprintf(stderr, "bench_ingest_path: only %llu beats accepted\n",
-                     static_cast<unsigned long long>(ingest.beatsAccepted));
+                     static_cast<unsigned long long>(counters.beatsAccepted));
     return elapsed / double(wire.size() - timedFrom);
 }
 

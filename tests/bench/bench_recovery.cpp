@@ -1,6 +1,6 @@
 // Recovery benchmarks, against a baseline measured in the same run:
 //  1. stall-to-exec latency: stall handed to RecoveryEngine -> the child's first
-//     instruction (varta_helper_timestamp prints CLOCK_MONOTONIC, the clock of
+//     instruction (varta_child_timestamp prints CLOCK_MONOTONIC, the clock of
 //     engineNowNs), against a bare QProcess of the same program started and awaited on
 //     the same kind of event loop (the engine cannot block in waitForFinished);
 //  2. 1000 simultaneous stalls under the default cap of 64, each child running until its
@@ -10,7 +10,7 @@
 //     1 ms timer's longest gap: how long a beat could wait), against writing the same
 //     number of fsync'd audit rows in one go (what deciding all in one turn would cost).
 // Prints markdown table rows for tests/bench/run.sh.
-#include "core/engine_clock.h"
+#include "core/base/engine_clock.h"
 #include "core/recovery/recovery_engine.h"
 
 #include <QCoreApplication>
@@ -30,8 +30,8 @@ namespace {
 
 constexpr int kLatencyRuns = 200;
 constexpr int kStalls = 1000;
-const QString kTimestampHelper = QStringLiteral(VARTA_BINARY_DIR "/helpers/varta_helper_timestamp");
-const QString kHangHelper = QStringLiteral(VARTA_BINARY_DIR "/helpers/varta_helper_hang");
+const QString kTimestampHelper = QStringLiteral(VARTA_BINARY_DIR "/child_programs/varta_child_timestamp");
+const QString kHangHelper = QStringLiteral(VARTA_BINARY_DIR "/child_programs/varta_child_hang");
 
 // Blocks in the event loop like exec() does (the overload with a time limit would spin).
 void waitFor(const std::function<bool()> &done) {

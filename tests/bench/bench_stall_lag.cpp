@@ -3,8 +3,8 @@
 // few times over loopback UDP, then all stop. The lag of each stall is read back from the
 // event file: stall line time − (last beat line time + threshold). Both columns come from
 // the same monotonic clock, so the figure includes everything the engine does.
-#include "core/engine_host.h"
-#include "core/observer.h"
+#include "core/engine/engine.h"
+#include "core/engine/engine_thread.h"
 #include "core/vlp/frame.h"
 
 #include <QCoreApplication>
@@ -81,7 +81,7 @@ int main(int argc, char *argv[]) {
     options.tracker.maxBeatRate = 0;
     options.exportFile.path = events;
 
-    EngineHost host(options);
+    EngineThread host(options);
     QString error;
     if (!host.start(&error)) {
         std::fprintf(stderr, "bench_stall_lag: %s\n", qPrintable(error));
@@ -89,11 +89,11 @@ int main(int argc, char *argv[]) {
     }
     std::uint16_t port = 0;
     QMetaObject::invokeMethod(
-        host.observer(), [&] { port = host.observer()->udpPort(); }, Qt::BlockingQueuedConnection);
+        host.engine(), [&] { port = host.engine()->udpPort(); }, Qt::BlockingQueuedConnection);
     sendRounds(port);
     // Every agent stalls within threshold + the send time; leave a margin, then stop.
     QThread::msleep(static_cast<unsigned long>(kThresholdMs) + 3000);
-    QObject::connect(&host, &EngineHost::finished, &app, &QCoreApplication::quit);
+    QObject::connect(&host, &EngineThread::finished, &app, &QCoreApplication::quit);
     host.requestShutdown();
     app.exec();
 

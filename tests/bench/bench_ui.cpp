@@ -3,7 +3,7 @@
 // updating ~5,000 distinct agents (100,000 beats/s). A 1 ms PreciseTimer on the UI thread
 // measures how late the event loop gets to it; the same probe on an idle window is the
 // baseline. Prints markdown table rows for tests/bench/run.sh.
-#include "core/engine_types.h"
+#include "core/published/engine_batch.h"
 #include "ui/models/agent_table_model.h"
 #include "ui/widgets/main_window.h"
 

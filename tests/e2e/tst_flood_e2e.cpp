@@ -10,8 +10,8 @@
 // a bad CRC, random bytes of random length; on the secure listener also random and
 // plaintext datagrams, sealed frames with decode faults, master frames whose sealed pid
 // is not the clear one, replayed sealed datagrams, and more senders than its table holds.
-#include "core/beat/secure_sealer.h"
-#include "tests/e2e/watch_process.h"
+#include "core/sender/secure_sealer.h"
+#include "tests/support/watch_process.h"
 
 #include <QFile>
 #include <QTemporaryDir>

@@ -2,7 +2,7 @@
 // event-file lines, silence becomes exactly one stall at or after the threshold, and
 // every kind of bad datagram is refused and counted.
 #include "core/ingest/batch_reader.h"
-#include "tests/e2e/watch_process.h"
+#include "tests/support/watch_process.h"
 
 #include <QElapsedTimer>
 #include <QFileInfo>

@@ -1,7 +1,7 @@
 // Recovery through the real binary: an agent stalls, the recovery command runs with
 // the agent's pid substituted, and the audit log records the spawn and the completion
 // with the exit code, the kept lengths and the truncation flag.
-#include "tests/e2e/watch_process.h"
+#include "tests/support/watch_process.h"
 
 #include <QFileInfo>
 #include <QTemporaryDir>
@@ -12,7 +12,7 @@ using test::WatchProcess;
 namespace {
 
 QString helper(const char *name) {
-    return QStringLiteral(VARTA_BINARY_DIR "/helpers/varta_helper_") + QLatin1String(name);
+    return QStringLiteral(VARTA_BINARY_DIR "/child_programs/varta_child_") + QLatin1String(name);
 }
 
 QList<QStringList> auditRows(const QString &path, const QString &kind) {

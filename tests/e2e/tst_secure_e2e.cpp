@@ -7,8 +7,8 @@
 // Negative cases end with a "marker" beat sealed with the watch's key and sent after the
 // datagrams under test: once its line is in the event file, everything sent before it
 // has been read, so the test stops the watch and reads the totals without guessing.
-#include "core/beat/secure_sealer.h"
-#include "tests/e2e/watch_process.h"
+#include "core/sender/secure_sealer.h"
+#include "tests/support/watch_process.h"
 
 #include <QFileInfo>
 #include <QRandomGenerator>

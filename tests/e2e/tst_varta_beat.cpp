@@ -1,6 +1,6 @@
 // The real varta-beat binary, driven through QProcess against real sockets.
 #include "core/vlp/frame.h"
-#include "tests/core/beat/datagram_receiver.h"
+#include "tests/support/datagram_receiver.h"
 
 #include <QFileInfo>
 #include <QHash>

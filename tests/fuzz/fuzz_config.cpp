@@ -1,7 +1,7 @@
 // libFuzzer target for the command line: the input, split on NUL bytes, is the argument
 // list after the program name. Whatever it holds, parseCommandLine must return, and
 // without Options it must give one of the documented exit codes and say something.
-#include "core/config.h"
+#include "core/config/command_line.h"
 
 #include <QString>
 #include <QStringList>

@@ -5,8 +5,10 @@
 // Besides "no crash" it checks: each refused datagram moves exactly one counter, a frame
 // sealed with a loaded key always opens, an accepted frame is the plaintext sealed, and
 // an accepted datagram delivered again is refused as a replay.
-#include "core/counters.h"
+#include "core/ingest/ingest_counters.h"
 #include "core/ingest/secure_receiver.h"
+#include "core/recovery/recovery_counters.h"
+#include "core/tracking/tracker_counters.h"
 #include "core/vlp/crc32c.h"
 #include "core/vlp/secure_frame.h"
 

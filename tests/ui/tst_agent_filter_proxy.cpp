@@ -1,5 +1,5 @@
 // Filtering agents by text (pid or origin) and state, and sorting numbers as numbers.
-#include "test_batches.h"
+#include "tests/support/test_batches.h"
 #include "ui/models/agent_filter_proxy.h"
 #include "ui/models/agent_table_model.h"
 

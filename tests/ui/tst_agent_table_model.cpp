@@ -1,7 +1,7 @@
 // The agents table model: batches insert with one signal, updates become few merged
 // dataChanged ranges with explicit roles, evictions remove rows, and ages move only with
 // the 1 Hz tick.
-#include "test_batches.h"
+#include "tests/support/test_batches.h"
 #include "ui/models/agent_table_model.h"
 #include "ui/models/row_ranges.h"
 

@@ -1,6 +1,6 @@
 // Captured output: stream tags survive, small chunks of one stream are joined, and both
 // the per-child and the total bound hold.
-#include "test_batches.h"
+#include "tests/support/test_batches.h"
 #include "ui/models/child_output_store.h"
 
 #include <QSignalSpy>

@@ -1,6 +1,6 @@
 // The child output view: stderr set apart, text appended as it arrives, UTF-8 split
 // across chunks decoded whole, and the truncation banner.
-#include "test_batches.h"
+#include "tests/support/test_batches.h"
 #include "ui/models/child_output_store.h"
 #include "ui/widgets/child_output_view.h"
 

@@ -1,6 +1,6 @@
 // Recovery children: every end state reads right, updates stay in place, and the history
 // is bounded with the oldest finished children dropped first.
-#include "test_batches.h"
+#include "tests/support/test_batches.h"
 #include "ui/models/children_model.h"
 
 #include <QAbstractItemModelTester>

@@ -1,15 +1,15 @@
 // The console on the real engine: a window wired to an observer on its own thread, fed
 // by real UDP beats, with a real recovery command. The operator selects an agent,
 // clicks Recover now, and sees the child and its output appear.
-#include "core/engine_host.h"
-#include "core/observer.h"
+#include "core/engine/engine.h"
+#include "core/engine/engine_thread.h"
 #include "core/vlp/frame.h"
-#include "ui/console_wiring.h"
 #include "ui/models/agent_table_model.h"
 #include "ui/models/children_model.h"
-#include "ui/resources_init.h"
+#include "ui/style/resources_init.h"
 #include "ui/widgets/agent_actions.h"
 #include "ui/widgets/child_output_view.h"
+#include "ui/widgets/console_wiring.h"
 #include "ui/widgets/main_window.h"
 
 #include <QAbstractItemModelTester>
@@ -27,7 +27,7 @@ using namespace varta::ui;
 namespace {
 
 QString helper(const char *name) {
-    return QStringLiteral(VARTA_BINARY_DIR "/helpers/varta_helper_") + QLatin1String(name);
+    return QStringLiteral(VARTA_BINARY_DIR "/child_programs/varta_child_") + QLatin1String(name);
 }
 
 QToolButton *toolButtonFor(MainWindow &window, QAction *action) {
@@ -58,14 +58,14 @@ private Q_SLOTS:
         // stdout: the agent's pid in bytes; stderr: 40 bytes; all kept.
         options.recovery.execTemplate = {helper("output"), QStringLiteral("o:{pid}"), QStringLiteral("e:40")};
         options.recovery.execSource = QStringLiteral("inline");
-        EngineHost host(options);
+        EngineThread host(options);
         QString error;
         QVERIFY2(host.start(&error), qPrintable(error));
 
         MainWindow window;
         QAbstractItemModelTester agentsTester(window.agentModel());
         QAbstractItemModelTester childrenTester(window.childrenModel());
-        connectConsole(window, host.observer());
+        connectConsole(window, host.link());
         window.show();
         QVERIFY(QTest::qWaitForWindowExposed(&window));
 
@@ -90,7 +90,7 @@ private Q_SLOTS:
         const QModelIndex state = window.childrenModel()->index(0, ChildrenModel::StateColumn);
         QTRY_VERIFY_WITH_TIMEOUT(state.data().toString().contains(QStringLiteral("0")), 10000);
 
-        QSignalSpy finished(&host, &EngineHost::finished);
+        QSignalSpy finished(&host, &EngineThread::finished);
         host.requestShutdown();
         QVERIFY(finished.wait(20000));
     }

@@ -1,5 +1,5 @@
 // The event log is bounded and drops its oldest entries first, one removal per batch.
-#include "test_batches.h"
+#include "tests/support/test_batches.h"
 #include "ui/models/event_log_model.h"
 
 #include <QAbstractItemModelTester>

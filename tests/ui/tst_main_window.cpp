@@ -1,5 +1,5 @@
 // The console end to end, offscreen: batches in, operator commands out.
-#include "test_batches.h"
+#include "tests/support/test_batches.h"
 #include "ui/models/agent_filter_proxy.h"
 #include "ui/models/agent_table_model.h"
 #include "ui/models/children_model.h"
@@ -7,9 +7,9 @@
 #include "ui/widgets/agent_actions.h"
 #include "ui/widgets/child_output_view.h"
 #include "ui/widgets/main_window.h"
-#include "ui/widgets/stall_timeline_view.h"
 #include "ui/widgets/status_bar_panel.h"
-#include "ui/widgets/timeline_pane.h"
+#include "ui/widgets/timeline/stall_timeline_view.h"
+#include "ui/widgets/timeline/timeline_pane.h"
 
 #include <QAbstractItemModelTester>
 #include <QAction>

@@ -1,10 +1,10 @@
 // The stall timeline: window selection, wheel zoom, drag pan, back to live, lanes and
 // tooltips with exact times.
-#include "test_batches.h"
+#include "tests/support/test_batches.h"
 #include "ui/models/children_model.h"
 #include "ui/models/timeline_store.h"
-#include "ui/widgets/stall_timeline_view.h"
-#include "ui/widgets/timeline_pane.h"
+#include "ui/widgets/timeline/stall_timeline_view.h"
+#include "ui/widgets/timeline/timeline_pane.h"
 
 #include <QAbstractItemModelTester>
 #include <QComboBox>

@@ -1,6 +1,6 @@
 // Timeline history: bounded per agent and in total, and turned into the segments a lane
 // draws.
-#include "test_batches.h"
+#include "tests/support/test_batches.h"
 #include "ui/models/timeline_store.h"
 
 #include <QTest>

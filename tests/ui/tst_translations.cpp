@@ -1,8 +1,8 @@
 // The German translation is embedded, complete, and used by the widgets.
-#include "core/observer.h"
+#include "core/engine/engine.h"
 #include "core/recovery/recovery_engine.h"
-#include "ui/install_translator.h"
 #include "ui/models/event_log_model.h"
+#include "ui/style/install_translator.h"
 #include "ui/widgets/agent_actions.h"
 #include "ui/widgets/main_window.h"
 
@@ -72,7 +72,7 @@ private Q_SLOTS:
         QVERIFY(varta::ui::installTranslator(*qApp, QStringLiteral("de_DE")));
         QCOMPARE(varta::RecoveryEngine::tr("recovery of %1 refused: %2"),
                  QStringLiteral("Wiederherstellung von %1 abgelehnt: %2"));
-        QCOMPARE(varta::Observer::tr("agent %1 (%2) evicted to make room"),
+        QCOMPARE(varta::Engine::tr("agent %1 (%2) evicted to make room"),
                  QStringLiteral("Agent %1 (%2) verdrängt, um Platz zu schaffen"));
 
         varta::ui::EventLogModel log;

@@ -1,7 +1,7 @@
 #include "ui/models/agent_filter_proxy.h"
 
 #include "ui/models/agent_table_model.h"
-#include "ui/models/state_style.h"
+#include "ui/style/state_style.h"
 
 namespace varta::ui {
 

@@ -9,7 +9,7 @@
 // can read them. Rarely changing columns (state, stalls, recoveries, pid, origin) sort
 // live.
 
-#include "core/engine_types.h"
+#include "core/published/engine_batch.h"
 
 #include <QSortFilterProxyModel>
 #include <QTimer>

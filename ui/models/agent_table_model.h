@@ -4,7 +4,7 @@
 // dataChanged ranges with explicit roles, and the "last beat" ages are repainted by a
 // once-a-second tick instead of by beats (DESIGN.md section 5).
 
-#include "core/engine_types.h"
+#include "core/published/engine_batch.h"
 #include "ui/models/origin_labels.h"
 
 #include <QAbstractTableModel>

@@ -4,7 +4,7 @@
 // bounds so a long session cannot grow without limit. When the total is exceeded the
 // output of the oldest children goes first.
 
-#include "core/engine_types.h"
+#include "core/published/engine_batch.h"
 
 #include <QByteArray>
 #include <QHash>

@@ -3,7 +3,7 @@
 // oldest finished child goes first, so a running child is only dropped when every kept
 // child is still running.
 
-#include "core/engine_types.h"
+#include "core/published/engine_batch.h"
 
 #include <QAbstractTableModel>
 #include <QHash>

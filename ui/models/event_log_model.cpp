@@ -1,8 +1,8 @@
 #include "ui/models/event_log_model.h"
 
 #include "ui/models/agent_table_model.h"
-#include "ui/models/state_style.h"
-#include "ui/models/time_format.h"
+#include "ui/style/state_style.h"
+#include "ui/style/time_format.h"
 
 #include <QBrush>
 #include <QGuiApplication>

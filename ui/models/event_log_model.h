@@ -2,7 +2,7 @@
 // The operator's event log: decode errors, refusals, evictions, spawns... Bounded; the
 // oldest entries are dropped first, in one removal per batch.
 
-#include "core/engine_types.h"
+#include "core/published/engine_batch.h"
 
 #include <QAbstractTableModel>
 #include <QIcon>

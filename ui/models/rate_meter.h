@@ -2,7 +2,7 @@
 // A per-second rate from a monotonically increasing counter sampled with engine time,
 // averaged over the last second or so, so 20 Hz batches do not make the number jitter.
 
-#include "core/engine_types.h"
+#include "core/published/engine_batch.h"
 
 #include <cstdint>
 #include <deque>

@@ -3,7 +3,7 @@
 // agent keeps its newest kMaxPerAgent transitions, and the whole store at most kMaxTotal;
 // past that, the histories of the agents that changed least recently are dropped whole.
 
-#include "core/engine_types.h"
+#include "core/published/engine_batch.h"
 
 #include <QHash>
 #include <QList>

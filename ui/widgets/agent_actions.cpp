@@ -1,7 +1,7 @@
 #include "ui/widgets/agent_actions.h"
 
 #include "ui/models/agent_table_model.h"
-#include "ui/resources_init.h"
+#include "ui/style/resources_init.h"
 
 #include <QAction>
 #include <QCheckBox>

@@ -3,7 +3,7 @@
 // selection it can act on, and a disabled action's tooltip says why. Recover now asks for
 // confirmation unless the operator ticked "Don't ask again" (kept in QSettings).
 
-#include "core/engine_types.h"
+#include "core/published/engine_batch.h"
 
 #include <QList>
 #include <QObject>

@@ -3,7 +3,7 @@
 #include "ui/models/agent_table_model.h"
 #include "ui/models/child_output_store.h"
 #include "ui/models/children_model.h"
-#include "ui/models/state_style.h"
+#include "ui/style/state_style.h"
 
 #include <QEvent>
 #include <QFontDatabase>

@@ -3,7 +3,7 @@
 // background and a line prefix, a banner when the capture was truncated. New output is
 // appended as it arrives instead of re-rendering everything.
 
-#include "core/engine_types.h"
+#include "core/published/engine_batch.h"
 
 #include <QStringDecoder>
 #include <QTextCharFormat>

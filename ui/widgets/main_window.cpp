@@ -5,14 +5,14 @@
 #include "ui/models/child_output_store.h"
 #include "ui/models/children_model.h"
 #include "ui/models/event_log_model.h"
-#include "ui/models/state_style.h"
-#include "ui/resources_init.h"
+#include "ui/style/resources_init.h"
+#include "ui/style/state_style.h"
 #include "ui/widgets/agent_actions.h"
 #include "ui/widgets/child_output_view.h"
-#include "ui/widgets/stall_timeline_view.h"
 #include "ui/widgets/status_bar_panel.h"
 #include "ui/widgets/table_setup.h"
-#include "ui/widgets/timeline_pane.h"
+#include "ui/widgets/timeline/stall_timeline_view.h"
+#include "ui/widgets/timeline/timeline_pane.h"
 
 #include <QAction>
 #include <QCloseEvent>

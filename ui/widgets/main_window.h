@@ -3,7 +3,7 @@
 // engine's queued batches (at most 20 a second); the *Requested signals carry the
 // operator's commands back. Everything shown comes from those batches.
 
-#include "core/engine_types.h"
+#include "core/published/engine_batch.h"
 #include "ui/models/timeline_store.h"
 
 #include <QElapsedTimer>

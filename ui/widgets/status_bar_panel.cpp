@@ -1,6 +1,6 @@
 #include "ui/widgets/status_bar_panel.h"
 
-#include "ui/models/state_style.h"
+#include "ui/style/state_style.h"
 
 #include <QHBoxLayout>
 #include <QLabel>

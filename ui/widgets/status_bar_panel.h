@@ -3,7 +3,7 @@
 // state (icon, count and name), and beat and decode-error rates computed from the
 // totals of successive batches.
 
-#include "core/engine_types.h"
+#include "core/published/engine_batch.h"
 #include "ui/models/rate_meter.h"
 
 #include <QWidget>

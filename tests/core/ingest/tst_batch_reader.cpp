@@ -2,7 +2,7 @@
 // (UDP: the address; Unix socket: the pid the kernel vouches for) and the time the kernel
 // received it, not the time it was read; reads pause to gather a batch only where the
 // socket can queue enough, and drainPending reads what a pause is holding back.
-#include "core/engine_clock.h"
+#include "core/base/engine_clock.h"
 #include "core/ingest/batch_reader.h"
 #include "core/vlp/frame.h"
 

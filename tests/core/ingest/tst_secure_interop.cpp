@@ -1,8 +1,8 @@
-// Interop with an independent implementation (tests/helpers/secure_peer.py, built on
+// Interop with an independent implementation (tests/child_programs/secure_peer.py, built on
 // python3-cryptography): its datagrams pass our SecureReceiver, and it opens what our
 // SecureSealer sends. Skipped, saying why, only when python3 or the module is missing.
-#include "core/beat/secure_sealer.h"
 #include "core/ingest/secure_receiver.h"
+#include "core/sender/secure_sealer.h"
 
 #include <QProcess>
 #include <QStandardPaths>
@@ -18,7 +18,7 @@ namespace {
 
 constexpr int kProcessTimeoutMs = 60000;  // a ceiling for a loaded machine, not a delay
 constexpr int kFrames = 50;
-const QString kScript = QStringLiteral(VARTA_TEST_DATA_DIR "/../helpers/secure_peer.py");
+const QString kScript = QStringLiteral(VARTA_TEST_DATA_DIR "/../child_programs/secure_peer.py");
 
 using Key = std::array<std::uint8_t, vlp::kKeySize>;
 

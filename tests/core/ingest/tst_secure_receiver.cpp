@@ -1,7 +1,7 @@
 // SecureReceiver: the whole secure-listener receive path for one datagram, its result and
 // the one counter it bumps, for every way a datagram can be refused.
-#include "core/beat/secure_sealer.h"
 #include "core/ingest/secure_receiver.h"
+#include "core/sender/secure_sealer.h"
 #include "core/vlp/secure_frame.h"
 
 #include <QTest>
@@ -84,7 +84,7 @@ std::span<const std::uint8_t> span(const QByteArray &bytes) {
 
 std::uint64_t total(const IngestCounters &i, const SecureCounters &s) {
     return std::accumulate(i.decodeErrors.begin(), i.decodeErrors.end(), std::uint64_t(0)) + i.truncated
-           + i.authFailures + i.datagrams + i.beatsAccepted + i.replays + s.decryptFailures + s.replayRefused
+           + i.authFailures + i.datagrams + s.decryptFailures + s.replayRefused
            + s.senderStateFull;
 }
 

@@ -1,9 +1,9 @@
 // AuditLog against COMPAT.md section 3: header, columns of every kind, the SHA-256 chain
 // recomputed here independently, seq and chain carried across a restart, corrupt tails,
 // file mode, field sanitising, and that opening reads only the file's end.
-#include "core/engine_clock.h"
+#include "core/base/engine_clock.h"
 #include "core/recovery/audit_log.h"
-#include "recovery_test_support.h"
+#include "tests/support/recovery_test_support.h"
 
 #include <QCryptographicHash>
 #include <QDateTime>

@@ -1,9 +1,9 @@
 // AuditWriter: records submitted from this thread reach the file in submission order,
 // all of them by the time close() returns, still chained; write failures are reported
 // through the handler; a reopened writer resumes the chain.
-#include "core/engine_clock.h"
+#include "core/base/engine_clock.h"
 #include "core/recovery/audit_writer.h"
-#include "recovery_test_support.h"
+#include "tests/support/recovery_test_support.h"
 
 #include <QFile>
 #include <QFileInfo>

@@ -3,10 +3,10 @@
 // rearm, failed spawns, timeouts, operator kills, and a shutdown that completes and
 // audits every child, and every kind of bad recovery command ending in exactly one
 // audit row. The audit file is the witness throughout.
-#include "core/engine_clock.h"
+#include "core/base/engine_clock.h"
 #include "core/recovery/recovery_engine.h"
-#include "engine_harness.h"
-#include "recovery_test_support.h"
+#include "tests/support/engine_harness.h"
+#include "tests/support/recovery_test_support.h"
 
 #include <QFile>
 #include <QSignalSpy>

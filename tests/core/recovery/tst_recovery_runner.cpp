@@ -3,7 +3,7 @@
 // that take the whole process group down, SIGKILL after the grace, output order and
 // the capture cap, and bounded memory under a child writing 1 GiB.
 #include "core/recovery/recovery_runner.h"
-#include "recovery_test_support.h"
+#include "tests/support/recovery_test_support.h"
 
 #include <QSignalSpy>
 #include <QTest>
@@ -249,12 +249,12 @@ void TestRecoveryRunner::failedToStart_data() {
     QTest::newRow("a directory") << QStringLiteral("/tmp");
     QTest::newRow("not executable") << QStringLiteral("/etc/hostname");
     // Found in our PATH but not in the child's PATH=/usr/bin:/bin.
-    QTest::newRow("only in our own PATH") << QStringLiteral("varta_helper_exit");
+    QTest::newRow("only in our own PATH") << QStringLiteral("varta_child_exit");
 }
 
 void TestRecoveryRunner::failedToStart() {
     QFETCH(QString, program);
-    qputenv("PATH", QByteArray(VARTA_BINARY_DIR "/helpers:") + qgetenv("PATH"));
+    qputenv("PATH", QByteArray(VARTA_BINARY_DIR "/child_programs:") + qgetenv("PATH"));
     RecoveryRunner runner(specFor({program, QStringLiteral("{pid}")}));
     Observed o;
     observe(runner, o);

@@ -30,8 +30,7 @@ vlp::Frame beat(std::uint32_t pid, std::uint64_t nonce, vlp::Status status = vlp
 }
 
 struct Rig {
-    explicit Rig(const TrackerOptions &o) : tracker(o, ingest, counters) {}
-    IngestCounters ingest;
+    explicit Rig(const TrackerOptions &o) : tracker(o, counters) {}
     TrackerCounters counters;
     AgentTracker tracker;
     QList<std::pair<Slot, std::int64_t>> stalls;
@@ -54,7 +53,7 @@ private Q_SLOTS:
         QVERIFY(slot != kNoSlot);
         QCOMPARE(rig.tracker.record(slot).beats, 5u);
         QCOMPARE(rig.tracker.record(slot).lastNonce, 5u);
-        QCOMPARE(rig.ingest.beatsAccepted, 5u);
+        QCOMPARE(rig.counters.beatsAccepted, 5u);
     }
 
     void replayIsDroppedAndDoesNotRefreshTheTimer() {
@@ -63,7 +62,7 @@ private Q_SLOTS:
         rig.tracker.onBeat(key, beat(7, 10), 0);
         QCOMPARE(rig.tracker.onBeat(key, beat(7, 10), 1500 * kMs).verdict, BeatVerdict::Replay);
         QCOMPARE(rig.tracker.onBeat(key, beat(7, 3), 1600 * kMs).verdict, BeatVerdict::Replay);
-        QCOMPARE(rig.ingest.replays, 2u);
+        QCOMPARE(rig.counters.replays, 2u);
         // The deadline is still the first beat's.
         QCOMPARE(rig.tracker.nextDeadlineNs(), kThreshold);
         QCOMPARE(rig.surface(kThreshold), 1u);
@@ -95,7 +94,7 @@ private Q_SLOTS:
         QCOMPARE(rig.tracker.onBeat(key, beat(9, last), 0).verdict, BeatVerdict::Accepted);
         QCOMPARE(rig.tracker.onBeat(key, beat(9, next), kMs).verdict,
                  accepted ? BeatVerdict::Accepted : BeatVerdict::Replay);
-        QCOMPARE(rig.ingest.nonceWraps, wrap ? 1u : 0u);
+        QCOMPARE(rig.counters.nonceWraps, wrap ? 1u : 0u);
     }
 
     void panicFrameOncePerNewerTimestamp() {
@@ -216,7 +215,7 @@ private Q_SLOTS:
             accepted += rig.tracker.onBeat(key, beat(40, n), 5000 * kMs + static_cast<std::int64_t>(n) * kMs).verdict
                         == BeatVerdict::Accepted;
         QCOMPARE(accepted, 3);
-        QCOMPARE(rig.ingest.rateLimitedPerPid, 2u);
+        QCOMPARE(rig.counters.rateLimitedPerPid, 2u);
         // A new second, a new allowance; the limited nonces were never recorded.
         QCOMPARE(rig.tracker.onBeat(key, beat(40, 4), 6000 * kMs).verdict, BeatVerdict::Accepted);
         // Another agent has its own allowance.
@@ -232,7 +231,7 @@ private Q_SLOTS:
         for (std::uint32_t pid = 100; pid < 110; ++pid)
             accepted += rig.tracker.onBeat(AgentKey::local(pid), beat(pid, 1), 0).verdict == BeatVerdict::Accepted;
         QCOMPARE(accepted, 5);
-        QCOMPARE(rig.ingest.rateLimitedGlobal, 5u);
+        QCOMPARE(rig.counters.rateLimitedGlobal, 5u);
         QCOMPARE(rig.tracker.table().size(), 5u);  // refused before the table is touched
         // 5 per second refills one token every 200 ms.
         QCOMPARE(rig.tracker.onBeat(AgentKey::local(200), beat(200, 1), 199 * kMs).verdict,

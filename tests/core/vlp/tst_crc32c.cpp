@@ -1,6 +1,6 @@
 // CRC-32C: upstream's check values, and the hardware path agreeing with the table.
 #include "core/vlp/crc32c.h"
-#include "tests/helpers_lib/test_vectors.h"
+#include "tests/support/test_vectors.h"
 
 #include <QRandomGenerator>
 #include <QTest>

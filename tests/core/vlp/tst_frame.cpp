@@ -1,7 +1,7 @@
 // The VLP v0.2 base frame: upstream's conformance vectors, then the spec's rules one by one.
 #include "core/vlp/crc32c.h"
 #include "core/vlp/frame.h"
-#include "tests/helpers_lib/test_vectors.h"
+#include "tests/support/test_vectors.h"
 
 #include <QTest>
 

@@ -25,8 +25,14 @@ QByteArray bytesOf(const Key &key) {
 }
 
 // --key-file 0x11, --accepted-key-file 0x22 and 0x33, --master-key-file 0x44.
-SecureOptions fullOptions() {
-    SecureOptions options;
+// The key files a listener loaded: shared keys, then perhaps a master key.
+struct Keys {
+    QList<QByteArray> keys;
+    std::optional<QByteArray> masterKey;
+};
+
+Keys fullOptions() {
+    Keys options;
     options.keys = {bytesOf(keyFilledWith(0x11)), bytesOf(keyFilledWith(0x22)), bytesOf(keyFilledWith(0x33))};
     options.masterKey = bytesOf(keyFilledWith(0x44));
     return options;
@@ -61,17 +67,18 @@ class TestKeyRing : public QObject {
     Q_OBJECT
 private Q_SLOTS:
     void loadsKeys() {
-        vlp::KeyRing ring(fullOptions());
+        const Keys full = fullOptions();
+        vlp::KeyRing ring(full.keys, full.masterKey);
         QCOMPARE(ring.keyCount(), std::size_t(3));
         QVERIFY(ring.hasMasterKey());
         QCOMPARE(ring.ignoredKeys(), std::size_t(0));
     }
 
     void ignoresKeysOfTheWrongSize() {
-        SecureOptions options;
+        Keys options;
         options.keys = {QByteArray(31, 'a'), bytesOf(keyFilledWith(0x11)), QByteArray(33, 'b')};
         options.masterKey = QByteArray(16, 'c');
-        vlp::KeyRing ring(options);
+        vlp::KeyRing ring(options.keys, options.masterKey);
         QCOMPARE(ring.keyCount(), std::size_t(1));
         QVERIFY(!ring.hasMasterKey());
         QCOMPARE(ring.ignoredKeys(), std::size_t(3));
@@ -88,14 +95,16 @@ private Q_SLOTS:
     }
     void everyLoadedKeyOpens() {
         QFETCH(int, fill);
-        vlp::KeyRing ring(fullOptions());
+        const Keys full = fullOptions();
+        vlp::KeyRing ring(full.keys, full.masterKey);
         Plain out{};
         QVERIFY(ring.open(sealedShared(keyFilledWith(static_cast<std::uint8_t>(fill))), out));
         QCOMPARE(out, plainFor(500));
     }
 
     void unknownKeyDoesNotOpen() {
-        vlp::KeyRing ring(fullOptions());
+        const Keys full = fullOptions();
+        vlp::KeyRing ring(full.keys, full.masterKey);
         Plain out{};
         QVERIFY(!ring.open(sealedShared(keyFilledWith(0x55)), out));
         // The master key itself is not a shared key.
@@ -111,7 +120,8 @@ private Q_SLOTS:
     }
     void workDoesNotDependOnTheMatchingKey() {
         QFETCH(int, fill);
-        vlp::KeyRing ring(fullOptions());
+        const Keys full = fullOptions();
+        vlp::KeyRing ring(full.keys, full.masterKey);
         Plain out{};
         ring.open(sealedShared(keyFilledWith(static_cast<std::uint8_t>(fill))), out);
         QCOMPARE(ring.aeadAttempts(), std::uint64_t(3));
@@ -120,7 +130,8 @@ private Q_SLOTS:
     }
 
     void masterKeyFrameOpens() {
-        vlp::KeyRing ring(fullOptions());
+        const Keys full = fullOptions();
+        vlp::KeyRing ring(full.keys, full.masterKey);
         Plain out{};
         QVERIFY(ring.open(sealedMaster(keyFilledWith(0x44), 31337), out));
         QCOMPARE(out, plainFor(31337));
@@ -128,16 +139,17 @@ private Q_SLOTS:
     }
 
     void masterKeyFrameNeedsAMasterKey() {
-        SecureOptions options;
+        Keys options;
         options.keys = {bytesOf(keyFilledWith(0x11))};
-        vlp::KeyRing ring(options);
+        vlp::KeyRing ring(options.keys, options.masterKey);
         Plain out{};
         QVERIFY(!ring.open(sealedMaster(keyFilledWith(0x11), 31337), out));
         QCOMPARE(ring.derivations(), std::uint64_t(0));
     }
 
     void claimedPidIsBoundToTheKey() {
-        vlp::KeyRing ring(fullOptions());
+        const Keys full = fullOptions();
+        vlp::KeyRing ring(full.keys, full.masterKey);
         auto wire = sealedMaster(keyFilledWith(0x44), 31337);
         wire[0] ^= 0x02;  // claims pid 31339: another derived key, and the AAD differs
         Plain out{};
@@ -145,7 +157,8 @@ private Q_SLOTS:
     }
 
     void derivedKeysAreCached() {
-        vlp::KeyRing ring(fullOptions());
+        const Keys full = fullOptions();
+        vlp::KeyRing ring(full.keys, full.masterKey);
         Plain out{};
         for (int i = 0; i < 5; ++i)
             QVERIFY(ring.open(sealedMaster(keyFilledWith(0x44), 4000), out));
@@ -155,7 +168,8 @@ private Q_SLOTS:
     // More pids than cache slots: every frame still opens, and a pid whose slot was taken
     // by another is derived again rather than served a wrong key.
     void cacheOverflowStillOpens() {
-        vlp::KeyRing ring(fullOptions());
+        const Keys full = fullOptions();
+        vlp::KeyRing ring(full.keys, full.masterKey);
         Plain out{};
         const auto pids = static_cast<std::uint32_t>(vlp::KeyRing::kDerivedKeyCacheSlots * 2);
         for (std::uint32_t pid = 2; pid < pids + 2; ++pid)
@@ -174,7 +188,8 @@ private Q_SLOTS:
     }
     void otherLengthsDoNoWork() {
         QFETCH(int, size);
-        vlp::KeyRing ring(fullOptions());
+        const Keys full = fullOptions();
+        vlp::KeyRing ring(full.keys, full.masterKey);
         const QByteArray bytes(size, '\0');
         Plain out{};
         QVERIFY(!ring.open(

@@ -3,7 +3,7 @@
 #include "core/vlp/aead_context.h"
 #include "core/vlp/hkdf.h"
 #include "core/vlp/secure_frame.h"
-#include "tests/helpers_lib/test_vectors.h"
+#include "tests/support/test_vectors.h"
 
 #include <QJsonObject>
 #include <QTest>

@@ -1,0 +1,48 @@
+#include "core/base/unix_signal_watcher.h"
+
+#include <csignal>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace varta {
+namespace {
+
+int gPipe[2] = {-1, -1};
+
+extern "C" void onTerminationSignal(int signalNumber) {
+    const unsigned char byte = static_cast<unsigned char>(signalNumber);
+    [[maybe_unused]] const ssize_t ignored = ::write(gPipe[1], &byte, 1);
+}
+
+}  // namespace
+
+UnixSignalWatcher::UnixSignalWatcher(QObject *parent) : QObject(parent) {
+    if (::pipe2(gPipe, O_CLOEXEC | O_NONBLOCK) != 0)
+        return;
+    struct sigaction action {};
+    action.sa_handler = onTerminationSignal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    ::sigaction(SIGINT, &action, nullptr);
+    ::sigaction(SIGTERM, &action, nullptr);
+    m_notifier = std::make_unique<QSocketNotifier>(gPipe[0], QSocketNotifier::Read);
+    connect(m_notifier.get(), &QSocketNotifier::activated, this, &UnixSignalWatcher::onReadable);
+}
+
+UnixSignalWatcher::~UnixSignalWatcher() {
+    ::signal(SIGINT, SIG_DFL);
+    ::signal(SIGTERM, SIG_DFL);
+    m_notifier.reset();
+    ::close(gPipe[0]);
+    ::close(gPipe[1]);
+    gPipe[0] = gPipe[1] = -1;
+}
+
+void UnixSignalWatcher::onReadable() {
+    unsigned char byte = 0;
+    while (::read(gPipe[0], &byte, 1) == 1)
+        Q_EMIT terminationRequested(byte);
+}
+
+}  // namespace varta

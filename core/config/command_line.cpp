@@ -1,0 +1,145 @@
+#include "core/config/command_line.h"
+
+#include "core/config/file_flags.h"
+#include "core/config/flag_reader.h"
+#include "core/config/flag_table.h"
+#include "core/config/validation.h"
+
+#include <QCommandLineParser>
+
+namespace varta {
+namespace {
+
+const QString kProgram = QStringLiteral("varta-watch");
+
+void addFlag(QCommandLineParser &parser, const config::FlagSpec &flag, bool hidden) {
+    QStringList names{flag.name};
+    if (!flag.alias.isEmpty())
+        names.prepend(flag.alias);
+    QCommandLineOption option(names, flag.help, flag.valueName);
+    if (hidden)
+        option.setFlags(QCommandLineOption::HiddenFromHelp);
+    parser.addOption(option);
+}
+
+void addFlags(QCommandLineParser &parser) {
+    parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
+    for (const config::FlagGroup &group : config::flagGroups()) {
+        for (const config::FlagSpec &flag : group.flags)
+            addFlag(parser, flag, false);
+    }
+    for (const config::FlagSpec &flag : config::qtFlags())
+        addFlag(parser, flag, true);
+}
+
+// Messages repeat what the user typed; a control character or line separator in it
+// must neither break the one-line promise nor drive the terminal.
+QString printable(const QString &text) {
+    QString result;
+    result.reserve(text.size());
+    for (const QChar c : text) {
+        const QChar::Category category = c.category();
+        if (category == QChar::Other_Control || category == QChar::Separator_Line
+            || category == QChar::Separator_Paragraph)
+            result += c.unicode() < 0x100 ? QStringLiteral("\\x%1").arg(uint{c.unicode()}, 2, 16, QLatin1Char('0'))
+                                          : QStringLiteral("\\u%1").arg(uint{c.unicode()}, 4, 16, QLatin1Char('0'));
+        else
+            result += c;
+    }
+    return result;
+}
+
+ParseOutcome badFlag(const QString &problem) {
+    return {std::nullopt, 2, kProgram + ": " + printable(problem) + "; see --help"};
+}
+
+// The argument as the user spelled it, without any "=value".
+QString spelling(const QString &argument) {
+    const QString beforeValue = argument.section('=', 0, 0);
+    return beforeValue.size() > 1 && beforeValue != QLatin1String("--") ? beforeValue : argument;
+}
+
+QString unknownFlag(const QString &name, const QStringList &arguments) {
+    QString shown = "--" + name;
+    for (const QString &argument : arguments.mid(1)) {
+        if (config::isFlagArgument(argument) && config::flagName(argument) == name) {
+            shown = spelling(argument);
+            break;
+        }
+    }
+    const QString hint = config::removedFlagHint(name);
+    return shown + ": " + (hint.isEmpty() ? QStringLiteral("unknown flag") : hint);
+}
+
+// QCommandLineParser names the offending argument only inside translated prose, so
+// it is found again here to say which flag is wrong and how.
+QString parseFailure(const QStringList &arguments, const QCommandLineParser &parser) {
+    if (!parser.unknownOptionNames().isEmpty())
+        return unknownFlag(parser.unknownOptionNames().first(), arguments);
+    for (qsizetype i = 1; i < arguments.size(); ++i) {
+        const QString &argument = arguments[i];
+        if (argument == QLatin1String("--"))
+            break;
+        if (!config::isFlagArgument(argument))
+            continue;
+        const config::FlagSpec *flag = config::findFlag(config::flagName(argument));
+        const bool inlineValue = argument.contains('=');
+        if (!flag)
+            return spelling(argument) + ": unknown flag";
+        if (flag->takesValue() && !inlineValue && i + 1 == arguments.size())
+            return spelling(argument) + ": missing value (" + flag->valueName + ')';
+        if (!flag->takesValue() && inlineValue)
+            return spelling(argument) + ": takes no value";
+        if (flag->takesValue() && !inlineValue)
+            ++i;
+    }
+    return parser.errorText();
+}
+
+}  // namespace
+
+ParseOutcome parseCommandLine(const QStringList &arguments) {
+    // QCommandLineParser insists on a program name in front.
+    const QStringList args = arguments.isEmpty() ? QStringList{kProgram} : arguments;
+    QCommandLineParser parser;
+    addFlags(parser);
+    if (!parser.parse(args))
+        return badFlag(parseFailure(args, parser));
+    if (!parser.positionalArguments().isEmpty())
+        return badFlag("unexpected argument '" + parser.positionalArguments().first() + "' (flags start with --)");
+    if (parser.isSet(QStringLiteral("help")))
+        return {std::nullopt, 0, config::helpText()};
+    if (parser.isSet(QStringLiteral("version")))
+        return {std::nullopt, 0, kProgram + ' ' + QStringLiteral(VARTA_VERSION)};
+
+    config::FlagReader reader(parser);
+    Options options = config::readOptions(reader);
+    if (reader.failed())
+        return badFlag(reader.error());
+    if (const QString error = config::loadSecretFiles(reader, options); !error.isEmpty())
+        return {std::nullopt, 1, kProgram + ": " + printable(error)};
+    for (QString &warning : options.warnings)
+        warning = printable(warning);
+    return {std::move(options), 0, {}};
+}
+
+bool argumentsRequestHeadless(int argc, char **argv) {
+    for (int i = 1; argv && i < argc && argv[i]; ++i) {
+        const QString argument = QString::fromLocal8Bit(argv[i]);
+        if (argument == QLatin1String("--"))
+            break;
+        if (!config::isFlagArgument(argument))
+            continue;
+        const config::FlagSpec *flag = config::findFlag(config::flagName(argument));
+        if (!flag)
+            continue;
+        if (flag->name == QLatin1String("headless") || flag->name == QLatin1String("help")
+            || flag->name == QLatin1String("version"))
+            return true;
+        if (flag->takesValue() && !argument.contains('='))
+            ++i;  // its value, which may look like a flag
+    }
+    return false;
+}
+
+}  // namespace varta

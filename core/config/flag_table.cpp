@@ -1,0 +1,234 @@
+#include "core/config/flag_table.h"
+
+#include "core/config/options.h"
+
+namespace varta::config {
+namespace {
+
+QString number(std::int64_t value) { return QString::number(value); }
+
+QString onOff(bool on) { return on ? QStringLiteral("on") : QStringLiteral("off"); }
+
+const QString kNone = QStringLiteral("none");
+const QString kOff = QStringLiteral("off");
+
+QList<FlagSpec> listenerFlags() {
+    const UdsOptions uds;
+    const UdpOptions udp;
+    return {
+        {"socket", "PATH", kNone, "Unix datagram listener; the kernel vouches for each sender's pid"},
+        {"socket-mode", "OCTAL", "0" + QString::number(uds.mode, 8),
+         "permissions of the socket file: 600, 0600 or 0o600, at most 0777"},
+        {"udp-port", "PORT", number(udp.port) + " when --socket is not given",
+         "UDP listener port; 0 picks a free one (printed at start-up)"},
+        {"udp-bind-addr", "IP", udp.bindAddress.toString(), "address of the UDP listener"},
+        {"i-accept-plaintext-udp", {}, kOff, "allow plain UDP on a non-loopback address"},
+        {"i-accept-secure-udp-non-loopback", {}, kOff, "allow secure UDP on a non-loopback address"},
+        {"plaintext-udp-i-accept-recovery-on-unauthenticated-transport",
+         {},
+         kOff,
+         "run recovery for agents seen over plain UDP (their pids are unverified)"},
+        {"secure-udp-i-accept-recovery-on-unauthenticated-transport",
+         {},
+         kOff,
+         "run recovery for agents seen over secure UDP (the key is verified, the process is not)"},
+    };
+}
+
+QList<FlagSpec> secureFlags() {
+    return {
+        {"key-file", "PATH", kNone, "one key, 64 hex characters, in a 0600 file we own"},
+        {"accepted-key-file", "PATH", kNone, "more keys, one per line (# comments allowed), for rotation; repeatable"},
+        {"master-key-file", "PATH", kNone, "master key from which each agent's key is derived"},
+    };
+}
+
+QList<FlagSpec> trackingFlags() {
+    const TrackerOptions t;
+    return {
+        {"threshold-ms", "MS", number(t.thresholdMs),
+         "silence after which an agent is stalled; at least " + number(kMinThresholdMs)},
+        {"tracker-capacity", "N", number(t.capacity), "most agents tracked at once, 1-" + number(kMaxTrackerCapacity)},
+        {"tracker-eviction-policy", "strict|balanced", "strict",
+         "when full, strict evicts only stalled agents silent for 10x the threshold; "
+         "balanced evicts any agent silent that long"},
+        {"max-beat-rate", "N", number(t.maxBeatRate), "beats per second accepted from one agent; 0 = no limit"},
+        {"global-beat-rate", "N", number(t.globalBeatRate), "beats per second accepted in total; 0 = no limit"},
+        {"global-beat-burst", "N", number(t.globalBeatBurst), "burst allowed above the global rate; 0 = the rate"},
+        {"allow-cross-namespace-agents",
+         {},
+         onOff(t.allowCrossNamespace),
+         "accept Unix-socket agents from another pid namespace"},
+    };
+}
+
+QList<FlagSpec> recoveryFlags() {
+    const RecoveryOptions r;
+    return {
+        {"recovery-exec", "CMD", kNone,
+         "command run for a stalled agent, split on whitespace, never through a shell; "
+         "{pid} and {addr} are replaced"},
+        {"recovery-exec-file", "PATH", kNone, "the same, read from a 0600 file we own"},
+        {"recovery-env", "KEY=VALUE", kNone, "add to the command's environment; repeatable"},
+        {"recovery-inherit-env",
+         {},
+         onOff(r.inheritEnv),
+         "give the command our whole environment instead of PATH=/usr/bin:/bin"},
+        {"recovery-debounce-ms", "MS", number(r.debounceMs), "least time between two recoveries of one agent"},
+        {"recovery-timeout-ms", "MS", "never kill",
+         "kill the command's process group after this long; at least " + number(kMinRecoveryTimeoutMs)},
+        {"recovery-kill-grace-ms", "MS", number(r.killGraceMs), "time between SIGTERM and SIGKILL on timeout"},
+        {"recovery-capture-bytes", "N", number(r.captureBytes),
+         "output kept per command (stdout and stderr together), at most 16 MiB"},
+        {"recovery-capture-stdio", {}, "on", "accepted for compatibility: output is always captured"},
+        {"recovery-audit-file", "PATH", kNone, "append-only, hash-chained record of every recovery decision"},
+        {"recovery-max-concurrent", "N", number(r.maxConcurrent),
+         "most commands running at once, 1-" + number(kMaxRecoveryConcurrent)},
+        {"recovery-max-attempts", "N", number(r.maxAttempts),
+         "recoveries of one agent within the window before giving up; 0 = no limit"},
+        {"recovery-attempt-window-ms", "MS", number(r.attemptWindowMs), "window of --recovery-max-attempts"},
+    };
+}
+
+QList<FlagSpec> exportFlags() {
+    const Options d;
+    return {
+        {"export-file", "PATH", kNone, "tab-separated event file, one line per event"},
+        {"export-file-max-bytes", "N", number(d.exportFile.maxBytes),
+         "rotate the event file past this size, keeping 5 generations; 0 = never"},
+        {"export-file-sync-every", "N", number(d.exportFile.syncEvery),
+         "fsync the event file every N lines; 0 = never"},
+        {"prom-addr", "IP:PORT", kNone, "serve Prometheus /metrics here; needs --prom-token-file"},
+        {"prom-token-file", "PATH", kNone, "bearer token for /metrics, 64 hex characters in a 0600 file"},
+    };
+}
+
+QList<FlagSpec> runningFlags() {
+    const Options d;
+    return {
+        {"headless", {}, onOff(d.headless), "no window and no GUI libraries: the engine only"},
+        {"demo", {}, onOff(d.demo), "start simulated agents in-process to show the whole flow"},
+        {"screenshot", "FILE", kNone, "after the delay below, save a picture of the window to FILE"},
+        {"screenshot-delay-ms", "MS", number(d.screenshotDelayMs), "wait this long before --screenshot"},
+        {"lang", "CODE", "the system's", "language of the console, e.g. de or pt_BR"},
+        {"shutdown-after-secs", "N", kNone, "exit 0 after N seconds"},
+        {"shutdown-grace-ms", "MS", number(d.shutdownGraceMs),
+         "how long shutdown waits for killed recovery commands; at least " + number(kMinShutdownGraceMs)},
+        {"help", {}, {}, "print this text and exit", "h"},
+        {"version", {}, {}, "print the version and exit"},
+    };
+}
+
+QList<FlagGroup> buildGroups() {
+    return {
+        {QStringLiteral("Listeners"), listenerFlags()},
+        {QStringLiteral("Secure UDP (any key makes the UDP listener accept sealed frames only)"), secureFlags()},
+        {QStringLiteral("Tracking"), trackingFlags()},
+        {QStringLiteral("Recovery"), recoveryFlags()},
+        {QStringLiteral("Event file and metrics"), exportFlags()},
+        {QStringLiteral("Running"), runningFlags()},
+    };
+}
+
+QList<FlagSpec> buildQtFlags() {
+    QList<FlagSpec> flags;
+    for (const char *name :
+         {"platform", "platformpluginpath", "platformtheme", "plugin", "qwindowgeometry", "qwindowicon", "qwindowtitle",
+          "session", "style", "stylesheet", "display", "geometry", "title", "icon", "name", "visual", "qmljsdebugger"})
+        flags.append({QString::fromLatin1(name), QStringLiteral("VALUE"), {}, {}});
+    for (const char *name : {"reverse", "widgetcount", "nograb", "dograb", "sync", "testability"})
+        flags.append({QString::fromLatin1(name), {}, {}, {}});
+    return flags;
+}
+
+// Words joined into lines of at most `width` characters, each starting with `indent`.
+QStringList wrapped(const QString &text, const QString &indent, qsizetype width) {
+    QStringList lines;
+    QString line = indent;
+    for (const QString &word : text.split(' ', Qt::SkipEmptyParts)) {
+        if (line.size() > indent.size() && line.size() + 1 + word.size() > width) {
+            lines << line;
+            line = indent;
+        }
+        line += (line.size() > indent.size() ? QStringLiteral(" ") : QString()) + word;
+    }
+    return lines << line;
+}
+
+QStringList flagLines(const FlagSpec &flag) {
+    QString heading = QStringLiteral("  ");
+    if (!flag.alias.isEmpty())
+        heading += '-' + flag.alias + ", ";
+    heading += "--" + flag.name;
+    if (flag.takesValue())
+        heading += ' ' + flag.valueName;
+    QString text = flag.help;
+    if (!flag.defaultText.isEmpty())
+        text += " (default: " + flag.defaultText + ')';
+    return QStringList{heading} + wrapped(text, QStringLiteral("      "), 88);
+}
+
+}  // namespace
+
+const QList<FlagGroup> &flagGroups() {
+    static const QList<FlagGroup> groups = buildGroups();
+    return groups;
+}
+
+const QList<FlagSpec> &qtFlags() {
+    static const QList<FlagSpec> flags = buildQtFlags();
+    return flags;
+}
+
+QString removedFlagHint(const QString &name) {
+    if (name == QLatin1String("recovery-cmd") || name == QLatin1String("i-accept-shell-risk"))
+        return QStringLiteral("removed for security reasons; use --recovery-exec");
+    if (name == QLatin1String("key-env") || name == QLatin1String("master-key-env")
+        || name == QLatin1String("accepted-key-env"))
+        return QStringLiteral("removed: keys are no longer read from the environment; use --key-file "
+                              "(or --accepted-key-file, --master-key-file)");
+    return {};
+}
+
+const FlagSpec *findFlag(const QString &name) {
+    for (const FlagGroup &group : flagGroups()) {
+        for (const FlagSpec &flag : group.flags) {
+            if (flag.name == name || (!flag.alias.isEmpty() && flag.alias == name))
+                return &flag;
+        }
+    }
+    for (const FlagSpec &flag : qtFlags()) {
+        if (flag.name == name)
+            return &flag;
+    }
+    return nullptr;
+}
+
+QString flagName(const QString &argument) {
+    const qsizetype dashes = argument.startsWith(QLatin1String("--")) ? 2 : 1;
+    return argument.mid(dashes).section('=', 0, 0);
+}
+
+bool isFlagArgument(const QString &argument) { return argument.startsWith('-') && argument != QLatin1String("-"); }
+
+QString helpText() {
+    QStringList lines{
+        QStringLiteral("Usage: varta-watch [FLAG]..."),
+        QStringLiteral("Operator console for Varta heartbeats: tracks agents, surfaces stalls, runs recovery."),
+        QStringLiteral("Every flag takes its value as the next argument or as --flag=VALUE."),
+    };
+    for (const FlagGroup &group : flagGroups()) {
+        lines << QString() << group.title + ':';
+        for (const FlagSpec &flag : group.flags)
+            lines << flagLines(flag);
+    }
+    const QString footer = QStringLiteral(
+        "Qt's own options (-platform NAME, -style NAME, -display DISPLAY, -qwindowgeometry GEOMETRY, -reverse, "
+        "...) are accepted too. Removed upstream flags: --recovery-cmd and --i-accept-shell-risk (use "
+        "--recovery-exec); --key-env, --accepted-key-env and --master-key-env (use --key-file). Exit status: 0 "
+        "clean exit, 1 a file or start-up problem, 2 a bad flag.");
+    lines << QString() << wrapped(footer, QString(), 88);
+    return lines.join('\n');
+}
+
+}  // namespace varta::config

@@ -1,0 +1,220 @@
+#include "core/config/validation.h"
+
+#include "core/config/flag_table.h"
+
+#include <QRegularExpression>
+
+#include <algorithm>
+#include <limits>
+
+namespace varta::config {
+namespace {
+
+constexpr std::int64_t kUint32Max = std::numeric_limits<std::uint32_t>::max();
+constexpr std::int64_t kInt64Max = std::numeric_limits<std::int64_t>::max();
+constexpr std::int64_t kIntMax = std::numeric_limits<int>::max();
+
+const QString kPlainNonLoopback = QStringLiteral("i-accept-plaintext-udp");
+const QString kSecureNonLoopback = QStringLiteral("i-accept-secure-udp-non-loopback");
+const QString kPlainRecovery = QStringLiteral("plaintext-udp-i-accept-recovery-on-unauthenticated-transport");
+const QString kSecureRecovery = QStringLiteral("secure-udp-i-accept-recovery-on-unauthenticated-transport");
+
+const QStringList &keyFileFlags() {
+    static const QStringList flags{QStringLiteral("key-file"), QStringLiteral("accepted-key-file"),
+                                   QStringLiteral("master-key-file")};
+    return flags;
+}
+
+// Paths whose files are read later; an empty one is a bad flag, not a missing file.
+void checkPathFlags(FlagReader &r) {
+    for (const QString &flag : keyFileFlags() + QStringList{"prom-token-file", "recovery-exec-file"}) {
+        for (const QString &path : r.texts(flag)) {
+            if (path.isEmpty())
+                r.fail(flag, QStringLiteral("must not be empty"));
+        }
+    }
+}
+
+void readUnixSocket(FlagReader &r, Options &o) {
+    UdsOptions uds;
+    r.nonEmpty(QStringLiteral("socket"), uds.path);
+    r.octalMode(QStringLiteral("socket-mode"), uds.mode);
+    if (r.isSet(QStringLiteral("socket")))
+        o.uds = uds;
+    else if (r.isSet(QStringLiteral("socket-mode")))
+        o.warnings << QStringLiteral("--socket-mode: has no effect without --socket");
+}
+
+// The flags that only mean something for the UDP listener.
+QStringList udpOnlyFlagsGiven(const FlagReader &r) {
+    QStringList given;
+    for (const QString &flag :
+         QStringList{"udp-bind-addr", kPlainNonLoopback, kSecureNonLoopback, kPlainRecovery, kSecureRecovery}
+             + keyFileFlags()) {
+        if (r.isSet(flag))
+            given << "--" + flag;
+    }
+    return given;
+}
+
+void checkNonLoopback(FlagReader &r, const UdpOptions &udp, bool secure, QStringList &warnings) {
+    if (udp.bindAddress.isLoopback())
+        return;
+    const QString address = udp.bindAddress.toString();
+    const QString kind = secure ? QStringLiteral("secure UDP") : QStringLiteral("plain UDP");
+    if (!udp.acceptNonLoopback) {
+        r.fail(QStringLiteral("udp-bind-addr"),
+               QStringLiteral("%1 is not a loopback address; %2 there needs --%3")
+                   .arg(address, kind, secure ? kSecureNonLoopback : kPlainNonLoopback));
+        return;
+    }
+    warnings << (secure ? QStringLiteral("--udp-bind-addr: secure UDP on %1: any key holder on the network can "
+                                         "send beats")
+                        : QStringLiteral("--udp-bind-addr: plain UDP on %1: anyone who reaches the port can send "
+                                         "beats under any pid"))
+                    .arg(address);
+}
+
+void readUdp(FlagReader &r, Options &o) {
+    UdpOptions udp;
+    r.integer(QStringLiteral("udp-port"), 0, 65535, udp.port);  // 0: any free port, printed at start
+    r.ipAddress(QStringLiteral("udp-bind-addr"), udp.bindAddress);
+    const bool secure =
+        std::any_of(keyFileFlags().begin(), keyFileFlags().end(), [&r](const QString &flag) { return r.isSet(flag); });
+    udp.acceptNonLoopback = r.isSet(secure ? kSecureNonLoopback : kPlainNonLoopback);
+    udp.recoveryAllowed = r.isSet(secure ? kSecureRecovery : kPlainRecovery);
+
+    if (o.uds && !r.isSet(QStringLiteral("udp-port"))) {
+        // Upstream accepted these silently; refusing them would break existing command lines.
+        const QStringList inert = udpOnlyFlagsGiven(r);
+        if (!inert.isEmpty())
+            o.warnings << "no UDP listener (--socket is given without --udp-port), so " + inert.join(", ")
+                              + " have no effect";
+        return;
+    }
+    checkNonLoopback(r, udp, secure, o.warnings);
+    if (udp.recoveryAllowed)
+        o.warnings << "--" + (secure ? kSecureRecovery : kPlainRecovery)
+                          + ": recovery runs for UDP agents whose process nobody verified";
+    o.udp = udp;
+}
+
+void readTracker(FlagReader &r, TrackerOptions &t) {
+    r.integer(QStringLiteral("threshold-ms"), kMinThresholdMs, kMaxTimerMs, t.thresholdMs);
+    r.integer(QStringLiteral("tracker-capacity"), 1, kMaxTrackerCapacity, t.capacity);
+    const QString policyFlag = QStringLiteral("tracker-eviction-policy");
+    if (r.isSet(policyFlag)) {
+        const QString policy = r.text(policyFlag);
+        if (policy == QLatin1String("strict"))
+            t.eviction = EvictionPolicy::Strict;
+        else if (policy == QLatin1String("balanced"))
+            t.eviction = EvictionPolicy::Balanced;
+        else
+            r.fail(policyFlag, "must be strict or balanced (got '" + policy + "')");
+    }
+    r.integer(QStringLiteral("max-beat-rate"), 0, kUint32Max, t.maxBeatRate);
+    r.integer(QStringLiteral("global-beat-rate"), 0, kUint32Max, t.globalBeatRate);
+    r.integer(QStringLiteral("global-beat-burst"), 0, kUint32Max, t.globalBeatBurst);
+    t.allowCrossNamespace = r.isSet(QStringLiteral("allow-cross-namespace-agents"));
+}
+
+void readRecoveryEnv(FlagReader &r, QStringList &env) {
+    static const QRegularExpression pattern(QStringLiteral("^[A-Za-z_][A-Za-z0-9_]*=.*$"),
+                                            QRegularExpression::DotMatchesEverythingOption);
+    for (const QString &entry : r.texts(QStringLiteral("recovery-env"))) {
+        if (!pattern.match(entry).hasMatch()) {
+            r.fail(QStringLiteral("recovery-env"),
+                   "must be KEY=VALUE, KEY made of letters, digits and _ and not starting with a digit (got '" + entry
+                       + "')");
+            return;
+        }
+        env << entry;
+    }
+}
+
+void readRecoveryExec(FlagReader &r, RecoveryOptions &rec) {
+    const QString inlineFlag = QStringLiteral("recovery-exec");
+    if (!r.isSet(inlineFlag))
+        return;
+    if (r.isSet(QStringLiteral("recovery-exec-file"))) {
+        r.fail(inlineFlag, QStringLiteral("cannot be combined with --recovery-exec-file; give one of them"));
+        return;
+    }
+    rec.execTemplate = splitCommand(r.text(inlineFlag));
+    rec.execSource = QStringLiteral("inline");
+    if (rec.execTemplate.isEmpty())
+        r.fail(inlineFlag, QStringLiteral("must name a program (got an empty command)"));
+}
+
+void readRecovery(FlagReader &r, RecoveryOptions &rec, QStringList &warnings) {
+    readRecoveryExec(r, rec);
+    r.integer(QStringLiteral("recovery-debounce-ms"), 0, kMaxTimerMs, rec.debounceMs);
+    r.integer(QStringLiteral("recovery-timeout-ms"), kMinRecoveryTimeoutMs, kMaxTimerMs, rec.timeoutMs);
+    r.integer(QStringLiteral("recovery-kill-grace-ms"), 0, kMaxTimerMs, rec.killGraceMs);
+    readRecoveryEnv(r, rec.env);
+    rec.inheritEnv = r.isSet(QStringLiteral("recovery-inherit-env"));
+    if (rec.inheritEnv)
+        warnings << QStringLiteral("--recovery-inherit-env: recovery commands get this process's whole "
+                                   "environment, secrets included");
+    r.integer(QStringLiteral("recovery-capture-bytes"), 0, kMaxCaptureBytes, rec.captureBytes);
+    r.nonEmpty(QStringLiteral("recovery-audit-file"), rec.auditFile);
+    r.integer(QStringLiteral("recovery-max-concurrent"), 1, kMaxRecoveryConcurrent, rec.maxConcurrent);
+    r.integer(QStringLiteral("recovery-max-attempts"), 0, kIntMax, rec.maxAttempts);
+    r.integer(QStringLiteral("recovery-attempt-window-ms"), 1, kMaxTimerMs, rec.attemptWindowMs);
+}
+
+void readExportAndMetrics(FlagReader &r, Options &o) {
+    r.nonEmpty(QStringLiteral("export-file"), o.exportFile.path);
+    r.integer(QStringLiteral("export-file-max-bytes"), 0, kInt64Max, o.exportFile.maxBytes);
+    r.integer(QStringLiteral("export-file-sync-every"), 0, kInt64Max, o.exportFile.syncEvery);
+
+    const QString addrFlag = QStringLiteral("prom-addr");
+    const QString tokenFlag = QStringLiteral("prom-token-file");
+    r.ipAndPort(addrFlag, o.prom.address, o.prom.port);
+    if (r.isSet(addrFlag) && !r.isSet(tokenFlag))
+        r.fail(addrFlag, QStringLiteral("requires --prom-token-file (/metrics is never served without a token)"));
+    if (r.isSet(tokenFlag) && !r.isSet(addrFlag))
+        r.fail(tokenFlag, QStringLiteral("requires --prom-addr"));
+    if (r.isSet(addrFlag) && !r.failed() && !o.prom.address.isLoopback())
+        o.warnings << "--prom-addr: /metrics is reachable from the network on " + r.text(addrFlag);
+}
+
+void readRunning(FlagReader &r, Options &o) {
+    o.headless = r.isSet(QStringLiteral("headless"));
+    o.demo = r.isSet(QStringLiteral("demo"));
+    r.nonEmpty(QStringLiteral("screenshot"), o.screenshotPath);
+    if (o.headless && r.isSet(QStringLiteral("screenshot")))
+        r.fail(QStringLiteral("screenshot"),
+               QStringLiteral("needs the window, so it cannot be combined with --headless"));
+    r.integer(QStringLiteral("screenshot-delay-ms"), 0, kMaxTimerMs, o.screenshotDelayMs);
+
+    static const QRegularExpression language(QStringLiteral("^[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})*$"));
+    if (r.isSet(QStringLiteral("lang"))) {
+        o.language = r.text(QStringLiteral("lang"));
+        if (!language.match(o.language).hasMatch())
+            r.fail(QStringLiteral("lang"), "must be a language code such as de or pt_BR (got '" + o.language + "')");
+    }
+    r.integer(QStringLiteral("shutdown-after-secs"), 0, kMaxShutdownAfterSecs, o.shutdownAfterSecs);
+    r.integer(QStringLiteral("shutdown-grace-ms"), kMinShutdownGraceMs, kMaxTimerMs, o.shutdownGraceMs);
+}
+
+}  // namespace
+
+QStringList splitCommand(const QString &command) {
+    static const QRegularExpression whitespace(QStringLiteral("\\s+"));
+    return command.split(whitespace, Qt::SkipEmptyParts);
+}
+
+Options readOptions(FlagReader &reader) {
+    Options options;
+    readUnixSocket(reader, options);
+    readUdp(reader, options);
+    checkPathFlags(reader);
+    readTracker(reader, options.tracker);
+    readRecovery(reader, options.recovery, options.warnings);
+    readExportAndMetrics(reader, options);
+    readRunning(reader, options);
+    return options;
+}
+
+}  // namespace varta::config

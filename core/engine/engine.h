@@ -1,0 +1,122 @@
+#pragma once
+// The composition root of the engine: listeners → ingest → tracker → stall deadlines →
+// (recovery) → published batches. Lives on the engine thread; everything it receives
+// from other threads arrives as queued calls, everything it sends is a value.
+
+#include "core/config/options.h"
+#include "core/export/event_file.h"
+#include "core/ingest/ingest_counters.h"
+#include "core/ingest/ingest_pipeline.h"
+#include "core/metrics/histogram.h"
+#include "core/published/engine_batch.h"
+#include "core/recovery/recovery_counters.h"
+#include "core/tracking/agent_tracker.h"
+#include "core/tracking/tracker_counters.h"
+
+#include <QObject>
+#include <QTimer>
+
+#include <memory>
+#include <vector>
+
+namespace varta {
+
+class RecoveryEngine;
+class SecureReceiver;
+class MetricsService;
+class UdpListener;
+class UdsListener;
+
+class Engine : public QObject, private IngestEvents {
+    Q_OBJECT
+public:
+    static constexpr int kPublishIntervalMs = 50;            // at most 20 batches a second
+    static constexpr qsizetype kMaxEventsPerBatch = 200;     // the operator's log, not a firehose
+    static constexpr int kMetricsSnapshotIntervalMs = 1000;  // /metrics is at most this stale
+
+    explicit Engine(Options options, QObject *parent = nullptr);
+    ~Engine() override;
+
+    // Opens files and listeners. Must run on the thread the observer lives on.
+    bool start(QString *error);
+
+    // "udp 127.0.0.1:9000", "uds /run/varta.sock": what is listening, for logs and the UI.
+    QStringList listenerDescriptions() const;
+    // Start-up warnings the observer found (e.g. metrics reachable from other hosts).
+    QStringList startupWarnings() const { return m_startupWarnings; }
+    std::uint16_t udpPort() const;
+
+    // One line of totals, printed when the process stops (and parsed by tests).
+    QString summaryLine() const;
+
+    const IngestCounters &ingestCounters() const { return m_ingest; }
+    const TrackerCounters &trackerCounters() const { return m_trackerCounters; }
+    const AgentTracker &tracker() const { return m_tracker; }
+
+public Q_SLOTS:
+    // Batches are built only while someone listens (the GUI); headless runs skip the work.
+    void setPublishing(bool on);
+    // Operator commands (queued calls from the UI thread). Each outcome is reported in
+    // the event log; refusals say why.
+    void recoverNow(const QList<varta::AgentKey> &agents);
+    void killChild(std::uint64_t childId);
+    void pause(const QList<varta::AgentKey> &agents);
+    void resume(const QList<varta::AgentKey> &agents);
+    void rearm(const QList<varta::AgentKey> &agents);
+    // Stops listeners, writes what is queued, then emits stopped().
+    void shutdown();
+
+Q_SIGNALS:
+    void batchReady(const varta::EngineBatch &batch);
+    void stopped();
+
+private:
+    void onAgentResumed(Slot slot) override;
+    void onAgentEvicted(const AgentKey &key) override;
+    void onIngestBatchEnd() override;
+    void onIngestIoError(std::string_view what) override;
+
+    bool startMetrics(QString *error);
+    void warnAboutSmallQueues();
+    void publishMetricsSnapshot();
+    void connectRecovery();
+    void onOverlayChanged(const AgentKey &key);
+    void finishShutdown();
+    void armStallTimer();
+    void surfaceStalls();
+    void publish();
+    void addEvent(EventSeverity severity, EventCategory category, const QString &text,
+                  std::optional<AgentKey> agent = std::nullopt);
+    AgentSnapshot snapshotOf(const AgentRecord &record) const;
+
+    Options m_options;
+    IngestCounters m_ingest;
+    TrackerCounters m_trackerCounters;
+    AgentTracker m_tracker;
+    std::unique_ptr<EventFile> m_eventFile;
+    std::unique_ptr<IngestPipeline> m_pipeline;
+    std::unique_ptr<UdpListener> m_udp;
+    std::unique_ptr<UdsListener> m_uds;
+    SecureCounters m_secureCounters;
+    std::unique_ptr<SecureReceiver> m_secureReceiver;
+    Histogram m_stallLag = Histogram::forStallLag();
+    RecoveryEngine *m_recovery;  // child: lives and dies on the engine thread
+    std::unique_ptr<MetricsService> m_metrics;
+    QTimer *m_metricsSnapshotTimer = nullptr;
+    QStringList m_startupWarnings;
+    QTimer *m_stallTimer;  // children, so they move to the engine thread with the observer
+    QTimer *m_publishTimer;
+    std::int64_t m_armedDeadlineNs = 0;
+    bool m_publishing = false;
+    bool m_stopping = false;
+
+    // Pending publish contents (only filled while publishing).
+    QList<AgentKey> m_removed;
+    QList<StateTransition> m_transitions;
+    QList<EventLogEntry> m_events;
+    QList<ChildInfo> m_children;
+    QList<OutputChunk> m_output;
+    std::uint64_t m_eventsDropped = 0;
+};
+
+}  // namespace varta

@@ -1,0 +1,71 @@
+#include "core/engine/engine_thread.h"
+
+#include "core/engine/engine.h"
+#include "core/engine/local_engine_link.h"
+
+#include <openssl/crypto.h>
+
+namespace varta {
+
+EngineThread::EngineThread(Options options, QObject *parent) : QObject(parent), m_options(std::move(options)) {
+    m_thread.setObjectName(QStringLiteral("varta-engine"));
+    connect(&m_thread, &QThread::finished, this, &EngineThread::finished);
+}
+
+EngineThread::~EngineThread() {
+    if (m_thread.isRunning()) {
+        requestShutdown();
+        m_thread.wait();
+    }
+}
+
+bool EngineThread::start(QString *error) {
+    m_engine = new Engine(m_options);
+    m_engine->moveToThread(&m_thread);
+    // The observer dies on its own thread (its sockets and timers belong there), and
+    // the thread ends once it is gone.
+    Engine *observer = m_engine;
+    connect(
+        m_engine, &Engine::stopped, this, [this, observer] { m_summary = observer->summaryLine(); },
+        Qt::DirectConnection);  // runs on the engine thread; read only after finished()
+    connect(m_engine, &Engine::stopped, m_engine, &QObject::deleteLater);
+    // OpenSSL frees a thread's state (its error queue) from a thread-exit hook, but Qt's
+    // threads are detached and wait() returns before that hook runs, so the process can
+    // exit first and leak it. Free it on the engine thread once the keys are gone.
+    connect(
+        m_engine, &QObject::destroyed, &m_thread, [] { OPENSSL_thread_stop(); }, Qt::DirectConnection);
+    connect(m_engine, &QObject::destroyed, &m_thread, &QThread::quit, Qt::DirectConnection);
+    m_thread.start();
+    bool ok = false;
+    QMetaObject::invokeMethod(
+        m_engine,
+        [&] {
+            ok = m_engine->start(error);
+            if (ok) {
+                m_listeners = m_engine->listenerDescriptions();
+                m_warnings = m_engine->startupWarnings();
+                m_udpPort = m_engine->udpPort();
+            }
+        },
+        Qt::BlockingQueuedConnection);
+    if (!ok) {
+        requestShutdown();
+        m_thread.wait();
+        m_engine = nullptr;
+        return false;
+    }
+    m_link = std::make_unique<LocalEngineLink>(m_engine);
+    return true;
+}
+
+EngineLink &EngineThread::link() const {
+    Q_ASSERT(m_link);
+    return *m_link;
+}
+
+void EngineThread::requestShutdown() {
+    if (m_engine)
+        QMetaObject::invokeMethod(m_engine, &Engine::shutdown, Qt::QueuedConnection);
+}
+
+}  // namespace varta

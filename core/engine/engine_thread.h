@@ -1,0 +1,55 @@
+#pragma once
+// Runs the Engine on its own thread (DESIGN.md section 2): starts it there, hands out
+// the pointer for queued connections, and stops it cleanly — listeners closed, files
+// flushed, children reaped — before the thread ends.
+
+#include "core/config/options.h"
+
+#include <QObject>
+#include <QPointer>
+#include <QThread>
+
+#include <memory>
+
+namespace varta {
+
+class Engine;
+class EngineLink;
+class LocalEngineLink;
+
+class EngineThread : public QObject {
+    Q_OBJECT
+public:
+    explicit EngineThread(Options options, QObject *parent = nullptr);
+    ~EngineThread() override;
+
+    // Starts the engine thread and the observer on it; false (with the reason) when a
+    // listener or file could not be opened.
+    bool start(QString *error);
+    Engine *engine() const { return m_engine; }
+    // What a console in this process talks to; valid after a successful start().
+    EngineLink &link() const;
+    QStringList listenerDescriptions() const { return m_listeners; }
+    QStringList startupWarnings() const { return m_warnings; }
+    std::uint16_t udpPort() const { return m_udpPort; }  // the bound UDP port, 0 without one
+    // The observer's totals as it stopped; valid after finished().
+    QString finalSummary() const { return m_summary; }
+
+public Q_SLOTS:
+    void requestShutdown();
+
+Q_SIGNALS:
+    void finished();  // the engine thread has ended
+
+private:
+    Options m_options;
+    QThread m_thread;
+    QPointer<Engine> m_engine;
+    std::unique_ptr<LocalEngineLink> m_link;
+    QStringList m_listeners;
+    QStringList m_warnings;
+    std::uint16_t m_udpPort = 0;
+    QString m_summary;
+};
+
+}  // namespace varta

@@ -1,0 +1,79 @@
+#include "core/metrics/metrics_service.h"
+
+#include "core/metrics/metrics_endpoint.h"
+#include "core/metrics/metrics_registry.h"
+#include "core/metrics/varta_metrics.h"
+
+namespace varta {
+
+// Owns the registry, the endpoint and the snapshot they read; touched only on its thread.
+class MetricsService::Worker {
+public:
+    explicit Worker(const PromOptions &options) : m_endpoint(m_registry, options) {
+        MetricSources sources;
+        sources.ingest = &m_current.ingest;
+        sources.tracker = &m_current.tracker;
+        sources.secure = &m_current.secure;
+        sources.recovery = &m_current.recovery;
+        sources.stallLag = &m_current.stallLag;
+        sources.pidsTracked = [this] { return m_current.pidsTracked; };
+        sources.trackerCapacity = [this] { return m_current.trackerCapacity; };
+        sources.forEachAgent = [this](const MetricSources::AgentVisitor &visit) {
+            for (const MetricsAgentRow &row : m_current.agents)
+                visit(AgentMetricsRow{&row.key, row.beats, row.stalls, row.status});
+        };
+        registerVartaMetrics(m_registry, sources);
+    }
+
+    MetricsEndpoint &endpoint() { return m_endpoint; }
+
+    void take(const MetricsSnapshot &snapshot) {
+        m_current = snapshot;
+        m_registry.invalidate();
+    }
+
+private:
+    MetricsSnapshot m_current;
+    MetricsRegistry m_registry;
+    MetricsEndpoint m_endpoint;
+};
+
+MetricsService::MetricsService(PromOptions options, QObject *parent)
+    : QObject(parent), m_options(std::move(options)), m_anchor(new QObject) {
+    m_thread.setObjectName(QStringLiteral("varta-metrics"));
+    m_anchor->moveToThread(&m_thread);
+}
+
+MetricsService::~MetricsService() {
+    if (m_thread.isRunning()) {
+        // The worker (its server and sockets) dies on its own thread.
+        QMetaObject::invokeMethod(
+            m_anchor.get(), [this] { delete m_worker; }, Qt::BlockingQueuedConnection);
+        m_thread.quit();
+        m_thread.wait();
+    }
+}
+
+bool MetricsService::start(QString *error) {
+    m_thread.start();
+    bool ok = false;
+    // Built on the metrics thread, so the server and everything it owns live there.
+    QMetaObject::invokeMethod(
+        m_anchor.get(),
+        [&] {
+            m_worker = new Worker(m_options);
+            ok = m_worker->endpoint().listen(error);
+            m_url = m_worker->endpoint().url();
+            m_warning = m_worker->endpoint().startupWarning();
+        },
+        Qt::BlockingQueuedConnection);
+    return ok;
+}
+
+void MetricsService::publish(std::shared_ptr<const MetricsSnapshot> snapshot) {
+    Worker *worker = m_worker;
+    QMetaObject::invokeMethod(
+        m_anchor.get(), [worker, snapshot] { worker->take(*snapshot); }, Qt::QueuedConnection);
+}
+
+}  // namespace varta

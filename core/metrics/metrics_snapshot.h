@@ -1,0 +1,36 @@
+#pragma once
+// Everything /metrics shows, copied out of the engine once a second. The endpoint
+// renders from the copy on its own thread, so neither rendering 100,000 agents' rows
+// nor sending a 17 MB body ever holds up the engine's sockets.
+
+#include "core/ingest/ingest_counters.h"
+#include "core/metrics/histogram.h"
+#include "core/recovery/recovery_counters.h"
+#include "core/tracking/agent_key.h"
+#include "core/tracking/tracker_counters.h"
+#include "core/vlp/frame.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace varta {
+
+struct MetricsAgentRow {
+    AgentKey key;
+    std::uint64_t beats = 0;
+    std::uint64_t stalls = 0;
+    vlp::Status status = vlp::Status::Ok;
+};
+
+struct MetricsSnapshot {
+    IngestCounters ingest;
+    TrackerCounters tracker;
+    SecureCounters secure;
+    RecoveryCounters recovery;
+    Histogram stallLag = Histogram::forStallLag();
+    std::uint64_t pidsTracked = 0;
+    std::uint64_t trackerCapacity = 0;
+    std::vector<MetricsAgentRow> agents;
+};
+
+}  // namespace varta

@@ -1,0 +1,151 @@
+#include "core/metrics/varta_metrics.h"
+
+#include "core/base/engine_clock.h"
+#include "core/metrics/histogram.h"
+#include "core/metrics/metrics_registry.h"
+#include "core/tracking/agent_key.h"
+
+#include <algorithm>
+#include <charconv>
+#include <string_view>
+
+namespace varta {
+
+namespace {
+
+// Room for "secure-udp:" and the longest IPv6 text with a scope id.
+struct OriginText {
+    char bytes[128];
+    QByteArray fallback;
+};
+
+bool isIpv4Mapped(const AgentKey &key) noexcept {
+    return std::all_of(key.address.begin(), key.address.begin() + 10, [](std::uint8_t b) { return b == 0; })
+           && key.address[10] == 0xff && key.address[11] == 0xff;
+}
+
+// Same text as AgentKey::originLabel(), without a QString per row for the common cases
+// (local socket, IPv4 peer): 100,000 agents would mean 300,000 allocations per render.
+std::string_view originText(const AgentKey &key, OriginText &text) {
+    if (key.transport == Transport::Uds)
+        return "uds";
+    if (!isIpv4Mapped(key)) {
+        text.fallback = key.originLabel().toUtf8();
+        return std::string_view(text.fallback.constData(), static_cast<std::size_t>(text.fallback.size()));
+    }
+    const std::string_view prefix = key.transport == Transport::Udp ? "udp:" : "secure-udp:";
+    char *p = std::copy(prefix.begin(), prefix.end(), text.bytes);
+    for (std::size_t i = 12; i < 16; ++i) {
+        p = std::to_chars(p, text.bytes + sizeof text.bytes, key.address[i]).ptr;
+        if (i != 15)
+            *p++ = '.';
+    }
+    return std::string_view(text.bytes, static_cast<std::size_t>(p - text.bytes));
+}
+
+// One per-agent family: `name{pid="…",origin="…"} value` for every tracked agent.
+template <typename Value>
+MetricsFamily::RowWriter agentRows(const MetricSources &sources, Value value) {
+    return [forEach = sources.forEachAgent, value](MetricsTextWriter &out, std::string_view name) {
+        if (!forEach)
+            return;
+        OriginText text;
+        forEach([&](const AgentMetricsRow &row) {
+            out.beginRow(name);
+            out.label("pid", static_cast<std::uint64_t>(row.key->pid));
+            out.label("origin", originText(*row.key, text));
+            out.endRow(value(row));
+        });
+    };
+}
+
+MetricsFamily::IntegerSource orZero(std::function<std::uint64_t()> source) {
+    if (source)
+        return source;
+    return [] { return std::uint64_t{0}; };
+}
+
+void registerAgentFamilies(MetricsRegistry &registry, const MetricSources &sources) {
+    registry.counter("varta_beats_total", "Beats accepted from each agent.")
+        .setRowWriter(agentRows(sources, [](const AgentMetricsRow &row) { return row.beats; }));
+    registry.counter("varta_stalls_total", "Stalls surfaced for each agent.")
+        .setRowWriter(agentRows(sources, [](const AgentMetricsRow &row) { return row.stalls; }));
+    registry.gauge("varta_status", "Last status of each agent: 0 ok, 1 degraded, 2 critical, 3 stall.")
+        .setRowWriter(
+            agentRows(sources, [](const AgentMetricsRow &row) { return static_cast<std::uint64_t>(row.status); }));
+}
+
+void registerIngestFamilies(MetricsRegistry &registry, const IngestCounters &ingest) {
+    auto &decode = registry.counter("varta_decode_errors_total", "Datagrams rejected by the frame decoder, by kind.");
+    for (std::size_t i = 0; i < vlp::kDecodeErrorCount; ++i)
+        decode.addValue(&ingest.decodeErrors[i], {{"kind", vlp::decodeErrorLabel(static_cast<vlp::DecodeError>(i))}});
+    registry.counter("varta_truncated_datagrams_total", "Datagrams whose length is no valid frame size.")
+        .addValue(&ingest.truncated);
+    registry.counter("varta_io_errors_total", "Socket read errors.").addValue(&ingest.ioErrors);
+    registry
+        .counter("varta_frame_auth_failures_total",
+                 "Frames whose pid does not match the sender's kernel or key identity.")
+        .addValue(&ingest.authFailures);
+}
+
+void registerTrackerFamilies(MetricsRegistry &registry, const MetricSources &sources, const TrackerCounters &tracker) {
+    registry.counter("varta_rate_limited_total", "Beats dropped by a rate limit, by limit.")
+        .addValue(&tracker.rateLimitedPerPid, {{"reason", "per_pid"}})
+        .addValue(&tracker.rateLimitedGlobal, {{"reason", "global"}});
+    registry.counter("varta_nonce_wrap_total", "Agents whose nonce wrapped around.").addValue(&tracker.nonceWraps);
+    registry.gauge("varta_watch_pids_tracked", "Agents currently tracked.").addInteger(orZero(sources.pidsTracked));
+    registry.gauge("varta_tracker_capacity", "Maximum number of agents tracked.")
+        .addInteger(orZero(sources.trackerCapacity));
+    registry.counter("varta_tracker_evicted_total", "Silent agents evicted to make room for new ones.")
+        .addValue(&tracker.evicted);
+    registry
+        .counter("varta_tracker_capacity_exceeded_total", "Beats of new agents refused because the tracker was full.")
+        .addValue(&tracker.capacityExceeded);
+}
+
+void registerRecoveryFamilies(MetricsRegistry &registry, const RecoveryCounters &recovery) {
+    auto &outcomes =
+        registry.counter("varta_recovery_outcomes_total", "Recovery decisions and child results, by outcome.");
+    for (std::size_t i = 0; i < kRecoveryOutcomeCount; ++i)
+        outcomes.addValue(&recovery.outcomes[i], {{"outcome", recoveryOutcomeLabel(static_cast<RecoveryOutcome>(i))}});
+    auto &refused = registry.counter("varta_recovery_refused_total", "Recoveries refused, by audit-log reason.");
+    for (std::size_t i = 0; i < kRefusalReasonCount; ++i)
+        refused.addValue(&recovery.refused[i], {{"reason", refusalReasonLabel(static_cast<RefusalReason>(i))}});
+}
+
+void registerSecureFamilies(MetricsRegistry &registry, const SecureCounters &secure) {
+    registry.counter("varta_frame_decrypt_failures_total", "Secure frames that failed to decrypt or authenticate.")
+        .addValue(&secure.decryptFailures);
+    registry.counter("varta_secure_replay_refused_total", "Secure frames refused as replays.")
+        .addValue(&secure.replayRefused);
+    registry.counter("varta_sender_state_full_total", "Secure senders refused because the sender table was full.")
+        .addValue(&secure.senderStateFull);
+}
+
+void registerProcessFamilies(MetricsRegistry &registry, const Histogram *stallLag) {
+    registry.gauge("varta_watch_uptime_seconds", "Seconds since the observer started.").addReal([] {
+        return static_cast<double>(engineNowNs()) / 1e9;
+    });
+    registry.histogram("varta_stall_detection_lag_seconds",
+                       "Delay between an agent's stall deadline and the stall being surfaced.", stallLag);
+}
+
+}  // namespace
+
+void registerVartaMetrics(MetricsRegistry &registry, const MetricSources &sources) {
+    // Statics, not temporaries: the registry keeps pointers to them.
+    static const IngestCounters noIngest{};
+    static const TrackerCounters noTracker{};
+    static const SecureCounters noSecure{};
+    static const RecoveryCounters noRecovery{};
+    static const Histogram noStallLag = Histogram::forStallLag();
+
+    registerAgentFamilies(registry, sources);
+    registerIngestFamilies(registry, sources.ingest ? *sources.ingest : noIngest);
+    registerTrackerFamilies(registry, sources, sources.tracker ? *sources.tracker : noTracker);
+    registerRecoveryFamilies(registry, sources.recovery ? *sources.recovery : noRecovery);
+    registerSecureFamilies(registry, sources.secure ? *sources.secure : noSecure);
+    registerProcessFamilies(registry, sources.stallLag ? sources.stallLag : &noStallLag);
+}
+
+}  // namespace varta

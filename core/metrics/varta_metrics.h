@@ -1,0 +1,46 @@
+#pragma once
+// The one place where the names of COMPAT.md section 4 live: every family upstream's
+// varta-watch exports (same names, types, labels and label values), plus ours.
+// registerVartaMetrics() wires them to the engine's plain counters; the registry reads
+// them at render time on the engine thread.
+
+#include "core/ingest/ingest_counters.h"
+#include "core/recovery/recovery_counters.h"
+#include "core/tracking/tracker_counters.h"
+#include "core/vlp/frame.h"
+
+#include <cstdint>
+#include <functional>
+
+namespace varta {
+
+class Histogram;
+class MetricsRegistry;
+struct AgentKey;
+
+struct AgentMetricsRow {
+    const AgentKey *key = nullptr;
+    std::uint64_t beats = 0;
+    std::uint64_t stalls = 0;
+    vlp::Status status = vlp::Status::Ok;  // varta_status: 0 ok, 1 degraded, 2 critical, 3 stall
+};
+
+struct MetricSources {
+    using AgentVisitor = std::function<void(const AgentMetricsRow &)>;
+
+    // Null pointers and empty callbacks export zeros, so every family is always present.
+    const IngestCounters *ingest = nullptr;
+    const TrackerCounters *tracker = nullptr;
+    const SecureCounters *secure = nullptr;
+    const RecoveryCounters *recovery = nullptr;
+    const Histogram *stallLag = nullptr;             // varta_stall_detection_lag_seconds
+    std::function<std::uint64_t()> pidsTracked;      // varta_watch_pids_tracked
+    std::function<std::uint64_t()> trackerCapacity;  // varta_tracker_capacity
+    // Calls the visitor once per tracked agent; called once per per-agent family.
+    std::function<void(const AgentVisitor &)> forEachAgent;
+};
+
+// The pointed-to counters must outlive the registry.
+void registerVartaMetrics(MetricsRegistry &registry, const MetricSources &sources);
+
+}  // namespace varta

@@ -1,0 +1,39 @@
+#include "core/recovery/recovery_counters.h"
+
+namespace varta {
+
+const char *recoveryOutcomeLabel(RecoveryOutcome outcome) noexcept {
+    switch (outcome) {
+    case RecoveryOutcome::Spawned: return "spawned";
+    case RecoveryOutcome::Debounced: return "debounced";
+    case RecoveryOutcome::ReapedZero: return "reaped_zero";
+    case RecoveryOutcome::ReapedNonzero: return "reaped_nonzero";
+    case RecoveryOutcome::Killed: return "killed";
+    case RecoveryOutcome::SpawnFailed: return "spawn_failed";
+    case RecoveryOutcome::RefusedUnauthenticatedTransport: return "refused_unauthenticated_transport";
+    case RecoveryOutcome::RefusedCrossNamespace: return "refused_cross_namespace";
+    case RecoveryOutcome::RefusedOutstandingCapacity: return "refused_outstanding_capacity";
+    case RecoveryOutcome::SkippedAgentResumed: return "skipped_agent_resumed";
+    case RecoveryOutcome::RefusedGaveUp: return "refused_gave_up";
+    case RecoveryOutcome::RefusedPaused: return "refused_paused";
+    case RecoveryOutcome::Manual: return "manual";
+    }
+    return "unknown";
+}
+
+const char *refusalReasonLabel(RefusalReason reason) noexcept {
+    switch (reason) {
+    case RefusalReason::UnauthenticatedTransport: return "unauthenticated_transport";
+    case RefusalReason::CrossNamespaceAgent: return "cross_namespace_agent";
+    case RefusalReason::Debounced: return "debounced";
+    case RefusalReason::OutstandingInFlight: return "outstanding_in_flight";
+    case RefusalReason::OutstandingCapacity: return "outstanding_capacity";
+    case RefusalReason::SpawnFailed: return "spawn_failed";
+    case RefusalReason::SkippedAgentResumed: return "skipped_agent_resumed";
+    case RefusalReason::GaveUp: return "gave_up";
+    case RefusalReason::Paused: return "paused";
+    }
+    return "unknown";
+}
+
+}  // namespace varta

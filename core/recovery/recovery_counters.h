@@ -1,0 +1,55 @@
+#pragma once
+// What the recovery side counts: every decision's outcome and every refusal's reason.
+// Written and read on the engine thread only (the metrics thread gets a copy once a
+// second). Family names: docs/compat.md section 4; the labels are the audit log's reason
+// texts (docs/compat.md section 3).
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+
+namespace varta {
+
+// varta_recovery_outcomes_total{outcome}: index with RecoveryOutcome.
+enum class RecoveryOutcome : std::uint8_t {
+    Spawned,
+    Debounced,
+    ReapedZero,
+    ReapedNonzero,
+    Killed,
+    SpawnFailed,
+    RefusedUnauthenticatedTransport,
+    RefusedCrossNamespace,
+    RefusedOutstandingCapacity,
+    SkippedAgentResumed,
+    RefusedGaveUp,
+    RefusedPaused,
+    Manual,
+};
+inline constexpr std::size_t kRecoveryOutcomeCount = 13;
+
+// varta_recovery_refused_total{reason}: index with RefusalReason; the label is the audit
+// log's reason text.
+enum class RefusalReason : std::uint8_t {
+    UnauthenticatedTransport,
+    CrossNamespaceAgent,
+    Debounced,
+    OutstandingInFlight,
+    OutstandingCapacity,
+    SpawnFailed,
+    SkippedAgentResumed,
+    GaveUp,
+    Paused,
+};
+inline constexpr std::size_t kRefusalReasonCount = 9;
+
+const char *recoveryOutcomeLabel(RecoveryOutcome outcome) noexcept;  // "spawned", "reaped_zero", ...
+const char *refusalReasonLabel(RefusalReason reason) noexcept;       // "unauthenticated_transport", ...
+
+struct RecoveryCounters {
+    std::array<std::uint64_t, kRecoveryOutcomeCount> outcomes{};
+    std::array<std::uint64_t, kRefusalReasonCount> refused{};
+    std::uint64_t childrenRunning = 0;  // gauge
+};
+
+}  // namespace varta

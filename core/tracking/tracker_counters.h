@@ -1,0 +1,22 @@
+#pragma once
+// What the tracker counts as it decides each decoded beat. Plain integers written and
+// read on the engine thread only (the metrics thread gets a copy once a second), so the
+// beat path pays one increment and no lock or atomic. Family names: docs/compat.md
+// section 4.
+
+#include <cstdint>
+
+namespace varta {
+
+struct TrackerCounters {
+    std::uint64_t beatsAccepted = 0;
+    std::uint64_t replays = 0;            // duplicate/older nonce, dropped silently
+    std::uint64_t nonceWraps = 0;         // varta_nonce_wrap_total
+    std::uint64_t rateLimitedPerPid = 0;  // varta_rate_limited_total{reason="per_pid"}
+    std::uint64_t rateLimitedGlobal = 0;  // varta_rate_limited_total{reason="global"}
+    std::uint64_t evicted = 0;            // varta_tracker_evicted_total
+    std::uint64_t capacityExceeded = 0;   // varta_tracker_capacity_exceeded_total (beat refused, table full)
+    std::uint64_t stallsSurfaced = 0;
+};
+
+}  // namespace varta

@@ -1,0 +1,105 @@
+#pragma once
+// One lane per shown agent, time running left to right: segments coloured and hatched by
+// state, markers where recovery children started and ended, a legend, tooltips with exact
+// times. The window is selectable (1 min .. 1 h); the wheel zooms around the cursor and a
+// drag pans into the past. While "live", the right edge follows the engine's now.
+
+#include "core/published/engine_batch.h"
+#include "ui/widgets/timeline/timeline_legend.h"
+
+#include <QList>
+#include <QWidget>
+
+#include <optional>
+
+namespace varta::ui {
+
+class ChildrenModel;
+class TimelineStore;
+
+struct TimelineLane {
+    AgentKey key;
+    QString label;
+    AgentState current = AgentState::Up;
+    EngineMs firstSeenMs = 0;
+};
+
+class StallTimelineView : public QWidget {
+    Q_OBJECT
+public:
+    static constexpr int kMaxLanes = 16;
+    static constexpr EngineMs kMinSpanMs = 2'000;
+    static constexpr EngineMs kMaxSpanMs = 24 * 3'600'000;
+
+    explicit StallTimelineView(QWidget *parent = nullptr);
+
+    void setSources(const TimelineStore *store, const ChildrenModel *children);
+    void setLanes(const QList<TimelineLane> &lanes);
+    const QList<TimelineLane> &lanes() const { return m_lanes; }
+    void setNow(EngineMs nowMs);
+    void setWallOffset(std::int64_t wallOffsetMs) { m_wallOffsetMs = wallOffsetMs; }
+
+    // Shows the last `spanMs` and follows now again.
+    void setWindowSpan(EngineMs spanMs);
+    EngineMs windowSpan() const { return m_spanMs; }
+    bool isLive() const { return m_live; }
+    void goLive();
+    // Visible time range, for tests and the pane's caption.
+    EngineMs visibleStart() const { return visibleEnd() - m_spanMs; }
+    EngineMs visibleEnd() const { return m_live ? m_nowMs : m_endMs; }
+
+    // Where time is drawn, in widget coordinates.
+    QRect plotArea() const { return computeLayout().plot; }
+    // What hovering at `pos` explains: a segment's state and exact times, or a marker.
+    QString toolTipAt(const QPoint &pos) const;
+
+    QSize sizeHint() const override;
+    QSize minimumSizeHint() const override;
+
+Q_SIGNALS:
+    // Span or live state changed through zoom, pan or setWindowSpan.
+    void viewChanged();
+
+protected:
+    void paintEvent(QPaintEvent *event) override;
+    void wheelEvent(QWheelEvent *event) override;
+    void mousePressEvent(QMouseEvent *event) override;
+    void mouseMoveEvent(QMouseEvent *event) override;
+    void mouseReleaseEvent(QMouseEvent *event) override;
+    bool event(QEvent *event) override;
+
+private:
+    struct Layout {
+        QRect legend;
+        QRect labels;
+        QRect plot;
+        QRect axis;
+        int laneHeight = 0;
+        int laneCount = 0;
+    };
+    Layout computeLayout() const;
+    QRect laneRect(const Layout &layout, int lane) const;
+    double timeToX(const Layout &layout, EngineMs t) const;
+    EngineMs xToTime(const Layout &layout, double x) const;
+    void setView(EngineMs spanMs, EngineMs endMs);
+
+    void paintLane(QPainter &painter, const Layout &layout, int lane);
+    void paintMarkers(QPainter &painter, const QRect &laneArea, const TimelineLane &lane, const Layout &layout);
+    void paintAxis(QPainter &painter, const Layout &layout);
+    QString markerToolTip(const Layout &layout, const TimelineLane &lane, int x) const;
+
+    const TimelineStore *m_store = nullptr;
+    const ChildrenModel *m_children = nullptr;
+    QList<TimelineLane> m_lanes;
+    TimelineLegend m_legend;
+    EngineMs m_nowMs = 0;
+    std::int64_t m_wallOffsetMs = 0;
+    EngineMs m_spanMs = 5 * 60'000;
+    EngineMs m_endMs = 0;
+    bool m_live = true;
+    // Drag state: where the drag started and the right edge at that moment.
+    std::optional<int> m_dragStartX;
+    EngineMs m_dragStartEndMs = 0;
+};
+
+}  // namespace varta::ui

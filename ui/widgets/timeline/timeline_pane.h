@@ -1,0 +1,37 @@
+#pragma once
+// The stall timeline with its controls: the window (1 min .. 1 h) and a way back to the
+// live edge after zooming or panning.
+
+#include "core/published/engine_batch.h"
+
+#include <QWidget>
+
+class QComboBox;
+class QLabel;
+class QToolButton;
+
+namespace varta::ui {
+
+class StallTimelineView;
+
+class TimelinePane : public QWidget {
+    Q_OBJECT
+public:
+    explicit TimelinePane(QWidget *parent = nullptr);
+
+    StallTimelineView *view() const { return m_view; }
+    QComboBox *windowCombo() const { return m_window; }
+    // One of the combo's spans; anything else selects the nearest.
+    void setWindowSpan(EngineMs spanMs);
+    EngineMs windowSpan() const;
+
+private:
+    void onViewChanged();
+
+    StallTimelineView *m_view = nullptr;
+    QComboBox *m_window = nullptr;
+    QToolButton *m_live = nullptr;
+    QLabel *m_hint = nullptr;
+};
+
+}  // namespace varta::ui
