@@ -154,7 +154,11 @@ void Engine::onIngestIoError(std::string_view what) {
 void Engine::onAgentResumed(Slot slot) { m_recovery->onAgentResumed(m_tracker.record(slot).key); }
 
 void Engine::connectRecovery() {
-    connect(m_recovery, &RecoveryEngine::agentOverlayChanged, this, &Engine::onOverlayChanged);
+    connect(m_recovery, &RecoveryEngine::agentMarkChanged, this, &Engine::onMarkChanged);
+    connect(m_recovery, &RecoveryEngine::recoveryStarted, this, [this](const AgentKey &key) {
+        if (const Slot slot = m_tracker.find(key); slot != kNoSlot)
+            m_tracker.countRecovery(slot);
+    });
     connect(m_recovery, &RecoveryEngine::childChanged, this, [this](const ChildInfo &child) {
         if (m_publishing)
             m_children.append(child);
@@ -168,27 +172,10 @@ void Engine::connectRecovery() {
     connect(m_recovery, &RecoveryEngine::shutdownComplete, this, &Engine::finishShutdown);
 }
 
-// The recovery side's marks (a child running, gave up, paused) become the agent's
-// condition, so the state machine decides what the operator sees.
-void Engine::onOverlayChanged(const AgentKey &key) {
-    const Slot slot = m_tracker.find(key);
-    if (slot == kNoSlot)
-        return;
-    const std::optional<AgentState> overlay = m_recovery->overlayState(key);
-    const AgentRecord &record = m_tracker.record(slot);
-    const std::int64_t now = engineNowNs();
-    const bool recovering = overlay == AgentState::Recovering;
-    if (recovering != record.recovering) {
-        m_tracker.applyEvent(slot, recovering ? AgentEvent::RecoveryStarted : AgentEvent::RecoveryEnded, now);
-        if (recovering)
-            m_tracker.countRecovery(slot);
-    }
-    const bool gaveUp = overlay == AgentState::GaveUp;
-    if (gaveUp != record.gaveUp)
-        m_tracker.applyEvent(slot, gaveUp ? AgentEvent::GaveUp : AgentEvent::Rearm, now);
-    const bool paused = overlay == AgentState::Paused;
-    if (paused != record.paused)
-        m_tracker.applyEvent(slot, paused ? AgentEvent::Pause : AgentEvent::Resume, now);
+// The recovery side owns the facts behind an agent's mark; the tracker shows its verdict.
+void Engine::onMarkChanged(const AgentKey &key) {
+    if (const Slot slot = m_tracker.find(key); slot != kNoSlot)
+        m_tracker.setMark(slot, m_recovery->mark(key), engineNowNs());
 }
 
 void Engine::recoverNow(const QList<AgentKey> &agents) {

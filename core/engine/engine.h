@@ -80,7 +80,7 @@ private:
     void warnAboutSmallQueues();
     void publishMetricsSnapshot();
     void connectRecovery();
-    void onOverlayChanged(const AgentKey &key);
+    void onMarkChanged(const AgentKey &key);
     void finishShutdown();
     void armStallTimer();
     void surfaceStalls();

@@ -136,7 +136,7 @@ bool RecoveryEngine::recoverNow(const AgentKey &agent, QString *whyNot, bool cro
 std::optional<RefusalReason> RecoveryEngine::decide(const AgentKey &agent, bool crossNamespace,
                                                     RecoveryTrigger trigger) {
     RecoveryVerdict verdict;
-    changingOverlay(agent, [&] { verdict = m_policy.decide(agent, crossNamespace, trigger, engineNowMs()); });
+    changingMark(agent, [&] { verdict = m_policy.decide(agent, crossNamespace, trigger, engineNowMs()); });
     if (verdict.spawn()) {
         spawn(agent, trigger);
         return std::nullopt;
@@ -182,6 +182,7 @@ void RecoveryEngine::spawn(const AgentKey &agent, RecoveryTrigger trigger) {
     RecoveryRunner *runner = child.runner;
     m_children.emplace(id, std::move(child));
     m_counters.childrenRunning = m_children.size();
+    Q_EMIT recoveryStarted(agent);
 
     connect(runner, &RecoveryRunner::started, this, [this, id](qint64 pid) { onChildStarted(id, pid); });
     connect(runner, &RecoveryRunner::output, this,
@@ -278,7 +279,7 @@ void RecoveryEngine::releaseChild(std::map<std::uint64_t, Child>::iterator it) {
         runner->deleteLater();
     m_children.erase(it);
     m_counters.childrenRunning = m_children.size();
-    changingOverlay(agent, [&] { m_policy.childEnded(agent); });
+    changingMark(agent, [&] { m_policy.childEnded(agent); });
     if (m_phase == Phase::ShuttingDown && m_children.empty())
         finishShutdown();
 }
@@ -302,33 +303,33 @@ void RecoveryEngine::killChild(std::uint64_t childId) {
 }
 
 void RecoveryEngine::pause(const AgentKey &agent) {
-    changingOverlay(agent, [&] { m_policy.pause(agent); });
+    changingMark(agent, [&] { m_policy.pause(agent); });
 }
 
 void RecoveryEngine::resume(const AgentKey &agent) {
-    changingOverlay(agent, [&] { m_policy.resume(agent); });
+    changingMark(agent, [&] { m_policy.resume(agent); });
 }
 
 void RecoveryEngine::rearm(const AgentKey &agent) {
-    changingOverlay(agent, [&] { m_policy.rearm(agent); });
+    changingMark(agent, [&] { m_policy.rearm(agent); });
 }
 
-std::optional<AgentState> RecoveryEngine::overlayState(const AgentKey &agent) const {
+RecoveryMark RecoveryEngine::mark(const AgentKey &agent) const {
     if (m_policy.isPaused(agent))
-        return AgentState::Paused;
-    if (m_policy.inFlight(agent))
-        return AgentState::Recovering;
+        return RecoveryMark::Paused;
     if (m_policy.hasGivenUp(agent))
-        return AgentState::GaveUp;
-    return std::nullopt;
+        return RecoveryMark::GaveUp;
+    if (m_policy.inFlight(agent))
+        return RecoveryMark::Recovering;
+    return RecoveryMark::None;
 }
 
 template <typename Change>
-void RecoveryEngine::changingOverlay(const AgentKey &agent, Change change) {
-    const std::optional<AgentState> before = overlayState(agent);
+void RecoveryEngine::changingMark(const AgentKey &agent, Change change) {
+    const RecoveryMark before = mark(agent);
     change();
-    if (overlayState(agent) != before)
-        Q_EMIT agentOverlayChanged(agent);
+    if (mark(agent) != before)
+        Q_EMIT agentMarkChanged(agent);
 }
 
 void RecoveryEngine::shutdown() {

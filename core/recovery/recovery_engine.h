@@ -24,6 +24,7 @@
 #include "core/recovery/recovery_runner.h"
 #include "core/tracking/agent_key.h"
 #include "core/tracking/agent_state.h"
+#include "core/tracking/agent_state_machine.h"
 
 #include <QHash>
 #include <QObject>
@@ -58,8 +59,9 @@ public:
     void resume(const AgentKey &agent);
     void rearm(const AgentKey &agent);
 
-    // Recovering, GaveUp or Paused (that precedence); nullopt when recovery has no say.
-    std::optional<AgentState> overlayState(const AgentKey &agent) const;
+    // What the recovery side's facts about the agent mean for the operator: Paused,
+    // GaveUp or Recovering (that precedence), None when recovery has no say.
+    RecoveryMark mark(const AgentKey &agent) const;
     const RecoveryCounters &counters() const { return m_counters; }
     bool configured() const { return m_options.configured(); }
     QList<ChildInfo> children() const;  // the children alive now, for a late subscriber
@@ -73,7 +75,8 @@ public:
 Q_SIGNALS:
     void childChanged(const varta::ChildInfo &child);
     void childOutput(const varta::OutputChunk &chunk);
-    void agentOverlayChanged(const varta::AgentKey &agent);
+    void agentMarkChanged(const varta::AgentKey &agent);  // mark(agent) is different now
+    void recoveryStarted(const varta::AgentKey &agent);   // one per child, as it is spawned
     void event(const varta::EventLogEntry &entry);
     void shutdownComplete();
 
@@ -107,7 +110,7 @@ private:
     void emitEvent(EventSeverity severity, EventCategory category, const QString &text,
                    const std::optional<AgentKey> &agent);
     template <typename Change>
-    void changingOverlay(const AgentKey &agent, Change change);
+    void changingMark(const AgentKey &agent, Change change);
 
     RecoveryOptions m_options;
     std::int64_t m_shutdownGraceMs;

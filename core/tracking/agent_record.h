@@ -4,6 +4,7 @@
 
 #include "core/tracking/agent_key.h"
 #include "core/tracking/agent_state.h"
+#include "core/tracking/agent_state_machine.h"
 #include "core/vlp/frame.h"
 
 #include <cstdint>
@@ -33,13 +34,11 @@ struct AgentRecord {
 
     vlp::Status lastStatus = vlp::Status::Ok;
     AgentState state = AgentState::Up;
-    std::uint8_t list = 0;        // DeadlineList::ListId the record is on
-    bool silent = false;          // stall surfaced, no accepted beat since
-    bool recovering = false;      // a recovery child runs for it
-    bool gaveUp = false;          // restart-loop limit hit, until re-armed
-    bool paused = false;          // maintenance
-    bool terminating = false;     // sent its panic frame
-    bool crossNamespace = false;  // a local agent in another pid namespace (allowed by flag)
+    std::uint8_t list = 0;                   // DeadlineList::ListId the record is on
+    bool silent = false;                     // stall surfaced, no accepted beat since
+    RecoveryMark mark = RecoveryMark::None;  // the recovery side's verdict (AgentTracker::setMark)
+    bool terminating = false;                // sent its panic frame
+    bool crossNamespace = false;             // a local agent in another pid namespace (allowed by flag)
     bool dirty = false;
     bool live = false;  // slot in use
 };

@@ -25,23 +25,17 @@ AgentCondition applyEvent(AgentCondition c, AgentEvent event) noexcept {
         c.silent = false;
         break;
     case AgentEvent::Silence: c.silent = true; break;
-    case AgentEvent::RecoveryStarted: c.recovering = true; break;
-    case AgentEvent::RecoveryEnded: c.recovering = false; break;
-    case AgentEvent::GaveUp: c.gaveUp = true; break;
-    case AgentEvent::Rearm: c.gaveUp = false; break;
-    case AgentEvent::Pause: c.paused = true; break;
-    case AgentEvent::Resume: c.paused = false; break;
     }
     return c;
 }
 
 AgentState displayedState(const AgentCondition &c) noexcept {
-    if (c.paused)
-        return AgentState::Paused;
-    if (c.gaveUp)
-        return AgentState::GaveUp;
-    if (c.recovering)
-        return AgentState::Recovering;
+    switch (c.mark) {
+    case RecoveryMark::Paused: return AgentState::Paused;
+    case RecoveryMark::GaveUp: return AgentState::GaveUp;
+    case RecoveryMark::Recovering: return AgentState::Recovering;
+    case RecoveryMark::None: break;
+    }
     if (c.silent)
         return AgentState::Stalled;
     switch (c.status) {

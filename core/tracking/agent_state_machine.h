@@ -1,9 +1,9 @@
 #pragma once
 // The one place that says how an agent's state changes (DESIGN.md section 3).
 //
-// An agent's condition is a few independent facts — what its last accepted beat
-// reported, whether it has gone silent, and the recovery side's marks — and the state an
-// operator sees is derived from them by priority:
+// An agent's condition is what its last accepted beat reported, whether it has gone
+// silent, and the recovery side's mark; the state an operator sees is derived from them
+// by priority:
 //
 //     Paused > GaveUp > Recovering > Stalled > Critical | Degraded | Up
 //
@@ -17,26 +17,25 @@
 
 namespace varta {
 
+// What the recovery side says about an agent, which outranks its beats in what the
+// operator sees. The facts behind it (a child running, the restart-loop limit hit, the
+// operator's pause) are the recovery side's alone (RecoveryPolicy); the tracker keeps
+// only this verdict, handed to it whenever it changes. When several facts hold, the
+// verdict is the highest: Paused > GaveUp > Recovering.
+enum class RecoveryMark : std::uint8_t { None, Recovering, GaveUp, Paused };
+
 enum class AgentEvent : std::uint8_t {
     BeatOk,
     BeatDegraded,
     BeatCritical,
     Silence,
-    RecoveryStarted,
-    RecoveryEnded,
-    GaveUp,
-    Rearm,
-    Pause,
-    Resume,
 };
-inline constexpr int kAgentEventCount = 10;
+inline constexpr int kAgentEventCount = 4;
 
 struct AgentCondition {
     vlp::Status status = vlp::Status::Ok;
     bool silent = false;
-    bool recovering = false;
-    bool gaveUp = false;
-    bool paused = false;
+    RecoveryMark mark = RecoveryMark::None;
     friend bool operator==(const AgentCondition &, const AgentCondition &) = default;
 };
 

@@ -113,8 +113,8 @@ Slot AgentTracker::findEvictable(std::int64_t nowNs) const noexcept {
         const AgentRecord &record = m_table.at(slot);
         if (nowNs - record.lastBeatNs <= oldEnough)
             return kNoSlot;  // the list is in silence order: nobody further is older
-        const bool eligible =
-            m_eviction == EvictionPolicy::Strict ? record.state == AgentState::Stalled : !record.recovering;
+        const bool eligible = m_eviction == EvictionPolicy::Strict ? record.state == AgentState::Stalled
+                                                                   : record.mark != RecoveryMark::Recovering;
         if (eligible)
             return slot;
         slot = m_deadlines.next(slot);
@@ -146,26 +146,22 @@ void AgentTracker::accept(Slot slot, const vlp::Frame &frame, std::int64_t nowNs
     // state machine has nothing to say.
     if (!record.silent && record.lastStatus == frame.status)
         return;
-    const AgentCondition c = varta::applyEvent(
-        AgentCondition{record.lastStatus, record.silent, record.recovering, record.gaveUp, record.paused},
-        beatEvent(frame.status));
+    const AgentCondition c =
+        varta::applyEvent(AgentCondition{record.lastStatus, record.silent, record.mark}, beatEvent(frame.status));
     setCondition(slot, c, nowNs);
 }
 
-void AgentTracker::applyEvent(Slot slot, AgentEvent event, std::int64_t nowNs) {
-    AgentRecord &record = m_table.at(slot);
-    const AgentCondition c = varta::applyEvent(
-        AgentCondition{record.lastStatus, record.silent, record.recovering, record.gaveUp, record.paused}, event);
-    setCondition(slot, c, nowNs);
+void AgentTracker::setMark(Slot slot, RecoveryMark mark, std::int64_t nowNs) {
+    const AgentRecord &record = m_table.at(slot);
+    if (record.mark != mark)
+        setCondition(slot, AgentCondition{record.lastStatus, record.silent, mark}, nowNs);
 }
 
 void AgentTracker::setCondition(Slot slot, const AgentCondition &c, std::int64_t nowNs) {
     AgentRecord &record = m_table.at(slot);
     record.lastStatus = c.status;
     record.silent = c.silent;
-    record.recovering = c.recovering;
-    record.gaveUp = c.gaveUp;
-    record.paused = c.paused;
+    record.mark = c.mark;
     const AgentState next = displayedState(c);
     const AgentState previous = record.state;
     if (next == previous)

@@ -58,8 +58,10 @@ public:
     template <typename OnStall>
     std::uint32_t surfaceDue(std::int64_t nowNs, OnStall &&onStall);
 
-    // Recovery-side marks and operator commands (RecoveryStarted, Pause, ...).
-    void applyEvent(Slot slot, AgentEvent event, std::int64_t nowNs);
+    // The recovery side's verdict on the agent changed (a child started or ended, the
+    // operator paused or re-armed it, ...).
+    void setMark(Slot slot, RecoveryMark mark, std::int64_t nowNs);
+    // A recovery child started for the agent.
     void countRecovery(Slot slot) noexcept;
 
     // Changes since the last drain: visit each changed slot once, then forget them.
@@ -130,7 +132,7 @@ std::uint32_t AgentTracker::surfaceDue(std::int64_t nowNs, OnStall &&onStall) {
         m_deadlines.pushBack(DeadlineList::Stalled, slot);
         ++record.stalls;
         ++m_counters.stallsSurfaced;
-        AgentCondition c{record.lastStatus, true, record.recovering, record.gaveUp, record.paused};
+        AgentCondition c{record.lastStatus, true, record.mark};
         setCondition(slot, c, nowNs);
         onStall(slot, deadline);
         ++surfaced;

@@ -126,7 +126,8 @@ int main(int argc, char *argv[]) {
 
     std::uint64_t accepted = 0;
     QMetaObject::invokeMethod(
-        host.engine(), [&] { accepted = host.engine()->trackerCounters().beatsAccepted; }, Qt::BlockingQueuedConnection);
+        host.engine(), [&] { accepted = host.engine()->trackerCounters().beatsAccepted; },
+        Qt::BlockingQueuedConnection);
     const std::uint64_t sent = generator.framesSent();
     const double seconds = double(generator.elapsedNs()) / 1e9;
 

@@ -45,8 +45,8 @@ public:
                          [this](const ChildInfo &c) { changes.append(c); });
         QObject::connect(engine.get(), &RecoveryEngine::childOutput,
                          [this](const OutputChunk &c) { output.append(c); });
-        QObject::connect(engine.get(), &RecoveryEngine::agentOverlayChanged,
-                         [this](const AgentKey &a) { overlays.append(a); });
+        QObject::connect(engine.get(), &RecoveryEngine::agentMarkChanged,
+                         [this](const AgentKey &a) { markChanges.append(a); });
         QObject::connect(engine.get(), &RecoveryEngine::event, [this](const EventLogEntry &e) { events.append(e); });
         QObject::connect(engine.get(), &RecoveryEngine::shutdownComplete, [this] { ++shutdowns; });
         QString error;
@@ -92,7 +92,7 @@ public:
     std::unique_ptr<RecoveryEngine> engine;
     QList<ChildInfo> changes;
     QList<OutputChunk> output;
-    QList<AgentKey> overlays;
+    QList<AgentKey> markChanges;  // each agentMarkChanged
     QList<EventLogEntry> events;
     int shutdowns = 0;
 };

@@ -84,8 +84,7 @@ std::span<const std::uint8_t> span(const QByteArray &bytes) {
 
 std::uint64_t total(const IngestCounters &i, const SecureCounters &s) {
     return std::accumulate(i.decodeErrors.begin(), i.decodeErrors.end(), std::uint64_t(0)) + i.truncated
-           + i.authFailures + i.datagrams + s.decryptFailures + s.replayRefused
-           + s.senderStateFull;
+           + i.authFailures + i.datagrams + s.decryptFailures + s.replayRefused + s.senderStateFull;
 }
 
 // One receiver with its counters; receive() checks that a datagram moves exactly the

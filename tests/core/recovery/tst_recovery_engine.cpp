@@ -77,7 +77,7 @@ void TestRecoveryEngine::stallSpawnsAndCompletes() {
     // Decided on the next turn, not inside onStall.
     QCOMPARE(h.engine->pendingStalls(), std::size_t(1));
     QCOMPARE(h.rows().size(), 1);  // boot only
-    QCOMPARE(h.engine->overlayState(agent), std::nullopt);
+    QCOMPARE(h.engine->mark(agent), RecoveryMark::None);
 
     QTRY_COMPARE_WITH_TIMEOUT(h.ended(), 1, kCeilingMs);
     const ChildInfo done = *h.child(1);
@@ -106,9 +106,9 @@ void TestRecoveryEngine::stallSpawnsAndCompletes() {
     QCOMPARE(h.outcome(RecoveryOutcome::Spawned), 1u);
     QCOMPARE(h.outcome(RecoveryOutcome::ReapedZero), 1u);
     QCOMPARE(h.engine->counters().childrenRunning, 0u);
-    // Recovering while it ran, nothing after: two overlay changes.
-    QCOMPARE(h.overlays, (QList<AgentKey>{agent, agent}));
-    QCOMPARE(h.engine->overlayState(agent), std::nullopt);
+    // Recovering while it ran, nothing after: two mark changes.
+    QCOMPARE(h.markChanges, (QList<AgentKey>{agent, agent}));
+    QCOMPARE(h.engine->mark(agent), RecoveryMark::None);
 }
 
 void TestRecoveryEngine::immediateRefusals_data() {
@@ -178,7 +178,7 @@ void TestRecoveryEngine::oneChildPerAgent() {
     const AgentKey agent = AgentKey::local(30);
     h.engine->onStall(agent, false);
     QTRY_COMPARE_WITH_TIMEOUT(h.rows("spawn").size(), 1, kCeilingMs);
-    QCOMPARE(h.engine->overlayState(agent), std::optional(AgentState::Recovering));
+    QCOMPARE(h.engine->mark(agent), RecoveryMark::Recovering);
     h.engine->onStall(agent, false);
     QTRY_COMPARE_WITH_TIMEOUT(h.refusals(), QList<QByteArray>{"outstanding_in_flight"}, kCeilingMs);
     QCOMPARE(h.refusedCount(RefusalReason::OutstandingInFlight), 1u);
@@ -232,11 +232,11 @@ void TestRecoveryEngine::gaveUpAfterAttemptsThenRearm() {
         QTRY_COMPARE_WITH_TIMEOUT(h.rows("complete").size(), attempt, kCeilingMs);
     }
     QCOMPARE(h.outcome(RecoveryOutcome::ReapedNonzero), 2u);
-    h.overlays.clear();
+    h.markChanges.clear();
     h.engine->onStall(agent, false);  // the third within the window
     QTRY_COMPARE_WITH_TIMEOUT(h.refusals(), QList<QByteArray>{"gave_up"}, kCeilingMs);
-    QCOMPARE(h.engine->overlayState(agent), std::optional(AgentState::GaveUp));
-    QCOMPARE(h.overlays, QList<AgentKey>{agent});
+    QCOMPARE(h.engine->mark(agent), RecoveryMark::GaveUp);
+    QCOMPARE(h.markChanges, QList<AgentKey>{agent});
     QVERIFY(std::any_of(h.events.begin(), h.events.end(),
                         [](const EventLogEntry &e) { return e.severity == EventSeverity::Error; }));
 
@@ -246,8 +246,8 @@ void TestRecoveryEngine::gaveUpAfterAttemptsThenRearm() {
     QCOMPARE(h.outcome(RecoveryOutcome::RefusedGaveUp), 2u);
 
     h.engine->rearm(agent);
-    QCOMPARE(h.engine->overlayState(agent), std::nullopt);
-    QCOMPARE(h.overlays.size(), 2);
+    QCOMPARE(h.engine->mark(agent), RecoveryMark::None);
+    QCOMPARE(h.markChanges.size(), 2);
     h.engine->onStall(agent, false);
     QTRY_COMPARE_WITH_TIMEOUT(h.rows("complete").size(), 3, kCeilingMs);
 }
@@ -299,10 +299,10 @@ void TestRecoveryEngine::pauseAndResume() {
     QVERIFY(h.start());
     const AgentKey agent = AgentKey::local(80);
     h.engine->pause(agent);
-    QCOMPARE(h.engine->overlayState(agent), std::optional(AgentState::Paused));
-    QCOMPARE(h.overlays, QList<AgentKey>{agent});
+    QCOMPARE(h.engine->mark(agent), RecoveryMark::Paused);
+    QCOMPARE(h.markChanges, QList<AgentKey>{agent});
     h.engine->pause(agent);  // no change, no signal
-    QCOMPARE(h.overlays.size(), 1);
+    QCOMPARE(h.markChanges.size(), 1);
     QString whyNot;
     QVERIFY(!h.engine->recoverNow(agent, &whyNot));
     QCOMPARE(whyNot, QStringLiteral("paused"));
@@ -310,8 +310,8 @@ void TestRecoveryEngine::pauseAndResume() {
     QTRY_COMPARE_WITH_TIMEOUT(h.refusals(), (QList<QByteArray>{"paused", "paused"}), kCeilingMs);
 
     h.engine->resume(agent);
-    QCOMPARE(h.engine->overlayState(agent), std::nullopt);
-    QCOMPARE(h.overlays.size(), 2);
+    QCOMPARE(h.engine->mark(agent), RecoveryMark::None);
+    QCOMPARE(h.markChanges.size(), 2);
     h.engine->onStall(agent, false);
     QTRY_COMPARE_WITH_TIMEOUT(h.rows("complete").size(), 1, kCeilingMs);
 }
@@ -325,7 +325,7 @@ void TestRecoveryEngine::spawnFailureIsRefusedAndDoesNotDebounce() {
     QTRY_COMPARE_WITH_TIMEOUT(h.refusals(), QList<QByteArray>{"spawn_failed"}, kCeilingMs);
     QCOMPARE(h.child(1)->state, ChildState::FailedToStart);
     QVERIFY(!h.child(1)->error.isEmpty());
-    QCOMPARE(h.engine->overlayState(agent), std::nullopt);
+    QCOMPARE(h.engine->mark(agent), RecoveryMark::None);
     h.engine->onStall(agent, false);  // a failed spawn did not arm the debounce
     QTRY_COMPARE_WITH_TIMEOUT(h.refusals(), (QList<QByteArray>{"spawn_failed", "spawn_failed"}), kCeilingMs);
     QVERIFY(h.rows("spawn").isEmpty());

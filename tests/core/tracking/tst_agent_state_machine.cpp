@@ -8,6 +8,7 @@ using namespace varta;
 Q_DECLARE_METATYPE(varta::AgentEvent)
 Q_DECLARE_METATYPE(varta::AgentState)
 Q_DECLARE_METATYPE(varta::AgentCondition)
+Q_DECLARE_METATYPE(varta::RecoveryMark)
 
 namespace {
 
@@ -19,22 +20,22 @@ struct Named {
     AgentCondition condition;
 };
 
+using M = RecoveryMark;
 const Named kStarts[] = {
-    {"up", {vlp::Status::Ok, false, false, false, false}},
-    {"degraded", {vlp::Status::Degraded, false, false, false, false}},
-    {"critical", {vlp::Status::Critical, false, false, false, false}},
-    {"stalled", {vlp::Status::Ok, true, false, false, false}},
-    {"recovering(silent)", {vlp::Status::Ok, true, true, false, false}},
-    {"recovering(beating again)", {vlp::Status::Ok, false, true, false, false}},
-    {"gave_up(silent)", {vlp::Status::Ok, true, false, true, false}},
-    {"gave_up(beating again)", {vlp::Status::Degraded, false, false, true, false}},
-    {"paused(beating)", {vlp::Status::Ok, false, false, false, true}},
-    {"paused(silent)", {vlp::Status::Ok, true, false, false, true}},
+    {"up", {vlp::Status::Ok, false, M::None}},
+    {"degraded", {vlp::Status::Degraded, false, M::None}},
+    {"critical", {vlp::Status::Critical, false, M::None}},
+    {"stalled", {vlp::Status::Ok, true, M::None}},
+    {"recovering(silent)", {vlp::Status::Ok, true, M::Recovering}},
+    {"recovering(beating again)", {vlp::Status::Ok, false, M::Recovering}},
+    {"gave_up(silent)", {vlp::Status::Ok, true, M::GaveUp}},
+    {"gave_up(beating again)", {vlp::Status::Degraded, false, M::GaveUp}},
+    {"paused(beating)", {vlp::Status::Ok, false, M::Paused}},
+    {"paused(silent)", {vlp::Status::Ok, true, M::Paused}},
 };
 
 const char *eventName(AgentEvent e) {
-    static const char *names[] = {"BeatOk",        "BeatDegraded", "BeatCritical", "Silence", "RecoveryStarted",
-                                  "RecoveryEnded", "GaveUp",       "Rearm",        "Pause",   "Resume"};
+    static const char *names[] = {"BeatOk", "BeatDegraded", "BeatCritical", "Silence"};
     return names[static_cast<int>(e)];
 }
 
@@ -48,9 +49,9 @@ private Q_SLOTS:
         QTest::addColumn<AgentState>("expected");
         for (const Named &n : kStarts) {
             const AgentCondition &c = n.condition;
-            AgentState expected = c.paused                            ? AgentState::Paused
-                                  : c.gaveUp                          ? AgentState::GaveUp
-                                  : c.recovering                      ? AgentState::Recovering
+            AgentState expected = c.mark == M::Paused                 ? AgentState::Paused
+                                  : c.mark == M::GaveUp               ? AgentState::GaveUp
+                                  : c.mark == M::Recovering           ? AgentState::Recovering
                                   : c.silent                          ? AgentState::Stalled
                                   : c.status == vlp::Status::Degraded ? AgentState::Degraded
                                   : c.status == vlp::Status::Critical ? AgentState::Critical
@@ -71,37 +72,19 @@ private Q_SLOTS:
         QTest::addColumn<AgentState>("expected");
         using S = AgentState;
         using E = AgentEvent;
-        // expected[start][event], events in enum order:
-        //  BeatOk BeatDeg BeatCrit Silence RecStart RecEnd GaveUp Rearm Pause Resume
+        // expected[start][event], events in enum order: BeatOk BeatDegraded BeatCritical Silence.
+        // A mark outranks every beat; without one, the beat (or its absence) decides.
         const S table[][kAgentEventCount] = {
-            /* up */ {S::Up, S::Degraded, S::Critical, S::Stalled, S::Recovering, S::Up, S::GaveUp, S::Up, S::Paused,
-                      S::Up},
-            /* degraded */
-            {S::Up, S::Degraded, S::Critical, S::Stalled, S::Recovering, S::Degraded, S::GaveUp, S::Degraded, S::Paused,
-             S::Degraded},
-            /* critical */
-            {S::Up, S::Degraded, S::Critical, S::Stalled, S::Recovering, S::Critical, S::GaveUp, S::Critical, S::Paused,
-             S::Critical},
-            /* stalled */
-            {S::Up, S::Degraded, S::Critical, S::Stalled, S::Recovering, S::Stalled, S::GaveUp, S::Stalled, S::Paused,
-             S::Stalled},
-            /* recovering(silent) */
-            {S::Recovering, S::Recovering, S::Recovering, S::Recovering, S::Recovering, S::Stalled, S::GaveUp,
-             S::Recovering, S::Paused, S::Recovering},
-            /* recovering(beating) */
-            {S::Recovering, S::Recovering, S::Recovering, S::Recovering, S::Recovering, S::Up, S::GaveUp, S::Recovering,
-             S::Paused, S::Recovering},
-            /* gave_up(silent) */
-            {S::GaveUp, S::GaveUp, S::GaveUp, S::GaveUp, S::GaveUp, S::GaveUp, S::GaveUp, S::Stalled, S::Paused,
-             S::GaveUp},
-            /* gave_up(beating) */
-            {S::GaveUp, S::GaveUp, S::GaveUp, S::GaveUp, S::GaveUp, S::GaveUp, S::GaveUp, S::Degraded, S::Paused,
-             S::GaveUp},
-            /* paused(beating) */
-            {S::Paused, S::Paused, S::Paused, S::Paused, S::Paused, S::Paused, S::Paused, S::Paused, S::Paused, S::Up},
-            /* paused(silent) */
-            {S::Paused, S::Paused, S::Paused, S::Paused, S::Paused, S::Paused, S::Paused, S::Paused, S::Paused,
-             S::Stalled},
+            /* up */ {S::Up, S::Degraded, S::Critical, S::Stalled},
+            /* degraded */ {S::Up, S::Degraded, S::Critical, S::Stalled},
+            /* critical */ {S::Up, S::Degraded, S::Critical, S::Stalled},
+            /* stalled */ {S::Up, S::Degraded, S::Critical, S::Stalled},
+            /* recovering(silent) */ {S::Recovering, S::Recovering, S::Recovering, S::Recovering},
+            /* recovering(beating) */ {S::Recovering, S::Recovering, S::Recovering, S::Recovering},
+            /* gave_up(silent) */ {S::GaveUp, S::GaveUp, S::GaveUp, S::GaveUp},
+            /* gave_up(beating) */ {S::GaveUp, S::GaveUp, S::GaveUp, S::GaveUp},
+            /* paused(beating) */ {S::Paused, S::Paused, S::Paused, S::Paused},
+            /* paused(silent) */ {S::Paused, S::Paused, S::Paused, S::Paused},
         };
         for (std::size_t s = 0; s < std::size(kStarts); ++s) {
             for (int e = 0; e < kAgentEventCount; ++e) {
@@ -115,6 +98,37 @@ private Q_SLOTS:
         QFETCH(AgentEvent, event);
         QFETCH(AgentState, expected);
         QCOMPARE(displayedState(applyEvent(start, event)), expected);
+    }
+
+    // The recovery side's verdict changes (a child starts or ends, pause, resume,
+    // re-arm): the new mark decides, and without one the beats underneath show again.
+    void everyMarkChange_data() {
+        QTest::addColumn<AgentCondition>("start");
+        QTest::addColumn<RecoveryMark>("mark");
+        QTest::addColumn<AgentState>("expected");
+        using S = AgentState;
+        // What each start shows once its mark is cleared: its beats, or its silence.
+        const S underneath[] = {S::Up, S::Degraded, S::Critical, S::Stalled, S::Stalled,
+                                S::Up, S::Stalled,  S::Degraded, S::Up,      S::Stalled};
+        const std::pair<RecoveryMark, const char *> marks[] = {
+            {M::None, "None"}, {M::Recovering, "Recovering"}, {M::GaveUp, "GaveUp"}, {M::Paused, "Paused"}};
+        for (std::size_t s = 0; s < std::size(kStarts); ++s) {
+            for (const auto &[mark, name] : marks) {
+                const S expected = mark == M::None         ? underneath[s]
+                                   : mark == M::Recovering ? S::Recovering
+                                   : mark == M::GaveUp     ? S::GaveUp
+                                                           : S::Paused;
+                QTest::addRow("%s -> %s", kStarts[s].name, name) << kStarts[s].condition << mark << expected;
+            }
+        }
+    }
+    void everyMarkChange() {
+        QFETCH(AgentCondition, start);
+        QFETCH(RecoveryMark, mark);
+        QFETCH(AgentState, expected);
+        AgentCondition next = start;
+        next.mark = mark;
+        QCOMPARE(displayedState(next), expected);
     }
 
     void beatEventFollowsStatus() {

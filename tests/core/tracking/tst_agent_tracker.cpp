@@ -186,9 +186,9 @@ private Q_SLOTS:
             QCOMPARE(rig.surface(kThreshold), 1u);
         const Slot victimSlot = rig.tracker.find(victim);
         if (victimRecovering)
-            rig.tracker.applyEvent(victimSlot, AgentEvent::RecoveryStarted, kThreshold);
+            rig.tracker.setMark(victimSlot, RecoveryMark::Recovering, kThreshold);
         if (victimPaused)
-            rig.tracker.applyEvent(victimSlot, AgentEvent::Pause, kThreshold);
+            rig.tracker.setMark(victimSlot, RecoveryMark::Paused, kThreshold);
         const std::int64_t now = silenceMs * kMs;
         rig.tracker.onBeat(alive, beat(31, 1), now);  // keeps beating; never a candidate
         const BeatOutcome outcome = rig.tracker.onBeat(AgentKey::local(32), beat(32, 1), now);
