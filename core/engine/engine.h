@@ -9,7 +9,6 @@
 #include "core/ingest/ingest_pipeline.h"
 #include "core/metrics/histogram.h"
 #include "core/published/engine_batch.h"
-#include "core/recovery/recovery_counters.h"
 #include "core/tracking/agent_tracker.h"
 #include "core/tracking/tracker_counters.h"
 

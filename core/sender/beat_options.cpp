@@ -1,5 +1,7 @@
 #include "core/sender/beat_options.h"
 
+#include "core/config/flag_reader.h"
+
 #include <QCommandLineOption>
 #include <QCommandLineParser>
 #include <QHostInfo>
@@ -65,54 +67,7 @@ struct Flags {
     std::vector<const QCommandLineOption *> notWithPanic() const { return {&count, &status, &intervalMs, &nonceStart}; }
 };
 
-QString dashed(const QCommandLineOption &option) { return QStringLiteral("--") + option.names().constFirst(); }
-
-// Reads typed flag values; the first problem becomes the one-line error.
-class FlagReader {
-public:
-    explicit FlagReader(const QCommandLineParser &parser) : m_parser(parser) {}
-
-    bool isSet(const QCommandLineOption &option) const { return m_parser.isSet(option); }
-    QString value(const QCommandLineOption &option) const { return m_parser.value(option); }
-
-    bool fail(const QString &problem) {
-        error = QStringLiteral("varta-beat: %1 (see --help)").arg(problem);
-        return false;
-    }
-    bool fail(const QCommandLineOption &option, const QString &problem) {
-        return fail(dashed(option) + QStringLiteral(": ") + problem);
-    }
-
-    template <typename T>
-    bool integer(const QCommandLineOption &option, std::uint64_t min, std::uint64_t max, T &out) {
-        if (!isSet(option))
-            return true;
-        bool ok = false;
-        const std::uint64_t parsed = value(option).toULongLong(&ok, 10);
-        if (!ok || parsed < min || parsed > max)
-            return fail(option,
-                        QStringLiteral("expected an integer in %1..%2, got '%3'").arg(min).arg(max).arg(value(option)));
-        out = static_cast<T>(parsed);
-        return true;
-    }
-
-    bool real(const QCommandLineOption &option, double min, double max, double &out) {
-        if (!isSet(option))
-            return true;
-        bool ok = false;
-        const double parsed = value(option).toDouble(&ok);
-        if (!ok || !std::isfinite(parsed) || parsed < min || parsed > max)
-            return fail(option,
-                        QStringLiteral("expected a number in %1..%2, got '%3'").arg(min).arg(max).arg(value(option)));
-        out = parsed;
-        return true;
-    }
-
-    QString error;
-
-private:
-    const QCommandLineParser &m_parser;
-};
+using config::FlagReader;
 
 // Secure UDP is a UDP transport: the Unix socket authenticates senders by their kernel
 // credentials instead, and an observer's socket listener takes plain frames only.
@@ -127,7 +82,7 @@ bool checkKeyFlags(FlagReader &reader, const Flags &flags) {
                            QStringLiteral("cannot be combined with --key-file (a sender seals with one key)"));
     if (reader.isSet(flags.socket))
         return reader.fail(given, QStringLiteral("needs --udp (sealed frames travel over UDP only)"));
-    if (reader.value(given).isEmpty())
+    if (reader.text(given).isEmpty())
         return reader.fail(given, QStringLiteral("must not be empty"));
     return true;
 }
@@ -175,7 +130,7 @@ bool resolveHost(const QString &host, QHostAddress &out) {
 }
 
 bool parseUdpTarget(FlagReader &reader, const QCommandLineOption &flag, BeatOptions &options) {
-    const QString text = reader.value(flag);
+    const QString text = reader.text(flag);
     const qsizetype colon = text.lastIndexOf(QLatin1Char(':'));
     QString host = text.left(colon);
     if (host.startsWith(QLatin1Char('[')) && host.endsWith(QLatin1Char(']')))
@@ -195,7 +150,7 @@ bool parseUdpTarget(FlagReader &reader, const QCommandLineOption &flag, BeatOpti
 bool parseTarget(FlagReader &reader, const Flags &flags, BeatOptions &options) {
     if (reader.isSet(flags.udp))
         return parseUdpTarget(reader, flags.udp, options);
-    options.socketPath = reader.value(flags.socket);
+    options.socketPath = reader.text(flags.socket);
     const auto length = options.socketPath.toLocal8Bit().size();
     if (length == 0 || static_cast<std::size_t>(length) >= sizeof(sockaddr_un::sun_path))
         return reader.fail(flags.socket, QStringLiteral("path must be 1..%1 bytes, got '%2'")
@@ -207,40 +162,40 @@ bool parseTarget(FlagReader &reader, const Flags &flags, BeatOptions &options) {
 bool parseStatus(FlagReader &reader, const QCommandLineOption &flag, vlp::Status &out) {
     if (!reader.isSet(flag))
         return true;
-    const QString text = reader.value(flag).toLower();
+    const QString text = reader.text(flag).toLower();
     for (const vlp::Status status : {vlp::Status::Ok, vlp::Status::Degraded, vlp::Status::Critical}) {
         if (text == QLatin1String(vlp::statusName(status).data())) {
             out = status;
             return true;
         }
     }
-    return reader.fail(flag, QStringLiteral("expected ok, degraded or critical, got '%1'").arg(reader.value(flag)));
+    return reader.fail(flag, QStringLiteral("expected ok, degraded or critical, got '%1'").arg(reader.text(flag)));
 }
 
 bool parseSingle(FlagReader &reader, const Flags &flags, BeatOptions &options) {
     options.panic = reader.isSet(flags.panic);
     std::uint32_t pid = 0;
-    if (reader.isSet(flags.pid) && reader.integer(flags.pid, 2, kU32Max, pid))
+    if (reader.isSet(flags.pid) && reader.unsignedInteger(flags.pid, 2, kU32Max, pid))
         options.pid = pid;
-    return reader.error.isEmpty() && parseStatus(reader, flags.status, options.status)
-           && reader.integer(flags.payload, 0, kU32Max, options.payload)
-           && reader.integer(flags.intervalMs, 1, kIntervalMaxMs, options.intervalMs)
-           && reader.integer(flags.count, 0, kU64Max, options.count)
-           && reader.integer(flags.nonceStart, 0, vlp::kNonceTerminal - 1, options.nonceStart);
+    return !reader.failed() && parseStatus(reader, flags.status, options.status)
+           && reader.unsignedInteger(flags.payload, 0, kU32Max, options.payload)
+           && reader.unsignedInteger(flags.intervalMs, 1, kIntervalMaxMs, options.intervalMs)
+           && reader.unsignedInteger(flags.count, 0, kU64Max, options.count)
+           && reader.unsignedInteger(flags.nonceStart, 0, vlp::kNonceTerminal - 1, options.nonceStart);
 }
 
 bool parseLoad(FlagReader &reader, const Flags &flags, BeatOptions &options) {
     LoadGenerator::Config &load = options.load;
     std::int64_t durationSecs = 0;
-    const bool valuesOk = reader.integer(flags.agents, 1, kAgentsMax, load.agents)
-                          && reader.integer(flags.count, 0, kU64Max, load.beatsPerAgent)
+    const bool valuesOk = reader.unsignedInteger(flags.agents, 1, kAgentsMax, load.agents)
+                          && reader.unsignedInteger(flags.count, 0, kU64Max, load.beatsPerAgent)
                           && reader.real(flags.rate, 0.0, 1e9, load.ratePerAgentHz)
-                          && reader.integer(flags.durationSecs, 0, 365ull * 24 * 3600, durationSecs)
-                          && reader.integer(flags.stallAfterMs, 0, kU32Max, load.stallAfterMs)
+                          && reader.unsignedInteger(flags.durationSecs, 0, 365ull * 24 * 3600, durationSecs)
+                          && reader.unsignedInteger(flags.stallAfterMs, 0, kU32Max, load.stallAfterMs)
                           && reader.real(flags.stallFraction, 0.0, 1.0, load.stallFraction)
-                          && reader.integer(flags.resumeAfterMs, 0, kU32Max, load.resumeAfterMs)
-                          && reader.integer(flags.basePid, 2, kU32Max, load.basePid)
-                          && reader.integer(flags.batchSize, 1, kBatchMax, load.batchSize);
+                          && reader.unsignedInteger(flags.resumeAfterMs, 0, kU32Max, load.resumeAfterMs)
+                          && reader.unsignedInteger(flags.basePid, 2, kU32Max, load.basePid)
+                          && reader.unsignedInteger(flags.batchSize, 1, kBatchMax, load.batchSize);
     if (!valuesOk)
         return false;
     if (std::uint64_t{load.basePid} + load.agents - 1 > kU32Max)
@@ -260,9 +215,9 @@ bool parseLoad(FlagReader &reader, const Flags &flags, BeatOptions &options) {
 void takeKeyFile(const FlagReader &reader, const Flags &flags, BeatOptions &options) {
     options.masterKey = reader.isSet(flags.masterKeyFile);
     if (options.masterKey)
-        options.keyFile = reader.value(flags.masterKeyFile);
+        options.keyFile = reader.text(flags.masterKeyFile);
     else if (reader.isSet(flags.keyFile))
-        options.keyFile = reader.value(flags.keyFile);
+        options.keyFile = reader.text(flags.keyFile);
 }
 
 }  // namespace
@@ -307,8 +262,12 @@ BeatOptionsParse parseBeatOptions(const QStringList &arguments) {
         else
             parseSingle(reader, flags, result.options);
     }
-    result.outcome = reader.error.isEmpty() ? BeatOptionsParse::Outcome::Run : BeatOptionsParse::Outcome::Error;
-    result.text = reader.error;
+    if (reader.failed()) {
+        result.outcome = BeatOptionsParse::Outcome::Error;
+        result.text = QStringLiteral("varta-beat: %1 (see --help)").arg(reader.error());
+    } else {
+        result.outcome = BeatOptionsParse::Outcome::Run;
+    }
     return result;
 }
 

@@ -6,9 +6,7 @@
 #include "core/metrics/metrics_endpoint.h"
 #include "core/metrics/metrics_registry.h"
 #include "core/metrics/varta_metrics.h"
-#include "core/recovery/recovery_counters.h"
 #include "core/tracking/agent_key.h"
-#include "core/tracking/tracker_counters.h"
 #include "core/vlp/frame.h"
 
 #include <QCoreApplication>

@@ -7,8 +7,6 @@
 // an accepted datagram delivered again is refused as a replay.
 #include "core/ingest/ingest_counters.h"
 #include "core/ingest/secure_receiver.h"
-#include "core/recovery/recovery_counters.h"
-#include "core/tracking/tracker_counters.h"
 #include "core/vlp/crc32c.h"
 #include "core/vlp/secure_frame.h"
 
