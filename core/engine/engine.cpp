@@ -7,27 +7,21 @@
 #include "core/metrics/metrics_service.h"
 #include "core/recovery/recovery_engine.h"
 
-#include <limits>
-
 namespace varta {
 
 Engine::Engine(Options options, QObject *parent)
     : QObject(parent),
       m_options(std::move(options)),
       m_tracker(m_options.tracker, m_trackerCounters),
-      m_stallTimer(new QTimer(this)),
-      m_publishTimer(new QTimer(this)) {
+      m_stalls(new StallScheduler(m_tracker, static_cast<StallSink &>(*this), this)),
+      m_publisher(new BatchPublisher(
+          m_tracker, [this] { return stats(); }, this)) {
     const bool secure = m_options.secure.enabled();
     const bool udpOptIn = m_options.udp && m_options.udp->recoveryAllowed;
     m_recovery = new RecoveryEngine(m_options.recovery, RecoveryTrust{udpOptIn && !secure, udpOptIn && secure},
                                     m_options.shutdownGraceMs, this);
     connectRecovery();
-    // Precise: a coarse timer may fire 5 % late, 100 ms on a 2 s threshold.
-    m_stallTimer->setTimerType(Qt::PreciseTimer);
-    m_stallTimer->setSingleShot(true);
-    connect(m_stallTimer, &QTimer::timeout, this, &Engine::surfaceStalls);
-    m_publishTimer->setInterval(kPublishIntervalMs);
-    connect(m_publishTimer, &QTimer::timeout, this, &Engine::publish);
+    connect(m_publisher, &BatchPublisher::batchReady, this, &Engine::batchReady);
 }
 
 Engine::~Engine() = default;
@@ -61,8 +55,7 @@ bool Engine::start(QString *error) {
     if (!m_recovery->start(error) || !startMetrics(error))
         return false;
     m_tracker.setTransitionObserver([this](Slot slot, AgentState from, AgentState to, std::int64_t nowNs) {
-        if (m_publishing)
-            m_transitions.append(StateTransition{m_tracker.record(slot).key, nowNs / 1'000'000, from, to});
+        m_publisher->addTransition(m_tracker.record(slot).key, nowNs, from, to);
     });
     return true;
 }
@@ -107,7 +100,7 @@ void Engine::publishMetricsSnapshot() {
     snapshot->tracker = m_trackerCounters;
     snapshot->secure = m_secureCounters;
     snapshot->recovery = m_recovery->counters();
-    snapshot->stallLag = m_stallLag;
+    snapshot->stallLag = m_stalls->lag();
     snapshot->pidsTracked = m_tracker.table().size();
     snapshot->trackerCapacity = m_tracker.table().capacity();
     snapshot->agents.reserve(m_tracker.table().size());
@@ -133,22 +126,14 @@ QStringList Engine::listenerDescriptions() const {
 std::uint16_t Engine::udpPort() const { return m_udp ? m_udp->boundPort() : 0; }
 
 void Engine::setPublishing(bool on) {
-    m_publishing = on;
-    m_tracker.setTrackDirty(on);
-    if (on) {
-        m_tracker.markAllDirty();  // the first batch carries every agent already known
-        m_children = m_recovery->children();
-        m_publishTimer->start();
-    } else {
-        m_publishTimer->stop();
-    }
+    m_publisher->setPublishing(on, on ? m_recovery->children() : QList<ChildInfo>{});
 }
 
-void Engine::onIngestBatchEnd() { armStallTimer(); }
+void Engine::onIngestBatchEnd() { m_stalls->arm(); }
 
 void Engine::onIngestIoError(std::string_view what) {
-    addEvent(EventSeverity::Error, EventCategory::Io,
-             QString::fromUtf8(what.data(), static_cast<qsizetype>(what.size())));
+    m_publisher->addEvent(EventSeverity::Error, EventCategory::Io,
+                          QString::fromUtf8(what.data(), static_cast<qsizetype>(what.size())));
 }
 
 void Engine::onAgentResumed(Slot slot) { m_recovery->onAgentResumed(m_tracker.record(slot).key); }
@@ -159,16 +144,11 @@ void Engine::connectRecovery() {
         if (const Slot slot = m_tracker.find(key); slot != kNoSlot)
             m_tracker.countRecovery(slot);
     });
-    connect(m_recovery, &RecoveryEngine::childChanged, this, [this](const ChildInfo &child) {
-        if (m_publishing)
-            m_children.append(child);
+    connect(m_recovery, &RecoveryEngine::childChanged, m_publisher, &BatchPublisher::addChild);
+    connect(m_recovery, &RecoveryEngine::childOutput, m_publisher, &BatchPublisher::addOutput);
+    connect(m_recovery, &RecoveryEngine::event, this, [this](const EventLogEntry &entry) {
+        m_publisher->addEvent(entry.severity, entry.category, entry.text, entry.agent);
     });
-    connect(m_recovery, &RecoveryEngine::childOutput, this, [this](const OutputChunk &chunk) {
-        if (m_publishing)
-            m_output.append(chunk);
-    });
-    connect(m_recovery, &RecoveryEngine::event, this,
-            [this](const EventLogEntry &entry) { addEvent(entry.severity, entry.category, entry.text, entry.agent); });
     connect(m_recovery, &RecoveryEngine::shutdownComplete, this, &Engine::finishShutdown);
 }
 
@@ -187,8 +167,9 @@ void Engine::recoverNow(const QList<AgentKey> &agents) {
         } else if (m_recovery->recoverNow(key, &whyNot, m_tracker.record(slot).crossNamespace)) {
             continue;  // the child and its spawn are reported by the recovery engine
         }
-        addEvent(EventSeverity::Warning, EventCategory::Refused,
-                 tr("Recover now for agent %1 (%2) refused: %3").arg(key.pid).arg(key.originLabel(), whyNot), key);
+        m_publisher->addEvent(
+            EventSeverity::Warning, EventCategory::Refused,
+            tr("Recover now for agent %1 (%2) refused: %3").arg(key.pid).arg(key.originLabel(), whyNot), key);
     }
 }
 
@@ -210,91 +191,31 @@ void Engine::rearm(const QList<AgentKey> &agents) {
 }
 
 void Engine::onAgentEvicted(const AgentKey &key) {
-    if (!m_publishing)
-        return;
-    m_removed.append(key);
-    addEvent(EventSeverity::Warning, EventCategory::Eviction,
-             tr("agent %1 (%2) evicted to make room").arg(key.pid).arg(key.originLabel()), key);
+    m_publisher->addRemoved(key);
+    m_publisher->addEvent(EventSeverity::Warning, EventCategory::Eviction,
+                          tr("agent %1 (%2) evicted to make room").arg(key.pid).arg(key.originLabel()), key);
 }
 
-void Engine::armStallTimer() {
-    const std::int64_t deadline = m_tracker.nextDeadlineNs();
-    if (deadline == std::numeric_limits<std::int64_t>::max() || m_stopping)
-        return;
-    // Beats only ever move the head's deadline later, so a timer already armed for an
-    // earlier (or equal) deadline stays right: it wakes, surfaces nothing, and re-arms.
-    if (m_stallTimer->isActive() && m_armedDeadlineNs <= deadline)
-        return;
-    const std::int64_t waitNs = deadline - engineNowNs();
-    const int waitMs = waitNs <= 0 ? 0 : static_cast<int>((waitNs + 999'999) / 1'000'000);
-    m_armedDeadlineNs = deadline;
-    m_stallTimer->start(waitMs);
-}
-
-void Engine::surfaceStalls() {
-    // The listeners coalesce reads: a beat that arrived before its deadline may still be
-    // queued. Read it first, so that it counts and is never surfaced as silence.
+void Engine::drainQueuedBeats() {
     if (m_udp)
         m_udp->drainPending();
     if (m_uds)
         m_uds->drainPending();
-    m_stallTimer->stop();  // a drain's batch end may have armed it; armed again below
-    const std::int64_t now = engineNowNs();
-    m_tracker.surfaceDue(now, [&](Slot slot, std::int64_t deadlineNs) {
-        // Each stall's own time: when thousands fall due together, the last one is
-        // surfaced measurably later than the first, and its lag must say so.
-        const std::int64_t surfacedNs = engineNowNs();
-        m_stallLag.observe(double(surfacedNs - deadlineNs) / 1e9);
-        const AgentRecord &record = m_tracker.record(slot);
-        if (m_eventFile)
-            m_eventFile->stall(surfacedNs, record.key.pid, record.lastNonce);
-        m_recovery->onStall(record.key, record.crossNamespace);
-    });
+}
+
+void Engine::onStall(const AgentRecord &agent, std::int64_t surfacedNs) {
+    if (m_eventFile)
+        m_eventFile->stall(surfacedNs, agent.key.pid, agent.lastNonce);
+    m_recovery->onStall(agent.key, agent.crossNamespace);
+}
+
+void Engine::afterStalls() {
     if (m_eventFile)
         m_eventFile->flush();
-    armStallTimer();
 }
 
-AgentSnapshot Engine::snapshotOf(const AgentRecord &r) const {
-    AgentSnapshot s;
-    s.key = r.key;
-    s.state = r.state;
-    s.lastStatus = r.lastStatus;
-    s.firstSeenMs = r.firstSeenNs / 1'000'000;
-    s.lastBeatMs = r.lastBeatNs / 1'000'000;
-    s.beats = r.beats;
-    s.stalls = r.stalls;
-    s.recoveries = r.recoveries;
-    s.nonce = r.lastNonce;
-    s.payload = r.payload;
-    s.terminating = r.terminating;
-    return s;
-}
-
-void Engine::addEvent(EventSeverity severity, EventCategory category, const QString &text,
-                      std::optional<AgentKey> agent) {
-    if (!m_publishing)
-        return;
-    if (m_events.size() >= kMaxEventsPerBatch) {
-        ++m_eventsDropped;
-        return;
-    }
-    m_events.append(EventLogEntry{engineNowMs(), severity, category, text, agent});
-}
-
-void Engine::publish() {
-    EngineBatch batch;
-    // Sized once: when 100,000 agents appear together, growing by doubling would hold
-    // twice their snapshots at the peak.
-    batch.agents.reserve(qsizetype(m_tracker.dirtyCount()));
-    m_tracker.drainDirty([&](Slot, const AgentRecord &record) { batch.agents.append(snapshotOf(record)); });
-    batch.removed = std::exchange(m_removed, {});
-    batch.transitions = std::exchange(m_transitions, {});
-    batch.events = std::exchange(m_events, {});
-    batch.children = std::exchange(m_children, {});
-    batch.output = std::exchange(m_output, {});
-    EngineStats &stats = batch.stats;
-    stats.nowMs = engineNowMs();
+EngineStats Engine::stats() const {
+    EngineStats stats;
     stats.beatsAccepted = m_trackerCounters.beatsAccepted;
     for (std::uint64_t n : m_ingest.decodeErrors)
         stats.decodeErrors += n;
@@ -304,15 +225,15 @@ void Engine::publish() {
     stats.datagramsDropped = m_ingest.datagrams - m_trackerCounters.beatsAccepted;
     stats.listeners = listenerDescriptions();
     stats.recoveryConfigured = m_options.recovery.configured();
-    Q_EMIT batchReady(batch);
+    return stats;
 }
 
 void Engine::shutdown() {
     if (m_stopping)
         return;
     m_stopping = true;
-    m_stallTimer->stop();
-    m_publishTimer->stop();
+    m_stalls->stop();
+    m_publisher->stop();
     if (m_udp)
         m_udp->close();
     if (m_uds)

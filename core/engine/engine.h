@@ -1,13 +1,15 @@
 #pragma once
-// The composition root of the engine: listeners → ingest → tracker → stall deadlines →
-// (recovery) → published batches. Lives on the engine thread; everything it receives
-// from other threads arrives as queued calls, everything it sends is a value.
+// The composition root of the engine: listeners → ingest → tracker → stall deadlines
+// (StallScheduler) → recovery → published batches (BatchPublisher). Lives on the engine
+// thread; everything it receives from other threads arrives as queued calls, everything
+// it sends is a value.
 
 #include "core/config/options.h"
+#include "core/engine/batch_publisher.h"
+#include "core/engine/stall_scheduler.h"
 #include "core/export/event_file.h"
 #include "core/ingest/ingest_counters.h"
 #include "core/ingest/ingest_pipeline.h"
-#include "core/metrics/histogram.h"
 #include "core/published/engine_batch.h"
 #include "core/tracking/agent_tracker.h"
 #include "core/tracking/tracker_counters.h"
@@ -26,11 +28,9 @@ class MetricsService;
 class UdpListener;
 class UdsListener;
 
-class Engine : public QObject, private IngestEvents {
+class Engine : public QObject, private IngestEvents, private StallSink {
     Q_OBJECT
 public:
-    static constexpr int kPublishIntervalMs = 50;            // at most 20 batches a second
-    static constexpr qsizetype kMaxEventsPerBatch = 200;     // the operator's log, not a firehose
     static constexpr int kMetricsSnapshotIntervalMs = 1000;  // /metrics is at most this stale
 
     explicit Engine(Options options, QObject *parent = nullptr);
@@ -74,6 +74,9 @@ private:
     void onAgentEvicted(const AgentKey &key) override;
     void onIngestBatchEnd() override;
     void onIngestIoError(std::string_view what) override;
+    void drainQueuedBeats() override;
+    void onStall(const AgentRecord &agent, std::int64_t surfacedNs) override;
+    void afterStalls() override;
 
     bool startMetrics(QString *error);
     void warnAboutSmallQueues();
@@ -81,12 +84,7 @@ private:
     void connectRecovery();
     void onMarkChanged(const AgentKey &key);
     void finishShutdown();
-    void armStallTimer();
-    void surfaceStalls();
-    void publish();
-    void addEvent(EventSeverity severity, EventCategory category, const QString &text,
-                  std::optional<AgentKey> agent = std::nullopt);
-    AgentSnapshot snapshotOf(const AgentRecord &record) const;
+    EngineStats stats() const;
 
     Options m_options;
     IngestCounters m_ingest;
@@ -98,24 +96,14 @@ private:
     std::unique_ptr<UdsListener> m_uds;
     SecureCounters m_secureCounters;
     std::unique_ptr<SecureReceiver> m_secureReceiver;
-    Histogram m_stallLag = Histogram::forStallLag();
     RecoveryEngine *m_recovery;  // child: lives and dies on the engine thread
     std::unique_ptr<MetricsService> m_metrics;
     QTimer *m_metricsSnapshotTimer = nullptr;
     QStringList m_startupWarnings;
-    QTimer *m_stallTimer;  // children, so they move to the engine thread with the observer
-    QTimer *m_publishTimer;
-    std::int64_t m_armedDeadlineNs = 0;
-    bool m_publishing = false;
+    // Children, so they move to the engine thread with the engine.
+    StallScheduler *m_stalls;
+    BatchPublisher *m_publisher;
     bool m_stopping = false;
-
-    // Pending publish contents (only filled while publishing).
-    QList<AgentKey> m_removed;
-    QList<StateTransition> m_transitions;
-    QList<EventLogEntry> m_events;
-    QList<ChildInfo> m_children;
-    QList<OutputChunk> m_output;
-    std::uint64_t m_eventsDropped = 0;
 };
 
 }  // namespace varta
