@@ -1,5 +1,5 @@
 // varta-beat: parse the command line, let SIGINT/SIGTERM end the run cleanly, print the
-// summary. Everything else lives in core/beat.
+// summary. Everything else lives in core/sender.
 #include "core/sender/beat_command.h"
 #include "core/sender/beat_options.h"
 

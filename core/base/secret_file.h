@@ -1,6 +1,6 @@
 #pragma once
 // Reading secrets (key files, the metrics token, --recovery-exec-file) under the
-// "secret file" rules of COMPAT.md section 1: no symlinks, a regular file, no group or
+// "secret file" rules of docs/compat.md section 1: no symlinks, a regular file, no group or
 // other permission bits, owned by our uid.
 
 #include <QByteArray>

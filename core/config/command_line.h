@@ -1,5 +1,5 @@
 #pragma once
-// The command line of COMPAT.md section 1, turned into validated Options.
+// The command line of docs/compat.md section 1, turned into validated Options.
 
 #include "core/config/options.h"
 

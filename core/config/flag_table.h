@@ -1,5 +1,5 @@
 #pragma once
-// The flag table of COMPAT.md section 1: one place that knows every flag's name, whether
+// The flag table of docs/compat.md section 1: one place that knows every flag's name, whether
 // it takes a value, its default and its meaning. The parser, --help and the early
 // headless scan all read it, so they cannot disagree.
 

@@ -1,6 +1,6 @@
 #pragma once
 // Every setting of varta-watch, already validated. Filled by parseCommandLine()
-// (core/config.h) from the flags of COMPAT.md section 1; defaults are the documented ones.
+// (core/config/command_line.h) from the flags of docs/compat.md section 1; defaults are the documented ones.
 
 #include <QByteArray>
 #include <QHostAddress>

@@ -1,6 +1,6 @@
 #pragma once
 // From parsed flags to Options: every value checked against its range, then the
-// combinations of COMPAT.md section 1 (listeners, trust opt-ins, prom, recovery source)
+// combinations of docs/compat.md section 1 (listeners, trust opt-ins, prom, recovery source)
 // and the start-up warnings. Secret files are read later, by loadSecretFiles().
 
 #include "core/config/flag_reader.h"

@@ -36,12 +36,12 @@ public:
     explicit Engine(Options options, QObject *parent = nullptr);
     ~Engine() override;
 
-    // Opens files and listeners. Must run on the thread the observer lives on.
+    // Opens files and listeners. Must run on the thread the engine lives on.
     bool start(QString *error);
 
     // "udp 127.0.0.1:9000", "uds /run/varta.sock": what is listening, for logs and the UI.
     QStringList listenerDescriptions() const;
-    // Start-up warnings the observer found (e.g. metrics reachable from other hosts).
+    // Start-up warnings the engine found (e.g. metrics reachable from other hosts).
     QStringList startupWarnings() const { return m_startupWarnings; }
     std::uint16_t udpPort() const;
 

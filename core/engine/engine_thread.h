@@ -1,5 +1,5 @@
 #pragma once
-// Runs the Engine on its own thread (DESIGN.md section 2): starts it there, hands out
+// Runs the Engine on its own thread (docs/architecture.md section 2): starts it there, hands out
 // the pointer for queued connections, and stops it cleanly — listeners closed, files
 // flushed, children reaped — before the thread ends.
 
@@ -23,7 +23,7 @@ public:
     explicit EngineThread(Options options, QObject *parent = nullptr);
     ~EngineThread() override;
 
-    // Starts the engine thread and the observer on it; false (with the reason) when a
+    // Starts the engine thread and the engine on it; false (with the reason) when a
     // listener or file could not be opened.
     bool start(QString *error);
     Engine *engine() const { return m_engine; }
@@ -32,7 +32,7 @@ public:
     QStringList listenerDescriptions() const { return m_listeners; }
     QStringList startupWarnings() const { return m_warnings; }
     std::uint16_t udpPort() const { return m_udpPort; }  // the bound UDP port, 0 without one
-    // The observer's totals as it stopped; valid after finished().
+    // The engine's totals as it stopped; valid after finished().
     QString finalSummary() const { return m_summary; }
 
 public Q_SLOTS:

@@ -1,8 +1,8 @@
 #pragma once
-// The event file (--export-file): COMPAT.md section 2, one tab-separated line per event,
+// The event file (--export-file): docs/compat.md section 2, one tab-separated line per event,
 // created 0600, lines never torn, rotated to PATH.1 … PATH.5 past --export-file-max-bytes.
 // Lines are formatted into a buffer on the hot path and written whole by flush(), which
-// the observer calls once per batch of datagrams.
+// the engine calls once per batch of datagrams.
 
 #include "core/vlp/frame.h"
 

@@ -2,7 +2,7 @@
 // Reading a bound datagram socket, shared by the UDP and Unix-socket listeners: recvmmsg
 // in batches, drained until the socket is empty (or a per-wakeup bound lets the event
 // loop breathe). Not a QUdpSocket: draining a QUdpSocket's descriptor behind its back
-// silences it (DESIGN.md section 4), and readDatagram costs more syscalls per datagram.
+// silences it (docs/architecture.md section 4), and readDatagram costs more syscalls per datagram.
 //
 // Reads are coalesced: the first datagram after a quiet spell is read at once, then the
 // reader stops listening for a pause and reads everything that came meanwhile in one
@@ -14,7 +14,7 @@
 // the kernel's default, 512 where systemd sets it) and makes its senders wait or fail
 // when full; below kMinGather the reader does not pause at all. What the delay would
 // cost in accuracy is given back by the kernel's receive timestamp (SO_TIMESTAMPNS): a
-// beat's time is when it arrived, not when it was read; and the observer drains the
+// beat's time is when it arrived, not when it was read; and the engine drains the
 // socket (drainPending) before it surfaces a stall. (Linux turns timestamping on a moment
 // after the first socket asks; datagrams of that first moment are stamped when read.)
 
@@ -68,7 +68,7 @@ public:
     // True while reads are paused to gather a batch.
     bool paused() const { return m_coalesce.isActive(); }
 
-    // Reads what is queued now (the observer calls it before surfacing stalls, so a beat
+    // Reads what is queued now (the engine calls it before surfacing stalls, so a beat
     // that arrived in time is never mistaken for silence). Returns how many were read.
     unsigned drainPending();
 

@@ -1,5 +1,5 @@
 #pragma once
-// Datagram → verdict, in the order of PROTOCOL.md: length, (secure open), decode,
+// Datagram → verdict, in the order of docs/protocol.md: length, (secure open), decode,
 // kernel-credential and namespace checks for local agents, then the tracker. Every
 // refusal is counted by kind; accepted beats and refusals go to the event file.
 
@@ -12,7 +12,7 @@ namespace varta {
 
 class SecureReceiver;
 
-// What the observer wants to hear about, beyond counters.
+// What the engine wants to hear about, beyond counters.
 class IngestEvents {
 public:
     virtual ~IngestEvents() = default;

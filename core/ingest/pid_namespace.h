@@ -1,6 +1,6 @@
 #pragma once
 // Linux pid namespaces: a local agent in another namespace reports a pid that means
-// nothing here (PROTOCOL.md section 3).
+// nothing here (docs/protocol.md section 3).
 
 #include <sys/types.h>
 

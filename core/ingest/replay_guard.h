@@ -1,5 +1,5 @@
 #pragma once
-// Secure UDP replay protection (PROTOCOL.md section 2). Per authenticated sender pid it
+// Secure UDP replay protection (docs/protocol.md section 2). Per authenticated sender pid it
 // remembers the current and the previous iv_random with the last counter seen on each,
 // and the highest VLP nonce accepted. A frame passes only with a strictly greater counter
 // on a known iv_random, or, on a new iv_random (the client reconnected or rotated its

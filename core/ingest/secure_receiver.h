@@ -1,5 +1,5 @@
 #pragma once
-// The receive path of one datagram on a secure UDP listener (PROTOCOL.md section 2):
+// The receive path of one datagram on a secure UDP listener (docs/protocol.md section 2):
 //   length (60 or 64) -> AEAD open with the key ring (no key opens it: decrypt failure,
 //   never BadCrc; a 32-byte plaintext frame is a decrypt failure too) -> for 64-byte
 //   frames the frame's pid must equal the clear agent_pid (else auth failure) ->

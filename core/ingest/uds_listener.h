@@ -1,7 +1,7 @@
 #pragma once
 // The Unix datagram listener (--socket): kernel-verified sender pids through
 // SO_PASSCRED, a stale socket file replaced, a live one or a non-socket refused
-// (COMPAT.md section 1), and the socket file removed on close. Read by a BatchReader,
+// (docs/compat.md section 1), and the socket file removed on close. Read by a BatchReader,
 // which pauses reads only as far as the socket's small queue allows.
 
 #include "core/ingest/batch_reader.h"

@@ -1,6 +1,6 @@
 #pragma once
-// GET /metrics over HTTP for Prometheus (COMPAT.md section 4): bearer-token protected,
-// served on the engine thread from a MetricsRegistry. Anything else gets 401, 404 or
+// GET /metrics over HTTP for Prometheus (docs/compat.md section 4): bearer-token protected,
+// served on the metrics thread (MetricsService) from a MetricsRegistry. Anything else gets 401, 404 or
 // 405 with a one-line body.
 
 #include "core/config/options.h"

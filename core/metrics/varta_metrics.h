@@ -1,8 +1,9 @@
 #pragma once
-// The one place where the names of COMPAT.md section 4 live: every family upstream's
+// The one place where the names of docs/compat.md section 4 live: every family upstream's
 // varta-watch exports (same names, types, labels and label values), plus ours.
-// registerVartaMetrics() wires them to the engine's plain counters; the registry reads
-// them at render time on the engine thread.
+// registerVartaMetrics() wires them to the plain counters of a MetricsSnapshot, the copy
+// the engine hands over once a second; the registry reads them at render time on the
+// metrics thread (MetricsService).
 
 #include "core/ingest/ingest_counters.h"
 #include "core/recovery/recovery_counters.h"

@@ -1,6 +1,6 @@
 #pragma once
 // What the engine thread publishes to the UI thread: plain values in implicitly shared
-// Qt containers, carried by queued signals (DESIGN.md section 2). Nothing here points
+// Qt containers, carried by queued signals (docs/architecture.md section 2). Nothing here points
 // back into the engine.
 
 #include "core/tracking/agent_key.h"

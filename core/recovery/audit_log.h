@@ -1,5 +1,5 @@
 #pragma once
-// The recovery audit log, schema v2 (COMPAT.md section 3): a header line, then one
+// The recovery audit log, schema v2 (docs/compat.md section 3): a header line, then one
 // tab-separated record per line, each chained to the previous one by SHA-256 so an
 // edit or a deletion in the middle is detectable:
 //

@@ -1,6 +1,6 @@
 #pragma once
 // Writes AuditLog records on a thread of its own, in the order they were submitted.
-// Each record is still one write() and one fsync (COMPAT.md section 3); only the engine
+// Each record is still one write() and one fsync (docs/compat.md section 3); only the engine
 // thread no longer waits for them: a burst of stalls costs milliseconds of disk per row,
 // and the engine thread is also the beat path.
 //

@@ -1,10 +1,10 @@
 #pragma once
-// The recovery engine the observer talks to, on the engine thread: it takes stalls and
+// The recovery engine the engine talks to, on the engine thread: it takes stalls and
 // operator commands, asks RecoveryPolicy, runs children through RecoveryRunner, writes
 // the AuditLog, keeps the recovery counters, and publishes children, their output and
 // events as values.
 //
-// Accounting (COMPAT.md section 3): every stall that reaches recovery ends in exactly
+// Accounting (docs/compat.md section 3): every stall that reaches recovery ends in exactly
 // one `spawn` or `refused` row, every `spawn` in exactly one `complete` row, shutdown
 // included. A spawn row is written once the child is really running (it carries the
 // child's pid); a child that cannot be executed ends as `refused spawn_failed` instead.
@@ -13,7 +13,7 @@
 // Stalls are decided on a later event-loop turn (a burst a slice per turn, in arrival
 // order), so a beat that arrives meanwhile (onAgentResumed) turns a queued stall into
 // `skipped_agent_resumed`. Stalls that
-// arrive after shutdown() began never reach recovery: the observer has stopped by then.
+// arrive after shutdown() began never reach recovery: the engine has stopped by then.
 
 #include "core/config/options.h"
 #include "core/published/engine_batch.h"

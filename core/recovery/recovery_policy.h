@@ -22,7 +22,7 @@
 // attempts nor face this gate: the operator is the one who breaks loops.
 //
 // Only a child that actually started arms the debounce and counts as an attempt:
-// refusals and failed spawns leave both untouched (COMPAT.md section 1).
+// refusals and failed spawns leave both untouched (docs/compat.md section 1).
 
 #include "core/config/options.h"
 #include "core/recovery/recovery_counters.h"

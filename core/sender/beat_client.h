@@ -1,5 +1,5 @@
 #pragma once
-// A heartbeat sender that behaves like upstream's clients (PROTOCOL.md section 4): one
+// A heartbeat sender that behaves like upstream's clients (docs/protocol.md section 4): one
 // connected datagram socket, the pid re-read on every beat, nonces from 1 strictly
 // increasing, timestamps in ns since connect, sends that never block (a beat the kernel
 // cannot take right now is dropped and reported as a failed send). After a fork the child reconnects and

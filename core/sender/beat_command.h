@@ -33,7 +33,7 @@ public:
                                std::int64_t elapsedNs);
 
     // The 32-byte key of --key-file or --master-key-file, read under the secret-file
-    // rules (COMPAT.md section 1), as varta-watch reads its keys. On a problem, nullopt
+    // rules (docs/compat.md section 1), as varta-watch reads its keys. On a problem, nullopt
     // and `error` names the flag, the file and the problem:
     // "--key-file: /etc/k: insecure permissions 644 (must be 0600 or stricter)".
     static std::optional<QByteArray> loadKey(const BeatOptions &options, QString &error);

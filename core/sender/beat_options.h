@@ -1,5 +1,5 @@
 #pragma once
-// varta-beat's command line (COMPAT.md section 1 style: `--flag value` or `--flag=value`;
+// varta-beat's command line (docs/compat.md section 1 style: `--flag value` or `--flag=value`;
 // a bad value is one line naming the flag). Parsed here, not in app/, so it is testable.
 
 #include "core/sender/load_generator.h"

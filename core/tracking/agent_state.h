@@ -1,5 +1,5 @@
 #pragma once
-// The states an operator sees for an agent (DESIGN.md section 3). The transition rules
+// The states an operator sees for an agent (docs/architecture.md section 3). The transition rules
 // live in one place: core/tracking/agent_state_machine.{h,cpp}.
 
 #include <QString>

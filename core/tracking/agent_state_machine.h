@@ -1,5 +1,5 @@
 #pragma once
-// The one place that says how an agent's state changes (DESIGN.md section 3).
+// The one place that says how an agent's state changes (docs/architecture.md section 3).
 //
 // An agent's condition is what its last accepted beat reported, whether it has gone
 // silent, and the recovery side's mark; the state an operator sees is derived from them

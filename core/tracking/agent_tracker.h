@@ -1,6 +1,6 @@
 #pragma once
 // Every agent's state: the nonce rules, the panic frame, rate limits, capacity with
-// eviction, and deadline-ordered stall surfacing (PROTOCOL.md section 1, COMPAT.md
+// eviction, and deadline-ordered stall surfacing (docs/protocol.md section 1, docs/compat.md
 // section 1). Single-threaded: it lives on the engine thread and never allocates per beat.
 
 #include "core/config/options.h"

@@ -1,5 +1,5 @@
 #pragma once
-// The VLP v0.2 base frame: 32 bytes, little-endian (PROTOCOL.md section 1).
+// The VLP v0.2 base frame: 32 bytes, little-endian (docs/protocol.md section 1).
 
 #include <array>
 #include <cstddef>

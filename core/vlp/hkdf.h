@@ -1,5 +1,5 @@
 #pragma once
-// HKDF-SHA256 derivations of the secure UDP transport (PROTOCOL.md section 2), with the
+// HKDF-SHA256 derivations of the secure UDP transport (docs/protocol.md section 2), with the
 // exact info strings upstream's clients use; upstream's m_kdf* vectors pin every one.
 
 #include <array>

@@ -1,5 +1,5 @@
 #pragma once
-// The two sealed layouts of secure UDP (PROTOCOL.md section 2). The plaintext is always
+// The two sealed layouts of secure UDP (docs/protocol.md section 2). The plaintext is always
 // the 32-byte base frame; the AEAD nonce is iv_random || u32_le(iv_counter).
 //
 //   shared key, 60 B: iv_random[0..8] | iv_counter[8..12] | ciphertext[12..44] | tag[44..60]

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """An independent secure-UDP peer for interop tests: python3-cryptography's HKDF and
 ChaCha20-Poly1305, with the VLP frame, CRC-32C and wire layouts written out here from
-PROTOCOL.md, sharing no code with varta-watch.
+docs/protocol.md, sharing no code with varta-watch.
 
   secure_peer.py seal shared KEYHEX PID COUNT   COUNT datagrams, one hex line each
   secure_peer.py seal master MASTERHEX PID COUNT

@@ -62,7 +62,7 @@ constexpr bool kAssertRss = true;
 using Buffer = std::array<std::uint8_t, kMaxDatagram>;
 using Key = std::array<std::uint8_t, vlp::kKeySize>;
 
-// Every counter that records what became of one datagram (COMPAT.md section 4 names).
+// Every counter that records what became of one datagram (docs/compat.md section 4 names).
 const QStringList &outcomeCounters() {
     static const QStringList names{"beats",
                                    "truncated",

@@ -1,8 +1,8 @@
 // Secure UDP end to end through the real binaries: varta-beat seals beats with a key
 // file, varta-watch --headless opens them with its key files, and every refusal of
-// PROTOCOL.md section 2 (wrong key, replay, tampering, plaintext, pid mismatch) leaves no
+// docs/protocol.md section 2 (wrong key, replay, tampering, plaintext, pid mismatch) leaves no
 // beat line and moves its own counter in the final totals line. Start-up refusals (an
-// insecure key file, a non-loopback bind without the opt-in) exit as COMPAT.md says.
+// insecure key file, a non-loopback bind without the opt-in) exit as docs/compat.md says.
 //
 // Negative cases end with a "marker" beat sealed with the watch's key and sent after the
 // datagrams under test: once its line is in the event file, everything sent before it

@@ -2,7 +2,7 @@
 // The agents table. Fed whole engine batches (never single beats): new agents arrive
 // with one beginInsertRows per batch, changed rows are announced as a few merged
 // dataChanged ranges with explicit roles, and the "last beat" ages are repainted by a
-// once-a-second tick instead of by beats (DESIGN.md section 5).
+// once-a-second tick instead of by beats (docs/architecture.md section 5).
 
 #include "core/published/engine_batch.h"
 #include "ui/models/origin_labels.h"

@@ -1,7 +1,7 @@
 #pragma once
 // Turns the rows a batch touched into a few [first, last] ranges, so that thousands of
 // changed rows cost the proxy and the views a handful of dataChanged signals instead of
-// one each (DESIGN.md section 4: QSortFilterProxyModel re-examines every signalled row).
+// one each (docs/architecture.md section 4: QSortFilterProxyModel re-examines every signalled row).
 
 #include <vector>
 

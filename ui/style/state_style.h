@@ -1,7 +1,7 @@
 #pragma once
 // How an agent state, a beat status or an event severity looks to the operator. Every
 // state has an icon with its own shape, a name and a colour, so nothing is told by
-// colour alone (DESIGN.md section 5). Models and the timeline take all of it from here.
+// colour alone (docs/architecture.md section 5). Models and the timeline take all of it from here.
 
 #include "core/published/engine_batch.h"
 

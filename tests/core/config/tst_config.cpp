@@ -1,4 +1,4 @@
-// The command line of COMPAT.md section 1, flag by flag: what each flag sets, what each
+// The command line of docs/compat.md section 1, flag by flag: what each flag sets, what each
 // one refuses, and the rules that tie flags together. Secret files: tst_config_files;
 // --help, --version, Qt's options and the headless scan: tst_config_startup.
 #include "core/config/command_line.h"

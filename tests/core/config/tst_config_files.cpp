@@ -1,4 +1,4 @@
-// The secret files named on the command line (COMPAT.md section 1): key files, the
+// The secret files named on the command line (docs/compat.md section 1): key files, the
 // /metrics token and --recovery-exec-file. Real files with real modes, real symlinks.
 #include "core/config/command_line.h"
 

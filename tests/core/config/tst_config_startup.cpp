@@ -13,7 +13,7 @@ namespace {
 
 ParseOutcome parse(const QStringList &flags) { return parseCommandLine(QStringList{"varta-watch"} + flags); }
 
-// Every flag of COMPAT.md section 1 and ours, written out here rather than taken from
+// Every flag of docs/compat.md section 1 and ours, written out here rather than taken from
 // the implementation, so a flag missing from --help fails the test.
 const QStringList kAllFlags{"socket",
                             "socket-mode",

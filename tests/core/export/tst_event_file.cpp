@@ -1,4 +1,4 @@
-// The event file: COMPAT.md section 2's six tab-separated columns, 0600, whole lines,
+// The event file: docs/compat.md section 2's six tab-separated columns, 0600, whole lines,
 // and five generations of rotation.
 #include "core/export/event_file.h"
 

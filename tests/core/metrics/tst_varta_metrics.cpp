@@ -1,4 +1,4 @@
-// COMPAT.md section 4 as a test: every family upstream exports (plus ours) is present
+// docs/compat.md section 4 as a test: every family upstream exports (plus ours) is present
 // from the first scrape with the exact names, types, labels and label values; values
 // come from the engine's counters; per-agent rows carry pid and origin; promtool agrees.
 #include "core/ingest/ingest_counters.h"
@@ -20,7 +20,7 @@ namespace {
 
 constexpr const char *kPromtool = "/usr/bin/promtool";
 
-// The contract, spelled out by hand from COMPAT.md rather than from the code under test.
+// The contract, spelled out by hand from docs/compat.md rather than from the code under test.
 struct FamilySpec {
     const char *name;
     const char *type;

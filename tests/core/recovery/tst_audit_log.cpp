@@ -1,4 +1,4 @@
-// AuditLog against COMPAT.md section 3: header, columns of every kind, the SHA-256 chain
+// AuditLog against docs/compat.md section 3: header, columns of every kind, the SHA-256 chain
 // recomputed here independently, seq and chain carried across a restart, corrupt tails,
 // file mode, field sanitising, and that opening reads only the file's end.
 #include "core/base/engine_clock.h"
@@ -30,7 +30,7 @@ QList<QByteArray> readLines(const QString &path) {
 
 QList<QByteArray> columnsOf(const QByteArray &line) { return line.split('\t'); }
 
-// The chain as COMPAT.md defines it, written out again so a mistake in AuditLog cannot
+// The chain as docs/compat.md defines it, written out again so a mistake in AuditLog cannot
 // hide behind shared code.
 QByteArray expectedChain(const QByteArray &kind, const QByteArray &prev, const QByteArray &body) {
     QByteArray input = QByteArrayLiteral("VARTA-AUDIT-v2");

@@ -1,4 +1,4 @@
-// RecoveryRunner with real child processes (tests/helpers): argv substitution and no
+// RecoveryRunner with real child processes (tests/child_programs): argv substitution and no
 // shell, the environment, exit codes, crashes, programs that cannot start, timeouts
 // that take the whole process group down, SIGKILL after the grace, output order and
 // the capture cap, and bounded memory under a child writing 1 GiB.

@@ -1,5 +1,5 @@
 // BeatClient against real sockets: what a receiver gets must be what upstream's clients
-// send (PROTOCOL.md sections 1 and 4).
+// send (docs/protocol.md sections 1 and 4).
 #include "core/sender/beat_client.h"
 #include "tests/support/datagram_receiver.h"
 
