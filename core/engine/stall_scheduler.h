@@ -18,7 +18,7 @@ class StallSink {
 public:
     virtual void drainQueuedBeats() = 0;  // read what the listeners hold before deciding anyone is silent
     virtual void onStall(const AgentRecord &agent, std::int64_t surfacedNs) = 0;
-    virtual void afterStalls() = 0;       // once per surfacing, after the last onStall
+    virtual void afterStalls() = 0;  // once per surfacing, after the last onStall
 protected:
     ~StallSink() = default;
 };

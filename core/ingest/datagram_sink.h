@@ -3,7 +3,7 @@
 // batch it drained (so the receiver can flush files and arm timers once per batch,
 // not once per datagram).
 
-#include "core/tracking/agent_key.h"
+#include "core/identity/agent_key.h"
 
 #include <cstddef>
 #include <cstdint>

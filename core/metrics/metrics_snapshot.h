@@ -3,10 +3,10 @@
 // renders from the copy on its own thread, so neither rendering 100,000 agents' rows
 // nor sending a 17 MB body ever holds up the engine's sockets.
 
+#include "core/identity/agent_key.h"
 #include "core/ingest/ingest_counters.h"
 #include "core/metrics/histogram.h"
 #include "core/recovery/recovery_counters.h"
-#include "core/tracking/agent_key.h"
 #include "core/tracking/tracker_counters.h"
 #include "core/vlp/frame.h"
 

@@ -1,9 +1,9 @@
 #include "core/metrics/varta_metrics.h"
 
 #include "core/base/engine_clock.h"
+#include "core/identity/agent_key.h"
 #include "core/metrics/histogram.h"
 #include "core/metrics/metrics_registry.h"
-#include "core/tracking/agent_key.h"
 
 #include <algorithm>
 #include <charconv>

@@ -3,8 +3,8 @@
 // Qt containers, carried by queued signals (docs/architecture.md section 2). Nothing here points
 // back into the engine.
 
-#include "core/tracking/agent_key.h"
-#include "core/tracking/agent_state.h"
+#include "core/identity/agent_key.h"
+#include "core/identity/agent_state.h"
 #include "core/vlp/frame.h"
 
 #include <QByteArray>

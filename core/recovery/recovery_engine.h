@@ -16,14 +16,14 @@
 // arrive after shutdown() began never reach recovery: the engine has stopped by then.
 
 #include "core/config/options.h"
+#include "core/identity/agent_key.h"
+#include "core/identity/agent_state.h"
 #include "core/published/engine_batch.h"
 #include "core/recovery/audit_log.h"
 #include "core/recovery/audit_writer.h"
 #include "core/recovery/recovery_counters.h"
 #include "core/recovery/recovery_policy.h"
 #include "core/recovery/recovery_runner.h"
-#include "core/tracking/agent_key.h"
-#include "core/tracking/agent_state.h"
 #include "core/tracking/agent_state_machine.h"
 
 #include <QHash>

@@ -25,8 +25,8 @@
 // refusals and failed spawns leave both untouched (docs/compat.md section 1).
 
 #include "core/config/options.h"
+#include "core/identity/agent_key.h"
 #include "core/recovery/recovery_counters.h"
-#include "core/tracking/agent_key.h"
 
 #include <cstddef>
 #include <cstdint>

@@ -19,8 +19,8 @@
 // after finished() or failedToStart().
 
 #include "core/config/options.h"
+#include "core/identity/agent_key.h"
 #include "core/published/engine_batch.h"
-#include "core/tracking/agent_key.h"
 
 #include <QObject>
 #include <QProcess>

@@ -2,8 +2,8 @@
 // One tracked agent, as the engine keeps it. Kept small (the memory target is 512 bytes
 // per agent all included) and free of heap members so the table never allocates per beat.
 
-#include "core/tracking/agent_key.h"
-#include "core/tracking/agent_state.h"
+#include "core/identity/agent_key.h"
+#include "core/identity/agent_state.h"
 #include "core/tracking/agent_state_machine.h"
 #include "core/vlp/frame.h"
 

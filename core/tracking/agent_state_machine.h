@@ -12,7 +12,7 @@
 // leaves GaveUp (Rearm). A stall is surfaced on the Silence event, which the tracker
 // raises exactly once per silence; the next accepted beat re-arms it.
 
-#include "core/tracking/agent_state.h"
+#include "core/identity/agent_state.h"
 #include "core/vlp/frame.h"
 
 namespace varta {

@@ -2,11 +2,11 @@
 // and the value comes back through its query API. First against a MetricsEndpoint in
 // this process (proves the format, the token and the scrape), then against the real
 // varta-watch binary fed with real VLP beats over UDP.
+#include "core/identity/agent_key.h"
 #include "core/ingest/ingest_counters.h"
 #include "core/metrics/metrics_endpoint.h"
 #include "core/metrics/metrics_registry.h"
 #include "core/metrics/varta_metrics.h"
-#include "core/tracking/agent_key.h"
 #include "core/vlp/frame.h"
 
 #include <QCoreApplication>

@@ -3,7 +3,7 @@
 // origin. A fleet of 100,000 agents usually comes from a handful of hosts: one shared
 // QString per host instead of one per agent keeps the table's rows small.
 
-#include "core/tracking/agent_key.h"
+#include "core/identity/agent_key.h"
 
 #include <QHash>
 #include <QString>

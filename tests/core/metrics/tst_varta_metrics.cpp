@@ -1,12 +1,12 @@
 // docs/compat.md section 4 as a test: every family upstream exports (plus ours) is present
 // from the first scrape with the exact names, types, labels and label values; values
 // come from the engine's counters; per-agent rows carry pid and origin; promtool agrees.
+#include "core/identity/agent_key.h"
 #include "core/ingest/ingest_counters.h"
 #include "core/metrics/histogram.h"
 #include "core/metrics/metrics_registry.h"
 #include "core/metrics/varta_metrics.h"
 #include "core/recovery/recovery_counters.h"
-#include "core/tracking/agent_key.h"
 #include "core/tracking/tracker_counters.h"
 
 #include <QFileInfo>

@@ -1,4 +1,4 @@
-#include "core/tracking/agent_state.h"
+#include "core/identity/agent_state.h"
 
 namespace varta {
 

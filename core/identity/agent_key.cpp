@@ -1,4 +1,4 @@
-#include "core/tracking/agent_key.h"
+#include "core/identity/agent_key.h"
 
 #include <netinet/in.h>
 
