@@ -146,7 +146,7 @@ void Engine::connectRecovery() {
     });
     connect(m_recovery, &RecoveryEngine::childChanged, m_publisher, &BatchPublisher::addChild);
     connect(m_recovery, &RecoveryEngine::childOutput, m_publisher, &BatchPublisher::addOutput);
-    connect(m_recovery, &RecoveryEngine::event, this, [this](const EventLogEntry &entry) {
+    connect(m_recovery, &RecoveryEngine::eventLogged, this, [this](const EventLogEntry &entry) {
         m_publisher->addEvent(entry.severity, entry.category, entry.text, entry.agent);
     });
     connect(m_recovery, &RecoveryEngine::shutdownComplete, this, &Engine::finishShutdown);

@@ -12,7 +12,7 @@ namespace varta {
 
 UdpListener::UdpListener(QHostAddress address, std::uint16_t port, Transport transport, DatagramSink &sink,
                          QObject *parent)
-    : QObject(parent), m_address(std::move(address)), m_port(port), m_transport(transport), m_reader(transport, sink) {}
+    : QObject(parent), m_address(address), m_port(port), m_transport(transport), m_reader(transport, sink) {}
 
 UdpListener::~UdpListener() { close(); }
 

@@ -416,7 +416,7 @@ void RecoveryEngine::emitEvent(EventSeverity severity, EventCategory category, c
     entry.category = category;
     entry.text = text;
     entry.agent = agent;
-    Q_EMIT event(entry);
+    Q_EMIT eventLogged(entry);
 }
 
 }  // namespace varta

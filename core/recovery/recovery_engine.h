@@ -77,7 +77,7 @@ Q_SIGNALS:
     void childOutput(const varta::OutputChunk &chunk);
     void agentMarkChanged(const varta::AgentKey &agent);  // mark(agent) is different now
     void recoveryStarted(const varta::AgentKey &agent);   // one per child, as it is spawned
-    void event(const varta::EventLogEntry &entry);
+    void eventLogged(const varta::EventLogEntry &entry);
     void shutdownComplete();
 
 private:

@@ -18,7 +18,8 @@ int main(int argc, char **argv) {
     char line[64];
     const int n = std::snprintf(line, sizeof line, "grandchild %d\n", static_cast<int>(grandchild));
     (void)!::write(STDOUT_FILENO, line, static_cast<size_t>(n));
-    while (hang)
+    if (!hang)
+        return 0;
+    for (;;)
         ::pause();
-    return 0;
 }

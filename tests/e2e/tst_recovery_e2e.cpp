@@ -66,7 +66,7 @@ private Q_SLOTS:
 
         const QList<QStringList> spawns = auditRows(audit, QStringLiteral("spawn"));
         QCOMPARE(spawns.size(), 1);
-        const QStringList spawn = spawns.first();
+        const QStringList &spawn = spawns.first();
         QCOMPARE(spawn.size(), 11);  // seq wall ns kind agent child exec program source template_len chain
         QCOMPARE(spawn[4], QStringLiteral("700"));
         QVERIFY(spawn[5].toLongLong() > 1);

@@ -47,7 +47,8 @@ public:
                          [this](const OutputChunk &c) { output.append(c); });
         QObject::connect(engine.get(), &RecoveryEngine::agentMarkChanged,
                          [this](const AgentKey &a) { markChanges.append(a); });
-        QObject::connect(engine.get(), &RecoveryEngine::event, [this](const EventLogEntry &e) { events.append(e); });
+        QObject::connect(engine.get(), &RecoveryEngine::eventLogged,
+                         [this](const EventLogEntry &e) { events.append(e); });
         QObject::connect(engine.get(), &RecoveryEngine::shutdownComplete, [this] { ++shutdowns; });
         QString error;
         const bool ok = engine->start(&error);

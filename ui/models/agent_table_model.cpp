@@ -58,7 +58,7 @@ void AgentTableModel::applyBatch(const EngineBatch &batch) {
         }
     }
     announceChanges(std::move(changed));
-    insertRows(std::move(fresh));
+    appendRows(std::move(fresh));
 }
 
 void AgentTableModel::setNow(EngineMs nowMs) {
@@ -97,7 +97,7 @@ void AgentTableModel::announceChanges(std::vector<std::pair<unsigned, int>> &&ch
     // Few distinct masks occur in a batch (beats; beats plus a status or state change).
     std::vector<std::pair<unsigned, std::vector<int>>> groups;
     for (const auto &[mask, row] : changes) {
-        auto group = std::find_if(groups.begin(), groups.end(), [mask](const auto &g) { return g.first == mask; });
+        auto group = std::find_if(groups.begin(), groups.end(), [m = mask](const auto &g) { return g.first == m; });
         if (group == groups.end())
             group = groups.insert(groups.end(), {mask, {}});
         group->second.push_back(row);
@@ -122,7 +122,7 @@ void AgentTableModel::announceColumns(std::vector<int> &&rows, unsigned columnMa
     }
 }
 
-void AgentTableModel::insertRows(std::vector<Row> &&rows) {
+void AgentTableModel::appendRows(std::vector<Row> &&rows) {
     if (rows.empty())
         return;
     const int first = rowCount();

@@ -78,7 +78,7 @@ private:
     void removeAgents(const QList<AgentKey> &keys);
     void removeRowRanges(const std::vector<int> &rows);
     void rebuildIndex(int fromRow);
-    void insertRows(std::vector<Row> &&rows);
+    void appendRows(std::vector<Row> &&rows);
     static unsigned changedColumns(const AgentSnapshot &before, const AgentSnapshot &after);
     // `changes` pairs a row with the mask of its changed columns.
     void announceChanges(std::vector<std::pair<unsigned, int>> &&changes);

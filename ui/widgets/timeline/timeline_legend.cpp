@@ -69,7 +69,7 @@ void TimelineLegend::paint(QPainter &painter, const QRect &area) const {
         const int midY = y + rowHeight / 2 - kRowPadding / 2;
         int cx = x;
         if (entry.isState) {
-            paintSwatch(painter, QRectF(cx, midY - kSwatch / 2, kSwatch, kSwatch), entry.state);
+            paintSwatch(painter, QRectF(cx, midY - kSwatch / 2.0, kSwatch, kSwatch), entry.state);
             cx += kSwatch + kInnerGap;
             entry.icon.paint(&painter, QRect(cx, midY - kIcon / 2, kIcon, kIcon));
             cx += kIcon + kInnerGap;
