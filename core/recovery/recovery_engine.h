@@ -62,6 +62,7 @@ public:
     // What the recovery side's facts about the agent mean for the operator: Paused,
     // GaveUp or Recovering (that precedence), None when recovery has no say.
     RecoveryMark mark(const AgentKey &agent) const;
+    bool childRunning(const AgentKey &agent) const { return m_policy.inFlight(agent); }
     const RecoveryCounters &counters() const { return m_counters; }
     bool configured() const { return m_options.configured(); }
     QList<ChildInfo> children() const;  // the children alive now, for a late subscriber

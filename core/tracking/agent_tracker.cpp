@@ -113,9 +113,8 @@ Slot AgentTracker::findEvictable(std::int64_t nowNs) const noexcept {
         const AgentRecord &record = m_table.at(slot);
         if (nowNs - record.lastBeatNs <= oldEnough)
             return kNoSlot;  // the list is in silence order: nobody further is older
-        const bool eligible = m_eviction == EvictionPolicy::Strict ? record.state == AgentState::Stalled
-                                                                   : record.mark != RecoveryMark::Recovering;
-        if (eligible)
+        const bool byPolicy = m_eviction == EvictionPolicy::Balanced || record.state == AgentState::Stalled;
+        if (byPolicy && !(m_keep && m_keep(record.key)))
             return slot;
         slot = m_deadlines.next(slot);
     }

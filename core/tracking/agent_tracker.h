@@ -75,6 +75,10 @@ public:
     std::uint32_t agentsInState(AgentState state) const noexcept { return m_stateCounts[static_cast<int>(state)]; }
 
     void setTransitionObserver(TransitionFn fn) { m_onTransition = std::move(fn); }
+    // Agents never to evict, whatever their state: the engine keeps those whose recovery
+    // child is still running (a Paused mark hides that from the state).
+    using KeepFn = std::function<bool(const AgentKey &)>;
+    void setEvictionGuard(KeepFn fn) { m_keep = std::move(fn); }
 
     Slot find(const AgentKey &key) const noexcept { return m_table.find(key); }
 
@@ -113,6 +117,7 @@ private:
     std::uint32_t m_maxBeatRate;
     TrackerCounters &m_counters;
     TransitionFn m_onTransition;
+    KeepFn m_keep;
     std::vector<Slot> m_dirty;  // each live slot at most once while its dirty flag is set
     std::int64_t m_latestBeatNs = std::numeric_limits<std::int64_t>::min();  // of any accepted beat
     bool m_trackDirty = false;

@@ -168,6 +168,8 @@ private Q_SLOTS:
             << EvictionPolicy::Balanced << true << false << true << old << true;
         QTest::newRow("balanced: recovering is kept")
             << EvictionPolicy::Balanced << true << true << false << old << false;
+        QTest::newRow("balanced: paused while its child runs is kept")
+            << EvictionPolicy::Balanced << true << true << true << old << false;
         QTest::newRow("balanced: not old enough")
             << EvictionPolicy::Balanced << true << false << false << young << false;
     }
@@ -185,8 +187,10 @@ private Q_SLOTS:
         if (victimStalled)
             QCOMPARE(rig.surface(kThreshold), 1u);
         const Slot victimSlot = rig.tracker.find(victim);
-        if (victimRecovering)
+        if (victimRecovering) {
             rig.tracker.setMark(victimSlot, RecoveryMark::Recovering, kThreshold);
+            rig.tracker.setEvictionGuard([victim](const AgentKey &key) { return key == victim; });
+        }
         if (victimPaused)
             rig.tracker.setMark(victimSlot, RecoveryMark::Paused, kThreshold);
         const std::int64_t now = silenceMs * kMs;
