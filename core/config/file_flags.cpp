@@ -3,6 +3,8 @@
 #include "core/base/secret_file.h"
 #include "core/config/validation.h"
 
+#include <optional>
+
 namespace varta::config {
 namespace {
 
@@ -21,6 +23,14 @@ Loaded load(const QString &flag, const QString &path) {
 
 QString problem(const QString &flag, const QString &path, const QString &what) {
     return "--" + flag + ": " + path + ": " + what;
+}
+
+// The file a single-valued flag names, loaded; nullopt when the flag is not given.
+std::optional<Loaded> loadNamedFile(const FlagReader &reader, const QString &flag, QString &path) {
+    if (!reader.isSet(flag))
+        return std::nullopt;
+    path = reader.text(flag);
+    return load(flag, path);
 }
 
 QString loadKeyFile(const QString &flag, const QString &path, QByteArray &key) {
@@ -81,14 +91,12 @@ QString loadKeys(const FlagReader &reader, SecureOptions &secure) {
 
 QString loadPromToken(const FlagReader &reader, PromOptions &prom) {
     const QString flag = QStringLiteral("prom-token-file");
-    if (!reader.isSet(flag))
-        return {};
-    const QString path = reader.text(flag);
-    const Loaded file = load(flag, path);
-    if (!file.error.isEmpty())
-        return file.error;
+    QString path;
+    const std::optional<Loaded> file = loadNamedFile(reader, flag, path);
+    if (!file || !file->error.isEmpty())
+        return file ? file->error : QString();
     // The token is compared as text, so keep the characters, not the bytes they encode.
-    const QByteArray token = file.contents.trimmed();
+    const QByteArray token = file->contents.trimmed();
     if (!parseHexKey(token))
         return problem(flag, path, QStringLiteral("must hold a token of 64 hex characters"));
     prom.token = token;
@@ -97,13 +105,11 @@ QString loadPromToken(const FlagReader &reader, PromOptions &prom) {
 
 QString loadRecoveryExecFile(const FlagReader &reader, RecoveryOptions &recovery) {
     const QString flag = QStringLiteral("recovery-exec-file");
-    if (!reader.isSet(flag))
-        return {};
-    const QString path = reader.text(flag);
-    const Loaded file = load(flag, path);
-    if (!file.error.isEmpty())
-        return file.error;
-    const QStringList command = splitCommand(QString::fromUtf8(file.contents));
+    QString path;
+    const std::optional<Loaded> file = loadNamedFile(reader, flag, path);
+    if (!file || !file->error.isEmpty())
+        return file ? file->error : QString();
+    const QStringList command = splitCommand(QString::fromUtf8(file->contents));
     if (command.isEmpty())
         return problem(flag, path, QStringLiteral("holds no command"));
     recovery.execTemplate = command;
