@@ -2,8 +2,11 @@
 // or show the console. All logic lives in core/ and ui/.
 #include "core/base/unix_signal_watcher.h"
 #include "core/config/command_line.h"
+#include "core/config/flag_table.h"
 #include "core/engine/engine.h"
 #include "core/engine/engine_thread.h"
+#include "core/engine/engine_watchdog.h"
+#include "core/engine/systemd_notifier.h"
 #include "core/sender/demo_fleet.h"
 #include "core/sender/demo_mode.h"
 #include "ui/style/install_translator.h"
@@ -17,6 +20,7 @@
 #include <QApplication>
 #include <QCoreApplication>
 #include <QGuiApplication>
+#include <QProcessEnvironment>
 #include <QTimer>
 
 #include <cstdio>
@@ -48,7 +52,26 @@ void startConsole(QApplication &app, ui::MainWindow &window, EngineThread &host,
 }  // namespace
 
 int main(int argc, char *argv[]) {
-    const bool headless = argumentsRequestHeadless(argc, argv);
+    // Read before any Q*Application exists: a QApplication with no display aborts the
+    // process, and a mistyped flag must still get its one line and exit 2.
+    const QStringList arguments = argumentsFrom(argc, argv);
+    const ParseOutcome parsed = parseCommandLine(arguments);
+    if (!parsed.options) {
+        printLine(parsed.exitCode == 0 ? stdout : stderr, parsed.output);
+        return parsed.exitCode;
+    }
+    Options options = parsed.options->demo ? withDemoDefaults(*parsed.options) : *parsed.options;
+    if (!options.headless && !displayAvailable(arguments, QProcessEnvironment::systemEnvironment())) {
+        if (!options.screenshotPath.isEmpty()) {
+            printLine(stderr, QStringLiteral("varta-watch: --screenshot: needs a display (DISPLAY or WAYLAND_DISPLAY, "
+                                             "or -platform offscreen); see --help"));
+            return 2;
+        }
+        printLine(stderr, QStringLiteral("varta-watch: no display (DISPLAY, WAYLAND_DISPLAY and QT_QPA_PLATFORM are "
+                                         "unset, no -platform): running headless"));
+        options.headless = true;
+    }
+    const bool headless = options.headless;
     std::unique_ptr<QCoreApplication> app;
     if (headless)
         app = std::make_unique<QCoreApplication>(argc, argv);
@@ -58,12 +81,6 @@ int main(int argc, char *argv[]) {
     QCoreApplication::setOrganizationName(QStringLiteral("varta"));
     QCoreApplication::setApplicationVersion(QStringLiteral(VARTA_VERSION));
 
-    const ParseOutcome parsed = parseCommandLine(QCoreApplication::arguments());
-    if (!parsed.options) {
-        printLine(parsed.exitCode == 0 ? stdout : stderr, parsed.output);
-        return parsed.exitCode;
-    }
-    const Options options = parsed.options->demo ? withDemoDefaults(*parsed.options) : *parsed.options;
     for (const QString &warning : options.warnings)
         printLine(stderr, QStringLiteral("varta-watch: warning: ") + warning);
 
@@ -71,6 +88,17 @@ int main(int argc, char *argv[]) {
     // printed must end in an orderly shutdown, not in the default action.
     UnixSignalWatcher signalWatcher;
     EngineThread host(options);
+    // systemd's watchdog (WatchdogSec=) and our own (--self-watchdog-secs) both watch the
+    // engine thread's turns from a thread of their own.
+    EngineWatchdog::Settings watch;
+    if (const auto intervalNs = SystemdNotifier::watchdogIntervalNs())
+        watch.pingIntervalNs = *intervalNs / 2;
+    const std::int64_t selfWatchdogSecs =
+        options.selfWatchdogSecs.value_or(watch.pingIntervalNs > 0 ? config::kSystemdSelfWatchdogSecs : 0);
+    watch.wedgeLimitNs = selfWatchdogSecs * 1'000'000'000;
+    EngineWatchdog watchdog(watch, host.lastTurnNs());
+    if (watchdog.enabled())
+        host.setTurnTickMs(EngineWatchdog::turnTickMs(watch));
     QObject::connect(&signalWatcher, &UnixSignalWatcher::terminationRequested, &host, &EngineThread::requestShutdown);
     QString error;
     if (!host.start(&error)) {
@@ -81,6 +109,8 @@ int main(int argc, char *argv[]) {
         printLine(stderr, QStringLiteral("varta-watch: warning: ") + warning);
     for (const QString &listener : host.listenerDescriptions())
         printLine(stdout, QStringLiteral("varta-watch: listening on ") + listener);
+    SystemdNotifier::ready();
+    watchdog.start();
 
     DemoFleet demo;
     demo.setTiming(demoFleetTiming());
@@ -106,6 +136,7 @@ int main(int argc, char *argv[]) {
         QTimer::singleShot(std::chrono::seconds(*options.shutdownAfterSecs), &host, &EngineThread::requestShutdown);
     QObject::connect(&host, &EngineThread::finished, app.get(), &QCoreApplication::quit);
     const int code = app->exec();
+    watchdog.stop();
     demo.stop();
     printLine(stdout, QStringLiteral("varta-watch: stopped: ") + host.finalSummary());
     return code;

@@ -123,9 +123,19 @@ ParseOutcome parseCommandLine(const QStringList &arguments) {
     return {std::move(options), 0, {}};
 }
 
-bool argumentsRequestHeadless(int argc, char **argv) {
-    for (int i = 1; argv && i < argc && argv[i]; ++i) {
-        const QString argument = QString::fromLocal8Bit(argv[i]);
+QStringList argumentsFrom(int argc, char **argv) {
+    QStringList arguments;
+    for (int i = 0; argv && i < argc && argv[i]; ++i)
+        arguments << QString::fromLocal8Bit(argv[i]);
+    return arguments;
+}
+
+namespace {
+
+// Whether one of Qt's options that take a value is given with a non-empty one.
+bool qtOptionGiven(const QStringList &arguments, const QString &name) {
+    for (qsizetype i = 1; i < arguments.size(); ++i) {
+        const QString &argument = arguments[i];
         if (argument == QLatin1String("--"))
             break;
         if (!config::isFlagArgument(argument))
@@ -133,12 +143,24 @@ bool argumentsRequestHeadless(int argc, char **argv) {
         const config::FlagSpec *flag = config::findFlag(config::flagName(argument));
         if (!flag)
             continue;
-        if (flag->name == QLatin1String("headless") || flag->name == QLatin1String("help")
-            || flag->name == QLatin1String("version"))
-            return true;
-        if (flag->takesValue() && !argument.contains('='))
+        const bool inlineValue = argument.contains('=');
+        if (flag->name == name)
+            return inlineValue ? !argument.section('=', 1).isEmpty()
+                               : i + 1 < arguments.size() && !arguments[i + 1].isEmpty();
+        if (flag->takesValue() && !inlineValue)
             ++i;  // its value, which may look like a flag
     }
+    return false;
+}
+
+}  // namespace
+
+bool displayAvailable(const QStringList &arguments, const QProcessEnvironment &environment) {
+    if (qtOptionGiven(arguments, QStringLiteral("platform")) || qtOptionGiven(arguments, QStringLiteral("display")))
+        return true;
+    for (const char *variable : {"QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY"})
+        if (!environment.value(QString::fromLatin1(variable)).isEmpty())
+            return true;
     return false;
 }
 

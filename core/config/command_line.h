@@ -3,6 +3,7 @@
 
 #include "core/config/options.h"
 
+#include <QProcessEnvironment>
 #include <QString>
 #include <QStringList>
 
@@ -26,9 +27,13 @@ struct ParseOutcome {
 // QCoreApplication (--headless) leaves them all in QCoreApplication::arguments().
 ParseOutcome parseCommandLine(const QStringList &arguments);
 
-// Whether the program can start without a window system: --headless, or --help or
-// --version, which only print. Called before any Q*Application exists, to choose
-// between QCoreApplication and QApplication.
-bool argumentsRequestHeadless(int argc, char **argv);
+// argv as the user typed it, Qt's own options included: the command line is read before
+// any Q*Application exists, so that a bad flag or a missing display never meets one.
+QStringList argumentsFrom(int argc, char **argv);
+
+// Whether Qt can show windows: a platform named by -platform or QT_QPA_PLATFORM, an X
+// display named by -display, or DISPLAY / WAYLAND_DISPLAY to connect to. Without one, a
+// QApplication aborts the process, so varta-watch runs headless instead.
+bool displayAvailable(const QStringList &arguments, const QProcessEnvironment &environment);
 
 }  // namespace varta

@@ -114,6 +114,9 @@ QList<FlagSpec> runningFlags() {
         {"shutdown-after-secs", "N", kNone, "exit 0 after N seconds"},
         {"shutdown-grace-ms", "MS", number(d.shutdownGraceMs),
          "how long shutdown waits for killed recovery commands; at least " + number(kMinShutdownGraceMs)},
+        {"self-watchdog-secs", "SECS", "off (" + number(kSystemdSelfWatchdogSecs) + " under systemd's WatchdogSec=)",
+         "abort when the engine thread has not turned for this long; 0 = off. Under WatchdogSec=, systemd is "
+         "pinged only while the engine turns"},
         {"help", {}, {}, "print this text and exit", "h"},
         {"version", {}, {}, "print the version and exit"},
     };

@@ -21,6 +21,8 @@ inline constexpr std::int64_t kMinRecoveryTimeoutMs = 100;
 inline constexpr std::int64_t kMinShutdownGraceMs = 100;
 inline constexpr std::int64_t kMaxRecoveryConcurrent = 4096;
 inline constexpr std::int64_t kMaxShutdownAfterSecs = kMaxTimerMs / 1000;
+inline constexpr std::int64_t kMaxSelfWatchdogSecs = 86'400;
+inline constexpr std::int64_t kSystemdSelfWatchdogSecs = 4;  // under WatchdogSec= without the flag
 
 struct FlagSpec {
     QString name;       // without dashes: "threshold-ms"

@@ -86,12 +86,15 @@ struct Options {
 
     std::optional<std::int64_t> shutdownAfterSecs;  // --shutdown-after-secs
     std::int64_t shutdownGraceMs = 5000;            // --shutdown-grace-ms (>= 100)
-    bool headless = false;                          // --headless
-    bool demo = false;                              // --demo
-    QString screenshotPath;                         // --screenshot FILE
-    std::int64_t screenshotDelayMs = 3000;          // --screenshot-delay-ms
-    QString language;                               // --lang
-    QStringList warnings;                           // start-up warnings to print (non-loopback binds, inherit env)
+    // --self-watchdog-secs: abort when the engine thread has not turned for this long
+    // (0 = off); unset = off, or 4 s when systemd asks for a watchdog (WatchdogSec=).
+    std::optional<std::int64_t> selfWatchdogSecs;
+    bool headless = false;                  // --headless
+    bool demo = false;                      // --demo
+    QString screenshotPath;                 // --screenshot FILE
+    std::int64_t screenshotDelayMs = 3000;  // --screenshot-delay-ms
+    QString language;                       // --lang
+    QStringList warnings;                   // start-up warnings to print (non-loopback binds, inherit env)
 };
 
 }  // namespace varta

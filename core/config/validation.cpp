@@ -196,6 +196,7 @@ void readRunning(FlagReader &r, Options &o) {
     }
     r.integer(QStringLiteral("shutdown-after-secs"), 0, kMaxShutdownAfterSecs, o.shutdownAfterSecs);
     r.integer(QStringLiteral("shutdown-grace-ms"), kMinShutdownGraceMs, kMaxTimerMs, o.shutdownGraceMs);
+    r.integer(QStringLiteral("self-watchdog-secs"), 0, kMaxSelfWatchdogSecs, o.selfWatchdogSecs);
 }
 
 }  // namespace

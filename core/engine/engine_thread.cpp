@@ -1,7 +1,14 @@
 #include "core/engine/engine_thread.h"
 
+#include "core/base/engine_clock.h"
 #include "core/engine/engine.h"
 #include "core/engine/local_engine_link.h"
+#include "core/engine/systemd_notifier.h"
+
+#include <QTimer>
+
+#include <chrono>
+#include <thread>
 
 #include <openssl/crypto.h>
 
@@ -19,8 +26,23 @@ EngineThread::~EngineThread() {
     }
 }
 
+namespace {
+
+// A test hook: VARTA_WATCH_TEST_WEDGE_AFTER_MS=N blocks the engine thread N ms after it
+// starts, for ten minutes, so tests can see a wedged engine stop the watchdog pings and
+// the self-watchdog abort the process. Unset in any real run.
+void armTestWedge(Engine *engine) {
+    bool ok = false;
+    const int afterMs = qEnvironmentVariableIntValue("VARTA_WATCH_TEST_WEDGE_AFTER_MS", &ok);
+    if (ok && afterMs > 0)
+        QTimer::singleShot(afterMs, engine, [] { std::this_thread::sleep_for(std::chrono::minutes(10)); });
+}
+
+}  // namespace
+
 bool EngineThread::start(QString *error) {
     m_engine = new Engine(m_options);
+    m_lastTurnNs.store(engineNowNs());
     m_engine->moveToThread(&m_thread);
     // The observer dies on its own thread (its sockets and timers belong there), and
     // the thread ends once it is gone.
@@ -42,6 +64,8 @@ bool EngineThread::start(QString *error) {
         [&] {
             ok = m_engine->start(error);
             if (ok) {
+                startTurnTicks();
+                armTestWedge(m_engine);
                 m_listeners = m_engine->listenerDescriptions();
                 m_warnings = m_engine->startupWarnings();
                 m_udpPort = m_engine->udpPort();
@@ -58,12 +82,25 @@ bool EngineThread::start(QString *error) {
     return true;
 }
 
+// On the engine thread: a timer there stores the time of each turn it gets.
+void EngineThread::startTurnTicks() {
+    if (m_turnTickMs <= 0)
+        return;
+    auto *ticker = new QTimer(m_engine);
+    connect(ticker, &QTimer::timeout, ticker, [this] { m_lastTurnNs.store(engineNowNs()); });
+    ticker->start(m_turnTickMs);
+}
+
 EngineLink &EngineThread::link() const {
     Q_ASSERT(m_link);
     return *m_link;
 }
 
 void EngineThread::requestShutdown() {
+    if (!m_shutdownRequested) {
+        m_shutdownRequested = true;
+        SystemdNotifier::stopping();
+    }
     if (m_engine)
         QMetaObject::invokeMethod(m_engine, &Engine::shutdown, Qt::QueuedConnection);
 }

@@ -9,6 +9,8 @@
 #include <QPointer>
 #include <QThread>
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 
 namespace varta {
@@ -29,6 +31,11 @@ public:
     Engine *engine() const { return m_engine; }
     // What a console in this process talks to; valid after a successful start().
     EngineLink &link() const;
+
+    // Before start(): have the engine thread store the time of its event-loop turns
+    // every `ms` (0: never), for an EngineWatchdog to read from another thread.
+    void setTurnTickMs(int ms) { m_turnTickMs = ms; }
+    const std::atomic<std::int64_t> &lastTurnNs() const { return m_lastTurnNs; }
     QStringList listenerDescriptions() const { return m_listeners; }
     QStringList startupWarnings() const { return m_warnings; }
     std::uint16_t udpPort() const { return m_udpPort; }  // the bound UDP port, 0 without one
@@ -42,6 +49,8 @@ Q_SIGNALS:
     void finished();  // the engine thread has ended
 
 private:
+    void startTurnTicks();
+
     Options m_options;
     QThread m_thread;
     QPointer<Engine> m_engine;
@@ -50,6 +59,9 @@ private:
     QStringList m_warnings;
     std::uint16_t m_udpPort = 0;
     QString m_summary;
+    int m_turnTickMs = 0;
+    bool m_shutdownRequested = false;
+    std::atomic<std::int64_t> m_lastTurnNs{0};
 };
 
 }  // namespace varta

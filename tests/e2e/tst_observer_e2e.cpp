@@ -326,6 +326,43 @@ private Q_SLOTS:
         QVERIFY2(err.contains(QLatin1String("--threshold-ms")), qPrintable(err));
         QCOMPARE(err.count(QLatin1Char('\n')), 0);
     }
+
+    // A server with no window system, given an upstream command line (no --headless):
+    // varta-watch says once that it runs headless and runs; a bad flag still gets its
+    // one line and exit 2, never Qt's abort for want of a display.
+    void withoutADisplayItRunsHeadless_data() {
+        QTest::addColumn<QStringList>("arguments");
+        QTest::addColumn<int>("exitCode");
+        QTest::addColumn<QString>("stderrSays");
+        QTest::newRow("runs") << QStringList{"--udp-port", "0", "--shutdown-after-secs", "1"} << 0
+                              << QStringLiteral("no display");
+        QTest::newRow("--demo runs") << QStringList{"--demo", "--shutdown-after-secs", "1"} << 0
+                                     << QStringLiteral("no display");
+        QTest::newRow("a mistyped flag") << QStringList{"--udp-prot", "9000"} << 2 << QStringLiteral("--udp-prot");
+        QTest::newRow("a bad value") << QStringList{"--threshold-ms", "5"} << 2 << QStringLiteral("--threshold-ms");
+        QTest::newRow("--screenshot needs a display")
+            << QStringList{"--screenshot", "/tmp/never.png", "--shutdown-after-secs", "1"} << 2
+            << QStringLiteral("--screenshot");
+    }
+    void withoutADisplayItRunsHeadless() {
+        QFETCH(QStringList, arguments);
+        QFETCH(int, exitCode);
+        QFETCH(QString, stderrSays);
+        QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+        for (const char *variable : {"DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"})
+            environment.remove(QString::fromLatin1(variable));
+        QProcess watch;
+        watch.setProcessEnvironment(environment);
+        watch.start(test::watchBinary(), arguments);
+        QVERIFY(watch.waitForFinished(20000));
+        QCOMPARE(watch.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(watch.exitCode(), exitCode);
+        const QString err = QString::fromUtf8(watch.readAllStandardError()).trimmed();
+        QVERIFY2(err.contains(stderrSays), qPrintable(err));
+        QCOMPARE(err.count(QLatin1Char('\n')), 0);  // one line
+        if (exitCode == 0)
+            QVERIFY(QString::fromUtf8(watch.readAllStandardOutput()).contains(QLatin1String("listening on")));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestObserverE2E)

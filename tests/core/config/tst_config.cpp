@@ -61,6 +61,8 @@ const std::map<QString, Getter> &fields() {
              return o.shutdownAfterSecs ? QString::number(*o.shutdownAfterSecs) : QString("none");
          }},
         {"shutdownGraceMs", [](const Options &o) { return QString::number(o.shutdownGraceMs); }},
+        {"selfWatchdogSecs",
+         [](const Options &o) { return o.selfWatchdogSecs ? QString::number(*o.selfWatchdogSecs) : QString("none"); }},
         {"headless", [](const Options &o) { return QVariant(o.headless).toString(); }},
         {"demo", [](const Options &o) { return QVariant(o.demo).toString(); }},
         {"screenshotPath", [](const Options &o) { return o.screenshotPath; }},
@@ -143,6 +145,8 @@ private Q_SLOTS:
                                            << "none";
         QTest::newRow("shutdown grace 5000") << "shutdownGraceMs"
                                              << "5000";
+        QTest::newRow("no self-watchdog") << "selfWatchdogSecs"
+                                          << "none";
         QTest::newRow("window") << "headless"
                                 << "false";
         QTest::newRow("no demo") << "demo"
@@ -236,6 +240,8 @@ private Q_SLOTS:
         row("shutdown-after-secs 0", "shutdown-after-secs", "0", "shutdownAfterSecs", "0");
         row("shutdown-after-secs 5", "shutdown-after-secs", "5", "shutdownAfterSecs", "5");
         row("shutdown-grace-ms 100", "shutdown-grace-ms", "100", "shutdownGraceMs", "100");
+        row("self-watchdog-secs 4", "self-watchdog-secs", "4", "selfWatchdogSecs", "4");
+        row("self-watchdog-secs 0 is off", "self-watchdog-secs", "0", "selfWatchdogSecs", "0");
         row("headless", "headless", "", "headless", "true");
         row("demo", "demo", "", "demo", "true");
         row("screenshot", "screenshot", "/tmp/shot.png", "screenshotPath", "/tmp/shot.png");
@@ -300,6 +306,10 @@ private Q_SLOTS:
             "--recovery-timeout-ms: must be at least 100 (got 99)");
         row("shutdown grace below 100", {"--shutdown-grace-ms", "99"},
             "--shutdown-grace-ms: must be at least 100 (got 99)");
+        row("self-watchdog negative", {"--self-watchdog-secs", "-1"},
+            "--self-watchdog-secs: must be at least 0 (got -1)");
+        row("self-watchdog over a day", {"--self-watchdog-secs", "86401"},
+            "--self-watchdog-secs: must be at most 86400 (got 86401)");
         row("capture above 16 MiB", {"--recovery-capture-bytes", "16777217"},
             "--recovery-capture-bytes: must be at most 16777216 (got 16777217)");
         row("concurrent 0", {"--recovery-max-concurrent", "0"},

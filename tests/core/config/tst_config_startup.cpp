@@ -53,6 +53,7 @@ const QStringList kAllFlags{"socket",
                             "allow-cross-namespace-agents",
                             "shutdown-after-secs",
                             "shutdown-grace-ms",
+                            "self-watchdog-secs",
                             "headless",
                             "demo",
                             "screenshot",
@@ -172,35 +173,50 @@ private Q_SLOTS:
     }
 
     // --- before any QCoreApplication exists ---------------------------------------------
-    void argumentsRequestHeadless_data() {
-        QTest::addColumn<QStringList>("arguments");
-        QTest::addColumn<bool>("headless");
-        QTest::newRow("nothing") << QStringList{} << false;
-        QTest::newRow("--headless") << QStringList{"--headless"} << true;
-        QTest::newRow("-headless") << QStringList{"-headless"} << true;
-        QTest::newRow("after other flags") << QStringList{"--demo", "--threshold-ms", "50", "--headless"} << true;
-        QTest::newRow("after Qt options") << QStringList{"-platform", "offscreen", "--headless"} << true;
-        QTest::newRow("--help prints only") << QStringList{"--help"} << true;
-        QTest::newRow("-h prints only") << QStringList{"-h"} << true;
-        QTest::newRow("--version prints only") << QStringList{"--version"} << true;
-        QTest::newRow("GUI flags") << QStringList{"--demo", "--screenshot", "/tmp/s.png"} << false;
-        QTest::newRow("a value, not a flag") << QStringList{"--lang", "--headless"} << false;
-        QTest::newRow("an inline value") << QStringList{"--screenshot=--headless"} << false;
-        QTest::newRow("a Qt option's value") << QStringList{"-qwindowtitle", "--headless"} << false;
-        QTest::newRow("after --") << QStringList{"--", "--headless"} << false;
-        QTest::newRow("unknown flags skipped") << QStringList{"--frob", "--headless"} << true;
-    }
-    void argumentsRequestHeadless() {
-        QFETCH(QStringList, arguments);
-        QFETCH(bool, headless);
-        QList<QByteArray> storage{"varta-watch"};
-        for (const QString &argument : arguments)
-            storage << argument.toLocal8Bit();
+    void argumentsAreArgvAsTyped() {
+        QList<QByteArray> storage{"varta-watch", "-platform", "offscreen", "--threshold-ms=50", "caf\xc3\xa9"};
         std::vector<char *> argv;
         for (QByteArray &bytes : storage)
             argv.push_back(bytes.data());
         argv.push_back(nullptr);
-        QCOMPARE(varta::argumentsRequestHeadless(static_cast<int>(storage.size()), argv.data()), headless);
+        QCOMPARE(varta::argumentsFrom(static_cast<int>(storage.size()), argv.data()),
+                 (QStringList{"varta-watch", "-platform", "offscreen", "--threshold-ms=50", QStringLiteral("café")}));
+    }
+
+    // Whether a QApplication could start, as Qt picks its platform: an explicit one (an
+    // argument or QT_QPA_PLATFORM), an X display argument, or a display to connect to.
+    void displayAvailable_data() {
+        QTest::addColumn<QStringList>("arguments");
+        QTest::addColumn<QStringList>("environment");  // NAME=VALUE
+        QTest::addColumn<bool>("available");
+        const QStringList none;
+        QTest::newRow("nothing at all") << none << none << false;
+        QTest::newRow("DISPLAY") << none << QStringList{"DISPLAY=:0"} << true;
+        QTest::newRow("WAYLAND_DISPLAY") << none << QStringList{"WAYLAND_DISPLAY=wayland-0"} << true;
+        QTest::newRow("QT_QPA_PLATFORM") << none << QStringList{"QT_QPA_PLATFORM=offscreen"} << true;
+        QTest::newRow("empty variables count for nothing")
+            << none << QStringList{"DISPLAY=", "WAYLAND_DISPLAY=", "QT_QPA_PLATFORM="} << false;
+        QTest::newRow("other variables") << none << QStringList{"TERM=xterm", "XDG_SESSION_TYPE=tty"} << false;
+        QTest::newRow("-platform offscreen") << QStringList{"-platform", "offscreen"} << none << true;
+        QTest::newRow("--platform=offscreen") << QStringList{"--platform=offscreen"} << none << true;
+        QTest::newRow("-platform without a value") << QStringList{"-platform"} << none << false;
+        QTest::newRow("-display :1") << QStringList{"-display", ":1"} << none << true;
+        QTest::newRow("after other flags")
+            << QStringList{"--demo", "--threshold-ms", "50", "-platform", "xcb"} << none << true;
+        QTest::newRow("a value, not a flag") << QStringList{"--lang", "-platform"} << none << false;
+        QTest::newRow("an inline value") << QStringList{"--screenshot=-platform"} << none << false;
+        QTest::newRow("a Qt option's value") << QStringList{"-qwindowtitle", "-platform", "x"} << none << false;
+        QTest::newRow("after --") << QStringList{"--", "-platform", "offscreen"} << none << false;
+        QTest::newRow("unknown flags skipped") << QStringList{"--frob", "-platform", "offscreen"} << none << true;
+    }
+    void displayAvailable() {
+        QFETCH(QStringList, arguments);
+        QFETCH(QStringList, environment);
+        QFETCH(bool, available);
+        QProcessEnvironment env;
+        for (const QString &entry : environment)
+            env.insert(entry.section('=', 0, 0), entry.section('=', 1));
+        QCOMPARE(varta::displayAvailable(QStringList{"varta-watch"} + arguments, env), available);
     }
 };
 
