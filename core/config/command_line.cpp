@@ -71,29 +71,43 @@ QString unknownFlag(const QString &name, const QStringList &arguments) {
     return shown + ": " + (hint.isEmpty() ? QStringLiteral("unknown flag") : hint);
 }
 
+// Visits the flags of a command line in order, stepping over each flag's separate value
+// (which may look like a flag) and stopping at "--". visit(index, flag or nullptr when
+// unknown, whether the value is inline) returns true to stop there.
+template <typename Visit>
+void walkFlags(const QStringList &arguments, Visit visit) {
+    for (qsizetype i = 1; i < arguments.size(); ++i) {
+        const QString &argument = arguments[i];
+        if (argument == QLatin1String("--"))
+            return;
+        if (!config::isFlagArgument(argument))
+            continue;
+        const config::FlagSpec *flag = config::findFlag(config::flagName(argument));
+        const bool inlineValue = argument.contains('=');
+        if (visit(i, flag, inlineValue))
+            return;
+        if (flag && flag->takesValue() && !inlineValue)
+            ++i;
+    }
+}
+
 // QCommandLineParser names the offending argument only inside translated prose, so
 // it is found again here to say which flag is wrong and how.
 QString parseFailure(const QStringList &arguments, const QCommandLineParser &parser) {
     if (!parser.unknownOptionNames().isEmpty())
         return unknownFlag(parser.unknownOptionNames().first(), arguments);
-    for (qsizetype i = 1; i < arguments.size(); ++i) {
-        const QString &argument = arguments[i];
-        if (argument == QLatin1String("--"))
-            break;
-        if (!config::isFlagArgument(argument))
-            continue;
-        const config::FlagSpec *flag = config::findFlag(config::flagName(argument));
-        const bool inlineValue = argument.contains('=');
+    QString failure;
+    walkFlags(arguments, [&](qsizetype i, const config::FlagSpec *flag, bool inlineValue) {
+        const QString shown = spelling(arguments[i]);
         if (!flag)
-            return spelling(argument) + ": unknown flag";
-        if (flag->takesValue() && !inlineValue && i + 1 == arguments.size())
-            return spelling(argument) + ": missing value (" + flag->valueName + ')';
-        if (!flag->takesValue() && inlineValue)
-            return spelling(argument) + ": takes no value";
-        if (flag->takesValue() && !inlineValue)
-            ++i;
-    }
-    return parser.errorText();
+            failure = shown + ": unknown flag";
+        else if (flag->takesValue() && !inlineValue && i + 1 == arguments.size())
+            failure = shown + ": missing value (" + flag->valueName + ')';
+        else if (!flag->takesValue() && inlineValue)
+            failure = shown + ": takes no value";
+        return !failure.isEmpty();
+    });
+    return failure.isEmpty() ? parser.errorText() : failure;
 }
 
 }  // namespace
@@ -134,23 +148,15 @@ namespace {
 
 // Whether one of Qt's options that take a value is given with a non-empty one.
 bool qtOptionGiven(const QStringList &arguments, const QString &name) {
-    for (qsizetype i = 1; i < arguments.size(); ++i) {
-        const QString &argument = arguments[i];
-        if (argument == QLatin1String("--"))
-            break;
-        if (!config::isFlagArgument(argument))
-            continue;
-        const config::FlagSpec *flag = config::findFlag(config::flagName(argument));
-        if (!flag)
-            continue;
-        const bool inlineValue = argument.contains('=');
-        if (flag->name == name)
-            return inlineValue ? !argument.section('=', 1).isEmpty()
-                               : i + 1 < arguments.size() && !arguments[i + 1].isEmpty();
-        if (flag->takesValue() && !inlineValue)
-            ++i;  // its value, which may look like a flag
-    }
-    return false;
+    bool given = false;
+    walkFlags(arguments, [&](qsizetype i, const config::FlagSpec *flag, bool inlineValue) {
+        if (!flag || flag->name != name)
+            return false;
+        given = inlineValue ? !arguments[i].section('=', 1).isEmpty()
+                            : i + 1 < arguments.size() && !arguments[i + 1].isEmpty();
+        return true;
+    });
+    return given;
 }
 
 }  // namespace
