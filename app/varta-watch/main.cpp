@@ -1,5 +1,6 @@
 // varta-watch: parse the command line, start the engine thread, and either run headless
 // or show the console. All logic lives in core/ and ui/.
+#include "core/base/engine_clock.h"
 #include "core/base/unix_signal_watcher.h"
 #include "core/config/command_line.h"
 #include "core/config/flag_table.h"
@@ -52,6 +53,7 @@ void startConsole(QApplication &app, ui::MainWindow &window, EngineThread &host,
 }  // namespace
 
 int main(int argc, char *argv[]) {
+    engineEpochNs();  // engine time (observer_ns) counts from here: the process's start
     // Read before any Q*Application exists: a QApplication with no display aborts the
     // process, and a mistyped flag must still get its one line and exit 2.
     const QStringList arguments = argumentsFrom(argc, argv);

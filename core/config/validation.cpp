@@ -70,18 +70,22 @@ void checkNonLoopback(FlagReader &r, const UdpOptions &udp, bool secure, QString
     }
     warnings << (secure ? QStringLiteral("--udp-bind-addr: secure UDP on %1: any key holder on the network can "
                                          "send beats")
-                        : QStringLiteral("--udp-bind-addr: plain UDP on %1: anyone who reaches the port can send "
-                                         "beats under any pid"))
+                        : QStringLiteral("--i-accept-plaintext-udp: plain UDP on %1 WITHOUT authentication: anyone "
+                                         "who reaches the port can send beats under any pid"))
                     .arg(address);
 }
 
 void readUdp(FlagReader &r, Options &o) {
     UdpOptions udp;
     r.integer(QStringLiteral("udp-port"), 0, 65535, udp.port);  // 0: any free port, printed at start
-    r.ipAddress(QStringLiteral("udp-bind-addr"), udp.bindAddress);
     const bool secure =
         std::any_of(keyFileFlags().begin(), keyFileFlags().end(), [&r](const QString &flag) { return r.isSet(flag); });
     udp.acceptNonLoopback = r.isSet(secure ? kSecureNonLoopback : kPlainNonLoopback);
+    // As upstream: a plain listener whose operator accepted plain UDP listens on every
+    // address unless told which one.
+    if (!secure && udp.acceptNonLoopback)
+        udp.bindAddress = QHostAddress(QHostAddress::AnyIPv4);
+    r.ipAddress(QStringLiteral("udp-bind-addr"), udp.bindAddress);
     udp.recoveryAllowed = r.isSet(secure ? kSecureRecovery : kPlainRecovery);
 
     if (o.uds && !r.isSet(QStringLiteral("udp-port"))) {
@@ -179,6 +183,23 @@ void readExportAndMetrics(FlagReader &r, Options &o) {
         o.warnings << "--prom-addr: /metrics is reachable from the network on " + r.text(addrFlag);
 }
 
+// As upstream: a recovery command beside a UDP listener is a decision about agents whose
+// pids nobody verifies, so it is refused at start unless that listener's opt-in is given.
+// Read last, so that a bad value of any flag is named first.
+void requireRecoveryTrust(FlagReader &r, const Options &o) {
+    const bool recovery = r.isSet(QStringLiteral("recovery-exec")) || r.isSet(QStringLiteral("recovery-exec-file"));
+    if (!recovery || !o.udp || o.udp->recoveryAllowed)
+        return;
+    const bool secure = o.secure.enabled()
+                        || std::any_of(keyFileFlags().begin(), keyFileFlags().end(),
+                                       [&r](const QString &flag) { return r.isSet(flag); });
+    r.fail(secure ? kSecureRecovery : kPlainRecovery,
+           QStringLiteral("required when a recovery command is configured alongside a %1 UDP listener on port %2: "
+                          "its agents' pids are not verified (or listen on --socket only)")
+               .arg(secure ? QStringLiteral("secure") : QStringLiteral("plain"))
+               .arg(o.udp->port));
+}
+
 void readRunning(FlagReader &r, Options &o) {
     o.headless = r.isSet(QStringLiteral("headless"));
     o.demo = r.isSet(QStringLiteral("demo"));
@@ -215,6 +236,7 @@ Options readOptions(FlagReader &reader) {
     readRecovery(reader, options.recovery, options.warnings);
     readExportAndMetrics(reader, options);
     readRunning(reader, options);
+    requireRecoveryTrust(reader, options);
     return options;
 }
 

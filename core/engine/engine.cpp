@@ -18,8 +18,10 @@ Engine::Engine(Options options, QObject *parent)
           m_tracker, [this] { return stats(); }, this)) {
     const bool secure = m_options.secure.enabled();
     const bool udpOptIn = m_options.udp && m_options.udp->recoveryAllowed;
-    m_recovery = new RecoveryEngine(m_options.recovery, RecoveryTrust{udpOptIn && !secure, udpOptIn && secure},
-                                    m_options.shutdownGraceMs, this);
+    m_recovery = new RecoveryEngine(
+        m_options.recovery,
+        RecoveryTrust{udpOptIn && !secure, udpOptIn && secure, m_options.tracker.allowCrossNamespace},
+        m_options.shutdownGraceMs, this);
     connectRecovery();
     connect(m_publisher, &BatchPublisher::batchReady, this, &Engine::batchReady);
 }

@@ -1,5 +1,6 @@
 #include "core/export/event_file.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -72,7 +73,8 @@ char *EventFile::beginLine(std::int64_t observerNs, std::string_view kind, qsize
     const qsizetype start = m_buffer.size();
     m_buffer.resize(start + reserve);
     char *p = m_buffer.data() + start;
-    p = putNumber(p, observerNs);
+    m_lastObserverNs = std::max(observerNs, m_lastObserverNs);
+    p = putNumber(p, m_lastObserverNs);
     *p++ = '\t';
     p = put(p, kind);
     *p++ = '\t';

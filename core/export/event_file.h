@@ -62,6 +62,9 @@ private:
     std::uint64_t m_linesDropped = 0;
     std::uint64_t m_writeErrors = 0;
     bool m_lineOpen = false;
+    // observer_ns never decreases in file order and never goes below 0: a beat keeps its
+    // kernel arrival time, which may be a little older than the line written before it.
+    std::int64_t m_lastObserverNs = 0;
 };
 
 }  // namespace varta

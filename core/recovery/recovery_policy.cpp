@@ -31,7 +31,7 @@ RecoveryVerdict RecoveryPolicy::decide(const AgentKey &agent, bool crossNamespac
 std::optional<RefusalReason> RecoveryPolicy::gate(const AgentKey &agent, Record &record, bool crossNamespace,
                                                   RecoveryTrigger trigger, std::int64_t nowMs) {
     const bool manual = trigger == RecoveryTrigger::Manual;
-    if (crossNamespace)
+    if (crossNamespace && !m_trust.crossNamespaceAllowed)
         return RefusalReason::CrossNamespaceAgent;  // its pid means another process here
     if (!manual && untrusted(agent))
         return RefusalReason::UnauthenticatedTransport;

@@ -4,7 +4,8 @@
 // nothing here touches a process, a file or an event loop.
 //
 // Gates, in order; the first that refuses wins:
-//   1. pid namespace   agent in another pid namespace        -> cross_namespace_agent
+//   1. pid namespace   agent in another pid namespace, unless
+//                      --allow-cross-namespace-agents        -> cross_namespace_agent
 //   2. trust           UDP / secure UDP origin without that
 //                      transport's opt-in (manual bypasses)  -> unauthenticated_transport
 //   3. paused          operator put the agent in maintenance -> paused
@@ -41,6 +42,8 @@ namespace varta {
 struct RecoveryTrust {
     bool udpAllowed = false;
     bool secureUdpAllowed = false;
+    // --allow-cross-namespace-agents: the operator runs recovery in the agents' namespace.
+    bool crossNamespaceAllowed = false;
 };
 
 enum class RecoveryTrigger : std::uint8_t { Stall, Manual };

@@ -215,10 +215,14 @@ private Q_SLOTS:
         row("global-beat-rate", "global-beat-rate", "5000", "tracker.globalBeatRate", "5000");
         row("global-beat-burst", "global-beat-burst", "10000", "tracker.globalBeatBurst", "10000");
         row("allow-cross-namespace-agents", "allow-cross-namespace-agents", "", "tracker.allowCrossNamespace", "true");
+        const QStringList local{"--socket", "/s"};  // no UDP listener: recovery needs no opt-in
         row("recovery-exec split", "recovery-exec", "/usr/bin/systemctl  restart\tapp@{pid}", "recovery.execTemplate",
-            "/usr/bin/systemctl|restart|app@{pid}");
-        row("recovery-exec no shell", "recovery-exec", "a;b $(c) 'd e'", "recovery.execTemplate", "a;b|$(c)|'d|e'");
-        row("recovery-exec source", "recovery-exec", "/bin/true", "recovery.execSource", "inline");
+            "/usr/bin/systemctl|restart|app@{pid}", local);
+        row("recovery-exec no shell", "recovery-exec", "a;b $(c) 'd e'", "recovery.execTemplate", "a;b|$(c)|'d|e'",
+            local);
+        row("recovery-exec source", "recovery-exec", "/bin/true", "recovery.execSource", "inline", local);
+        row("recovery-exec with plain UDP and its opt-in", "recovery-exec", "/bin/true", "udp.recoveryAllowed", "true",
+            {"--udp-port", "9000", "--plaintext-udp-i-accept-recovery-on-unauthenticated-transport"});
         row("recovery-debounce-ms 0", "recovery-debounce-ms", "0", "recovery.debounceMs", "0");
         row("recovery-timeout-ms 100", "recovery-timeout-ms", "100", "recovery.timeoutMs", "100");
         row("recovery-kill-grace-ms", "recovery-kill-grace-ms", "250", "recovery.killGraceMs", "250");
@@ -516,7 +520,8 @@ private Q_SLOTS:
             << "--recovery-inherit-env: recovery commands get this process's whole environment, secrets included";
         QTest::newRow("plain UDP on the network")
             << QStringList{"--udp-bind-addr", "0.0.0.0", "--i-accept-plaintext-udp"}
-            << "--udp-bind-addr: plain UDP on 0.0.0.0: anyone who reaches the port can send beats under any pid";
+            << "--i-accept-plaintext-udp: plain UDP on 0.0.0.0 WITHOUT authentication: anyone who reaches the port "
+               "can send beats under any pid";
         QTest::newRow("recovery over plain UDP")
             << QStringList{"--plaintext-udp-i-accept-recovery-on-unauthenticated-transport"}
             << "--plaintext-udp-i-accept-recovery-on-unauthenticated-transport: recovery runs for UDP agents whose "

@@ -23,6 +23,8 @@ ParseOutcome parse(const QStringList &flags) { return parseCommandLine(QStringLi
 QStringList companions(const QString &flag) {
     if (flag == QLatin1String("prom-token-file"))
         return {"--prom-addr", "127.0.0.1:0"};
+    if (flag == QLatin1String("recovery-exec-file"))
+        return {"--socket", "/run/varta.sock"};  // no UDP listener, so no UDP recovery opt-in needed
     return {};
 }
 
@@ -195,7 +197,8 @@ private Q_SLOTS:
 
     void execFileLoaded() {
         const QString path = write("/usr/bin/systemctl\n  restart\tapp@{pid}\n");
-        const ParseOutcome outcome = parse({"--recovery-exec-file", path});
+        const ParseOutcome outcome =
+            parse(QStringList{"--recovery-exec-file", path} + companions("recovery-exec-file"));
         QVERIFY2(outcome.options, qPrintable(outcome.output));
         QCOMPARE(outcome.options->recovery.execTemplate, QStringList({"/usr/bin/systemctl", "restart", "app@{pid}"}));
         QCOMPARE(outcome.options->recovery.execSource, path);

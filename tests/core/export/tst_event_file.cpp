@@ -63,6 +63,26 @@ private Q_SLOTS:
         QCOMPARE(lines.first().count('\t'), 5);
     }
 
+    // observer_ns as upstream: never negative, never decreasing in file order, although
+    // a beat carries its kernel arrival time and other lines the time they were written.
+    void observerNsNeverNegativeNorDecreasing() {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("events"));
+        {
+            EventFile file(path, 0, 0);
+            QString error;
+            QVERIFY2(file.open(&error), qPrintable(error));
+            file.beat(-5000, vlp::Frame{vlp::Status::Ok, 4242, 1, 1, 0});  // arrived before the epoch
+            file.mismatch(3000, 99, "auth_failure");
+            file.beat(2500, vlp::Frame{vlp::Status::Ok, 4242, 1, 2, 0});  // read in the same batch, older
+            file.beat(4000, vlp::Frame{vlp::Status::Ok, 4242, 1, 3, 0});
+        }
+        QList<qint64> times;
+        for (const QByteArray &line : linesOf(path))
+            times << line.split('\t').constFirst().toLongLong();
+        QCOMPARE(times, (QList<qint64>{0, 3000, 3000, 4000}));
+    }
+
     void createdOwnerOnly() {
         QTemporaryDir dir;
         const QString path = dir.filePath(QStringLiteral("events"));

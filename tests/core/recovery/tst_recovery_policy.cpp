@@ -64,6 +64,7 @@ class TestRecoveryPolicy : public QObject {
 private Q_SLOTS:
     void gates_data();
     void gates();
+    void crossNamespaceWithTheFlagRecovers();
     void trust_data();
     void trust();
     void debounceArming_data();
@@ -155,6 +156,15 @@ void TestRecoveryPolicy::gates() {
     // A spawn verdict reserves a slot; a refusal takes nothing.
     QCOMPARE(policy.outstanding(), outstandingBefore + (verdict.spawn() ? 1 : 0));
     QCOMPARE(policy.inFlight(agent), verdict.spawn() || (setup & InFlight));
+}
+
+// --allow-cross-namespace-agents lets recovery run for the agents it lets in.
+void TestRecoveryPolicy::crossNamespaceWithTheFlagRecovers() {
+    RecoveryPolicy refusing(testLimits(), RecoveryTrust{});
+    QCOMPARE(refusing.decide(AgentKey::local(42), true, RecoveryTrigger::Stall, kNow).refusal,
+             std::optional(RefusalReason::CrossNamespaceAgent));
+    RecoveryPolicy allowing(testLimits(), RecoveryTrust{false, false, true});
+    QVERIFY(allowing.decide(AgentKey::local(42), true, RecoveryTrigger::Stall, kNow).spawn());
 }
 
 void TestRecoveryPolicy::trust_data() {
