@@ -107,6 +107,10 @@ int main(int argc, char *argv[]) {
         printLine(stderr, QStringLiteral("varta-watch: ") + error);
         return 1;
     }
+    // As upstream, the first line on stdout is where /metrics listens, alone: scripts
+    // that asked for port 0 read it.
+    if (!host.metricsAddress().isEmpty())
+        printLine(stdout, host.metricsAddress());
     for (const QString &warning : host.startupWarnings())
         printLine(stderr, QStringLiteral("varta-watch: warning: ") + warning);
     for (const QString &listener : host.listenerDescriptions())

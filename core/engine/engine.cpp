@@ -7,6 +7,8 @@
 #include "core/metrics/metrics_service.h"
 #include "core/recovery/recovery_engine.h"
 
+#include <QUrl>
+
 namespace varta {
 
 Engine::Engine(Options options, QObject *parent)
@@ -127,6 +129,8 @@ QStringList Engine::listenerDescriptions() const {
 }
 
 std::uint16_t Engine::udpPort() const { return m_udp ? m_udp->boundPort() : 0; }
+
+QString Engine::metricsAddress() const { return m_metrics ? QUrl(m_metrics->url()).authority() : QString(); }
 
 void Engine::setPublishing(bool on) {
     m_publisher->setPublishing(on, on ? m_recovery->children() : QList<ChildInfo>{});

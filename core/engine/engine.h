@@ -44,6 +44,8 @@ public:
     // Start-up warnings the engine found (e.g. metrics reachable from other hosts).
     QStringList startupWarnings() const { return m_startupWarnings; }
     std::uint16_t udpPort() const;
+    // Where /metrics listens, "IP:PORT" ("[::1]:9464" for IPv6); empty without --prom-addr.
+    QString metricsAddress() const;
 
     // One line of totals, printed when the process stops (and parsed by tests).
     QString summaryLine() const;

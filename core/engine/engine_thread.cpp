@@ -69,6 +69,7 @@ bool EngineThread::start(QString *error) {
                 m_listeners = m_engine->listenerDescriptions();
                 m_warnings = m_engine->startupWarnings();
                 m_udpPort = m_engine->udpPort();
+                m_metricsAddress = m_engine->metricsAddress();
             }
         },
         Qt::BlockingQueuedConnection);

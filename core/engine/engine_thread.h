@@ -38,7 +38,8 @@ public:
     const std::atomic<std::int64_t> &lastTurnNs() const { return m_lastTurnNs; }
     QStringList listenerDescriptions() const { return m_listeners; }
     QStringList startupWarnings() const { return m_warnings; }
-    std::uint16_t udpPort() const { return m_udpPort; }  // the bound UDP port, 0 without one
+    std::uint16_t udpPort() const { return m_udpPort; }          // the bound UDP port, 0 without one
+    QString metricsAddress() const { return m_metricsAddress; }  // Engine::metricsAddress()
     // The engine's totals as it stopped; valid after finished().
     QString finalSummary() const { return m_summary; }
 
@@ -58,6 +59,7 @@ private:
     QStringList m_listeners;
     QStringList m_warnings;
     std::uint16_t m_udpPort = 0;
+    QString m_metricsAddress;
     QString m_summary;
     int m_turnTickMs = 0;
     bool m_shutdownRequested = false;

@@ -253,6 +253,9 @@ void TestPrometheusE2e::prometheusScrapesVartaWatch() {
         QFAIL(why.constData());
     }
     const quint16 metricsPort = match.captured(1).toUShort();
+    // As upstream, the first stdout line is the bound address alone (scripts read it for port 0).
+    QCOMPARE(QString::fromUtf8(stdoutSoFar).section(QLatin1Char('\n'), 0, 0),
+             QStringLiteral("127.0.0.1:%1").arg(metricsPort));
     const QUrl metricsUrl(QStringLiteral("http://127.0.0.1:%1/metrics").arg(metricsPort));
     QTRY_COMPARE_WITH_TIMEOUT(httpGet(m_network, metricsUrl, token).status, 200, kMetricsLineCeilingMs);
 
