@@ -7,6 +7,7 @@
 #include "core/metrics/metrics_service.h"
 #include "core/recovery/recovery_engine.h"
 
+#include <QDateTime>
 #include <QUrl>
 
 namespace varta {
@@ -108,6 +109,8 @@ void Engine::publishMetricsSnapshot() {
     snapshot->stallLag = m_stalls->lag();
     snapshot->pidsTracked = m_tracker.table().size();
     snapshot->trackerCapacity = m_tracker.table().capacity();
+    snapshot->takenNs = engineNowNs();
+    snapshot->takenUnixSeconds = static_cast<double>(QDateTime::currentMSecsSinceEpoch()) / 1e3;
     snapshot->agents.reserve(m_tracker.table().size());
     m_tracker.table().forEach([&](const AgentRecord &r) {
         // varta_status says what the agent last reported, or 3 while it is silent.

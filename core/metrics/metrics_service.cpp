@@ -18,6 +18,8 @@ public:
         sources.stallLag = &m_current.stallLag;
         sources.pidsTracked = [this] { return m_current.pidsTracked; };
         sources.trackerCapacity = [this] { return m_current.trackerCapacity; };
+        sources.uptimeSeconds = [this] { return static_cast<double>(m_current.takenNs) / 1e9; };
+        sources.lastTurnUnixSeconds = [this] { return m_current.takenUnixSeconds; };
         sources.forEachAgent = [this](const MetricSources::AgentVisitor &visit) {
             for (const MetricsAgentRow &row : m_current.agents)
                 visit(AgentMetricsRow{&row.key, row.beats, row.stalls, row.status});

@@ -31,6 +31,10 @@ struct MetricsSnapshot {
     std::uint64_t pidsTracked = 0;
     std::uint64_t trackerCapacity = 0;
     std::vector<MetricsAgentRow> agents;
+    // When the engine thread took the snapshot: engine time and Unix time. Uptime and the
+    // last-turn timestamp come from here, so a wedged engine shows as numbers that stop.
+    std::int64_t takenNs = 0;
+    double takenUnixSeconds = 0;
 };
 
 }  // namespace varta

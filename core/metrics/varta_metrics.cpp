@@ -1,6 +1,5 @@
 #include "core/metrics/varta_metrics.h"
 
-#include "core/base/engine_clock.h"
 #include "core/identity/agent_key.h"
 #include "core/metrics/histogram.h"
 #include "core/metrics/metrics_registry.h"
@@ -122,10 +121,19 @@ void registerSecureFamilies(MetricsRegistry &registry, const SecureCounters &sec
         .addValue(&secure.senderStateFull);
 }
 
-void registerProcessFamilies(MetricsRegistry &registry, const Histogram *stallLag) {
-    registry.gauge("varta_watch_uptime_seconds", "Seconds since the observer started.").addReal([] {
-        return static_cast<double>(engineNowNs()) / 1e9;
-    });
+MetricsFamily::RealSource orZero(std::function<double()> source) {
+    if (source)
+        return source;
+    return [] { return 0.0; };
+}
+
+void registerProcessFamilies(MetricsRegistry &registry, const MetricSources &sources, const Histogram *stallLag) {
+    registry.gauge("varta_watch_uptime_seconds", "Seconds since the observer started, as its engine thread last saw.")
+        .addReal(orZero(sources.uptimeSeconds));
+    registry
+        .gauge("varta_watch_last_poll_loop_timestamp_seconds",
+               "Unix time at which the engine thread last handed its counters to /metrics (about once a second).")
+        .addReal(orZero(sources.lastTurnUnixSeconds));
     registry.histogram("varta_stall_detection_lag_seconds",
                        "Delay between an agent's stall deadline and the stall being surfaced.", stallLag);
 }
@@ -145,7 +153,7 @@ void registerVartaMetrics(MetricsRegistry &registry, const MetricSources &source
     registerTrackerFamilies(registry, sources, sources.tracker ? *sources.tracker : noTracker);
     registerRecoveryFamilies(registry, sources.recovery ? *sources.recovery : noRecovery);
     registerSecureFamilies(registry, sources.secure ? *sources.secure : noSecure);
-    registerProcessFamilies(registry, sources.stallLag ? sources.stallLag : &noStallLag);
+    registerProcessFamilies(registry, sources, sources.stallLag ? sources.stallLag : &noStallLag);
 }
 
 }  // namespace varta

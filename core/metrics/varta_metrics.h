@@ -37,6 +37,10 @@ struct MetricSources {
     const Histogram *stallLag = nullptr;             // varta_stall_detection_lag_seconds
     std::function<std::uint64_t()> pidsTracked;      // varta_watch_pids_tracked
     std::function<std::uint64_t()> trackerCapacity;  // varta_tracker_capacity
+    // varta_watch_uptime_seconds and varta_watch_last_poll_loop_timestamp_seconds, as the
+    // engine thread last saw them.
+    std::function<double()> uptimeSeconds;
+    std::function<double()> lastTurnUnixSeconds;
     // Calls the visitor once per tracked agent; called once per per-agent family.
     std::function<void(const AgentVisitor &)> forEachAgent;
 };

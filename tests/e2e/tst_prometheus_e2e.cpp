@@ -83,6 +83,14 @@ HttpResult httpGet(QNetworkAccessManager &network, const QUrl &url, const QByteA
     return result;
 }
 
+// The value of an unlabelled sample in a /metrics body, or -1.
+double sample(const QByteArray &body, const QByteArray &family) {
+    for (const QByteArray &line : body.split('\n'))
+        if (line.startsWith(family + ' '))
+            return line.mid(family.size() + 1).toDouble();
+    return -1;
+}
+
 // Ends a child this test started: SIGTERM, then SIGKILL if it does not go.
 void stop(QProcess &process) {
     if (process.state() == QProcess::NotRunning)
@@ -156,6 +164,7 @@ private Q_SLOTS:
     void initTestCase();
     void prometheusScrapesInProcessEndpoint();
     void prometheusScrapesVartaWatch();
+    void aWedgedEngineStopsTheUptime();
 
 private:
     QNetworkAccessManager m_network;
@@ -277,6 +286,49 @@ void TestPrometheusE2e::prometheusScrapesVartaWatch() {
     const QString beats = QStringLiteral(R"(varta_beats_total{pid="%1",origin="udp:127.0.0.1"})").arg(pid);
     QTRY_COMPARE_WITH_TIMEOUT(prometheus.query(beats), QString::number(kBeats), kScrapedCeilingMs);
     QCOMPARE(prometheus.query(QStringLiteral(R"(up{job="varta"})")), QStringLiteral("1"));
+}
+
+// The metrics thread keeps serving while the engine thread is wedged (a test hook blocks
+// it), but uptime and the last-turn timestamp come from the engine: they stop, so
+// upstream's VartaWatchStalled rule fires.
+void TestPrometheusE2e::aWedgedEngineStopsTheUptime() {
+    QTemporaryDir dir;
+    const QByteArray token = randomToken();
+    const QString tokenFile = dir.filePath(QStringLiteral("token"));
+    QVERIFY(writeSecretFile(tokenFile, token));
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.insert(QStringLiteral("VARTA_WATCH_TEST_WEDGE_AFTER_MS"), QStringLiteral("2500"));
+    QProcess watch;
+    watch.setProcessEnvironment(environment);
+    watch.start(QStringLiteral(VARTA_BINARY_DIR "/bin/varta-watch"),
+                {QStringLiteral("--headless"), QStringLiteral("--udp-port"), QStringLiteral("0"),
+                 QStringLiteral("--prom-addr"), QStringLiteral("127.0.0.1:0"), QStringLiteral("--prom-token-file"),
+                 tokenFile});
+    const auto cleanup = qScopeGuard([&watch] {
+        watch.kill();  // its engine is blocked: SIGTERM would wait for it
+        watch.waitForFinished(5000);
+    });
+    QVERIFY(watch.waitForReadyRead(kMetricsLineCeilingMs));
+    const QString address = QString::fromUtf8(watch.readLine()).trimmed();  // the first line: IP:PORT
+    const QUrl url(QStringLiteral("http://%1/metrics").arg(address));
+    QVERIFY2(url.port() > 0, qPrintable(address));
+
+    // While the engine turns, its uptime advances.
+    double turning = -1;
+    QTRY_VERIFY_WITH_TIMEOUT((turning = sample(httpGet(m_network, url, token).body, "varta_watch_uptime_seconds")) > 1,
+                             kMetricsLineCeilingMs);
+    QVERIFY(sample(httpGet(m_network, url, token).body, "varta_watch_last_poll_loop_timestamp_seconds") > 1.7e9);
+    // Wedged from 2.5 s on: give the last hand-over time to land, then it must not move.
+    QTest::qWait(3500);
+    const HttpResult wedged = httpGet(m_network, url, token);
+    QCOMPARE(wedged.status, 200);
+    QTest::qWait(1500);
+    const HttpResult later = httpGet(m_network, url, token);
+    QCOMPARE(later.status, 200);
+    QCOMPARE(sample(later.body, "varta_watch_uptime_seconds"), sample(wedged.body, "varta_watch_uptime_seconds"));
+    QVERIFY(sample(later.body, "varta_watch_uptime_seconds") < 3.6);
+    QCOMPARE(sample(later.body, "varta_watch_last_poll_loop_timestamp_seconds"),
+             sample(wedged.body, "varta_watch_last_poll_loop_timestamp_seconds"));
 }
 
 QTEST_GUILESS_MAIN(TestPrometheusE2e)
