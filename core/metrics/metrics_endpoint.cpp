@@ -29,6 +29,18 @@ QByteArrayView trimmed(QByteArrayView text) {
     return text;
 }
 
+// ASCII letters folded to lower case without a branch on the byte: the token is hex and,
+// as upstream, compared without regard to case, in constant time.
+QByteArray folded(QByteArrayView text) {
+    QByteArray out(text.size(), Qt::Uninitialized);
+    for (qsizetype i = 0; i < text.size(); ++i) {
+        const unsigned c = static_cast<unsigned char>(text[i]);
+        const unsigned upper = (c - 'A') < 26u;
+        out[i] = static_cast<char>(c | (upper << 5));
+    }
+    return out;
+}
+
 QHttpServerResponse textResponse(const char *body, StatusCode status) {
     return QHttpServerResponse(QByteArray(kTextType), QByteArray(body), status);
 }
@@ -49,13 +61,12 @@ QString hostText(const QHostAddress &address) {
 
 MetricsEndpoint::MetricsEndpoint(MetricsRegistry &registry, PromOptions options, QObject *parent)
     : QObject(parent), m_registry(registry), m_options(std::move(options)), m_server(new QHttpServer(this)) {
-    // Every method is routed here so that a POST gets 405 rather than the router's 404.
+    // As upstream, every path serves the metrics (scrapers configured for "/" keep
+    // working); every method is routed here so that a POST gets 405, not a 404.
     m_server->route(QString::fromLatin1(kMetricsPath),
                     [this](const QHttpServerRequest &request) { return serveMetrics(request); });
-    m_server->setMissingHandler([](const QHttpServerRequest &request, QHttpServerResponder &&responder) {
-        if (request.url().path() == QLatin1String(kMetricsPath))
-            return methodNotAllowed().write(std::move(responder));
-        textResponse("not found: try /metrics\n", StatusCode::NotFound).write(std::move(responder));
+    m_server->setMissingHandler([this](const QHttpServerRequest &request, QHttpServerResponder &&responder) {
+        serveMetrics(request).write(std::move(responder));
     });
 }
 
@@ -108,7 +119,9 @@ bool MetricsEndpoint::authorizationMatches(QByteArrayView authorization, QByteAr
     // The length of the token is no secret (always 64); its bytes are, hence CRYPTO_memcmp.
     if (token.isEmpty() || presented.size() != token.size())
         return false;
-    return CRYPTO_memcmp(presented.data(), token.data(), static_cast<std::size_t>(token.size())) == 0;
+    const QByteArray a = folded(presented);
+    const QByteArray b = folded(token);
+    return CRYPTO_memcmp(a.constData(), b.constData(), static_cast<std::size_t>(b.size())) == 0;
 }
 
 bool MetricsEndpoint::isAuthorized(const QHttpServerRequest &request) const {
