@@ -52,7 +52,8 @@ QList<FlagSpec> trackingFlags() {
         {"tracker-eviction-policy", "strict|balanced", "strict",
          "when full, strict evicts only stalled agents silent for 10x the threshold; "
          "balanced evicts any agent silent that long"},
-        {"max-beat-rate", "N", number(t.maxBeatRate), "beats per second accepted from one agent; 0 = no limit"},
+        {"max-beat-rate", "N", number(t.maxBeatRate),
+         "beats per second accepted from one agent, as a least spacing of 1/N s; 0 = no limit"},
         {"global-beat-rate", "N", number(t.globalBeatRate), "beats per second accepted in total; 0 = no limit"},
         {"global-beat-burst", "N", number(t.globalBeatBurst), "burst allowed above the global rate; 0 = the rate"},
         {"allow-cross-namespace-agents",

@@ -24,8 +24,6 @@ struct AgentRecord {
     std::uint32_t stalls = 0;
     std::uint32_t recoveries = 0;
     std::uint32_t payload = 0;
-    std::uint32_t rateWindowSec = 0;    // per-agent rate limit: the current one-second window
-    std::uint32_t rateWindowCount = 0;  // beats accepted in it
 
     // Deadline order (see DeadlineList): the agents still beating are linked by last
     // accepted beat, oldest first; surfaced stalls move to a second list in the same order.

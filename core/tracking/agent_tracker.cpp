@@ -10,7 +10,7 @@ AgentTracker::AgentTracker(const TrackerOptions &options, TrackerCounters &track
       m_globalRate(options.globalBeatRate, options.globalBeatBurst),
       m_thresholdNs(options.thresholdMs * 1'000'000),
       m_eviction(options.eviction),
-      m_maxBeatRate(options.maxBeatRate),
+      m_minBeatSpacingNs(options.maxBeatRate == 0 ? 0 : 1'000'000'000 / std::int64_t{options.maxBeatRate}),
       m_counters(tracker) {}
 
 std::int64_t AgentTracker::nextDeadlineNs() const noexcept {
@@ -23,7 +23,11 @@ std::int64_t AgentTracker::nextDeadlineNs() const noexcept {
 BeatOutcome AgentTracker::onBeat(const AgentKey &key, const vlp::Frame &frame, std::int64_t nowNs,
                                  bool crossNamespace) {
     BeatOutcome outcome;
-    if (m_globalRate.enabled() && !m_globalRate.allow(nowNs)) {
+    // As upstream, an agent's first panic frame (its last words) passes the per-agent limit,
+    // and for a local agent the global one too: it is never lost to a limit.
+    const bool firstPanic = frame.isPanic() && isFirstPanic(key);
+    const bool globalExempt = firstPanic && !key.isUdp();
+    if (m_globalRate.enabled() && !globalExempt && !m_globalRate.allow(nowNs)) {
         ++m_counters.rateLimitedGlobal;
         outcome.verdict = BeatVerdict::RateLimitedGlobal;
         return outcome;
@@ -47,7 +51,7 @@ BeatOutcome AgentTracker::onBeat(const AgentKey &key, const vlp::Frame &frame, s
             outcome.verdict = BeatVerdict::Replay;
             return outcome;
         }
-        if (!perAgentRateAllows(record, nowNs)) {
+        if (!firstPanic && !perAgentRateAllows(record, nowNs)) {
             ++m_counters.rateLimitedPerPid;
             outcome.verdict = BeatVerdict::RateLimitedPerPid;
             return outcome;
@@ -71,18 +75,15 @@ bool AgentTracker::nonceIsNewer(AgentRecord &record, const vlp::Frame &frame) no
     return wrapped;
 }
 
-bool AgentTracker::perAgentRateAllows(AgentRecord &record, std::int64_t nowNs) noexcept {
-    if (m_maxBeatRate == 0)
-        return true;
-    const auto second = static_cast<std::uint32_t>(nowNs / 1'000'000'000);
-    if (second != record.rateWindowSec) {
-        record.rateWindowSec = second;
-        record.rateWindowCount = 0;
-    }
-    if (record.rateWindowCount >= m_maxBeatRate)
-        return false;
-    ++record.rateWindowCount;
-    return true;
+// As upstream: a minimum spacing of 1e9 / --max-beat-rate ns between an agent's accepted
+// beats (10 ms at the default 100 per second), not a count per calendar second.
+bool AgentTracker::perAgentRateAllows(const AgentRecord &record, std::int64_t nowNs) const noexcept {
+    return m_minBeatSpacingNs == 0 || nowNs - record.lastBeatNs >= m_minBeatSpacingNs;
+}
+
+bool AgentTracker::isFirstPanic(const AgentKey &key) const noexcept {
+    const Slot slot = m_table.find(key);
+    return slot == kNoSlot || !m_table.at(slot).terminating;
 }
 
 Slot AgentTracker::admitNewAgent(const AgentKey &key, std::int64_t nowNs, BeatOutcome &outcome) {
@@ -99,10 +100,6 @@ Slot AgentTracker::admitNewAgent(const AgentKey &key, std::int64_t nowNs, BeatOu
     }
     const Slot slot = m_table.insert(key);
     ++m_stateCounts[static_cast<int>(AgentState::Up)];
-    if (m_maxBeatRate != 0) {
-        m_table.at(slot).rateWindowSec = static_cast<std::uint32_t>(nowNs / 1'000'000'000);
-        m_table.at(slot).rateWindowCount = 1;
-    }
     return slot;
 }
 

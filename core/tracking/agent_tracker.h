@@ -102,7 +102,8 @@ public:
 
 private:
     bool nonceIsNewer(AgentRecord &record, const vlp::Frame &frame) noexcept;
-    bool perAgentRateAllows(AgentRecord &record, std::int64_t nowNs) noexcept;
+    bool perAgentRateAllows(const AgentRecord &record, std::int64_t nowNs) const noexcept;
+    bool isFirstPanic(const AgentKey &key) const noexcept;
     Slot admitNewAgent(const AgentKey &key, std::int64_t nowNs, BeatOutcome &outcome);
     Slot findEvictable(std::int64_t nowNs) const noexcept;
     void accept(Slot slot, const vlp::Frame &frame, std::int64_t nowNs, BeatOutcome &outcome);
@@ -114,7 +115,7 @@ private:
     GlobalRateLimiter m_globalRate;
     std::int64_t m_thresholdNs;
     EvictionPolicy m_eviction;
-    std::uint32_t m_maxBeatRate;
+    std::int64_t m_minBeatSpacingNs;  // 0: no per-agent limit
     TrackerCounters &m_counters;
     TransitionFn m_onTransition;
     KeepFn m_keep;

@@ -239,7 +239,9 @@ void TestPrometheusE2e::prometheusScrapesVartaWatch() {
     watch.start(binary, {QStringLiteral("--headless"), QStringLiteral("--udp-port"), QString::number(udpPort),
                          QStringLiteral("--prom-addr"), QStringLiteral("127.0.0.1:0"),
                          QStringLiteral("--prom-token-file"), tokenFile, QStringLiteral("--threshold-ms"),
-                         QStringLiteral("2000"), QStringLiteral("--shutdown-after-secs"), QStringLiteral("60")});
+                         QStringLiteral("2000"), QStringLiteral("--shutdown-after-secs"), QStringLiteral("60"),
+                         // the beats below go out back to back: no per-agent spacing
+                         QStringLiteral("--max-beat-rate"), QStringLiteral("0")});
     QVERIFY2(watch.waitForStarted(), qPrintable(watch.errorString()));
     const auto cleanup = qScopeGuard([&watch] { stop(watch); });
 

@@ -209,21 +209,49 @@ private Q_SLOTS:
         QCOMPARE(rig.tracker.table().size(), 2u);  // refused, never grown
     }
 
+    // As upstream, the per-agent limit is a minimum spacing of 1e9 / rate ns between
+    // accepted beats: at 3 per second, 333.33 ms.
     void perAgentRateLimit() {
         TrackerOptions o = options();
         o.maxBeatRate = 3;
         Rig rig(o);
         const AgentKey key = AgentKey::local(40);
+        const std::int64_t t0 = 5000 * kMs;
         int accepted = 0;
         for (std::uint64_t n = 1; n <= 5; ++n)
-            accepted += rig.tracker.onBeat(key, beat(40, n), 5000 * kMs + static_cast<std::int64_t>(n) * kMs).verdict
+            accepted += rig.tracker.onBeat(key, beat(40, n), t0 + static_cast<std::int64_t>(n - 1) * kMs).verdict
                         == BeatVerdict::Accepted;
-        QCOMPARE(accepted, 3);
-        QCOMPARE(rig.counters.rateLimitedPerPid, 2u);
-        // A new second, a new allowance; the limited nonces were never recorded.
-        QCOMPARE(rig.tracker.onBeat(key, beat(40, 4), 6000 * kMs).verdict, BeatVerdict::Accepted);
-        // Another agent has its own allowance.
-        QCOMPARE(rig.tracker.onBeat(AgentKey::local(41), beat(41, 1), 5005 * kMs).verdict, BeatVerdict::Accepted);
+        QCOMPARE(accepted, 1);
+        QCOMPARE(rig.counters.rateLimitedPerPid, 4u);
+        // The limited nonces were never recorded; the spacing counts from the last accepted beat.
+        QCOMPARE(rig.tracker.onBeat(key, beat(40, 2), t0 + 333 * kMs).verdict, BeatVerdict::RateLimitedPerPid);
+        QCOMPARE(rig.tracker.onBeat(key, beat(40, 2), t0 + 334 * kMs).verdict, BeatVerdict::Accepted);
+        QCOMPARE(rig.tracker.onBeat(key, beat(40, 3), t0 + 600 * kMs).verdict, BeatVerdict::RateLimitedPerPid);
+        QCOMPARE(rig.tracker.onBeat(key, beat(40, 3), t0 + 668 * kMs).verdict, BeatVerdict::Accepted);
+        // Another agent has its own spacing.
+        QCOMPARE(rig.tracker.onBeat(AgentKey::local(41), beat(41, 1), t0 + 669 * kMs).verdict, BeatVerdict::Accepted);
+    }
+
+    // An agent's first panic frame is its last word: no limit drops it. A second one is
+    // an ordinary frame again.
+    void firstPanicFrameIsExemptFromLimits() {
+        TrackerOptions o = options();
+        o.maxBeatRate = 1;
+        o.globalBeatRate = 1;
+        o.globalBeatBurst = 1;
+        Rig rig(o);
+        const vlp::Frame panic = beat(50, vlp::kNonceTerminal, vlp::Status::Critical, 7);
+        const vlp::Frame laterPanic = beat(50, vlp::kNonceTerminal, vlp::Status::Critical, 8);
+        const AgentKey local = AgentKey::local(50);
+        QCOMPARE(rig.tracker.onBeat(local, beat(50, 1), 0).verdict, BeatVerdict::Accepted);  // takes the one token
+        QCOMPARE(rig.tracker.onBeat(local, panic, kMs).verdict, BeatVerdict::Accepted);
+        QCOMPARE(rig.tracker.onBeat(local, laterPanic, 2 * kMs).verdict, BeatVerdict::RateLimitedGlobal);
+        // Over UDP the global bucket still applies to it (a UDP pid is only a claim).
+        const AgentKey remote = AgentKey::fromPeer(Transport::Udp, QHostAddress::LocalHost, 51);
+        const vlp::Frame remotePanic = beat(51, vlp::kNonceTerminal, vlp::Status::Critical, 7);
+        QCOMPARE(rig.tracker.onBeat(remote, remotePanic, 3 * kMs).verdict, BeatVerdict::RateLimitedGlobal);
+        QCOMPARE(rig.tracker.onBeat(remote, beat(51, 1), 2000 * kMs).verdict, BeatVerdict::Accepted);
+        QCOMPARE(rig.tracker.onBeat(remote, remotePanic, 3000 * kMs + kMs).verdict, BeatVerdict::Accepted);
     }
 
     void globalRateLimit() {
