@@ -3,7 +3,6 @@
 #include "core/base/engine_clock.h"
 #include "core/base/unix_signal_watcher.h"
 #include "core/config/command_line.h"
-#include "core/config/flag_table.h"
 #include "core/engine/engine.h"
 #include "core/engine/engine_thread.h"
 #include "core/engine/engine_watchdog.h"
@@ -92,12 +91,8 @@ int main(int argc, char *argv[]) {
     EngineThread host(options);
     // systemd's watchdog (WatchdogSec=) and our own (--self-watchdog-secs) both watch the
     // engine thread's turns from a thread of their own.
-    EngineWatchdog::Settings watch;
-    if (const auto intervalNs = SystemdNotifier::watchdogIntervalNs())
-        watch.pingIntervalNs = *intervalNs / 2;
-    const std::int64_t selfWatchdogSecs =
-        options.selfWatchdogSecs.value_or(watch.pingIntervalNs > 0 ? config::kSystemdSelfWatchdogSecs : 0);
-    watch.wedgeLimitNs = selfWatchdogSecs * 1'000'000'000;
+    const EngineWatchdog::Settings watch =
+        EngineWatchdog::settingsFor(SystemdNotifier::watchdogIntervalNs(), options.selfWatchdogSecs);
     EngineWatchdog watchdog(watch, host.lastTurnNs());
     if (watchdog.enabled())
         host.setTurnTickMs(EngineWatchdog::turnTickMs(watch));

@@ -1,6 +1,7 @@
 #include "core/engine/engine_watchdog.h"
 
 #include "core/base/engine_clock.h"
+#include "core/config/flag_table.h"
 #include "core/engine/systemd_notifier.h"
 
 #include <algorithm>
@@ -29,6 +30,17 @@ EngineWatchdog::EngineWatchdog(Settings settings, const std::atomic<std::int64_t
     : m_settings(settings), m_lastTurnNs(lastTurnNs) {}
 
 EngineWatchdog::~EngineWatchdog() { stop(); }
+
+EngineWatchdog::Settings EngineWatchdog::settingsFor(std::optional<std::int64_t> systemdIntervalNs,
+                                                     std::optional<std::int64_t> selfWatchdogSecs) {
+    Settings settings;
+    if (systemdIntervalNs && *systemdIntervalNs > 0)
+        settings.pingIntervalNs = *systemdIntervalNs / 2;
+    const std::int64_t secs =
+        selfWatchdogSecs.value_or(settings.pingIntervalNs > 0 ? config::kSystemdSelfWatchdogSecs : 0);
+    settings.wedgeLimitNs = secs * 1'000'000'000;
+    return settings;
+}
 
 int EngineWatchdog::turnTickMs(const Settings &settings) { return static_cast<int>(tickNs(settings) / 1'000'000); }
 

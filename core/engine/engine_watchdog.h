@@ -11,6 +11,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 namespace varta {
@@ -21,6 +22,11 @@ public:
         std::int64_t pingIntervalNs = 0;  // 0: no WATCHDOG=1
         std::int64_t wedgeLimitNs = 0;    // 0: never abort
     };
+    // systemd's WATCHDOG_USEC (nullopt: none asked for) and --self-watchdog-secs: pings
+    // every half interval; the self-watchdog as given, or kSystemdSelfWatchdogSecs under
+    // systemd's watchdog when the flag is not given.
+    static Settings settingsFor(std::optional<std::int64_t> systemdIntervalNs,
+                                std::optional<std::int64_t> selfWatchdogSecs);
 
     EngineWatchdog(Settings settings, const std::atomic<std::int64_t> &lastTurnNs);
     ~EngineWatchdog();  // stops the thread
