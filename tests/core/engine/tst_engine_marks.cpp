@@ -78,6 +78,18 @@ public:
     bool stoppedSeen = false;
 };
 
+// An engine whose one agent has a recovery child running, started by Recover now.
+AgentKey startRecovering(EngineRig &rig) {
+    [&rig] {
+        QVERIFY(rig.start());
+        rig.beat(1);
+        QTRY_VERIFY_WITH_TIMEOUT(rig.last.has_value(), 10000);
+        rig.engine->recoverNow({rig.last->key});
+        QTRY_VERIFY_WITH_TIMEOUT(rig.childRunning(), 10000);
+    }();
+    return rig.last ? rig.last->key : AgentKey{};
+}
+
 }  // namespace
 
 class TestEngineMarks : public QObject {
@@ -87,13 +99,9 @@ private Q_SLOTS:
     // then Recovering again, and the one child is one recovery.
     void pauseAndResumeDuringRecoveryCountsOneRecovery() {
         EngineRig rig;
-        QVERIFY(rig.start());
-        rig.beat(1);
-        QTRY_VERIFY_WITH_TIMEOUT(rig.last.has_value(), 10000);
-        const AgentKey agent = rig.last->key;
-
-        rig.engine->recoverNow({agent});
-        QTRY_VERIFY_WITH_TIMEOUT(rig.childRunning(), 10000);
+        const AgentKey agent = startRecovering(rig);
+        if (QTest::currentTestFailed())
+            return;
         QTRY_COMPARE_WITH_TIMEOUT(rig.last->state, AgentState::Recovering, 5000);
         QCOMPARE(rig.last->recoveries, 1u);
 
@@ -116,13 +124,9 @@ private Q_SLOTS:
     // agent as its beats say, not as recovering.
     void childEndingWhilePausedLeavesNoRecoveringMark() {
         EngineRig rig;
-        QVERIFY(rig.start());
-        rig.beat(1);
-        QTRY_VERIFY_WITH_TIMEOUT(rig.last.has_value(), 10000);
-        const AgentKey agent = rig.last->key;
-
-        rig.engine->recoverNow({agent});
-        QTRY_VERIFY_WITH_TIMEOUT(rig.childRunning(), 10000);
+        const AgentKey agent = startRecovering(rig);
+        if (QTest::currentTestFailed())
+            return;
         rig.engine->pause({agent});
         QTRY_COMPARE_WITH_TIMEOUT(rig.last->state, AgentState::Paused, 5000);
         rig.engine->killChild(rig.children.constLast().id);
