@@ -57,6 +57,12 @@ QStringList udpOnlyFlagsGiven(const FlagReader &r) {
     return given;
 }
 
+// Any key file makes the UDP listener secure (the keys themselves are loaded later).
+bool secureUdpRequested(const FlagReader &r) {
+    return std::any_of(keyFileFlags().begin(), keyFileFlags().end(),
+                       [&r](const QString &flag) { return r.isSet(flag); });
+}
+
 void checkNonLoopback(FlagReader &r, const UdpOptions &udp, bool secure, QStringList &warnings) {
     if (udp.bindAddress.isLoopback())
         return;
@@ -78,8 +84,7 @@ void checkNonLoopback(FlagReader &r, const UdpOptions &udp, bool secure, QString
 void readUdp(FlagReader &r, Options &o) {
     UdpOptions udp;
     r.integer(QStringLiteral("udp-port"), 0, 65535, udp.port);  // 0: any free port, printed at start
-    const bool secure =
-        std::any_of(keyFileFlags().begin(), keyFileFlags().end(), [&r](const QString &flag) { return r.isSet(flag); });
+    const bool secure = secureUdpRequested(r);
     udp.acceptNonLoopback = r.isSet(secure ? kSecureNonLoopback : kPlainNonLoopback);
     // As upstream: a plain listener whose operator accepted plain UDP listens on every
     // address unless told which one.
@@ -190,9 +195,7 @@ void requireRecoveryTrust(FlagReader &r, const Options &o) {
     const bool recovery = r.isSet(QStringLiteral("recovery-exec")) || r.isSet(QStringLiteral("recovery-exec-file"));
     if (!recovery || !o.udp || o.udp->recoveryAllowed)
         return;
-    const bool secure = o.secure.enabled()
-                        || std::any_of(keyFileFlags().begin(), keyFileFlags().end(),
-                                       [&r](const QString &flag) { return r.isSet(flag); });
+    const bool secure = secureUdpRequested(r);
     r.fail(secure ? kSecureRecovery : kPlainRecovery,
            QStringLiteral("required when a recovery command is configured alongside a %1 UDP listener on port %2: "
                           "its agents' pids are not verified (or listen on --socket only)")

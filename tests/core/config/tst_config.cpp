@@ -474,6 +474,22 @@ private Q_SLOTS:
         QTest::newRow("both recovery sources")
             << QStringList{"--recovery-exec", "/bin/true", "--recovery-exec-file", "/f"}
             << "--recovery-exec: cannot be combined with --recovery-exec-file; give one of them";
+        QTest::newRow("recovery beside plain UDP without its opt-in")
+            << QStringList{"--udp-port", "9000", "--recovery-exec", "/bin/true"}
+            << "--plaintext-udp-i-accept-recovery-on-unauthenticated-transport: required when a recovery command is "
+               "configured alongside a plain UDP listener on port 9000: its agents' pids are not verified (or listen "
+               "on --socket only)";
+        QTest::newRow("recovery beside secure UDP without its opt-in")
+            << QStringList{"--udp-port", "0", "--key-file", "/k", "--recovery-exec-file", "/f"}
+            << "--secure-udp-i-accept-recovery-on-unauthenticated-transport: required when a recovery command is "
+               "configured alongside a secure UDP listener on port 0: its agents' pids are not verified (or listen on "
+               "--socket only)";
+        QTest::newRow("the plain opt-in does not stand in for the secure one")
+            << QStringList{"--key-file", "/k", "--recovery-exec", "/bin/true",
+                           "--plaintext-udp-i-accept-recovery-on-unauthenticated-transport"}
+            << "--secure-udp-i-accept-recovery-on-unauthenticated-transport: required when a recovery command is "
+               "configured alongside a secure UDP listener on port 9000: its agents' pids are not verified (or listen "
+               "on --socket only)";
         QTest::newRow("screenshot without window")
             << QStringList{"--headless", "--screenshot", "/tmp/s.png"}
             << "--screenshot: needs the window, so it cannot be combined with --headless";
