@@ -19,9 +19,16 @@ QList<FlagSpec> listenerFlags() {
         {"socket", "PATH", kNone, "Unix datagram listener; the kernel vouches for each sender's pid"},
         {"socket-mode", "OCTAL", "0" + QString::number(uds.mode, 8),
          "permissions of the socket file: 600, 0600 or 0o600, at most 0777"},
+        {"uds-rcvbuf-bytes", "N", number(uds.receiveBufferBytes),
+         "receive buffer asked for the Unix socket, at most " + number(kMaxUdsReceiveBufferBytes)
+             + "; 0 = the kernel's default (the size granted is exported)"},
+        {"read-timeout-ms", "MS", number(Options{}.readTimeoutMs),
+         "accepted and checked for compatibility (1-" + number(kMaxReadTimeoutMs)
+             + ", at most half the self-watchdog): the listeners never block"},
         {"udp-port", "PORT", number(udp.port) + " when --socket is not given",
          "UDP listener port; 0 picks a free one (printed at start-up)"},
-        {"udp-bind-addr", "IP", udp.bindAddress.toString(), "address of the UDP listener"},
+        {"udp-bind-addr", "IP", udp.bindAddress.toString() + " (0.0.0.0 for plain UDP with --i-accept-plaintext-udp)",
+         "address of the UDP listener"},
         {"i-accept-plaintext-udp", {}, kOff, "allow plain UDP on a non-loopback address"},
         {"i-accept-secure-udp-non-loopback", {}, kOff, "allow secure UDP on a non-loopback address"},
         {"plaintext-udp-i-accept-recovery-on-unauthenticated-transport",
@@ -56,10 +63,18 @@ QList<FlagSpec> trackingFlags() {
          "beats per second accepted from one agent, as a least spacing of 1/N s; 0 = no limit"},
         {"global-beat-rate", "N", number(t.globalBeatRate), "beats per second accepted in total; 0 = no limit"},
         {"global-beat-burst", "N", number(t.globalBeatBurst), "burst allowed above the global rate; 0 = the rate"},
+        {"eviction-scan-window", "N", number(t.evictionScanWindow),
+         "most agents looked at per eviction attempt, oldest silence first, 1-" + number(kMaxEvictionScanWindow)},
+        {"clock-source", "monotonic|boottime", "monotonic",
+         "clock of stall arithmetic: boottime also counts time suspended"},
         {"allow-cross-namespace-agents",
          {},
          onOff(t.allowCrossNamespace),
-         "accept Unix-socket agents from another pid namespace"},
+         "accept Unix-socket agents from another pid namespace, and run recovery for them"},
+        {"strict-namespace-check",
+         {},
+         onOff(t.strictNamespaceCheck),
+         "exit 1 at the first beat from another pid namespace"},
     };
 }
 
@@ -81,8 +96,19 @@ QList<FlagSpec> recoveryFlags() {
         {"recovery-kill-grace-ms", "MS", number(r.killGraceMs), "time between SIGTERM and SIGKILL on timeout"},
         {"recovery-capture-bytes", "N", number(r.captureBytes),
          "output kept per command (stdout and stderr together), at most 16 MiB"},
-        {"recovery-capture-stdio", {}, "on", "accepted for compatibility: output is always captured"},
+        {"recovery-capture-stdio",
+         {},
+         kOff,
+         "put the output's sizes in the audit log's complete rows (output is always captured and shown)"},
         {"recovery-audit-file", "PATH", kNone, "append-only, hash-chained record of every recovery decision"},
+        {"recovery-audit-max-bytes", "N", "never rotate",
+         "rotate the audit log past this size, keeping 5 generations; at least " + number(kMinAuditMaxBytes)},
+        {"recovery-audit-sync-every", "N", number(r.auditSyncEvery), "fdatasync the audit log every N records"},
+        {"audit-sync-interval-ms", "MS", kOff, "also fdatasync the audit log at least this often; 0 = off"},
+        {"audit-fsync-budget-ms", "MS", number(r.auditFsyncBudgetMs),
+         "an audit fdatasync slower than this is counted (varta_audit_fsync_budget_exceeded_total)"},
+        {"audit-rotation-budget-ms", "MS", number(r.auditRotationBudgetMs),
+         "an audit rotation slower than this is counted, at most " + number(kMaxAuditRotationBudgetMs)},
         {"recovery-max-concurrent", "N", number(r.maxConcurrent),
          "most commands running at once, 1-" + number(kMaxRecoveryConcurrent)},
         {"recovery-max-attempts", "N", number(r.maxAttempts),
@@ -93,6 +119,7 @@ QList<FlagSpec> recoveryFlags() {
 
 QList<FlagSpec> exportFlags() {
     const Options d;
+    const PromOptions p;
     return {
         {"export-file", "PATH", kNone, "tab-separated event file, one line per event"},
         {"export-file-max-bytes", "N", number(d.exportFile.maxBytes),
@@ -101,6 +128,11 @@ QList<FlagSpec> exportFlags() {
          "fsync the event file every N lines; 0 = never"},
         {"prom-addr", "IP:PORT", kNone, "serve Prometheus /metrics here; needs --prom-token-file"},
         {"prom-token-file", "PATH", kNone, "bearer token for /metrics, 64 hex characters in a 0600 file"},
+        {"prom-rate-limit-per-sec", "N", number(p.rateLimitPerSec),
+         "scrapes per second from one source address; more are closed unanswered; 0 = no limit"},
+        {"prom-rate-limit-burst", "N", number(p.rateLimitBurst), "scrapes one source address may burst; 0 = no limit"},
+        {"scrape-budget-ms", "MS", number(p.scrapeBudgetMs),
+         "a scrape answered slower than this is counted, " + number(kMinLoopBudgetMs) + "-" + number(kMaxLoopBudgetMs)},
     };
 }
 
@@ -118,6 +150,16 @@ QList<FlagSpec> runningFlags() {
         {"self-watchdog-secs", "SECS", "off (" + number(kSystemdSelfWatchdogSecs) + " under systemd's WatchdogSec=)",
          "abort when the engine thread has not turned for this long; 0 = off. Under WatchdogSec=, systemd is "
          "pinged only while the engine turns"},
+        {"iteration-budget-ms", "MS", number(d.iterationBudgetMs),
+         "an engine-thread event-loop turn longer than this is counted, " + number(kMinLoopBudgetMs) + "-"
+             + number(kMaxLoopBudgetMs)},
+        {"heartbeat-file", "PATH", kNone,
+         "rewritten (atomically) by the engine thread at most every 100 ms: \"<turns> <observer_ns>\""},
+        {"hw-watchdog", "PATH", kNone,
+         "watchdog device kicked by the engine thread; its timeout is raised to 30 s; disarmed on a clean exit"},
+        {"signal-handler-mode", "direct|libc", "direct",
+         "accepted for compatibility: SIGINT and SIGTERM are always caught through sigaction"},
+        {"log-format", "text|json", "text", "stderr lines as text, or as upstream's JSON lines"},
         {"help", {}, {}, "print this text and exit", "h"},
         {"version", {}, {}, "print the version and exit"},
     };
@@ -187,6 +229,8 @@ const QList<FlagSpec> &qtFlags() {
 QString removedFlagHint(const QString &name) {
     if (name == QLatin1String("recovery-cmd") || name == QLatin1String("i-accept-shell-risk"))
         return QStringLiteral("removed for security reasons; use --recovery-exec");
+    if (name == QLatin1String("recovery-cmd-file"))
+        return QStringLiteral("removed for security reasons; use --recovery-exec-file");
     if (name == QLatin1String("key-env") || name == QLatin1String("master-key-env")
         || name == QLatin1String("accepted-key-env"))
         return QStringLiteral("removed: keys are no longer read from the environment; use --key-file "
@@ -229,7 +273,8 @@ QString helpText() {
     const QString footer = QStringLiteral(
         "Qt's own options (-platform NAME, -style NAME, -display DISPLAY, -qwindowgeometry GEOMETRY, -reverse, "
         "...) are accepted too. Removed upstream flags: --recovery-cmd and --i-accept-shell-risk (use "
-        "--recovery-exec); --key-env, --accepted-key-env and --master-key-env (use --key-file). Exit status: 0 "
+        "--recovery-exec); --recovery-cmd-file (use --recovery-exec-file); --key-env, --accepted-key-env and "
+        "--master-key-env (use --key-file). Exit status: 0 "
         "clean exit, 1 a file or start-up problem, 2 a bad flag.");
     lines << QString() << wrapped(footer, QString(), 88);
     return lines.join('\n');

@@ -23,6 +23,13 @@ inline constexpr std::int64_t kMaxRecoveryConcurrent = 4096;
 inline constexpr std::int64_t kMaxShutdownAfterSecs = kMaxTimerMs / 1000;
 inline constexpr std::int64_t kMaxSelfWatchdogSecs = 86'400;
 inline constexpr std::int64_t kSystemdSelfWatchdogSecs = 4;  // under WatchdogSec= without the flag
+inline constexpr std::int64_t kMaxReadTimeoutMs = 1000;
+inline constexpr std::int64_t kMaxUdsReceiveBufferBytes = std::numeric_limits<int>::max();
+inline constexpr std::int64_t kMaxEvictionScanWindow = 4096;
+inline constexpr std::int64_t kMinAuditMaxBytes = 4096;
+inline constexpr std::int64_t kMaxAuditRotationBudgetMs = 250;
+inline constexpr std::int64_t kMinLoopBudgetMs = 50;  // --iteration-budget-ms, --scrape-budget-ms
+inline constexpr std::int64_t kMaxLoopBudgetMs = 60'000;
 
 struct FlagSpec {
     QString name;       // without dashes: "threshold-ms"

@@ -14,10 +14,16 @@
 namespace varta {
 
 enum class EvictionPolicy : std::uint8_t { Strict, Balanced };
+enum class ClockSource : std::uint8_t { Monotonic, Boottime };
+enum class SignalHandlerMode : std::uint8_t { Direct, Libc };
+enum class LogFormat : std::uint8_t { Text, Json };
 
 struct UdsOptions {
     QString path;               // --socket
     std::uint32_t mode = 0600;  // --socket-mode
+    // --uds-rcvbuf-bytes: SO_RCVBUF asked for (0 = the kernel's default). Ours asks 32 MiB
+    // where upstream asks 1 MiB: 25 times the agents need room for their bursts.
+    std::int64_t receiveBufferBytes = 32 * 1024 * 1024;
 };
 
 struct UdpOptions {
@@ -35,6 +41,8 @@ struct TrackerOptions {
     std::uint32_t globalBeatRate = 0;                  // --global-beat-rate (per second; 0 = off)
     std::uint32_t globalBeatBurst = 0;                 // --global-beat-burst (0 = same as the rate)
     bool allowCrossNamespace = false;                  // --allow-cross-namespace-agents
+    bool strictNamespaceCheck = false;                 // --strict-namespace-check: exit 1 at the first such beat
+    std::uint32_t evictionScanWindow = 256;            // --eviction-scan-window (1 .. 4096)
 };
 
 struct RecoveryOptions {
@@ -46,10 +54,18 @@ struct RecoveryOptions {
     QStringList env;                        // --recovery-env KEY=VALUE (repeatable)
     bool inheritEnv = false;                // --recovery-inherit-env
     std::int64_t captureBytes = 65536;      // --recovery-capture-bytes (0 .. 16 MiB)
-    QString auditFile;                      // --recovery-audit-file
-    int maxConcurrent = 64;                 // --recovery-max-concurrent
-    int maxAttempts = 5;                    // --recovery-max-attempts (0 = no restart-loop limit)
-    std::int64_t attemptWindowMs = 600000;  // --recovery-attempt-window-ms
+    // --recovery-capture-stdio: output is always captured and shown; this decides only
+    // whether the audit log's `complete` rows carry its sizes (upstream: 0 0 false without it).
+    bool captureStdio = false;
+    QString auditFile;                          // --recovery-audit-file
+    std::optional<std::int64_t> auditMaxBytes;  // --recovery-audit-max-bytes (>= 4096); none = never rotate
+    std::int64_t auditSyncEvery = 1;            // --recovery-audit-sync-every: fdatasync every N records (>= 1)
+    std::int64_t auditSyncIntervalMs = 0;       // --audit-sync-interval-ms: also fdatasync this often (0 = off)
+    std::int64_t auditFsyncBudgetMs = 50;       // --audit-fsync-budget-ms: an fdatasync slower is counted
+    std::int64_t auditRotationBudgetMs = 50;    // --audit-rotation-budget-ms: a rotation slower is counted
+    int maxConcurrent = 64;                     // --recovery-max-concurrent
+    int maxAttempts = 5;                        // --recovery-max-attempts (0 = no restart-loop limit)
+    std::int64_t attemptWindowMs = 600000;      // --recovery-attempt-window-ms
 
     bool configured() const { return !execTemplate.isEmpty(); }
 };
@@ -63,7 +79,10 @@ struct ExportOptions {
 struct PromOptions {
     QHostAddress address;  // --prom-addr IP:PORT
     std::uint16_t port = 0;
-    QByteArray token;  // from --prom-token-file (64 hex chars)
+    QByteArray token;                   // from --prom-token-file (64 hex chars)
+    std::uint32_t rateLimitPerSec = 5;  // --prom-rate-limit-per-sec: scrapes per source IP (0 = no limit)
+    std::uint32_t rateLimitBurst = 10;  // --prom-rate-limit-burst (0 = no limit)
+    std::int64_t scrapeBudgetMs = 250;  // --scrape-budget-ms: a slower render + send is counted
     bool enabled() const { return !token.isEmpty(); }
 };
 
@@ -89,6 +108,13 @@ struct Options {
     // --self-watchdog-secs: abort when the engine thread has not turned for this long
     // (0 = off); unset = off, or 4 s when systemd asks for a watchdog (WatchdogSec=).
     std::optional<std::int64_t> selfWatchdogSecs;
+    std::int64_t iterationBudgetMs = 250;              // --iteration-budget-ms: a longer engine turn is counted
+    ClockSource clockSource = ClockSource::Monotonic;  // --clock-source: the clock of stall arithmetic
+    QString heartbeatFile;                             // --heartbeat-file: "<turns> <observer_ns>\n", renamed in
+    QString hwWatchdog;                                // --hw-watchdog: a watchdog device kicked by the engine
+    SignalHandlerMode signalHandlerMode = SignalHandlerMode::Direct;  // --signal-handler-mode
+    std::int64_t readTimeoutMs = 100;       // --read-timeout-ms: accepted and checked; no listener ever blocks
+    LogFormat logFormat = LogFormat::Text;  // --log-format: stderr lines as text or upstream's JSON
     bool headless = false;                  // --headless
     bool demo = false;                      // --demo
     QString screenshotPath;                 // --screenshot FILE

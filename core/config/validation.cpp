@@ -19,6 +19,23 @@ const QString kSecureNonLoopback = QStringLiteral("i-accept-secure-udp-non-loopb
 const QString kPlainRecovery = QStringLiteral("plaintext-udp-i-accept-recovery-on-unauthenticated-transport");
 const QString kSecureRecovery = QStringLiteral("secure-udp-i-accept-recovery-on-unauthenticated-transport");
 
+// A flag whose value is one of a few words; `out` is set to the matching value.
+template <typename T>
+void readChoice(FlagReader &r, const QString &flag, const QList<std::pair<QString, T>> &choices, T &out) {
+    if (!r.isSet(flag))
+        return;
+    const QString given = r.text(flag);
+    QStringList words;
+    for (const auto &[word, value] : choices) {
+        if (given == word) {
+            out = value;
+            return;
+        }
+        words << word;
+    }
+    r.fail(flag, "must be " + words.join(QStringLiteral(" or ")) + " (got '" + given + "')");
+}
+
 const QStringList &keyFileFlags() {
     static const QStringList flags{QStringLiteral("key-file"), QStringLiteral("accepted-key-file"),
                                    QStringLiteral("master-key-file")};
@@ -39,6 +56,7 @@ void readUnixSocket(FlagReader &r, Options &o) {
     UdsOptions uds;
     r.nonEmpty(QStringLiteral("socket"), uds.path);
     r.octalMode(QStringLiteral("socket-mode"), uds.mode);
+    r.integer(QStringLiteral("uds-rcvbuf-bytes"), 0, kMaxUdsReceiveBufferBytes, uds.receiveBufferBytes);
     if (r.isSet(QStringLiteral("socket")))
         o.uds = uds;
     else if (r.isSet(QStringLiteral("socket-mode")))
@@ -111,20 +129,25 @@ void readUdp(FlagReader &r, Options &o) {
 void readTracker(FlagReader &r, TrackerOptions &t) {
     r.integer(QStringLiteral("threshold-ms"), kMinThresholdMs, kMaxTimerMs, t.thresholdMs);
     r.integer(QStringLiteral("tracker-capacity"), 1, kMaxTrackerCapacity, t.capacity);
-    const QString policyFlag = QStringLiteral("tracker-eviction-policy");
-    if (r.isSet(policyFlag)) {
-        const QString policy = r.text(policyFlag);
-        if (policy == QLatin1String("strict"))
-            t.eviction = EvictionPolicy::Strict;
-        else if (policy == QLatin1String("balanced"))
-            t.eviction = EvictionPolicy::Balanced;
-        else
-            r.fail(policyFlag, "must be strict or balanced (got '" + policy + "')");
-    }
+    readChoice<EvictionPolicy>(r, QStringLiteral("tracker-eviction-policy"),
+                               {{"strict", EvictionPolicy::Strict}, {"balanced", EvictionPolicy::Balanced}},
+                               t.eviction);
+    r.integer(QStringLiteral("eviction-scan-window"), 1, kMaxEvictionScanWindow, t.evictionScanWindow);
     r.integer(QStringLiteral("max-beat-rate"), 0, kUint32Max, t.maxBeatRate);
     r.integer(QStringLiteral("global-beat-rate"), 0, kUint32Max, t.globalBeatRate);
     r.integer(QStringLiteral("global-beat-burst"), 0, kUint32Max, t.globalBeatBurst);
     t.allowCrossNamespace = r.isSet(QStringLiteral("allow-cross-namespace-agents"));
+    t.strictNamespaceCheck = r.isSet(QStringLiteral("strict-namespace-check"));
+}
+
+void readClockSource(FlagReader &r, Options &o) {
+    const QString flag = QStringLiteral("clock-source");
+    if (r.isSet(flag) && r.text(flag) == QLatin1String("monotonic-raw")) {
+        r.fail(flag, QStringLiteral("monotonic-raw is only supported on macOS; use monotonic or boottime"));
+        return;
+    }
+    readChoice<ClockSource>(r, flag, {{"monotonic", ClockSource::Monotonic}, {"boottime", ClockSource::Boottime}},
+                            o.clockSource);
 }
 
 void readRecoveryEnv(FlagReader &r, QStringList &env) {
@@ -166,7 +189,19 @@ void readRecovery(FlagReader &r, RecoveryOptions &rec, QStringList &warnings) {
         warnings << QStringLiteral("--recovery-inherit-env: recovery commands get this process's whole "
                                    "environment, secrets included");
     r.integer(QStringLiteral("recovery-capture-bytes"), 0, kMaxCaptureBytes, rec.captureBytes);
+    rec.captureStdio = r.isSet(QStringLiteral("recovery-capture-stdio"));
+    if (rec.captureStdio && !r.isSet(QStringLiteral("recovery-exec")) && !r.isSet(QStringLiteral("recovery-exec-file")))
+        r.fail(QStringLiteral("recovery-capture-stdio"),
+               QStringLiteral("requires --recovery-exec or --recovery-exec-file"));
     r.nonEmpty(QStringLiteral("recovery-audit-file"), rec.auditFile);
+    r.integer(QStringLiteral("recovery-audit-max-bytes"), kMinAuditMaxBytes, kInt64Max, rec.auditMaxBytes);
+    if (r.integer(QStringLiteral("recovery-audit-sync-every"), 1, kUint32Max, rec.auditSyncEvery)
+        && rec.auditSyncEvery > 1)
+        warnings << QStringLiteral("--recovery-audit-sync-every: up to %1 audit records may be lost in a crash")
+                        .arg(rec.auditSyncEvery - 1);
+    r.integer(QStringLiteral("audit-sync-interval-ms"), 0, kUint32Max, rec.auditSyncIntervalMs);
+    r.integer(QStringLiteral("audit-fsync-budget-ms"), 1, kUint32Max, rec.auditFsyncBudgetMs);
+    r.integer(QStringLiteral("audit-rotation-budget-ms"), 1, kMaxAuditRotationBudgetMs, rec.auditRotationBudgetMs);
     r.integer(QStringLiteral("recovery-max-concurrent"), 1, kMaxRecoveryConcurrent, rec.maxConcurrent);
     r.integer(QStringLiteral("recovery-max-attempts"), 0, kIntMax, rec.maxAttempts);
     r.integer(QStringLiteral("recovery-attempt-window-ms"), 1, kMaxTimerMs, rec.attemptWindowMs);
@@ -186,6 +221,9 @@ void readExportAndMetrics(FlagReader &r, Options &o) {
         r.fail(tokenFlag, QStringLiteral("requires --prom-addr"));
     if (r.isSet(addrFlag) && !r.failed() && !o.prom.address.isLoopback())
         o.warnings << "--prom-addr: /metrics is reachable from the network on " + r.text(addrFlag);
+    r.integer(QStringLiteral("prom-rate-limit-per-sec"), 0, kUint32Max, o.prom.rateLimitPerSec);
+    r.integer(QStringLiteral("prom-rate-limit-burst"), 0, kUint32Max, o.prom.rateLimitBurst);
+    r.integer(QStringLiteral("scrape-budget-ms"), kMinLoopBudgetMs, kMaxLoopBudgetMs, o.prom.scrapeBudgetMs);
 }
 
 // As upstream: a recovery command beside a UDP listener is a decision about agents whose
@@ -221,6 +259,27 @@ void readRunning(FlagReader &r, Options &o) {
     r.integer(QStringLiteral("shutdown-after-secs"), 0, kMaxShutdownAfterSecs, o.shutdownAfterSecs);
     r.integer(QStringLiteral("shutdown-grace-ms"), kMinShutdownGraceMs, kMaxTimerMs, o.shutdownGraceMs);
     r.integer(QStringLiteral("self-watchdog-secs"), 0, kMaxSelfWatchdogSecs, o.selfWatchdogSecs);
+    r.integer(QStringLiteral("iteration-budget-ms"), kMinLoopBudgetMs, kMaxLoopBudgetMs, o.iterationBudgetMs);
+    r.nonEmpty(QStringLiteral("heartbeat-file"), o.heartbeatFile);
+    r.nonEmpty(QStringLiteral("hw-watchdog"), o.hwWatchdog);
+    readChoice<SignalHandlerMode>(r, QStringLiteral("signal-handler-mode"),
+                                  {{"direct", SignalHandlerMode::Direct}, {"libc", SignalHandlerMode::Libc}},
+                                  o.signalHandlerMode);
+    readChoice<LogFormat>(r, QStringLiteral("log-format"), {{"text", LogFormat::Text}, {"json", LogFormat::Json}},
+                          o.logFormat);
+}
+
+// Inert since the listeners stopped blocking, but checked as upstream checks it: the idle
+// floor of a loop must leave the self-watchdog time to see it turn.
+void readReadTimeout(FlagReader &r, Options &o) {
+    std::int64_t ceiling = kMaxReadTimeoutMs;
+    if (o.selfWatchdogSecs && *o.selfWatchdogSecs > 0)
+        ceiling = std::min(ceiling, *o.selfWatchdogSecs * 1000 / 2);
+    const QString flag = QStringLiteral("read-timeout-ms");
+    if (r.integer(flag, 1, kMaxTimerMs, o.readTimeoutMs) && o.readTimeoutMs > ceiling)
+        r.fail(flag, QStringLiteral("must be at most %1 (min(1000, half of --self-watchdog-secs); got %2)")
+                         .arg(ceiling)
+                         .arg(o.readTimeoutMs));
 }
 
 }  // namespace
@@ -239,6 +298,8 @@ Options readOptions(FlagReader &reader) {
     readRecovery(reader, options.recovery, options.warnings);
     readExportAndMetrics(reader, options);
     readRunning(reader, options);
+    readClockSource(reader, options);
+    readReadTimeout(reader, options);
     requireRecoveryTrust(reader, options);
     return options;
 }

@@ -2,83 +2,15 @@
 // one refuses, and the rules that tie flags together. Secret files: tst_config_files;
 // --help, --version, Qt's options and the headless scan: tst_config_startup.
 #include "core/config/command_line.h"
+#include "option_fields.h"
 
 #include <QTest>
-
-#include <functional>
-#include <map>
 
 using namespace varta;
 
 namespace {
 
 ParseOutcome parse(const QStringList &flags) { return parseCommandLine(QStringList{"varta-watch"} + flags); }
-
-QString portOf(const std::optional<UdpOptions> &udp) { return udp ? QString::number(udp->port) : QString(); }
-
-// Each Options field a test can name, read back as text so one table serves them all.
-using Getter = std::function<QString(const Options &)>;
-const std::map<QString, Getter> &fields() {
-    static const std::map<QString, Getter> map{
-        {"uds.path", [](const Options &o) { return o.uds ? o.uds->path : QString(); }},
-        {"uds.mode", [](const Options &o) { return o.uds ? QString::number(o.uds->mode, 8) : QString(); }},
-        {"udp.port", [](const Options &o) { return portOf(o.udp); }},
-        {"udp.bindAddress", [](const Options &o) { return o.udp ? o.udp->bindAddress.toString() : QString(); }},
-        {"udp.acceptNonLoopback",
-         [](const Options &o) { return QVariant(o.udp && o.udp->acceptNonLoopback).toString(); }},
-        {"udp.recoveryAllowed", [](const Options &o) { return QVariant(o.udp && o.udp->recoveryAllowed).toString(); }},
-        {"tracker.thresholdMs", [](const Options &o) { return QString::number(o.tracker.thresholdMs); }},
-        {"tracker.capacity", [](const Options &o) { return QString::number(o.tracker.capacity); }},
-        {"tracker.eviction",
-         [](const Options &o) {
-             return QString(o.tracker.eviction == EvictionPolicy::Strict ? "strict" : "balanced");
-         }},
-        {"tracker.maxBeatRate", [](const Options &o) { return QString::number(o.tracker.maxBeatRate); }},
-        {"tracker.globalBeatRate", [](const Options &o) { return QString::number(o.tracker.globalBeatRate); }},
-        {"tracker.globalBeatBurst", [](const Options &o) { return QString::number(o.tracker.globalBeatBurst); }},
-        {"tracker.allowCrossNamespace",
-         [](const Options &o) { return QVariant(o.tracker.allowCrossNamespace).toString(); }},
-        {"recovery.execTemplate", [](const Options &o) { return o.recovery.execTemplate.join('|'); }},
-        {"recovery.execSource", [](const Options &o) { return o.recovery.execSource; }},
-        {"recovery.debounceMs", [](const Options &o) { return QString::number(o.recovery.debounceMs); }},
-        {"recovery.timeoutMs",
-         [](const Options &o) {
-             return o.recovery.timeoutMs ? QString::number(*o.recovery.timeoutMs) : QString("none");
-         }},
-        {"recovery.killGraceMs", [](const Options &o) { return QString::number(o.recovery.killGraceMs); }},
-        {"recovery.env", [](const Options &o) { return o.recovery.env.join('|'); }},
-        {"recovery.inheritEnv", [](const Options &o) { return QVariant(o.recovery.inheritEnv).toString(); }},
-        {"recovery.captureBytes", [](const Options &o) { return QString::number(o.recovery.captureBytes); }},
-        {"recovery.auditFile", [](const Options &o) { return o.recovery.auditFile; }},
-        {"recovery.maxConcurrent", [](const Options &o) { return QString::number(o.recovery.maxConcurrent); }},
-        {"recovery.maxAttempts", [](const Options &o) { return QString::number(o.recovery.maxAttempts); }},
-        {"recovery.attemptWindowMs", [](const Options &o) { return QString::number(o.recovery.attemptWindowMs); }},
-        {"exportFile.path", [](const Options &o) { return o.exportFile.path; }},
-        {"exportFile.maxBytes", [](const Options &o) { return QString::number(o.exportFile.maxBytes); }},
-        {"exportFile.syncEvery", [](const Options &o) { return QString::number(o.exportFile.syncEvery); }},
-        {"shutdownAfterSecs",
-         [](const Options &o) {
-             return o.shutdownAfterSecs ? QString::number(*o.shutdownAfterSecs) : QString("none");
-         }},
-        {"shutdownGraceMs", [](const Options &o) { return QString::number(o.shutdownGraceMs); }},
-        {"selfWatchdogSecs",
-         [](const Options &o) { return o.selfWatchdogSecs ? QString::number(*o.selfWatchdogSecs) : QString("none"); }},
-        {"headless", [](const Options &o) { return QVariant(o.headless).toString(); }},
-        {"demo", [](const Options &o) { return QVariant(o.demo).toString(); }},
-        {"screenshotPath", [](const Options &o) { return o.screenshotPath; }},
-        {"screenshotDelayMs", [](const Options &o) { return QString::number(o.screenshotDelayMs); }},
-        {"language", [](const Options &o) { return o.language; }},
-        {"warnings", [](const Options &o) { return o.warnings.join('|'); }},
-    };
-    return map;
-}
-
-QString field(const Options &options, const QString &name) {
-    const auto it = fields().find(name);
-    if (it == fields().end())
-        qFatal("no field %s", qPrintable(name));
-    return it->second(options);
-}
 
 }  // namespace
 
@@ -232,7 +164,8 @@ private Q_SLOTS:
         row("recovery-inherit-env", "recovery-inherit-env", "", "recovery.inheritEnv", "true");
         row("recovery-capture-bytes 0", "recovery-capture-bytes", "0", "recovery.captureBytes", "0");
         row("recovery-capture-bytes 16 MiB", "recovery-capture-bytes", "16777216", "recovery.captureBytes", "16777216");
-        row("recovery-capture-stdio has no effect", "recovery-capture-stdio", "", "recovery.captureBytes", "65536");
+        row("recovery-capture-stdio", "recovery-capture-stdio", "", "recovery.captureStdio", "true",
+            {"--socket", "/s", "--recovery-exec", "/bin/true"});
         row("recovery-audit-file", "recovery-audit-file", "/var/log/audit", "recovery.auditFile", "/var/log/audit");
         row("recovery-max-concurrent 1", "recovery-max-concurrent", "1", "recovery.maxConcurrent", "1");
         row("recovery-max-concurrent 4096", "recovery-max-concurrent", "4096", "recovery.maxConcurrent", "4096");

@@ -108,7 +108,7 @@ private Q_SLOTS:
         QTest::newRow("socket mode") << "--socket-mode OCTAL"
                                      << "(default: 0600)";
         QTest::newRow("bind address") << "--udp-bind-addr IP"
-                                      << "(default: 127.0.0.1)";
+                                      << "(default: 127.0.0.1 (0.0.0.0 for plain UDP with --i-accept-plaintext-udp))";
         QTest::newRow("capture") << "--recovery-capture-bytes N"
                                  << "(default: 65536)";
         QTest::newRow("concurrent") << "--recovery-max-concurrent N"
