@@ -1,6 +1,7 @@
 // varta-watch: parse the command line, start the engine thread, and either run headless
 // or show the console. All logic lives in core/ and ui/.
 #include "core/base/engine_clock.h"
+#include "core/base/log.h"
 #include "core/base/unix_signal_watcher.h"
 #include "core/config/command_line.h"
 #include "core/engine/engine.h"
@@ -52,7 +53,6 @@ void startConsole(QApplication &app, ui::MainWindow &window, EngineThread &host,
 }  // namespace
 
 int main(int argc, char *argv[]) {
-    engineEpochNs();  // engine time (observer_ns) counts from here: the process's start
     // Read before any Q*Application exists: a QApplication with no display aborts the
     // process, and a mistyped flag must still get its one line and exit 2.
     const QStringList arguments = argumentsFrom(argc, argv);
@@ -62,14 +62,18 @@ int main(int argc, char *argv[]) {
         return parsed.exitCode;
     }
     Options options = parsed.options->demo ? withDemoDefaults(*parsed.options) : *parsed.options;
+    setJsonLog(options.logFormat == LogFormat::Json);
+    if (options.clockSource == ClockSource::Boottime)
+        useBoottimeForEngineClock();
+    engineEpochNs();  // engine time (observer_ns) counts from here, before any thread starts
     if (!options.headless && !displayAvailable(arguments, QProcessEnvironment::systemEnvironment())) {
         if (!options.screenshotPath.isEmpty()) {
             printLine(stderr, QStringLiteral("varta-watch: --screenshot: needs a display (DISPLAY or WAYLAND_DISPLAY, "
                                              "or -platform offscreen); see --help"));
             return 2;
         }
-        printLine(stderr, QStringLiteral("varta-watch: no display (DISPLAY, WAYLAND_DISPLAY and QT_QPA_PLATFORM are "
-                                         "unset, no -platform): running headless"));
+        logLine(LogLevel::Info, QStringLiteral("no display (DISPLAY, WAYLAND_DISPLAY and QT_QPA_PLATFORM are unset, "
+                                               "no -platform): running headless"));
         options.headless = true;
     }
     const bool headless = options.headless;
@@ -83,7 +87,7 @@ int main(int argc, char *argv[]) {
     QCoreApplication::setApplicationVersion(QStringLiteral(VARTA_VERSION));
 
     for (const QString &warning : options.warnings)
-        printLine(stderr, QStringLiteral("varta-watch: warning: ") + warning);
+        logLine(LogLevel::Warning, warning);
 
     // Installed before anything is announced: a SIGTERM sent as soon as the listeners are
     // printed must end in an orderly shutdown, not in the default action.
@@ -99,7 +103,7 @@ int main(int argc, char *argv[]) {
     QObject::connect(&signalWatcher, &UnixSignalWatcher::terminationRequested, &host, &EngineThread::requestShutdown);
     QString error;
     if (!host.start(&error)) {
-        printLine(stderr, QStringLiteral("varta-watch: ") + error);
+        logLine(LogLevel::Error, error);
         return 1;
     }
     // As upstream, the first line on stdout is where /metrics listens, alone: scripts
@@ -107,7 +111,7 @@ int main(int argc, char *argv[]) {
     if (!host.metricsAddress().isEmpty())
         printLine(stdout, host.metricsAddress());
     for (const QString &warning : host.startupWarnings())
-        printLine(stderr, QStringLiteral("varta-watch: warning: ") + warning);
+        logLine(LogLevel::Warning, warning);
     for (const QString &listener : host.listenerDescriptions())
         printLine(stdout, QStringLiteral("varta-watch: listening on ") + listener);
     SystemdNotifier::ready();
@@ -116,7 +120,8 @@ int main(int argc, char *argv[]) {
     DemoFleet demo;
     demo.setTiming(demoFleetTiming());
     if (options.demo && !demo.start(QHostAddress::LocalHost, host.udpPort()))
-        printLine(stderr, QStringLiteral("varta-watch: demo agents could not start: ") + demo.errorString());
+        logLine(LogLevel::Error, QStringLiteral("demo agents could not start"),
+                {std::nullopt, std::nullopt, demo.errorString()});
 
     std::unique_ptr<ui::MainWindow> window;
     if (!headless) {
@@ -140,5 +145,9 @@ int main(int argc, char *argv[]) {
     watchdog.stop();
     demo.stop();
     printLine(stdout, QStringLiteral("varta-watch: stopped: ") + host.finalSummary());
+    if (!host.fatalError().isEmpty()) {
+        logLine(LogLevel::Error, host.fatalError());
+        return 1;
+    }
     return code;
 }

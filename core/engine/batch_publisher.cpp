@@ -1,6 +1,7 @@
 #include "core/engine/batch_publisher.h"
 
 #include "core/base/engine_clock.h"
+#include "core/base/loop_stats.h"
 
 #include <utility>
 
@@ -74,6 +75,7 @@ AgentSnapshot BatchPublisher::snapshotOf(const AgentRecord &r) {
 }
 
 void BatchPublisher::publish() {
+    const LoopStats::Scope stage(LoopStage::Maintenance);
     EngineBatch batch;
     // Sized once: when 100,000 agents appear together, growing by doubling would hold
     // twice their snapshots at the peak.

@@ -1,6 +1,7 @@
 #include "core/engine/engine.h"
 
 #include "core/base/engine_clock.h"
+#include "core/base/log.h"
 #include "core/ingest/secure_receiver.h"
 #include "core/ingest/udp_listener.h"
 #include "core/ingest/uds_listener.h"
@@ -18,7 +19,15 @@ Engine::Engine(Options options, QObject *parent)
       m_tracker(m_options.tracker, m_trackerCounters),
       m_stalls(new StallScheduler(m_tracker, static_cast<StallSink &>(*this), this)),
       m_publisher(new BatchPublisher(
-          m_tracker, [this] { return stats(); }, this)) {
+          m_tracker, [this] { return stats(); }, this)),
+      m_loopStats(m_options.iterationBudgetMs * 1'000'000),
+      m_housekeeping(new Housekeeping(
+          m_options, m_loopStats,
+          [this](std::uint32_t pidMax) {
+              if (m_pipeline)
+                  m_pipeline->setPidMax(pidMax);
+          },
+          this)) {
     const bool secure = m_options.secure.enabled();
     const bool udpOptIn = m_options.udp && m_options.udp->recoveryAllowed;
     m_recovery = new RecoveryEngine(
@@ -32,6 +41,7 @@ Engine::Engine(Options options, QObject *parent)
 Engine::~Engine() = default;
 
 bool Engine::start(QString *error) {
+    LoopStats::install(&m_loopStats);  // this runs on the engine thread
     if (!m_options.exportFile.path.isEmpty()) {
         m_eventFile = std::make_unique<EventFile>(m_options.exportFile.path, m_options.exportFile.maxBytes,
                                                   m_options.exportFile.syncEvery);
@@ -41,12 +51,14 @@ bool Engine::start(QString *error) {
     m_pipeline =
         std::make_unique<IngestPipeline>(m_tracker, m_ingest, m_eventFile.get(), m_options.tracker.allowCrossNamespace,
                                          static_cast<IngestEvents &>(*this));
+    m_pipeline->setStrictNamespaceCheck(m_options.tracker.strictNamespaceCheck);
     if (m_options.secure.enabled()) {
         m_secureReceiver = std::make_unique<SecureReceiver>(m_options.secure, m_ingest, m_secureCounters);
         m_pipeline->setSecureReceiver(m_secureReceiver.get());
     }
     if (m_options.uds) {
-        m_uds = std::make_unique<UdsListener>(m_options.uds->path, m_options.uds->mode, *m_pipeline);
+        m_uds = std::make_unique<UdsListener>(m_options.uds->path, m_options.uds->mode,
+                                              static_cast<int>(m_options.uds->receiveBufferBytes), *m_pipeline);
         if (!m_uds->open(error))
             return false;
     }
@@ -57,7 +69,7 @@ bool Engine::start(QString *error) {
             return false;
     }
     warnAboutSmallQueues();
-    if (!m_recovery->start(error) || !startMetrics(error))
+    if (!m_housekeeping->start(error) || !m_recovery->start(error) || !startMetrics(error))
         return false;
     m_tracker.setEvictionGuard([this](const AgentKey &key) { return m_recovery->childRunning(key); });
     m_tracker.setTransitionObserver([this](Slot slot, AgentState from, AgentState to, std::int64_t nowNs) {
@@ -101,10 +113,22 @@ bool Engine::startMetrics(QString *error) {
 
 // A copy of plain values: the endpoint renders it on its own thread.
 void Engine::publishMetricsSnapshot() {
+    const LoopStats::Scope stage(LoopStage::ServePending);
     auto snapshot = std::make_shared<MetricsSnapshot>();
     snapshot->ingest = m_ingest;
     snapshot->tracker = m_trackerCounters;
     snapshot->secure = m_secureCounters;
+    if (m_secureReceiver)
+        snapshot->secure.aeadAttempts = m_secureReceiver->keyRing().aeadAttempts();
+    snapshot->loop = m_loopStats.counters();
+    ObserverCounters &observer = snapshot->observer;
+    observer.clockRegressions = m_housekeeping->counters().clockRegressions;
+    observer.clockJumpsForward = m_housekeeping->counters().clockJumpsForward;
+    observer.udsReceiveBufferBytes = m_uds ? static_cast<std::uint64_t>(std::max(m_uds->receiveBufferBytes(), 0)) : 0;
+    observer.pidMax = m_pipeline->pidMax();
+    observer.evictionScanWindow = m_options.tracker.evictionScanWindow;
+    observer.signalHandlerLibc = m_options.signalHandlerMode == SignalHandlerMode::Libc;
+    observer.logSuppressed = logSuppressedCounts();
     snapshot->recovery = m_recovery->counters();
     snapshot->stallLag = m_stalls->lag();
     snapshot->pidsTracked = m_tracker.table().size();
@@ -144,6 +168,14 @@ void Engine::onIngestBatchEnd() { m_stalls->arm(); }
 void Engine::onIngestIoError(std::string_view what) {
     m_publisher->addEvent(EventSeverity::Error, EventCategory::Io,
                           QString::fromUtf8(what.data(), static_cast<qsizetype>(what.size())));
+}
+
+void Engine::onForeignNamespaceBeat(std::uint32_t pid) {
+    if (!m_fatalError.isEmpty())
+        return;
+    m_fatalError =
+        QStringLiteral("FATAL --strict-namespace-check: pid %1 beat from another pid namespace; stopping").arg(pid);
+    shutdown();
 }
 
 void Engine::onAgentResumed(Slot slot) { m_recovery->onAgentResumed(m_tracker.record(slot).key); }
@@ -253,11 +285,13 @@ void Engine::shutdown() {
 }
 
 void Engine::finishShutdown() {
+    m_housekeeping->stop();
     if (m_metricsSnapshotTimer)
         m_metricsSnapshotTimer->stop();
     m_metrics.reset();
     if (m_eventFile)
         m_eventFile->flush();
+    LoopStats::install(nullptr);
     Q_EMIT stopped();
 }
 
@@ -278,12 +312,13 @@ QString Engine::summaryLine() const {
                        .arg(m_trackerCounters.rateLimitedPerPid)
                        .arg(m_trackerCounters.rateLimitedGlobal)
                        .arg(m_trackerCounters.stallsSurfaced);
-    line += QStringLiteral(" agents=%1 evicted=%2 capacity_exceeded=%3 io_errors=%4 nonce_wraps=%5")
+    line += QStringLiteral(" agents=%1 evicted=%2 capacity_exceeded=%3 io_errors=%4 nonce_wraps=%5 pid_above_max=%6")
                 .arg(m_tracker.table().size())
                 .arg(m_trackerCounters.evicted)
                 .arg(m_trackerCounters.capacityExceeded)
                 .arg(m_ingest.ioErrors)
-                .arg(m_trackerCounters.nonceWraps);
+                .arg(m_trackerCounters.nonceWraps)
+                .arg(m_ingest.pidAboveMax);
     line += QStringLiteral(" decrypt_failures=%1 secure_replays=%2 sender_state_full=%3")
                 .arg(m_secureCounters.decryptFailures)
                 .arg(m_secureCounters.replayRefused)

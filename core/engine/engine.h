@@ -4,8 +4,10 @@
 // thread; everything it receives from other threads arrives as queued calls, everything
 // it sends is a value.
 
+#include "core/base/loop_stats.h"
 #include "core/config/options.h"
 #include "core/engine/batch_publisher.h"
+#include "core/engine/housekeeping.h"
 #include "core/engine/stall_scheduler.h"
 #include "core/export/event_file.h"
 #include "core/ingest/ingest_counters.h"
@@ -49,6 +51,8 @@ public:
 
     // One line of totals, printed when the process stops (and parsed by tests).
     QString summaryLine() const;
+    // Why the engine stopped by itself (--strict-namespace-check); empty for a normal stop.
+    QString fatalError() const { return m_fatalError; }
 
     const IngestCounters &ingestCounters() const { return m_ingest; }
     const TrackerCounters &trackerCounters() const { return m_trackerCounters; }
@@ -76,6 +80,7 @@ private:
     void onAgentEvicted(const AgentKey &key) override;
     void onIngestBatchEnd() override;
     void onIngestIoError(std::string_view what) override;
+    void onForeignNamespaceBeat(std::uint32_t pid) override;
     void drainQueuedBeats() override;
     void onStall(const AgentRecord &agent, std::int64_t surfacedNs) override;
     void afterStalls() override;
@@ -105,6 +110,9 @@ private:
     // Children, so they move to the engine thread with the engine.
     StallScheduler *m_stalls;
     BatchPublisher *m_publisher;
+    LoopStats m_loopStats;
+    Housekeeping *m_housekeeping;  // child, like the two above
+    QString m_fatalError;
     bool m_stopping = false;
 };
 

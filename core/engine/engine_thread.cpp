@@ -42,13 +42,17 @@ void armTestWedge(Engine *engine) {
 
 bool EngineThread::start(QString *error) {
     m_engine = new Engine(m_options);
-    m_lastTurnNs.store(engineNowNs());
+    m_lastTurnNs.store(monotonicNs());
     m_engine->moveToThread(&m_thread);
     // The observer dies on its own thread (its sockets and timers belong there), and
     // the thread ends once it is gone.
     Engine *observer = m_engine;
     connect(
-        m_engine, &Engine::stopped, this, [this, observer] { m_summary = observer->summaryLine(); },
+        m_engine, &Engine::stopped, this,
+        [this, observer] {
+            m_summary = observer->summaryLine();
+            m_fatalError = observer->fatalError();
+        },
         Qt::DirectConnection);  // runs on the engine thread; read only after finished()
     connect(m_engine, &Engine::stopped, m_engine, &QObject::deleteLater);
     // OpenSSL frees a thread's state (its error queue) from a thread-exit hook, but Qt's
@@ -88,7 +92,7 @@ void EngineThread::startTurnTicks() {
     if (m_turnTickMs <= 0)
         return;
     auto *ticker = new QTimer(m_engine);
-    connect(ticker, &QTimer::timeout, ticker, [this] { m_lastTurnNs.store(engineNowNs()); });
+    connect(ticker, &QTimer::timeout, ticker, [this] { m_lastTurnNs.store(monotonicNs()); });
     ticker->start(m_turnTickMs);
 }
 

@@ -35,6 +35,7 @@ public:
     // Before start(): have the engine thread store the time of its event-loop turns
     // every `ms` (0: never), for an EngineWatchdog to read from another thread.
     void setTurnTickMs(int ms) { m_turnTickMs = ms; }
+    // CLOCK_MONOTONIC (monotonicNs()): a suspend under --clock-source boottime is no wedge.
     const std::atomic<std::int64_t> &lastTurnNs() const { return m_lastTurnNs; }
     QStringList listenerDescriptions() const { return m_listeners; }
     QStringList startupWarnings() const { return m_warnings; }
@@ -42,6 +43,8 @@ public:
     QString metricsAddress() const { return m_metricsAddress; }  // Engine::metricsAddress()
     // The engine's totals as it stopped; valid after finished().
     QString finalSummary() const { return m_summary; }
+    // Engine::fatalError() as it stopped; valid after finished().
+    QString fatalError() const { return m_fatalError; }
 
 public Q_SLOTS:
     void requestShutdown();
@@ -61,6 +64,7 @@ private:
     std::uint16_t m_udpPort = 0;
     QString m_metricsAddress;
     QString m_summary;
+    QString m_fatalError;
     int m_turnTickMs = 0;
     bool m_shutdownRequested = false;
     std::atomic<std::int64_t> m_lastTurnNs{0};

@@ -62,10 +62,10 @@ void EngineWatchdog::stop() {
 
 void EngineWatchdog::run() {
     const std::chrono::nanoseconds tick(tickNs(m_settings));
-    std::int64_t nextPingNs = engineNowNs();
+    std::int64_t nextPingNs = monotonicNs();
     std::unique_lock lock(m_mutex);
     while (!m_stopping) {
-        const std::int64_t now = engineNowNs();
+        const std::int64_t now = monotonicNs();
         const std::int64_t silentNs = now - m_lastTurnNs.load(std::memory_order_relaxed);
         if (m_settings.wedgeLimitNs > 0 && silentNs > m_settings.wedgeLimitNs) {
             std::fprintf(stderr, "varta-watch: engine thread wedged for >%llds; aborting\n",

@@ -1,6 +1,7 @@
 #include "core/engine/stall_scheduler.h"
 
 #include "core/base/engine_clock.h"
+#include "core/base/loop_stats.h"
 
 #include <limits>
 
@@ -34,6 +35,7 @@ void StallScheduler::stop() {
 }
 
 void StallScheduler::surface() {
+    const LoopStats::Scope stage(LoopStage::DrainPending);
     // The listeners coalesce reads: a beat that arrived before its deadline may still be
     // queued. Read it first, so that it counts and is never surfaced as silence.
     m_sink.drainQueuedBeats();

@@ -3,7 +3,7 @@
 // last-beat order its deadline order, so one precise timer armed at the head's deadline
 // is enough: it is re-armed after every ingest batch and after every surfacing.
 
-#include "core/metrics/histogram.h"
+#include "core/base/histogram.h"
 #include "core/tracking/agent_tracker.h"
 
 #include <QObject>

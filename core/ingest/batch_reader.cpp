@@ -1,6 +1,7 @@
 #include "core/ingest/batch_reader.h"
 
 #include "core/base/engine_clock.h"
+#include "core/base/loop_stats.h"
 #include "core/vlp/frame.h"
 
 #include <algorithm>
@@ -62,7 +63,7 @@ void readControl(msghdr &h, std::int64_t readNs, std::int64_t wallMinusEngineNs,
 }
 
 int setReceiveBuffer(int fd, int bytes) {
-    if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof bytes) != 0)
+    if (bytes > 0 && ::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof bytes) != 0)
         ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes);
     int granted = 0;
     socklen_t length = sizeof granted;
@@ -92,10 +93,10 @@ BatchReader::BatchReader(Transport transport, DatagramSink &sink, QObject *paren
 
 BatchReader::~BatchReader() { stop(); }
 
-void BatchReader::start(int fd, std::int64_t queueLimit) {
+void BatchReader::start(int fd, std::int64_t queueLimit, int receiveBufferBytes) {
     stop();
     m_fd = fd;
-    m_receiveBuffer = setReceiveBuffer(m_fd, kReceiveBufferBytes);
+    m_receiveBuffer = setReceiveBuffer(m_fd, receiveBufferBytes);
     const int on = 1;
     ::setsockopt(m_fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
     std::int64_t queued = std::max(m_receiveBuffer, 0) / kQueuedDatagramBytes;
@@ -117,6 +118,7 @@ void BatchReader::stop() {
 void BatchReader::onReadable() {
     if (!m_notifier)
         return;
+    const LoopStats::Scope stage(LoopStage::Poll);
     const bool gathered = !m_notifier->isEnabled();  // this read ends a pause
     const unsigned read = drain();
     if (!m_notifier)

@@ -56,9 +56,10 @@ public:
     ~BatchReader() override;
 
     // Takes over the bound, non-blocking socket `fd` (closed by stop()): asks for the
-    // receive buffer and timestamps, and starts listening. `queueLimit` is how many
-    // datagrams the socket queues at most (0: as many as its receive buffer holds).
-    void start(int fd, std::int64_t queueLimit);
+    // receive buffer (`receiveBufferBytes`; 0 leaves the kernel's default) and timestamps,
+    // and starts listening. `queueLimit` is how many datagrams the socket queues at most
+    // (0: as many as its receive buffer holds).
+    void start(int fd, std::int64_t queueLimit, int receiveBufferBytes = kReceiveBufferBytes);
     void stop();
     bool isReading() const { return m_fd >= 0; }
     int receiveBufferBytes() const { return m_receiveBuffer; }  // as the kernel granted it

@@ -17,7 +17,8 @@ struct IngestCounters {
     std::uint64_t ioErrors = 0;                                        // varta_io_errors_total
     std::uint64_t authFailures =
         0;  // varta_frame_auth_failures_total (kernel pid != frame pid, master pid != frame pid)
-    std::uint64_t namespaceConflicts = 0;  // agent in another pid namespace, dropped
+    std::uint64_t namespaceConflicts = 0;  // varta_frame_namespace_mismatch_total: other pid namespace, dropped
+    std::uint64_t pidAboveMax = 0;         // varta_frame_rejected_pid_above_max_total
 };
 
 // The secure UDP receiver's refusals.
@@ -25,6 +26,7 @@ struct SecureCounters {
     std::uint64_t decryptFailures = 0;  // varta_frame_decrypt_failures_total
     std::uint64_t replayRefused = 0;    // varta_secure_replay_refused_total
     std::uint64_t senderStateFull = 0;  // varta_sender_state_full_total
+    std::uint64_t aeadAttempts = 0;     // varta_secure_aead_attempts_total (the key ring's, copied per snapshot)
 };
 
 }  // namespace varta

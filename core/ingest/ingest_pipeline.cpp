@@ -97,6 +97,10 @@ bool IngestPipeline::checkLocalSender(const Datagram &d, const vlp::Frame &frame
     // A different pid is either a lie or the same process seen from another pid
     // namespace; /proc tells which. Only this rare path pays for the look-up.
     if (d.kernelPid > 0 && comparePidNamespace(d.kernelPid) == NamespaceCheck::Different) {
+        if (m_strictNamespaceCheck) {
+            m_events.onForeignNamespaceBeat(frame.pid);
+            return false;
+        }
         if (m_allowCrossNamespace) {
             crossNamespace = true;
             return true;
@@ -113,6 +117,10 @@ bool IngestPipeline::checkLocalSender(const Datagram &d, const vlp::Frame &frame
 }
 
 void IngestPipeline::deliver(const Datagram &d, const vlp::Frame &frame, std::int64_t nowNs) {
+    if (frame.pid > (d.transport == Transport::Uds ? m_pidMax : vlp::kLinuxPidMaxLimit)) {
+        ++m_counters.pidAboveMax;
+        return;
+    }
     bool crossNamespace = false;
     if (d.transport == Transport::Uds && !checkLocalSender(d, frame, crossNamespace))
         return;

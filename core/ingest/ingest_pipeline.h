@@ -20,6 +20,8 @@ public:
     virtual void onAgentEvicted(const AgentKey &key) = 0;  // removed to make room
     virtual void onIngestBatchEnd() = 0;
     virtual void onIngestIoError(std::string_view what) = 0;
+    // --strict-namespace-check: a local agent beat from another pid namespace.
+    virtual void onForeignNamespaceBeat(std::uint32_t pid) = 0;
 };
 
 class IngestPipeline final : public DatagramSink {
@@ -29,6 +31,13 @@ public:
 
     // Every datagram of a secure UDP listener goes through it; required when one exists.
     void setSecureReceiver(SecureReceiver *receiver) { m_secure = receiver; }
+    // Local frames claiming a pid above this are dropped and counted, as no process here
+    // can have it (/proc/sys/kernel/pid_max; the engine re-reads it once a minute). UDP
+    // frames come from hosts whose pid_max may be larger, so they are held to Linux's
+    // limit instead (vlp::kLinuxPidMaxLimit).
+    void setPidMax(std::uint32_t pidMax) { m_pidMax = pidMax; }
+    std::uint32_t pidMax() const { return m_pidMax; }
+    void setStrictNamespaceCheck(bool on) { m_strictNamespaceCheck = on; }
 
     void onDatagram(const Datagram &datagram) override;
     void onDatagrams(std::span<const Datagram> batch) override;
@@ -49,6 +58,8 @@ private:
     EventFile *m_eventFile;
     SecureReceiver *m_secure = nullptr;
     bool m_allowCrossNamespace;
+    bool m_strictNamespaceCheck = false;
+    std::uint32_t m_pidMax = vlp::kLinuxPidMaxLimit;
     IngestEvents &m_events;
 };
 

@@ -40,8 +40,12 @@ std::int64_t datagramQueueLimit() {
 
 }  // namespace
 
-UdsListener::UdsListener(QString path, std::uint32_t mode, DatagramSink &sink, QObject *parent)
-    : QObject(parent), m_path(std::move(path)), m_mode(mode), m_reader(Transport::Uds, sink) {}
+UdsListener::UdsListener(QString path, std::uint32_t mode, int receiveBufferBytes, DatagramSink &sink, QObject *parent)
+    : QObject(parent),
+      m_path(std::move(path)),
+      m_mode(mode),
+      m_receiveBufferBytes(receiveBufferBytes),
+      m_reader(Transport::Uds, sink) {}
 
 UdsListener::~UdsListener() { close(); }
 
@@ -100,7 +104,7 @@ bool UdsListener::open(QString *error) {
     }
     m_inode = st.st_ino;
     m_queueLimit = datagramQueueLimit();
-    m_reader.start(fd, m_queueLimit);
+    m_reader.start(fd, m_queueLimit, m_receiveBufferBytes);
     return true;
 }
 

@@ -15,7 +15,9 @@ namespace varta {
 class UdsListener : public QObject {
     Q_OBJECT
 public:
-    UdsListener(QString path, std::uint32_t mode, DatagramSink &sink, QObject *parent = nullptr);
+    // `receiveBufferBytes`: SO_RCVBUF asked for (--uds-rcvbuf-bytes; 0 = the kernel's default).
+    UdsListener(QString path, std::uint32_t mode, int receiveBufferBytes, DatagramSink &sink,
+                QObject *parent = nullptr);
     ~UdsListener() override;
 
     bool open(QString *error);
@@ -27,12 +29,14 @@ public:
     bool gathersReads() const { return m_reader.gathersReads(); }
     // The socket's queue, in datagrams (net.unix.max_dgram_qlen when it was made).
     std::int64_t queueLimit() const { return m_queueLimit; }
+    int receiveBufferBytes() const { return m_reader.receiveBufferBytes(); }  // as the kernel granted it
 
 private:
     bool clearStaleSocket(QString *error);
 
     QString m_path;
     std::uint32_t m_mode;
+    int m_receiveBufferBytes;
     ino_t m_inode = 0;  // of the socket file we created, so close() removes only ours
     std::int64_t m_queueLimit = 0;
     BatchReader m_reader;

@@ -1,6 +1,6 @@
 #include "core/metrics/metrics_family.h"
 
-#include "core/metrics/histogram.h"
+#include "core/base/histogram.h"
 
 #include <QtGlobal>
 
@@ -56,7 +56,14 @@ MetricsFamily &MetricsFamily::setRowWriter(RowWriter writer) {
 
 MetricsFamily &MetricsFamily::setHistogram(const Histogram *histogram) {
     Q_ASSERT(m_type == MetricType::Histogram);
-    m_histogram = histogram;
+    m_histograms.assign(1, LabelledHistogram{{}, {}, histogram});
+    return *this;
+}
+
+MetricsFamily &MetricsFamily::addHistogram(const Histogram *histogram, MetricLabel label) {
+    Q_ASSERT(m_type == MetricType::Histogram && histogram);
+    checkLabels({label});
+    m_histograms.push_back(LabelledHistogram{std::string(label.name), std::string(label.value), histogram});
     return *this;
 }
 
@@ -86,23 +93,32 @@ void MetricsFamily::render(MetricsTextWriter &out) const {
 }
 
 void MetricsFamily::renderHistogram(MetricsTextWriter &out) const {
-    if (!m_histogram)
-        return;
-    const auto bounds = m_histogram->upperBounds();
-    char le[64];
-    for (std::size_t i = 0; i <= bounds.size(); ++i) {
-        out.beginRow(m_name, "_bucket");
-        if (i < bounds.size()) {
-            out.label("le", MetricsTextWriter::formatShortest(le, sizeof le, bounds[i]));
-        } else {
-            out.label("le", "+Inf");
+    for (const LabelledHistogram &h : m_histograms) {
+        if (!h.histogram)
+            continue;
+        const auto label = [&] {
+            if (!h.labelName.empty())
+                out.label(h.labelName, h.labelValue);
+        };
+        const auto bounds = h.histogram->upperBounds();
+        char le[64];
+        for (std::size_t i = 0; i <= bounds.size(); ++i) {
+            out.beginRow(m_name, "_bucket");
+            label();
+            if (i < bounds.size()) {
+                out.label("le", MetricsTextWriter::formatShortest(le, sizeof le, bounds[i]));
+            } else {
+                out.label("le", "+Inf");
+            }
+            out.endRow(h.histogram->cumulativeCount(i));
         }
-        out.endRow(m_histogram->cumulativeCount(i));
+        out.beginRow(m_name, "_sum");
+        label();
+        out.endRow(h.histogram->sum());
+        out.beginRow(m_name, "_count");
+        label();
+        out.endRow(h.histogram->count());
     }
-    out.beginRow(m_name, "_sum");
-    out.endRow(m_histogram->sum());
-    out.beginRow(m_name, "_count");
-    out.endRow(m_histogram->count());
 }
 
 }  // namespace varta

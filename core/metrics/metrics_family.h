@@ -36,6 +36,8 @@ public:
     MetricsFamily &addReal(RealSource source, std::initializer_list<MetricLabel> labels = {});
     MetricsFamily &setRowWriter(RowWriter writer);
     MetricsFamily &setHistogram(const Histogram *histogram);
+    // One more histogram of the family under one label (varta_observer_stage_seconds{stage}).
+    MetricsFamily &addHistogram(const Histogram *histogram, MetricLabel label);
 
     const std::string &name() const noexcept { return m_name; }
     MetricType type() const noexcept { return m_type; }
@@ -59,7 +61,12 @@ private:
     std::string m_help;
     std::vector<Sample> m_samples;
     RowWriter m_rowWriter;
-    const Histogram *m_histogram = nullptr;
+    struct LabelledHistogram {
+        std::string labelName;  // empty: the family's only histogram
+        std::string labelValue;
+        const Histogram *histogram;
+    };
+    std::vector<LabelledHistogram> m_histograms;
 };
 
 }  // namespace varta

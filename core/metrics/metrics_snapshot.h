@@ -3,9 +3,10 @@
 // renders from the copy on its own thread, so neither rendering 100,000 agents' rows
 // nor sending a 17 MB body ever holds up the engine's sockets.
 
+#include "core/base/loop_stats.h"
 #include "core/identity/agent_key.h"
 #include "core/ingest/ingest_counters.h"
-#include "core/metrics/histogram.h"
+#include "core/metrics/observer_counters.h"
 #include "core/recovery/recovery_counters.h"
 #include "core/tracking/tracker_counters.h"
 #include "core/vlp/frame.h"
@@ -27,6 +28,8 @@ struct MetricsSnapshot {
     TrackerCounters tracker;
     SecureCounters secure;
     RecoveryCounters recovery;
+    LoopCounters loop;
+    ObserverCounters observer;
     Histogram stallLag = Histogram::forStallLag();
     std::uint64_t pidsTracked = 0;
     std::uint64_t trackerCapacity = 0;

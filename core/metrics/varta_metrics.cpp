@@ -1,7 +1,8 @@
 #include "core/metrics/varta_metrics.h"
 
+#include "core/base/histogram.h"
+#include "core/base/loop_stats.h"
 #include "core/identity/agent_key.h"
-#include "core/metrics/histogram.h"
 #include "core/metrics/metrics_registry.h"
 
 #include <algorithm>
@@ -85,6 +86,40 @@ void registerIngestFamilies(MetricsRegistry &registry, const IngestCounters &ing
         .counter("varta_frame_auth_failures_total",
                  "Frames whose pid does not match the sender's kernel or key identity.")
         .addValue(&ingest.authFailures);
+    registry
+        .counter("varta_frame_namespace_mismatch_total",
+                 "Local frames from another pid namespace, dropped (see --allow-cross-namespace-agents).")
+        .addValue(&ingest.namespaceConflicts);
+    registry
+        .counter("varta_frame_rejected_pid_above_max_total",
+                 "Frames claiming a pid above /proc/sys/kernel/pid_max, dropped.")
+        .addValue(&ingest.pidAboveMax);
+}
+
+// Upstream families whose event cannot happen in this design. They exist, at zero, so
+// upstream's rules and dashboards find them; the help says why each stays there.
+void registerStructurallyZero(MetricsRegistry &registry) {
+    static const std::uint64_t zero = 0;
+    const std::pair<const char *, const char *> families[] = {
+        {"varta_tracker_namespace_conflict_total",
+         "Always 0: namespaces are checked per frame at ingest (varta_frame_namespace_mismatch_total)."},
+        {"varta_tracker_pid_recycle_total", "Always 0: agents are not told apart by process start time."},
+        {"varta_tracker_invariant_violations_total", "Always 0: no tracker invariant check has failed."},
+        {"varta_tracker_pid_index_probe_exhausted_total", "Always 0: the agent index never gives up a look-up."},
+        {"varta_tracker_removed_pid_drops_total", "Always 0: removed agents leave no pending work behind."},
+        {"varta_recovery_last_fired_evictions_total", "Always 0: the debounce ledger is pruned, never evicted."},
+        {"varta_recovery_debounce_recycle_resets_total", "Always 0: agents are not told apart by process start time."},
+        {"varta_recovery_outstanding_recycle_resets_total",
+         "Always 0: agents are not told apart by process start time."},
+        {"varta_recovery_spawn_budget_exceeded_total",
+         "Always 0: decisions left over in one engine turn wait for the next, none is dropped."},
+        {"varta_recovery_invariant_violations_total", "Always 0: no recovery invariant check has failed."},
+        {"varta_recovery_outstanding_probe_exhausted_total", "Always 0: the children table never gives up a look-up."},
+        {"varta_recovery_reap_truncated_total", "Always 0: every child's end is handled as it happens."},
+        {"varta_socket_bind_dir_fsync_failed_total", "Always 0: the socket's directory is not fsynced."},
+    };
+    for (const auto &[name, help] : families)
+        registry.counter(name, help).addValue(&zero);
 }
 
 void registerTrackerFamilies(MetricsRegistry &registry, const MetricSources &sources, const TrackerCounters &tracker) {
@@ -100,6 +135,10 @@ void registerTrackerFamilies(MetricsRegistry &registry, const MetricSources &sou
     registry
         .counter("varta_tracker_capacity_exceeded_total", "Beats of new agents refused because the tracker was full.")
         .addValue(&tracker.capacityExceeded);
+    registry
+        .counter("varta_tracker_eviction_scan_truncated_total",
+                 "Eviction searches that stopped at --eviction-scan-window with old agents left unexamined.")
+        .addValue(&tracker.evictionScanTruncated);
 }
 
 void registerRecoveryFamilies(MetricsRegistry &registry, const RecoveryCounters &recovery) {
@@ -107,9 +146,22 @@ void registerRecoveryFamilies(MetricsRegistry &registry, const RecoveryCounters 
         registry.counter("varta_recovery_outcomes_total", "Recovery decisions and child results, by outcome.");
     for (std::size_t i = 0; i < kRecoveryOutcomeCount; ++i)
         outcomes.addValue(&recovery.outcomes[i], {{"outcome", recoveryOutcomeLabel(static_cast<RecoveryOutcome>(i))}});
-    auto &refused = registry.counter("varta_recovery_refused_total", "Recoveries refused, by audit-log reason.");
-    for (std::size_t i = 0; i < kRefusalReasonCount; ++i)
-        refused.addValue(&recovery.refused[i], {{"reason", refusalReasonLabel(static_cast<RefusalReason>(i))}});
+    // Upstream's five reasons (two cannot happen here) and our restart-loop limit; routine
+    // refusals are outcomes only (countsAsRefused()).
+    static const std::uint64_t never = 0;
+    auto &refused = registry.counter("varta_recovery_refused_total",
+                                     "Recoveries refused for a reason an operator must look at, by reason.");
+    for (std::size_t i = 0; i < kRefusalReasonCount; ++i) {
+        const auto reason = static_cast<RefusalReason>(i);
+        if (countsAsRefused(reason))
+            refused.addValue(&recovery.refused[i], {{"reason", refusalReasonLabel(reason)}});
+    }
+    refused.addValue(&never, {{"reason", "debounce_capacity"}}).addValue(&never, {{"reason", "socket_mode_only"}});
+    registry
+        .counter("varta_recovery_duration_ns_sum", "Total run time of the recovery commands that ended, nanoseconds.")
+        .addValue(&recovery.durationNsSum);
+    registry.counter("varta_recovery_duration_count_total", "Recovery commands that ended.")
+        .addValue(&recovery.durationCount);
 }
 
 void registerSecureFamilies(MetricsRegistry &registry, const SecureCounters &secure) {
@@ -119,6 +171,47 @@ void registerSecureFamilies(MetricsRegistry &registry, const SecureCounters &sec
         .addValue(&secure.replayRefused);
     registry.counter("varta_sender_state_full_total", "Secure senders refused because the sender table was full.")
         .addValue(&secure.senderStateFull);
+    registry.counter("varta_secure_aead_attempts_total", "AEAD opens tried on secure frames (one per key loaded).")
+        .addValue(&secure.aeadAttempts);
+}
+
+void registerLoopFamilies(MetricsRegistry &registry, const LoopCounters &loop) {
+    registry.histogram("varta_observer_iteration_seconds",
+                       "Time the engine thread spent on one event (a read batch, a stall pass, a child's end, ...).",
+                       &loop.iteration);
+    registry
+        .counter("varta_observer_iteration_budget_exceeded_total",
+                 "Engine-thread events that took longer than --iteration-budget-ms.")
+        .addValue(&loop.iterationBudgetExceeded);
+    auto &stages = registry.histogram("varta_observer_stage_seconds",
+                                      "Time the engine thread spent per event, by upstream's stage names.", nullptr);
+    for (std::size_t i = 0; i < kLoopStageCount; ++i)
+        stages.addHistogram(&loop.stages[i], {"stage", loopStageLabel(static_cast<LoopStage>(i))});
+}
+
+void registerObserverFamilies(MetricsRegistry &registry, const ObserverCounters &observer) {
+    registry.counter("varta_observer_clock_regression_total", "Engine clock readings earlier than the one before.")
+        .addValue(&observer.clockRegressions);
+    registry
+        .counter("varta_observer_clock_jump_forward_total",
+                 "Engine housekeeping ticks more than 5 s after the one before (clock jump, suspend, stall).")
+        .addValue(&observer.clockJumpsForward);
+    registry.gauge("varta_observer_uds_rcvbuf_bytes", "Receive buffer the kernel granted the Unix socket, bytes.")
+        .addValue(&observer.udsReceiveBufferBytes);
+    registry.gauge("varta_pid_max_current", "/proc/sys/kernel/pid_max as last read (once a minute).")
+        .addValue(&observer.pidMax);
+    registry
+        .gauge("varta_tracker_eviction_scan_window_max",
+               "Agents looked at per eviction search (--eviction-scan-window).")
+        .addValue(&observer.evictionScanWindow);
+    auto &suppressed = registry.counter("varta_log_suppressed_total", "Repeated log lines held back, by kind.");
+    for (std::size_t i = 0; i < kLogKindCount; ++i)
+        suppressed.addValue(&observer.logSuppressed[i], {{"kind", logKindLabel(static_cast<LogKind>(i))}});
+    registry
+        .counter("varta_signal_handler_install_total",
+                 "Signal handlers installed, by --signal-handler-mode (both are installed through sigaction).")
+        .addInteger([&observer] { return std::uint64_t{observer.signalHandlerLibc ? 0u : 1u}; }, {{"mode", "direct"}})
+        .addInteger([&observer] { return std::uint64_t{observer.signalHandlerLibc ? 1u : 0u}; }, {{"mode", "libc"}});
 }
 
 MetricsFamily::RealSource orZero(std::function<double()> source) {
@@ -147,6 +240,8 @@ void registerVartaMetrics(MetricsRegistry &registry, const MetricSources &source
     static const SecureCounters noSecure{};
     static const RecoveryCounters noRecovery{};
     static const Histogram noStallLag = Histogram::forStallLag();
+    static const LoopCounters noLoop{};
+    static const ObserverCounters noObserver{};
 
     registerAgentFamilies(registry, sources);
     registerIngestFamilies(registry, sources.ingest ? *sources.ingest : noIngest);
@@ -154,6 +249,9 @@ void registerVartaMetrics(MetricsRegistry &registry, const MetricSources &source
     registerRecoveryFamilies(registry, sources.recovery ? *sources.recovery : noRecovery);
     registerSecureFamilies(registry, sources.secure ? *sources.secure : noSecure);
     registerProcessFamilies(registry, sources, sources.stallLag ? sources.stallLag : &noStallLag);
+    registerLoopFamilies(registry, sources.loop ? *sources.loop : noLoop);
+    registerObserverFamilies(registry, sources.observer ? *sources.observer : noObserver);
+    registerStructurallyZero(registry);
 }
 
 }  // namespace varta

@@ -6,6 +6,7 @@
 // metrics thread (MetricsService).
 
 #include "core/ingest/ingest_counters.h"
+#include "core/metrics/observer_counters.h"
 #include "core/recovery/recovery_counters.h"
 #include "core/tracking/tracker_counters.h"
 #include "core/vlp/frame.h"
@@ -16,6 +17,7 @@
 namespace varta {
 
 class Histogram;
+struct LoopCounters;
 class MetricsRegistry;
 struct AgentKey;
 
@@ -34,7 +36,9 @@ struct MetricSources {
     const TrackerCounters *tracker = nullptr;
     const SecureCounters *secure = nullptr;
     const RecoveryCounters *recovery = nullptr;
-    const Histogram *stallLag = nullptr;             // varta_stall_detection_lag_seconds
+    const Histogram *stallLag = nullptr;  // varta_stall_detection_lag_seconds
+    const LoopCounters *loop = nullptr;   // varta_observer_iteration_seconds, …_stage_seconds
+    const ObserverCounters *observer = nullptr;
     std::function<std::uint64_t()> pidsTracked;      // varta_watch_pids_tracked
     std::function<std::uint64_t()> trackerCapacity;  // varta_tracker_capacity
     // varta_watch_uptime_seconds and varta_watch_last_poll_loop_timestamp_seconds, as the

@@ -36,4 +36,19 @@ const char *refusalReasonLabel(RefusalReason reason) noexcept {
     return "unknown";
 }
 
+bool countsAsRefused(RefusalReason reason) noexcept {
+    switch (reason) {
+    case RefusalReason::UnauthenticatedTransport:
+    case RefusalReason::CrossNamespaceAgent:
+    case RefusalReason::OutstandingCapacity:
+    case RefusalReason::GaveUp: return true;
+    case RefusalReason::Debounced:
+    case RefusalReason::OutstandingInFlight:
+    case RefusalReason::SpawnFailed:
+    case RefusalReason::SkippedAgentResumed:
+    case RefusalReason::Paused: return false;
+    }
+    return false;
+}
+
 }  // namespace varta

@@ -50,6 +50,14 @@ struct RecoveryCounters {
     std::array<std::uint64_t, kRecoveryOutcomeCount> outcomes{};
     std::array<std::uint64_t, kRefusalReasonCount> refused{};
     std::uint64_t childrenRunning = 0;  // gauge
+    std::uint64_t durationNsSum = 0;    // varta_recovery_duration_ns_sum: children that ended
+    std::uint64_t durationCount = 0;    // varta_recovery_duration_count_total
 };
+
+// Whether a refusal shows in varta_recovery_refused_total: the refusals an operator must
+// look at. Routine ones (a debounce, a child still running, an agent that came back, a
+// pause the operator chose, a failed spawn with its own outcome) stay in the outcomes, so
+// an upstream rule over the refused family does not fire on them.
+bool countsAsRefused(RefusalReason reason) noexcept;
 
 }  // namespace varta

@@ -1,6 +1,7 @@
 #include "core/recovery/recovery_engine.h"
 
 #include "core/base/engine_clock.h"
+#include "core/base/loop_stats.h"
 
 #include <csignal>
 
@@ -28,7 +29,7 @@ std::optional<RecoveryOutcome> outcomeOf(RefusalReason reason) {
     case RefusalReason::SkippedAgentResumed: return RecoveryOutcome::SkippedAgentResumed;
     case RefusalReason::GaveUp: return RecoveryOutcome::RefusedGaveUp;
     case RefusalReason::Paused: return RecoveryOutcome::RefusedPaused;
-    case RefusalReason::OutstandingInFlight: break;  // upstream has no outcome for it
+    case RefusalReason::OutstandingInFlight: return RecoveryOutcome::Debounced;  // as upstream counts it
     }
     return std::nullopt;
 }
@@ -226,6 +227,7 @@ void RecoveryEngine::onChildOutput(std::uint64_t id, OutputStream stream, const 
 }
 
 void RecoveryEngine::onChildFinished(std::uint64_t id, const RunResult &result) {
+    const LoopStats::Scope stage(LoopStage::RecoveryReap);
     const auto it = m_children.find(id);
     if (it == m_children.end())
         return;
@@ -235,6 +237,8 @@ void RecoveryEngine::onChildFinished(std::uint64_t id, const RunResult &result) 
                                     : result.exited && result.exitCode == 0 ? RecoveryOutcome::ReapedZero
                                                                             : RecoveryOutcome::ReapedNonzero;
     ++m_counters.outcomes[std::size_t(outcome)];
+    m_counters.durationNsSum += static_cast<std::uint64_t>(std::max<std::int64_t>(result.durationNs, 0));
+    ++m_counters.durationCount;
     auditComplete(child, result, stoppedByUs ? AuditLog::Completion::Killed : AuditLog::Completion::Reaped);
 
     child.info.state = endStateOf(result);

@@ -1,6 +1,7 @@
 #include "core/sender/beat_options.h"
 
 #include "core/config/flag_reader.h"
+#include "core/vlp/frame.h"
 
 #include <QCommandLineOption>
 #include <QCommandLineParser>
@@ -42,7 +43,7 @@ struct Flags {
                                     "MS"};
     QCommandLineOption stallFraction{"stall-fraction", "Load mode: fraction of agents that stall (0..1).", "F"};
     QCommandLineOption resumeAfterMs{"resume-after-ms", "Load mode: stalled agents resume after MS of silence.", "MS"};
-    QCommandLineOption basePid{"base-pid", "Load mode: pid of the first agent (default 5000000).", "PID"};
+    QCommandLineOption basePid{"base-pid", "Load mode: pid of the first agent (default 3000000).", "PID"};
     QCommandLineOption batchSize{"batch-size", "Load mode: datagrams per sendmmsg call (1..1024, default 64).", "N"};
     QCommandLineOption keyFile{"key-file",
                                "Seal every beat with the shared key in PATH (64 hex characters, "
@@ -198,9 +199,11 @@ bool parseLoad(FlagReader &reader, const Flags &flags, BeatOptions &options) {
                           && reader.unsignedInteger(flags.batchSize, 1, kBatchMax, load.batchSize);
     if (!valuesOk)
         return false;
-    if (std::uint64_t{load.basePid} + load.agents - 1 > kU32Max)
-        return reader.fail(flags.agents,
-                           QStringLiteral("pids %1.. would pass 4294967295; lower --base-pid").arg(load.basePid));
+    if (std::uint64_t{load.basePid} + load.agents - 1 > vlp::kLinuxPidMaxLimit)
+        return reader.fail(flags.agents, QStringLiteral("pids %1.. would pass %2, the most any Linux pid can be "
+                                                        "(observers drop them); lower --base-pid")
+                                             .arg(load.basePid)
+                                             .arg(vlp::kLinuxPidMaxLimit));
     if (reader.isSet(flags.keyFile) || reader.isSet(flags.masterKeyFile)) {
         if (load.agents > kSecureAgentsMax)
             return reader.fail(

@@ -1,6 +1,7 @@
 #include "core/sender/demo_fleet.h"
 
 #include "core/sender/beat_client.h"
+#include "core/vlp/frame.h"
 
 namespace varta {
 namespace {
@@ -98,6 +99,8 @@ void DemoFleet::restartFlakyAgent() {
         return;
     Agent &agent = m_agents[kFlakyIndex];
     const quint32 oldPid = agent.pid;
+    if (m_nextPid > vlp::kLinuxPidMaxLimit)
+        m_nextPid = kFirstPid + kAgentCount;
     if (!connectAgent(agent, m_nextPid++))
         return;
     agent.client->send(agent.status, payloadFor(agent, kFlakyIndex));

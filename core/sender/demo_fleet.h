@@ -26,9 +26,10 @@ class BeatClient;
 class DemoFleet : public QObject {
     Q_OBJECT
 public:
-    // Above Linux's PID_MAX_LIMIT (2^22): no real process has these pids, so a recovery
-    // command the operator tries on a demo agent cannot touch one.
-    static constexpr quint32 kFirstPid = 4'200'000;
+    // The top of Linux's pid range (vlp::kLinuxPidMaxLimit), which hosts rarely reach,
+    // so a recovery command the operator tries on a demo agent is unlikely to touch a
+    // real process; a restarted agent's new pid wraps within it.
+    static constexpr quint32 kFirstPid = 4'190'000;
     static constexpr int kAgentCount = 5;
 
     struct Timing {

@@ -26,9 +26,9 @@ namespace varta {
 
 class LoadGenerator {
 public:
-    // Pids above Linux's PID_MAX_LIMIT (2^22) never name a real local process, so a
-    // recovery command fired for a simulated agent cannot hit one.
-    static constexpr std::uint32_t kDefaultBasePid = 5'000'000;
+    // High in the pid range, where few hosts hand out pids, with room below Linux's
+    // PID_MAX_LIMIT (above it the observer drops the frames) for a million agents.
+    static constexpr std::uint32_t kDefaultBasePid = 3'000'000;
     static constexpr std::size_t kDefaultBatchSize = 64;
 
     struct Config {

@@ -10,6 +10,7 @@ AgentTracker::AgentTracker(const TrackerOptions &options, TrackerCounters &track
       m_globalRate(options.globalBeatRate, options.globalBeatBurst),
       m_thresholdNs(options.thresholdMs * 1'000'000),
       m_eviction(options.eviction),
+      m_evictionScanWindow(std::max<std::uint32_t>(options.evictionScanWindow, 1)),
       m_minBeatSpacingNs(options.maxBeatRate == 0 ? 0 : 1'000'000'000 / std::int64_t{options.maxBeatRate}),
       m_counters(tracker) {}
 
@@ -103,10 +104,14 @@ Slot AgentTracker::admitNewAgent(const AgentKey &key, std::int64_t nowNs, BeatOu
     return slot;
 }
 
-Slot AgentTracker::findEvictable(std::int64_t nowNs) const noexcept {
+Slot AgentTracker::findEvictable(std::int64_t nowNs) noexcept {
     const std::int64_t oldEnough = kEvictionSilenceThresholds * m_thresholdNs;
     Slot slot = m_deadlines.head(DeadlineList::Stalled);
-    for (int scanned = 0; slot != kNoSlot && scanned < kEvictionScanLimit; ++scanned) {
+    for (std::uint32_t scanned = 0; slot != kNoSlot; ++scanned) {
+        if (scanned == m_evictionScanWindow) {
+            ++m_counters.evictionScanTruncated;  // old enough agents left unexamined
+            return kNoSlot;
+        }
         const AgentRecord &record = m_table.at(slot);
         if (nowNs - record.lastBeatNs <= oldEnough)
             return kNoSlot;  // the list is in silence order: nobody further is older

@@ -38,9 +38,6 @@ class AgentTracker {
 public:
     // An agent silent this many thresholds is old enough to evict.
     static constexpr std::int64_t kEvictionSilenceThresholds = 10;
-    // Bounded work per insert when looking for an evictable agent (strict skips
-    // agents under recovery, paused or given up).
-    static constexpr int kEvictionScanLimit = 16;
     // Nonce wrap: the old nonce within this of u64 max and the new one at most this.
     static constexpr std::uint64_t kNonceWrapWindow = 1ull << 20;
 
@@ -105,7 +102,7 @@ private:
     bool perAgentRateAllows(const AgentRecord &record, std::int64_t nowNs) const noexcept;
     bool isFirstPanic(const AgentKey &key) const noexcept;
     Slot admitNewAgent(const AgentKey &key, std::int64_t nowNs, BeatOutcome &outcome);
-    Slot findEvictable(std::int64_t nowNs) const noexcept;
+    Slot findEvictable(std::int64_t nowNs) noexcept;
     void accept(Slot slot, const vlp::Frame &frame, std::int64_t nowNs, BeatOutcome &outcome);
     void setCondition(Slot slot, const AgentCondition &condition, std::int64_t nowNs);
     void markDirty(Slot slot) noexcept;
@@ -115,6 +112,9 @@ private:
     GlobalRateLimiter m_globalRate;
     std::int64_t m_thresholdNs;
     EvictionPolicy m_eviction;
+    // --eviction-scan-window: bounded work per insert when looking for an evictable
+    // agent (strict skips agents under recovery, paused or given up).
+    std::uint32_t m_evictionScanWindow;
     std::int64_t m_minBeatSpacingNs;  // 0: no per-agent limit
     TrackerCounters &m_counters;
     TransitionFn m_onTransition;

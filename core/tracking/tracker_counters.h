@@ -17,6 +17,7 @@ struct TrackerCounters {
     std::uint64_t evicted = 0;            // varta_tracker_evicted_total
     std::uint64_t capacityExceeded = 0;   // varta_tracker_capacity_exceeded_total (beat refused, table full)
     std::uint64_t stallsSurfaced = 0;
+    std::uint64_t evictionScanTruncated = 0;  // varta_tracker_eviction_scan_truncated_total
 };
 
 }  // namespace varta

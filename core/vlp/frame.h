@@ -10,6 +10,9 @@
 
 namespace varta::vlp {
 
+// Linux's PID_MAX_LIMIT: no host's /proc/sys/kernel/pid_max goes higher, so no agent on
+// any host can claim a pid above it.
+inline constexpr std::uint32_t kLinuxPidMaxLimit = 4'194'304;
 inline constexpr std::size_t kFrameSize = 32;
 inline constexpr std::size_t kSharedSecureFrameSize = 60;
 inline constexpr std::size_t kMasterSecureFrameSize = 64;

@@ -3,8 +3,8 @@
 // (cache expired, last body's memory reused), and one from the one-second cache, against
 // a straightforward QString-per-row render of the same rows in the same run.
 // Prints markdown table rows for tests/bench/run.sh.
+#include "core/base/histogram.h"
 #include "core/identity/agent_key.h"
-#include "core/metrics/histogram.h"
 #include "core/metrics/metrics_registry.h"
 #include "core/metrics/varta_metrics.h"
 

@@ -69,6 +69,7 @@ const QStringList &outcomeCounters() {
                                    "replays",
                                    "auth_failures",
                                    "namespace_conflicts",
+                                   "pid_above_max",
                                    "rate_limited_per_pid",
                                    "rate_limited_global",
                                    "capacity_exceeded",

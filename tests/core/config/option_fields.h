@@ -85,7 +85,8 @@ const std::map<QString, Getter> &fields() {
         {"recovery.auditSyncEvery", [](const Options &o) { return QString::number(o.recovery.auditSyncEvery); }},
         {"recovery.auditSyncIntervalMs",
          [](const Options &o) { return QString::number(o.recovery.auditSyncIntervalMs); }},
-        {"recovery.auditFsyncBudgetMs", [](const Options &o) { return QString::number(o.recovery.auditFsyncBudgetMs); }},
+        {"recovery.auditFsyncBudgetMs",
+         [](const Options &o) { return QString::number(o.recovery.auditFsyncBudgetMs); }},
         {"recovery.auditRotationBudgetMs",
          [](const Options &o) { return QString::number(o.recovery.auditRotationBudgetMs); }},
         {"prom.rateLimitPerSec", [](const Options &o) { return QString::number(o.prom.rateLimitPerSec); }},
@@ -93,9 +94,7 @@ const std::map<QString, Getter> &fields() {
         {"prom.scrapeBudgetMs", [](const Options &o) { return QString::number(o.prom.scrapeBudgetMs); }},
         {"iterationBudgetMs", [](const Options &o) { return QString::number(o.iterationBudgetMs); }},
         {"clockSource",
-         [](const Options &o) {
-             return QString(o.clockSource == ClockSource::Monotonic ? "monotonic" : "boottime");
-         }},
+         [](const Options &o) { return QString(o.clockSource == ClockSource::Monotonic ? "monotonic" : "boottime"); }},
         {"heartbeatFile", [](const Options &o) { return o.heartbeatFile; }},
         {"hwWatchdog", [](const Options &o) { return o.hwWatchdog; }},
         {"signalHandlerMode",

@@ -126,15 +126,18 @@ private Q_SLOTS:
         row("--i-accept-plaintext-udp binds 0.0.0.0", {"--udp-port", "9100", "--i-accept-plaintext-udp"},
             "udp.bindAddress", "0.0.0.0");
         row("--i-accept-secure-udp-non-loopback",
-            {"--udp-port", "9100", "--key-file", "/k", "--udp-bind-addr", "0.0.0.0", "--i-accept-secure-udp-non-loopback"},
+            {"--udp-port", "9100", "--key-file", "/k", "--udp-bind-addr", "0.0.0.0",
+             "--i-accept-secure-udp-non-loopback"},
             "udp.acceptNonLoopback", "true");
         row("--secure-udp-i-accept-recovery-on-unauthenticated-transport",
-            exec + QStringList{"--udp-port", "9100", "--key-file", "/k",
-                               "--secure-udp-i-accept-recovery-on-unauthenticated-transport"},
+            exec
+                + QStringList{"--udp-port", "9100", "--key-file", "/k",
+                              "--secure-udp-i-accept-recovery-on-unauthenticated-transport"},
             "udp.recoveryAllowed", "true");
         row("--plaintext-udp-i-accept-recovery-on-unauthenticated-transport",
-            exec + QStringList{"--udp-port", "9100", "--i-accept-plaintext-udp",
-                               "--plaintext-udp-i-accept-recovery-on-unauthenticated-transport"},
+            exec
+                + QStringList{"--udp-port", "9100", "--i-accept-plaintext-udp",
+                              "--plaintext-udp-i-accept-recovery-on-unauthenticated-transport"},
             "udp.recoveryAllowed", "true");
         row("--recovery-exec", exec, "recovery.execTemplate", "/usr/bin/systemctl|restart|app@{pid}");
         row("--recovery-debounce-ms", {"--recovery-debounce-ms", "30000"}, "recovery.debounceMs", "30000");

@@ -1,6 +1,6 @@
 // The exposition format as Prometheus parses it: HELP/TYPE, labels and their escaping,
 // numbers, histograms, row writers, and the one-second render cache.
-#include "core/metrics/histogram.h"
+#include "core/base/histogram.h"
 #include "core/metrics/metrics_registry.h"
 #include "core/metrics/metrics_text_writer.h"
 

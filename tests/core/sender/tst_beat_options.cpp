@@ -186,6 +186,7 @@ void TestBeatOptions::badValuesNameTheFlag_data() {
     QTest::newRow("stall after alone") << load + QStringList{"--stall-after-ms", "5"} << "--stall-fraction";
     QTest::newRow("resume without stall") << load + QStringList{"--resume-after-ms", "5"} << "--resume-after-ms";
     QTest::newRow("pids past u32") << load + QStringList{"--base-pid", "4294967290"} << "--base-pid";
+    QTest::newRow("pids past Linux's limit") << load + QStringList{"--base-pid", "4194300"} << "--base-pid";
     QTest::newRow("batch size 0") << load + QStringList{"--batch-size", "0"} << "--batch-size";
     QTest::newRow("batch size 1025") << load + QStringList{"--batch-size", "1025"} << "--batch-size";
     QTest::newRow("key file empty") << udp + QStringList{"--key-file="} << "--key-file";

@@ -1,6 +1,7 @@
 #pragma once
-// A Prometheus histogram with fixed upper bounds, fed on the engine thread. observe()
-// costs a short scan over a dozen bounds and two additions: no allocation, no lock.
+// A Prometheus histogram with fixed upper bounds, fed on one thread and copied to the
+// metrics thread. observe() costs a short scan over a dozen bounds and two additions: no
+// allocation, no lock.
 
 #include <cstdint>
 #include <span>
@@ -16,6 +17,9 @@ public:
     // Stall-surfacing lag: the deadline timer is precise, so lags are expected in the
     // sub-millisecond to tens-of-milliseconds range; a full second means trouble.
     static Histogram forStallLag();
+    // Upstream's bounds for its loop, stage, serve and audit-fsync histograms, so its
+    // recording rules read ours unchanged.
+    static Histogram forLoopSeconds();
 
     void observe(double seconds) noexcept;
 

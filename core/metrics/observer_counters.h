@@ -1,0 +1,22 @@
+#pragma once
+// The engine thread's own health, beside what ingest, tracking and recovery count:
+// its clock, its limits and its diagnostics. Filled by the engine for each snapshot.
+
+#include "core/base/log.h"
+
+#include <array>
+#include <cstdint>
+
+namespace varta {
+
+struct ObserverCounters {
+    std::uint64_t clockRegressions = 0;       // varta_observer_clock_regression_total
+    std::uint64_t clockJumpsForward = 0;      // varta_observer_clock_jump_forward_total
+    std::uint64_t udsReceiveBufferBytes = 0;  // varta_observer_uds_rcvbuf_bytes, as granted (0: no --socket)
+    std::uint64_t pidMax = 0;                 // varta_pid_max_current
+    std::uint64_t evictionScanWindow = 0;     // varta_tracker_eviction_scan_window_max
+    bool signalHandlerLibc = false;           // varta_signal_handler_install_total{mode}
+    std::array<std::uint64_t, kLogKindCount> logSuppressed{};  // varta_log_suppressed_total{kind}
+};
+
+}  // namespace varta
