@@ -116,12 +116,14 @@ void EventFile::stall(std::int64_t observerNs, std::uint32_t pid, std::uint64_t 
     endLine(p);
 }
 
-void EventFile::decodeError(std::int64_t observerNs, vlp::DecodeError error) {
+void EventFile::decodeError(std::int64_t observerNs, const vlp::DecodeFailure &failure) {
+    // observer_ns (at most 20 digits), "\tdecode\t", "-\t-\t-\t", the detail, "\n".
+    static_assert(kLineReserve >= 20 + 8 + 6 + vlp::kDecodeDetailMax + 1, "a decode line fits its reserve");
     char *p = beginLine(observerNs, "decode", kLineReserve);
     if (!p)
         return;
     p = put(p, "-\t-\t-\t");
-    p = put(p, vlp::decodeErrorName(error));
+    p = vlp::putDecodeDetail(p, failure);
     endLine(p);
 }
 

@@ -31,10 +31,10 @@ void IngestPipeline::onDatagram(const Datagram &d) {
     }
     vlp::Frame frame;
     if (const auto error =
-            vlp::decode(std::span<const std::uint8_t, vlp::kFrameSize>(d.data, vlp::kFrameSize), frame)) {
+            vlp::decode(std::span<const std::uint8_t, vlp::kFrameSize>(d.data, vlp::kFrameSize), frame, &m_failure)) {
         ++m_counters.decodeErrors[static_cast<std::size_t>(*error)];
         if (m_eventFile)
-            m_eventFile->decodeError(now, *error);
+            m_eventFile->decodeError(now, m_failure);
         return;
     }
     deliver(d, frame, now);
@@ -85,7 +85,7 @@ void IngestPipeline::receiveSecure(const Datagram &d, std::int64_t now) {
         break;
     case SecureReceiver::Result::DecodeFailed:
         if (m_eventFile)
-            m_eventFile->decodeError(now, outcome.decodeError);
+            m_eventFile->decodeError(now, outcome.decodeFailure);
         break;
     default: break;  // counted by the receiver
     }

@@ -50,6 +50,9 @@ private:
     SecureReceiver *m_secure = nullptr;
     bool m_allowCrossNamespace;
     IngestEvents &m_events;
+    // The last refusal's detail, for its decode line. A member, not a local, so that an
+    // accepted beat does not pay for initialising it.
+    vlp::DecodeFailure m_failure;
 };
 
 }  // namespace varta
