@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <string>
 
 #include <sys/socket.h>
 #include <unistd.h>
@@ -59,6 +60,21 @@ void readControl(msghdr &h, std::int64_t readNs, std::int64_t wallMinusEngineNs,
             d.kernelPid = cred.pid;
         }
     }
+}
+
+// strerror_r is the XSI one (an int) or the GNU one (the text) by the C library's choice.
+[[maybe_unused]] const char *errorDescription(int, const char *buffer) { return buffer; }
+[[maybe_unused]] const char *errorDescription(const char *text, const char *) { return text; }
+
+// An io line's payload as upstream writes it, Rust's Display of an io::Error from the
+// system, so that one parser reads both event files: "Connection refused (os error 111)".
+std::string osErrorText(int error) {
+    char buffer[256] = {};
+    std::string text = errorDescription(::strerror_r(error, buffer, sizeof buffer), buffer);
+    text += " (os error ";
+    text += std::to_string(error);
+    text += ')';
+    return text;
 }
 
 int setReceiveBuffer(int fd, int bytes) {
@@ -168,7 +184,7 @@ unsigned BatchReader::drain() {
         const int n = ::recvmmsg(m_fd, b.headers.data(), kBatch, MSG_DONTWAIT | MSG_TRUNC, nullptr);
         if (n < 0) {
             if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-                m_sink.onIoError(std::strerror(errno));
+                m_sink.onIoError(osErrorText(errno));
             break;
         }
         const std::int64_t wallNs = wallNowNs();

@@ -10,6 +10,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <cerrno>
 #include <vector>
 
 #include <arpa/inet.h>
@@ -40,11 +41,15 @@ public:
              d.length, d.peer != nullptr, d.kernelPid, d.receivedNs, engineNowNs()});
     }
     void onBatchEnd() override { ++batches; }
-    void onIoError(std::string_view) override { ++ioErrors; }
+    void onIoError(std::string_view what) override {
+        ++ioErrors;
+        lastIoError = QString::fromUtf8(what.data(), qsizetype(what.size()));
+    }
 
     std::vector<Received> received;
     int batches = 0;
     int ioErrors = 0;
+    QString lastIoError;
 };
 
 // A bound UDP socket on loopback, and a sender aimed at it.
@@ -226,6 +231,25 @@ private Q_SLOTS:
             QTRY_COMPARE(sink.received.size(), n);
             QVERIFY(!reader.paused());
         }
+    }
+
+    // A socket error is handed on as upstream's event file spells it. A connected UDP
+    // socket that sent to a closed port gets the ICMP refusal back on its next read.
+    void aReadErrorIsSpelledAsUpstreamDoes() {
+        UdpPair closedPort;
+        sockaddr_in address{};
+        socklen_t length = sizeof address;
+        ::getsockname(closedPort.receiver, reinterpret_cast<sockaddr *>(&address), &length);
+        ::close(closedPort.receiver);
+        UdpPair pair;
+        QCOMPARE(::connect(pair.receiver, reinterpret_cast<sockaddr *>(&address), sizeof address), 0);
+        RecordingSink sink;
+        BatchReader reader(Transport::Udp, sink);
+        reader.start(pair.receiver, 0);
+        QCOMPARE(::send(pair.receiver, "x", 1, 0), ssize_t(1));
+        QTRY_VERIFY(reader.drainPending() == 0 && sink.ioErrors > 0);
+        QCOMPARE(sink.lastIoError, QStringLiteral("Connection refused (os error %1)").arg(ECONNREFUSED));
+        QVERIFY(sink.received.empty());
     }
 
     void stopClosesAndStopsReading() {
