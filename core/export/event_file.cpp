@@ -138,6 +138,15 @@ void EventFile::ioError(std::int64_t observerNs, std::string_view text) {
     endLine(p);
 }
 
+void EventFile::controlTruncated(std::int64_t observerNs) {
+    char *p = beginLine(observerNs, "ctrunc", kLineReserve);
+    if (!p)
+        return;
+    // Upstream's text word for word, so that one parser reads both event files.
+    p = put(p, "-\t-\t-\tancillary data truncated by kernel (ANCILLARY_BUFFER_SIZE too small)");
+    endLine(p);
+}
+
 void EventFile::mismatch(std::int64_t observerNs, std::uint32_t claimedPid, std::string_view reason) {
     char *p = beginLine(observerNs, "mismatch", kLineReserve);
     if (!p)

@@ -42,10 +42,15 @@ std::int64_t arrivalNs(const timespec &ts, std::int64_t readNs, std::int64_t wal
 
 // Fills the datagram's arrival time and (Unix socket) sender pid from its control
 // messages. A datagram without a timestamp (never seen on Linux) gets the time it was read.
+// A sender can make the kernel cut them short by passing descriptors (SCM_RIGHTS): Control
+// has no room past the timestamp and the credentials, so the kernel installs none of them
+// here and sets MSG_CTRUNC. What was cut may have been the credentials, and a cut
+// message's length is not to be trusted, so none of it is read.
 void readControl(msghdr &h, std::int64_t readNs, std::int64_t wallMinusEngineNs, Datagram &d) noexcept {
     d.receivedNs = readNs;
     d.kernelPid = -1;
-    if (h.msg_flags & MSG_CTRUNC)
+    d.controlTruncated = (h.msg_flags & MSG_CTRUNC) != 0;
+    if (d.controlTruncated)
         return;
     for (cmsghdr *c = CMSG_FIRSTHDR(&h); c; c = CMSG_NXTHDR(&h, c)) {
         if (c->cmsg_level != SOL_SOCKET)

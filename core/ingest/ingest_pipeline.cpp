@@ -20,6 +20,13 @@ IngestPipeline::IngestPipeline(AgentTracker &tracker, IngestCounters &counters, 
 void IngestPipeline::onDatagram(const Datagram &d) {
     ++m_counters.datagrams;
     const std::int64_t now = d.receivedNs;
+    // As upstream: refused before anything else, since its sender cannot be known.
+    if (d.controlTruncated) [[unlikely]] {
+        ++m_counters.ctrlTruncated;
+        if (m_eventFile)
+            m_eventFile->controlTruncated(now);
+        return;
+    }
     const vlp::DatagramKind kind = vlp::classifyLength(d.length);
     if (d.transport == Transport::SecureUdp) {
         receiveSecure(d, now);

@@ -2,6 +2,7 @@
 // event-file lines, silence becomes exactly one stall at or after the threshold, and
 // every kind of bad datagram is refused and counted.
 #include "core/ingest/batch_reader.h"
+#include "tests/support/descriptor_passing.h"
 #include "tests/support/watch_process.h"
 
 #include <QElapsedTimer>
@@ -269,6 +270,41 @@ private Q_SLOTS:
         QCOMPARE(watch.summaryValue(QStringLiteral("auth_failures")), 1);
         QCOMPARE(watch.summaryValue(QStringLiteral("agents")), 1);
         QVERIFY2(!QFileInfo::exists(socketPath), "the socket file is removed on exit");
+    }
+
+    // Any local process can make the kernel cut a datagram's control messages by passing
+    // it a descriptor. Its sender is then unknown: the observer refuses it, counts it and
+    // writes upstream's ctrunc line, rather than blame the pid it claims.
+    void truncatedControlMessagesBecomeACtruncLine() {
+        QTemporaryDir dir;
+        const QString events = dir.filePath(QStringLiteral("events.tsv"));
+        const QString socketPath = dir.filePath(QStringLiteral("varta.sock"));
+        WatchProcess watch;
+        QVERIFY(watch.start({QStringLiteral("--socket"), socketPath, QStringLiteral("--threshold-ms"),
+                             QString::number(kThresholdMs), QStringLiteral("--export-file"), events}));
+        const int fd = unixDatagramSocketTo(socketPath);
+        QVERIFY(fd >= 0);
+        const auto me = static_cast<std::uint32_t>(::getpid());
+        QVERIFY(test::sendPassingDescriptor(fd, frameBytes(okBeat(me, 1)), fd));
+        const QByteArray next = frameBytes(okBeat(me, 2));
+        QCOMPARE(::send(fd, next.constData(), 32, 0), 32);
+        ::close(fd);
+        QTRY_COMPARE_WITH_TIMEOUT(test::ofKind(test::readEventFile(events), QStringLiteral("beat")).size(), 1, 10000);
+        QCOMPARE(watch.stop(), 0);
+        const QList<EventLine> lines = test::readEventFile(events);
+        QCOMPARE(lines.size(), 2);
+        QCOMPARE(lines[0].kind, QStringLiteral("ctrunc"));
+        QCOMPARE(lines[0].pid, QStringLiteral("-"));
+        QCOMPARE(lines[0].nonce, QStringLiteral("-"));
+        QCOMPARE(lines[0].status, QStringLiteral("-"));
+        QCOMPARE(lines[0].payload,
+                 QStringLiteral("ancillary data truncated by kernel (ANCILLARY_BUFFER_SIZE too small)"));
+        QCOMPARE(lines[1].kind, QStringLiteral("beat"));
+        QCOMPARE(lines[1].nonce, QStringLiteral("2"));
+        QVERIFY(lines[0].observerNs <= lines[1].observerNs);
+        QCOMPARE(watch.summaryValue(QStringLiteral("ctrl_truncated")), 1);
+        QCOMPARE(watch.summaryValue(QStringLiteral("auth_failures")), 0);
+        QCOMPARE(watch.summaryValue(QStringLiteral("datagrams")), 2);
     }
 
     // A Unix socket whose queue is too short to gather reads is named at start-up with the

@@ -41,6 +41,9 @@ private Q_SLOTS:
         QTest::newRow("io") << 4 << QByteArray("4000\tio\t-\t-\t-\trecvmmsg failed: no buffer space");
         QTest::newRow("mismatch") << 5 << QByteArray("5000\tmismatch\t99\t-\t-\tauth_failure");
         QTest::newRow("eviction") << 6 << QByteArray("6000\teviction\t31\t-\t-\t-");
+        QTest::newRow("ctrunc") << 8
+                                << QByteArray("7000\tctrunc\t-\t-\t-\tancillary data truncated by kernel "
+                                              "(ANCILLARY_BUFFER_SIZE too small)");
     }
     void everyKindHasSixColumns() {
         QFETCH(int, which);
@@ -65,6 +68,7 @@ private Q_SLOTS:
             case 4: file.ioError(4000, "recvmmsg failed:\tno buffer space"); break;
             case 5: file.mismatch(5000, 99, "auth_failure"); break;
             case 6: file.eviction(6000, 31); break;
+            case 8: file.controlTruncated(7000); break;
             }
         }
         const QList<QByteArray> lines = linesOf(path);

@@ -5,8 +5,10 @@
 #include "core/base/engine_clock.h"
 #include "core/ingest/batch_reader.h"
 #include "core/vlp/frame.h"
+#include "tests/support/descriptor_passing.h"
 
 #include <QCoreApplication>
+#include <QDir>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -31,6 +33,7 @@ struct Received {
     std::int32_t kernelPid = -1;
     std::int64_t receivedNs = 0;
     std::int64_t handedOnNs = 0;
+    bool controlTruncated = false;
 };
 
 class RecordingSink : public DatagramSink {
@@ -38,7 +41,7 @@ public:
     void onDatagram(const Datagram &d) override {
         received.push_back(
             {QByteArray(reinterpret_cast<const char *>(d.data), qsizetype(std::min(d.length, vlp::kReceiveBufferSize))),
-             d.length, d.peer != nullptr, d.kernelPid, d.receivedNs, engineNowNs()});
+             d.length, d.peer != nullptr, d.kernelPid, d.receivedNs, engineNowNs(), d.controlTruncated});
     }
     void onBatchEnd() override { ++batches; }
     void onIoError(std::string_view what) override {
@@ -199,6 +202,27 @@ private Q_SLOTS:
         QCOMPARE(r.kernelPid, std::int32_t(::getpid()));
         QVERIFY(!r.hasPeer);
         QVERIFY(r.receivedNs < sentNs + 25'000'000);
+    }
+
+    // A sender that passes a descriptor makes the kernel cut the control messages: the
+    // datagram is handed on marked so, without a sender pid, and no descriptor lands in
+    // the reader's process.
+    void passedDescriptorsTruncateTheControlMessages() {
+        UdsPair pair;
+        RecordingSink sink;
+        BatchReader reader(Transport::Uds, sink);
+        reader.start(pair.receiver, 512);
+        const qsizetype openBefore = QDir(QStringLiteral("/proc/self/fd")).count();
+        QVERIFY(test::sendPassingDescriptor(pair.sender, QByteArray(32, 'a'), pair.sender));
+        sendBytes(pair.sender, 32, 'b');
+        QCOMPARE(reader.drainPending(), 2u);
+        QCOMPARE(QDir(QStringLiteral("/proc/self/fd")).count(), openBefore);
+        QVERIFY(sink.received[0].controlTruncated);
+        QCOMPARE(sink.received[0].kernelPid, -1);
+        QCOMPARE(sink.received[0].bytes, QByteArray(32, 'a'));
+        QVERIFY(!sink.received[1].controlTruncated);
+        QCOMPARE(sink.received[1].kernelPid, std::int32_t(::getpid()));
+        QCOMPARE(sink.ioErrors, 0);
     }
 
     // After a read, the reader pauses to gather the next datagrams into one batch; the
