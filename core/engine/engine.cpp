@@ -312,12 +312,14 @@ QString Engine::summaryLine() const {
                        .arg(m_trackerCounters.rateLimitedPerPid)
                        .arg(m_trackerCounters.rateLimitedGlobal)
                        .arg(m_trackerCounters.stallsSurfaced);
-    line += QStringLiteral(" agents=%1 evicted=%2 capacity_exceeded=%3 io_errors=%4 nonce_wraps=%5 pid_above_max=%6")
+    line += QStringLiteral(" agents=%1 evicted=%2 capacity_exceeded=%3 io_errors=%4 nonce_wraps=%5 ctrl_truncated=%6 "
+                           "pid_above_max=%7")
                 .arg(m_tracker.table().size())
                 .arg(m_trackerCounters.evicted)
                 .arg(m_trackerCounters.capacityExceeded)
                 .arg(m_ingest.ioErrors)
                 .arg(m_trackerCounters.nonceWraps)
+                .arg(m_ingest.ctrlTruncated)
                 .arg(m_ingest.pidAboveMax);
     line += QStringLiteral(" decrypt_failures=%1 secure_replays=%2 sender_state_full=%3")
                 .arg(m_secureCounters.decryptFailures)

@@ -116,12 +116,14 @@ void EventFile::stall(std::int64_t observerNs, std::uint32_t pid, std::uint64_t 
     endLine(p);
 }
 
-void EventFile::decodeError(std::int64_t observerNs, vlp::DecodeError error) {
+void EventFile::decodeError(std::int64_t observerNs, const vlp::DecodeFailure &failure) {
+    // observer_ns (at most 20 digits), "\tdecode\t", "-\t-\t-\t", the detail, "\n".
+    static_assert(kLineReserve >= 20 + 8 + 6 + vlp::kDecodeDetailMax + 1, "a decode line fits its reserve");
     char *p = beginLine(observerNs, "decode", kLineReserve);
     if (!p)
         return;
     p = put(p, "-\t-\t-\t");
-    p = put(p, vlp::decodeErrorName(error));
+    p = vlp::putDecodeDetail(p, failure);
     endLine(p);
 }
 
@@ -133,6 +135,15 @@ void EventFile::ioError(std::int64_t observerNs, std::string_view text) {
     p = put(p, "-\t-\t-\t");
     for (char c : clipped)
         *p++ = (c == '\t' || c == '\n' || c == '\r') ? ' ' : c;
+    endLine(p);
+}
+
+void EventFile::controlTruncated(std::int64_t observerNs) {
+    char *p = beginLine(observerNs, "ctrunc", kLineReserve);
+    if (!p)
+        return;
+    // Upstream's text word for word, so that one parser reads both event files.
+    p = put(p, "-\t-\t-\tancillary data truncated by kernel (ANCILLARY_BUFFER_SIZE too small)");
     endLine(p);
 }
 

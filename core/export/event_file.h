@@ -32,8 +32,9 @@ public:
 
     void beat(std::int64_t observerNs, const vlp::Frame &frame);
     void stall(std::int64_t observerNs, std::uint32_t pid, std::uint64_t lastNonce);
-    void decodeError(std::int64_t observerNs, vlp::DecodeError error);
+    void decodeError(std::int64_t observerNs, const vlp::DecodeFailure &failure);
     void ioError(std::int64_t observerNs, std::string_view text);
+    void controlTruncated(std::int64_t observerNs);
     void mismatch(std::int64_t observerNs, std::uint32_t claimedPid, std::string_view reason);
     void eviction(std::int64_t observerNs, std::uint32_t pid);
 

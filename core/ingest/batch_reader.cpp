@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <string>
 
 #include <sys/socket.h>
 #include <unistd.h>
@@ -42,10 +43,15 @@ std::int64_t arrivalNs(const timespec &ts, std::int64_t readNs, std::int64_t wal
 
 // Fills the datagram's arrival time and (Unix socket) sender pid from its control
 // messages. A datagram without a timestamp (never seen on Linux) gets the time it was read.
+// A sender can make the kernel cut them short by passing descriptors (SCM_RIGHTS): Control
+// has no room past the timestamp and the credentials, so the kernel installs none of them
+// here and sets MSG_CTRUNC. What was cut may have been the credentials, and a cut
+// message's length is not to be trusted, so none of it is read.
 void readControl(msghdr &h, std::int64_t readNs, std::int64_t wallMinusEngineNs, Datagram &d) noexcept {
     d.receivedNs = readNs;
     d.kernelPid = -1;
-    if (h.msg_flags & MSG_CTRUNC)
+    d.controlTruncated = (h.msg_flags & MSG_CTRUNC) != 0;
+    if (d.controlTruncated)
         return;
     for (cmsghdr *c = CMSG_FIRSTHDR(&h); c; c = CMSG_NXTHDR(&h, c)) {
         if (c->cmsg_level != SOL_SOCKET)
@@ -60,6 +66,21 @@ void readControl(msghdr &h, std::int64_t readNs, std::int64_t wallMinusEngineNs,
             d.kernelPid = cred.pid;
         }
     }
+}
+
+// strerror_r is the XSI one (an int) or the GNU one (the text) by the C library's choice.
+[[maybe_unused]] const char *errorDescription(int, const char *buffer) { return buffer; }
+[[maybe_unused]] const char *errorDescription(const char *text, const char *) { return text; }
+
+// An io line's payload as upstream writes it, Rust's Display of an io::Error from the
+// system, so that one parser reads both event files: "Connection refused (os error 111)".
+std::string osErrorText(int error) {
+    char buffer[256] = {};
+    std::string text = errorDescription(::strerror_r(error, buffer, sizeof buffer), buffer);
+    text += " (os error ";
+    text += std::to_string(error);
+    text += ')';
+    return text;
 }
 
 int setReceiveBuffer(int fd, int bytes) {
@@ -170,7 +191,7 @@ unsigned BatchReader::drain() {
         const int n = ::recvmmsg(m_fd, b.headers.data(), kBatch, MSG_DONTWAIT | MSG_TRUNC, nullptr);
         if (n < 0) {
             if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-                m_sink.onIoError(std::strerror(errno));
+                m_sink.onIoError(osErrorText(errno));
             break;
         }
         const std::int64_t wallNs = wallNowNs();

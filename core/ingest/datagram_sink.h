@@ -18,6 +18,9 @@ struct Datagram {
     const std::uint8_t *data = nullptr;
     std::size_t length = 0;  // the datagram's real length (may exceed what was read)
     Transport transport = Transport::Uds;
+    // The kernel cut its control messages short (MSG_CTRUNC): who sent it is unknown, and
+    // its arrival time is when it was read.
+    bool controlTruncated = false;
     const sockaddr_storage *peer = nullptr;  // UDP only
     std::int32_t kernelPid = -1;             // Unix socket only: the sender's pid per the kernel
     std::int64_t receivedNs = 0;             // engine time it arrived, by the kernel's receive stamp

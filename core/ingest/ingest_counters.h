@@ -15,6 +15,7 @@ struct IngestCounters {
     std::array<std::uint64_t, vlp::kDecodeErrorCount> decodeErrors{};  // varta_decode_errors_total{kind}
     std::uint64_t truncated = 0;                                       // varta_truncated_datagrams_total (wrong length)
     std::uint64_t ioErrors = 0;                                        // varta_io_errors_total
+    std::uint64_t ctrlTruncated = 0;  // varta_ctrl_truncated_total (control messages cut: MSG_CTRUNC)
     std::uint64_t authFailures =
         0;  // varta_frame_auth_failures_total (kernel pid != frame pid, master pid != frame pid)
     std::uint64_t namespaceConflicts = 0;  // varta_frame_namespace_mismatch_total: other pid namespace, dropped

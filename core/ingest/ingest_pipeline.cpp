@@ -20,6 +20,13 @@ IngestPipeline::IngestPipeline(AgentTracker &tracker, IngestCounters &counters, 
 void IngestPipeline::onDatagram(const Datagram &d) {
     ++m_counters.datagrams;
     const std::int64_t now = d.receivedNs;
+    // As upstream: refused before anything else, since its sender cannot be known.
+    if (d.controlTruncated) [[unlikely]] {
+        ++m_counters.ctrlTruncated;
+        if (m_eventFile)
+            m_eventFile->controlTruncated(now);
+        return;
+    }
     const vlp::DatagramKind kind = vlp::classifyLength(d.length);
     if (d.transport == Transport::SecureUdp) {
         receiveSecure(d, now);
@@ -31,10 +38,10 @@ void IngestPipeline::onDatagram(const Datagram &d) {
     }
     vlp::Frame frame;
     if (const auto error =
-            vlp::decode(std::span<const std::uint8_t, vlp::kFrameSize>(d.data, vlp::kFrameSize), frame)) {
+            vlp::decode(std::span<const std::uint8_t, vlp::kFrameSize>(d.data, vlp::kFrameSize), frame, &m_failure)) {
         ++m_counters.decodeErrors[static_cast<std::size_t>(*error)];
         if (m_eventFile)
-            m_eventFile->decodeError(now, *error);
+            m_eventFile->decodeError(now, m_failure);
         return;
     }
     deliver(d, frame, now);
@@ -85,7 +92,7 @@ void IngestPipeline::receiveSecure(const Datagram &d, std::int64_t now) {
         break;
     case SecureReceiver::Result::DecodeFailed:
         if (m_eventFile)
-            m_eventFile->decodeError(now, outcome.decodeError);
+            m_eventFile->decodeError(now, outcome.decodeFailure);
         break;
     default: break;  // counted by the receiver
     }

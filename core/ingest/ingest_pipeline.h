@@ -61,6 +61,9 @@ private:
     bool m_strictNamespaceCheck = false;
     std::uint32_t m_pidMax = vlp::kLinuxPidMaxLimit;
     IngestEvents &m_events;
+    // The last refusal's detail, for its decode line. A member, not a local, so that an
+    // accepted beat does not pay for initialising it.
+    vlp::DecodeFailure m_failure;
 };
 
 }  // namespace varta

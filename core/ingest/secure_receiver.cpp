@@ -56,10 +56,9 @@ SecureReceiver::Outcome SecureReceiver::receive(std::span<const std::uint8_t> da
 
     Outcome outcome;
     outcome.claimedPid = header.agentPid;
-    if (const auto error = vlp::decode(plain, outcome.frame)) {
+    if (const auto error = vlp::decode(plain, outcome.frame, &outcome.decodeFailure)) {
         ++m_ingest.decodeErrors[static_cast<std::size_t>(*error)];
         outcome.result = Result::DecodeFailed;
-        outcome.decodeError = *error;
         outcome.frame = {};
         return outcome;
     }

@@ -25,16 +25,16 @@ public:
         WrongLength,      // counted in IngestCounters::truncated
         DecryptFailed,    // SecureCounters::decryptFailures
         PidMismatch,      // IngestCounters::authFailures ("mismatch ... auth_failure" event)
-        DecodeFailed,     // IngestCounters::decodeErrors[decodeError]
+        DecodeFailed,     // IngestCounters::decodeErrors[decodeFailure.kind]
         Replayed,         // SecureCounters::replayRefused
         SenderTableFull,  // SecureCounters::senderStateFull
     };
 
     struct Outcome {
         Result result = Result::WrongLength;
-        vlp::Frame frame;  // authenticated and decoded: Accepted, Replayed, SenderTableFull
-        vlp::DecodeError decodeError = vlp::DecodeError::BadMagic;  // when DecodeFailed
-        std::uint32_t claimedPid = 0;                               // 64-byte frames: the clear agent_pid
+        vlp::Frame frame;                  // authenticated and decoded: Accepted, Replayed, SenderTableFull
+        vlp::DecodeFailure decodeFailure;  // when DecodeFailed
+        std::uint32_t claimedPid = 0;      // 64-byte frames: the clear agent_pid
     };
 
     // The counters are the engine's and must outlive the receiver. receive() increments

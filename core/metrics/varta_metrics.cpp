@@ -83,6 +83,10 @@ void registerIngestFamilies(MetricsRegistry &registry, const IngestCounters &ing
         .addValue(&ingest.truncated);
     registry.counter("varta_io_errors_total", "Socket read errors.").addValue(&ingest.ioErrors);
     registry
+        .counter("varta_ctrl_truncated_total",
+                 "Datagrams refused because the kernel truncated their control messages (MSG_CTRUNC).")
+        .addValue(&ingest.ctrlTruncated);
+    registry
         .counter("varta_frame_auth_failures_total",
                  "Frames whose pid does not match the sender's kernel or key identity.")
         .addValue(&ingest.authFailures);

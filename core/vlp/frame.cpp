@@ -2,6 +2,7 @@
 
 #include "core/vlp/crc32c.h"
 
+#include <charconv>
 #include <cstring>
 
 namespace varta::vlp {
@@ -21,6 +22,34 @@ template <typename T>
 void storeLe(std::uint8_t *p, T value) noexcept {
     for (std::size_t i = 0; i < sizeof(T); ++i)
         p[i] = static_cast<std::uint8_t>(value >> (8 * i));
+}
+
+// Refusals are rare: out of line, they leave the accepted path short.
+[[gnu::cold]] std::optional<DecodeError> refuse(DecodeFailure *failure, const DecodeFailure &seen) noexcept {
+    if (failure)
+        *failure = seen;
+    return seen.kind;
+}
+
+char *put(char *p, std::string_view text) noexcept {
+    std::memcpy(p, text.data(), text.size());
+    return p + text.size();
+}
+
+template <typename T>
+char *putNumber(char *p, T value) noexcept {
+    return std::to_chars(p, p + 20, value).ptr;
+}
+
+// Rust's Debug spelling of varta_vlp::Status.
+std::string_view statusVariant(std::uint8_t status) noexcept {
+    switch (status) {
+    case 0: return "Ok";
+    case 1: return "Degraded";
+    case 2: return "Critical";
+    case 3: return "Stall";
+    default: return "Unknown";
+    }
 }
 
 }  // namespace
@@ -63,6 +92,43 @@ std::string_view statusName(Status status) noexcept {
     return "unknown";
 }
 
+char *putDecodeDetail(char *out, const DecodeFailure &failure) noexcept {
+    char *p = put(out, decodeErrorName(failure.kind));
+    switch (failure.kind) {
+    case DecodeError::BadCrc:
+        p = put(p, " { expected: ");
+        p = putNumber(p, failure.expectedCrc);
+        p = put(p, ", actual: ");
+        p = putNumber(p, failure.actualCrc);
+        return put(p, " }");
+    case DecodeError::BadStatus:
+        *p++ = '(';
+        p = putNumber(p, failure.status);
+        *p++ = ')';
+        return p;
+    case DecodeError::BadPid:
+        *p++ = '(';
+        p = putNumber(p, failure.pid);
+        *p++ = ')';
+        return p;
+    case DecodeError::BadTimestamp:
+        *p++ = '(';
+        p = putNumber(p, failure.value);
+        *p++ = ')';
+        return p;
+    case DecodeError::BadNonce:
+        p = put(p, " { nonce: ");
+        p = putNumber(p, failure.value);
+        p = put(p, ", status: ");
+        p = put(p, statusVariant(failure.status));
+        return put(p, " }");
+    case DecodeError::BadMagic:
+    case DecodeError::BadVersion:
+    case DecodeError::StallOnWire: return p;
+    }
+    return p;
+}
+
 DatagramKind classifyLength(std::size_t length) noexcept {
     switch (length) {
     case kFrameSize: return DatagramKind::Plain;
@@ -72,28 +138,31 @@ DatagramKind classifyLength(std::size_t length) noexcept {
     }
 }
 
-std::optional<DecodeError> decode(std::span<const std::uint8_t, kFrameSize> bytes, Frame &out) noexcept {
+std::optional<DecodeError> decode(std::span<const std::uint8_t, kFrameSize> bytes, Frame &out,
+                                  DecodeFailure *failure) noexcept {
     const std::uint8_t *p = bytes.data();
     if (p[0] != kMagic0 || p[1] != kMagic1)
-        return DecodeError::BadMagic;
+        return refuse(failure, {.kind = DecodeError::BadMagic});
     if (p[2] != kVersion)
-        return DecodeError::BadVersion;
-    if (crc32c(bytes.first<kCrcOffset>()) != loadLe<std::uint32_t>(p + kCrcOffset))
-        return DecodeError::BadCrc;
+        return refuse(failure, {.kind = DecodeError::BadVersion});
+    const std::uint32_t computedCrc = crc32c(bytes.first<kCrcOffset>());
+    const auto sentCrc = loadLe<std::uint32_t>(p + kCrcOffset);
+    if (computedCrc != sentCrc)
+        return refuse(failure, {.kind = DecodeError::BadCrc, .expectedCrc = computedCrc, .actualCrc = sentCrc});
     const std::uint8_t status = p[3];
     if (status > static_cast<std::uint8_t>(Status::Stall))
-        return DecodeError::BadStatus;
+        return refuse(failure, {.kind = DecodeError::BadStatus, .status = status});
     if (status == static_cast<std::uint8_t>(Status::Stall))
-        return DecodeError::StallOnWire;
+        return refuse(failure, {.kind = DecodeError::StallOnWire});
     const auto pid = loadLe<std::uint32_t>(p + 4);
     if (pid == 0 || pid == 1)
-        return DecodeError::BadPid;
+        return refuse(failure, {.kind = DecodeError::BadPid, .pid = pid});
     const auto timestamp = loadLe<std::uint64_t>(p + 8);
     if (timestamp == kTimestampInvalid)
-        return DecodeError::BadTimestamp;
+        return refuse(failure, {.kind = DecodeError::BadTimestamp, .value = timestamp});
     const auto nonce = loadLe<std::uint64_t>(p + 16);
     if (nonce == kNonceTerminal && status != static_cast<std::uint8_t>(Status::Critical))
-        return DecodeError::BadNonce;
+        return refuse(failure, {.kind = DecodeError::BadNonce, .status = status, .value = nonce});
 
     out.status = static_cast<Status>(status);
     out.pid = pid;

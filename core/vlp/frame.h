@@ -48,6 +48,25 @@ std::string_view decodeErrorLabel(DecodeError error) noexcept;
 // "ok" / "degraded" / "critical" / "stall": the event-file spelling.
 std::string_view statusName(Status status) noexcept;
 
+// What decode() saw when it refused a frame: the values upstream's varta_vlp::DecodeError
+// carries, kept for the event file's decode lines. Only a refusal fills it, so an
+// accepted frame pays nothing for it.
+struct DecodeFailure {
+    DecodeError kind = DecodeError::BadMagic;
+    std::uint8_t status = 0;        // BadStatus: the byte sent; BadNonce: the status it came with
+    std::uint32_t expectedCrc = 0;  // BadCrc: computed over bytes 0..28 (upstream's `expected`)
+    std::uint32_t actualCrc = 0;    // BadCrc: the u32 at offset 28 as sent (upstream's `actual`)
+    std::uint32_t pid = 0;          // BadPid
+    std::uint64_t value = 0;        // BadTimestamp: the timestamp; BadNonce: the nonce
+};
+
+// The longest detail, "BadNonce { nonce: 18446744073709551615, status: Degraded }", is 58.
+inline constexpr std::size_t kDecodeDetailMax = 64;
+// Writes a decode line's payload as upstream does, Rust's Debug text of the error:
+// "BadMagic", "BadStatus(7)", "BadCrc { expected: 1, actual: 2 }", ... into `out`, which
+// has room for kDecodeDetailMax bytes. Returns the end of what it wrote.
+char *putDecodeDetail(char *out, const DecodeFailure &failure) noexcept;
+
 struct Frame {
     Status status = Status::Ok;
     std::uint32_t pid = 0;
@@ -66,7 +85,9 @@ enum class DatagramKind : std::uint8_t { Plain, SharedKeySecure, MasterKeySecure
 DatagramKind classifyLength(std::size_t length) noexcept;
 
 // Returns the first failure in normative order, or nothing when `out` holds the frame.
-std::optional<DecodeError> decode(std::span<const std::uint8_t, kFrameSize> bytes, Frame &out) noexcept;
+// On a failure, `failure` (when given) receives what was seen.
+std::optional<DecodeError> decode(std::span<const std::uint8_t, kFrameSize> bytes, Frame &out,
+                                  DecodeFailure *failure = nullptr) noexcept;
 
 // Encodes any frame, including ones decode() would reject (tests need those).
 std::array<std::uint8_t, kFrameSize> encode(const Frame &frame) noexcept;

@@ -101,7 +101,12 @@ double pipelineNs(const std::vector<std::array<std::uint8_t, vlp::kFrameSize>> &
         const std::size_t n = std::min<std::size_t>(kBatch, wire.size() - first);
         const auto now = static_cast<std::int64_t>(first) * 1000;  // 1 us a beat
         for (std::size_t i = 0; i < n; ++i)
-            batch[i] = Datagram{wire[first + i].data(), vlp::kFrameSize, Transport::Udp, &peer, -1, now};
+            batch[i] = Datagram{.data = wire[first + i].data(),
+                                .length = vlp::kFrameSize,
+                                .transport = Transport::Udp,
+                                .peer = &peer,
+                                .kernelPid = -1,
+                                .receivedNs = now};
         if (decodeOnly) {
             for (std::size_t i = 0; i < n; ++i) {
                 vlp::Frame frame;

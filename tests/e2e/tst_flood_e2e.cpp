@@ -70,6 +70,7 @@ const QStringList &outcomeCounters() {
                                    "auth_failures",
                                    "namespace_conflicts",
                                    "pid_above_max",
+                                   "ctrl_truncated",
                                    "rate_limited_per_pid",
                                    "rate_limited_global",
                                    "capacity_exceeded",

@@ -2,6 +2,7 @@
 // event-file lines, silence becomes exactly one stall at or after the threshold, and
 // every kind of bad datagram is refused and counted.
 #include "core/ingest/batch_reader.h"
+#include "tests/support/descriptor_passing.h"
 #include "tests/support/watch_process.h"
 
 #include <QElapsedTimer>
@@ -45,6 +46,63 @@ QByteArray withFreshCrc(QByteArray bytes) {
 QByteArray frameBytes(const vlp::Frame &frame) {
     const auto b = vlp::encode(frame);
     return QByteArray(reinterpret_cast<const char *>(b.data()), 32);
+}
+
+// One datagram for each decode error, in the decoder's order, and the payload upstream
+// writes for it: Rust's Debug text of varta_vlp::DecodeError.
+struct DecodeCase {
+    QByteArray datagram;
+    QString payload;
+    const char *label;  // the summary line's counter
+};
+
+QList<DecodeCase> decodeCases() {
+    const QByteArray good = frameBytes(okBeat(900, 1));
+    auto edited = [&](int offset, char value, bool reseal) {
+        QByteArray b = good;
+        b[offset] = value;
+        return reseal ? withFreshCrc(b) : b;
+    };
+    auto replaced = [&](int offset, const QByteArray &bytes) {
+        QByteArray b = good;
+        b.replace(offset, bytes.size(), bytes);
+        return withFreshCrc(b);
+    };
+    const QByteArray badCrc = edited(24, 0x55, false);
+    auto crcOf = [](const QByteArray &b) {
+        return vlp::crc32c(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t *>(b.constData()), 28));
+    };
+    // `expected` is the CRC the observer computes over bytes 0..28, `actual` the one sent.
+    const QString crcDetail = QStringLiteral("BadCrc { expected: %1, actual: %2 }").arg(crcOf(badCrc)).arg(crcOf(good));
+    return {
+        {edited(0, 'X', true), QStringLiteral("BadMagic"), "bad_magic"},
+        {edited(2, 1, true), QStringLiteral("BadVersion"), "bad_version"},
+        {badCrc, crcDetail, "bad_crc"},
+        {edited(3, 9, true), QStringLiteral("BadStatus(9)"), "bad_status"},
+        {edited(3, 3, true), QStringLiteral("StallOnWire"), "stall_on_wire"},
+        {replaced(4, QByteArray("\x01\x00\x00\x00", 4)), QStringLiteral("BadPid(1)"), "bad_pid"},
+        {replaced(8, QByteArray(8, char(0xff))), QStringLiteral("BadTimestamp(18446744073709551615)"), "bad_timestamp"},
+        {replaced(16, QByteArray(8, char(0xff))),
+         QStringLiteral("BadNonce { nonce: 18446744073709551615, status: Ok }"), "bad_nonce"},
+    };
+}
+
+// Waits for a decode line per case, stops the observer, and checks each line exactly.
+void expectDecodeLines(WatchProcess &watch, const QString &events, const QList<DecodeCase> &cases) {
+    QTRY_COMPARE_WITH_TIMEOUT(test::ofKind(test::readEventFile(events), QStringLiteral("decode")).size(), cases.size(),
+                              10000);
+    QCOMPARE(watch.stop(), 0);
+    const QList<EventLine> decode = test::ofKind(test::readEventFile(events), QStringLiteral("decode"));
+    QCOMPARE(decode.size(), cases.size());
+    for (qsizetype i = 0; i < cases.size(); ++i) {
+        QCOMPARE(decode[i].payload, cases[i].payload);
+        QCOMPARE(decode[i].pid, QStringLiteral("-"));
+        QCOMPARE(decode[i].nonce, QStringLiteral("-"));
+        QCOMPARE(decode[i].status, QStringLiteral("-"));
+    }
+    QCOMPARE(test::ofKind(test::readEventFile(events), QStringLiteral("beat")).size(), 0);
+    for (const DecodeCase &c : cases)
+        QCOMPARE(watch.summaryValue(QLatin1String(c.label)), 1);
 }
 
 int unixDatagramSocketTo(const QString &path) {
@@ -141,37 +199,29 @@ private Q_SLOTS:
         const QString events = dir.filePath(QStringLiteral("events.tsv"));
         WatchProcess watch;
         QVERIFY(watch.start(udpArgs(events)));
-        const QByteArray good = frameBytes(okBeat(900, 1));
-        auto edited = [&](int offset, char value, bool reseal) {
-            QByteArray b = good;
-            b[offset] = value;
-            return reseal ? withFreshCrc(b) : b;
-        };
-        QByteArray ts = good;
-        ts.replace(8, 8, QByteArray(8, char(0xff)));
-        QByteArray nonce = good;
-        nonce.replace(16, 8, QByteArray(8, char(0xff)));
-        QByteArray pid = good;
-        pid.replace(4, 4, QByteArray("\x01\x00\x00\x00", 4));
-        const QList<std::pair<QByteArray, QString>> cases{
-            {edited(0, 'X', true), QStringLiteral("BadMagic")},  {edited(2, 1, true), QStringLiteral("BadVersion")},
-            {edited(24, 0x55, false), QStringLiteral("BadCrc")}, {edited(3, 9, true), QStringLiteral("BadStatus")},
-            {edited(3, 3, true), QStringLiteral("StallOnWire")}, {withFreshCrc(pid), QStringLiteral("BadPid")},
-            {withFreshCrc(ts), QStringLiteral("BadTimestamp")},  {withFreshCrc(nonce), QStringLiteral("BadNonce")},
-        };
-        for (const auto &c : cases)
-            watch.sendUdp(c.first);
-        QTRY_COMPARE_WITH_TIMEOUT(test::ofKind(test::readEventFile(events), QStringLiteral("decode")).size(), 8, 10000);
-        QCOMPARE(watch.stop(), 0);
-        const QList<EventLine> decode = test::ofKind(test::readEventFile(events), QStringLiteral("decode"));
-        for (int i = 0; i < cases.size(); ++i) {
-            QCOMPARE(decode[i].payload, cases[i].second);
-            QCOMPARE(decode[i].pid, QStringLiteral("-"));
-        }
-        QCOMPARE(test::ofKind(test::readEventFile(events), QStringLiteral("beat")).size(), 0);
-        for (const char *label : {"bad_magic", "bad_version", "bad_crc", "bad_status", "stall_on_wire", "bad_pid",
-                                  "bad_timestamp", "bad_nonce"})
-            QCOMPARE(watch.summaryValue(QLatin1String(label)), 1);
+        const QList<DecodeCase> cases = decodeCases();
+        for (const DecodeCase &c : cases)
+            watch.sendUdp(c.datagram);
+        expectDecodeLines(watch, events, cases);
+    }
+
+    // The same over the Unix socket: the decoder refuses before the kernel's pid is
+    // looked at, so each bad datagram is a decode line, never a mismatch.
+    void eachDecodeKindOnTheUnixSocketBecomesADecodeLine() {
+        QTemporaryDir dir;
+        const QString events = dir.filePath(QStringLiteral("events.tsv"));
+        const QString socketPath = dir.filePath(QStringLiteral("varta.sock"));
+        WatchProcess watch;
+        QVERIFY(watch.start({QStringLiteral("--socket"), socketPath, QStringLiteral("--threshold-ms"),
+                             QString::number(kThresholdMs), QStringLiteral("--export-file"), events}));
+        const int fd = unixDatagramSocketTo(socketPath);
+        QVERIFY(fd >= 0);
+        const QList<DecodeCase> cases = decodeCases();
+        for (const DecodeCase &c : cases)
+            QCOMPARE(::send(fd, c.datagram.constData(), static_cast<std::size_t>(c.datagram.size()), 0), 32);
+        ::close(fd);
+        expectDecodeLines(watch, events, cases);
+        QCOMPARE(test::ofKind(test::readEventFile(events), QStringLiteral("mismatch")).size(), 0);
     }
 
     void wrongLengthsAreCountedAsTruncated() {
@@ -220,6 +270,41 @@ private Q_SLOTS:
         QCOMPARE(watch.summaryValue(QStringLiteral("auth_failures")), 1);
         QCOMPARE(watch.summaryValue(QStringLiteral("agents")), 1);
         QVERIFY2(!QFileInfo::exists(socketPath), "the socket file is removed on exit");
+    }
+
+    // Any local process can make the kernel cut a datagram's control messages by passing
+    // it a descriptor. Its sender is then unknown: the observer refuses it, counts it and
+    // writes upstream's ctrunc line, rather than blame the pid it claims.
+    void truncatedControlMessagesBecomeACtruncLine() {
+        QTemporaryDir dir;
+        const QString events = dir.filePath(QStringLiteral("events.tsv"));
+        const QString socketPath = dir.filePath(QStringLiteral("varta.sock"));
+        WatchProcess watch;
+        QVERIFY(watch.start({QStringLiteral("--socket"), socketPath, QStringLiteral("--threshold-ms"),
+                             QString::number(kThresholdMs), QStringLiteral("--export-file"), events}));
+        const int fd = unixDatagramSocketTo(socketPath);
+        QVERIFY(fd >= 0);
+        const auto me = static_cast<std::uint32_t>(::getpid());
+        QVERIFY(test::sendPassingDescriptor(fd, frameBytes(okBeat(me, 1)), fd));
+        const QByteArray next = frameBytes(okBeat(me, 2));
+        QCOMPARE(::send(fd, next.constData(), 32, 0), 32);
+        ::close(fd);
+        QTRY_COMPARE_WITH_TIMEOUT(test::ofKind(test::readEventFile(events), QStringLiteral("beat")).size(), 1, 10000);
+        QCOMPARE(watch.stop(), 0);
+        const QList<EventLine> lines = test::readEventFile(events);
+        QCOMPARE(lines.size(), 2);
+        QCOMPARE(lines[0].kind, QStringLiteral("ctrunc"));
+        QCOMPARE(lines[0].pid, QStringLiteral("-"));
+        QCOMPARE(lines[0].nonce, QStringLiteral("-"));
+        QCOMPARE(lines[0].status, QStringLiteral("-"));
+        QCOMPARE(lines[0].payload,
+                 QStringLiteral("ancillary data truncated by kernel (ANCILLARY_BUFFER_SIZE too small)"));
+        QCOMPARE(lines[1].kind, QStringLiteral("beat"));
+        QCOMPARE(lines[1].nonce, QStringLiteral("2"));
+        QVERIFY(lines[0].observerNs <= lines[1].observerNs);
+        QCOMPARE(watch.summaryValue(QStringLiteral("ctrl_truncated")), 1);
+        QCOMPARE(watch.summaryValue(QStringLiteral("auth_failures")), 0);
+        QCOMPARE(watch.summaryValue(QStringLiteral("datagrams")), 2);
     }
 
     // A Unix socket whose queue is too short to gather reads is named at start-up with the

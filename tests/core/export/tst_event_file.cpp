@@ -33,10 +33,17 @@ private Q_SLOTS:
         QTest::newRow("beat ok") << 0 << QByteArray("1000\tbeat\t4242\t7\tok\t99");
         QTest::newRow("beat degraded") << 1 << QByteArray("1001\tbeat\t12345\t100\tdegraded\t3735928559");
         QTest::newRow("stall") << 2 << QByteArray("2000\tstall\t4242\t7\tstall\t-");
-        QTest::newRow("decode") << 3 << QByteArray("3000\tdecode\t-\t-\t-\tBadCrc");
+        QTest::newRow("decode") << 3
+                                << QByteArray(
+                                       "3000\tdecode\t-\t-\t-\tBadCrc { expected: 1857092459, actual: 1873869675 }");
+        QTest::newRow("decode, the longest")
+            << 7 << QByteArray("3001\tdecode\t-\t-\t-\tBadNonce { nonce: 18446744073709551615, status: Degraded }");
         QTest::newRow("io") << 4 << QByteArray("4000\tio\t-\t-\t-\trecvmmsg failed: no buffer space");
         QTest::newRow("mismatch") << 5 << QByteArray("5000\tmismatch\t99\t-\t-\tauth_failure");
         QTest::newRow("eviction") << 6 << QByteArray("6000\teviction\t31\t-\t-\t-");
+        QTest::newRow("ctrunc") << 8
+                                << QByteArray("7000\tctrunc\t-\t-\t-\tancillary data truncated by kernel "
+                                              "(ANCILLARY_BUFFER_SIZE too small)");
     }
     void everyKindHasSixColumns() {
         QFETCH(int, which);
@@ -51,10 +58,17 @@ private Q_SLOTS:
             case 0: file.beat(1000, vlp::Frame{vlp::Status::Ok, 4242, 1, 7, 99}); break;
             case 1: file.beat(1001, vlp::Frame{vlp::Status::Degraded, 12345, 1, 100, 3735928559u}); break;
             case 2: file.stall(2000, 4242, 7); break;
-            case 3: file.decodeError(3000, vlp::DecodeError::BadCrc); break;
+            case 3:
+                file.decodeError(
+                    3000, {.kind = vlp::DecodeError::BadCrc, .expectedCrc = 1857092459u, .actualCrc = 1873869675u});
+                break;
+            case 7:
+                file.decodeError(3001, {.kind = vlp::DecodeError::BadNonce, .status = 1, .value = vlp::kNonceTerminal});
+                break;
             case 4: file.ioError(4000, "recvmmsg failed:\tno buffer space"); break;
             case 5: file.mismatch(5000, 99, "auth_failure"); break;
             case 6: file.eviction(6000, 31); break;
+            case 8: file.controlTruncated(7000); break;
             }
         }
         const QList<QByteArray> lines = linesOf(path);

@@ -5,11 +5,14 @@
 #include "core/base/engine_clock.h"
 #include "core/ingest/batch_reader.h"
 #include "core/vlp/frame.h"
+#include "tests/support/descriptor_passing.h"
 
 #include <QCoreApplication>
+#include <QDir>
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <cerrno>
 #include <vector>
 
 #include <arpa/inet.h>
@@ -30,6 +33,7 @@ struct Received {
     std::int32_t kernelPid = -1;
     std::int64_t receivedNs = 0;
     std::int64_t handedOnNs = 0;
+    bool controlTruncated = false;
 };
 
 class RecordingSink : public DatagramSink {
@@ -37,14 +41,18 @@ public:
     void onDatagram(const Datagram &d) override {
         received.push_back(
             {QByteArray(reinterpret_cast<const char *>(d.data), qsizetype(std::min(d.length, vlp::kReceiveBufferSize))),
-             d.length, d.peer != nullptr, d.kernelPid, d.receivedNs, engineNowNs()});
+             d.length, d.peer != nullptr, d.kernelPid, d.receivedNs, engineNowNs(), d.controlTruncated});
     }
     void onBatchEnd() override { ++batches; }
-    void onIoError(std::string_view) override { ++ioErrors; }
+    void onIoError(std::string_view what) override {
+        ++ioErrors;
+        lastIoError = QString::fromUtf8(what.data(), qsizetype(what.size()));
+    }
 
     std::vector<Received> received;
     int batches = 0;
     int ioErrors = 0;
+    QString lastIoError;
 };
 
 // A bound UDP socket on loopback, and a sender aimed at it.
@@ -196,6 +204,27 @@ private Q_SLOTS:
         QVERIFY(r.receivedNs < sentNs + 25'000'000);
     }
 
+    // A sender that passes a descriptor makes the kernel cut the control messages: the
+    // datagram is handed on marked so, without a sender pid, and no descriptor lands in
+    // the reader's process.
+    void passedDescriptorsTruncateTheControlMessages() {
+        UdsPair pair;
+        RecordingSink sink;
+        BatchReader reader(Transport::Uds, sink);
+        reader.start(pair.receiver, 512);
+        const qsizetype openBefore = QDir(QStringLiteral("/proc/self/fd")).count();
+        QVERIFY(test::sendPassingDescriptor(pair.sender, QByteArray(32, 'a'), pair.sender));
+        sendBytes(pair.sender, 32, 'b');
+        QCOMPARE(reader.drainPending(), 2u);
+        QCOMPARE(QDir(QStringLiteral("/proc/self/fd")).count(), openBefore);
+        QVERIFY(sink.received[0].controlTruncated);
+        QCOMPARE(sink.received[0].kernelPid, -1);
+        QCOMPARE(sink.received[0].bytes, QByteArray(32, 'a'));
+        QVERIFY(!sink.received[1].controlTruncated);
+        QCOMPARE(sink.received[1].kernelPid, std::int32_t(::getpid()));
+        QCOMPARE(sink.ioErrors, 0);
+    }
+
     // After a read, the reader pauses to gather the next datagrams into one batch; the
     // observer's drainPending still gets them before it decides a stall.
     void readsPauseToGatherAndDrainPendingReadsThrough() {
@@ -226,6 +255,25 @@ private Q_SLOTS:
             QTRY_COMPARE(sink.received.size(), n);
             QVERIFY(!reader.paused());
         }
+    }
+
+    // A socket error is handed on as upstream's event file spells it. A connected UDP
+    // socket that sent to a closed port gets the ICMP refusal back on its next read.
+    void aReadErrorIsSpelledAsUpstreamDoes() {
+        UdpPair closedPort;
+        sockaddr_in address{};
+        socklen_t length = sizeof address;
+        ::getsockname(closedPort.receiver, reinterpret_cast<sockaddr *>(&address), &length);
+        ::close(closedPort.receiver);
+        UdpPair pair;
+        QCOMPARE(::connect(pair.receiver, reinterpret_cast<sockaddr *>(&address), sizeof address), 0);
+        RecordingSink sink;
+        BatchReader reader(Transport::Udp, sink);
+        reader.start(pair.receiver, 0);
+        QCOMPARE(::send(pair.receiver, "x", 1, 0), ssize_t(1));
+        QTRY_VERIFY(reader.drainPending() == 0 && sink.ioErrors > 0);
+        QCOMPARE(sink.lastIoError, QStringLiteral("Connection refused (os error %1)").arg(ECONNREFUSED));
+        QVERIFY(sink.received.empty());
     }
 
     void stopClosesAndStopsReading() {

@@ -257,7 +257,9 @@ private Q_SLOTS:
         Rig rig;
         const auto outcome = rig.receive(sealPlainShared(kSharedKey, 'A', 0, bytes));
         QCOMPARE(outcome.result, Result::DecodeFailed);
-        QCOMPARE(outcome.decodeError, error);
+        QCOMPARE(outcome.decodeFailure.kind, error);
+        if (error == vlp::DecodeError::BadPid)
+            QCOMPARE(outcome.decodeFailure.pid, 1u);  // the detail of the decode line
         QCOMPARE(rig.ingest.decodeErrors[static_cast<std::size_t>(error)], 1u);
     }
 

@@ -45,6 +45,7 @@ QList<FamilySpec> contractFamilies() {
                    "bad_nonce"})},
         {"varta_truncated_datagrams_total", "counter", {"varta_truncated_datagrams_total 0"}},
         {"varta_io_errors_total", "counter", {"varta_io_errors_total 0"}},
+        {"varta_ctrl_truncated_total", "counter", {"varta_ctrl_truncated_total 0"}},
         {"varta_frame_auth_failures_total", "counter", {"varta_frame_auth_failures_total 0"}},
         {"varta_rate_limited_total", "counter", labelled("varta_rate_limited_total", "reason", {"per_pid", "global"})},
         {"varta_nonce_wrap_total", "counter", {"varta_nonce_wrap_total 0"}},
@@ -265,6 +266,7 @@ void TestVartaMetrics::countsAreExact_data() {
     QTest::newRow("decode bad_crc") << QByteArray("varta_decode_errors_total{kind=\"bad_crc\"} 103");
     QTest::newRow("truncated") << QByteArray("varta_truncated_datagrams_total 11");
     QTest::newRow("io") << QByteArray("varta_io_errors_total 12");
+    QTest::newRow("ctrl truncated") << QByteArray("varta_ctrl_truncated_total 17");
     QTest::newRow("auth") << QByteArray("varta_frame_auth_failures_total 13");
     QTest::newRow("per_pid") << QByteArray("varta_rate_limited_total{reason=\"per_pid\"} 14");
     QTest::newRow("global") << QByteArray("varta_rate_limited_total{reason=\"global\"} 15");
@@ -291,6 +293,7 @@ void TestVartaMetrics::countsAreExact() {
         engine.ingest.decodeErrors[i] = 101 + i;
     engine.ingest.truncated = 11;
     engine.ingest.ioErrors = 12;
+    engine.ingest.ctrlTruncated = 17;
     engine.ingest.authFailures = 13;
     engine.tracker.rateLimitedPerPid = 14;
     engine.tracker.rateLimitedGlobal = 15;

@@ -3,6 +3,7 @@
 #include "core/vlp/frame.h"
 #include "tests/support/test_vectors.h"
 
+#include <QHash>
 #include <QTest>
 
 using namespace varta;
@@ -42,6 +43,12 @@ Status statusFromName(const QString &name) {
     if (name == QLatin1String("critical"))
         return Status::Critical;
     qFatal("unknown status %s", qPrintable(name));
+}
+
+QString detailOf(const vlp::DecodeFailure &failure) {
+    char text[vlp::kDecodeDetailMax];
+    const char *end = vlp::putDecodeDetail(text, failure);
+    return QString::fromLatin1(text, end - text);
 }
 
 std::optional<DecodeError> errorFromName(const QString &name) {
@@ -119,45 +126,129 @@ private Q_SLOTS:
         QCOMPARE(error, errorFromName(expected));
     }
 
+    // The event file's decode payload for each of upstream's vectors: Rust's Debug text of
+    // varta_vlp::DecodeError, worked out by hand from the wire bytes (the vectors name only
+    // the kind). BadCrc's `expected` is the CRC computed over bytes 0..28, `actual` the one
+    // sent: the vector flips the last CRC byte, 0x6e -> 0x6f.
+    void upstreamDecodeDetails_data() {
+        QTest::addColumn<QByteArray>("wire");
+        QTest::addColumn<QString>("expected");
+        const QHash<QString, QString> detail{
+            {QStringLiteral("frame-error-bad-magic"), QStringLiteral("BadMagic")},
+            {QStringLiteral("frame-error-bad-version"), QStringLiteral("BadVersion")},
+            {QStringLiteral("frame-error-bad-crc"),
+             QStringLiteral("BadCrc { expected: 1857092459, actual: 1873869675 }")},
+            {QStringLiteral("frame-error-bad-status"), QStringLiteral("BadStatus(255)")},
+            {QStringLiteral("frame-error-stall-on-wire"), QStringLiteral("StallOnWire")},
+            {QStringLiteral("frame-error-bad-pid-zero"), QStringLiteral("BadPid(0)")},
+            {QStringLiteral("frame-error-bad-pid-init"), QStringLiteral("BadPid(1)")},
+            {QStringLiteral("frame-error-bad-timestamp"), QStringLiteral("BadTimestamp(18446744073709551615)")},
+            {QStringLiteral("frame-error-bad-nonce-terminal-with-non-critical"),
+             QStringLiteral("BadNonce { nonce: 18446744073709551615, status: Ok }")},
+        };
+        int rows = 0;
+        for (const QJsonValue &v : test::vectorGroup("frame_vectors")) {
+            const QJsonObject o = v.toObject();
+            if (o.value(QLatin1String("kind")).toString() != QLatin1String("decode_error"))
+                continue;
+            const QString id = o.value(QLatin1String("id")).toString();
+            QVERIFY2(detail.contains(id), qPrintable(QStringLiteral("no expected payload for vector %1").arg(id)));
+            QTest::newRow(qPrintable(id)) << test::fromHex(o.value(QLatin1String("wire_hex"))) << detail.value(id);
+            ++rows;
+        }
+        QCOMPARE(rows, detail.size());
+    }
+    void upstreamDecodeDetails() {
+        QFETCH(QByteArray, wire);
+        QFETCH(QString, expected);
+        Frame out;
+        vlp::DecodeFailure failure;
+        const auto error = vlp::decode(toBytes(wire), out, &failure);
+        QVERIFY(error.has_value());
+        QCOMPARE(failure.kind, *error);
+        QCOMPARE(detailOf(failure), expected);
+    }
+
     // --- each error kind on its own ------------------------------------------------------
     void eachErrorKind_data() {
         QTest::addColumn<int>("offset");
         QTest::addColumn<int>("value");
         QTest::addColumn<int>("length");
         QTest::addColumn<DecodeError>("expected");
-        QTest::newRow("magic byte 0") << 0 << 0x00 << 1 << DecodeError::BadMagic;
-        QTest::newRow("magic byte 1") << 1 << 0x42 << 1 << DecodeError::BadMagic;
-        QTest::newRow("version 1 (VLP v0.1)") << 2 << 0x01 << 1 << DecodeError::BadVersion;
-        QTest::newRow("version 3") << 2 << 0x03 << 1 << DecodeError::BadVersion;
-        QTest::newRow("status 4") << 3 << 0x04 << 1 << DecodeError::BadStatus;
-        QTest::newRow("status 0xff") << 3 << 0xff << 1 << DecodeError::BadStatus;
-        QTest::newRow("status stall on wire") << 3 << 0x03 << 1 << DecodeError::StallOnWire;
-        QTest::newRow("pid 0") << 4 << 0x00 << 4 << DecodeError::BadPid;
-        QTest::newRow("timestamp all ff") << 8 << 0xff << 8 << DecodeError::BadTimestamp;
-        QTest::newRow("nonce terminal with ok") << 16 << 0xff << 8 << DecodeError::BadNonce;
+        QTest::addColumn<QString>("detail");
+        QTest::newRow("magic byte 0") << 0 << 0x00 << 1 << DecodeError::BadMagic << QStringLiteral("BadMagic");
+        QTest::newRow("magic byte 1") << 1 << 0x42 << 1 << DecodeError::BadMagic << QStringLiteral("BadMagic");
+        QTest::newRow("version 1 (VLP v0.1)")
+            << 2 << 0x01 << 1 << DecodeError::BadVersion << QStringLiteral("BadVersion");
+        QTest::newRow("version 3") << 2 << 0x03 << 1 << DecodeError::BadVersion << QStringLiteral("BadVersion");
+        QTest::newRow("status 4") << 3 << 0x04 << 1 << DecodeError::BadStatus << QStringLiteral("BadStatus(4)");
+        QTest::newRow("status 0xff") << 3 << 0xff << 1 << DecodeError::BadStatus << QStringLiteral("BadStatus(255)");
+        QTest::newRow("status stall on wire")
+            << 3 << 0x03 << 1 << DecodeError::StallOnWire << QStringLiteral("StallOnWire");
+        QTest::newRow("pid 0") << 4 << 0x00 << 4 << DecodeError::BadPid << QStringLiteral("BadPid(0)");
+        QTest::newRow("timestamp all ff")
+            << 8 << 0xff << 8 << DecodeError::BadTimestamp << QStringLiteral("BadTimestamp(18446744073709551615)");
+        QTest::newRow("nonce terminal with ok")
+            << 16 << 0xff << 8 << DecodeError::BadNonce
+            << QStringLiteral("BadNonce { nonce: 18446744073709551615, status: Ok }");
     }
     void eachErrorKind() {
         QFETCH(int, offset);
         QFETCH(int, value);
         QFETCH(int, length);
         QFETCH(DecodeError, expected);
+        QFETCH(QString, detail);
         Bytes bytes = goodBytes();
         for (int i = 0; i < length; ++i)
             bytes[static_cast<std::size_t>(offset + i)] = static_cast<std::uint8_t>(value);
         Frame out;
-        QCOMPARE(vlp::decode(withCrc(bytes), out), std::optional(expected));
+        vlp::DecodeFailure failure;
+        QCOMPARE(vlp::decode(withCrc(bytes), out, &failure), std::optional(expected));
+        QCOMPARE(failure.kind, expected);
+        QCOMPARE(detailOf(failure), detail);
     }
 
     void pidOneIsInit() {
         Frame out;
-        QCOMPARE(vlp::decode(vlp::encode(Frame{Status::Ok, 1, 0, 1, 0}), out), std::optional(DecodeError::BadPid));
+        vlp::DecodeFailure failure;
+        QCOMPARE(vlp::decode(vlp::encode(Frame{Status::Ok, 1, 0, 1, 0}), out, &failure),
+                 std::optional(DecodeError::BadPid));
+        QCOMPARE(detailOf(failure), QStringLiteral("BadPid(1)"));
     }
 
     void corruptedPayloadIsBadCrc() {
         Bytes bytes = goodBytes();
+        const std::uint32_t sent = vlp::crc32c(std::span<const std::uint8_t>(bytes.data(), 28));
         bytes[24] ^= 0x01;
+        const std::uint32_t computed = vlp::crc32c(std::span<const std::uint8_t>(bytes.data(), 28));
         Frame out;
-        QCOMPARE(vlp::decode(bytes, out), std::optional(DecodeError::BadCrc));
+        vlp::DecodeFailure failure;
+        QCOMPARE(vlp::decode(bytes, out, &failure), std::optional(DecodeError::BadCrc));
+        QCOMPARE(failure.expectedCrc, computed);
+        QCOMPARE(failure.actualCrc, sent);
+        QCOMPARE(detailOf(failure), QStringLiteral("BadCrc { expected: %1, actual: %2 }").arg(computed).arg(sent));
+    }
+
+    void anAcceptedFrameLeavesTheFailureAlone() {
+        Frame out;
+        vlp::DecodeFailure failure{.kind = DecodeError::BadNonce, .value = 42};
+        QCOMPARE(vlp::decode(goodBytes(), out, &failure), std::nullopt);
+        QCOMPARE(failure.kind, DecodeError::BadNonce);
+        QCOMPARE(failure.value, std::uint64_t{42});
+    }
+
+    // The event file reserves kDecodeDetailMax for a payload: the widest values must fit.
+    void theLongestDetailsFit() {
+        const vlp::DecodeFailure widest[] = {
+            {.kind = DecodeError::BadNonce, .status = 1, .value = vlp::kNonceTerminal},
+            {.kind = DecodeError::BadCrc, .expectedCrc = 0xFFFFFFFFu, .actualCrc = 0xFFFFFFFFu},
+            {.kind = DecodeError::BadTimestamp, .value = vlp::kTimestampInvalid},
+            {.kind = DecodeError::BadStatus, .status = 255},
+            {.kind = DecodeError::BadPid, .pid = 0xFFFFFFFFu},
+        };
+        QCOMPARE(detailOf(widest[0]), QStringLiteral("BadNonce { nonce: 18446744073709551615, status: Degraded }"));
+        for (const vlp::DecodeFailure &failure : widest)
+            QVERIFY(static_cast<std::size_t>(detailOf(failure).size()) <= vlp::kDecodeDetailMax);
     }
 
     // --- decode order: with two faults, the earlier rule wins -------------------------
@@ -216,9 +307,12 @@ private Q_SLOTS:
 
     void terminalNonceNeedsCritical() {
         Frame out;
+        vlp::DecodeFailure failure;
         for (Status s : {Status::Ok, Status::Degraded}) {
-            QCOMPARE(vlp::decode(vlp::encode(Frame{s, 77, 5, vlp::kNonceTerminal, 0}), out),
+            QCOMPARE(vlp::decode(vlp::encode(Frame{s, 77, 5, vlp::kNonceTerminal, 0}), out, &failure),
                      std::optional(DecodeError::BadNonce));
+            QCOMPARE(detailOf(failure), QStringLiteral("BadNonce { nonce: 18446744073709551615, status: %1 }")
+                                            .arg(s == Status::Ok ? QLatin1String("Ok") : QLatin1String("Degraded")));
         }
     }
 
