@@ -59,6 +59,7 @@ bool Engine::start(QString *error) {
     warnAboutSmallQueues();
     if (!m_recovery->start(error) || !startMetrics(error))
         return false;
+    m_startupWarnings << m_recovery->startupWarnings();
     m_tracker.setEvictionGuard([this](const AgentKey &key) { return m_recovery->childRunning(key); });
     m_tracker.setTransitionObserver([this](Slot slot, AgentState from, AgentState to, std::int64_t nowNs) {
         m_publisher->addTransition(m_tracker.record(slot).key, nowNs, from, to);
