@@ -107,6 +107,8 @@ void Engine::publishMetricsSnapshot() {
     snapshot->tracker = m_trackerCounters;
     snapshot->secure = m_secureCounters;
     snapshot->recovery = m_recovery->counters();
+    snapshot->audit = m_recovery->auditCounters();
+    snapshot->auditFsync = auditFsyncHistogram(snapshot->audit);
     snapshot->stallLag = m_stalls->lag();
     snapshot->pidsTracked = m_tracker.table().size();
     snapshot->trackerCapacity = m_tracker.table().capacity();

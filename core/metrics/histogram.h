@@ -16,6 +16,8 @@ public:
     // Stall-surfacing lag: the deadline timer is precise, so lags are expected in the
     // sub-millisecond to tens-of-milliseconds range; a full second means trouble.
     static Histogram forStallLag();
+    // A histogram counted elsewhere (per bucket, the last one +Inf), for rendering.
+    static Histogram fromCounts(std::vector<double> upperBounds, std::span<const std::uint64_t> perBucket, double sum);
 
     void observe(double seconds) noexcept;
 

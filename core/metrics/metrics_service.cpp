@@ -16,6 +16,8 @@ public:
         sources.secure = &m_current.secure;
         sources.recovery = &m_current.recovery;
         sources.stallLag = &m_current.stallLag;
+        sources.audit = &m_current.audit;
+        sources.auditFsync = &m_current.auditFsync;
         sources.pidsTracked = [this] { return m_current.pidsTracked; };
         sources.trackerCapacity = [this] { return m_current.trackerCapacity; };
         sources.uptimeSeconds = [this] { return static_cast<double>(m_current.takenNs) / 1e9; };

@@ -6,6 +6,7 @@
 #include "core/identity/agent_key.h"
 #include "core/ingest/ingest_counters.h"
 #include "core/metrics/histogram.h"
+#include "core/recovery/audit_counters.h"
 #include "core/recovery/recovery_counters.h"
 #include "core/tracking/tracker_counters.h"
 #include "core/vlp/frame.h"
@@ -14,6 +15,13 @@
 #include <vector>
 
 namespace varta {
+
+// varta_audit_fsync_seconds from the audit writer's counts: the writer cannot use this
+// module's Histogram (recovery sits below metrics), so it counts per bucket itself.
+inline Histogram auditFsyncHistogram(const AuditCounters &audit) {
+    return Histogram::fromCounts({AuditCounters::kFsyncBucketBounds.begin(), AuditCounters::kFsyncBucketBounds.end()},
+                                 audit.fsyncBuckets, audit.fsyncSecondsSum);
+}
 
 struct MetricsAgentRow {
     AgentKey key;
@@ -27,6 +35,8 @@ struct MetricsSnapshot {
     TrackerCounters tracker;
     SecureCounters secure;
     RecoveryCounters recovery;
+    AuditCounters audit;
+    Histogram auditFsync = auditFsyncHistogram(AuditCounters{});  // from `audit`
     Histogram stallLag = Histogram::forStallLag();
     std::uint64_t pidsTracked = 0;
     std::uint64_t trackerCapacity = 0;

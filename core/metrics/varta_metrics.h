@@ -6,6 +6,7 @@
 // metrics thread (MetricsService).
 
 #include "core/ingest/ingest_counters.h"
+#include "core/recovery/audit_counters.h"
 #include "core/recovery/recovery_counters.h"
 #include "core/tracking/tracker_counters.h"
 #include "core/vlp/frame.h"
@@ -34,7 +35,9 @@ struct MetricSources {
     const TrackerCounters *tracker = nullptr;
     const SecureCounters *secure = nullptr;
     const RecoveryCounters *recovery = nullptr;
-    const Histogram *stallLag = nullptr;             // varta_stall_detection_lag_seconds
+    const Histogram *stallLag = nullptr;  // varta_stall_detection_lag_seconds
+    const AuditCounters *audit = nullptr;
+    const Histogram *auditFsync = nullptr;           // varta_audit_fsync_seconds
     std::function<std::uint64_t()> pidsTracked;      // varta_watch_pids_tracked
     std::function<std::uint64_t()> trackerCapacity;  // varta_tracker_capacity
     // varta_watch_uptime_seconds and varta_watch_last_poll_loop_timestamp_seconds, as the
