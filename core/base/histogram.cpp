@@ -19,6 +19,16 @@ Histogram Histogram::forStallLag() {
 }
 
 Histogram Histogram::forLoopSeconds() { return Histogram({0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0}); }
+Histogram Histogram::fromCounts(std::vector<double> upperBounds, std::span<const std::uint64_t> perBucket, double sum) {
+    Histogram histogram(std::move(upperBounds));
+    Q_ASSERT(perBucket.size() == histogram.m_buckets.size());
+    for (std::size_t i = 0; i < histogram.m_buckets.size() && i < perBucket.size(); ++i) {
+        histogram.m_buckets[i] = perBucket[i];
+        histogram.m_count += perBucket[i];
+    }
+    histogram.m_sum = sum;
+    return histogram;
+}
 
 void Histogram::observe(double seconds) noexcept {
     // A NaN would poison the sum forever; a negative lag (a timer that fired a hair

@@ -20,6 +20,8 @@ public:
     // Upstream's bounds for its loop, stage, serve and audit-fsync histograms, so its
     // recording rules read ours unchanged.
     static Histogram forLoopSeconds();
+    // A histogram counted elsewhere (per bucket, the last one +Inf), for rendering.
+    static Histogram fromCounts(std::vector<double> upperBounds, std::span<const std::uint64_t> perBucket, double sum);
 
     void observe(double seconds) noexcept;
 

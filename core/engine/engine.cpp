@@ -71,6 +71,7 @@ bool Engine::start(QString *error) {
     warnAboutSmallQueues();
     if (!m_housekeeping->start(error) || !m_recovery->start(error) || !startMetrics(error))
         return false;
+    m_startupWarnings << m_recovery->startupWarnings();
     m_tracker.setEvictionGuard([this](const AgentKey &key) { return m_recovery->childRunning(key); });
     m_tracker.setTransitionObserver([this](Slot slot, AgentState from, AgentState to, std::int64_t nowNs) {
         m_publisher->addTransition(m_tracker.record(slot).key, nowNs, from, to);
@@ -130,6 +131,8 @@ void Engine::publishMetricsSnapshot() {
     observer.signalHandlerLibc = m_options.signalHandlerMode == SignalHandlerMode::Libc;
     observer.logSuppressed = logSuppressedCounts();
     snapshot->recovery = m_recovery->counters();
+    snapshot->audit = m_recovery->auditCounters();
+    snapshot->auditFsync = auditFsyncHistogram(snapshot->audit);
     snapshot->stallLag = m_stalls->lag();
     snapshot->pidsTracked = m_tracker.table().size();
     snapshot->trackerCapacity = m_tracker.table().capacity();

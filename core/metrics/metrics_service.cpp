@@ -18,6 +18,8 @@ public:
         sources.stallLag = &m_current.stallLag;
         sources.loop = &m_current.loop;
         sources.observer = &m_current.observer;
+        sources.audit = &m_current.audit;
+        sources.auditFsync = &m_current.auditFsync;
         sources.pidsTracked = [this] { return m_current.pidsTracked; };
         sources.trackerCapacity = [this] { return m_current.trackerCapacity; };
         sources.uptimeSeconds = [this] { return static_cast<double>(m_current.takenNs) / 1e9; };

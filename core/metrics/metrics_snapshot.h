@@ -7,6 +7,7 @@
 #include "core/identity/agent_key.h"
 #include "core/ingest/ingest_counters.h"
 #include "core/metrics/observer_counters.h"
+#include "core/recovery/audit_counters.h"
 #include "core/recovery/recovery_counters.h"
 #include "core/tracking/tracker_counters.h"
 #include "core/vlp/frame.h"
@@ -15,6 +16,13 @@
 #include <vector>
 
 namespace varta {
+
+// varta_audit_fsync_seconds from the audit writer's counts: the writer thread counts per
+// bucket in its own counters, and the engine copies them once a second.
+inline Histogram auditFsyncHistogram(const AuditCounters &audit) {
+    return Histogram::fromCounts({AuditCounters::kFsyncBucketBounds.begin(), AuditCounters::kFsyncBucketBounds.end()},
+                                 audit.fsyncBuckets, audit.fsyncSecondsSum);
+}
 
 struct MetricsAgentRow {
     AgentKey key;
@@ -30,6 +38,8 @@ struct MetricsSnapshot {
     RecoveryCounters recovery;
     LoopCounters loop;
     ObserverCounters observer;
+    AuditCounters audit;
+    Histogram auditFsync = auditFsyncHistogram(AuditCounters{});  // from `audit`
     Histogram stallLag = Histogram::forStallLag();
     std::uint64_t pidsTracked = 0;
     std::uint64_t trackerCapacity = 0;

@@ -4,6 +4,7 @@
 #include "core/base/loop_stats.h"
 #include "core/identity/agent_key.h"
 #include "core/metrics/metrics_registry.h"
+#include "core/metrics/metrics_snapshot.h"
 
 #include <algorithm>
 #include <charconv>
@@ -235,6 +236,35 @@ void registerProcessFamilies(MetricsRegistry &registry, const MetricSources &sou
                        "Delay between an agent's stall deadline and the stall being surfaced.", stallLag);
 }
 
+// Upstream's audit families. Ours writes on a thread of its own with an unbounded queue:
+// the ring families are there for upstream's rules and dashboards and stay 0.
+void registerAuditFamilies(MetricsRegistry &registry, const AuditCounters &audit, const Histogram *fsync) {
+    registry.histogram("varta_audit_fsync_seconds", "Duration of each fdatasync of the recovery audit log.", fsync);
+    registry
+        .counter("varta_audit_fsync_budget_exceeded_total",
+                 "Audit-log fdatasync calls slower than --audit-fsync-budget-ms.")
+        .addValue(&audit.fsyncBudgetExceeded);
+    registry
+        .counter("varta_audit_rotation_budget_exceeded_total",
+                 "Audit-log rotations slower than --audit-rotation-budget-ms.")
+        .addValue(&audit.rotationBudgetExceeded);
+    registry
+        .counter("varta_recovery_audit_dropped_total",
+                 "Audit records dropped. Always 0 here: varta-watch queues every record, it never drops one.")
+        .addValue(&audit.dropped);
+    registry
+        .counter("varta_recovery_audit_flush_budget_exceeded_total",
+                 "Audit flushes that ran out of time budget. Always 0 here: varta-watch writes the audit log on "
+                 "a thread of its own, with no budget.")
+        .addValue(&audit.flushBudgetExceeded);
+    registry
+        .counter("varta_audit_ring_watermark_total",
+                 "Audit ring buffer fill-level crossings (warn 75 %, critical 95 %). Always 0 here: varta-watch "
+                 "has no audit ring buffer.")
+        .addValue(&audit.ringWatermarkWarn, {{"level", "warn"}})
+        .addValue(&audit.ringWatermarkCritical, {{"level", "critical"}});
+}
+
 }  // namespace
 
 void registerVartaMetrics(MetricsRegistry &registry, const MetricSources &sources) {
@@ -246,6 +276,8 @@ void registerVartaMetrics(MetricsRegistry &registry, const MetricSources &source
     static const Histogram noStallLag = Histogram::forStallLag();
     static const LoopCounters noLoop{};
     static const ObserverCounters noObserver{};
+    static const AuditCounters noAudit{};
+    static const Histogram noAuditFsync = auditFsyncHistogram(noAudit);
 
     registerAgentFamilies(registry, sources);
     registerIngestFamilies(registry, sources.ingest ? *sources.ingest : noIngest);
@@ -256,6 +288,8 @@ void registerVartaMetrics(MetricsRegistry &registry, const MetricSources &source
     registerLoopFamilies(registry, sources.loop ? *sources.loop : noLoop);
     registerObserverFamilies(registry, sources.observer ? *sources.observer : noObserver);
     registerStructurallyZero(registry);
+    registerAuditFamilies(registry, sources.audit ? *sources.audit : noAudit,
+                          sources.auditFsync ? sources.auditFsync : &noAuditFsync);
 }
 
 }  // namespace varta

@@ -7,6 +7,7 @@
 
 #include "core/ingest/ingest_counters.h"
 #include "core/metrics/observer_counters.h"
+#include "core/recovery/audit_counters.h"
 #include "core/recovery/recovery_counters.h"
 #include "core/tracking/tracker_counters.h"
 #include "core/vlp/frame.h"
@@ -39,6 +40,8 @@ struct MetricSources {
     const Histogram *stallLag = nullptr;  // varta_stall_detection_lag_seconds
     const LoopCounters *loop = nullptr;   // varta_observer_iteration_seconds, …_stage_seconds
     const ObserverCounters *observer = nullptr;
+    const AuditCounters *audit = nullptr;
+    const Histogram *auditFsync = nullptr;           // varta_audit_fsync_seconds
     std::function<std::uint64_t()> pidsTracked;      // varta_watch_pids_tracked
     std::function<std::uint64_t()> trackerCapacity;  // varta_tracker_capacity
     // varta_watch_uptime_seconds and varta_watch_last_poll_loop_timestamp_seconds, as the

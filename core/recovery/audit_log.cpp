@@ -1,12 +1,12 @@
 #include "core/recovery/audit_log.h"
 
 #include "core/base/engine_clock.h"
+#include "core/recovery/audit_probe.h"
 
-#include <QCryptographicHash>
 #include <QDateTime>
 #include <QFile>
+#include <QFileInfo>
 
-#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -19,38 +19,11 @@ namespace varta {
 
 namespace {
 
-// A record line is rarely over a few hundred bytes; the window only grows for the odd
-// huge exec line, and never past the cap, so opening costs the same for any file size.
-constexpr qint64 kFirstTailWindow = 64 * 1024;
-constexpr qint64 kMaxTailWindow = 4 * 1024 * 1024;
-constexpr std::size_t kChainBytes = 32;
-
-QByteArray headerLine() { return QByteArray(AuditLog::kHeader) + '\n'; }
+// The next generation is prepared under this name and renamed into place, so a failure
+// to create it leaves the live file as it was.
+constexpr const char *kNextGenerationSuffix = ".next";
 
 QString errnoText() { return QString::fromLocal8Bit(std::strerror(errno)); }
-
-// Columns of a well-formed record: seq, wallclock_ms, observer_ns, kind, fields, chain.
-int columnsOf(const QByteArray &kind) {
-    if (kind == "boot")
-        return 4 + 3 + 1;
-    if (kind == "spawn")
-        return 4 + 6 + 1;
-    if (kind == "complete")
-        return 4 + 9 + 1;
-    if (kind == "refused")
-        return 4 + 2 + 1;
-    return -1;
-}
-
-bool isDecimal(const QByteArray &text) {
-    return !text.isEmpty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-bool isChainHex(const QByteArray &text) {
-    return text.size() == 2 * qsizetype(kChainBytes) && std::all_of(text.begin(), text.end(), [](char c) {
-               return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-           });
-}
 
 QByteArray sanitised(QByteArray field) {
     for (char &c : field) {
@@ -60,35 +33,40 @@ QByteArray sanitised(QByteArray field) {
     return field;
 }
 
-QByteArray chainOf(const QByteArray &kind, const QByteArray &prevChain, const QByteArray &body) {
-    static const char zero = '\0';
-    QCryptographicHash hash(QCryptographicHash::Sha256);
-    hash.addData(QByteArrayView("VARTA-AUDIT-v2"));
-    hash.addData(QByteArrayView(&zero, 1));
-    hash.addData(kind);
-    hash.addData(QByteArrayView(&zero, 1));
-    hash.addData(prevChain);
-    hash.addData(QByteArrayView(&zero, 1));
-    hash.addData(body);
-    return hash.result();
-}
-
 QByteArray numberOrDash(const std::optional<int> &value) {
     return value ? QByteArray::number(*value) : QByteArrayLiteral("-");
 }
 
+// A missing file is no error: it is the state a removal or rename wants.
+bool removeIfThere(const QByteArray &path) { return ::unlink(path.constData()) == 0 || errno == ENOENT; }
+bool renameIfThere(const QByteArray &from, const QByteArray &to) {
+    return ::rename(from.constData(), to.constData()) == 0 || errno == ENOENT;
+}
+
+// Makes the renames of a rotation durable. Best effort: a filesystem that cannot sync a
+// directory still has the renames, only not yet on disk.
+void syncDirectoryOf(const QString &path) {
+    const QByteArray dir = QFile::encodeName(QFileInfo(path).absolutePath());
+    const int fd = ::open(dir.constData(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        ::fsync(fd);
+        ::close(fd);
+    }
+}
+
 }  // namespace
 
-AuditLog::~AuditLog() { close(); }
-
-const char *AuditLog::bootReasonLabel(BootReason reason) noexcept {
-    switch (reason) {
-    case BootReason::Fresh: return "fresh";
-    case BootReason::Resume: return "resume";
-    case BootReason::CorruptTail: return "corrupt_tail";
-    }
-    return "unknown";
+AuditLog::Settings AuditLog::Settings::from(const RecoveryOptions &options) {
+    Settings settings;
+    settings.maxBytes = options.auditMaxBytes;
+    settings.syncEvery = options.auditSyncEvery;
+    settings.syncIntervalMs = options.auditSyncIntervalMs;
+    settings.fsyncBudgetMs = options.auditFsyncBudgetMs;
+    settings.rotationBudgetMs = options.auditRotationBudgetMs;
+    return settings;
 }
+
+AuditLog::~AuditLog() { close(); }
 
 const char *AuditLog::completionLabel(Completion completion) noexcept {
     switch (completion) {
@@ -99,29 +77,16 @@ const char *AuditLog::completionLabel(Completion completion) noexcept {
     return "unknown";
 }
 
-bool AuditLog::open(const QString &path, QString *error) {
+bool AuditLog::open(const QString &path, const Settings &settings, QString *error) {
     close();
     m_path = path;
-    Tail tail;
-    if (!openFile(path, error) || !writeHeaderOrCheckIt(error) || !readTail(&tail, error)) {
+    m_settings = settings;
+    if (!openFile(path, &m_fd, &m_size, error) || !prepareExisting(error)) {
         close();
         return false;
     }
-    const bool hadRecords = m_size > qint64(headerLine().size());
-    // A cut-off line is ended here so the boot record starts a line of its own.
-    if (tail.endsMidLine && !writeWhole(QByteArrayLiteral("\n"))) {
-        *error = m_lastError;
-        close();
-        return false;
-    }
-    if (tail.last) {
-        m_seq = tail.last->seq;
-        m_chain = tail.last->chain;
-    }
-    m_bootReason = !hadRecords ? BootReason::Fresh : tail.corrupt ? BootReason::CorruptTail : BootReason::Resume;
-    const bool linked = m_chain != QByteArray(kChainBytes, '\0');
-    if (!append("boot", {QByteArray::number(::getpid()), linked ? m_chain.toHex() : QByteArrayLiteral("-"),
-                         bootReasonLabel(m_bootReason)})) {
+    // A file already past its size gets its boot row, then rotates, as any other record.
+    if (!appendBoot(m_bootReason) || !rotateIfFull()) {
         *error = m_lastError;
         close();
         return false;
@@ -130,25 +95,29 @@ bool AuditLog::open(const QString &path, QString *error) {
 }
 
 void AuditLog::close() {
-    if (m_fd >= 0)
+    if (m_fd >= 0) {
+        if (m_unsynced > 0)
+            sync();
         ::close(m_fd);  // also drops the lock
+    }
     m_fd = -1;
     m_size = 0;
     m_seq = 0;
-    m_chain = QByteArray(kChainBytes, '\0');
+    m_chain = audit::zeroChain();
+    m_unsynced = 0;
 }
 
-bool AuditLog::openFile(const QString &path, QString *error) {
+bool AuditLog::openFile(const QString &path, int *fd, qint64 *size, QString *error) const {
     const QByteArray native = QFile::encodeName(path);
     const int flags = O_RDWR | O_APPEND | O_CLOEXEC | O_NOFOLLOW;
-    m_fd = ::open(native.constData(), flags | O_CREAT | O_EXCL, 0600);
-    if (m_fd >= 0) {
-        ::fchmod(m_fd, 0600);  // exactly 0600, whatever the umask
+    *fd = ::open(native.constData(), flags | O_CREAT | O_EXCL, 0600);
+    if (*fd >= 0) {
+        ::fchmod(*fd, 0600);  // exactly 0600, whatever the umask
     } else if (errno == EEXIST) {
-        m_fd = ::open(native.constData(), flags);
+        *fd = ::open(native.constData(), flags);
     }
     struct stat st {};
-    if (m_fd < 0 || ::fstat(m_fd, &st) != 0) {
+    if (*fd < 0 || ::fstat(*fd, &st) != 0) {
         *error = QStringLiteral("%1: %2").arg(path, errnoText());
         return false;
     }
@@ -156,103 +125,98 @@ bool AuditLog::openFile(const QString &path, QString *error) {
         *error = QStringLiteral("%1: not a regular file").arg(path);
         return false;
     }
-    if (::flock(m_fd, LOCK_EX | LOCK_NB) != 0) {
+    if (::flock(*fd, LOCK_EX | LOCK_NB) != 0) {
         *error = QStringLiteral("%1: in use by another varta-watch (%2)").arg(path, errnoText());
         return false;
     }
-    m_size = st.st_size;
+    *size = st.st_size;
     return true;
 }
 
-bool AuditLog::writeHeaderOrCheckIt(QString *error) {
-    const QByteArray header = headerLine();
-    if (m_size == 0) {
-        if (!writeWhole(header)) {
-            *error = m_lastError;
-            return false;
-        }
-        return true;
-    }
-    QByteArray first(header.size(), Qt::Uninitialized);
-    if (::pread(m_fd, first.data(), size_t(first.size()), 0) != first.size() || first != header) {
-        *error = QStringLiteral("%1: not a varta-watch recovery audit v2 log (first line is not \"%2\")")
-                     .arg(m_path, QString::fromLatin1(kHeader));
+bool AuditLog::prepareExisting(QString *error) {
+    audit::Probe probe;
+    QString why;
+    if (!audit::probeFile(m_fd, m_size, &probe, &why)) {
+        *error = QStringLiteral("%1: cannot read its last records: %2").arg(m_path, why);
         return false;
     }
+    if (probe.truncateTo) {
+        if (::ftruncate(m_fd, *probe.truncateTo) != 0) {
+            *error = QStringLiteral("%1: cannot cut off its torn last line: %2").arg(m_path, errnoText());
+            return false;
+        }
+        m_size = *probe.truncateTo;
+    }
+    if ((probe.needsNewline && !writeWhole(QByteArrayLiteral("\n")))
+        || (probe.needsHeader && !writeWhole(audit::headerLine()))) {
+        *error = m_lastError;
+        return false;
+    }
+    m_seq = probe.lastSeq;
+    m_chain = probe.lastChain;
+    m_bootReason = probe.reason;
     return true;
 }
 
-bool AuditLog::readTail(Tail *tail, QString *error) {
-    const qint64 start = headerLine().size();
-    const qint64 body = m_size - start;
-    for (qint64 window = std::min(body, kFirstTailWindow); window > 0; window = std::min(body, window * 4)) {
-        QByteArray bytes(window, Qt::Uninitialized);
-        if (::pread(m_fd, bytes.data(), size_t(window), m_size - window) != window) {
-            *error = QStringLiteral("%1: cannot read its last records: %2").arg(m_path, errnoText());
-            return false;
-        }
-        *tail = Tail{};
-        tail->endsMidLine = !bytes.endsWith('\n');
-        QList<QByteArray> lines = bytes.split('\n');
-        lines.removeLast();  // what follows the last newline: empty, or a cut-off line
-        // The window's first line may have started before it; it is whole only when the
-        // window reaches back to the header.
-        const qsizetype firstWhole = window == body ? 0 : 1;
-        for (qsizetype i = lines.size() - 1; i >= firstWhole && !tail->last; --i) {
-            const QList<QByteArray> columns = lines[i].split('\t');
-            const bool wellFormed = columns.size() >= 5 && columns.size() == columnsOf(columns[3])
-                                    && isDecimal(columns[0]) && (isChainHex(columns.last()) || columns.last() == "-");
-            if (wellFormed) {
-                const QByteArray chain =
-                    columns.last() == "-" ? QByteArray(kChainBytes, '\0') : QByteArray::fromHex(columns.last());
-                tail->last = TailRecord{columns[0].toULongLong(), chain};
-            } else {
-                tail->corrupt = true;
-            }
-        }
-        tail->corrupt = tail->corrupt || tail->endsMidLine || !tail->last;
-        if (tail->last || window == body || window >= kMaxTailWindow)
-            return true;
-    }
-    return true;
+// As upstream: observer_ns is 0, and the previous chain is shown only where the chain
+// really continues from a record the reader can see (the file's own, or the previous
+// generation's); after a torn or foreign tail it is `-`.
+bool AuditLog::appendBoot(BootReason reason) {
+    const bool continues = reason == BootReason::Resume || reason == BootReason::Rotation;
+    if (!writeRecord("boot",
+                     {QByteArray::number(::getpid()), continues ? m_chain.toHex() : QByteArrayLiteral("-"),
+                      audit::bootReasonLabel(reason)},
+                     0))
+        return false;
+    return sync();  // a boot row is durable whatever the cadence: it anchors what follows
 }
 
 bool AuditLog::appendSpawn(const Spawn &r) {
-    return append("spawn", {QByteArray::number(r.agentPid), QByteArray::number(r.childPid), r.exec.toUtf8(),
-                            r.program.toUtf8(), r.source.toUtf8(), QByteArray::number(r.templateLen)});
+    // The command line itself never goes into the audit, only its length.
+    return append("spawn",
+                  {QByteArray::number(r.agentPid), QByteArray::number(r.childPid), QByteArrayLiteral("exec"),
+                   r.program.toUtf8(), r.source.toUtf8(), QByteArray::number(r.templateLen)},
+                  engineNowNs());
 }
 
 bool AuditLog::appendComplete(const Complete &r) {
     return append("complete",
                   {QByteArray::number(r.agentPid), QByteArray::number(r.childPid), completionLabel(r.completion),
                    numberOrDash(r.exitCode), numberOrDash(r.signal), QByteArray::number(r.durationNs),
-                   QByteArray::number(r.stdoutLen), QByteArray::number(r.stderrLen), r.truncated ? "true" : "false"});
+                   QByteArray::number(r.stdoutLen), QByteArray::number(r.stderrLen), r.truncated ? "true" : "false"},
+                  engineNowNs());
 }
 
 bool AuditLog::appendRefused(std::uint32_t agentPid, RefusalReason reason) {
-    return append("refused", {QByteArray::number(agentPid), refusalReasonLabel(reason)});
+    return append("refused", {QByteArray::number(agentPid), refusalReasonLabel(reason)}, engineNowNs());
 }
 
-bool AuditLog::append(const QByteArray &kind, const QList<QByteArray> &fields) {
+bool AuditLog::append(const QByteArray &kind, const QList<QByteArray> &fields, std::int64_t observerNs) {
+    if (!writeRecord(kind, fields, observerNs))
+        return false;
+    const bool intervalPassed = m_settings.syncIntervalMs > 0
+                                && Clock::now() - m_lastSync >= std::chrono::milliseconds(m_settings.syncIntervalMs);
+    // The record is in the file either way (seq and chain move on); a failed sync or
+    // rotation is reported without pretending it was not written.
+    const bool synced = (m_unsynced < m_settings.syncEvery && !intervalPassed) || sync();
+    return rotateIfFull() && synced;
+}
+
+bool AuditLog::writeRecord(const QByteArray &kind, const QList<QByteArray> &fields, std::int64_t observerNs) {
     if (m_fd < 0) {
         m_lastError = QStringLiteral("audit log is not open");
         return false;
     }
     QByteArray body = QByteArray::number(m_seq + 1) + '\t' + QByteArray::number(QDateTime::currentMSecsSinceEpoch())
-                      + '\t' + QByteArray::number(engineNowNs()) + '\t' + kind;
+                      + '\t' + QByteArray::number(observerNs) + '\t' + kind;
     for (const QByteArray &field : fields)
         body += '\t' + sanitised(field);
-    const QByteArray chain = chainOf(kind, m_chain, body);
+    const QByteArray chain = audit::chainOf(kind, m_chain, body);
     if (!writeWhole(body + '\t' + chain.toHex() + '\n'))
         return false;
     ++m_seq;
     m_chain = chain;
-    if (::fsync(m_fd) != 0) {
-        // The record is in the file (seq and chain move on), it just may not survive a
-        // power cut: report it without pretending it was not written.
-        m_lastError = QStringLiteral("%1: fsync: %2").arg(m_path, errnoText());
-        return false;
-    }
+    ++m_unsynced;
     return true;
 }
 
@@ -273,6 +237,111 @@ bool AuditLog::writeWhole(const QByteArray &bytes) {
     }
     m_size += bytes.size();
     return true;
+}
+
+bool AuditLog::sync() {
+    const Clock::time_point start = Clock::now();
+    const int result = ::fdatasync(m_fd);
+    const int savedErrno = errno;
+    m_lastSync = Clock::now();
+    const Clock::duration took = m_lastSync - start;
+    m_counters.observeFsync(std::chrono::duration<double>(took).count());
+    if (took > std::chrono::milliseconds(m_settings.fsyncBudgetMs))
+        ++m_counters.fsyncBudgetExceeded;
+    if (result != 0) {
+        // The records stay counted as unsynced: the next sync tries again.
+        m_lastError =
+            QStringLiteral("%1: fdatasync: %2").arg(m_path, QString::fromLocal8Bit(std::strerror(savedErrno)));
+        return false;
+    }
+    m_unsynced = 0;
+    return true;
+}
+
+std::optional<AuditLog::Clock::time_point> AuditLog::syncDueAt() const {
+    if (m_fd < 0 || m_unsynced == 0 || m_settings.syncIntervalMs <= 0)
+        return std::nullopt;
+    return m_lastSync + std::chrono::milliseconds(m_settings.syncIntervalMs);
+}
+
+bool AuditLog::syncIfDue() {
+    const std::optional<Clock::time_point> due = syncDueAt();
+    return !due || Clock::now() < *due || sync();
+}
+
+bool AuditLog::rotateIfFull() {
+    if (!m_settings.maxBytes || m_size < *m_settings.maxBytes)
+        return true;
+    const Clock::time_point start = Clock::now();
+    const bool rotated = rotate();
+    if (Clock::now() - start > std::chrono::milliseconds(m_settings.rotationBudgetMs))
+        ++m_counters.rotationBudgetExceeded;
+    return rotated;
+}
+
+// The old generation is made durable before it is renamed; the new one is opened (and
+// locked) before anything is renamed, so a failure leaves the live file where it was and
+// the next record tries again.
+bool AuditLog::rotate() {
+    if (m_unsynced > 0 && !sync())
+        return false;
+    const QString nextPath = m_path + QLatin1String(kNextGenerationSuffix);
+    const QByteArray next = QFile::encodeName(nextPath);
+    int fd = -1;
+    qint64 size = 0;
+    QString error;
+    // A leftover of a rotation cut short by a crash is removed first.
+    if (!removeIfThere(next)) {
+        m_lastError = QStringLiteral("%1: %2").arg(nextPath, errnoText());
+        return false;
+    }
+    if (!openFile(nextPath, &fd, &size, &error)) {
+        m_lastError = error;
+        if (fd >= 0)
+            ::close(fd);
+        return false;
+    }
+    if (!shiftGenerations(next)) {
+        ::close(fd);
+        removeIfThere(next);
+        return false;
+    }
+    ::close(m_fd);
+    m_fd = fd;
+    m_size = 0;
+    syncDirectoryOf(m_path);
+    ++m_counters.rotations;
+    return writeWhole(audit::headerLine()) && appendBoot(BootReason::Rotation);
+}
+
+// PATH.5 goes, PATH.4 ... PATH.1 move up one, the live file becomes PATH.1 and `next`
+// the live file.
+bool AuditLog::shiftGenerations(const QByteArray &next) {
+    const auto fail = [this] {
+        m_lastError = QStringLiteral("%1: rotation: %2").arg(m_path, errnoText());
+        return false;
+    };
+    const QByteArray live = QFile::encodeName(m_path);
+    const QByteArray first = QFile::encodeName(generationPath(1));
+    if (!removeIfThere(QFile::encodeName(generationPath(kGenerations))))
+        return fail();
+    for (int generation = kGenerations - 1; generation >= 1; --generation) {
+        if (!renameIfThere(QFile::encodeName(generationPath(generation)),
+                           QFile::encodeName(generationPath(generation + 1))))
+            return fail();
+    }
+    if (::rename(live.constData(), first.constData()) != 0)
+        return fail();
+    if (::rename(next.constData(), live.constData()) != 0) {
+        fail();
+        ::rename(first.constData(), live.constData());  // the live file goes back where it was
+        return false;
+    }
+    return true;
+}
+
+QString AuditLog::generationPath(int generation) const {
+    return m_path + QLatin1Char('.') + QString::number(generation);
 }
 
 }  // namespace varta

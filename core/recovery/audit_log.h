@@ -9,24 +9,27 @@
 // where body is the line without its last tab, chain and newline, and prev_chain the 32
 // raw bytes of the previous record's chain (zeros before the first record).
 //
-// Opening appends a `boot` record. After a restart, seq and the chain continue from the
-// file's last record, found by reading only the end of the file. A last line that is
-// not a complete, well-formed record (a write cut short by a crash, an edit) makes the
-// boot reason `corrupt_tail`: seq and the chain then continue from the last well-formed
-// record in the part read (from nothing if there is none), and the boot record starts
-// on a fresh line. A file whose first line is not the v2 header is refused, not
-// appended to.
+// Opening appends a `boot` record whose reason says what the existing file was
+// (audit_probe.h): fresh, resume, legacy_v1, corrupt_tail (the torn bytes are cut off
+// first) or schema_drift. Only `resume` carries the previous chain in the boot row.
 //
-// Each record is written whole with one write() and fsync'd before append returns; a
-// failed write is cut back off the file so no torn line is left behind. An advisory
-// lock keeps a second observer from interleaving its records.
+// Each record is written whole with one write(); fdatasync follows every
+// Settings::syncEvery records, and also once Settings::syncIntervalMs has passed with
+// records unsynced (syncIfDue). A failed write is cut back off the file so no torn line
+// is left behind. Past Settings::maxBytes the file rotates to PATH.1 ... PATH.5 and the
+// new one starts with the header and a `rotation` boot row carrying the chain on. An
+// advisory lock keeps a second observer from interleaving its records.
 
+#include "core/config/options.h"
+#include "core/recovery/audit_counters.h"
+#include "core/recovery/audit_schema.h"
 #include "core/recovery/recovery_counters.h"
 
 #include <QByteArray>
 #include <QList>
 #include <QString>
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 
@@ -34,16 +37,26 @@ namespace varta {
 
 class AuditLog {
 public:
-    enum class BootReason : std::uint8_t { Fresh, Resume, CorruptTail };
+    using BootReason = audit::BootReason;
+    using Clock = std::chrono::steady_clock;
     enum class Completion : std::uint8_t { Reaped, Killed, ReapFailed };
+
+    struct Settings {
+        std::optional<std::int64_t> maxBytes;  // rotate once the file reaches this; none = never
+        std::int64_t syncEvery = 1;            // fdatasync every N records
+        std::int64_t syncIntervalMs = 0;       // and when this long passed with records unsynced; 0 = off
+        std::int64_t fsyncBudgetMs = 50;       // an fdatasync slower than this is counted
+        std::int64_t rotationBudgetMs = 50;    // a rotation slower than this is counted
+
+        static Settings from(const RecoveryOptions &options);
+    };
 
     struct Spawn {
         std::uint32_t agentPid = 0;
         qint64 childPid = 0;
-        QString exec;         // the argv that ran, joined with spaces
-        QString program;      // argv[0]
-        QString source;       // "inline", the exec file's path, or "manual"
-        int templateLen = 0;  // arguments in the template, program included
+        QString program;         // argv[0]
+        QString source;          // "inline", the exec file's path, or "manual"
+        qint64 templateLen = 0;  // bytes of the substituted argv joined by single spaces
     };
 
     struct Complete {
@@ -58,7 +71,7 @@ public:
         bool truncated = false;
     };
 
-    static constexpr const char *kHeader = "# varta-watch recovery audit v2";
+    static constexpr int kGenerations = 5;  // PATH.1 (newest) ... PATH.5
 
     AuditLog() = default;
     ~AuditLog();
@@ -66,7 +79,9 @@ public:
     AuditLog &operator=(const AuditLog &) = delete;
 
     // Opens or creates (mode 0600) the log and appends the boot record.
-    bool open(const QString &path, QString *error);
+    bool open(const QString &path, const Settings &settings, QString *error);
+    bool open(const QString &path, QString *error) { return open(path, Settings{}, error); }
+    // Syncs what is unsynced, then closes.
     void close();
     bool isOpen() const { return m_fd >= 0; }
 
@@ -74,35 +89,40 @@ public:
     bool appendComplete(const Complete &record);
     bool appendRefused(std::uint32_t agentPid, RefusalReason reason);
 
-    BootReason bootReason() const { return m_bootReason; }
+    // When syncIfDue() next has work: records are unsynced and an interval is set.
+    std::optional<Clock::time_point> syncDueAt() const;
+    bool syncIfDue();
+
+    BootReason bootReason() const { return m_bootReason; }  // of the last open()
     std::uint64_t lastSeq() const { return m_seq; }
+    std::int64_t unsyncedRecords() const { return m_unsynced; }
+    const AuditCounters &counters() const { return m_counters; }
     QString lastError() const { return m_lastError; }
 
-    static const char *bootReasonLabel(BootReason reason) noexcept;
     static const char *completionLabel(Completion completion) noexcept;
 
 private:
-    struct TailRecord {
-        std::uint64_t seq = 0;
-        QByteArray chain;  // 32 raw bytes
-    };
-    struct Tail {
-        std::optional<TailRecord> last;  // last well-formed record found
-        bool corrupt = false;
-        bool endsMidLine = false;
-    };
-
-    bool openFile(const QString &path, QString *error);
-    bool readTail(Tail *tail, QString *error);
-    bool writeHeaderOrCheckIt(QString *error);
-    bool append(const QByteArray &kind, const QList<QByteArray> &fields);
+    bool openFile(const QString &path, int *fd, qint64 *size, QString *error) const;
+    bool prepareExisting(QString *error);
+    bool appendBoot(BootReason reason);
+    bool append(const QByteArray &kind, const QList<QByteArray> &fields, std::int64_t observerNs);
+    bool writeRecord(const QByteArray &kind, const QList<QByteArray> &fields, std::int64_t observerNs);
     bool writeWhole(const QByteArray &bytes);
+    bool sync();
+    bool rotateIfFull();
+    bool rotate();
+    bool shiftGenerations(const QByteArray &next);
+    QString generationPath(int generation) const;
 
     int m_fd = -1;
-    std::int64_t m_size = 0;
+    qint64 m_size = 0;
     std::uint64_t m_seq = 0;
-    QByteArray m_chain = QByteArray(32, '\0');
+    QByteArray m_chain = audit::zeroChain();
     BootReason m_bootReason = BootReason::Fresh;
+    Settings m_settings;
+    std::int64_t m_unsynced = 0;
+    Clock::time_point m_lastSync;
+    AuditCounters m_counters;
     QString m_path;
     QString m_lastError;
 };

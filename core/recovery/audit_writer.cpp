@@ -4,10 +4,12 @@ namespace varta {
 
 AuditWriter::~AuditWriter() { close(); }
 
-bool AuditWriter::open(const QString &path, ErrorHandler onError, QString *error) {
+bool AuditWriter::open(const QString &path, const AuditLog::Settings &settings, ErrorHandler onError, QString *error) {
     close();
-    if (!m_log.open(path, error))
+    if (!m_log.open(path, settings, error))
         return false;
+    m_openedAs = m_log.bootReason();
+    publishCounters();
     m_onError = std::move(onError);
     m_stopping = false;
     m_thread = std::thread([this] { run(); });
@@ -31,20 +33,43 @@ void AuditWriter::close() {
     }
     m_wake.notify_one();
     m_thread.join();
-    m_log.close();
+    m_log.close();  // syncs what the cadence left unsynced
+    publishCounters();
+}
+
+AuditCounters AuditWriter::counters() const {
+    const std::lock_guard lock(m_countersMutex);
+    return m_counters;
+}
+
+void AuditWriter::publishCounters() {
+    const std::lock_guard lock(m_countersMutex);
+    m_counters = m_log.counters();
 }
 
 void AuditWriter::run() {
+    const auto hasWork = [this] { return m_stopping || !m_queue.empty(); };
     for (;;) {
         std::unique_lock lock(m_mutex);
-        m_wake.wait(lock, [this] { return m_stopping || !m_queue.empty(); });
-        if (m_queue.empty())
-            return;  // stopping, and everything is written
+        if (const auto due = m_log.syncDueAt())
+            m_wake.wait_until(lock, *due, hasWork);
+        else
+            m_wake.wait(lock, hasWork);
+        if (m_queue.empty()) {
+            if (m_stopping)
+                return;  // and everything is written
+            lock.unlock();
+            if (!m_log.syncIfDue() && m_onError)
+                m_onError(m_log.lastError());
+            publishCounters();
+            continue;
+        }
         const Record record = std::move(m_queue.front());
         m_queue.pop_front();
         lock.unlock();
         if (!write(record) && m_onError)
             m_onError(m_log.lastError());
+        publishCounters();
     }
 }
 

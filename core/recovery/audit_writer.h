@@ -1,12 +1,13 @@
 #pragma once
-// Writes AuditLog records on a thread of its own, in the order they were submitted.
-// Each record is still one write() and one fsync (docs/compat.md section 3); only the engine
-// thread no longer waits for them: a burst of stalls costs milliseconds of disk per row,
-// and the engine thread is also the beat path.
+// Writes AuditLog records on a thread of its own, in the order they were submitted, so
+// the engine thread (also the beat path) never waits for the disk: a burst of stalls
+// costs milliseconds of fdatasync per row. The thread also makes the time-based sync
+// (--audit-sync-interval-ms) when records wait unsynced and nothing else arrives.
 //
 // The queue is not bounded: dropping a record would break the audit contract, and its
 // length is bounded in practice by stalls, which are bounded by tracked agents.
 
+#include "core/recovery/audit_counters.h"
 #include "core/recovery/audit_log.h"
 
 #include <condition_variable>
@@ -34,23 +35,35 @@ public:
     AuditWriter &operator=(const AuditWriter &) = delete;
 
     // Opens the log and writes its boot record here and now, then starts the thread.
-    bool open(const QString &path, ErrorHandler onError, QString *error);
+    bool open(const QString &path, const AuditLog::Settings &settings, ErrorHandler onError, QString *error);
+    bool open(const QString &path, ErrorHandler onError, QString *error) {
+        return open(path, AuditLog::Settings{}, std::move(onError), error);
+    }
     bool isOpen() const { return m_thread.joinable(); }
+    // What the existing file was, as the boot record of open() says.
+    AuditLog::BootReason openedAs() const { return m_openedAs; }
     void submit(Record record);
     // Writes everything submitted so far, then stops the thread and closes the log.
     void close();
 
+    // A copy of the log's counters as of its last record or sync; from any thread.
+    AuditCounters counters() const;
+
 private:
     void run();
     bool write(const Record &record);
+    void publishCounters();
 
     AuditLog m_log;  // used by the writer thread only, once it runs
+    AuditLog::BootReason m_openedAs = AuditLog::BootReason::Fresh;
     ErrorHandler m_onError;
     std::thread m_thread;
     std::mutex m_mutex;
     std::condition_variable m_wake;
     std::deque<Record> m_queue;
     bool m_stopping = false;
+    mutable std::mutex m_countersMutex;  // apart from m_mutex: a reader never holds up submit()
+    AuditCounters m_counters;
 };
 
 }  // namespace varta

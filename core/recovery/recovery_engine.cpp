@@ -74,10 +74,33 @@ bool RecoveryEngine::start(QString *error) {
             this, [this, text] { emitEvent(EventSeverity::Error, EventCategory::Audit, text, std::nullopt); },
             Qt::QueuedConnection);
     };
-    if (configured() && !m_options.auditFile.isEmpty() && !m_audit.open(m_options.auditFile, onAuditError, error))
+    if (configured() && !m_options.auditFile.isEmpty()
+        && !m_audit.open(m_options.auditFile, AuditLog::Settings::from(m_options), onAuditError, error))
         return false;
     m_phase = Phase::Running;
     return true;
+}
+
+QStringList RecoveryEngine::startupWarnings() const {
+    if (!m_audit.isOpen())
+        return {};
+    switch (m_audit.openedAs()) {
+    case AuditLog::BootReason::LegacyV1:
+        return {
+            QStringLiteral("%1: a v1 audit log: v2 records follow a new header after the old ones, seq restarts at 1")
+                .arg(m_options.auditFile)};
+    case AuditLog::BootReason::SchemaDrift:
+        return {QStringLiteral("%1: not a v2 audit log or its last line is no record (schema_drift): seq restarts at 1 "
+                               "and the chain from zero")
+                    .arg(m_options.auditFile)};
+    case AuditLog::BootReason::CorruptTail:
+        return {QStringLiteral("%1: the last audit record was cut short and has been removed (corrupt_tail)")
+                    .arg(m_options.auditFile)};
+    case AuditLog::BootReason::Fresh:
+    case AuditLog::BootReason::Resume:
+    case AuditLog::BootReason::Rotation: break;
+    }
+    return {};
 }
 
 void RecoveryEngine::onAgentResumed(const AgentKey &agent) {
@@ -385,12 +408,11 @@ void RecoveryEngine::auditSpawn(const Child &child) {
     AuditLog::Spawn row;
     row.agentPid = child.info.agent.pid;
     row.childPid = child.info.pid;
-    row.exec = child.info.argv.join(QLatin1Char(' '));
     row.program = child.info.argv.value(0);
     row.source = child.info.manual                ? QStringLiteral("manual")
                  : m_options.execSource.isEmpty() ? QStringLiteral("inline")
                                                   : m_options.execSource;
-    row.templateLen = int(m_options.execTemplate.size());
+    row.templateLen = child.info.argv.join(QLatin1Char(' ')).toUtf8().size();
     m_audit.submit(row);
 }
 
@@ -406,9 +428,13 @@ void RecoveryEngine::auditComplete(const Child &child, const RunResult &result, 
     else
         row.signal = result.signal;
     row.durationNs = result.durationNs;
-    row.stdoutLen = result.stdoutBytes;
-    row.stderrLen = result.stderrBytes;
-    row.truncated = result.truncated;
+    // As upstream, the sizes are audited only with --recovery-capture-stdio; the output
+    // itself is captured and shown either way.
+    if (m_options.captureStdio) {
+        row.stdoutLen = result.stdoutBytes;
+        row.stderrLen = result.stderrBytes;
+        row.truncated = result.truncated;
+    }
     m_audit.submit(row);
 }
 

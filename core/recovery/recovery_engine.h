@@ -47,6 +47,8 @@ public:
 
     // Opens the audit log (if configured) and writes its boot record.
     bool start(QString *error);
+    // One line each for what start() found wrong with an existing audit file.
+    QStringList startupWarnings() const;
 
     void onStall(const AgentKey &agent, bool crossNamespace);
     void onAgentResumed(const AgentKey &agent);
@@ -64,6 +66,7 @@ public:
     RecoveryMark mark(const AgentKey &agent) const;
     bool childRunning(const AgentKey &agent) const { return m_policy.inFlight(agent); }
     const RecoveryCounters &counters() const { return m_counters; }
+    AuditCounters auditCounters() const { return m_audit.counters(); }
     bool configured() const { return m_options.configured(); }
     QList<ChildInfo> children() const;  // the children alive now, for a late subscriber
     std::size_t pendingStalls() const { return m_pending.size(); }

@@ -1,6 +1,8 @@
 // Recovery through the real binary: an agent stalls, the recovery command runs with
-// the agent's pid substituted, and the audit log records the spawn and the completion
-// with the exit code, the kept lengths and the truncation flag.
+// the agent's pid substituted, and the audit log records the spawn (mode `exec`, never
+// the command line) and the completion with the exit code and, with
+// --recovery-capture-stdio, the kept lengths and the truncation flag. An existing v1 audit
+// file is continued, not refused; --recovery-audit-max-bytes rotates it.
 #include "tests/support/watch_process.h"
 
 #include <QFileInfo>
@@ -28,6 +30,13 @@ QList<QStringList> auditRows(const QString &path, const QString &kind) {
     return rows;
 }
 
+QByteArray contentOf(const QString &path) {
+    QFile file(path);
+    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+}
+
+const QStringList kUdpRecoveryOptIn{QStringLiteral("--plaintext-udp-i-accept-recovery-on-unauthenticated-transport")};
+
 QStringList baseArgs(const QString &dir, const QString &exec) {
     return {QStringLiteral("--udp-port"),
             QStringLiteral("0"),
@@ -52,9 +61,8 @@ private Q_SLOTS:
         // stdout gets {pid} bytes (700), stderr 300: 1000 bytes against an 800-byte cap.
         const QString exec = helper("output") + QStringLiteral(" o:{pid} e:300");
         WatchProcess watch;
-        QVERIFY(watch.start(
-            baseArgs(dir.path(), exec)
-            + QStringList{QStringLiteral("--plaintext-udp-i-accept-recovery-on-unauthenticated-transport")}));
+        QVERIFY(watch.start(baseArgs(dir.path(), exec) + kUdpRecoveryOptIn
+                            + QStringList{QStringLiteral("--recovery-capture-stdio")}));
         watch.sendFrame(vlp::Frame{vlp::Status::Ok, 700, 1, 1, 0});
         QTRY_COMPARE_WITH_TIMEOUT(auditRows(audit, QStringLiteral("complete")).size(), 1, 20000);
         QCOMPARE(watch.stop(), 0);
@@ -67,11 +75,15 @@ private Q_SLOTS:
         const QList<QStringList> spawns = auditRows(audit, QStringLiteral("spawn"));
         QCOMPARE(spawns.size(), 1);
         const QStringList &spawn = spawns.first();
-        QCOMPARE(spawn.size(), 11);  // seq wall ns kind agent child exec program source template_len chain
+        QCOMPARE(spawn.size(), 11);  // seq wall ns kind agent child mode program source template_len chain
         QCOMPARE(spawn[4], QStringLiteral("700"));
         QVERIFY(spawn[5].toLongLong() > 1);
+        QCOMPARE(spawn[6], QStringLiteral("exec"));
         QCOMPARE(spawn[7], helper("output"));
         QCOMPARE(spawn[8], QStringLiteral("inline"));
+        const QByteArray ran = (helper("output") + QStringLiteral(" o:700 e:300")).toUtf8();
+        QCOMPARE(spawn[9], QString::number(ran.size()));
+        QVERIFY2(!contentOf(audit).contains("o:700"), "the command line is not in the audit");
 
         const QStringList complete = auditRows(audit, QStringLiteral("complete")).first();
         QCOMPARE(complete.size(), 14);  // ... agent child status exit signal duration stdout stderr truncated chain
@@ -94,9 +106,7 @@ private Q_SLOTS:
         QTemporaryDir dir;
         const QString audit = dir.filePath(QStringLiteral("audit.log"));
         WatchProcess watch;
-        QVERIFY(watch.start(
-            baseArgs(dir.path(), helper("exit") + QStringLiteral(" 7"))
-            + QStringList{QStringLiteral("--plaintext-udp-i-accept-recovery-on-unauthenticated-transport")}));
+        QVERIFY(watch.start(baseArgs(dir.path(), helper("exit") + QStringLiteral(" 7")) + kUdpRecoveryOptIn));
         watch.sendFrame(vlp::Frame{vlp::Status::Ok, 701, 1, 1, 0});
         QTRY_COMPARE_WITH_TIMEOUT(auditRows(audit, QStringLiteral("complete")).size(), 1, 20000);
         QCOMPARE(watch.stop(), 0);
@@ -104,6 +114,95 @@ private Q_SLOTS:
         QCOMPARE(complete[6], QStringLiteral("reaped"));
         QCOMPARE(complete[7], QStringLiteral("7"));
         QCOMPARE(complete[12], QStringLiteral("false"));
+    }
+
+    // As upstream, without --recovery-capture-stdio the capture columns are 0 0 false,
+    // though the child wrote (and the console would show) its output.
+    void withoutCaptureStdioTheSizesAreNotAudited() {
+        QTemporaryDir dir;
+        const QString audit = dir.filePath(QStringLiteral("audit.log"));
+        WatchProcess watch;
+        QVERIFY(
+            watch.start(baseArgs(dir.path(), helper("output") + QStringLiteral(" o:50 e:1000")) + kUdpRecoveryOptIn));
+        watch.sendFrame(vlp::Frame{vlp::Status::Ok, 703, 1, 1, 0});
+        QTRY_COMPARE_WITH_TIMEOUT(auditRows(audit, QStringLiteral("complete")).size(), 1, 20000);
+        QCOMPARE(watch.stop(), 0);
+        const QStringList complete = auditRows(audit, QStringLiteral("complete")).first();
+        QCOMPARE(complete[7], QStringLiteral("0"));
+        QCOMPARE(complete.mid(10, 3), (QStringList{"0", "0", "false"}));
+    }
+
+    // As upstream, a v1 audit file is no start-up failure: varta-watch warns, appends a v2
+    // header and a `legacy_v1` boot row after the old lines, and audits on from seq 1.
+    void existingV1AuditFileIsContinued() {
+        QTemporaryDir dir;
+        const QString audit = dir.filePath(QStringLiteral("audit.log"));
+        const QByteArray v1 = "# varta-watch recovery audit v1\n1700000000000\tspawn\t42\t4242\t/usr/bin/restart 42\n";
+        {
+            QFile file(audit);
+            QVERIFY(file.open(QIODevice::WriteOnly));
+            file.write(v1);
+            file.setPermissions(QFile::ReadOwner | QFile::WriteOwner);
+        }
+        WatchProcess watch;
+        QVERIFY(watch.start(baseArgs(dir.path(), helper("exit") + QStringLiteral(" 0")) + kUdpRecoveryOptIn));
+        watch.sendFrame(vlp::Frame{vlp::Status::Ok, 702, 1, 1, 0});
+        QTRY_COMPARE_WITH_TIMEOUT(auditRows(audit, QStringLiteral("complete")).size(), 1, 20000);
+        QCOMPARE(watch.process.state(), QProcess::Running);
+        const qint64 watchPid = watch.process.processId();
+        QCOMPARE(watch.stop(), 0);
+        const QString err = QString::fromUtf8(watch.process.readAllStandardError());
+        QVERIFY2(err.contains(QLatin1String("warning: ") + audit + QLatin1String(": a v1 audit log")), qPrintable(err));
+
+        const QByteArray content = contentOf(audit);
+        QVERIFY(content.startsWith(v1));
+        QList<QByteArray> v2 = content.mid(v1.size()).split('\n');
+        QCOMPARE(v2.takeLast(), QByteArray());
+        QCOMPARE(v2.size(), 4);
+        QCOMPARE(v2[0], QByteArray("# varta-watch recovery audit v2"));
+        const QList<QByteArray> boot = v2[1].split('\t');
+        QCOMPARE(boot.size(), 8);
+        QCOMPARE(boot[0], QByteArray("1"));
+        QCOMPARE(boot[2], QByteArray("0"));
+        QCOMPARE(boot[3], QByteArray("boot"));
+        QCOMPARE(boot[4], QByteArray::number(watchPid));
+        QCOMPARE(boot.mid(5, 2), (QList<QByteArray>{"-", "legacy_v1"}));
+        const QList<QByteArray> spawn = v2[2].split('\t');
+        QCOMPARE(spawn[0], QByteArray("2"));
+        QCOMPARE(spawn.mid(3, 2), (QList<QByteArray>{"spawn", "702"}));
+        QCOMPARE(v2[3].split('\t').at(0), QByteArray("3"));
+        QCOMPARE(v2[3].split('\t').at(3), QByteArray("complete"));
+    }
+
+    // --recovery-audit-max-bytes through the binary: generations PATH.1 ... and a
+    // `rotation` boot row carrying the previous generation's last chain.
+    void auditMaxBytesRotates() {
+        QTemporaryDir dir;
+        const QString audit = dir.filePath(QStringLiteral("audit.log"));
+        WatchProcess watch;
+        QVERIFY(watch.start(baseArgs(dir.path(), helper("exit") + QStringLiteral(" 0")) + kUdpRecoveryOptIn
+                            + QStringList{QStringLiteral("--recovery-audit-max-bytes"), QStringLiteral("4096")}));
+        // Each stall writes a spawn and a complete row, about 260 bytes: 24 agents fill
+        // more than one generation.
+        constexpr int kAgents = 24;
+        for (int i = 0; i < kAgents; ++i)
+            watch.sendFrame(vlp::Frame{vlp::Status::Ok, std::uint32_t(800 + i), 1, 1, 0});
+        const auto completes = [&] {
+            return auditRows(audit, QStringLiteral("complete")).size()
+                   + auditRows(audit + QStringLiteral(".1"), QStringLiteral("complete")).size();
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(completes(), kAgents, 30000);
+        QCOMPARE(watch.stop(), 0);
+        QVERIFY(!QFile::exists(audit + QStringLiteral(".2")));
+        const QList<QByteArray> older = contentOf(audit + QStringLiteral(".1")).trimmed().split('\n');
+        const QList<QByteArray> live = contentOf(audit).trimmed().split('\n');
+        QVERIFY(contentOf(audit + QStringLiteral(".1")).size() >= 4096);
+        QCOMPARE(live[0], QByteArray("# varta-watch recovery audit v2"));
+        const QList<QByteArray> boot = live[1].split('\t');
+        QCOMPARE(boot[3], QByteArray("boot"));
+        QCOMPARE(boot[5], older.last().split('\t').last());
+        QCOMPARE(boot[6], QByteArray("rotation"));
+        QCOMPARE(boot[0].toLongLong(), older.last().split('\t').first().toLongLong() + 1);
     }
 
     // As upstream: a recovery command beside a plain UDP listener without its opt-in is

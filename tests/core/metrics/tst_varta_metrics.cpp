@@ -5,6 +5,7 @@
 #include "core/identity/agent_key.h"
 #include "core/ingest/ingest_counters.h"
 #include "core/metrics/metrics_registry.h"
+#include "core/metrics/metrics_snapshot.h"
 #include "core/metrics/varta_metrics.h"
 #include "core/recovery/recovery_counters.h"
 #include "core/tracking/tracker_counters.h"
@@ -13,6 +14,8 @@
 #include <QProcess>
 #include <QSet>
 #include <QTest>
+
+#include <cmath>
 
 using namespace varta;
 
@@ -118,6 +121,22 @@ QList<FamilySpec> contractFamilies() {
          "histogram",
          {"varta_stall_detection_lag_seconds_bucket{le=\"+Inf\"} 0", "varta_stall_detection_lag_seconds_sum 0",
           "varta_stall_detection_lag_seconds_count 0"}},
+        {"varta_audit_fsync_seconds",
+         "histogram",
+         {"varta_audit_fsync_seconds_bucket{le=\"0.001\"} 0", "varta_audit_fsync_seconds_bucket{le=\"0.005\"} 0",
+          "varta_audit_fsync_seconds_bucket{le=\"0.01\"} 0", "varta_audit_fsync_seconds_bucket{le=\"0.05\"} 0",
+          "varta_audit_fsync_seconds_bucket{le=\"0.1\"} 0", "varta_audit_fsync_seconds_bucket{le=\"0.25\"} 0",
+          "varta_audit_fsync_seconds_bucket{le=\"0.5\"} 0", "varta_audit_fsync_seconds_bucket{le=\"1\"} 0",
+          "varta_audit_fsync_seconds_bucket{le=\"+Inf\"} 0", "varta_audit_fsync_seconds_sum 0",
+          "varta_audit_fsync_seconds_count 0"}},
+        {"varta_audit_fsync_budget_exceeded_total", "counter", {"varta_audit_fsync_budget_exceeded_total 0"}},
+        {"varta_audit_rotation_budget_exceeded_total", "counter", {"varta_audit_rotation_budget_exceeded_total 0"}},
+        {"varta_recovery_audit_dropped_total", "counter", {"varta_recovery_audit_dropped_total 0"}},
+        {"varta_recovery_audit_flush_budget_exceeded_total",
+         "counter",
+         {"varta_recovery_audit_flush_budget_exceeded_total 0"}},
+        {"varta_audit_ring_watermark_total", "counter",
+         labelled("varta_audit_ring_watermark_total", "level", {"warn", "critical"})},
     };
 }
 
@@ -128,6 +147,8 @@ struct EngineCounters {
     SecureCounters secure;
     RecoveryCounters recovery;
     Histogram stallLag = Histogram::forStallLag();
+    AuditCounters audit;
+    Histogram auditFsync = auditFsyncHistogram(audit);  // rebuilt from `audit` by sources()
     std::vector<AgentKey> keys;
     std::vector<AgentMetricsRow> rows;
     std::uint64_t capacity = 0;
@@ -141,6 +162,9 @@ struct EngineCounters {
         s.secure = &secure;
         s.recovery = &recovery;
         s.stallLag = &stallLag;
+        auditFsync = auditFsyncHistogram(audit);
+        s.audit = &audit;
+        s.auditFsync = &auditFsync;
         s.pidsTracked = [this] { return static_cast<std::uint64_t>(rows.size()); };
         s.trackerCapacity = [this] { return capacity; };
         s.uptimeSeconds = [this] { return uptime; };
@@ -200,6 +224,7 @@ private Q_SLOTS:
     void gaugesFromCallbacks();
     void uptimeIsWhatTheEngineLastSaw();
     void stallLagHistogram();
+    void auditFamilies();
     void perAgentRows_data();
     void perAgentRows();
     void perAgentRowsForManyAgents();
@@ -349,6 +374,34 @@ void TestVartaMetrics::stallLagHistogram() {
     QVERIFY(body.contains("varta_stall_detection_lag_seconds_bucket{le=\"1\"} 2"));
     QVERIFY(body.contains("varta_stall_detection_lag_seconds_bucket{le=\"+Inf\"} 3"));
     QVERIFY(body.contains("varta_stall_detection_lag_seconds_count 3"));
+}
+
+// The audit writer counts fsyncs per bucket with upstream's bounds; the snapshot turns
+// that into the histogram, and the counters land in their own families.
+void TestVartaMetrics::auditFamilies() {
+    EngineCounters engine;
+    for (const double seconds : {0.0005, 0.002, 0.002, 0.3, 2.0})
+        engine.audit.observeFsync(seconds);
+    engine.audit.fsyncBudgetExceeded = 41;
+    engine.audit.rotationBudgetExceeded = 42;
+    const QList<QByteArray> body = lines(renderFresh(engine));
+    QVERIFY(body.contains("varta_audit_fsync_seconds_bucket{le=\"0.001\"} 1"));
+    QVERIFY(body.contains("varta_audit_fsync_seconds_bucket{le=\"0.005\"} 3"));
+    QVERIFY(body.contains("varta_audit_fsync_seconds_bucket{le=\"0.25\"} 3"));
+    QVERIFY(body.contains("varta_audit_fsync_seconds_bucket{le=\"0.5\"} 4"));
+    QVERIFY(body.contains("varta_audit_fsync_seconds_bucket{le=\"1\"} 4"));
+    QVERIFY(body.contains("varta_audit_fsync_seconds_bucket{le=\"+Inf\"} 5"));
+    QVERIFY(body.contains("varta_audit_fsync_seconds_count 5"));
+    QVERIFY(std::any_of(body.begin(), body.end(), [](const QByteArray &line) {
+        return line.startsWith("varta_audit_fsync_seconds_sum ") && std::abs(line.mid(30).toDouble() - 2.3045) < 1e-9;
+    }));
+    QVERIFY(body.contains("varta_audit_fsync_budget_exceeded_total 41"));
+    QVERIFY(body.contains("varta_audit_rotation_budget_exceeded_total 42"));
+    // Ours never drops and has no ring: upstream's families are there, at 0, saying why.
+    QVERIFY(body.contains("varta_recovery_audit_dropped_total 0"));
+    QVERIFY(std::any_of(body.begin(), body.end(), [](const QByteArray &line) {
+        return line.startsWith("# HELP varta_audit_ring_watermark_total ") && line.contains("no audit ring");
+    }));
 }
 
 void TestVartaMetrics::perAgentRows_data() {

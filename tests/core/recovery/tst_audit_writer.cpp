@@ -1,6 +1,7 @@
 // AuditWriter: records submitted from this thread reach the file in submission order,
 // all of them by the time close() returns, still chained; write failures are reported
-// through the handler; a reopened writer resumes the chain.
+// through the handler; a reopened writer resumes the chain; its thread makes the
+// interval sync when no record comes; its counters can be read from this thread.
 #include "core/base/engine_clock.h"
 #include "core/recovery/audit_writer.h"
 #include "tests/support/recovery_test_support.h"
@@ -38,6 +39,8 @@ private Q_SLOTS:
     void reportsWriteFailures();
     void reopenResumes();
     void closeWithoutOpenIsHarmless();
+    void intervalSyncWithoutNewRecords();
+    void rotatesOnItsThread();
 };
 
 void TestAuditWriter::everyRecordInOrderByClose() {
@@ -51,8 +54,8 @@ void TestAuditWriter::everyRecordInOrderByClose() {
     constexpr int kRecords = 300;
     for (int i = 0; i < kRecords; ++i) {
         if (i % 3 == 0)
-            writer.submit(AuditLog::Spawn{std::uint32_t(i), 1000 + i, QStringLiteral("x"), QStringLiteral("x"),
-                                          QStringLiteral("inline"), 1});
+            writer.submit(
+                AuditLog::Spawn{std::uint32_t(i), 1000 + i, QStringLiteral("x"), QStringLiteral("inline"), 1});
         else if (i % 3 == 1)
             writer.submit(AuditLog::Complete{std::uint32_t(i), 1000 + i, AuditLog::Completion::Reaped, 0, std::nullopt,
                                              1, 0, 0, false});
@@ -119,6 +122,49 @@ void TestAuditWriter::closeWithoutOpenIsHarmless() {
     QVERIFY(!writer.open(QStringLiteral("/nonexistent-dir/audit.log"), {}, &error));
     QVERIFY(!error.isEmpty());
     QVERIFY(!writer.isOpen());
+}
+
+// --audit-sync-interval-ms: a record the cadence left unsynced is synced by the writer
+// thread once the interval has passed, though nothing else is submitted.
+void TestAuditWriter::intervalSyncWithoutNewRecords() {
+    QTemporaryDir dir;
+    AuditLog::Settings settings;
+    settings.syncEvery = 1000;
+    settings.syncIntervalMs = 50;
+    AuditWriter writer;
+    QString error;
+    QVERIFY(writer.open(dir.filePath(QStringLiteral("audit.log")), settings, {}, &error));
+    QCOMPARE(writer.counters().fsyncs, 1u);  // the boot row
+    writer.submit(AuditWriter::Refused{1, RefusalReason::Paused});
+    QTRY_COMPARE_WITH_TIMEOUT(writer.counters().fsyncs, 2u, 10000);
+    writer.close();
+    QCOMPARE(writer.counters().fsyncs, 2u);  // nothing was left for close()
+}
+
+void TestAuditWriter::rotatesOnItsThread() {
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("audit.log"));
+    AuditLog::Settings settings;
+    settings.maxBytes = 4096;
+    AuditWriter writer;
+    QString error;
+    QVERIFY(writer.open(path, settings, {}, &error));
+    constexpr int kRecords = 200;  // about 100 bytes each: several generations
+    for (int i = 0; i < kRecords; ++i)
+        writer.submit(AuditWriter::Refused{std::uint32_t(i), RefusalReason::Debounced});
+    writer.close();
+    const std::uint64_t rotations = writer.counters().rotations;
+    QVERIFY(rotations >= 3);
+    // Every record is somewhere: boot + records + one boot per rotation, numbered without a gap.
+    QList<QByteArray> seqs;
+    for (int generation = int(rotations); generation >= 0; --generation) {
+        const QString file = generation == 0 ? path : path + QLatin1Char('.') + QString::number(generation);
+        for (const QList<QByteArray> &row : records(file))
+            seqs << row[0];
+    }
+    QCOMPARE(seqs.size(), 1 + kRecords + int(rotations));
+    for (qsizetype i = 0; i < seqs.size(); ++i)
+        QCOMPARE(seqs[i].toLongLong(), i + 1);
 }
 
 QTEST_GUILESS_MAIN(TestAuditWriter)

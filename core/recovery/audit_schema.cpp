@@ -1,0 +1,71 @@
+#include "core/recovery/audit_schema.h"
+
+#include <QCryptographicHash>
+
+#include <algorithm>
+
+namespace varta::audit {
+
+namespace {
+
+bool isDecimalSeq(const QByteArray &text) {
+    if (text.isEmpty() || !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
+        return false;
+    bool ok = false;
+    text.toULongLong(&ok);  // and it fits in 64 bits
+    return ok;
+}
+
+bool isHex(const QByteArray &text) {
+    return std::all_of(text.begin(), text.end(), [](char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    });
+}
+
+}  // namespace
+
+const char *bootReasonLabel(BootReason reason) noexcept {
+    switch (reason) {
+    case BootReason::Fresh: return "fresh";
+    case BootReason::Resume: return "resume";
+    case BootReason::LegacyV1: return "legacy_v1";
+    case BootReason::CorruptTail: return "corrupt_tail";
+    case BootReason::SchemaDrift: return "schema_drift";
+    case BootReason::Rotation: return "rotation";
+    }
+    return "unknown";
+}
+
+QByteArray headerLine() { return QByteArray(kHeaderV2) + '\n'; }
+
+QByteArray zeroChain() { return QByteArray(kChainBytes, '\0'); }
+
+QByteArray chainOf(const QByteArray &kind, const QByteArray &prevChain, const QByteArray &body) {
+    static const char zero = '\0';
+    QCryptographicHash hash(QCryptographicHash::Sha256);
+    hash.addData(QByteArrayView("VARTA-AUDIT-v2"));
+    hash.addData(QByteArrayView(&zero, 1));
+    hash.addData(kind);
+    hash.addData(QByteArrayView(&zero, 1));
+    hash.addData(prevChain);
+    hash.addData(QByteArrayView(&zero, 1));
+    hash.addData(body);
+    return hash.result();
+}
+
+std::optional<RecordTail> parseRecord(const QByteArray &line) {
+    const qsizetype firstTab = line.indexOf('\t');
+    if (line.startsWith('#') || firstTab < 0)
+        return std::nullopt;
+    const QByteArray seq = line.left(firstTab);
+    const QByteArray chain = line.mid(line.lastIndexOf('\t') + 1);
+    if (!isDecimalSeq(seq))
+        return std::nullopt;
+    if (chain == "-")
+        return RecordTail{seq.toULongLong(), zeroChain()};
+    if (chain.size() != 2 * kChainBytes || !isHex(chain))
+        return std::nullopt;
+    return RecordTail{seq.toULongLong(), QByteArray::fromHex(chain)};
+}
+
+}  // namespace varta::audit
