@@ -18,6 +18,8 @@ Histogram Histogram::forStallLag() {
     return Histogram({0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0});
 }
 
+Histogram Histogram::withUpstreamBounds() { return Histogram({0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0}); }
+
 void Histogram::observe(double seconds) noexcept {
     // A NaN would poison the sum forever; a negative lag (a timer that fired a hair
     // early) is a stall surfaced on time.

@@ -1,5 +1,5 @@
 #pragma once
-// A Prometheus histogram with fixed upper bounds, fed on the engine thread. observe()
+// A Prometheus histogram with fixed upper bounds, fed on the one thread that owns it. observe()
 // costs a short scan over a dozen bounds and two additions: no allocation, no lock.
 
 #include <cstdint>
@@ -16,6 +16,9 @@ public:
     // Stall-surfacing lag: the deadline timer is precise, so lags are expected in the
     // sub-millisecond to tens-of-milliseconds range; a full second means trouble.
     static Histogram forStallLag();
+    // Upstream's bounds for all its histograms (0.001 ... 1 s), so that dashboards and rules
+    // written against upstream find the same `le` values.
+    static Histogram withUpstreamBounds();
 
     void observe(double seconds) noexcept;
 
