@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   cmake ninja-build g++ pkg-config ccache clang-format clang-tidy
   qt6-base-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools qt6-svg-dev
-  qt6-httpserver-dev qt6-websockets-dev qt6-translations-l10n
+  qt6-translations-l10n
   libgl-dev libssl-dev libsystemd-dev
   # tests: a real Prometheus server and promtool, screenshots under Xvfb,
   # libFuzzer and sanitizer runtimes, an independent secure-UDP peer (python3-cryptography).

@@ -1,12 +1,14 @@
 #include "core/metrics/metrics_endpoint.h"
 
+#include "core/base/engine_clock.h"
 #include "core/metrics/metrics_registry.h"
 
-#include <QHttpServer>
-#include <QHttpServerRequest>
-#include <QHttpServerResponder>
-#include <QHttpServerResponse>
 #include <QTcpServer>
+#include <QTcpSocket>
+#include <QTimer>
+
+#include <algorithm>
+#include <optional>
 
 #include <openssl/crypto.h>
 
@@ -14,17 +16,14 @@ namespace varta {
 
 namespace {
 
-using StatusCode = QHttpServerResponder::StatusCode;
-
 constexpr const char *kMetricsPath = "/metrics";
-constexpr const char *kTextType = "text/plain; charset=utf-8";
 
 bool isSpace(char c) noexcept { return c == ' ' || c == '\t'; }
 
 QByteArrayView trimmed(QByteArrayView text) {
     while (!text.isEmpty() && isSpace(text.front()))
         text = text.sliced(1);
-    while (!text.isEmpty() && isSpace(text.back()))
+    while (!text.isEmpty() && (isSpace(text.back()) || text.back() == '\r'))
         text.chop(1);
     return text;
 }
@@ -41,14 +40,33 @@ QByteArray folded(QByteArrayView text) {
     return out;
 }
 
-QHttpServerResponse textResponse(const char *body, StatusCode status) {
-    return QHttpServerResponse(QByteArray(kTextType), QByteArray(body), status);
+// The end of a request head. A bare LF is accepted too, for requests typed by hand.
+bool headComplete(const QByteArray &request) { return request.contains("\r\n\r\n") || request.contains("\n\n"); }
+
+// The value of the first Authorization header of a request head, if there is one. Header
+// names are case-insensitive (RFC 9110).
+std::optional<QByteArrayView> authorizationHeader(QByteArrayView request) {
+    qsizetype start = request.indexOf('\n');
+    while (start >= 0 && start + 1 < request.size()) {
+        const qsizetype end = request.indexOf('\n', start + 1);
+        const QByteArrayView line = trimmed(request.sliced(start + 1, (end < 0 ? request.size() : end) - start - 1));
+        if (line.isEmpty())
+            break;  // the blank line: what follows is a body
+        const qsizetype colon = line.indexOf(':');
+        if (colon > 0 && trimmed(line.first(colon)).compare("authorization", Qt::CaseInsensitive) == 0)
+            return line.sliced(colon + 1);
+        start = end;
+    }
+    return std::nullopt;
 }
 
-QHttpServerResponse methodNotAllowed() {
-    QHttpServerResponse response = textResponse("method not allowed: only GET\n", StatusCode::MethodNotAllowed);
-    response.setHeader("Allow", "GET");
-    return response;
+QByteArray responseHead(const char *status, qsizetype bodySize, const char *contentType, const char *extra = "") {
+    return QByteArray("HTTP/1.0 ") + status + "\r\nContent-Type: " + contentType + "\r\n" + extra
+           + "Content-Length: " + QByteArray::number(bodySize) + "\r\nConnection: close\r\n\r\n";
+}
+
+QByteArray plainResponse(const char *status, const char *body, const char *extra) {
+    return responseHead(status, qstrlen(body), "text/plain; charset=utf-8", extra) + body;
 }
 
 QString hostText(const QHostAddress &address) {
@@ -59,16 +77,115 @@ QString hostText(const QHostAddress &address) {
 
 }  // namespace
 
+// One accepted connection: reads a request head, is answered once, then closes. Touches
+// its endpoint through answer(), finished() and the count of open connections, and its
+// destructor never does (it runs when the endpoint itself is going).
+class MetricsEndpoint::Connection : public QObject {
+public:
+    enum class Phase : std::uint8_t { Reading, Sending, Closed };
+
+    Connection(MetricsEndpoint &endpoint, QTcpSocket *socket)
+        : QObject(&endpoint), m_endpoint(endpoint), m_socket(socket) {
+        m_socket->setParent(this);
+        m_socket->setReadBufferSize(kMaxRequestBytes);
+        m_deadline.setSingleShot(true);
+        connect(&m_deadline, &QTimer::timeout, this, [this] { onDeadline(); });
+        connect(m_socket, &QTcpSocket::readyRead, this, [this] { onReadyRead(); });
+        connect(m_socket, &QTcpSocket::bytesWritten, this, [this] { onBytesWritten(); });
+        connect(m_socket, &QTcpSocket::disconnected, this, [this] { close(); });
+        connect(m_socket, &QTcpSocket::errorOccurred, this, [this] { close(); });
+        m_deadline.start(kRequestDeadlineMs);
+        if (m_socket->bytesAvailable() > 0)
+            onReadyRead();
+    }
+
+    ~Connection() override {
+        m_socket->disconnect(this);
+        m_socket->abort();
+    }
+
+    const QByteArray &request() const noexcept { return m_request; }
+
+    // Queues the whole answer and closes once it is out. A timed answer is a scrape:
+    // the endpoint hears when its last byte has gone to the kernel.
+    void send(const QByteArray &head, const QByteArray &body, bool timed) {
+        m_phase = Phase::Sending;
+        m_timed = timed;
+        // Whatever else the peer sends is read and dropped: closing on unread bytes would
+        // reset the connection and could destroy the answer in flight.
+        m_socket->setReadBufferSize(0);
+        m_socket->readAll();
+        m_deadline.start(kSendDeadlineMs);
+        m_socket->write(head);
+        if (!body.isEmpty())
+            m_socket->write(body);
+        m_socket->disconnectFromHost();
+    }
+
+private:
+    void onReadyRead() {
+        if (m_phase != Phase::Reading) {
+            m_socket->readAll();
+            return;
+        }
+        m_request += m_socket->read(kMaxRequestBytes - m_request.size());
+        if (headComplete(m_request) || m_request.size() >= kMaxRequestBytes)
+            m_endpoint.answer(*this);
+    }
+
+    void onBytesWritten() {
+        if (m_timed && m_socket->bytesToWrite() == 0)
+            sent(true);
+    }
+
+    void onDeadline() {
+        if (m_phase == Phase::Reading) {
+            m_endpoint.answer(*this);  // as upstream: judged on what arrived in time
+        } else if (m_phase == Phase::Sending) {
+            close();  // a peer that stopped reading holds no slot past the deadline
+        }
+    }
+
+    void sent(bool completely) {
+        if (!m_timed)
+            return;
+        m_timed = false;
+        m_endpoint.finished(*this, completely);
+    }
+
+    void close() {
+        if (m_phase == Phase::Closed)
+            return;
+        m_phase = Phase::Closed;
+        m_deadline.stop();
+        sent(false);  // a scrape still going out never finished
+        m_socket->abort();
+        --m_endpoint.m_open;
+        if (m_endpoint.m_open < kMaxOpenConnections)
+            m_endpoint.m_atConnectionLimit = false;
+        deleteLater();
+    }
+
+    MetricsEndpoint &m_endpoint;
+    QTcpSocket *m_socket;
+    QTimer m_deadline;
+    QByteArray m_request;
+    Phase m_phase = Phase::Reading;
+    bool m_timed = false;
+    std::int64_t m_answerStartNs = 0;
+
+    friend class MetricsEndpoint;
+};
+
 MetricsEndpoint::MetricsEndpoint(MetricsRegistry &registry, PromOptions options, QObject *parent)
-    : QObject(parent), m_registry(registry), m_options(std::move(options)), m_server(new QHttpServer(this)) {
-    // As upstream, every path serves the metrics (scrapers configured for "/" keep
-    // working); every method is routed here so that a POST gets 405, not a 404.
-    m_server->route(QString::fromLatin1(kMetricsPath),
-                    [this](const QHttpServerRequest &request) { return serveMetrics(request); });
-    m_server->setMissingHandler([this](const QHttpServerRequest &request, QHttpServerResponder &&responder) {
-        serveMetrics(request).write(std::move(responder));
-    });
-}
+    : MetricsEndpoint(registry, std::move(options), &engineNowNs, parent) {}
+
+MetricsEndpoint::MetricsEndpoint(MetricsRegistry &registry, PromOptions options, Clock nowNs, QObject *parent)
+    : QObject(parent),
+      m_registry(registry),
+      m_options(std::move(options)),
+      m_nowNs(std::move(nowNs)),
+      m_limiter(m_options.rateLimitPerSec, m_options.rateLimitBurst) {}
 
 MetricsEndpoint::~MetricsEndpoint() = default;
 
@@ -79,15 +196,17 @@ bool MetricsEndpoint::listen(QString *error) {
             *error = QStringLiteral("metrics endpoint %1: no bearer token").arg(where);
         return false;
     }
-    auto *tcp = new QTcpServer(this);
-    if (!tcp->listen(m_options.address, m_options.port)) {
+    auto *server = new QTcpServer(this);
+    server->setListenBacklogSize(kListenBacklog);
+    if (!server->listen(m_options.address, m_options.port)) {
         if (error)
-            *error = QStringLiteral("cannot listen for /metrics on %1: %2").arg(where, tcp->errorString());
-        delete tcp;
+            *error = QStringLiteral("cannot listen for /metrics on %1: %2").arg(where, server->errorString());
+        delete server;
         return false;
     }
-    m_port = tcp->serverPort();
-    m_server->bind(tcp);
+    m_server = server;
+    m_port = m_server->serverPort();
+    connect(m_server, &QTcpServer::newConnection, this, &MetricsEndpoint::acceptPending);
     return true;
 }
 
@@ -124,27 +243,63 @@ bool MetricsEndpoint::authorizationMatches(QByteArrayView authorization, QByteAr
     return CRYPTO_memcmp(a.constData(), b.constData(), static_cast<std::size_t>(b.size())) == 0;
 }
 
-bool MetricsEndpoint::isAuthorized(const QHttpServerRequest &request) const {
-    // Header names are case-insensitive (RFC 9110); look them up ourselves rather than
-    // rely on how this Qt version stores them.
-    const auto headers = request.headers();
-    for (const auto &header : headers) {
-        if (header.first.compare("authorization", Qt::CaseInsensitive) == 0)
-            return authorizationMatches(header.second, m_options.token);
+void MetricsEndpoint::acceptPending() {
+    while (m_server->hasPendingConnections()) {
+        QTcpSocket *socket = m_server->nextPendingConnection();
+        // The bucket is charged first, as upstream's: a peer cannot dodge its limit by
+        // arriving while the endpoint is full.
+        std::optional<ScrapeDropReason> drop;
+        switch (m_limiter.admit(socket->peerAddress(), m_nowNs())) {
+        case ScrapeRateLimiter::Verdict::RateLimited: drop = ScrapeDropReason::RateLimit; break;
+        case ScrapeRateLimiter::Verdict::TableFull: drop = ScrapeDropReason::IpTableFull; break;
+        case ScrapeRateLimiter::Verdict::Admit: break;
+        }
+        if (!drop && m_open >= kMaxOpenConnections) {
+            drop = ScrapeDropReason::Drain;
+            if (!m_atConnectionLimit)
+                ++m_counters.scrapeBudgetExhausted;
+            m_atConnectionLimit = true;
+        }
+        if (drop) {
+            m_counters.drop(*drop);
+            socket->abort();
+            socket->deleteLater();
+            continue;
+        }
+        ++m_open;
+        new Connection(*this, socket);
     }
-    return false;
 }
 
-QHttpServerResponse MetricsEndpoint::serveMetrics(const QHttpServerRequest &request) {
-    if (request.method() != QHttpServerRequest::Method::Get)
-        return methodNotAllowed();
-    if (!isAuthorized(request)) {
-        QHttpServerResponse response =
-            textResponse("unauthorized: send Authorization: Bearer <token>\n", StatusCode::Unauthorized);
-        response.setHeader("WWW-Authenticate", kChallenge);
-        return response;
+void MetricsEndpoint::answer(Connection &connection) {
+    // Only the method and the token decide (as upstream): every GET path is /metrics.
+    const QByteArray &request = connection.request();
+    if (!request.startsWith("GET ")) {
+        connection.send(plainResponse("405 Method Not Allowed", "method not allowed: only GET\n", "Allow: GET\r\n"), {},
+                        false);
+        return;
     }
-    return QHttpServerResponse(QByteArray(kContentType), m_registry.render());
+    const std::optional<QByteArrayView> authorization = authorizationHeader(request);
+    if (!authorization || !authorizationMatches(*authorization, m_options.token)) {
+        ++m_counters.authFailures;
+        connection.send(plainResponse("401 Unauthorized", "unauthorized: send Authorization: Bearer <token>\n",
+                                      "WWW-Authenticate: Bearer realm=\"varta\"\r\n"),
+                        {}, false);
+        return;
+    }
+    connection.m_answerStartNs = m_nowNs();
+    bool fresh = false;
+    const QByteArray body = m_registry.render(&fresh);
+    if (!fresh)
+        ++m_counters.scrapeSkipped;
+    connection.send(responseHead("200 OK", body.size(), kContentType), body, true);
+}
+
+void MetricsEndpoint::finished(Connection &connection, bool sent) {
+    const std::int64_t tookNs = std::max<std::int64_t>(0, m_nowNs() - connection.m_answerStartNs);
+    m_counters.servePending.observe(static_cast<double>(tookNs) / 1e9);
+    if (!sent || tookNs > m_options.scrapeBudgetMs * 1'000'000)
+        ++m_counters.scrapeBudgetExceeded;
 }
 
 }  // namespace varta

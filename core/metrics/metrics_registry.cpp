@@ -33,9 +33,12 @@ const MetricsFamily *MetricsRegistry::family(std::string_view name) const {
     return nullptr;
 }
 
-QByteArray MetricsRegistry::render() {
+QByteArray MetricsRegistry::render(bool *fresh) {
     const std::int64_t now = m_nowNs();
-    if (m_cacheValid && now >= m_cachedAtNs && now - m_cachedAtNs < kRenderCacheNs)
+    const bool cached = m_cacheValid && now >= m_cachedAtNs && now - m_cachedAtNs < kRenderCacheNs;
+    if (fresh)
+        *fresh = !cached;
+    if (cached)
         return m_cached;
     // Start at the last body's size so a large render does not regrow its buffer, and in
     // the last body's memory when no response still holds it.

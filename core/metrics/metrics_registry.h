@@ -1,6 +1,6 @@
 #pragma once
-// The set of metric families the /metrics endpoint serves, rendered on the engine
-// thread in registration order. A render is kept for kRenderCacheNs: a scrape storm (or
+// The set of metric families the /metrics endpoint serves, rendered in registration
+// order on the metrics thread. A render is kept for kRenderCacheNs: a scrape storm (or
 // several Prometheus servers scraping one observer) costs one render a second.
 
 #include "core/base/engine_clock.h"
@@ -34,8 +34,9 @@ public:
     const MetricsFamily *family(std::string_view name) const;
     std::size_t familyCount() const noexcept { return m_families.size(); }
 
-    // The whole exposition, from the cache when it is younger than kRenderCacheNs.
-    QByteArray render();
+    // The whole exposition, from the cache when it is younger than kRenderCacheNs;
+    // `fresh`, when given, says whether this call rendered it.
+    QByteArray render(bool *fresh = nullptr);
     // Drops the cached render, so the next render() reads every value again.
     void invalidate() noexcept { m_cacheValid = false; }
 

@@ -1,5 +1,6 @@
 #include "core/metrics/metrics_service.h"
 
+#include "core/metrics/endpoint_metrics.h"
 #include "core/metrics/metrics_endpoint.h"
 #include "core/metrics/metrics_registry.h"
 #include "core/metrics/varta_metrics.h"
@@ -29,6 +30,7 @@ public:
                 visit(AgentMetricsRow{&row.key, row.beats, row.stalls, row.status});
         };
         registerVartaMetrics(m_registry, sources);
+        registerEndpointFamilies(m_registry, m_endpoint.counters());
     }
 
     MetricsEndpoint &endpoint() { return m_endpoint; }

@@ -18,8 +18,10 @@ token=$(cat "$work/token")
 # Prints "sent accepted".
 run() {
   local scrape=$1 name=watch.$1
+  # Ten scrapes a second from one address: past the per-IP limit's default, which would
+  # close most of them unanswered and leave no scrape load to measure.
   start_watch "$name" --headless --tracker-capacity 131072 --max-beat-rate 0 --threshold-ms 600000 \
-    --prom-addr 127.0.0.1:0 --prom-token-file "$work/token"
+    --prom-addr 127.0.0.1:0 --prom-token-file "$work/token" --prom-rate-limit-per-sec 0
   local metrics scraper=""
   metrics=$(wait_for "$work/$name" '.*listening on metrics http:\/\/127.0.0.1:\([0-9]*\)\/metrics.*')
   if [[ $scrape == 1 ]]; then

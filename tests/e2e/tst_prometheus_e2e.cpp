@@ -288,6 +288,18 @@ void TestPrometheusE2e::prometheusScrapesVartaWatch() {
     const QString beats = QStringLiteral(R"(varta_beats_total{pid="%1",origin="udp:127.0.0.1"})").arg(pid);
     QTRY_COMPARE_WITH_TIMEOUT(prometheus.query(beats), QString::number(kBeats), kScrapedCeilingMs);
     QCOMPARE(prometheus.query(QStringLiteral(R"(up{job="varta"})")), QStringLiteral("1"));
+    // The scrape side's own families parse too, the histogram included, and scraping once
+    // a second stays within the per-IP limit.
+    QTRY_VERIFY_WITH_TIMEOUT(prometheus.query(QStringLiteral("varta_observer_serve_pending_seconds_count")).toDouble()
+                                 >= 1,
+                             kScrapedCeilingMs);
+    QCOMPARE(prometheus.query(QStringLiteral(R"(varta_prom_connections_dropped_total{reason="rate_limit"})")),
+             QStringLiteral("0"));
+    // One query, so both come from the same scrape (".Inf": a '+' in the query string would
+    // reach Prometheus as a blank).
+    QCOMPARE(prometheus.query(QStringLiteral(R"(varta_observer_serve_pending_seconds_count - ignoring(le) )"
+                                             R"(varta_observer_serve_pending_seconds_bucket{le=~".Inf"})")),
+             QStringLiteral("0"));
 }
 
 // The metrics thread keeps serving while the engine thread is wedged (a test hook blocks
@@ -305,7 +317,9 @@ void TestPrometheusE2e::aWedgedEngineStopsTheUptime() {
     watch.start(QStringLiteral(VARTA_BINARY_DIR "/bin/varta-watch"),
                 {QStringLiteral("--headless"), QStringLiteral("--udp-port"), QStringLiteral("0"),
                  QStringLiteral("--prom-addr"), QStringLiteral("127.0.0.1:0"), QStringLiteral("--prom-token-file"),
-                 tokenFile});
+                 tokenFile,
+                 // the waits below scrape faster than the per-IP limit refills
+                 QStringLiteral("--prom-rate-limit-per-sec"), QStringLiteral("0")});
     const auto cleanup = qScopeGuard([&watch] {
         watch.kill();  // its engine is blocked: SIGTERM would wait for it
         watch.waitForFinished(5000);

@@ -1,5 +1,7 @@
 // /metrics over real HTTP on loopback, spoken byte by byte through a QTcpSocket so that
-// methods, header-name case and the exact response headers are under the test's control.
+// methods, header-name case, the exact response headers and when the connection closes
+// are under the test's control.
+#include "core/metrics/endpoint_metrics.h"
 #include "core/metrics/metrics_endpoint.h"
 #include "core/metrics/metrics_registry.h"
 
@@ -7,6 +9,9 @@
 #include <QTcpSocket>
 #include <QTest>
 #include <QTimer>
+
+#include <memory>
+#include <vector>
 
 using namespace varta;
 
@@ -16,6 +21,7 @@ const QByteArray kToken = "0123456789abcdef0123456789ABCDEF0123456789abcdef01234
 constexpr int kCeilingMs = 10000;
 
 struct HttpResponse {
+    QByteArray statusLine;
     int status = 0;
     QList<QPair<QByteArray, QByteArray>> headers;
     QByteArray body;
@@ -38,6 +44,7 @@ qsizetype parseResponse(const QByteArray &data, HttpResponse &out, bool headOnly
         return 0;
     const QList<QByteArray> head = data.left(end).split('\n');
     out = HttpResponse{};
+    out.statusLine = head.at(0).trimmed();
     out.status = head.at(0).split(' ').value(1).toInt();
     for (qsizetype i = 1; i < head.size(); ++i) {
         const qsizetype colon = head[i].indexOf(':');
@@ -51,42 +58,57 @@ qsizetype parseResponse(const QByteArray &data, HttpResponse &out, bool headOnly
     return end + 4 + length;
 }
 
-// Sends raw requests over one connection and collects one response per request. The
-// server runs on this thread, so waiting means spinning the event loop, up to a ceiling.
-QList<HttpResponse> exchange(quint16 port, const QList<QByteArray> &requests, bool headOnly = false) {
-    QTcpSocket socket;
+// What came back on one connection: every byte, and whether the server closed it.
+struct Conversation {
     QByteArray received;
-    QList<HttpResponse> responses;
+    bool closed = false;  // the server ended the connection (EOF or reset) within the ceiling
+};
+
+// Sends raw bytes over one connection and reads until the server closes it. The server
+// runs on this thread, so waiting means spinning the event loop, up to a ceiling.
+Conversation converse(quint16 port, const QByteArray &bytes) {
+    QTcpSocket socket;
+    Conversation out;
     QEventLoop loop;
     QTimer ceiling;
     ceiling.setSingleShot(true);
     QObject::connect(&ceiling, &QTimer::timeout, &loop, &QEventLoop::quit);
-    QObject::connect(&socket, &QTcpSocket::disconnected, &loop, &QEventLoop::quit);
-    QObject::connect(&socket, &QTcpSocket::readyRead, &loop, [&] {
-        received += socket.readAll();
-        HttpResponse response;
-        while (const qsizetype used = parseResponse(received, response, headOnly)) {
-            responses.append(response);
-            received.remove(0, used);
-        }
-        if (responses.size() == requests.size())
-            loop.quit();
-    });
-    QObject::connect(&socket, &QTcpSocket::connected, &loop, [&] {
-        for (const QByteArray &request : requests)
-            socket.write(request);
-    });
+    const auto ended = [&] {
+        out.received += socket.readAll();
+        out.closed = true;
+        loop.quit();
+    };
+    QObject::connect(&socket, &QTcpSocket::disconnected, &loop, ended);
+    QObject::connect(&socket, &QTcpSocket::errorOccurred, &loop, ended);
+    QObject::connect(&socket, &QTcpSocket::readyRead, &loop, [&] { out.received += socket.readAll(); });
+    QObject::connect(&socket, &QTcpSocket::connected, &loop, [&] { socket.write(bytes); });
     socket.connectToHost(QHostAddress::LocalHost, port);
     ceiling.start(kCeilingMs);
     loop.exec();
+    return out;
+}
+
+// The responses in one conversation, in order.
+QList<HttpResponse> responsesIn(QByteArray received, bool headOnly = false) {
+    QList<HttpResponse> responses;
+    HttpResponse response;
+    while (const qsizetype used = parseResponse(received, response, headOnly)) {
+        responses.append(response);
+        received.remove(0, used);
+    }
     return responses;
 }
 
 HttpResponse get(quint16 port, const QByteArray &method, const QByteArray &path, const QByteArray &extraHeaders) {
     const QByteArray request = method + ' ' + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + extraHeaders
                                + "Content-Length: 0\r\nConnection: close\r\n\r\n";
-    const QList<HttpResponse> responses = exchange(port, {request}, method == "HEAD");
+    const QList<HttpResponse> responses = responsesIn(converse(port, request).received, method == "HEAD");
     return responses.isEmpty() ? HttpResponse{} : responses.front();
+}
+
+QByteArray scrapeRequest(const QByteArray &version = "HTTP/1.1", const QByteArray &extraHeaders = {}) {
+    return "GET /metrics " + version + "\r\nHost: x\r\nAuthorization: Bearer " + kToken + "\r\n" + extraHeaders
+           + "\r\n";
 }
 
 PromOptions loopbackOptions(quint16 port = 0) {
@@ -114,7 +136,19 @@ private Q_SLOTS:
     void nonGetIs405();
     void otherPathsRefuseWithoutToken_data();
     void otherPathsRefuseWithoutToken();
-    void keepAliveServesSeveralScrapes();
+    void everyAnswerIsHttp10AndCloses_data();
+    void everyAnswerIsHttp10AndCloses();
+    void onlyOneRequestPerConnection();
+    void aRequestIsJudgedOnWhatArrivedInTime();
+    void aLongHeadIsCutAtTheLimit();
+    void authFailuresAreCounted();
+    void rateLimitClosesUnanswered();
+    void zeroRateLimitDisablesIt();
+    void connectionLimitDrains();
+    void servePendingTimesEachScrape_data();
+    void servePendingTimesEachScrape();
+    void cachedBodiesAreCountedAsSkipped();
+    void familiesAreRegistered();
     void authorizationMatches_data();
     void authorizationMatches();
     void listenFailsOnAPortInUse();
@@ -176,7 +210,7 @@ void TestMetricsEndpoint::rightToken() {
     const HttpResponse response = get(m_endpoint->port(), "GET", path, header + "\r\n");
     QVERIFY(response.complete);
     QCOMPARE(response.status, 200);
-    QCOMPARE(response.header("Content-Type"), QByteArray("text/plain; version=0.0.4; charset=utf-8"));
+    QCOMPARE(response.header("Content-Type"), QByteArray("text/plain; version=0.0.4"));
     QCOMPARE(response.body, QByteArray("# HELP test_beats_total Beats.\n# TYPE test_beats_total counter\n"
                                        "test_beats_total 1234\n"));
     QVERIFY(response.header("WWW-Authenticate").isEmpty());
@@ -250,15 +284,226 @@ void TestMetricsEndpoint::otherPathsRefuseWithoutToken() {
     QVERIFY(!response.body.contains("test_beats_total"));
 }
 
-void TestMetricsEndpoint::keepAliveServesSeveralScrapes() {
-    // Prometheus keeps its connection open between scrapes.
-    const QByteArray request = "GET /metrics HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + kToken + "\r\n\r\n";
-    const QList<HttpResponse> responses = exchange(m_endpoint->port(), {request, request, request});
-    QCOMPARE(responses.size(), 3);
-    for (const HttpResponse &response : responses) {
-        QCOMPARE(response.status, 200);
+void TestMetricsEndpoint::everyAnswerIsHttp10AndCloses_data() {
+    QTest::addColumn<QByteArray>("request");
+    QTest::addColumn<int>("status");
+    QTest::newRow("HTTP/1.1 scrape") << scrapeRequest() << 200;
+    QTest::newRow("HTTP/1.0 scrape") << scrapeRequest("HTTP/1.0") << 200;
+    QTest::newRow("HTTP/1.1 keep-alive") << scrapeRequest("HTTP/1.1", "Connection: keep-alive\r\n") << 200;
+    QTest::newRow("HTTP/1.0 keep-alive") << scrapeRequest("HTTP/1.0", "Connection: Keep-Alive\r\n") << 200;
+    QTest::newRow("no version") << QByteArray("GET /metrics\r\nAuthorization: Bearer " + kToken + "\r\n\r\n") << 200;
+    QTest::newRow("bare line feeds") << QByteArray("GET / HTTP/1.0\nAuthorization: Bearer " + kToken + "\n\n") << 200;
+    QTest::newRow("401") << QByteArray("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n") << 401;
+    QTest::newRow("405") << QByteArray("POST /metrics HTTP/1.1\r\nContent-Length: 0\r\n\r\n") << 405;
+}
+
+void TestMetricsEndpoint::everyAnswerIsHttp10AndCloses() {
+    QFETCH(QByteArray, request);
+    QFETCH(int, status);
+    const Conversation conversation = converse(m_endpoint->port(), request);
+    QVERIFY2(conversation.closed, "the endpoint did not close the connection");
+    const QList<HttpResponse> responses = responsesIn(conversation.received);
+    QCOMPARE(responses.size(), 1);
+    const HttpResponse &response = responses.front();
+    QVERIFY2(response.statusLine.startsWith("HTTP/1.0 " + QByteArray::number(status) + ' '),
+             response.statusLine.constData());
+    QCOMPARE(response.header("Connection"), QByteArray("close"));
+    QCOMPARE(response.header("Content-Length").toLongLong(), response.body.size());
+    if (status == 200) {
+        QCOMPARE(response.header("Content-Type"), QByteArray("text/plain; version=0.0.4"));
         QVERIFY(response.body.contains("test_beats_total 1234\n"));
     }
+}
+
+void TestMetricsEndpoint::onlyOneRequestPerConnection() {
+    // A client that pipelines (or expects keep-alive) gets one answer, then the close.
+    const QByteArray request = scrapeRequest();
+    const Conversation conversation = converse(m_endpoint->port(), request + request + request);
+    QVERIFY(conversation.closed);
+    const QList<HttpResponse> responses = responsesIn(conversation.received);
+    QCOMPARE(responses.size(), 1);
+    QCOMPARE(responses.front().status, 200);
+    QCOMPARE(conversation.received.count("HTTP/1.0"), 1);
+}
+
+void TestMetricsEndpoint::aRequestIsJudgedOnWhatArrivedInTime() {
+    // As upstream: no blank line in time, and what did arrive decides.
+    const Conversation partial =
+        converse(m_endpoint->port(), "GET / HTTP/1.1\r\nAuthorization: Bearer " + kToken + "\r\n");
+    QVERIFY(partial.closed);
+    QCOMPARE(responsesIn(partial.received).value(0).status, 200);
+    const Conversation silent = converse(m_endpoint->port(), {});
+    QVERIFY(silent.closed);
+    QCOMPARE(responsesIn(silent.received).value(0).status, 405);
+    QCOMPARE(m_endpoint->counters().authFailures, std::uint64_t{0});
+    QCOMPARE(m_endpoint->openConnections(), 0);
+}
+
+void TestMetricsEndpoint::aLongHeadIsCutAtTheLimit() {
+    const QByteArray padding = "X-Padding: " + QByteArray(MetricsEndpoint::kMaxRequestBytes, 'p') + "\r\n";
+    const QByteArray authorization = "Authorization: Bearer " + kToken + "\r\n";
+    const Conversation late = converse(m_endpoint->port(), "GET / HTTP/1.1\r\n" + padding + authorization + "\r\n");
+    QVERIFY(late.closed);
+    QCOMPARE(responsesIn(late.received).value(0).status, 401);
+    QCOMPARE(m_endpoint->counters().authFailures, std::uint64_t{1});
+    const Conversation early = converse(m_endpoint->port(), "GET / HTTP/1.1\r\n" + authorization + padding + "\r\n");
+    QVERIFY(early.closed);
+    QCOMPARE(responsesIn(early.received).value(0).status, 200);
+}
+
+void TestMetricsEndpoint::authFailuresAreCounted() {
+    QCOMPARE(get(m_endpoint->port(), "GET", "/metrics", {}).status, 401);
+    QCOMPARE(get(m_endpoint->port(), "GET", "/", "Authorization: Bearer 00\r\n").status, 401);
+    QCOMPARE(get(m_endpoint->port(), "GET", "/x", "Authorization: Basic " + kToken + "\r\n").status, 401);
+    QCOMPARE(get(m_endpoint->port(), "POST", "/metrics", {}).status, 405);  // no token was asked for
+    QCOMPARE(get(m_endpoint->port(), "GET", "/metrics", "Authorization: Bearer " + kToken + "\r\n").status, 200);
+    QCOMPARE(m_endpoint->counters().authFailures, std::uint64_t{3});
+}
+
+void TestMetricsEndpoint::rateLimitClosesUnanswered() {
+    // The endpoint's clock stands still: no token comes back during the test.
+    MetricsEndpoint endpoint(*m_registry, loopbackOptions(), [] { return std::int64_t{5'000'000'000}; });
+    QVERIFY(endpoint.listen(nullptr));
+    int answered = 0;
+    int closedUnanswered = 0;
+    for (int i = 0; i < 12; ++i) {
+        const Conversation conversation = converse(endpoint.port(), scrapeRequest());
+        QVERIFY(conversation.closed);
+        if (conversation.received.isEmpty()) {
+            ++closedUnanswered;
+        } else {
+            QCOMPARE(responsesIn(conversation.received).value(0).status, 200);
+            ++answered;
+        }
+    }
+    QCOMPARE(answered, 10);
+    QCOMPARE(closedUnanswered, 2);
+    QCOMPARE(endpoint.counters().droppedFor(ScrapeDropReason::RateLimit), std::uint64_t{2});
+    QCOMPARE(endpoint.counters().droppedFor(ScrapeDropReason::IpTableFull), std::uint64_t{0});
+    QCOMPARE(endpoint.counters().droppedFor(ScrapeDropReason::Drain), std::uint64_t{0});
+}
+
+void TestMetricsEndpoint::zeroRateLimitDisablesIt() {
+    PromOptions options = loopbackOptions();
+    options.rateLimitPerSec = 0;
+    MetricsEndpoint endpoint(*m_registry, options, [] { return std::int64_t{5'000'000'000}; });
+    QVERIFY(endpoint.listen(nullptr));
+    for (int i = 0; i < 30; ++i)
+        QCOMPARE(responsesIn(converse(endpoint.port(), scrapeRequest()).received).value(0).status, 200);
+    QCOMPARE(endpoint.counters().droppedFor(ScrapeDropReason::RateLimit), std::uint64_t{0});
+}
+
+void TestMetricsEndpoint::connectionLimitDrains() {
+    PromOptions options = loopbackOptions();
+    options.rateLimitBurst = 0;  // so that one address may open them all
+    MetricsEndpoint endpoint(*m_registry, options);
+    QVERIFY(endpoint.listen(nullptr));
+    // Idle peers, in groups the listen backlog takes whole (a connection it drops is tried
+    // again only a second later, when the first ones have reached their request deadline).
+    const auto fill = [&](std::vector<std::unique_ptr<QTcpSocket>> &idle) {
+        constexpr int kGroup = 16;
+        while (static_cast<int>(idle.size()) < MetricsEndpoint::kMaxOpenConnections) {
+            for (int i = 0; i < kGroup; ++i) {
+                idle.push_back(std::make_unique<QTcpSocket>());
+                idle.back()->connectToHost(QHostAddress::LocalHost, endpoint.port());
+            }
+            QTRY_COMPARE_WITH_TIMEOUT(endpoint.openConnections(), static_cast<int>(idle.size()), kCeilingMs);
+        }
+    };
+    std::vector<std::unique_ptr<QTcpSocket>> idle;
+    fill(idle);
+    for (int i = 0; i < 2; ++i) {
+        const Conversation refused = converse(endpoint.port(), scrapeRequest());
+        QVERIFY(refused.closed);
+        QVERIFY(refused.received.isEmpty());
+    }
+    QCOMPARE(endpoint.counters().droppedFor(ScrapeDropReason::Drain), std::uint64_t{2});
+    QCOMPARE(endpoint.counters().scrapeBudgetExhausted, std::uint64_t{1});  // one episode
+
+    idle.clear();  // the idle peers leave: their slots come back
+    QTRY_COMPARE_WITH_TIMEOUT(endpoint.openConnections(), 0, kCeilingMs);
+    QCOMPARE(responsesIn(converse(endpoint.port(), scrapeRequest()).received).value(0).status, 200);
+    fill(idle);
+    QVERIFY(converse(endpoint.port(), scrapeRequest()).received.isEmpty());
+    QCOMPARE(endpoint.counters().droppedFor(ScrapeDropReason::Drain), std::uint64_t{3});
+    QCOMPARE(endpoint.counters().scrapeBudgetExhausted, std::uint64_t{2});
+}
+
+void TestMetricsEndpoint::servePendingTimesEachScrape_data() {
+    QTest::addColumn<qint64>("budgetMs");
+    QTest::addColumn<int>("exceeded");
+    QTest::newRow("budget 250 ms") << qint64(250) << 3;
+    QTest::newRow("budget 300 ms: exactly on it") << qint64(300) << 0;
+    QTest::newRow("budget 1000 ms") << qint64(1000) << 0;
+}
+
+void TestMetricsEndpoint::servePendingTimesEachScrape() {
+    QFETCH(qint64, budgetMs);
+    QFETCH(int, exceeded);
+    // Every reading of the endpoint's clock is 300 ms after the last, so each scrape (one
+    // reading before the render, one after the send) takes exactly 300 ms.
+    std::int64_t now = 0;
+    PromOptions options = loopbackOptions();
+    options.scrapeBudgetMs = budgetMs;
+    MetricsEndpoint endpoint(*m_registry, options, [&now] { return now += 300'000'000; });
+    QVERIFY(endpoint.listen(nullptr));
+    for (int i = 0; i < 3; ++i)
+        QCOMPARE(responsesIn(converse(endpoint.port(), scrapeRequest()).received).value(0).status, 200);
+    QCOMPARE(get(endpoint.port(), "GET", "/", {}).status, 401);  // not a scrape: not timed
+    const Histogram &serve = endpoint.counters().servePending;
+    QCOMPARE(serve.count(), std::uint64_t{3});
+    QCOMPARE(serve.sum(), 0.9);
+    QCOMPARE(serve.cumulativeCount(5), std::uint64_t{0});  // le="0.25"
+    QCOMPARE(serve.cumulativeCount(6), std::uint64_t{3});  // le="0.5"
+    QCOMPARE(endpoint.counters().scrapeBudgetExceeded, std::uint64_t(exceeded));
+}
+
+void TestMetricsEndpoint::cachedBodiesAreCountedAsSkipped() {
+    // The registry's clock stands still: after the first render, every body is the cached one.
+    MetricsRegistry registry([] { return std::int64_t{0}; });
+    registry.counter("test_beats_total", "Beats.").addValue(&m_beats);
+    MetricsEndpoint endpoint(registry, loopbackOptions());
+    QVERIFY(endpoint.listen(nullptr));
+    for (int i = 0; i < 3; ++i)
+        QCOMPARE(responsesIn(converse(endpoint.port(), scrapeRequest()).received).value(0).status, 200);
+    QCOMPARE(endpoint.counters().scrapeSkipped, std::uint64_t{2});
+    registry.invalidate();
+    QCOMPARE(responsesIn(converse(endpoint.port(), scrapeRequest()).received).value(0).status, 200);
+    QCOMPARE(endpoint.counters().scrapeSkipped, std::uint64_t{2});
+}
+
+void TestMetricsEndpoint::familiesAreRegistered() {
+    MetricsRegistry registry([] { return std::int64_t{0}; });
+    MetricsEndpoint endpoint(registry, loopbackOptions());
+    registerEndpointFamilies(registry, endpoint.counters());
+    QVERIFY(endpoint.listen(nullptr));
+    QCOMPARE(get(endpoint.port(), "GET", "/", {}).status, 401);
+    const QByteArray body = responsesIn(converse(endpoint.port(), scrapeRequest()).received).value(0).body;
+    // Rendered before this scrape was timed: one 401 so far, no scrape yet.
+    for (const char *line : {
+             "# TYPE varta_prom_auth_failures_total counter\nvarta_prom_auth_failures_total 1\n",
+             "varta_prom_connections_dropped_total{reason=\"drain\"} 0\n"
+             "varta_prom_connections_dropped_total{reason=\"rate_limit\"} 0\n"
+             "varta_prom_connections_dropped_total{reason=\"ip_table_full\"} 0\n",
+             "# TYPE varta_observer_serve_pending_seconds histogram\n"
+             "varta_observer_serve_pending_seconds_bucket{le=\"0.001\"} 0\n"
+             "varta_observer_serve_pending_seconds_bucket{le=\"0.005\"} 0\n"
+             "varta_observer_serve_pending_seconds_bucket{le=\"0.01\"} 0\n"
+             "varta_observer_serve_pending_seconds_bucket{le=\"0.05\"} 0\n"
+             "varta_observer_serve_pending_seconds_bucket{le=\"0.1\"} 0\n"
+             "varta_observer_serve_pending_seconds_bucket{le=\"0.25\"} 0\n"
+             "varta_observer_serve_pending_seconds_bucket{le=\"0.5\"} 0\n"
+             "varta_observer_serve_pending_seconds_bucket{le=\"1\"} 0\n"
+             "varta_observer_serve_pending_seconds_bucket{le=\"+Inf\"} 0\n"
+             "varta_observer_serve_pending_seconds_sum 0\n"
+             "varta_observer_serve_pending_seconds_count 0\n",
+             "varta_observer_scrape_budget_exceeded_total 0\n",
+             "varta_scrape_skipped_total 0\n",
+             "varta_scrape_budget_exhausted_total 0\n",
+             "# TYPE varta_prom_ip_state_probe_exhausted_total counter\nvarta_prom_ip_state_probe_exhausted_total 0\n",
+             "# TYPE varta_prom_pid_row_refused_total counter\nvarta_prom_pid_row_refused_total 0\n",
+         })
+        QVERIFY2(body.contains(line), line);
 }
 
 void TestMetricsEndpoint::authorizationMatches_data() {

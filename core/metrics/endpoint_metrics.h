@@ -1,0 +1,40 @@
+#pragma once
+// The scrape side's own families (docs/compat.md section 4): what the /metrics endpoint
+// counts about the connections and scrapes it serves. The endpoint owns these counters on
+// the metrics thread and the registry reads them there, so unlike the engine's families
+// they need no snapshot.
+
+#include "core/base/histogram.h"
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace varta {
+
+class MetricsRegistry;
+
+// Why a connection was accepted and closed unanswered; upstream's labels, in its order.
+enum class ScrapeDropReason : std::uint8_t { Drain, RateLimit, IpTableFull };
+inline constexpr std::size_t kScrapeDropReasonCount = 3;
+std::string_view scrapeDropReasonLabel(ScrapeDropReason reason) noexcept;
+
+struct EndpointCounters {
+    std::uint64_t authFailures = 0;  // 401s
+    std::array<std::uint64_t, kScrapeDropReasonCount> dropped{};
+    std::uint64_t scrapeSkipped = 0;                           // answered with an already rendered body
+    std::uint64_t scrapeBudgetExhausted = 0;                   // times the open-connection bound was reached
+    std::uint64_t scrapeBudgetExceeded = 0;                    // answers slower than --scrape-budget-ms
+    Histogram servePending = Histogram::forLoopSeconds();  // seconds to answer one scrape
+
+    void drop(ScrapeDropReason reason) noexcept { ++dropped[static_cast<std::size_t>(reason)]; }
+    std::uint64_t droppedFor(ScrapeDropReason reason) const noexcept {
+        return dropped[static_cast<std::size_t>(reason)];
+    }
+};
+
+// `counters` must outlive the registry.
+void registerEndpointFamilies(MetricsRegistry &registry, const EndpointCounters &counters);
+
+}  // namespace varta
