@@ -23,9 +23,9 @@ std::string_view scrapeDropReasonLabel(ScrapeDropReason reason) noexcept;
 struct EndpointCounters {
     std::uint64_t authFailures = 0;  // 401s
     std::array<std::uint64_t, kScrapeDropReasonCount> dropped{};
-    std::uint64_t scrapeSkipped = 0;                           // answered with an already rendered body
-    std::uint64_t scrapeBudgetExhausted = 0;                   // times the open-connection bound was reached
-    std::uint64_t scrapeBudgetExceeded = 0;                    // answers slower than --scrape-budget-ms
+    std::uint64_t scrapeSkipped = 0;                       // answered with an already rendered body
+    std::uint64_t scrapeBudgetExhausted = 0;               // times the open-connection bound was reached
+    std::uint64_t scrapeBudgetExceeded = 0;                // answers slower than --scrape-budget-ms
     Histogram servePending = Histogram::forLoopSeconds();  // seconds to answer one scrape
 
     void drop(ScrapeDropReason reason) noexcept { ++dropped[static_cast<std::size_t>(reason)]; }

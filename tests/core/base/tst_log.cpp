@@ -1,0 +1,60 @@
+// Diagnostics on stderr: our text lines, upstream's JSON lines (ts_ns, level, msg and the
+// optional pid, child_pid, error), and the one-line-a-second limit for repeating errors.
+#include "core/base/log.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTest>
+
+using namespace varta;
+
+class TestLog : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void textLines_data() {
+        QTest::addColumn<int>("level");
+        QTest::addColumn<QString>("error");
+        QTest::addColumn<QByteArray>("line");
+        QTest::newRow("info") << int(LogLevel::Info) << QString() << QByteArray("varta-watch: listening");
+        QTest::newRow("warning") << int(LogLevel::Warning) << QString()
+                                 << QByteArray("varta-watch: warning: listening");
+        QTest::newRow("error with its cause") << int(LogLevel::Error) << QString("No space left on device")
+                                              << QByteArray("varta-watch: listening: No space left on device");
+    }
+    void textLines() {
+        QFETCH(int, level);
+        QFETCH(QString, error);
+        QFETCH(QByteArray, line);
+        QCOMPARE(formatLogLine(LogLevel(level), "listening", {std::nullopt, std::nullopt, error}, false, 0), line);
+    }
+
+    void jsonLinesCarryUpstreamsKeys() {
+        const QByteArray line = formatLogLine(LogLevel::Error, "recovery for pid 42 failed \"badly\"\n",
+                                              {42, 99, "ECONNREFUSED"}, true, 1720000002000000000);
+        QVERIFY(!line.contains('\n'));  // one line, whatever the message holds
+        const QJsonObject object = QJsonDocument::fromJson(line).object();
+        QCOMPARE(object.value("ts_ns").toInteger(), qint64(1720000002000000000));
+        QCOMPARE(object.value("level").toString(), QString("error"));
+        QCOMPARE(object.value("msg").toString(), QString("recovery for pid 42 failed \"badly\"\n"));
+        QCOMPARE(object.value("pid").toInteger(), qint64(42));
+        QCOMPARE(object.value("child_pid").toInteger(), qint64(99));
+        QCOMPARE(object.value("error").toString(), QString("ECONNREFUSED"));
+    }
+
+    void jsonLinesLeaveOutWhatIsNotThere() {
+        const QJsonObject object = QJsonDocument::fromJson(formatLogLine(LogLevel::Warning, "m", {}, true, 1)).object();
+        QCOMPARE(object.value("level").toString(), QString("warn"));
+        QCOMPARE(object.keys(), QStringList({"level", "msg", "ts_ns"}));
+    }
+
+    void repeatsWithinASecondAreCountedNotWritten() {
+        const auto before = logSuppressedCounts()[std::size_t(LogKind::HeartbeatIo)];
+        for (int i = 0; i < 5; ++i)
+            logLimited(LogKind::HeartbeatIo, LogLevel::Error, "--heartbeat-file: cannot write");
+        QCOMPARE(logSuppressedCounts()[std::size_t(LogKind::HeartbeatIo)], before + 4);
+        QCOMPARE(logSuppressedCounts()[std::size_t(LogKind::AuditIo)], std::uint64_t{0});  // kinds apart
+    }
+};
+
+QTEST_GUILESS_MAIN(TestLog)
+#include "tst_log.moc"
