@@ -1,6 +1,9 @@
 // What the command line does before any Options exist: --help and --version, Qt's own
 // options passed through, and the headless scan made before a Q*Application exists.
 #include "core/config/command_line.h"
+#include "core/config/flag_table.h"
+
+#include <QFile>
 
 #include <QRegularExpression>
 #include <QTest>
@@ -129,6 +132,17 @@ private Q_SLOTS:
         const qsizetype at = lines.indexOf("  " + flag);
         QVERIFY2(at >= 0, qPrintable(flag));
         QVERIFY2(description(lines, at).endsWith(expected), qPrintable(description(lines, at)));
+    }
+    // The README's flag table is the operator's reference: it must not fall behind --help.
+    void readmeListsEveryFlag() {
+        QFile readme(QStringLiteral(QT_TESTCASE_SOURCEDIR "/../../../README.md"));
+        QVERIFY2(readme.open(QIODevice::ReadOnly), qPrintable(readme.fileName()));
+        const QString text = QString::fromUtf8(readme.readAll());
+        for (const config::FlagGroup &group : config::flagGroups()) {
+            for (const config::FlagSpec &flag : group.flags)
+                QVERIFY2(text.contains("| `--" + flag.name) || text.contains("`-h`, `--" + flag.name),
+                         qPrintable("README.md's flag table lacks --" + flag.name));
+        }
     }
     void version() {
         const ParseOutcome outcome = parse({"--version"});
