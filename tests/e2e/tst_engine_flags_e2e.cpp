@@ -1,10 +1,9 @@
 // Upstream's engine-side flags on the real binary: --heartbeat-file, --hw-watchdog,
 // --strict-namespace-check, --uds-rcvbuf-bytes, --clock-source, --log-format json, the
 // pid_max rule, and the loop families that measure the engine thread.
-#include "tests/support/watch_process.h"
-
 #include "core/sender/beat_client.h"
 #include "core/vlp/frame.h"
+#include "tests/support/watch_process.h"
 
 #include <QElapsedTimer>
 #include <QFileInfo>
@@ -79,9 +78,9 @@ void TestEngineFlagsE2e::initTestCase() {
 }
 
 quint16 TestEngineFlagsE2e::startWithMetrics(WatchProcess &watch, const QStringList &extra) {
-    const QStringList args = QStringList{"--prom-addr",     "127.0.0.1:0", "--prom-token-file", m_tokenFile,
-                                         "--prom-rate-limit-per-sec", "0"}
-                             + extra;
+    const QStringList args =
+        QStringList{"--prom-addr", "127.0.0.1:0", "--prom-token-file", m_tokenFile, "--prom-rate-limit-per-sec", "0"}
+        + extra;
     if (!watch.start(args, 2) || watch.stdoutLines.isEmpty())
         return 0;
     return static_cast<quint16>(watch.stdoutLines.first().section(QLatin1Char(':'), -1).toUInt());
@@ -210,10 +209,10 @@ void TestEngineFlagsE2e::loopAndObserverFamiliesMeasureTheEngine() {
         QTest::qWait(20);
     }
     QByteArray body;
-    QTRY_VERIFY_WITH_TIMEOUT(sample(body = scrape(port), "varta_beats_total{pid=\"" + QByteArray::number(::getpid())
-                                                             + "\",origin=\"uds\"}")
-                                 >= 1,
-                             kCeilingMs);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        sample(body = scrape(port), "varta_beats_total{pid=\"" + QByteArray::number(::getpid()) + "\",origin=\"uds\"}")
+            >= 1,
+        kCeilingMs);
     QVERIFY(sample(body, "varta_observer_iteration_seconds_count") > 0);
     QVERIFY(sample(body, "varta_observer_stage_seconds_count{stage=\"poll\"}") > 0);
     QVERIFY(sample(body, "varta_observer_stage_seconds_count{stage=\"housekeeping\"}") > 0);
@@ -231,8 +230,8 @@ void TestEngineFlagsE2e::loopAndObserverFamiliesMeasureTheEngine() {
 void TestEngineFlagsE2e::boottimeClockStillSurfacesStalls() {
     const QString events = m_dir.filePath(QStringLiteral("boottime.tsv"));
     WatchProcess watch;
-    QVERIFY(watch.start({"--udp-port", "0", "--clock-source", "boottime", "--threshold-ms", "100", "--export-file",
-                         events}));
+    QVERIFY(watch.start(
+        {"--udp-port", "0", "--clock-source", "boottime", "--threshold-ms", "100", "--export-file", events}));
     watch.sendFrame(vlp::Frame{vlp::Status::Ok, 4242, 1, 1, 0});
     QTRY_COMPARE_WITH_TIMEOUT(ofKind(readEventFile(events), "stall").size(), 1, kCeilingMs);
     QCOMPARE(watch.stop(), 0);

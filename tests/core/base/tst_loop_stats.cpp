@@ -50,8 +50,8 @@ private Q_SLOTS:
     }
 
     void upstreamStageLabels() {
-        const QStringList expected{"drain_pending", "poll", "maintenance", "recovery_reap", "serve_pending",
-                                   "housekeeping"};
+        const QStringList expected{"drain_pending", "poll",          "maintenance",
+                                   "recovery_reap", "serve_pending", "housekeeping"};
         for (std::size_t i = 0; i < kLoopStageCount; ++i)
             QCOMPARE(QString(loopStageLabel(LoopStage(i))), expected[qsizetype(i)]);
     }

@@ -4,7 +4,6 @@
 #include "core/config/flag_table.h"
 
 #include <QFile>
-
 #include <QRegularExpression>
 #include <QTest>
 
