@@ -222,6 +222,7 @@ void TestMetricsHttpE2e::aBurstOfTwelveGetsTenAnswers() {
     QVERIFY(port != 0);
     // All twelve connect before any asks, so the bucket sees them together.
     std::vector<std::unique_ptr<Client>> clients;
+    clients.reserve(12);
     for (int i = 0; i < 12; ++i)
         clients.push_back(std::make_unique<Client>(port, QHostAddress()));
     for (auto &client : clients)
@@ -257,6 +258,7 @@ void TestMetricsHttpE2e::zeroRateDisablesTheLimit() {
     QVERIFY(port != 0);
     constexpr int kScrapes = 20;
     std::vector<std::unique_ptr<Client>> clients;
+    clients.reserve(kScrapes);
     for (int i = 0; i < kScrapes; ++i)
         clients.push_back(std::make_unique<Client>(port, QHostAddress()));
     for (auto &client : clients)
