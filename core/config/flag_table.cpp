@@ -151,12 +151,16 @@ QList<FlagSpec> runningFlags() {
          "abort when the engine thread has not turned for this long; 0 = off. Under WatchdogSec=, systemd is "
          "pinged only while the engine turns"},
         {"iteration-budget-ms", "MS", number(d.iterationBudgetMs),
-         "an engine-thread event-loop turn longer than this is counted, " + number(kMinLoopBudgetMs) + "-"
-             + number(kMaxLoopBudgetMs)},
+         "an engine-thread iteration longer than this is counted, " + number(kMinLoopBudgetMs) + "-"
+             + number(kMaxLoopBudgetMs)
+             + "; upstream's is a poll-loop pass, ours one event the engine thread handles (a read batch, a stall "
+               "pass, a child's end)"},
         {"heartbeat-file", "PATH", kNone,
-         "rewritten (atomically) by the engine thread at most every 100 ms: \"<turns> <observer_ns>\""},
+         "\"<iterations> <observer_ns>\", replaced atomically by the engine thread every 100 ms (upstream: "
+         "every poll-loop pass)"},
         {"hw-watchdog", "PATH", kNone,
-         "watchdog device kicked by the engine thread; its timeout is raised to 30 s; disarmed on a clean exit"},
+         "watchdog device kicked by the engine thread every 100 ms; its timeout is raised to 30 s; disarmed "
+         "on a clean exit"},
         {"signal-handler-mode", "direct|libc", "direct",
          "accepted for compatibility: SIGINT and SIGTERM are always caught through sigaction"},
         {"log-format", "text|json", "text", "stderr lines as text, or as upstream's JSON lines"},

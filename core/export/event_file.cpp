@@ -44,6 +44,12 @@ EventFile::~EventFile() {
     }
 }
 
+bool EventFile::refuse() {
+    ::close(m_fd);
+    m_fd = -1;
+    return false;
+}
+
 bool EventFile::open(QString *error) {
     const QByteArray native = m_path.toLocal8Bit();
     m_fd = ::open(native.constData(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -53,15 +59,29 @@ bool EventFile::open(QString *error) {
         return false;
     }
     struct stat st {};
-    if (::fstat(m_fd, &st) == 0) {
-        if (!S_ISREG(st.st_mode)) {
-            *error = m_path + QStringLiteral(": the event file is not a regular file");
-            ::close(m_fd);
-            m_fd = -1;
-            return false;
-        }
-        m_fileBytes = st.st_size;
+    if (::fstat(m_fd, &st) != 0) {
+        *error =
+            m_path + QStringLiteral(": cannot stat the event file: ") + QString::fromLocal8Bit(std::strerror(errno));
+        return refuse();
     }
+    // As upstream: a file that is not ours, or that has another name elsewhere, could be
+    // someone else's file we would be made to append to.
+    if (!S_ISREG(st.st_mode)) {
+        *error = m_path + QStringLiteral(": the event file is not a regular file");
+        return refuse();
+    }
+    if (st.st_uid != ::geteuid()) {
+        *error =
+            m_path
+            + QStringLiteral(": the event file is owned by uid %1, not by us (uid %2)").arg(st.st_uid).arg(::geteuid());
+        return refuse();
+    }
+    if (st.st_nlink != 1) {
+        *error =
+            m_path + QStringLiteral(": the event file has %1 hard links; it must have exactly one").arg(st.st_nlink);
+        return refuse();
+    }
+    m_fileBytes = st.st_size;
     return true;
 }
 

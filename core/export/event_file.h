@@ -46,6 +46,7 @@ public:
     std::uint64_t writeErrors() const { return m_writeErrors; }
 
 private:
+    bool refuse();  // closes the file just opened; false
     char *beginLine(std::int64_t observerNs, std::string_view kind, qsizetype reserve);
     void endLine(char *end);
     void rotate();

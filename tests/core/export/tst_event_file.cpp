@@ -8,6 +8,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <unistd.h>
+
 using namespace varta;
 
 namespace {
@@ -113,6 +115,33 @@ private Q_SLOTS:
         QString error;
         QVERIFY(!file.open(&error));
         QVERIFY(error.startsWith(QLatin1String("/nonexistent-dir/events: ")));
+    }
+
+    // As upstream: an existing event file must be a regular file of ours with one name.
+    void aHardLinkedFileIsRefused() {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("events"));
+        QFile(path).open(QIODevice::WriteOnly);
+        QCOMPARE(::link(QFile::encodeName(path).constData(),
+                        QFile::encodeName(dir.filePath(QStringLiteral("other-name"))).constData()),
+                 0);
+        EventFile file(path, 0, 0);
+        QString error;
+        QVERIFY(!file.open(&error));
+        QCOMPARE(error, path + ": the event file has 2 hard links; it must have exactly one");
+    }
+
+    void someoneElsesFileIsRefused() {
+        if (::geteuid() != 0)
+            QSKIP("needs root to give the file to another user");
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("events"));
+        QFile(path).open(QIODevice::WriteOnly);
+        QCOMPARE(::chown(QFile::encodeName(path).constData(), 65534, 65534), 0);
+        EventFile file(path, 0, 0);
+        QString error;
+        QVERIFY(!file.open(&error));
+        QCOMPARE(error, path + ": the event file is owned by uid 65534, not by us (uid 0)");
     }
 
     void rotatesKeepingFiveGenerations() {
