@@ -241,6 +241,19 @@ void Engine::onAgentEvicted(const AgentKey &key) {
                           tr("agent %1 (%2) evicted to make room").arg(key.pid).arg(key.originLabel()), key);
 }
 
+void Engine::onAgentReplaced(const AgentKey &weaker, const AgentKey &stronger) {
+    // The process beats on, over the stronger origin: a stall of the removed agent still
+    // waiting for its recovery decision is moot (skipped_agent_resumed), not a reason to
+    // restart it.
+    m_recovery->onAgentResumed(weaker);
+    m_publisher->addRemoved(weaker);
+    m_publisher->addEvent(EventSeverity::Info, EventCategory::Eviction,
+                          tr("agent %1 (%2) replaced by %3: the same local pid over a stronger transport")
+                              .arg(weaker.pid)
+                              .arg(weaker.originLabel(), stronger.originLabel()),
+                          stronger);
+}
+
 void Engine::drainQueuedBeats() {
     if (m_udp)
         m_udp->drainPending();
@@ -316,14 +329,16 @@ QString Engine::summaryLine() const {
                        .arg(m_trackerCounters.rateLimitedGlobal)
                        .arg(m_trackerCounters.stallsSurfaced);
     line += QStringLiteral(" agents=%1 evicted=%2 capacity_exceeded=%3 io_errors=%4 nonce_wraps=%5 ctrl_truncated=%6 "
-                           "pid_above_max=%7")
+                           "pid_above_max=%7 origin_conflicts=%8 origin_takeovers=%9")
                 .arg(m_tracker.table().size())
                 .arg(m_trackerCounters.evicted)
                 .arg(m_trackerCounters.capacityExceeded)
                 .arg(m_ingest.ioErrors)
                 .arg(m_trackerCounters.nonceWraps)
                 .arg(m_ingest.ctrlTruncated)
-                .arg(m_ingest.pidAboveMax);
+                .arg(m_ingest.pidAboveMax)
+                .arg(m_trackerCounters.originConflicts)
+                .arg(m_trackerCounters.originTakeovers);
     line += QStringLiteral(" decrypt_failures=%1 secure_replays=%2 sender_state_full=%3")
                 .arg(m_secureCounters.decryptFailures)
                 .arg(m_secureCounters.replayRefused)

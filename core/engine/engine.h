@@ -78,6 +78,7 @@ Q_SIGNALS:
 private:
     void onAgentResumed(Slot slot) override;
     void onAgentEvicted(const AgentKey &key) override;
+    void onAgentReplaced(const AgentKey &weaker, const AgentKey &stronger) override;
     void onIngestBatchEnd() override;
     void onIngestIoError(std::string_view what) override;
     void onForeignNamespaceBeat(std::uint32_t pid) override;

@@ -48,6 +48,19 @@ struct AgentKey {
     QString addressText() const;       // "local" for Uds, else the IP ({addr} in recovery argv)
     QString originLabel() const;       // "uds", "udp:ADDR" or "secure-udp:ADDR" (metrics label)
     bool isUdp() const noexcept { return transport != Transport::Uds; }
+    // A UDP peer on this host (127.0.0.0/8, ::1, or ::ffff:127.x.x.x): its pid names a
+    // process here, one the Unix socket may also hear from (origin pinning, AgentTracker).
+    bool isLoopbackPeer() const noexcept {
+        if (transport == Transport::Uds)
+            return false;
+        static constexpr std::array<std::uint8_t, 10> kZeros{};
+        if (std::memcmp(address.data(), kZeros.data(), kZeros.size()) != 0)
+            return false;
+        if (address[10] == 0xff && address[11] == 0xff)
+            return address[12] == 127;  // ::ffff:127.0.0.0/104, an IPv4 loopback peer
+        static constexpr std::array<std::uint8_t, 6> kV6LoopbackTail{0, 0, 0, 0, 0, 1};
+        return std::memcmp(address.data() + 10, kV6LoopbackTail.data(), kV6LoopbackTail.size()) == 0;  // ::1
+    }
 
     // Word by word: the defaulted comparison calls memcmp for the address, a library
     // call on every probe of the tracker's index (measured: a third of the beat path).

@@ -134,8 +134,16 @@ void IngestPipeline::deliver(const Datagram &d, const vlp::Frame &frame, std::in
     const AgentKey key = d.transport == Transport::Uds ? AgentKey::local(frame.pid)
                                                        : AgentKey::fromSockaddr(d.transport, *d.peer, frame.pid);
     const BeatOutcome outcome = m_tracker.onBeat(key, frame, nowNs, crossNamespace);
-    if (outcome.verdict != BeatVerdict::Accepted)
-        return;  // the tracker counted why
+    if (outcome.verdict != BeatVerdict::Accepted) {
+        // The tracker counted why; of its refusals only this one has a line of its own.
+        if (outcome.verdict == BeatVerdict::OriginConflict && m_eventFile) [[unlikely]]
+            m_eventFile->mismatch(engineNowNs(), frame.pid, "origin_conflict");
+        return;
+    }
+    // As upstream, where a stronger origin resets the pid's slot, the file shows only the
+    // new agent's beat.
+    if (outcome.replaced) [[unlikely]]
+        m_events.onAgentReplaced(*outcome.replaced, key);
     if (outcome.evicted) {
         if (m_eventFile)
             m_eventFile->eviction(nowNs, outcome.evicted->pid);

@@ -18,6 +18,8 @@ public:
     virtual ~IngestEvents() = default;
     virtual void onAgentResumed(Slot slot) = 0;            // a stalled agent beat again
     virtual void onAgentEvicted(const AgentKey &key) = 0;  // removed to make room
+    // A local agent removed because its pid beat over a stronger local origin (origin pinning).
+    virtual void onAgentReplaced(const AgentKey &weaker, const AgentKey &stronger) = 0;
     virtual void onIngestBatchEnd() = 0;
     virtual void onIngestIoError(std::string_view what) = 0;
     // --strict-namespace-check: a local agent beat from another pid namespace.

@@ -132,6 +132,14 @@ void registerTrackerFamilies(MetricsRegistry &registry, const MetricSources &sou
         .addValue(&tracker.rateLimitedPerPid, {{"reason", "per_pid"}})
         .addValue(&tracker.rateLimitedGlobal, {{"reason", "global"}});
     registry.counter("varta_nonce_wrap_total", "Agents whose nonce wrapped around.").addValue(&tracker.nonceWraps);
+    registry
+        .counter("varta_origin_conflict_total",
+                 "Beats refused because their local pid is held over a stronger or equal origin.")
+        .addValue(&tracker.originConflicts);
+    registry
+        .counter("varta_tracker_origin_takeover_total",
+                 "Local agents removed because their pid beat over a stronger origin.")
+        .addValue(&tracker.originTakeovers);
     registry.gauge("varta_watch_pids_tracked", "Agents currently tracked.").addInteger(orZero(sources.pidsTracked));
     registry.gauge("varta_tracker_capacity", "Maximum number of agents tracked.")
         .addInteger(orZero(sources.trackerCapacity));

@@ -102,7 +102,7 @@ struct EngineStats {
 // One publish: everything that changed since the previous one.
 struct EngineBatch {
     QList<AgentSnapshot> agents;
-    QList<AgentKey> removed;  // evicted agents
+    QList<AgentKey> removed;  // evicted agents, and local agents replaced over a stronger origin
     QList<StateTransition> transitions;
     QList<EventLogEntry> events;
     QList<ChildInfo> children;  // started or changed children

@@ -6,6 +6,7 @@ namespace varta {
 
 AgentTracker::AgentTracker(const TrackerOptions &options, TrackerCounters &tracker)
     : m_table(options.capacity),
+      m_pins(m_table.capacity()),
       m_deadlines(m_table),
       m_globalRate(options.globalBeatRate, options.globalBeatBurst),
       m_thresholdNs(options.thresholdMs * 1'000'000),
@@ -35,6 +36,12 @@ BeatOutcome AgentTracker::onBeat(const AgentKey &key, const vlp::Frame &frame, s
     }
     Slot slot = m_table.find(key);
     if (slot == kNoSlot) {
+        // Only a new agent pays for origin pinning: a tracked agent already holds its pid.
+        if (OriginPins::pinnable(key) && !claimPid(key, outcome)) {
+            ++m_counters.originConflicts;
+            outcome.verdict = BeatVerdict::OriginConflict;
+            return outcome;
+        }
         slot = admitNewAgent(key, nowNs, outcome);
         if (slot == kNoSlot) {
             ++m_counters.capacityExceeded;
@@ -87,21 +94,48 @@ bool AgentTracker::isFirstPanic(const AgentKey &key) const noexcept {
     return slot == kNoSlot || !m_table.at(slot).terminating;
 }
 
+// A local pid is one process, so it belongs to one local agent: the one seen over the
+// strongest origin (upstream's pinning). A holder at least as strong keeps it, so that
+// a spoofed loopback datagram can not claim a Unix-socket agent's pid and two loopback
+// addresses of one rank do not take it from each other on every beat. A weaker holder is
+// removed as an eviction removes an agent, and its silence no longer counts.
+bool AgentTracker::claimPid(const AgentKey &key, BeatOutcome &outcome) {
+    const Slot holder = m_pins.find(key.pid);
+    if (holder == kNoSlot)
+        return true;
+    const AgentKey &held = m_table.at(holder).key;
+    if (OriginPins::rank(held.transport) >= OriginPins::rank(key.transport))
+        return false;
+    outcome.replaced = held;
+    remove(holder);
+    ++m_counters.originTakeovers;
+    return true;
+}
+
 Slot AgentTracker::admitNewAgent(const AgentKey &key, std::int64_t nowNs, BeatOutcome &outcome) {
     if (m_table.full()) {
         const Slot victim = findEvictable(nowNs);
         if (victim == kNoSlot)
             return kNoSlot;
         outcome.evicted = m_table.at(victim).key;
-        m_deadlines.remove(victim);
-        m_table.at(victim).dirty = false;  // drainDirty skips its stale entry
-        --m_stateCounts[static_cast<int>(m_table.at(victim).state)];
-        m_table.erase(victim);
+        remove(victim);
         ++m_counters.evicted;
     }
     const Slot slot = m_table.insert(key);
     ++m_stateCounts[static_cast<int>(AgentState::Up)];
+    if (OriginPins::pinnable(key))
+        m_pins.pin(key.pid, slot);
     return slot;
+}
+
+void AgentTracker::remove(Slot slot) {
+    AgentRecord &record = m_table.at(slot);
+    m_deadlines.remove(slot);
+    record.dirty = false;  // drainDirty skips its stale entry
+    --m_stateCounts[static_cast<int>(record.state)];
+    if (OriginPins::pinnable(record.key))
+        m_pins.unpin(record.key.pid);
+    m_table.erase(slot);
 }
 
 Slot AgentTracker::findEvictable(std::int64_t nowNs) noexcept {

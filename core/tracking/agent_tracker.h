@@ -1,13 +1,15 @@
 #pragma once
 // Every agent's state: the nonce rules, the panic frame, rate limits, capacity with
-// eviction, and deadline-ordered stall surfacing (docs/protocol.md section 1, docs/compat.md
-// section 1). Single-threaded: it lives on the engine thread and never allocates per beat.
+// eviction, origin pinning of local pids (OriginPins), and deadline-ordered stall
+// surfacing (docs/protocol.md section 1, docs/compat.md section 1). Single-threaded: it
+// lives on the engine thread and never allocates per beat.
 
 #include "core/config/options.h"
 #include "core/tracking/agent_state_machine.h"
 #include "core/tracking/agent_table.h"
 #include "core/tracking/deadline_list.h"
 #include "core/tracking/global_rate_limiter.h"
+#include "core/tracking/origin_pins.h"
 #include "core/tracking/tracker_counters.h"
 
 #include <cstdint>
@@ -24,6 +26,7 @@ enum class BeatVerdict : std::uint8_t {
     RateLimitedPerPid,
     RateLimitedGlobal,
     CapacityExceeded,  // table full and nothing evictable: the new agent is refused
+    OriginConflict,    // a local pid already held over an origin at least as strong: refused
 };
 
 struct BeatOutcome {
@@ -32,6 +35,8 @@ struct BeatOutcome {
     bool newAgent = false;
     bool resumed = false;             // was stalled; this beat re-arms its stall
     std::optional<AgentKey> evicted;  // made room for this agent
+    // The local agent that held this pid over a weaker origin, removed for this one.
+    std::optional<AgentKey> replaced;
 };
 
 class AgentTracker {
@@ -95,19 +100,23 @@ public:
     }
     const AgentRecord &record(Slot slot) const noexcept { return m_table.at(slot); }
     const AgentTable &table() const noexcept { return m_table; }
+    const OriginPins &pins() const noexcept { return m_pins; }
     std::int64_t thresholdNs() const noexcept { return m_thresholdNs; }
 
 private:
     bool nonceIsNewer(AgentRecord &record, const vlp::Frame &frame) noexcept;
     bool perAgentRateAllows(const AgentRecord &record, std::int64_t nowNs) const noexcept;
     bool isFirstPanic(const AgentKey &key) const noexcept;
+    bool claimPid(const AgentKey &key, BeatOutcome &outcome);
     Slot admitNewAgent(const AgentKey &key, std::int64_t nowNs, BeatOutcome &outcome);
+    void remove(Slot slot);
     Slot findEvictable(std::int64_t nowNs) noexcept;
     void accept(Slot slot, const vlp::Frame &frame, std::int64_t nowNs, BeatOutcome &outcome);
     void setCondition(Slot slot, const AgentCondition &condition, std::int64_t nowNs);
     void markDirty(Slot slot) noexcept;
 
     AgentTable m_table;
+    OriginPins m_pins;  // pid -> slot, local-origin agents only
     DeadlineList m_deadlines;
     GlobalRateLimiter m_globalRate;
     std::int64_t m_thresholdNs;

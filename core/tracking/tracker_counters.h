@@ -18,6 +18,8 @@ struct TrackerCounters {
     std::uint64_t capacityExceeded = 0;   // varta_tracker_capacity_exceeded_total (beat refused, table full)
     std::uint64_t stallsSurfaced = 0;
     std::uint64_t evictionScanTruncated = 0;  // varta_tracker_eviction_scan_truncated_total
+    std::uint64_t originConflicts = 0;        // varta_origin_conflict_total (local pid held by a stronger origin)
+    std::uint64_t originTakeovers = 0;        // varta_tracker_origin_takeover_total (ours: a weaker holder removed)
 };
 
 }  // namespace varta

@@ -41,6 +41,7 @@ constexpr unsigned kReceiveBurst = 16384;
 struct NoEvents final : IngestEvents {
     void onAgentResumed(Slot) override {}
     void onAgentEvicted(const AgentKey &) override {}
+    void onAgentReplaced(const AgentKey &, const AgentKey &) override {}
     void onIngestBatchEnd() override {}
     void onIngestIoError(std::string_view) override {}
     void onForeignNamespaceBeat(std::uint32_t) override {}

@@ -74,6 +74,7 @@ const QStringList &outcomeCounters() {
                                    "rate_limited_per_pid",
                                    "rate_limited_global",
                                    "capacity_exceeded",
+                                   "origin_conflicts",
                                    "decrypt_failures",
                                    "secure_replays",
                                    "sender_state_full",

@@ -272,6 +272,69 @@ private Q_SLOTS:
         QVERIFY2(!QFileInfo::exists(socketPath), "the socket file is removed on exit");
     }
 
+    // This process beats under its own pid over loopback plain UDP, then over the Unix
+    // socket: the kernel-attested origin takes the pid over, and from then on the same pid
+    // over plain UDP is refused as an origin conflict while the local agent stays up.
+    void aLocalPidBelongsToItsStrongestOrigin() {
+        QTemporaryDir dir;
+        const QString events = dir.filePath(QStringLiteral("events.tsv"));
+        const QString socketPath = dir.filePath(QStringLiteral("varta.sock"));
+        WatchProcess watch;
+        // A threshold no step of the test comes near: a stall line would mean the local
+        // agent was lost.
+        QVERIFY(watch.start({QStringLiteral("--socket"), socketPath, QStringLiteral("--udp-port"), QStringLiteral("0"),
+                             QStringLiteral("--threshold-ms"), QStringLiteral("30000"), QStringLiteral("--export-file"),
+                             events, QStringLiteral("--max-beat-rate"), QStringLiteral("0")},
+                            2));
+        QVERIFY(watch.udpPort != 0);
+        const int fd = unixDatagramSocketTo(socketPath);
+        QVERIFY(fd >= 0);
+        const auto me = static_cast<std::uint32_t>(::getpid());
+        auto sendLocal = [&](std::uint64_t nonce) {
+            const QByteArray bytes = frameBytes(okBeat(me, nonce));
+            return ::send(fd, bytes.constData(), 32, 0) == 32;
+        };
+        auto linesOf = [&](const QString &kind) { return test::ofKind(test::readEventFile(events), kind).size(); };
+
+        watch.sendFrame(okBeat(me, 1));  // plain UDP from 127.0.0.1
+        QTRY_COMPARE_WITH_TIMEOUT(linesOf(QStringLiteral("beat")), 1, 10000);
+        QVERIFY(sendLocal(1));  // the stronger origin: takes the pid over
+        QTRY_COMPARE_WITH_TIMEOUT(linesOf(QStringLiteral("beat")), 2, 10000);
+        constexpr int kConflicts = 3;
+        for (std::uint64_t n = 2; n < 2 + kConflicts; ++n)
+            watch.sendFrame(okBeat(me, n));
+        QTRY_COMPARE_WITH_TIMEOUT(linesOf(QStringLiteral("mismatch")), kConflicts, 10000);
+        QVERIFY(sendLocal(2));  // still tracked and beating
+        QTRY_COMPARE_WITH_TIMEOUT(linesOf(QStringLiteral("beat")), 3, 10000);
+        ::close(fd);
+        QCOMPARE(watch.stop(), 0);
+
+        const QList<EventLine> lines = test::readEventFile(events);
+        QCOMPARE(lines.size(), 3 + kConflicts);
+        const QString pid = QString::number(me);
+        QCOMPARE(lines[0].kind, QStringLiteral("beat"));
+        QCOMPARE(lines[1].kind, QStringLiteral("beat"));
+        QCOMPARE(lines[1].nonce, QStringLiteral("1"));
+        for (int i = 2; i < 2 + kConflicts; ++i) {
+            QCOMPARE(lines[i].kind, QStringLiteral("mismatch"));
+            QCOMPARE(lines[i].pid, pid);
+            QCOMPARE(lines[i].nonce, QStringLiteral("-"));
+            QCOMPARE(lines[i].status, QStringLiteral("-"));
+            QCOMPARE(lines[i].payload, QStringLiteral("origin_conflict"));
+        }
+        QCOMPARE(lines.last().kind, QStringLiteral("beat"));
+        QCOMPARE(lines.last().nonce, QStringLiteral("2"));
+        // The takeover is no eviction, and nobody stalled.
+        QCOMPARE(test::ofKind(lines, QStringLiteral("eviction")).size(), 0);
+        QCOMPARE(test::ofKind(lines, QStringLiteral("stall")).size(), 0);
+        QCOMPARE(watch.summaryValue(QStringLiteral("origin_conflicts")), kConflicts);
+        QCOMPARE(watch.summaryValue(QStringLiteral("origin_takeovers")), 1);
+        QCOMPARE(watch.summaryValue(QStringLiteral("evicted")), 0);
+        QCOMPARE(watch.summaryValue(QStringLiteral("beats")), 3);
+        QCOMPARE(watch.summaryValue(QStringLiteral("agents")), 1);
+        QCOMPARE(watch.summaryValue(QStringLiteral("stalls")), 0);
+    }
+
     // Any local process can make the kernel cut a datagram's control messages by passing
     // it a descriptor. Its sender is then unknown: the observer refuses it, counts it and
     // writes upstream's ctrunc line, rather than blame the pid it claims.

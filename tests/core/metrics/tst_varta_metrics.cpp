@@ -52,6 +52,8 @@ QList<FamilySpec> contractFamilies() {
         {"varta_frame_auth_failures_total", "counter", {"varta_frame_auth_failures_total 0"}},
         {"varta_rate_limited_total", "counter", labelled("varta_rate_limited_total", "reason", {"per_pid", "global"})},
         {"varta_nonce_wrap_total", "counter", {"varta_nonce_wrap_total 0"}},
+        {"varta_origin_conflict_total", "counter", {"varta_origin_conflict_total 0"}},
+        {"varta_tracker_origin_takeover_total", "counter", {"varta_tracker_origin_takeover_total 0"}},
         {"varta_watch_pids_tracked", "gauge", {"varta_watch_pids_tracked 0"}},
         {"varta_tracker_capacity", "gauge", {"varta_tracker_capacity 0"}},
         {"varta_tracker_evicted_total", "counter", {"varta_tracker_evicted_total 0"}},
@@ -296,6 +298,8 @@ void TestVartaMetrics::countsAreExact_data() {
     QTest::newRow("per_pid") << QByteArray("varta_rate_limited_total{reason=\"per_pid\"} 14");
     QTest::newRow("global") << QByteArray("varta_rate_limited_total{reason=\"global\"} 15");
     QTest::newRow("nonce wrap") << QByteArray("varta_nonce_wrap_total 16");
+    QTest::newRow("origin conflict") << QByteArray("varta_origin_conflict_total 18");
+    QTest::newRow("origin takeover") << QByteArray("varta_tracker_origin_takeover_total 19");
     QTest::newRow("evicted") << QByteArray("varta_tracker_evicted_total 21");
     QTest::newRow("capacity exceeded") << QByteArray("varta_tracker_capacity_exceeded_total 22");
     QTest::newRow("decrypt") << QByteArray("varta_frame_decrypt_failures_total 31");
@@ -323,6 +327,8 @@ void TestVartaMetrics::countsAreExact() {
     engine.tracker.rateLimitedPerPid = 14;
     engine.tracker.rateLimitedGlobal = 15;
     engine.tracker.nonceWraps = 16;
+    engine.tracker.originConflicts = 18;
+    engine.tracker.originTakeovers = 19;
     engine.tracker.evicted = 21;
     engine.tracker.capacityExceeded = 22;
     engine.secure.decryptFailures = 31;

@@ -1,8 +1,10 @@
 // The tracker's rules: nonces and replays, the panic frame, stalls surfaced exactly once
-// at their deadline, capacity with both eviction policies, and both rate limits.
+// at their deadline, capacity with both eviction policies, both rate limits, and origin
+// pinning of local pids.
 // Time is passed in explicitly, so every deadline is tested to the nanosecond.
 #include "core/tracking/agent_tracker.h"
 
+#include <QRandomGenerator>
 #include <QTest>
 
 using namespace varta;
@@ -38,6 +40,12 @@ struct Rig {
         return tracker.surfaceDue(now, [this](Slot s, std::int64_t deadline) { stalls.append({s, deadline}); });
     }
 };
+
+// Transport plus an address that only UDP keys use.
+AgentKey localKey(Transport transport, const QString &address, std::uint32_t pid) {
+    return transport == Transport::Uds ? AgentKey::local(pid)
+                                       : AgentKey::fromPeer(transport, QHostAddress(address), pid);
+}
 
 }  // namespace
 
@@ -287,6 +295,195 @@ private Q_SLOTS:
                                                                 {AgentState::Degraded, AgentState::Stalled},
                                                                 {AgentState::Stalled, AgentState::Up}};
         QCOMPARE(seen, expected);
+    }
+
+    // Origin pinning: a local pid is one process, held by the strongest local origin.
+    void weakerLocalOriginIsRefused_data() {
+        QTest::addColumn<int>("holder");
+        QTest::addColumn<int>("claimant");
+        QTest::addColumn<QString>("claimantAddress");
+        const int uds = static_cast<int>(Transport::Uds);
+        const int udp = static_cast<int>(Transport::Udp);
+        const int secure = static_cast<int>(Transport::SecureUdp);
+        QTest::newRow("uds, then plain 127.0.0.1") << uds << udp << QStringLiteral("127.0.0.1");
+        QTest::newRow("uds, then plain ::1") << uds << udp << QStringLiteral("::1");
+        QTest::newRow("uds, then secure 127.0.0.1") << uds << secure << QStringLiteral("127.0.0.1");
+        QTest::newRow("secure, then plain 127.0.0.1") << secure << udp << QStringLiteral("127.0.0.1");
+        QTest::newRow("plain 127.0.0.1, then plain 127.0.0.2 (same rank)") << udp << udp << QStringLiteral("127.0.0.2");
+    }
+    void weakerLocalOriginIsRefused() {
+        QFETCH(int, holder);
+        QFETCH(int, claimant);
+        QFETCH(QString, claimantAddress);
+        Rig rig(options());
+        const AgentKey held = localKey(static_cast<Transport>(holder), QStringLiteral("127.0.0.1"), 500);
+        const AgentKey weaker = localKey(static_cast<Transport>(claimant), claimantAddress, 500);
+        QCOMPARE(rig.tracker.onBeat(held, beat(500, 1), 0).verdict, BeatVerdict::Accepted);
+        for (std::uint64_t n = 1; n <= 3; ++n) {
+            const BeatOutcome outcome =
+                rig.tracker.onBeat(weaker, beat(500, n + 10), static_cast<std::int64_t>(n) * 100 * kMs);
+            QCOMPARE(outcome.verdict, BeatVerdict::OriginConflict);
+            QVERIFY(!outcome.replaced);
+        }
+        QCOMPARE(rig.counters.originConflicts, 3u);
+        QCOMPARE(rig.counters.beatsAccepted, 1u);
+        QCOMPARE(rig.tracker.find(weaker), kNoSlot);
+        QCOMPARE(rig.tracker.table().size(), 1u);
+        // The holder is untouched: its deadline is still its own last beat's.
+        QCOMPARE(rig.tracker.nextDeadlineNs(), kThreshold);
+        QCOMPARE(rig.tracker.onBeat(held, beat(500, 2), kMs).verdict, BeatVerdict::Accepted);
+        QCOMPARE(rig.tracker.pins().find(500), rig.tracker.find(held));
+    }
+
+    void strongerLocalOriginTakesOver_data() {
+        QTest::addColumn<bool>("weakerStalled");
+        QTest::newRow("weaker agent beating") << false;
+        QTest::newRow("weaker agent stalled") << true;
+    }
+    void strongerLocalOriginTakesOver() {
+        QFETCH(bool, weakerStalled);
+        Rig rig(options());
+        rig.tracker.setTrackDirty(true);
+        const AgentKey weaker = AgentKey::fromPeer(Transport::Udp, QHostAddress::LocalHost, 600);
+        const AgentKey stronger = AgentKey::local(600);
+        QCOMPARE(rig.tracker.onBeat(weaker, beat(600, 5), 0).verdict, BeatVerdict::Accepted);
+        const std::int64_t now = weakerStalled ? 2 * kThreshold : kMs;
+        if (weakerStalled)
+            QCOMPARE(rig.surface(kThreshold), 1u);
+        QCOMPARE(rig.tracker.agentsInState(weakerStalled ? AgentState::Stalled : AgentState::Up), 1u);
+        const BeatOutcome outcome = rig.tracker.onBeat(stronger, beat(600, 1), now);
+        QCOMPARE(outcome.verdict, BeatVerdict::Accepted);
+        QVERIFY(outcome.newAgent);
+        QCOMPARE(outcome.replaced, std::optional(weaker));
+        QVERIFY(!outcome.evicted);
+        QCOMPARE(rig.counters.originTakeovers, 1u);
+        QCOMPARE(rig.counters.evicted, 0u);
+        QCOMPARE(rig.tracker.find(weaker), kNoSlot);
+        const Slot slot = rig.tracker.find(stronger);
+        QVERIFY(slot != kNoSlot);
+        QCOMPARE(rig.tracker.pins().find(600), slot);
+        QCOMPARE(rig.tracker.table().size(), 1u);
+        QCOMPARE(rig.tracker.agentsInState(AgentState::Up), 1u);
+        QCOMPARE(rig.tracker.agentsInState(AgentState::Stalled), 0u);
+        // The removed agent's deadline went with it: only the new agent stalls, at its own.
+        QCOMPARE(rig.tracker.nextDeadlineNs(), now + kThreshold);
+        rig.stalls.clear();
+        QCOMPARE(rig.surface(now + kThreshold), 1u);
+        QCOMPARE(rig.stalls.first().first, slot);
+        int visits = 0;
+        rig.tracker.drainDirty([&](Slot visited, const AgentRecord &record) {
+            ++visits;
+            QCOMPARE(visited, slot);
+            QCOMPARE(record.key, stronger);
+        });
+        QCOMPARE(visits, 1);
+        // Now the weaker origin is the one refused.
+        QCOMPARE(rig.tracker.onBeat(weaker, beat(600, 6), now + kThreshold + kMs).verdict, BeatVerdict::OriginConflict);
+    }
+
+    void secureTakesOverFromPlainAndUdsFromSecure() {
+        Rig rig(options());
+        const AgentKey plain = AgentKey::fromPeer(Transport::Udp, QHostAddress::LocalHost, 610);
+        const AgentKey secure = AgentKey::fromPeer(Transport::SecureUdp, QHostAddress::LocalHostIPv6, 610);
+        const AgentKey uds = AgentKey::local(610);
+        rig.tracker.onBeat(plain, beat(610, 1), 0);
+        QCOMPARE(rig.tracker.onBeat(secure, beat(610, 1), kMs).replaced, std::optional(plain));
+        QCOMPARE(rig.tracker.onBeat(uds, beat(610, 1), 2 * kMs).replaced, std::optional(secure));
+        QCOMPARE(rig.counters.originTakeovers, 2u);
+        QCOMPARE(rig.tracker.table().size(), 1u);
+        QCOMPARE(rig.tracker.pins().size(), 1u);
+    }
+
+    // Another host's pid names another process: never pinned, never pinning.
+    void remotePeersAreNeverPinned() {
+        Rig rig(options());
+        const AgentKey uds = AgentKey::local(700);
+        const AgentKey remote = AgentKey::fromPeer(Transport::Udp, QHostAddress(QStringLiteral("10.1.2.3")), 700);
+        const AgentKey remoteV6 =
+            AgentKey::fromPeer(Transport::SecureUdp, QHostAddress(QStringLiteral("2001:db8::7")), 701);
+        const AgentKey loopback = AgentKey::fromPeer(Transport::SecureUdp, QHostAddress::LocalHost, 701);
+        QCOMPARE(rig.tracker.onBeat(remote, beat(700, 1), 0).verdict, BeatVerdict::Accepted);
+        const BeatOutcome local = rig.tracker.onBeat(uds, beat(700, 1), kMs);
+        QCOMPARE(local.verdict, BeatVerdict::Accepted);
+        QVERIFY(!local.replaced);
+        QCOMPARE(rig.tracker.onBeat(remote, beat(700, 2), 2 * kMs).verdict, BeatVerdict::Accepted);
+        QCOMPARE(rig.tracker.onBeat(loopback, beat(701, 1), 3 * kMs).verdict, BeatVerdict::Accepted);
+        QCOMPARE(rig.tracker.onBeat(remoteV6, beat(701, 1), 4 * kMs).verdict, BeatVerdict::Accepted);
+        QCOMPARE(rig.tracker.table().size(), 4u);
+        QCOMPARE(rig.tracker.pins().size(), 2u);  // the Unix-socket and the loopback agent
+        QCOMPARE(rig.counters.originConflicts, 0u);
+        QCOMPARE(rig.counters.originTakeovers, 0u);
+    }
+
+    // An evicted local agent's pin goes with it: the pid is free for any origin again.
+    void evictionReleasesThePin() {
+        Rig rig(options(1, EvictionPolicy::Balanced));
+        const AgentKey uds = AgentKey::local(800);
+        rig.tracker.onBeat(uds, beat(800, 1), 0);
+        const std::int64_t old = (10 * kThresholdMs + 1) * kMs;
+        QCOMPARE(rig.surface(old), 1u);  // only surfaced stalls are eviction candidates
+        QCOMPARE(rig.tracker.onBeat(AgentKey::local(801), beat(801, 1), old).evicted, std::optional(uds));
+        QCOMPARE(rig.tracker.pins().find(800), kNoSlot);
+        QCOMPARE(rig.tracker.pins().size(), 1u);
+        const AgentKey loopback = AgentKey::fromPeer(Transport::Udp, QHostAddress::LocalHost, 800);
+        QCOMPARE(rig.surface(2 * old), 1u);
+        const BeatOutcome outcome = rig.tracker.onBeat(loopback, beat(800, 1), 2 * old);
+        QCOMPARE(outcome.verdict, BeatVerdict::Accepted);
+        QCOMPARE(outcome.evicted, std::optional(AgentKey::local(801)));
+        QVERIFY(!outcome.replaced);
+        QCOMPARE(rig.tracker.pins().find(800), rig.tracker.find(loopback));
+        QCOMPARE(rig.tracker.pins().size(), 1u);
+    }
+
+    // A takeover frees the weaker agent's slot, so a full table needs no eviction for it.
+    void takeoverInAFullTableEvictsNobody() {
+        Rig rig(options(2));
+        rig.tracker.onBeat(AgentKey::fromPeer(Transport::Udp, QHostAddress::LocalHost, 810), beat(810, 1), 0);
+        rig.tracker.onBeat(AgentKey::local(811), beat(811, 1), 0);
+        const BeatOutcome outcome = rig.tracker.onBeat(AgentKey::local(810), beat(810, 1), kMs);
+        QCOMPARE(outcome.verdict, BeatVerdict::Accepted);
+        QVERIFY(outcome.replaced);
+        QVERIFY(!outcome.evicted);
+        QCOMPARE(rig.tracker.table().size(), 2u);
+        QCOMPARE(rig.counters.capacityExceeded, 0u);
+    }
+
+    // Under churn of beats, stalls, takeovers and evictions, the pins always name exactly
+    // the tracked local agents, one per pid.
+    void pinsStayConsistentUnderChurn() {
+        Rig rig(options(64, EvictionPolicy::Balanced));
+        QRandomGenerator rng(3);
+        const QHostAddress addresses[] = {QHostAddress::LocalHost, QHostAddress(QStringLiteral("127.0.0.9")),
+                                          QHostAddress::LocalHostIPv6, QHostAddress(QStringLiteral("10.0.0.1"))};
+        std::int64_t now = 0;
+        std::uint64_t nonce = 1;
+        for (int step = 0; step < 20000; ++step) {
+            now += static_cast<std::int64_t>(rng.bounded(1, 400)) * kMs;
+            const auto pid = static_cast<std::uint32_t>(rng.bounded(2, 90));
+            const auto transport = static_cast<Transport>(rng.bounded(3));
+            const AgentKey key = transport == Transport::Uds
+                                     ? AgentKey::local(pid)
+                                     : AgentKey::fromPeer(transport, addresses[rng.bounded(4)], pid);
+            rig.tracker.onBeat(key, beat(pid, ++nonce), now);
+            rig.surface(now);
+            std::uint32_t local = 0;
+            std::uint32_t tracked = 0;
+            rig.tracker.table().forEach([&](const AgentRecord &record) {
+                ++tracked;
+                if (!OriginPins::pinnable(record.key))
+                    return;
+                ++local;
+                QCOMPARE(rig.tracker.pins().find(record.key.pid), rig.tracker.find(record.key));
+            });
+            QCOMPARE(rig.tracker.pins().size(), local);
+            std::uint32_t inStates = 0;
+            for (int i = 0; i < kAgentStateCount; ++i)
+                inStates += rig.tracker.agentsInState(static_cast<AgentState>(i));
+            QCOMPARE(inStates, tracked);
+        }
+        QVERIFY(rig.counters.originConflicts > 0);
+        QVERIFY(rig.counters.originTakeovers > 0);
+        QVERIFY(rig.counters.evicted > 0);
     }
 
     void dirtyAgentsAreVisitedOncePerDrain() {
