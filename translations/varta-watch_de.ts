@@ -11,6 +11,10 @@
         <source>agent %1 (%2) evicted to make room</source>
         <translation>Agent %1 (%2) verdrängt, um Platz zu schaffen</translation>
     </message>
+    <message>
+        <source>agent %1 (%2) replaced by %3: the same local pid over a stronger transport</source>
+        <translation>Agent %1 (%2) durch %3 ersetzt: dieselbe lokale PID über einen stärkeren Transportweg</translation>
+    </message>
 </context>
 <context>
     <name>varta::RecoveryEngine</name>
