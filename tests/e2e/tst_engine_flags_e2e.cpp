@@ -3,13 +3,13 @@
 // pid_max rule, and the loop families that measure the engine thread.
 #include "core/sender/beat_client.h"
 #include "core/vlp/frame.h"
+#include "tests/support/secret_files.h"
 #include "tests/support/watch_process.h"
 
 #include <QElapsedTimer>
 #include <QFileInfo>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QRandomGenerator>
 #include <QStandardPaths>
 #include <QTcpSocket>
 #include <QTemporaryDir>
@@ -66,15 +66,9 @@ private:
 
 void TestEngineFlagsE2e::initTestCase() {
     QVERIFY(m_dir.isValid());
-    QByteArray raw(32, Qt::Uninitialized);
-    QRandomGenerator::global()->fillRange(reinterpret_cast<quint32 *>(raw.data()), 8);
-    m_token = raw.toHex();
+    m_token = randomToken();
     m_tokenFile = m_dir.filePath(QStringLiteral("token"));
-    QFile file(m_tokenFile);
-    QVERIFY(file.open(QIODevice::WriteOnly));
-    file.write(m_token + '\n');
-    file.close();
-    QVERIFY(file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner));
+    QVERIFY(writeSecretFile(m_tokenFile, m_token + '\n'));
 }
 
 quint16 TestEngineFlagsE2e::startWithMetrics(WatchProcess &watch, const QStringList &extra) {

@@ -2,10 +2,10 @@
 // HTTP/1.0 answer and the close after it, the per-source-IP rate limit and the scrape
 // side's own families. Counters are read from a second source address (127.0.0.2) so that
 // reading them costs the limited address no token, and no faster than its refill.
+#include "tests/support/secret_files.h"
 #include "tests/support/watch_process.h"
 
 #include <QElapsedTimer>
-#include <QRandomGenerator>
 #include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
@@ -121,15 +121,9 @@ private:
 
 void TestMetricsHttpE2e::initTestCase() {
     QVERIFY(m_dir.isValid());
-    QByteArray raw(32, Qt::Uninitialized);
-    QRandomGenerator::global()->fillRange(reinterpret_cast<quint32 *>(raw.data()), 8);
-    m_token = raw.toHex();
+    m_token = randomToken();
     m_tokenFile = m_dir.filePath(QStringLiteral("token"));
-    QFile file(m_tokenFile);
-    QVERIFY(file.open(QIODevice::WriteOnly));
-    QCOMPARE(file.write(m_token + '\n'), m_token.size() + 1);
-    file.close();
-    QVERIFY(file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner));
+    QVERIFY(writeSecretFile(m_tokenFile, m_token + '\n'));
     // The counters are read from a second loopback address: it must be usable here.
     QTcpSocket probe;
     QVERIFY2(probe.bind(kOtherSource), "cannot bind 127.0.0.2");

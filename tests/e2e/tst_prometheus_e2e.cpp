@@ -8,6 +8,7 @@
 #include "core/metrics/metrics_registry.h"
 #include "core/metrics/varta_metrics.h"
 #include "core/vlp/frame.h"
+#include "tests/support/secret_files.h"
 
 #include <QCoreApplication>
 #include <QEventLoop>
@@ -20,7 +21,6 @@
 #include <QNetworkProxy>
 #include <QNetworkReply>
 #include <QProcess>
-#include <QRandomGenerator>
 #include <QRegularExpression>
 #include <QScopeGuard>
 #include <QTcpServer>
@@ -31,6 +31,8 @@
 #include <QUrlQuery>
 
 using namespace varta;
+using varta::test::randomToken;
+using varta::test::writeSecretFile;
 
 namespace {
 
@@ -39,19 +41,6 @@ constexpr int kRequestCeilingMs = 5000;
 constexpr int kPrometheusReadyMs = 30000;
 constexpr int kScrapedCeilingMs = 60000;
 constexpr int kMetricsLineCeilingMs = 10000;
-
-QByteArray randomToken() {
-    QByteArray raw(32, Qt::Uninitialized);
-    QRandomGenerator::global()->fillRange(reinterpret_cast<quint32 *>(raw.data()), 8);
-    return raw.toHex();
-}
-
-bool writeSecretFile(const QString &path, const QByteArray &content) {
-    QFile file(path);
-    if (!file.open(QIODevice::WriteOnly) || file.write(content) != content.size())
-        return false;
-    return file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner);
-}
 
 quint16 freeTcpPort() {
     QTcpServer probe;
