@@ -118,6 +118,18 @@ int unixDatagramSocketTo(const QString &path) {
     return fd;
 }
 
+// The socket an observer started by startOnUnixSocket() listens on.
+QString unixSocketIn(const QTemporaryDir &dir) { return dir.filePath(QStringLiteral("varta.sock")); }
+
+// Starts `watch` on a Unix socket in `dir`, writing the event file `events`, and connects
+// a datagram socket to it for the caller to send on and close; -1 when either fails.
+int startOnUnixSocket(WatchProcess &watch, const QTemporaryDir &dir, const QString &events) {
+    if (!watch.start({QStringLiteral("--socket"), unixSocketIn(dir), QStringLiteral("--threshold-ms"),
+                      QString::number(kThresholdMs), QStringLiteral("--export-file"), events}))
+        return -1;
+    return unixDatagramSocketTo(unixSocketIn(dir));
+}
+
 }  // namespace
 
 class TestObserverE2E : public QObject {
@@ -210,11 +222,8 @@ private Q_SLOTS:
     void eachDecodeKindOnTheUnixSocketBecomesADecodeLine() {
         QTemporaryDir dir;
         const QString events = dir.filePath(QStringLiteral("events.tsv"));
-        const QString socketPath = dir.filePath(QStringLiteral("varta.sock"));
         WatchProcess watch;
-        QVERIFY(watch.start({QStringLiteral("--socket"), socketPath, QStringLiteral("--threshold-ms"),
-                             QString::number(kThresholdMs), QStringLiteral("--export-file"), events}));
-        const int fd = unixDatagramSocketTo(socketPath);
+        const int fd = startOnUnixSocket(watch, dir, events);
         QVERIFY(fd >= 0);
         const QList<DecodeCase> cases = decodeCases();
         for (const DecodeCase &c : cases)
@@ -244,15 +253,13 @@ private Q_SLOTS:
     void unixSocketTrustsTheKernelPidOnly() {
         QTemporaryDir dir;
         const QString events = dir.filePath(QStringLiteral("events.tsv"));
-        const QString socketPath = dir.filePath(QStringLiteral("varta.sock"));
+        const QString socketPath = unixSocketIn(dir);
         WatchProcess watch;
-        QVERIFY(watch.start({QStringLiteral("--socket"), socketPath, QStringLiteral("--threshold-ms"),
-                             QString::number(kThresholdMs), QStringLiteral("--export-file"), events}));
+        const int fd = startOnUnixSocket(watch, dir, events);
+        QVERIFY(fd >= 0);
         QFileInfo info(socketPath);
         QVERIFY(info.exists());
         QCOMPARE(QFileInfo(socketPath).permissions() & (QFile::ReadOther | QFile::WriteOther), QFile::Permissions());
-        const int fd = unixDatagramSocketTo(socketPath);
-        QVERIFY(fd >= 0);
         const auto me = static_cast<std::uint32_t>(::getpid());
         const QByteArray spoofed = frameBytes(okBeat(me + 1000, 1));
         const QByteArray honest = frameBytes(okBeat(me, 1));
@@ -341,11 +348,8 @@ private Q_SLOTS:
     void truncatedControlMessagesBecomeACtruncLine() {
         QTemporaryDir dir;
         const QString events = dir.filePath(QStringLiteral("events.tsv"));
-        const QString socketPath = dir.filePath(QStringLiteral("varta.sock"));
         WatchProcess watch;
-        QVERIFY(watch.start({QStringLiteral("--socket"), socketPath, QStringLiteral("--threshold-ms"),
-                             QString::number(kThresholdMs), QStringLiteral("--export-file"), events}));
-        const int fd = unixDatagramSocketTo(socketPath);
+        const int fd = startOnUnixSocket(watch, dir, events);
         QVERIFY(fd >= 0);
         const auto me = static_cast<std::uint32_t>(::getpid());
         QVERIFY(test::sendPassingDescriptor(fd, frameBytes(okBeat(me, 1)), fd));
