@@ -51,4 +51,46 @@ QString AgentKey::originLabel() const {
     return QStringLiteral("unknown");
 }
 
+QString AgentKey::text() const {
+    const QString pidText = QString::number(pid);
+    if (transport == Transport::Uds)
+        return QStringLiteral("uds/") + pidText;
+    const QHostAddress peer = peerAddress();
+    const QString address = peer.protocol() == QAbstractSocket::IPv6Protocol
+                                ? QLatin1Char('[') + peer.toString() + QLatin1Char(']')
+                                : peer.toString();
+    return (transport == Transport::Udp ? QStringLiteral("udp:") : QStringLiteral("secure-udp:")) + address
+           + QLatin1Char('/') + pidText;
+}
+
+std::optional<AgentKey> AgentKey::parse(const QString &text) {
+    const qsizetype slash = text.lastIndexOf(QLatin1Char('/'));
+    if (slash <= 0)
+        return std::nullopt;
+    bool ok = false;
+    const qulonglong pid = QStringView(text).mid(slash + 1).toULongLong(&ok);
+    if (!ok || pid == 0 || pid > 0xffffffffull)
+        return std::nullopt;
+    const QStringView origin = QStringView(text).left(slash);
+    if (origin == u"uds")
+        return local(static_cast<std::uint32_t>(pid));
+    Transport transport;
+    QStringView address;
+    if (origin.startsWith(u"udp:")) {
+        transport = Transport::Udp;
+        address = origin.mid(4);
+    } else if (origin.startsWith(u"secure-udp:")) {
+        transport = Transport::SecureUdp;
+        address = origin.mid(11);
+    } else {
+        return std::nullopt;
+    }
+    if (address.startsWith(u'[') && address.endsWith(u']'))
+        address = address.mid(1, address.size() - 2);
+    const QHostAddress peer(address.toString());
+    if (peer.isNull())
+        return std::nullopt;
+    return fromPeer(transport, peer, static_cast<std::uint32_t>(pid));
+}
+
 }  // namespace varta

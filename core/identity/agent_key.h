@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <cstring>
 #include <functional>
+#include <optional>
 
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -47,6 +48,10 @@ struct AgentKey {
     QHostAddress peerAddress() const;  // null for Uds
     QString addressText() const;       // "local" for Uds, else the IP ({addr} in recovery argv)
     QString originLabel() const;       // "uds", "udp:ADDR" or "secure-udp:ADDR" (metrics label)
+    // "uds/4242", "udp:10.0.0.7/4242", "secure-udp:[2001:db8::7]/4242": how operators name
+    // an agent (docs/control.md section 3, the state file). parse() reads exactly that.
+    QString text() const;
+    static std::optional<AgentKey> parse(const QString &text);
     bool isUdp() const noexcept { return transport != Transport::Uds; }
     // A UDP peer on this host (127.0.0.0/8, ::1, or ::ffff:127.x.x.x): its pid names a
     // process here, one the Unix socket may also hear from (origin pinning, AgentTracker).

@@ -1,0 +1,58 @@
+#pragma once
+// What the control socket's transport (ControlServer) asks of whoever answers commands
+// (docs/control.md). The transport owns framing, peers, bounds and streams; a handler
+// turns one parsed request into one reply and never sees a connection.
+
+#include <QJsonObject>
+#include <QJsonValue>
+#include <QString>
+
+#include <cstdint>
+#include <optional>
+
+#include <sys/types.h>
+
+namespace varta {
+
+// Who is on the other end, from SO_PEERCRED.
+struct ControlPeer {
+    uid_t uid = 0;
+    pid_t pid = 0;
+    QString user;  // the uid's name, or the number when it has none
+
+    // "alice (uid 1000)": how operator actions name their author.
+    QString label() const { return QStringLiteral("%1 (uid %2)").arg(user).arg(uid); }
+};
+
+struct ControlRequest {
+    QString cmd;
+    QJsonObject args;
+    QJsonValue id;  // echoed; Undefined when the request had none
+};
+
+// A stream a reply may open on its connection: every later ControlServer::broadcast()
+// of that kind reaches it until the client goes away.
+enum class ControlStream : std::uint8_t { Events, Batches };
+
+struct ControlReply {
+    bool ok = true;
+    QString code;   // error code (docs/control.md section 2) when !ok
+    QString error;  // human text when !ok
+    QJsonObject result;
+    std::optional<ControlStream> stream;
+
+    static ControlReply success(QJsonObject result) { return ControlReply{true, {}, {}, std::move(result), {}}; }
+    static ControlReply failure(QString code, QString error) {
+        return ControlReply{false, std::move(code), std::move(error), {}, {}};
+    }
+};
+
+class ControlHandler {
+public:
+    virtual ~ControlHandler() = default;
+    // Called on the server's thread for every well-formed request (a JSON object with a
+    // string `cmd`); unknown commands are the handler's to refuse (`unknown_command`).
+    virtual ControlReply handle(const ControlRequest &request, const ControlPeer &peer) = 0;
+};
+
+}  // namespace varta
