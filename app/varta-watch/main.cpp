@@ -31,6 +31,10 @@ using namespace varta;
 
 namespace {
 
+// At exit the queued log lines get this long to reach stderr; a pipe nobody reads must
+// not hold the observer's exit.
+constexpr int kLogFlushAtExitMs = 2000;
+
 void printLine(std::FILE *stream, const QString &line) {
     std::fprintf(stream, "%s\n", qPrintable(line));
     std::fflush(stream);
@@ -63,6 +67,8 @@ int main(int argc, char *argv[]) {
     }
     Options options = parsed.options->demo ? withDemoDefaults(*parsed.options) : *parsed.options;
     setJsonLog(options.logFormat == LogFormat::Json);
+    setJournalPriorities(stderrIsJournal());
+    startLogWriter();
     if (options.clockSource == ClockSource::Boottime)
         useBoottimeForEngineClock();
     engineEpochNs();  // engine time (observer_ns) counts from here, before any thread starts
@@ -104,6 +110,7 @@ int main(int argc, char *argv[]) {
     QString error;
     if (!host.start(&error)) {
         logLine(LogLevel::Error, error);
+        flushLog(kLogFlushAtExitMs);
         return 1;
     }
     // As upstream, the first line on stdout is where /metrics listens, alone: scripts
@@ -121,7 +128,7 @@ int main(int argc, char *argv[]) {
     demo.setTiming(demoFleetTiming());
     if (options.demo && !demo.start(QHostAddress::LocalHost, host.udpPort()))
         logLine(LogLevel::Error, QStringLiteral("demo agents could not start"),
-                {std::nullopt, std::nullopt, demo.errorString()});
+                {std::nullopt, std::nullopt, demo.errorString(), {}});
 
     std::unique_ptr<ui::MainWindow> window;
     if (!headless) {
@@ -145,9 +152,8 @@ int main(int argc, char *argv[]) {
     watchdog.stop();
     demo.stop();
     printLine(stdout, QStringLiteral("varta-watch: stopped: ") + host.finalSummary());
-    if (!host.fatalError().isEmpty()) {
+    if (!host.fatalError().isEmpty())
         logLine(LogLevel::Error, host.fatalError());
-        return 1;
-    }
-    return code;
+    flushLog(kLogFlushAtExitMs);
+    return host.fatalError().isEmpty() ? code : 1;
 }

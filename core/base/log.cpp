@@ -7,8 +7,15 @@
 #include <QJsonObject>
 
 #include <atomic>
+#include <cerrno>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <deque>
 #include <mutex>
+#include <thread>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace varta {
@@ -16,6 +23,55 @@ namespace varta {
 namespace {
 
 std::atomic<bool> g_json{false};
+std::atomic<bool> g_journal{false};
+
+// The writer thread is detached on purpose: at exit it may be stuck in write() on a pipe
+// nobody reads, and joining it would hang the observer's exit.
+struct Writer {
+    std::mutex mutex;
+    std::condition_variable wake;
+    std::condition_variable drained;
+    std::deque<QByteArray> queue;
+    bool started = false;
+    bool writing = false;
+    std::atomic<std::uint64_t> lost{0};
+};
+
+Writer &writer() {
+    static Writer *w = new Writer;  // never destroyed: the detached thread may outlive main
+    return *w;
+}
+
+void writeNow(const QByteArray &line) {
+    const char *data = line.constData();
+    auto left = static_cast<size_t>(line.size());
+    while (left > 0) {
+        const ssize_t n = ::write(STDERR_FILENO, data, left);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return;
+        data += n;
+        left -= static_cast<size_t>(n);
+    }
+}
+
+void runWriter() {
+    Writer &w = writer();
+    std::unique_lock lock(w.mutex);
+    for (;;) {
+        w.wake.wait(lock, [&] { return !w.queue.empty(); });
+        QByteArray line = std::move(w.queue.front());
+        w.queue.pop_front();
+        w.writing = true;
+        lock.unlock();
+        writeNow(line);
+        lock.lock();
+        w.writing = false;
+        if (w.queue.empty())
+            w.drained.notify_all();
+    }
+}
 
 struct Limiter {
     std::mutex mutex;
@@ -33,16 +89,40 @@ Limiter &limiter() {
 const char *levelText(LogLevel level, bool json) {
     switch (level) {
     case LogLevel::Info: return json ? "info" : "";
+    case LogLevel::Notice: return json ? "notice" : "";
     case LogLevel::Warning: return json ? "warn" : "warning: ";
     case LogLevel::Error: return json ? "error" : "";
     }
     return "";
 }
 
+const char *priorityPrefix(LogLevel level) {
+    switch (level) {
+    case LogLevel::Info: return "<6>";
+    case LogLevel::Notice: return "<5>";
+    case LogLevel::Warning: return "<4>";
+    case LogLevel::Error: return "<3>";
+    }
+    return "<6>";
+}
+
 void writeLine(QByteArray line) {
     line += '\n';
+    Writer &w = writer();
+    {
+        const std::lock_guard lock(w.mutex);
+        if (w.started) {
+            if (w.queue.size() >= kLogQueueLines) {
+                w.lost.fetch_add(1, std::memory_order_relaxed);
+                return;
+            }
+            w.queue.push_back(std::move(line));
+            w.wake.notify_one();
+            return;
+        }
+    }
     // One write per line, so lines from several threads never interleave.
-    [[maybe_unused]] const ssize_t ignored = ::write(STDERR_FILENO, line.constData(), static_cast<size_t>(line.size()));
+    writeNow(line);
 }
 
 std::int64_t unixNowNs() { return QDateTime::currentMSecsSinceEpoch() * 1'000'000; }
@@ -63,27 +143,68 @@ const char *logKindLabel(LogKind kind) noexcept {
 
 void setJsonLog(bool json) { g_json.store(json); }
 
+void startLogWriter() {
+    Writer &w = writer();
+    const std::lock_guard lock(w.mutex);
+    if (w.started)
+        return;
+    w.started = true;
+    std::thread(runWriter).detach();
+}
+
+bool flushLog(int timeoutMs) {
+    Writer &w = writer();
+    std::unique_lock lock(w.mutex);
+    if (!w.started)
+        return true;
+    const bool done =
+        w.drained.wait_for(lock, std::chrono::milliseconds(timeoutMs), [&] { return w.queue.empty() && !w.writing; });
+    if (!done)
+        w.lost.fetch_add(w.queue.size(), std::memory_order_relaxed);
+    return done;
+}
+
+std::uint64_t logLinesLost() { return writer().lost.load(std::memory_order_relaxed); }
+
+bool stderrIsJournal() {
+    const char *value = std::getenv("JOURNAL_STREAM");
+    if (!value)
+        return false;
+    unsigned long long dev = 0, inode = 0;
+    if (std::sscanf(value, "%llu:%llu", &dev, &inode) != 2)
+        return false;
+    struct stat st {};
+    if (::fstat(STDERR_FILENO, &st) != 0)
+        return false;
+    return static_cast<unsigned long long>(st.st_dev) == dev && static_cast<unsigned long long>(st.st_ino) == inode;
+}
+
+void setJournalPriorities(bool on) { g_journal.store(on); }
+
 QByteArray formatLogLine(LogLevel level, const QString &message, const LogFields &fields, bool json,
-                         std::int64_t unixNs) {
+                         std::int64_t unixNs, bool journal) {
+    const QByteArray prefix = journal ? QByteArray(priorityPrefix(level)) : QByteArray();
     if (!json) {
         QString line = QStringLiteral("varta-watch: ") + QLatin1String(levelText(level, false)) + message;
         if (!fields.error.isEmpty())
             line += QStringLiteral(": ") + fields.error;
-        return line.toUtf8();
+        return prefix + line.toUtf8();
     }
-    QJsonObject object{
-        {"ts_ns", static_cast<qint64>(unixNs)}, {"level", QLatin1String(levelText(level, true))}, {"msg", message}};
+    QJsonObject object = fields.extra;
+    object.insert(QStringLiteral("ts_ns"), static_cast<qint64>(unixNs));
+    object.insert(QStringLiteral("level"), QLatin1String(levelText(level, true)));
+    object.insert(QStringLiteral("msg"), message);
     if (fields.pid)
         object.insert(QStringLiteral("pid"), static_cast<qint64>(*fields.pid));
     if (fields.childPid)
         object.insert(QStringLiteral("child_pid"), static_cast<qint64>(*fields.childPid));
     if (!fields.error.isEmpty())
         object.insert(QStringLiteral("error"), fields.error);
-    return QJsonDocument(object).toJson(QJsonDocument::Compact);
+    return prefix + QJsonDocument(object).toJson(QJsonDocument::Compact);
 }
 
 void logLine(LogLevel level, const QString &message, const LogFields &fields) {
-    writeLine(formatLogLine(level, message, fields, g_json.load(), unixNowNs()));
+    writeLine(formatLogLine(level, message, fields, g_json.load(), unixNowNs(), g_journal.load()));
 }
 
 void logLimited(LogKind kind, LogLevel level, const QString &message, const LogFields &fields) {

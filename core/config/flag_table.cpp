@@ -163,7 +163,14 @@ QList<FlagSpec> runningFlags() {
          "on a clean exit"},
         {"signal-handler-mode", "direct|libc", "direct",
          "accepted for compatibility: SIGINT and SIGTERM are always caught through sigaction"},
-        {"log-format", "text|json", "text", "stderr lines as text, or as upstream's JSON lines"},
+        {"log-format", "text|json", "text",
+         "stderr lines (one per event: stalls, recoveries and their output, refusals, operator actions) as "
+         "text, or as upstream's JSON lines; under systemd each line carries its journal priority"},
+        {"control-socket", "PATH", kNone,
+         "answer operators (varta-watch ctl) on this Unix stream socket, mode 0600, our uid and root only; "
+         "docs/control.md"},
+        {"state-file", "PATH", kNone,
+         "keep pauses, gave-up agents and recovery attempts here across restarts (0600, replaced atomically)"},
         {"help", {}, {}, "print this text and exit", "h"},
         {"version", {}, {}, "print the version and exit"},
     };

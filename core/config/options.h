@@ -66,6 +66,7 @@ struct RecoveryOptions {
     int maxConcurrent = 64;                     // --recovery-max-concurrent
     int maxAttempts = 5;                        // --recovery-max-attempts (0 = no restart-loop limit)
     std::int64_t attemptWindowMs = 600000;      // --recovery-attempt-window-ms
+    QString stateFile;                          // --state-file: pauses, gave-ups, attempts across restarts
 
     bool configured() const { return !execTemplate.isEmpty(); }
 };
@@ -115,6 +116,7 @@ struct Options {
     SignalHandlerMode signalHandlerMode = SignalHandlerMode::Direct;  // --signal-handler-mode
     std::int64_t readTimeoutMs = 100;       // --read-timeout-ms: accepted and checked; no listener ever blocks
     LogFormat logFormat = LogFormat::Text;  // --log-format: stderr lines as text or upstream's JSON
+    QString controlSocket;                  // --control-socket: operators' Unix stream socket
     bool headless = false;                  // --headless
     bool demo = false;                      // --demo
     QString screenshotPath;                 // --screenshot FILE

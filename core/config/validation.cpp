@@ -262,6 +262,8 @@ void readRunning(FlagReader &r, Options &o) {
     r.integer(QStringLiteral("iteration-budget-ms"), kMinLoopBudgetMs, kMaxLoopBudgetMs, o.iterationBudgetMs);
     r.nonEmpty(QStringLiteral("heartbeat-file"), o.heartbeatFile);
     r.nonEmpty(QStringLiteral("hw-watchdog"), o.hwWatchdog);
+    r.nonEmpty(QStringLiteral("control-socket"), o.controlSocket);
+    r.nonEmpty(QStringLiteral("state-file"), o.recovery.stateFile);
     readChoice<SignalHandlerMode>(r, QStringLiteral("signal-handler-mode"),
                                   {{"direct", SignalHandlerMode::Direct}, {"libc", SignalHandlerMode::Libc}},
                                   o.signalHandlerMode);

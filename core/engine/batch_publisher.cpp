@@ -27,15 +27,14 @@ void BatchPublisher::setPublishing(bool on, const QList<ChildInfo> &childrenNow)
 
 void BatchPublisher::stop() { m_timer.stop(); }
 
-void BatchPublisher::addEvent(EventSeverity severity, EventCategory category, const QString &text,
-                              std::optional<AgentKey> agent) {
+void BatchPublisher::addEvent(const EventLogEntry &entry) {
     if (!m_publishing)
         return;
     if (m_events.size() >= kMaxEventsPerBatch) {
         ++m_eventsDropped;
         return;
     }
-    m_events.append(EventLogEntry{engineNowMs(), severity, category, text, agent});
+    m_events.append(entry);
 }
 
 void BatchPublisher::addRemoved(const AgentKey &key) {

@@ -30,21 +30,20 @@ public:
     void stop();
 
     // Each is dropped unless publishing.
-    void addEvent(EventSeverity severity, EventCategory category, const QString &text,
-                  std::optional<AgentKey> agent = std::nullopt);
+    void addEvent(const EventLogEntry &entry);
     void addRemoved(const AgentKey &key);
     void addTransition(const AgentKey &key, std::int64_t atNs, AgentState from, AgentState to);
     void addChild(const ChildInfo &child);
     void addOutput(const OutputChunk &chunk);
 
     std::uint64_t eventsDropped() const noexcept { return m_eventsDropped; }
+    static AgentSnapshot snapshotOf(const AgentRecord &record);
 
 Q_SIGNALS:
     void batchReady(const varta::EngineBatch &batch);
 
 private:
     void publish();
-    static AgentSnapshot snapshotOf(const AgentRecord &record);
 
     AgentTracker &m_tracker;
     StatsFn m_stats;

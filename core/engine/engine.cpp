@@ -20,6 +20,8 @@ Engine::Engine(Options options, QObject *parent)
       m_stalls(new StallScheduler(m_tracker, static_cast<StallSink &>(*this), this)),
       m_publisher(new BatchPublisher(
           m_tracker, [this] { return stats(); }, this)),
+      m_events(new EventStream(this)),
+      m_decodeSummaryTimer(new QTimer(this)),
       m_loopStats(m_options.iterationBudgetMs * 1'000'000),
       m_housekeeping(new Housekeeping(
           m_options, m_loopStats,
@@ -36,6 +38,8 @@ Engine::Engine(Options options, QObject *parent)
         m_options.shutdownGraceMs, this);
     connectRecovery();
     connect(m_publisher, &BatchPublisher::batchReady, this, &Engine::batchReady);
+    connect(m_events, &EventStream::eventPosted, m_publisher, &BatchPublisher::addEvent);
+    connect(m_decodeSummaryTimer, &QTimer::timeout, this, &Engine::summariseDecodeErrors);
 }
 
 Engine::~Engine() = default;
@@ -69,6 +73,7 @@ bool Engine::start(QString *error) {
             return false;
     }
     warnAboutSmallQueues();
+    m_decodeSummaryTimer->start(kDecodeSummaryIntervalMs);
     if (!m_housekeeping->start(error) || !m_recovery->start(error) || !startMetrics(error))
         return false;
     m_startupWarnings << m_recovery->startupWarnings();
@@ -168,9 +173,49 @@ void Engine::setPublishing(bool on) {
 
 void Engine::onIngestBatchEnd() { m_stalls->arm(); }
 
+void Engine::postEvent(EventKind kind, EventSeverity severity, EventCategory category, const QString &text,
+                       std::optional<AgentKey> agent, EventDetails details) {
+    EventLogEntry entry;
+    entry.kind = kind;
+    entry.severity = severity;
+    entry.category = category;
+    entry.text = text;
+    entry.agent = agent;
+    entry.details = std::move(details);
+    m_events->post(std::move(entry));
+}
+
 void Engine::onIngestIoError(std::string_view what) {
-    m_publisher->addEvent(EventSeverity::Error, EventCategory::Io,
-                          QString::fromUtf8(what.data(), static_cast<qsizetype>(what.size())));
+    if (m_events->admit(EventKind::IoError))
+        postEvent(EventKind::IoError, EventSeverity::Error, EventCategory::Io,
+                  QString::fromUtf8(what.data(), static_cast<qsizetype>(what.size())), std::nullopt);
+}
+
+// Malformed datagrams are counted by kind on the beat path; the operator reads one line a
+// second at most, naming the kinds that grew.
+void Engine::summariseDecodeErrors() {
+    std::uint64_t total = 0;
+    QStringList kinds;
+    for (std::size_t i = 0; i < vlp::kDecodeErrorCount; ++i) {
+        const std::uint64_t grew = m_ingest.decodeErrors[i] - m_decodeErrorsSummarised[i];
+        m_decodeErrorsSummarised[i] = m_ingest.decodeErrors[i];
+        if (grew == 0)
+            continue;
+        total += grew;
+        const std::string_view label = vlp::decodeErrorLabel(static_cast<vlp::DecodeError>(i));
+        kinds
+            << QStringLiteral("%1=%2").arg(QLatin1String(label.data(), static_cast<qsizetype>(label.size()))).arg(grew);
+    }
+    if (total == 0 || !m_events->admit(EventKind::DecodeErrors))
+        return;
+    EventDetails details;
+    details.count = total;
+    postEvent(EventKind::DecodeErrors, EventSeverity::Warning, EventCategory::Io,
+              tr("%1 malformed datagrams in the last %2 s: %3")
+                  .arg(total)
+                  .arg(kDecodeSummaryIntervalMs / 1000)
+                  .arg(kinds.join(QLatin1Char(' '))),
+              std::nullopt, details);
 }
 
 void Engine::onForeignNamespaceBeat(std::uint32_t pid) {
@@ -181,7 +226,20 @@ void Engine::onForeignNamespaceBeat(std::uint32_t pid) {
     shutdown();
 }
 
-void Engine::onAgentResumed(Slot slot) { m_recovery->onAgentResumed(m_tracker.record(slot).key); }
+void Engine::onAgentResumed(Slot slot, std::int64_t silentForNs) {
+    const AgentKey &key = m_tracker.record(slot).key;
+    m_recovery->onAgentResumed(key);
+    if (!m_events->admit(EventKind::Back))
+        return;
+    EventDetails details;
+    details.silentMs = silentForNs / 1'000'000;
+    postEvent(EventKind::Back, EventSeverity::Info, EventCategory::Recovery,
+              tr("pid %1 (%2) is back after %3 s silent")
+                  .arg(key.pid)
+                  .arg(key.originLabel())
+                  .arg(double(silentForNs) / 1e9, 0, 'f', 3),
+              key, details);
+}
 
 void Engine::connectRecovery() {
     connect(m_recovery, &RecoveryEngine::agentMarkChanged, this, &Engine::onMarkChanged);
@@ -191,9 +249,10 @@ void Engine::connectRecovery() {
     });
     connect(m_recovery, &RecoveryEngine::childChanged, m_publisher, &BatchPublisher::addChild);
     connect(m_recovery, &RecoveryEngine::childOutput, m_publisher, &BatchPublisher::addOutput);
-    connect(m_recovery, &RecoveryEngine::eventLogged, this, [this](const EventLogEntry &entry) {
-        m_publisher->addEvent(entry.severity, entry.category, entry.text, entry.agent);
-    });
+    // The recovery side asks the budget before it builds an event, so what it emits is
+    // already admitted.
+    m_recovery->setEventGate([this](EventKind kind) { return m_events->admit(kind); });
+    connect(m_recovery, &RecoveryEngine::eventLogged, m_events, &EventStream::post);
     connect(m_recovery, &RecoveryEngine::shutdownComplete, this, &Engine::finishShutdown);
 }
 
@@ -212,9 +271,9 @@ void Engine::recoverNow(const QList<AgentKey> &agents) {
         } else if (m_recovery->recoverNow(key, &whyNot, m_tracker.record(slot).crossNamespace)) {
             continue;  // the child and its spawn are reported by the recovery engine
         }
-        m_publisher->addEvent(
-            EventSeverity::Warning, EventCategory::Refused,
-            tr("Recover now for agent %1 (%2) refused: %3").arg(key.pid).arg(key.originLabel(), whyNot), key);
+        if (m_events->admit(EventKind::Refused))
+            postEvent(EventKind::Refused, EventSeverity::Warning, EventCategory::Refused,
+                      tr("Recover now for agent %1 (%2) refused: %3").arg(key.pid).arg(key.originLabel(), whyNot), key);
     }
 }
 
@@ -237,8 +296,9 @@ void Engine::rearm(const QList<AgentKey> &agents) {
 
 void Engine::onAgentEvicted(const AgentKey &key) {
     m_publisher->addRemoved(key);
-    m_publisher->addEvent(EventSeverity::Warning, EventCategory::Eviction,
-                          tr("agent %1 (%2) evicted to make room").arg(key.pid).arg(key.originLabel()), key);
+    if (m_events->admit(EventKind::Evicted))
+        postEvent(EventKind::Evicted, EventSeverity::Warning, EventCategory::Eviction,
+                  tr("agent %1 (%2) evicted to make room").arg(key.pid).arg(key.originLabel()), key);
 }
 
 void Engine::onAgentReplaced(const AgentKey &weaker, const AgentKey &stronger) {
@@ -247,11 +307,12 @@ void Engine::onAgentReplaced(const AgentKey &weaker, const AgentKey &stronger) {
     // restart it.
     m_recovery->onAgentResumed(weaker);
     m_publisher->addRemoved(weaker);
-    m_publisher->addEvent(EventSeverity::Info, EventCategory::Eviction,
-                          tr("agent %1 (%2) replaced by %3: the same local pid over a stronger transport")
-                              .arg(weaker.pid)
-                              .arg(weaker.originLabel(), stronger.originLabel()),
-                          stronger);
+    if (m_events->admit(EventKind::Replaced))
+        postEvent(EventKind::Replaced, EventSeverity::Info, EventCategory::Eviction,
+                  tr("agent %1 (%2) replaced by %3: the same local pid over a stronger transport")
+                      .arg(weaker.pid)
+                      .arg(weaker.originLabel(), stronger.originLabel()),
+                  stronger);
 }
 
 void Engine::drainQueuedBeats() {
@@ -265,6 +326,16 @@ void Engine::onStall(const AgentRecord &agent, std::int64_t surfacedNs) {
     if (m_eventFile)
         m_eventFile->stall(surfacedNs, agent.key.pid, agent.lastNonce);
     m_recovery->onStall(agent.key, agent.crossNamespace);
+    if (!m_events->admit(EventKind::Stall))
+        return;
+    EventDetails details;
+    details.silentMs = (surfacedNs - agent.lastBeatNs) / 1'000'000;
+    postEvent(EventKind::Stall, EventSeverity::Warning, EventCategory::Recovery,
+              tr("pid %1 (%2) stalled: silent for %3 s")
+                  .arg(agent.key.pid)
+                  .arg(agent.key.originLabel())
+                  .arg(double(surfacedNs - agent.lastBeatNs) / 1e9, 0, 'f', 3),
+              agent.key, details);
 }
 
 void Engine::afterStalls() {
@@ -292,6 +363,7 @@ void Engine::shutdown() {
     m_stopping = true;
     m_stalls->stop();
     m_publisher->stop();
+    m_decodeSummaryTimer->stop();
     if (m_udp)
         m_udp->close();
     if (m_uds)
@@ -305,6 +377,7 @@ void Engine::finishShutdown() {
     if (m_metricsSnapshotTimer)
         m_metricsSnapshotTimer->stop();
     m_metrics.reset();
+    m_events->flushSummaries();
     if (m_eventFile)
         m_eventFile->flush();
     LoopStats::install(nullptr);

@@ -7,6 +7,7 @@
 #include "core/base/loop_stats.h"
 #include "core/config/options.h"
 #include "core/engine/batch_publisher.h"
+#include "core/engine/event_stream.h"
 #include "core/engine/housekeeping.h"
 #include "core/engine/stall_scheduler.h"
 #include "core/export/event_file.h"
@@ -34,6 +35,7 @@ class Engine : public QObject, private IngestEvents, private StallSink {
     Q_OBJECT
 public:
     static constexpr int kMetricsSnapshotIntervalMs = 1000;  // /metrics is at most this stale
+    static constexpr int kDecodeSummaryIntervalMs = 1000;    // malformed datagrams: one line at most this often
 
     explicit Engine(Options options, QObject *parent = nullptr);
     ~Engine() override;
@@ -57,6 +59,7 @@ public:
     const IngestCounters &ingestCounters() const { return m_ingest; }
     const TrackerCounters &trackerCounters() const { return m_trackerCounters; }
     const AgentTracker &tracker() const { return m_tracker; }
+    const EventStream &events() const { return *m_events; }
 
 public Q_SLOTS:
     // Batches are built only while someone listens (the GUI); headless runs skip the work.
@@ -76,7 +79,7 @@ Q_SIGNALS:
     void stopped();
 
 private:
-    void onAgentResumed(Slot slot) override;
+    void onAgentResumed(Slot slot, std::int64_t silentForNs) override;
     void onAgentEvicted(const AgentKey &key) override;
     void onAgentReplaced(const AgentKey &weaker, const AgentKey &stronger) override;
     void onIngestBatchEnd() override;
@@ -91,6 +94,9 @@ private:
     void publishMetricsSnapshot();
     void connectRecovery();
     void onMarkChanged(const AgentKey &key);
+    void summariseDecodeErrors();
+    void postEvent(EventKind kind, EventSeverity severity, EventCategory category, const QString &text,
+                   std::optional<AgentKey> agent, EventDetails details = {});
     void finishShutdown();
     EngineStats stats() const;
 
@@ -111,6 +117,9 @@ private:
     // Children, so they move to the engine thread with the engine.
     StallScheduler *m_stalls;
     BatchPublisher *m_publisher;
+    EventStream *m_events;
+    QTimer *m_decodeSummaryTimer;
+    std::array<std::uint64_t, vlp::kDecodeErrorCount> m_decodeErrorsSummarised{};
     LoopStats m_loopStats;
     Housekeeping *m_housekeeping;  // child, like the two above
     QString m_fatalError;

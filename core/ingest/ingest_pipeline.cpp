@@ -152,7 +152,7 @@ void IngestPipeline::deliver(const Datagram &d, const vlp::Frame &frame, std::in
     if (m_eventFile)
         m_eventFile->beat(nowNs, frame);
     if (outcome.resumed)
-        m_events.onAgentResumed(outcome.slot);
+        m_events.onAgentResumed(outcome.slot, outcome.silentForNs);
 }
 
 void IngestPipeline::onBatchEnd() {

@@ -16,8 +16,8 @@ class SecureReceiver;
 class IngestEvents {
 public:
     virtual ~IngestEvents() = default;
-    virtual void onAgentResumed(Slot slot) = 0;            // a stalled agent beat again
-    virtual void onAgentEvicted(const AgentKey &key) = 0;  // removed to make room
+    virtual void onAgentResumed(Slot slot, std::int64_t silentForNs) = 0;  // a stalled agent beat again
+    virtual void onAgentEvicted(const AgentKey &key) = 0;                  // removed to make room
     // A local agent removed because its pid beat over a stronger local origin (origin pinning).
     virtual void onAgentReplaced(const AgentKey &weaker, const AgentKey &stronger) = 0;
     virtual void onIngestBatchEnd() = 0;

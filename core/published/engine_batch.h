@@ -52,6 +52,53 @@ enum class EventSeverity : std::uint8_t { Info, Warning, Error };
 enum class EventCategory : std::uint8_t { Recovery, Refused, Eviction, Audit, Io };
 inline constexpr int kEventCategoryCount = 5;
 
+// What happened, one kind per operator-relevant fact (docs/control.md section 4). The
+// engine rate-limits and summarises per kind, so a storm of one kind never hides another.
+enum class EventKind : std::uint8_t {
+    Stall,            // an agent went silent past its threshold
+    Back,             // a stalled agent beat again
+    RecoveryStarted,  // a recovery child is running
+    RecoveryEnded,    // ... and has ended (exit code or signal, output tail)
+    Refused,          // a recovery decision said no
+    GaveUp,           // the restart-loop limit was reached
+    Rearmed,
+    Paused,
+    Resumed,
+    PauseExpired,  // a pause with an end reached it
+    Evicted,       // removed to make room
+    Replaced,      // the same local pid over a stronger origin
+    DecodeErrors,  // malformed datagrams, summarised once a second
+    IoError,
+    AuditError,
+    Operator,    // an operator's action and its outcome
+    Suppressed,  // "... and N more KIND in the last second"
+    Notice,      // anything else worth a line (start-up facts)
+};
+inline constexpr int kEventKindCount = 18;
+
+// "stall", "back", "recovery_started", ...: stable names for logs, JSON and metrics.
+const char *eventKindName(EventKind kind) noexcept;
+
+// The structured facts behind an event's text, for JSON readers; unset fields are absent.
+struct EventDetails {
+    std::optional<std::uint64_t> childId;
+    std::optional<qint64> childPid;
+    std::optional<std::int64_t> silentMs;  // stall: silent so far; back: how long it was
+    std::optional<int> exitCode;
+    std::optional<int> signal;
+    std::optional<std::int64_t> durationMs;
+    std::optional<std::int64_t> bytesKept;
+    std::optional<bool> truncated;
+    QStringList argv;
+    QStringList outputTail;  // recovery_ended: its last lines
+    QString reason;          // refused, paused: why; operator: the outcome
+    QString by;              // paused, operator: who
+    std::optional<std::int64_t> untilUnixMs;
+    std::optional<std::uint64_t> count;  // suppressed, decode_errors
+    QString action;                      // operator: recover, kill, pause, resume, rearm
+    QString suppressedKind;              // suppressed: of which kind
+};
+
 // One line of the operator's event log: refusals, evictions, spawns, I/O errors...
 struct EventLogEntry {
     EngineMs atMs = 0;
@@ -59,6 +106,10 @@ struct EventLogEntry {
     EventCategory category = EventCategory::Recovery;
     QString text;
     std::optional<AgentKey> agent;
+    EventKind kind = EventKind::Notice;
+    std::uint64_t seq = 0;    // 1, 2, 3 ... per observer run, set by the engine's event stream
+    std::int64_t unixMs = 0;  // wall-clock time, set with seq
+    EventDetails details{};
 };
 
 enum class ChildState : std::uint8_t { Running, Exited, Killed, TimedOut, FailedToStart };

@@ -36,6 +36,22 @@ const char *refusalReasonLabel(RefusalReason reason) noexcept {
     return "unknown";
 }
 
+QString refusalReasonText(RefusalReason reason) {
+    switch (reason) {
+    case RefusalReason::UnauthenticatedTransport:
+        return QStringLiteral("its transport is not trusted for automatic recovery");
+    case RefusalReason::CrossNamespaceAgent: return QStringLiteral("it is in another pid namespace");
+    case RefusalReason::Debounced: return QStringLiteral("a recovery for it started moments ago");
+    case RefusalReason::OutstandingInFlight: return QStringLiteral("a recovery for it is still running");
+    case RefusalReason::OutstandingCapacity: return QStringLiteral("the most recovery children at once are running");
+    case RefusalReason::SpawnFailed: return QStringLiteral("the command could not be started");
+    case RefusalReason::SkippedAgentResumed: return QStringLiteral("it beat again before the decision");
+    case RefusalReason::GaveUp: return QStringLiteral("it has given up; re-arm it to recover again");
+    case RefusalReason::Paused: return QStringLiteral("it is paused");
+    }
+    return QStringLiteral("unknown");
+}
+
 bool countsAsRefused(RefusalReason reason) noexcept {
     switch (reason) {
     case RefusalReason::UnauthenticatedTransport:

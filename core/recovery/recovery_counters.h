@@ -4,6 +4,8 @@
 // second). Family names: docs/compat.md section 4; the labels are the audit log's reason
 // texts (docs/compat.md section 3).
 
+#include <QString>
+
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -45,6 +47,8 @@ inline constexpr std::size_t kRefusalReasonCount = 9;
 
 const char *recoveryOutcomeLabel(RecoveryOutcome outcome) noexcept;  // "spawned", "reaped_zero", ...
 const char *refusalReasonLabel(RefusalReason reason) noexcept;       // "unauthenticated_transport", ...
+// The reason in words, for log lines: "a child for this agent is still running", ...
+QString refusalReasonText(RefusalReason reason);
 
 struct RecoveryCounters {
     std::array<std::uint64_t, kRecoveryOutcomeCount> outcomes{};

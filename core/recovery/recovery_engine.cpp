@@ -40,6 +40,21 @@ QString describe(const AgentKey &agent) {
     return RecoveryEngine::tr("pid %1 (%2)").arg(agent.pid).arg(agent.originLabel());
 }
 
+// A line of a child's output inside a log line: quoted, control characters escaped, so
+// one output line can never pass for another log line.
+QString quotedLine(const QString &line) {
+    QString out = QStringLiteral("\"");
+    for (const QChar c : line) {
+        if (c == u'"' || c == u'\\')
+            out += QLatin1Char('\\') + c;
+        else if (c.unicode() < 0x20 || c.unicode() == 0x7f)
+            out += QStringLiteral("\\x%1").arg(c.unicode(), 2, 16, QLatin1Char('0'));
+        else
+            out += c;
+    }
+    return out + QLatin1Char('"');
+}
+
 ChildState endStateOf(const RunResult &result) {
     switch (result.stopReason) {
     case StopReason::Timeout: return ChildState::TimedOut;
@@ -71,7 +86,11 @@ bool RecoveryEngine::start(QString *error) {
     // Write failures surface on the writer thread; the event log lives on this one.
     const auto onAuditError = [this](const QString &text) {
         QMetaObject::invokeMethod(
-            this, [this, text] { emitEvent(EventSeverity::Error, EventCategory::Audit, text, std::nullopt); },
+            this,
+            [this, text] {
+                if (admits(EventKind::AuditError))
+                    emitEvent(EventKind::AuditError, EventSeverity::Error, EventCategory::Audit, text, std::nullopt);
+            },
             Qt::QueuedConnection);
     };
     if (configured() && !m_options.auditFile.isEmpty()
@@ -166,8 +185,8 @@ std::optional<RefusalReason> RecoveryEngine::decide(const AgentKey &agent, bool 
         return std::nullopt;
     }
     refuse(agent, *verdict.refusal);
-    if (verdict.enteredGaveUp)
-        emitEvent(EventSeverity::Error, EventCategory::Recovery,
+    if (verdict.enteredGaveUp && admits(EventKind::GaveUp))
+        emitEvent(EventKind::GaveUp, EventSeverity::Error, EventCategory::Recovery,
                   tr("gave up on %1: %2 recoveries within %3 ms did not help; re-arm it to recover again")
                       .arg(describe(agent))
                       .arg(m_options.maxAttempts)
@@ -182,8 +201,13 @@ void RecoveryEngine::refuse(const AgentKey &agent, RefusalReason reason) {
         ++m_counters.outcomes[std::size_t(*outcome)];
     if (m_audit.isOpen())
         m_audit.submit(AuditWriter::Refused{agent.pid, reason});
-    emitEvent(EventSeverity::Warning, EventCategory::Refused,
-              tr("recovery of %1 refused: %2").arg(describe(agent), QLatin1String(refusalReasonLabel(reason))), agent);
+    if (!admits(EventKind::Refused))
+        return;
+    EventDetails details;
+    details.reason = QLatin1String(refusalReasonLabel(reason));
+    emitEvent(EventKind::Refused, EventSeverity::Warning, EventCategory::Refused,
+              tr("recovery of %1 refused: %2 (%3)").arg(describe(agent), details.reason, refusalReasonText(reason)),
+              agent, details);
 }
 
 void RecoveryEngine::spawn(const AgentKey &agent, RecoveryTrigger trigger) {
@@ -227,15 +251,21 @@ void RecoveryEngine::onChildStarted(std::uint64_t id, qint64 pid) {
     if (child.info.manual)
         ++m_counters.outcomes[std::size_t(RecoveryOutcome::Manual)];
     auditSpawn(child);
-    Q_EMIT childChanged(child.info);
-    emitEvent(EventSeverity::Info, EventCategory::Recovery,
-              (child.info.manual ? tr("manual recovery of %1: started child %2 (pid %3): %4")
-                                 : tr("automatic recovery of %1: started child %2 (pid %3): %4"))
-                  .arg(describe(child.info.agent))
-                  .arg(id)
-                  .arg(pid)
-                  .arg(child.info.argv.join(QLatin1Char(' '))),
-              child.info.agent);
+    childUpdated(child.info);
+    if (admits(EventKind::RecoveryStarted)) {
+        EventDetails details;
+        details.childId = id;
+        details.childPid = pid;
+        details.argv = child.info.argv;
+        emitEvent(EventKind::RecoveryStarted, EventSeverity::Info, EventCategory::Recovery,
+                  (child.info.manual ? tr("manual recovery of %1: started child %2 (pid %3): %4")
+                                     : tr("automatic recovery of %1: started child %2 (pid %3): %4"))
+                      .arg(describe(child.info.agent))
+                      .arg(id)
+                      .arg(pid)
+                      .arg(child.info.argv.join(QLatin1Char(' '))),
+                  child.info.agent, details);
+    }
     // Shutdown may have begun while it was still being exec'd.
     if (m_phase == Phase::ShuttingDown)
         child.runner->terminate(StopReason::Shutdown, m_shutdownGraceMs);
@@ -246,7 +276,9 @@ void RecoveryEngine::onChildOutput(std::uint64_t id, OutputStream stream, const 
     if (it == m_children.end())
         return;
     it->second.info.bytesKept += data.size();
-    Q_EMIT childOutput(OutputChunk{id, stream, data});
+    const OutputChunk chunk{id, stream, data};
+    m_history.append(chunk);
+    Q_EMIT childOutput(chunk);
 }
 
 void RecoveryEngine::onChildFinished(std::uint64_t id, const RunResult &result) {
@@ -269,14 +301,9 @@ void RecoveryEngine::onChildFinished(std::uint64_t id, const RunResult &result) 
     child.info.exitCode = result.exited ? result.exitCode : -1;
     child.info.signal = result.signal;
     child.info.truncated = result.truncated;
-    Q_EMIT childChanged(child.info);
-    QString how =
-        result.exited ? tr("exited with code %1").arg(result.exitCode) : tr("died by signal %1").arg(result.signal);
-    if (result.stopReason == StopReason::Timeout)
-        how = tr("%1 after its timeout").arg(how);
-    emitEvent(outcome == RecoveryOutcome::ReapedZero ? EventSeverity::Info : EventSeverity::Warning,
-              EventCategory::Recovery, tr("recovery child %1 for %2 %3").arg(id).arg(describe(child.info.agent), how),
-              child.info.agent);
+    childUpdated(child.info);
+    if (admits(EventKind::RecoveryEnded))
+        emitEnded(child.info, result, outcome == RecoveryOutcome::ReapedZero);
     releaseChild(it);
 }
 
@@ -288,10 +315,16 @@ void RecoveryEngine::onChildFailed(std::uint64_t id, const QString &error) {
     child.info.state = ChildState::FailedToStart;
     child.info.endedMs = engineNowMs();
     child.info.error = error;
-    Q_EMIT childChanged(child.info);
+    childUpdated(child.info);
     refuse(child.info.agent, RefusalReason::SpawnFailed);
-    emitEvent(EventSeverity::Error, EventCategory::Recovery,
-              tr("recovery child for %1 could not start: %2").arg(describe(child.info.agent), error), child.info.agent);
+    if (admits(EventKind::RecoveryEnded)) {
+        EventDetails details;
+        details.childId = id;
+        details.reason = error;
+        emitEvent(EventKind::RecoveryEnded, EventSeverity::Error, EventCategory::Recovery,
+                  tr("recovery child %1 for %2 could not start: %3").arg(id).arg(describe(child.info.agent), error),
+                  child.info.agent, details);
+    }
     releaseChild(it);
 }
 
@@ -323,9 +356,6 @@ void RecoveryEngine::killChild(std::uint64_t childId) {
     const auto it = m_children.find(childId);
     if (it == m_children.end() || !it->second.runner->isActive())
         return;
-    emitEvent(EventSeverity::Warning, EventCategory::Recovery,
-              tr("operator killed recovery child %1 for %2").arg(childId).arg(describe(it->second.info.agent)),
-              it->second.info.agent);
     it->second.runner->terminate(StopReason::Operator, m_options.killGraceMs);
 }
 
@@ -390,7 +420,7 @@ void RecoveryEngine::abandonUnreaped() {
             refuse(it->second.info.agent, RefusalReason::SpawnFailed);
         it->second.info.state = ChildState::Killed;
         it->second.info.endedMs = engineNowMs();
-        Q_EMIT childChanged(it->second.info);
+        childUpdated(it->second.info);
         releaseChild(it);  // finishes the shutdown with the last one
     }
 }
@@ -438,14 +468,59 @@ void RecoveryEngine::auditComplete(const Child &child, const RunResult &result, 
     m_audit.submit(row);
 }
 
-void RecoveryEngine::emitEvent(EventSeverity severity, EventCategory category, const QString &text,
-                               const std::optional<AgentKey> &agent) {
+void RecoveryEngine::childUpdated(const ChildInfo &info) {
+    m_history.update(info);
+    Q_EMIT childChanged(info);
+}
+
+// "recovery child 3 for pid 4242 (uds) exited with code 0 after 0.21 s, 312 bytes kept;
+// output: "stopping", "starting", "ready"": the operator reads what it said in the line.
+void RecoveryEngine::emitEnded(const ChildInfo &info, const RunResult &result, bool success) {
+    EventDetails details;
+    details.childId = info.id;
+    details.childPid = info.pid;
+    if (result.exited)
+        details.exitCode = result.exitCode;
+    else
+        details.signal = result.signal;
+    details.durationMs = result.durationNs / 1'000'000;
+    details.bytesKept = info.bytesKept;
+    details.truncated = info.truncated;
+    details.outputTail = m_history.tail(info.id);
+    QString how =
+        result.exited ? tr("exited with code %1").arg(result.exitCode) : tr("died by signal %1").arg(result.signal);
+    if (result.stopReason == StopReason::Timeout)
+        how = tr("%1 after its timeout").arg(how);
+    else if (result.stopReason == StopReason::Operator)
+        how = tr("%1 (killed by the operator)").arg(how);
+    else if (result.stopReason == StopReason::Shutdown)
+        how = tr("%1 (stopped by shutdown)").arg(how);
+    QString text = tr("recovery child %1 for %2 %3 after %4 s, %5 bytes kept%6")
+                       .arg(info.id)
+                       .arg(describe(info.agent), how)
+                       .arg(double(result.durationNs) / 1e9, 0, 'f', 2)
+                       .arg(info.bytesKept)
+                       .arg(info.truncated ? tr(" (truncated)") : QString());
+    if (!details.outputTail.isEmpty()) {
+        QStringList quoted;
+        for (const QString &line : details.outputTail)
+            quoted << quotedLine(line);
+        text += tr("; output: %1").arg(quoted.join(QStringLiteral(", ")));
+    }
+    emitEvent(EventKind::RecoveryEnded, success ? EventSeverity::Info : EventSeverity::Warning, EventCategory::Recovery,
+              text, info.agent, details);
+}
+
+void RecoveryEngine::emitEvent(EventKind kind, EventSeverity severity, EventCategory category, const QString &text,
+                               const std::optional<AgentKey> &agent, EventDetails details) {
     EventLogEntry entry;
     entry.atMs = engineNowMs();
+    entry.kind = kind;
     entry.severity = severity;
     entry.category = category;
     entry.text = text;
     entry.agent = agent;
+    entry.details = std::move(details);
     Q_EMIT eventLogged(entry);
 }
 

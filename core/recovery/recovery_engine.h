@@ -21,6 +21,7 @@
 #include "core/published/engine_batch.h"
 #include "core/recovery/audit_log.h"
 #include "core/recovery/audit_writer.h"
+#include "core/recovery/child_history.h"
 #include "core/recovery/recovery_counters.h"
 #include "core/recovery/recovery_policy.h"
 #include "core/recovery/recovery_runner.h"
@@ -32,6 +33,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <optional>
 
@@ -44,6 +46,10 @@ public:
     RecoveryEngine(const RecoveryOptions &options, RecoveryTrust trust, std::int64_t shutdownGraceMs,
                    QObject *parent = nullptr);
     ~RecoveryEngine() override;
+
+    // Asked before an event is built (the engine's per-kind budget, EventStream::admit):
+    // false, and the event is not built at all. Unset: every event is emitted.
+    void setEventGate(std::function<bool(EventKind)> admit) { m_admit = std::move(admit); }
 
     // Opens the audit log (if configured) and writes its boot record.
     bool start(QString *error);
@@ -69,6 +75,10 @@ public:
     AuditCounters auditCounters() const { return m_audit.counters(); }
     bool configured() const { return m_options.configured(); }
     QList<ChildInfo> children() const;  // the children alive now, for a late subscriber
+    // Running children and the recently ended ones, with their output.
+    const ChildHistory &history() const { return m_history; }
+    // The id of the child the last successful recoverNow() started.
+    std::uint64_t lastChildId() const { return m_nextChildId - 1; }
     std::size_t pendingStalls() const { return m_pending.size(); }
 
     // SIGTERM to every child's group, SIGKILL to those still alive after
@@ -111,8 +121,11 @@ private:
 
     void auditSpawn(const Child &child);
     void auditComplete(const Child &child, const RunResult &result, AuditLog::Completion completion);
-    void emitEvent(EventSeverity severity, EventCategory category, const QString &text,
-                   const std::optional<AgentKey> &agent);
+    bool admits(EventKind kind) const { return !m_admit || m_admit(kind); }
+    void emitEvent(EventKind kind, EventSeverity severity, EventCategory category, const QString &text,
+                   const std::optional<AgentKey> &agent, EventDetails details = {});
+    void childUpdated(const ChildInfo &info);
+    void emitEnded(const ChildInfo &info, const RunResult &result, bool success);
     template <typename Change>
     void changingMark(const AgentKey &agent, Change change);
 
@@ -129,6 +142,8 @@ private:
     bool m_drainScheduled = false;
 
     std::map<std::uint64_t, Child> m_children;
+    ChildHistory m_history;
+    std::function<bool(EventKind)> m_admit;
     std::uint64_t m_nextChildId = 1;
     QTimer m_reapCeiling{this};
 };

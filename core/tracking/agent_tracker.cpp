@@ -161,6 +161,8 @@ void AgentTracker::accept(Slot slot, const vlp::Frame &frame, std::int64_t nowNs
     AgentRecord &record = m_table.at(slot);
     outcome.slot = slot;
     outcome.resumed = record.silent;
+    if (record.silent)
+        outcome.silentForNs = nowNs - record.lastBeatNs;
     if (frame.isPanic())
         record.terminating = true;
     else

@@ -34,6 +34,7 @@ struct BeatOutcome {
     Slot slot = kNoSlot;
     bool newAgent = false;
     bool resumed = false;             // was stalled; this beat re-arms its stall
+    std::int64_t silentForNs = 0;     // when resumed: since the beat before this one
     std::optional<AgentKey> evicted;  // made room for this agent
     // The local agent that held this pid over a weaker origin, removed for this one.
     std::optional<AgentKey> replaced;

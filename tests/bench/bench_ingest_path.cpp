@@ -39,7 +39,7 @@ constexpr unsigned kBatch = BatchReader::kBatch;  // as the listeners read
 constexpr unsigned kReceiveBurst = 16384;
 
 struct NoEvents final : IngestEvents {
-    void onAgentResumed(Slot) override {}
+    void onAgentResumed(Slot, std::int64_t) override {}
     void onAgentEvicted(const AgentKey &) override {}
     void onAgentReplaced(const AgentKey &, const AgentKey &) override {}
     void onIngestBatchEnd() override {}

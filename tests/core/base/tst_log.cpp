@@ -25,12 +25,40 @@ private Q_SLOTS:
         QFETCH(int, level);
         QFETCH(QString, error);
         QFETCH(QByteArray, line);
-        QCOMPARE(formatLogLine(LogLevel(level), "listening", {std::nullopt, std::nullopt, error}, false, 0), line);
+        QCOMPARE(formatLogLine(LogLevel(level), "listening", {std::nullopt, std::nullopt, error, {}}, false, 0), line);
+    }
+
+    // Under systemd, stderr is the journal: each line opens with its syslog priority.
+    void journalLinesCarryTheirPriority_data() {
+        QTest::addColumn<int>("level");
+        QTest::addColumn<QByteArray>("prefix");
+        QTest::newRow("error") << int(LogLevel::Error) << QByteArray("<3>");
+        QTest::newRow("warning") << int(LogLevel::Warning) << QByteArray("<4>");
+        QTest::newRow("notice") << int(LogLevel::Notice) << QByteArray("<5>");
+        QTest::newRow("info") << int(LogLevel::Info) << QByteArray("<6>");
+    }
+    void journalLinesCarryTheirPriority() {
+        QFETCH(int, level);
+        QFETCH(QByteArray, prefix);
+        QVERIFY(formatLogLine(LogLevel(level), "x", {}, false, 0, true).startsWith(prefix + "varta-watch: "));
+        QVERIFY(formatLogLine(LogLevel(level), "x", {}, true, 0, true).startsWith(prefix + "{"));
+        QVERIFY(!formatLogLine(LogLevel(level), "x", {}, false, 0, false).startsWith("<"));
+    }
+
+    void jsonLinesCarryAnEventsFields() {
+        LogFields fields;
+        fields.extra.insert(QStringLiteral("event"), QStringLiteral("stall"));
+        fields.extra.insert(QStringLiteral("msg"), QStringLiteral("not this"));  // the common keys win
+        const QJsonObject object =
+            QJsonDocument::fromJson(formatLogLine(LogLevel::Warning, "stalled", fields, true, 5)).object();
+        QCOMPARE(object.value("event").toString(), QString("stall"));
+        QCOMPARE(object.value("msg").toString(), QString("stalled"));
+        QCOMPARE(object.value("level").toString(), QString("warn"));
     }
 
     void jsonLinesCarryUpstreamsKeys() {
         const QByteArray line = formatLogLine(LogLevel::Error, "recovery for pid 42 failed \"badly\"\n",
-                                              {42, 99, "ECONNREFUSED"}, true, 1720000002000000000);
+                                              {42, 99, "ECONNREFUSED", {}}, true, 1720000002000000000);
         QVERIFY(!line.contains('\n'));  // one line, whatever the message holds
         const QJsonObject object = QJsonDocument::fromJson(line).object();
         QCOMPARE(object.value("ts_ns").toInteger(), qint64(1720000002000000000));

@@ -96,6 +96,8 @@ const std::map<QString, Getter> &fields() {
         {"clockSource",
          [](const Options &o) { return QString(o.clockSource == ClockSource::Monotonic ? "monotonic" : "boottime"); }},
         {"heartbeatFile", [](const Options &o) { return o.heartbeatFile; }},
+        {"controlSocket", [](const Options &o) { return o.controlSocket; }},
+        {"stateFile", [](const Options &o) { return o.recovery.stateFile; }},
         {"hwWatchdog", [](const Options &o) { return o.hwWatchdog; }},
         {"signalHandlerMode",
          [](const Options &o) {

@@ -18,7 +18,7 @@ using namespace varta;
 namespace {
 
 struct RecordingEvents final : IngestEvents {
-    void onAgentResumed(Slot) override {}
+    void onAgentResumed(Slot, std::int64_t) override {}
     void onAgentEvicted(const AgentKey &key) override { m_evicted.append(key); }
     void onAgentReplaced(const AgentKey &weaker, const AgentKey &stronger) override {
         m_replaced.append({weaker, stronger});
