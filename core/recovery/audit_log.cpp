@@ -37,6 +37,20 @@ QByteArray numberOrDash(const std::optional<int> &value) {
     return value ? QByteArray::number(*value) : QByteArrayLiteral("-");
 }
 
+QByteArray textOrDash(const QString &text) { return text.isEmpty() ? QByteArrayLiteral("-") : text.toUtf8(); }
+
+// Cuts UTF-8 text to at most `limit` bytes without splitting a character, marking the cut.
+QByteArray capped(QByteArray text, qsizetype limit) {
+    if (text.size() <= limit)
+        return text;
+    static constexpr qsizetype kMarkBytes = 3;  // "..."
+    qsizetype end = limit - kMarkBytes;
+    while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80)
+        --end;  // a continuation byte: the character starts further back
+    text.truncate(end);
+    return text + "...";
+}
+
 // A missing file is no error: it is the state a removal or rename wants.
 bool removeIfThere(const QByteArray &path) { return ::unlink(path.constData()) == 0 || errno == ENOENT; }
 bool renameIfThere(const QByteArray &from, const QByteArray &to) {
@@ -189,6 +203,14 @@ bool AuditLog::appendComplete(const Complete &r) {
 
 bool AuditLog::appendRefused(std::uint32_t agentPid, RefusalReason reason) {
     return append("refused", {QByteArray::number(agentPid), refusalReasonLabel(reason)}, engineNowNs());
+}
+
+bool AuditLog::appendOperator(const Operator &r) {
+    return append("operator",
+                  {r.uid ? QByteArray::number(*r.uid) : QByteArrayLiteral("-"), textOrDash(r.user),
+                   textOrDash(r.action), r.agentPid ? QByteArray::number(*r.agentPid) : QByteArrayLiteral("-"),
+                   textOrDash(r.target), textOrDash(r.outcome), capped(textOrDash(r.detail), kMaxOperatorDetailBytes)},
+                  engineNowNs());
 }
 
 bool AuditLog::append(const QByteArray &kind, const QList<QByteArray> &fields, std::int64_t observerNs) {

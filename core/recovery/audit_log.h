@@ -19,6 +19,9 @@
 // is left behind. Past Settings::maxBytes the file rotates to PATH.1 ... PATH.5 and the
 // new one starts with the header and a `rotation` boot row carrying the chain on. An
 // advisory lock keeps a second observer from interleaving its records.
+//
+// An `operator` row (ours) records an operator's recover, kill, pause, resume or rearm
+// on the control socket or the console, with who, on what, and the outcome.
 
 #include "core/config/options.h"
 #include "core/recovery/audit_counters.h"
@@ -32,6 +35,8 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+
+#include <sys/types.h>
 
 namespace varta {
 
@@ -71,6 +76,22 @@ public:
         bool truncated = false;
     };
 
+    // Empty text fields are written as `-`, so a row always has all its columns.
+    struct Operator {
+        std::optional<uid_t> uid;               // none: the in-process console
+        QString user;                           // the peer's user name, or "console"
+        QString action;                         // recover, kill, pause, resume, rearm
+        std::optional<std::uint32_t> agentPid;  // none when the target is no agent (kill)
+        QString target;                         // AgentKey::text(), or "child:N"
+        QString outcome;                        // ok, or the refusal reason / error label
+        QString detail;                         // free text, e.g. "reason=disk swap; for_ms=900000"
+    };
+
+    // A detail longer than this is cut (at a character boundary) and ends in "...": the
+    // probe reads a last line of at most 1 MiB as a record, and an operator's reason text
+    // has no business growing a row anywhere near that.
+    static constexpr qsizetype kMaxOperatorDetailBytes = 4096;
+
     static constexpr int kGenerations = 5;  // PATH.1 (newest) ... PATH.5
 
     AuditLog() = default;
@@ -88,6 +109,7 @@ public:
     bool appendSpawn(const Spawn &record);
     bool appendComplete(const Complete &record);
     bool appendRefused(std::uint32_t agentPid, RefusalReason reason);
+    bool appendOperator(const Operator &row);
 
     // When syncIfDue() next has work: records are unsynced and an interval is set.
     std::optional<Clock::time_point> syncDueAt() const;

@@ -78,6 +78,8 @@ bool AuditWriter::write(const Record &record) {
         return m_log.appendSpawn(*spawn);
     if (const auto *complete = std::get_if<AuditLog::Complete>(&record))
         return m_log.appendComplete(*complete);
+    if (const auto *row = std::get_if<AuditLog::Operator>(&record))
+        return m_log.appendOperator(*row);
     const auto &refused = std::get<Refused>(record);
     return m_log.appendRefused(refused.agentPid, refused.reason);
 }

@@ -25,7 +25,7 @@ public:
         std::uint32_t agentPid = 0;
         RefusalReason reason = RefusalReason::SpawnFailed;
     };
-    using Record = std::variant<AuditLog::Spawn, AuditLog::Complete, Refused>;
+    using Record = std::variant<AuditLog::Spawn, AuditLog::Complete, Refused, AuditLog::Operator>;
     // Called on the writer thread with AuditLog::lastError() when a record failed.
     using ErrorHandler = std::function<void(const QString &error)>;
 

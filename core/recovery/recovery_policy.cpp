@@ -1,8 +1,18 @@
 #include "core/recovery/recovery_policy.h"
 
 #include <algorithm>
+#include <tuple>
 
 namespace varta {
+
+namespace {
+
+// Any fixed order will do; this one puts the Unix socket's agents first, by pid.
+bool keyLess(const AgentKey &a, const AgentKey &b) {
+    return std::tie(a.transport, a.address, a.pid) < std::tie(b.transport, b.address, b.pid);
+}
+
+}  // namespace
 
 RecoveryPolicy::Limits RecoveryPolicy::limitsFrom(const RecoveryOptions &options) {
     return Limits{options.debounceMs, options.maxConcurrent, options.maxAttempts, options.attemptWindowMs};
@@ -20,6 +30,7 @@ RecoveryVerdict RecoveryPolicy::decide(const AgentKey &agent, bool crossNamespac
     if (verdict.refusal == RefusalReason::GaveUp && !record.gaveUp) {
         record.gaveUp = true;
         verdict.enteredGaveUp = true;
+        ++m_changes;
     }
     if (verdict.spawn()) {
         record.inFlight = true;
@@ -35,7 +46,7 @@ std::optional<RefusalReason> RecoveryPolicy::gate(const AgentKey &agent, Record 
         return RefusalReason::CrossNamespaceAgent;  // its pid means another process here
     if (!manual && untrusted(agent))
         return RefusalReason::UnauthenticatedTransport;
-    if (record.paused)
+    if (record.pause)
         return RefusalReason::Paused;
     if (record.gaveUp)
         return RefusalReason::GaveUp;
@@ -75,6 +86,7 @@ void RecoveryPolicy::childStarted(const AgentKey &agent, RecoveryTrigger trigger
         // Only the newest maxAttempts can ever matter to the gate.
         while (record.attemptsMs.size() > static_cast<std::size_t>(m_limits.maxAttempts))
             record.attemptsMs.pop_front();
+        ++m_changes;
     }
 }
 
@@ -88,18 +100,101 @@ void RecoveryPolicy::childEnded(const AgentKey &agent) {
     --m_outstanding;
 }
 
-void RecoveryPolicy::pause(const AgentKey &agent) { m_records[agent].paused = true; }
+void RecoveryPolicy::setPause(const AgentKey &agent, Record &record, std::optional<PauseInfo> pause) {
+    if (record.pause && record.pause->untilUnixMs) {
+        auto [it, end] = m_pauseEnds.equal_range(*record.pause->untilUnixMs);
+        while (it != end && !(it->second == agent))
+            ++it;
+        if (it != end)
+            m_pauseEnds.erase(it);
+    }
+    record.pause = std::move(pause);
+    if (record.pause && record.pause->untilUnixMs)
+        m_pauseEnds.emplace(*record.pause->untilUnixMs, agent);
+}
+
+void RecoveryPolicy::pause(const AgentKey &agent, PauseInfo info) {
+    setPause(agent, m_records[agent], std::move(info));
+    ++m_changes;
+}
 
 void RecoveryPolicy::resume(const AgentKey &agent) {
-    if (const auto it = m_records.find(agent); it != m_records.end())
-        it->second.paused = false;
+    if (const auto it = m_records.find(agent); it != m_records.end() && it->second.pause) {
+        setPause(agent, it->second, std::nullopt);
+        ++m_changes;
+    }
 }
 
 void RecoveryPolicy::rearm(const AgentKey &agent) {
-    if (const auto it = m_records.find(agent); it != m_records.end()) {
+    if (const auto it = m_records.find(agent);
+        it != m_records.end() && (it->second.gaveUp || !it->second.attemptsMs.empty())) {
         it->second.gaveUp = false;
         it->second.attemptsMs.clear();
+        ++m_changes;
     }
+}
+
+const PauseInfo *RecoveryPolicy::pauseInfo(const AgentKey &agent) const {
+    const Record *record = find(agent);
+    return record && record->pause ? &*record->pause : nullptr;
+}
+
+std::vector<AgentKey> RecoveryPolicy::expiredPauses(std::int64_t unixNowMs) const {
+    std::vector<AgentKey> expired;
+    for (auto it = m_pauseEnds.begin(); it != m_pauseEnds.end() && it->first <= unixNowMs; ++it)
+        expired.push_back(it->second);
+    return expired;
+}
+
+std::optional<std::int64_t> RecoveryPolicy::nextPauseExpiryUnixMs() const {
+    if (m_pauseEnds.empty())
+        return std::nullopt;
+    return m_pauseEnds.begin()->first;
+}
+
+OperatorState RecoveryPolicy::exportState(std::int64_t engineNowMs, std::int64_t unixNowMs) const {
+    const std::int64_t toUnix = unixNowMs - engineNowMs;
+    OperatorState state;
+    for (const auto &[key, record] : m_records) {
+        OperatorAgentState agent{key, record.pause, record.gaveUp, {}};
+        for (const std::int64_t at : record.attemptsMs) {
+            if (engineNowMs - at < m_limits.attemptWindowMs)  // older ones no longer count
+                agent.attemptsUnixMs.push_back(at + toUnix);
+        }
+        if (agent.pause || agent.gaveUp || !agent.attemptsUnixMs.empty())
+            state.agents.push_back(std::move(agent));
+    }
+    std::sort(state.agents.begin(), state.agents.end(),
+              [](const OperatorAgentState &a, const OperatorAgentState &b) { return keyLess(a.key, b.key); });
+    return state;
+}
+
+void RecoveryPolicy::restore(const OperatorState &state, std::int64_t engineNowMs, std::int64_t unixNowMs) {
+    const std::int64_t toEngine = engineNowMs - unixNowMs;
+    for (const OperatorAgentState &agent : state.agents) {
+        Record &record = m_records[agent.key];
+        setPause(agent.key, record, agent.pause);
+        record.gaveUp = agent.gaveUp;
+        std::vector<std::int64_t> attempts;
+        if (m_limits.maxAttempts > 0) {
+            for (const std::int64_t unixMs : agent.attemptsUnixMs) {
+                const std::int64_t at = std::min(unixMs + toEngine, engineNowMs);
+                if (engineNowMs - at < m_limits.attemptWindowMs)
+                    attempts.push_back(at);
+            }
+        }
+        std::sort(attempts.begin(), attempts.end());
+        const std::size_t keep = std::min(attempts.size(), static_cast<std::size_t>(std::max(0, m_limits.maxAttempts)));
+        record.attemptsMs.assign(attempts.end() - static_cast<std::ptrdiff_t>(keep), attempts.end());
+        if (!matters(record, engineNowMs))
+            m_records.erase(agent.key);  // nothing left worth a record
+    }
+}
+
+bool RecoveryPolicy::takeChanged() {
+    const bool changed = m_changes != m_changesTaken;
+    m_changesTaken = m_changes;
+    return changed;
 }
 
 const RecoveryPolicy::Record *RecoveryPolicy::find(const AgentKey &agent) const {
@@ -109,7 +204,7 @@ const RecoveryPolicy::Record *RecoveryPolicy::find(const AgentKey &agent) const 
 
 bool RecoveryPolicy::isPaused(const AgentKey &agent) const {
     const Record *record = find(agent);
-    return record && record->paused;
+    return record && record->pause;
 }
 
 bool RecoveryPolicy::hasGivenUp(const AgentKey &agent) const {
@@ -123,7 +218,7 @@ bool RecoveryPolicy::inFlight(const AgentKey &agent) const {
 }
 
 bool RecoveryPolicy::matters(const Record &record, std::int64_t nowMs) const {
-    if (record.paused || record.gaveUp || record.inFlight)
+    if (record.pause || record.gaveUp || record.inFlight)
         return true;
     if (record.lastStartMs && nowMs - *record.lastStartMs < m_limits.debounceMs)
         return true;

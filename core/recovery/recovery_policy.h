@@ -24,16 +24,26 @@
 //
 // Only a child that actually started arms the debounce and counts as an attempt:
 // refusals and failed spawns leave both untouched (docs/compat.md section 1).
+//
+// The operator's facts (pauses with who, why and until when; gave-up marks; automatic
+// attempt times) survive a restart through exportState()/restore() and --state-file.
+// A pause with an end is not ended here: the owner asks expiredPauses() when
+// nextPauseExpiryUnixMs() comes and resumes each with an event. Every change worth saving
+// (pause, resume, rearm, entering GaveUp, a new automatic attempt) bumps changes(), so
+// the owner knows when to save; restore() and prune() do not.
 
 #include "core/config/options.h"
 #include "core/identity/agent_key.h"
+#include "core/recovery/operator_state.h"
 #include "core/recovery/recovery_counters.h"
 
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <optional>
 #include <unordered_map>
+#include <vector>
 
 namespace varta {
 
@@ -74,9 +84,32 @@ public:
     void spawnFailed(const AgentKey &agent);
     void childEnded(const AgentKey &agent);
 
-    void pause(const AgentKey &agent);
+    // Pausing a paused agent replaces its details (a new reason, a new end).
+    void pause(const AgentKey &agent, PauseInfo info = {});
     void resume(const AgentKey &agent);
     void rearm(const AgentKey &agent);  // leaves GaveUp and forgets past attempts
+
+    const PauseInfo *pauseInfo(const AgentKey &agent) const;  // nullptr when not paused
+    // Keys whose pause has an untilUnixMs <= unixNowMs, soonest first (they are NOT
+    // resumed by this call).
+    std::vector<AgentKey> expiredPauses(std::int64_t unixNowMs) const;
+    std::optional<std::int64_t> nextPauseExpiryUnixMs() const;
+
+    // The operator-relevant facts (pauses, gave-up, automatic attempts still inside the
+    // window) for the state file, ordered by key; attempt times are converted from
+    // engine ms to Unix ms by the offset between the two "now"s given.
+    OperatorState exportState(std::int64_t engineNowMs, std::int64_t unixNowMs) const;
+    // Puts them back at start-up, replacing what the policy holds for those keys:
+    // Unix ms back to engine ms (an attempt stamped in the future, after the wall clock
+    // stepped back, counts as now); attempts older than the attempt window, and beyond
+    // the newest maxAttempts, are dropped. Pauses already expired are still restored, so
+    // the caller can end them with an event.
+    void restore(const OperatorState &state, std::int64_t engineNowMs, std::int64_t unixNowMs);
+
+    // Bumped by every change worth saving; takeChanged() says whether any happened since
+    // it was last called.
+    std::uint64_t changes() const { return m_changes; }
+    bool takeChanged();
 
     bool isPaused(const AgentKey &agent) const;
     bool hasGivenUp(const AgentKey &agent) const;
@@ -91,7 +124,7 @@ public:
 
 private:
     struct Record {
-        bool paused = false;
+        std::optional<PauseInfo> pause;
         bool gaveUp = false;
         bool inFlight = false;
         std::optional<std::int64_t> lastStartMs;  // debounce anchor
@@ -104,10 +137,17 @@ private:
     void forgetOldAttempts(Record &record, std::int64_t nowMs) const;
     bool matters(const Record &record, std::int64_t nowMs) const;
     const Record *find(const AgentKey &agent) const;
+    // Every change of a record's pause goes through here, so m_pauseEnds stays exact.
+    void setPause(const AgentKey &agent, Record &record, std::optional<PauseInfo> pause);
 
     Limits m_limits;
     RecoveryTrust m_trust;
     std::unordered_map<AgentKey, Record> m_records;
+    // untilUnixMs -> agent for every pause with an end: the next expiry without a scan of
+    // every record.
+    std::multimap<std::int64_t, AgentKey> m_pauseEnds;
+    std::uint64_t m_changes = 0;
+    std::uint64_t m_changesTaken = 0;
     int m_outstanding = 0;
     std::size_t m_pruneAt = kMinPruneSize;
 

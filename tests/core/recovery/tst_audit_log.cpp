@@ -1,8 +1,9 @@
 // AuditLog against docs/compat.md section 3: header, columns of every kind, the SHA-256 chain
 // recomputed here independently, seq and chain carried across a restart, what an existing
 // file's end or header means (torn tail, unparseable last line, v1 or unknown header),
-// rotation into five generations, the fdatasync cadence, file mode, field sanitising, and
-// that opening reads only the file's end.
+// rotation into five generations, the fdatasync cadence, file mode, field sanitising,
+// operator rows (their columns, sanitising, the chain and a restart across them), and that
+// opening reads only the file's end.
 #include "core/base/engine_clock.h"
 #include "core/recovery/audit_log.h"
 #include "tests/support/recovery_test_support.h"
@@ -43,21 +44,44 @@ QByteArray expectedChain(const QByteArray &kind, const QByteArray &prev, const Q
     return QCryptographicHash::hash(input, QCryptographicHash::Sha256);
 }
 
-// Whether every record line from `first` on chains from `prev`; *where names the first
-// broken line.
+// Whether every record line from `first` on chains from `prev`, and each seq is one more
+// than the line before's; *where names the first broken line.
 bool chainHolds(const QList<QByteArray> &lines, qsizetype first, QByteArray prev, QString *where = nullptr) {
+    std::optional<qulonglong> lastSeq;
     for (qsizetype i = first; i < lines.size(); ++i) {
         const QByteArray &line = lines[i];
         const qsizetype lastTab = line.lastIndexOf('\t');
         const QByteArray chain = expectedChain(columnsOf(line).at(3), prev, line.left(lastTab));
-        if (line.mid(lastTab + 1) != chain.toHex()) {
+        const qulonglong seq = columnsOf(line).at(0).toULongLong();
+        if (line.mid(lastTab + 1) != chain.toHex() || (lastSeq && seq != *lastSeq + 1)) {
             if (where)
                 *where = QStringLiteral("line %1: %2").arg(i).arg(QString::fromUtf8(line));
             return false;
         }
         prev = chain;
+        lastSeq = seq;
     }
     return true;
+}
+
+// An operator on the control socket, and the in-process console, each acting once.
+AuditLog::Operator socketPause() {
+    return {.uid = 1000,
+            .user = QStringLiteral("alice"),
+            .action = QStringLiteral("pause"),
+            .agentPid = 4242,
+            .target = QStringLiteral("uds/4242"),
+            .outcome = QStringLiteral("ok"),
+            .detail = QStringLiteral("reason=disk swap; for_ms=900000")};
+}
+AuditLog::Operator consoleKill() {
+    return {.uid = std::nullopt,
+            .user = QStringLiteral("console"),
+            .action = QStringLiteral("kill"),
+            .agentPid = std::nullopt,
+            .target = QStringLiteral("child:3"),
+            .outcome = QStringLiteral("not_found"),
+            .detail = QString()};
 }
 
 QByteArray contentOf(const QString &path) {
@@ -108,6 +132,10 @@ private Q_SLOTS:
     void refusesSymlink();
     void readsOnlyTheTail();
     void failedWriteLeavesNoTornLine();
+    void operatorRowColumns();
+    void operatorRowIsSanitised();
+    void chainVerifiesAcrossOperatorRows();
+    void resumesAfterAnOperatorRow();
 
 private:
     std::unique_ptr<QTemporaryDir> m_dir;
@@ -633,6 +661,110 @@ void TestAuditLog::failedWriteLeavesNoTornLine() {
     const QList<QByteArray> lines = readLines(m_path);
     QCOMPARE(columnsOf(lines.last()).at(0), QByteArray("3"));  // no gap, no repeat
     QVERIFY(chainHolds(lines, 1, QByteArray(32, '\0')));
+}
+
+void TestAuditLog::operatorRowColumns() {
+    AuditLog log;
+    QString error;
+    QVERIFY(log.open(m_path, &error));
+    QVERIFY(log.appendOperator(socketPause()));
+    QVERIFY(log.appendOperator(consoleKill()));
+    const QList<QByteArray> lines = readLines(m_path);
+    QCOMPARE(lines.size(), 4);
+
+    const QList<QByteArray> pause = columnsOf(lines[2]);
+    QCOMPARE(pause.size(), 4 + 7 + 1);
+    QCOMPARE(pause[0], QByteArray("2"));
+    QVERIFY(pause[2].toLongLong() > 0);  // observer time, as for spawn rows
+    QCOMPARE(pause.mid(3, 8), (QList<QByteArray>{"operator", "1000", "alice", "pause", "4242", "uds/4242", "ok",
+                                                 "reason=disk swap; for_ms=900000"}));
+    QCOMPARE(pause.last().size(), 64);
+
+    // No uid, no agent pid, no detail: each column is still there, as `-`.
+    const QList<QByteArray> kill = columnsOf(lines[3]);
+    QCOMPARE(kill.size(), 4 + 7 + 1);
+    QCOMPARE(kill.mid(3, 8), (QList<QByteArray>{"operator", "-", "console", "kill", "-", "child:3", "not_found", "-"}));
+}
+
+void TestAuditLog::operatorRowIsSanitised() {
+    AuditLog log;
+    QString error;
+    QVERIFY(log.open(m_path, &error));
+    AuditLog::Operator row = socketPause();
+    row.user = QStringLiteral("al\tice");
+    row.detail = QStringLiteral("reason=disk\r\nswap;\tfor_ms=1");
+    QVERIFY(log.appendOperator(row));
+    // A reason far past the cap: cut at a character boundary (é is two bytes), marked.
+    row.user = QStringLiteral("alice");
+    row.detail = QStringLiteral("reason=") + QString(5000, QChar(0x00e9));
+    QVERIFY(log.appendOperator(row));
+
+    const QList<QByteArray> lines = readLines(m_path);
+    QCOMPARE(lines.size(), 4);
+    const QList<QByteArray> first = columnsOf(lines[2]);
+    QCOMPARE(first.size(), 12);
+    QCOMPARE(first[5], QByteArray("al ice"));
+    QCOMPARE(first[10], QByteArray("reason=disk  swap; for_ms=1"));
+
+    const QByteArray detail = columnsOf(lines[3]).at(10);
+    QVERIFY(detail.size() <= AuditLog::kMaxOperatorDetailBytes);
+    QVERIFY(detail.size() >= AuditLog::kMaxOperatorDetailBytes - 4);
+    QVERIFY(detail.startsWith("reason=\xc3\xa9"));
+    QVERIFY(detail.endsWith("\xc3\xa9..."));  // no half character before the mark
+    QVERIFY(QString::fromUtf8(detail).toUtf8() == detail);
+    QVERIFY(chainHolds(lines, 1, QByteArray(32, '\0')));
+}
+
+void TestAuditLog::chainVerifiesAcrossOperatorRows() {
+    {
+        AuditLog log;
+        QString error;
+        QVERIFY(log.open(m_path, &error));
+        QVERIFY(log.appendOperator(socketPause()));
+        appendSample(log);
+        QVERIFY(log.appendOperator(consoleKill()));
+        QVERIFY(log.appendRefused(4242, RefusalReason::Paused));
+    }
+    QList<QByteArray> lines = readLines(m_path);
+    QCOMPARE(lines.size(), 1 + 7);
+    QString where;
+    QVERIFY2(chainHolds(lines, 1, QByteArray(32, '\0'), &where), qPrintable(where));
+
+    // An operator row is covered like any other: one changed byte in its outcome breaks it.
+    QVERIFY(lines[6].contains("\tnot_found\t"));
+    lines[6].replace("\tnot_found\t", "\tok_found\t");
+    QVERIFY(!chainHolds(lines, 1, QByteArray(32, '\0'), &where));
+    QVERIFY2(where.startsWith(QStringLiteral("line 6:")), qPrintable(where));
+}
+
+// The probe reads an operator row as a record like any other: a file that ends with one
+// resumes, seq and chain running on.
+void TestAuditLog::resumesAfterAnOperatorRow() {
+    QString error;
+    {
+        AuditLog log;
+        QVERIFY(log.open(m_path, &error));
+        appendSample(log);
+        QVERIFY(log.appendOperator(socketPause()));
+        QCOMPARE(log.lastSeq(), quint64(5));
+    }
+    const QByteArray lastChainHex = columnsOf(readLines(m_path).last()).last();
+    {
+        AuditLog log;
+        QVERIFY2(log.open(m_path, &error), qPrintable(error));
+        QCOMPARE(log.bootReason(), AuditLog::BootReason::Resume);
+        QCOMPARE(log.lastSeq(), quint64(6));
+        QVERIFY(log.appendOperator(consoleKill()));
+    }
+    const QList<QByteArray> lines = readLines(m_path);
+    QCOMPARE(lines.size(), 1 + 7);
+    const QList<QByteArray> boot = columnsOf(lines[6]);
+    QCOMPARE(boot[3], QByteArrayLiteral("boot"));
+    QCOMPARE(boot[5], lastChainHex);
+    QCOMPARE(boot[6], QByteArrayLiteral("resume"));
+    QCOMPARE(columnsOf(lines[7]).at(0), QByteArray("7"));
+    QString where;
+    QVERIFY2(chainHolds(lines, 1, QByteArray(32, '\0'), &where), qPrintable(where));
 }
 
 QTEST_GUILESS_MAIN(TestAuditLog)

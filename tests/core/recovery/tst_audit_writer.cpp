@@ -41,6 +41,7 @@ private Q_SLOTS:
     void closeWithoutOpenIsHarmless();
     void intervalSyncWithoutNewRecords();
     void rotatesOnItsThread();
+    void operatorRowsInOrder();
 };
 
 void TestAuditWriter::everyRecordInOrderByClose() {
@@ -165,6 +166,24 @@ void TestAuditWriter::rotatesOnItsThread() {
     QCOMPARE(seqs.size(), 1 + kRecords + int(rotations));
     for (qsizetype i = 0; i < seqs.size(); ++i)
         QCOMPARE(seqs[i].toLongLong(), i + 1);
+}
+
+void TestAuditWriter::operatorRowsInOrder() {
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("audit.log"));
+    AuditWriter writer;
+    QString error;
+    QVERIFY(writer.open(path, {}, &error));
+    writer.submit(AuditWriter::Refused{1, RefusalReason::Paused});
+    writer.submit(AuditLog::Operator{0, QStringLiteral("root"), QStringLiteral("resume"), 1, QStringLiteral("uds/1"),
+                                     QStringLiteral("ok"), QString()});
+    writer.submit(AuditWriter::Refused{2, RefusalReason::Paused});
+    writer.close();
+    const auto rows = records(path);
+    QCOMPARE(rows.size(), 4);
+    QCOMPARE(rows[2].mid(0, 11), (QList<QByteArray>{"3", rows[2][1], rows[2][2], "operator", "0", "root", "resume", "1",
+                                                    "uds/1", "ok", "-"}));
+    QCOMPARE(rows[3][4], QByteArray("2"));
 }
 
 QTEST_GUILESS_MAIN(TestAuditWriter)

@@ -1,6 +1,8 @@
 // RecoveryPolicy: every gate alone, which gate wins when several refuse, the debounce
-// arming rules, the restart-loop window and its exact limit, GaveUp -> rearm, and the
-// bound on per-agent bookkeeping. Pure logic: time is an argument, no event loop.
+// arming rules, the restart-loop window and its exact limit, GaveUp -> rearm, the bound on
+// per-agent bookkeeping, pause details and their expiry, the change counter, and the
+// operator state's export and restore across a restart. Pure logic: time is an argument,
+// no event loop.
 #include "core/recovery/recovery_policy.h"
 
 #include <QTest>
@@ -78,6 +80,13 @@ private Q_SLOTS:
     void slotsAreReleased();
     void bookkeepingIsPruned();
     void bookkeepingStaysBoundedUnderManyAgents();
+    void pauseKeepsItsDetails();
+    void pauseExpiries();
+    void changesAreCounted();
+    void exportAndRestoreAcrossARestart();
+    void restoreDropsAttemptsOutsideTheWindow();
+    void restoreKeepsExpiredPauses();
+    void pruneKeepsPausedAndGaveUp();
 };
 
 void TestRecoveryPolicy::gates_data() {
@@ -372,6 +381,210 @@ void TestRecoveryPolicy::bookkeepingStaysBoundedUnderManyAgents() {
         peak = std::max(peak, policy.trackedAgents());
     }
     QVERIFY2(peak <= 2048, qPrintable(QString::number(peak)));
+}
+
+void TestRecoveryPolicy::pauseKeepsItsDetails() {
+    RecoveryPolicy policy(testLimits(), RecoveryTrust{});
+    const AgentKey agent = AgentKey::local(12);
+    QCOMPARE(policy.pauseInfo(agent), nullptr);
+    const PauseInfo info{QStringLiteral("alice (uid 1000)"), QStringLiteral("disk swap"), 1764600000000, 1764603600000};
+    policy.pause(agent, info);
+    QVERIFY(policy.isPaused(agent));
+    QVERIFY(policy.pauseInfo(agent));
+    QCOMPARE(*policy.pauseInfo(agent), info);
+
+    // Pausing again replaces the details: a new reason, no end.
+    const PauseInfo again{QStringLiteral("console"), QStringLiteral("longer"), 1764600001000, std::nullopt};
+    policy.pause(agent, again);
+    QCOMPARE(*policy.pauseInfo(agent), again);
+    QCOMPARE(policy.nextPauseExpiryUnixMs(), std::nullopt);
+
+    policy.resume(agent);
+    QCOMPARE(policy.pauseInfo(agent), nullptr);
+
+    // The old spelling still pauses, with no details.
+    policy.pause(agent);
+    QVERIFY(policy.isPaused(agent));
+    QCOMPARE(*policy.pauseInfo(agent), PauseInfo{});
+}
+
+void TestRecoveryPolicy::pauseExpiries() {
+    RecoveryPolicy policy(testLimits(), RecoveryTrust{});
+    const AgentKey a = AgentKey::local(1), b = AgentKey::local(2), c = AgentKey::local(3);
+    const AgentKey d = udpAgent(Transport::Udp, 2);
+    QCOMPARE(policy.nextPauseExpiryUnixMs(), std::nullopt);
+    policy.pause(a, {QString(), QString(), 0, 5000});
+    policy.pause(b, {QString(), QString(), 0, 3000});
+    policy.pause(c, {QString(), QString(), 0, std::nullopt});
+    policy.pause(d, {QString(), QString(), 0, 5000});  // the same end as a
+    QCOMPARE(policy.nextPauseExpiryUnixMs(), std::optional<std::int64_t>(3000));
+    QVERIFY(policy.expiredPauses(2999).empty());
+    QCOMPARE(policy.expiredPauses(3000), std::vector<AgentKey>{b});
+    const std::vector<AgentKey> later = policy.expiredPauses(99999);
+    QCOMPARE(later.size(), std::size_t(3));  // c never expires
+    QCOMPARE(later[0], b);
+    QVERIFY((later[1] == a && later[2] == d) || (later[1] == d && later[2] == a));
+    QVERIFY(policy.isPaused(b));  // asking does not resume
+
+    policy.resume(b);
+    QCOMPARE(policy.nextPauseExpiryUnixMs(), std::optional<std::int64_t>(5000));
+    policy.pause(a, {QString(), QString(), 0, 9000});  // a new end replaces the old one
+    QCOMPARE(policy.expiredPauses(5000), std::vector<AgentKey>{d});
+    policy.resume(d);
+    QCOMPARE(policy.nextPauseExpiryUnixMs(), std::optional<std::int64_t>(9000));
+    policy.pause(a, {});
+    QCOMPARE(policy.nextPauseExpiryUnixMs(), std::nullopt);
+    QVERIFY(policy.expiredPauses(99999).empty());
+}
+
+void TestRecoveryPolicy::changesAreCounted() {
+    RecoveryPolicy policy({0, 8, 1, 100000}, RecoveryTrust{});
+    const AgentKey agent = AgentKey::local(21);
+    QVERIFY(!policy.takeChanged());
+    const auto changedBy = [&](const auto &step) {
+        const std::uint64_t before = policy.changes();
+        step();
+        return policy.changes() != before;
+    };
+
+    // A manual recovery is no fact to save; an automatic attempt is.
+    QVERIFY(!changedBy([&] { startAndEnd(policy, agent, RecoveryTrigger::Manual, 0, true); }));
+    QVERIFY(changedBy([&] { startAndEnd(policy, agent, RecoveryTrigger::Stall, 1, true); }));
+    QVERIFY(policy.takeChanged());
+    QVERIFY(!policy.takeChanged());
+
+    QVERIFY(changedBy([&] { QVERIFY(policy.decide(agent, false, RecoveryTrigger::Stall, 2).enteredGaveUp); }));
+    QVERIFY(!changedBy([&] { policy.decide(agent, false, RecoveryTrigger::Stall, 3); }));  // already given up
+    QVERIFY(changedBy([&] { policy.rearm(agent); }));
+    QVERIFY(!changedBy([&] { policy.rearm(agent); }));  // nothing left to forget
+    QVERIFY(changedBy([&] { policy.pause(agent, {}); }));
+    QVERIFY(!changedBy([&] { policy.decide(agent, false, RecoveryTrigger::Stall, 4); }));  // refused: paused
+    QVERIFY(changedBy([&] { policy.resume(agent); }));
+    QVERIFY(!changedBy([&] { policy.resume(agent); }));  // was not paused
+    QVERIFY(!changedBy([&] { policy.resume(AgentKey::local(99)); }));
+    QVERIFY(policy.takeChanged());
+
+    OperatorState state;
+    state.agents.push_back({AgentKey::local(22), PauseInfo{}, true, {}});
+    QVERIFY(!changedBy([&] { policy.restore(state, 10, 10); }));  // it is what the file holds already
+    QVERIFY(!changedBy([&] { policy.prune(1000000); }));
+    QVERIFY(!policy.takeChanged());
+}
+
+void TestRecoveryPolicy::exportAndRestoreAcrossARestart() {
+    // 3 attempts per 20 s. The first run's engine clock reads 10 s at Unix time T + 10 s.
+    constexpr std::int64_t kT = 1764600000000;
+    // UDP agents need their transport trusted to be recovered automatically at all.
+    RecoveryPolicy first(testLimits(), RecoveryTrust{true, true, false});
+    const AgentKey paused = AgentKey::local(4242);
+    const AgentKey gaveUp = udpAgent(Transport::SecureUdp, 7);
+    const AgentKey busy = AgentKey::local(100);
+    const AgentKey idle = AgentKey::local(5);
+    const PauseInfo info{QStringLiteral("alice (uid 1000)"), QStringLiteral("disk swap"), kT + 9000, kT + 3600000};
+    for (std::int64_t at : {1000, 3000, 5000})
+        startAndEnd(first, gaveUp, RecoveryTrigger::Stall, at, true);
+    QVERIFY(first.decide(gaveUp, false, RecoveryTrigger::Stall, 6000).enteredGaveUp);
+    first.pause(paused, info);
+    startAndEnd(first, busy, RecoveryTrigger::Stall, 8000, true);
+    startAndEnd(first, busy, RecoveryTrigger::Stall, 9500, true);
+    startAndEnd(first, idle, RecoveryTrigger::Manual, 9000, true);  // manual: nothing to save
+
+    const OperatorState saved = first.exportState(10000, kT + 10000);
+    QCOMPARE(saved.agents.size(), std::size_t(3));
+    QCOMPARE(saved.agents[0].key, busy);  // the Unix socket first, by pid; then UDP
+    QCOMPARE(saved.agents[1].key, paused);
+    QCOMPARE(saved.agents[2].key, gaveUp);
+    QCOMPARE(saved.agents[0].attemptsUnixMs, (std::vector<std::int64_t>{kT + 8000, kT + 9500}));
+    QVERIFY(!saved.agents[0].pause && !saved.agents[0].gaveUp);
+    QCOMPARE(saved.agents[1].pause, std::optional(info));
+    QVERIFY(saved.agents[1].attemptsUnixMs.empty());
+    QVERIFY(saved.agents[2].gaveUp);
+    QCOMPARE(saved.agents[2].attemptsUnixMs, (std::vector<std::int64_t>{kT + 1000, kT + 3000, kT + 5000}));
+
+    // The next run starts 5 s later by the wall clock; its engine clock reads 200 ms.
+    RecoveryPolicy second(testLimits(), RecoveryTrust{true, true, false});
+    second.restore(saved, 200, kT + 15000);
+    QVERIFY(second.isPaused(paused));
+    QCOMPARE(*second.pauseInfo(paused), info);
+    QCOMPARE(second.nextPauseExpiryUnixMs(), std::optional(kT + 3600000));
+    QVERIFY(second.hasGivenUp(gaveUp));
+    QCOMPARE(second.decide(gaveUp, false, RecoveryTrigger::Stall, 300).refusal, std::optional(RefusalReason::GaveUp));
+    QCOMPARE(second.trackedAgents(), std::size_t(3));
+    // busy's two attempts (5 s and 6.5 s ago) still count: one more fits, the next is refused.
+    startAndEnd(second, busy, RecoveryTrigger::Stall, 2000, true);
+    QCOMPARE(second.decide(busy, false, RecoveryTrigger::Stall, 4000).refusal, std::optional(RefusalReason::GaveUp));
+    // Once 20 s have passed since the first of them (kT + 28000, engine 13200), it may run
+    // again (a refusal would put it in GaveUp, so each instant is asked of its own copy).
+    RecoveryPolicy third(testLimits(), RecoveryTrust{true, true, false});
+    third.restore(saved, 200, kT + 15000);
+    startAndEnd(third, busy, RecoveryTrigger::Stall, 2000, true);
+    RecoveryPolicy justBefore = third;
+    QCOMPARE(justBefore.decide(busy, false, RecoveryTrigger::Stall, 13199).refusal,
+             std::optional(RefusalReason::GaveUp));
+    QCOMPARE(third.decide(busy, false, RecoveryTrigger::Stall, 13200).refusal, std::nullopt);
+
+    // What a restored policy exports again is what was saved (times are Unix times).
+    RecoveryPolicy fourth(testLimits(), RecoveryTrust{});
+    fourth.restore(saved, 200, kT + 15000);
+    QCOMPARE(fourth.exportState(200, kT + 15000), saved);
+}
+
+void TestRecoveryPolicy::restoreDropsAttemptsOutsideTheWindow() {
+    constexpr std::int64_t kT = 1764600000000;
+    RecoveryPolicy policy(testLimits(), RecoveryTrust{});  // 3 attempts per 20 s
+    const AgentKey agent = AgentKey::local(31);
+    OperatorState state;
+    // Out of order, one too old, one in the future (the wall clock stepped back), four
+    // inside the window: the newest three are kept, the future one counted as now.
+    state.agents.push_back(
+        {agent, std::nullopt, false, {kT - 5000, kT - 30000, kT - 20000, kT - 19999, kT - 1000, kT + 60000}});
+    state.agents.push_back({AgentKey::local(32), std::nullopt, false, {kT - 20000}});  // nothing left: no record
+    policy.restore(state, 50000, kT);
+    QCOMPARE(policy.trackedAgents(), std::size_t(1));
+    const OperatorState again = policy.exportState(50000, kT);
+    QCOMPARE(again.agents.size(), std::size_t(1));
+    QCOMPARE(again.agents[0].attemptsUnixMs, (std::vector<std::int64_t>{kT - 5000, kT - 1000, kT}));
+
+    // Without a restart-loop limit there are no attempts to keep.
+    RecoveryPolicy unlimited({1000, 2, 0, 20000}, RecoveryTrust{});
+    unlimited.restore(state, 50000, kT);
+    QCOMPARE(unlimited.trackedAgents(), std::size_t(0));
+    QVERIFY(unlimited.exportState(50000, kT).agents.empty());
+}
+
+void TestRecoveryPolicy::restoreKeepsExpiredPauses() {
+    constexpr std::int64_t kT = 1764600000000;
+    RecoveryPolicy policy(testLimits(), RecoveryTrust{});
+    const AgentKey agent = AgentKey::local(41);
+    OperatorState state;
+    state.agents.push_back(
+        {agent, PauseInfo{QStringLiteral("bob (uid 1001)"), QString(), kT - 7200000, kT - 1000}, false, {}});
+    policy.restore(state, 0, kT);
+    QVERIFY(policy.isPaused(agent));  // the caller ends it, with an event
+    QCOMPARE(policy.nextPauseExpiryUnixMs(), std::optional(kT - 1000));
+    QCOMPARE(policy.expiredPauses(kT), std::vector<AgentKey>{agent});
+    policy.resume(agent);
+    QVERIFY(policy.expiredPauses(kT).empty());
+}
+
+void TestRecoveryPolicy::pruneKeepsPausedAndGaveUp() {
+    RecoveryPolicy policy({0, 8, 1, 100}, RecoveryTrust{});
+    const AgentKey paused = AgentKey::local(1), gaveUp = AgentKey::local(2), restored = AgentKey::local(3);
+    policy.pause(paused, {QStringLiteral("console"), QString(), 0, 50});  // even one already expired
+    startAndEnd(policy, gaveUp, RecoveryTrigger::Stall, 0, true);
+    QVERIFY(policy.decide(gaveUp, false, RecoveryTrigger::Stall, 1).enteredGaveUp);
+    OperatorState state;
+    state.agents.push_back({restored, std::nullopt, true, {}});
+    policy.restore(state, 1, 1);
+    for (std::uint32_t pid = 10; pid < 20; ++pid)
+        startAndEnd(policy, AgentKey::local(pid), RecoveryTrigger::Stall, 0, true);
+
+    policy.prune(1000000);
+    QCOMPARE(policy.trackedAgents(), std::size_t(3));
+    QVERIFY(policy.isPaused(paused));
+    QCOMPARE(policy.nextPauseExpiryUnixMs(), std::optional<std::int64_t>(50));
+    QVERIFY(policy.hasGivenUp(gaveUp));
+    QVERIFY(policy.hasGivenUp(restored));
 }
 
 QTEST_GUILESS_MAIN(TestRecoveryPolicy)
