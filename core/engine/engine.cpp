@@ -262,36 +262,138 @@ void Engine::onMarkChanged(const AgentKey &key) {
         m_tracker.setMark(slot, m_recovery->mark(key), engineNowNs());
 }
 
-void Engine::recoverNow(const QList<AgentKey> &agents) {
-    for (const AgentKey &key : agents) {
-        const Slot slot = m_tracker.find(key);
-        QString whyNot;
-        if (slot == kNoSlot) {
-            whyNot = QStringLiteral("not tracked");
-        } else if (m_recovery->recoverNow(key, &whyNot, m_tracker.record(slot).crossNamespace)) {
-            continue;  // the child and its spawn are reported by the recovery engine
-        }
-        if (m_events->admit(EventKind::Refused))
-            postEvent(EventKind::Refused, EventSeverity::Warning, EventCategory::Refused,
-                      tr("Recover now for agent %1 (%2) refused: %3").arg(key.pid).arg(key.originLabel(), whyNot), key);
-    }
-}
+void Engine::recoverNow(const QList<AgentKey> &agents) { recoverAgents(agents, OperatorActor::console()); }
 
-void Engine::killChild(std::uint64_t childId) { m_recovery->killChild(childId); }
+void Engine::killChild(std::uint64_t childId) { killChildAs(childId, OperatorActor::console()); }
 
 void Engine::pause(const QList<AgentKey> &agents) {
-    for (const AgentKey &key : agents)
-        m_recovery->pause(key);
+    pauseAgents(agents, OperatorActor::console(), QString(), std::nullopt);
 }
 
-void Engine::resume(const QList<AgentKey> &agents) {
-    for (const AgentKey &key : agents)
-        m_recovery->resume(key);
+void Engine::resume(const QList<AgentKey> &agents) { resumeAgents(agents, OperatorActor::console()); }
+
+void Engine::rearm(const QList<AgentKey> &agents) { rearmAgents(agents, OperatorActor::console()); }
+
+QList<ActionResult> Engine::recoverAgents(const QList<AgentKey> &agents, const OperatorActor &by) {
+    QList<ActionResult> results;
+    for (const AgentKey &key : agents) {
+        ActionResult result{key.text()};
+        const Slot slot = m_tracker.find(key);
+        QString whyNot;
+        if (slot == kNoSlot)
+            whyNot = QStringLiteral("not_found");
+        else if (m_recovery->recoverNow(key, &whyNot, m_tracker.record(slot).crossNamespace))
+            result.childId = m_recovery->lastChildId();  // its start and end are the recovery side's events
+        result.ok = whyNot.isEmpty();
+        result.error = whyNot;
+        recordAction(by, QStringLiteral("recover"), key, result,
+                     result.childId ? QStringLiteral("child=%1").arg(*result.childId) : QString());
+        results.append(result);
+    }
+    return results;
 }
 
-void Engine::rearm(const QList<AgentKey> &agents) {
-    for (const AgentKey &key : agents)
-        m_recovery->rearm(key);
+ActionResult Engine::killChildAs(std::uint64_t childId, const OperatorActor &by) {
+    ActionResult result{QStringLiteral("child:%1").arg(childId)};
+    QString whyNot;
+    result.ok = m_recovery->killChild(childId, &whyNot);
+    result.error = whyNot;
+    const ChildHistory::Entry *child = m_recovery->history().find(childId);
+    recordAction(by, QStringLiteral("kill"), child ? std::optional<AgentKey>(child->info.agent) : std::nullopt, result);
+    return result;
+}
+
+QList<ActionResult> Engine::pauseAgents(const QList<AgentKey> &agents, const OperatorActor &by, const QString &reason,
+                                        std::optional<std::int64_t> forMs) {
+    QList<ActionResult> results;
+    const std::int64_t now = QDateTime::currentMSecsSinceEpoch();
+    QStringList detail;
+    if (!reason.isEmpty())
+        detail << QStringLiteral("reason=") + reason;
+    if (forMs)
+        detail << QStringLiteral("for_ms=%1").arg(*forMs);
+    for (const AgentKey &key : agents) {
+        ActionResult result{key.text()};
+        if (m_tracker.find(key) == kNoSlot) {
+            result.ok = false;
+            result.error = QStringLiteral("not_found");
+        } else {
+            PauseInfo info{by.label(), reason, now, std::nullopt};
+            if (forMs)
+                info.untilUnixMs = now + *forMs;
+            result.untilUnixMs = info.untilUnixMs;
+            m_recovery->pause(key, info);
+        }
+        recordAction(by, QStringLiteral("pause"), key, result, detail.join(QStringLiteral("; ")));
+        results.append(result);
+    }
+    return results;
+}
+
+QList<ActionResult> Engine::resumeAgents(const QList<AgentKey> &agents, const OperatorActor &by) {
+    QList<ActionResult> results;
+    for (const AgentKey &key : agents) {
+        ActionResult result{key.text()};
+        QString whyNot;
+        result.ok = m_recovery->resume(key, by.label(), &whyNot);
+        result.error = whyNot;
+        recordAction(by, QStringLiteral("resume"), key, result);
+        results.append(result);
+    }
+    return results;
+}
+
+QList<ActionResult> Engine::rearmAgents(const QList<AgentKey> &agents, const OperatorActor &by) {
+    QList<ActionResult> results;
+    for (const AgentKey &key : agents) {
+        ActionResult result{key.text()};
+        // An agent given up in an earlier run may not have beaten in this one yet.
+        if (m_tracker.find(key) == kNoSlot && !m_recovery->hasGivenUp(key)) {
+            result.ok = false;
+            result.error = QStringLiteral("not_found");
+        } else {
+            m_recovery->rearm(key, by.label());
+        }
+        recordAction(by, QStringLiteral("rearm"), key, result);
+        results.append(result);
+    }
+    return results;
+}
+
+// One audit row and one event per action and key: who, what, on which, and how it ended.
+void Engine::recordAction(const OperatorActor &by, const QString &action, const std::optional<AgentKey> &agent,
+                          const ActionResult &result, const QString &detail) {
+    AuditLog::Operator row;
+    row.uid = by.uid;
+    row.user = by.name;
+    row.action = action;
+    if (agent)
+        row.agentPid = agent->pid;
+    row.target = result.target;
+    row.outcome = result.ok ? QStringLiteral("ok") : result.error;
+    row.detail = detail;
+    m_recovery->auditOperator(row);
+    if (!m_events->admit(EventKind::Operator))
+        return;
+    EventDetails details;
+    details.by = by.label();
+    details.action = action;
+    details.reason = row.outcome;
+    details.childId = result.childId;
+    details.untilUnixMs = result.untilUnixMs;
+    QString text = tr("%1: %2 %3: %4").arg(by.label(), action, result.target, row.outcome);
+    if (!detail.isEmpty())
+        text += QStringLiteral(" (%1)").arg(detail);
+    postEvent(EventKind::Operator, result.ok ? EventSeverity::Info : EventSeverity::Warning, EventCategory::Recovery,
+              text, agent, details);
+}
+
+// An agent paused or given up in an earlier run (--state-file) shows it from its first beat.
+void Engine::onAgentAdded(Slot slot) {
+    if (!m_recovery->remembersAgents())
+        return;
+    if (const RecoveryMark mark = m_recovery->mark(m_tracker.record(slot).key); mark != RecoveryMark::None)
+        m_tracker.setMark(slot, mark, engineNowNs());
 }
 
 void Engine::onAgentEvicted(const AgentKey &key) {

@@ -14,6 +14,7 @@
 #include "core/ingest/ingest_counters.h"
 #include "core/ingest/ingest_pipeline.h"
 #include "core/published/engine_batch.h"
+#include "core/recovery/operator_action.h"
 #include "core/tracking/agent_tracker.h"
 #include "core/tracking/tracker_counters.h"
 
@@ -61,6 +62,19 @@ public:
     const AgentTracker &tracker() const { return m_tracker; }
     const EventStream &events() const { return *m_events; }
 
+    // The operator's commands, from the control socket or the console: one result per
+    // key, each audited (an `operator` row) and posted as an `operator` event.
+    static constexpr std::int64_t kMaxPauseMs = 30LL * 24 * 3600 * 1000;
+    QList<ActionResult> recoverAgents(const QList<AgentKey> &agents, const OperatorActor &by);
+    ActionResult killChildAs(std::uint64_t childId, const OperatorActor &by);
+    QList<ActionResult> pauseAgents(const QList<AgentKey> &agents, const OperatorActor &by, const QString &reason,
+                                    std::optional<std::int64_t> forMs);
+    QList<ActionResult> resumeAgents(const QList<AgentKey> &agents, const OperatorActor &by);
+    QList<ActionResult> rearmAgents(const QList<AgentKey> &agents, const OperatorActor &by);
+
+    const RecoveryEngine &recovery() const { return *m_recovery; }
+    const Options &options() const { return m_options; }
+
 public Q_SLOTS:
     // Batches are built only while someone listens (the GUI); headless runs skip the work.
     void setPublishing(bool on);
@@ -80,6 +94,7 @@ Q_SIGNALS:
 
 private:
     void onAgentResumed(Slot slot, std::int64_t silentForNs) override;
+    void onAgentAdded(Slot slot) override;
     void onAgentEvicted(const AgentKey &key) override;
     void onAgentReplaced(const AgentKey &weaker, const AgentKey &stronger) override;
     void onIngestBatchEnd() override;
@@ -95,6 +110,8 @@ private:
     void connectRecovery();
     void onMarkChanged(const AgentKey &key);
     void summariseDecodeErrors();
+    void recordAction(const OperatorActor &by, const QString &action, const std::optional<AgentKey> &agent,
+                      const ActionResult &result, const QString &detail = QString());
     void postEvent(EventKind kind, EventSeverity severity, EventCategory category, const QString &text,
                    std::optional<AgentKey> agent, EventDetails details = {});
     void finishShutdown();

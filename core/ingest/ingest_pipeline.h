@@ -17,6 +17,7 @@ class IngestEvents {
 public:
     virtual ~IngestEvents() = default;
     virtual void onAgentResumed(Slot slot, std::int64_t silentForNs) = 0;  // a stalled agent beat again
+    virtual void onAgentAdded(Slot) {}                                     // its first accepted beat
     virtual void onAgentEvicted(const AgentKey &key) = 0;                  // removed to make room
     // A local agent removed because its pid beat over a stronger local origin (origin pinning).
     virtual void onAgentReplaced(const AgentKey &weaker, const AgentKey &stronger) = 0;

@@ -2,12 +2,24 @@
 
 #include "core/base/engine_clock.h"
 #include "core/base/loop_stats.h"
+#include "core/recovery/operator_state_file.h"
 
+#include <QDateTime>
+
+#include <algorithm>
 #include <csignal>
 
 namespace varta {
 
 namespace {
+
+// A burst of operator changes (pausing 500 agents) is one write of the state file.
+constexpr int kStateSaveDelayMs = 200;
+// Pause ends are wall-clock times; the timer is re-armed at least this often, so a clock
+// step cannot push an expiry far past its time.
+constexpr std::int64_t kPauseExpiryRecheckMs = 60'000;
+
+std::int64_t unixNowMs() { return QDateTime::currentMSecsSinceEpoch(); }
 
 // After SIGKILL a child is normally reaped within milliseconds; one that is not (stuck
 // in uninterruptible sleep) must not hold the observer's exit hostage.
@@ -76,6 +88,10 @@ RecoveryEngine::RecoveryEngine(const RecoveryOptions &options, RecoveryTrust tru
       m_policy(RecoveryPolicy::limitsFrom(options), trust) {
     m_reapCeiling.setSingleShot(true);
     connect(&m_reapCeiling, &QTimer::timeout, this, &RecoveryEngine::abandonUnreaped);
+    m_stateSave.setSingleShot(true);
+    connect(&m_stateSave, &QTimer::timeout, this, &RecoveryEngine::saveState);
+    m_pauseExpiry.setSingleShot(true);
+    connect(&m_pauseExpiry, &QTimer::timeout, this, &RecoveryEngine::endExpiredPauses);
 }
 
 // Runners are our QObject children: one still running is SIGKILLed by its destructor.
@@ -96,13 +112,76 @@ bool RecoveryEngine::start(QString *error) {
     if (configured() && !m_options.auditFile.isEmpty()
         && !m_audit.open(m_options.auditFile, AuditLog::Settings::from(m_options), onAuditError, error))
         return false;
+    loadState();
     m_phase = Phase::Running;
     return true;
 }
 
+// A state file that cannot be read is a warning and a clean start, never a refusal to
+// run: the observer's job is to watch, and a lost pause is less harm than no observer.
+void RecoveryEngine::loadState() {
+    if (m_options.stateFile.isEmpty())
+        return;
+    const OperatorStateFile::Loaded loaded = OperatorStateFile::load(m_options.stateFile);
+    if (!loaded.warning.isEmpty())
+        m_stateWarnings << loaded.warning;
+    m_policy.restore(loaded.state, engineNowMs(), unixNowMs());
+    m_policy.takeChanged();
+    armPauseExpiry();
+}
+
+void RecoveryEngine::stateMayHaveChanged() {
+    if (m_policy.takeChanged() && !m_options.stateFile.isEmpty() && !m_stateSave.isActive())
+        m_stateSave.start(kStateSaveDelayMs);
+}
+
+void RecoveryEngine::saveState() {
+    m_stateSave.stop();
+    if (m_options.stateFile.isEmpty())
+        return;
+    QString error;
+    if (!OperatorStateFile::save(m_options.stateFile, m_policy.exportState(engineNowMs(), unixNowMs()), &error)
+        && admits(EventKind::IoError))
+        emitEvent(EventKind::IoError, EventSeverity::Error, EventCategory::Io, error, std::nullopt);
+}
+
+void RecoveryEngine::armPauseExpiry() {
+    const std::optional<std::int64_t> next = m_policy.nextPauseExpiryUnixMs();
+    if (!next) {
+        m_pauseExpiry.stop();
+        return;
+    }
+    const std::int64_t waitMs = std::clamp<std::int64_t>(*next - unixNowMs(), 0, kPauseExpiryRecheckMs);
+    m_pauseExpiry.start(std::chrono::milliseconds(waitMs));
+}
+
+void RecoveryEngine::endExpiredPauses() {
+    for (const AgentKey &agent : m_policy.expiredPauses(unixNowMs())) {
+        const PauseInfo *info = m_policy.pauseInfo(agent);
+        const QString by = info ? info->by : QString();
+        changingMark(agent, [&] { m_policy.resume(agent); });
+        if (admits(EventKind::PauseExpired)) {
+            EventDetails details;
+            details.by = by;
+            emitEvent(EventKind::PauseExpired, EventSeverity::Info, EventCategory::Recovery,
+                      tr("the pause of %1 (by %2) ended at its expiry; recovery applies again")
+                          .arg(describe(agent), by.isEmpty() ? tr("unknown") : by),
+                      agent, details);
+        }
+    }
+    stateMayHaveChanged();
+    armPauseExpiry();
+}
+
 QStringList RecoveryEngine::startupWarnings() const {
     if (!m_audit.isOpen())
-        return {};
+        return m_stateWarnings;
+    QStringList warnings = m_stateWarnings;
+    warnings << auditWarnings();
+    return warnings;
+}
+
+QStringList RecoveryEngine::auditWarnings() const {
     switch (m_audit.openedAs()) {
     case AuditLog::BootReason::LegacyV1:
         return {
@@ -180,6 +259,7 @@ std::optional<RefusalReason> RecoveryEngine::decide(const AgentKey &agent, bool 
                                                     RecoveryTrigger trigger) {
     RecoveryVerdict verdict;
     changingMark(agent, [&] { verdict = m_policy.decide(agent, crossNamespace, trigger, engineNowMs()); });
+    stateMayHaveChanged();
     if (verdict.spawn()) {
         spawn(agent, trigger);
         return std::nullopt;
@@ -247,6 +327,7 @@ void RecoveryEngine::onChildStarted(std::uint64_t id, qint64 pid) {
     Child &child = it->second;
     child.info.pid = pid;
     m_policy.childStarted(child.info.agent, child.trigger, engineNowMs());
+    stateMayHaveChanged();
     ++m_counters.outcomes[std::size_t(RecoveryOutcome::Spawned)];
     if (child.info.manual)
         ++m_counters.outcomes[std::size_t(RecoveryOutcome::Manual)];
@@ -352,23 +433,75 @@ QList<ChildInfo> RecoveryEngine::children() const {
     return list;
 }
 
-void RecoveryEngine::killChild(std::uint64_t childId) {
+bool RecoveryEngine::killChild(std::uint64_t childId, QString *whyNot) {
     const auto it = m_children.find(childId);
-    if (it == m_children.end() || !it->second.runner->isActive())
-        return;
+    if (it == m_children.end() || !it->second.runner->isActive()) {
+        if (whyNot)
+            *whyNot = m_history.find(childId) ? QStringLiteral("not_running") : QStringLiteral("not_found");
+        return false;
+    }
     it->second.runner->terminate(StopReason::Operator, m_options.killGraceMs);
+    return true;
 }
 
-void RecoveryEngine::pause(const AgentKey &agent) {
-    changingMark(agent, [&] { m_policy.pause(agent); });
+void RecoveryEngine::pause(const AgentKey &agent, PauseInfo info) {
+    if (info.sinceUnixMs == 0)
+        info.sinceUnixMs = unixNowMs();
+    changingMark(agent, [&] { m_policy.pause(agent, info); });
+    stateMayHaveChanged();
+    armPauseExpiry();
+    if (!admits(EventKind::Paused))
+        return;
+    EventDetails details;
+    details.by = info.by;
+    details.reason = info.reason;
+    details.untilUnixMs = info.untilUnixMs;
+    QString text = tr("%1 paused by %2").arg(describe(agent), info.by.isEmpty() ? tr("the operator") : info.by);
+    if (!info.reason.isEmpty())
+        text += tr(": %1").arg(info.reason);
+    if (info.untilUnixMs)
+        text += tr(" (until %1)").arg(QDateTime::fromMSecsSinceEpoch(*info.untilUnixMs).toString(Qt::ISODate));
+    emitEvent(EventKind::Paused, EventSeverity::Info, EventCategory::Recovery, text, agent, details);
 }
 
-void RecoveryEngine::resume(const AgentKey &agent) {
+bool RecoveryEngine::resume(const AgentKey &agent, const QString &by, QString *whyNot) {
+    if (!m_policy.isPaused(agent)) {
+        if (whyNot)
+            *whyNot = QStringLiteral("not_paused");
+        return false;
+    }
     changingMark(agent, [&] { m_policy.resume(agent); });
+    stateMayHaveChanged();
+    armPauseExpiry();
+    if (admits(EventKind::Resumed)) {
+        EventDetails details;
+        details.by = by;
+        emitEvent(
+            EventKind::Resumed, EventSeverity::Info, EventCategory::Recovery,
+            tr("%1 resumed by %2; recovery applies again").arg(describe(agent), by.isEmpty() ? tr("the operator") : by),
+            agent, details);
+    }
+    return true;
 }
 
-void RecoveryEngine::rearm(const AgentKey &agent) {
+void RecoveryEngine::rearm(const AgentKey &agent, const QString &by) {
+    const bool gaveUp = m_policy.hasGivenUp(agent);
     changingMark(agent, [&] { m_policy.rearm(agent); });
+    stateMayHaveChanged();
+    if (!admits(EventKind::Rearmed))
+        return;
+    EventDetails details;
+    details.by = by;
+    emitEvent(EventKind::Rearmed, EventSeverity::Info, EventCategory::Recovery,
+              (gaveUp ? tr("%1 re-armed by %2: it had given up; its past attempts are forgotten")
+                      : tr("%1 re-armed by %2: its past attempts are forgotten"))
+                  .arg(describe(agent), by.isEmpty() ? tr("the operator") : by),
+              agent, details);
+}
+
+void RecoveryEngine::auditOperator(const AuditLog::Operator &row) {
+    if (m_audit.isOpen())
+        m_audit.submit(row);
 }
 
 RecoveryMark RecoveryEngine::mark(const AgentKey &agent) const {
@@ -428,6 +561,9 @@ void RecoveryEngine::abandonUnreaped() {
 void RecoveryEngine::finishShutdown() {
     m_phase = Phase::Down;
     m_reapCeiling.stop();
+    m_pauseExpiry.stop();
+    if (m_stateSave.isActive())
+        saveState();
     m_audit.close();  // waits for the queued rows: shutdownComplete means all are on disk
     QMetaObject::invokeMethod(this, &RecoveryEngine::shutdownComplete, Qt::QueuedConnection);
 }

@@ -22,6 +22,7 @@
 #include "core/recovery/audit_log.h"
 #include "core/recovery/audit_writer.h"
 #include "core/recovery/child_history.h"
+#include "core/recovery/operator_state.h"
 #include "core/recovery/recovery_counters.h"
 #include "core/recovery/recovery_policy.h"
 #include "core/recovery/recovery_runner.h"
@@ -55,6 +56,7 @@ public:
     bool start(QString *error);
     // One line each for what start() found wrong with an existing audit file.
     QStringList startupWarnings() const;
+    QStringList auditWarnings() const;
 
     void onStall(const AgentKey &agent, bool crossNamespace);
     void onAgentResumed(const AgentKey &agent);
@@ -62,10 +64,18 @@ public:
     // child per agent and the capacity. True: a child is being started (it may still
     // fail to, see childChanged); false: *whyNot gets the refusal reason's label.
     bool recoverNow(const AgentKey &agent, QString *whyNot, bool crossNamespace = false);
-    void killChild(std::uint64_t childId);
-    void pause(const AgentKey &agent);
-    void resume(const AgentKey &agent);
-    void rearm(const AgentKey &agent);
+    // Operator commands. Each reports its own event (paused, resumed, re-armed); `by`
+    // names who asked. False: nothing was done, *whyNot says why (a label).
+    bool killChild(std::uint64_t childId, QString *whyNot = nullptr);
+    void pause(const AgentKey &agent, PauseInfo info = {});
+    bool resume(const AgentKey &agent, const QString &by = QString(), QString *whyNot = nullptr);
+    void rearm(const AgentKey &agent, const QString &by = QString());
+    const PauseInfo *pauseInfo(const AgentKey &agent) const { return m_policy.pauseInfo(agent); }
+    bool hasGivenUp(const AgentKey &agent) const { return m_policy.hasGivenUp(agent); }
+    // Whether any agent has a mark to restore when it first appears (state file).
+    bool remembersAgents() const { return m_policy.trackedAgents() != 0; }
+    // An operator action's audit row (written only when the audit log is open).
+    void auditOperator(const AuditLog::Operator &row);
 
     // What the recovery side's facts about the agent mean for the operator: Paused,
     // GaveUp or Recovering (that precedence), None when recovery has no say.
@@ -125,6 +135,11 @@ private:
     void emitEvent(EventKind kind, EventSeverity severity, EventCategory category, const QString &text,
                    const std::optional<AgentKey> &agent, EventDetails details = {});
     void childUpdated(const ChildInfo &info);
+    void loadState();
+    void stateMayHaveChanged();
+    void saveState();
+    void armPauseExpiry();
+    void endExpiredPauses();
     void emitEnded(const ChildInfo &info, const RunResult &result, bool success);
     template <typename Change>
     void changingMark(const AgentKey &agent, Change change);
@@ -144,6 +159,9 @@ private:
     std::map<std::uint64_t, Child> m_children;
     ChildHistory m_history;
     std::function<bool(EventKind)> m_admit;
+    QStringList m_stateWarnings;
+    QTimer m_stateSave{this};    // coalesces a burst of changes into one write
+    QTimer m_pauseExpiry{this};  // the next pause with an end
     std::uint64_t m_nextChildId = 1;
     QTimer m_reapCeiling{this};
 };
