@@ -6,6 +6,7 @@
 #include <QDeadlineTimer>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QRandomGenerator>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -37,6 +38,12 @@ public:
             return ControlReply::success({});
         if (request.cmd == QLatin1String("missing"))
             return ControlReply::failure(QStringLiteral("not_found"), QStringLiteral("no agent uds/4242"));
+        if (request.cmd == QLatin1String("flood")) {  // broadcasts from inside a request
+            const QJsonObject message{{"event", QJsonObject{{"text", QString(1024 * 1024, QLatin1Char('x'))}}}};
+            for (int i = 0; i < 12 && server->subscribers(ControlStream::Events) > 0; ++i)
+                server->broadcast(ControlStream::Events, message);
+            return ControlReply::success({});
+        }
         if (request.cmd == QLatin1String("follow")) {
             ControlReply reply = ControlReply::success({{"events", QJsonArray()}});
             reply.stream = ControlStream::Events;
@@ -50,6 +57,7 @@ public:
         return ControlReply::failure(QStringLiteral("unknown_command"), QStringLiteral("unknown command"));
     }
     ControlPeer lastPeer;
+    ControlServer *server = nullptr;
 };
 
 sockaddr_un addressOf(const QString &path) {
@@ -81,6 +89,7 @@ public:
     bool send(const QByteArray &bytes) {
         return ::send(m_fd, bytes.constData(), static_cast<std::size_t>(bytes.size()), MSG_NOSIGNAL) == bytes.size();
     }
+    int shutdownSending() { return ::shutdown(m_fd, SHUT_WR); }
     bool hasLine() {
         pump();
         return m_input.contains('\n');
@@ -325,6 +334,28 @@ private Q_SLOTS:
         QCOMPARE(peer.takeObject().value("ok").toBool(), true);
     }
 
+    void randomBytesNeverHurtTheServer() {
+        TestHandler handler;
+        ControlServer server(handler);
+        QString error;
+        QVERIFY2(server.listen(socketPath(), &error), qPrintable(error));
+        QRandomGenerator random(42);  // the same bytes every run
+        for (int round = 0; round < 20; ++round) {
+            Peer peer(socketPath());
+            QByteArray bytes(4096 + int(random.bounded(60000)), Qt::Uninitialized);
+            for (char &byte : bytes)
+                byte = char(random.bounded(256));
+            if (round % 2 == 0)  // half of them JSON-ish, to get past the first byte
+                bytes.prepend("{\"cmd\":\"echo\",\"args\":{\"x\":[[[\"\xc3");
+            QVERIFY(peer.send(bytes + "\n"));
+            QTRY_VERIFY(peer.closed() || peer.hasLine());
+        }
+        Peer last(socketPath());
+        QVERIFY(last.send("{\"id\":1,\"cmd\":\"ok\"}\n"));
+        QTRY_VERIFY(last.hasLine());
+        QCOMPARE(last.takeObject().value("ok").toBool(), true);
+    }
+
     void aLineTooLongIsRefusedAndClosed() {
         TestHandler handler;
         ControlServer server(handler);
@@ -470,6 +501,39 @@ private Q_SLOTS:
         QVERIFY(other.send("{\"id\":2,\"cmd\":\"ok\"}\n"));
         QTRY_VERIFY(other.hasLine());
         QCOMPARE(other.takeObject().value("id").toInt(), 2);
+    }
+
+    void aPeerThatIsDoneSendingStillGetsItsReply() {
+        TestHandler handler;
+        ControlServer server(handler);
+        QString error;
+        QVERIFY2(server.listen(socketPath(), &error), qPrintable(error));
+        Peer peer(socketPath());  // as `echo '{"cmd":"ok"}' | socat - UNIX-CONNECT:PATH` does
+        QVERIFY(peer.send("{\"id\":1,\"cmd\":\"echo\",\"args\":{\"a\":1}}\n"));
+        QCOMPARE(peer.shutdownSending(), 0);
+        QTRY_VERIFY(peer.hasLine());
+        QCOMPARE(peer.takeObject().value("result").toObject().value("a").toInt(), 1);
+        QTRY_VERIFY(peer.closed());
+        QTRY_COMPARE(server.counters().connectionsOpen, std::uint64_t(0));
+    }
+
+    void aHandlerThatDropsItsOwnConnectionIsSafe() {
+        TestHandler handler;
+        ControlServer server(handler);
+        handler.server = &server;
+        QString error;
+        QVERIFY2(server.listen(socketPath(), &error), qPrintable(error));
+        Peer stuck(socketPath());
+        Peer other(socketPath());
+        // A stream that never reads asks for a flood of broadcasts: it is dropped while
+        // its own request is being handled, and nothing of it is touched afterwards.
+        QVERIFY(stuck.send("{\"cmd\":\"follow\"}\n{\"cmd\":\"flood\"}\n{\"cmd\":\"ok\"}\n"));
+        QTRY_COMPARE(refused(server, ControlRefusal::SlowReader), std::uint64_t(1));
+        QCOMPARE(server.subscribers(ControlStream::Events), 0);
+        QVERIFY(other.send("{\"id\":2,\"cmd\":\"ok\"}\n"));
+        QTRY_VERIFY(other.hasLine());
+        QCOMPARE(other.takeObject().value("id").toInt(), 2);
+        QTRY_COMPARE(server.counters().connectionsOpen, std::uint64_t(1));
     }
 
     void aPeerWithAnotherUidIsTurnedAway() {
