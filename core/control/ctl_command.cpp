@@ -3,6 +3,7 @@
 #include "core/control/control_client.h"
 #include "core/control/ctl_output.h"
 
+#include <QHash>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -353,9 +354,10 @@ int run(const Invocation &invocation, std::FILE *out, std::FILE *err) {
     const QString &command = invocation.command;
     if (result.contains(QStringLiteral("results"))) {
         const ctl::ResultLines lines = ctl::renderResults(command, result);
-        print(out, invocation.json ? compactLine(result)
-                                   : lines.done.join(QLatin1Char('\n'))
-                                         + (lines.done.isEmpty() ? QString() : QStringLiteral("\n")));
+        if (invocation.json)
+            print(out, compactLine(result));
+        for (const QString &done : invocation.json ? QStringList() : lines.done)
+            print(out, done + QLatin1Char('\n'));
         std::fflush(out);
         for (const QString &failure : lines.failed)
             printError(err, failure);
