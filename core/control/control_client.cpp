@@ -127,20 +127,26 @@ ControlClient::Read ControlClient::readLine(QByteArray *line, QString *error, in
             return Read::Failed;
         }
         pollfd entry{m_fd, POLLIN, 0};
-        const int ready = ::poll(&entry, 1, remainingMs(deadline));
-        if (ready < 0) {
-            if (errno == EINTR && !interrupted())
-                continue;
-            if (errno == EINTR) {
+        int waitMs = remainingMs(deadline);
+        // The signal may reach another thread of the process and leave this poll asleep:
+        // with a flag to watch, wake up now and then to look at it.
+        if (m_interrupt != nullptr && (waitMs < 0 || waitMs > kInterruptCheckMs))
+            waitMs = kInterruptCheckMs;
+        const int ready = ::poll(&entry, 1, waitMs);
+        const int pollErrno = errno;
+        if ((ready < 0 && pollErrno == EINTR) || ready == 0) {
+            if (interrupted()) {
                 m_interrupted = true;
                 *error = QStringLiteral("interrupted");
-            } else {
-                *error = m_path + QStringLiteral(": ") + systemError(errno);
+                return Read::Failed;
             }
+            if (ready < 0 || !deadline.hasExpired())
+                continue;
+            *error = m_path + QStringLiteral(": no reply from the observer within %1 s").arg(timeoutMs / 1000.0);
             return Read::Failed;
         }
-        if (ready == 0) {
-            *error = m_path + QStringLiteral(": no reply from the observer within %1 s").arg(timeoutMs / 1000.0);
+        if (ready < 0) {
+            *error = m_path + QStringLiteral(": ") + systemError(pollErrno);
             return Read::Failed;
         }
         char buffer[65536];

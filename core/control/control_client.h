@@ -20,6 +20,8 @@ namespace varta {
 class ControlClient {
 public:
     static constexpr int kDefaultTimeoutMs = 30000;
+    // How often a wait looks at the interrupt flag (setInterruptFlag).
+    static constexpr int kInterruptCheckMs = 200;
     // A reply larger than this is refused rather than buffered (the biggest the observer
     // sends, 10,000 agents, is a few MB).
     static constexpr qsizetype kMaxLineBytes = qsizetype{256} * 1024 * 1024;

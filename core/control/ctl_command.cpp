@@ -307,7 +307,6 @@ QString compactLine(const QJsonObject &object) {
 // SIGINT is a normal end.
 int follow(ControlClient &client, const Invocation &invocation, const TextTable &table, std::FILE *out,
            std::FILE *err) {
-    InterruptScope scope;
     client.setInterruptFlag(&g_interrupted);
     for (;;) {
         QString error;
@@ -333,6 +332,11 @@ int follow(ControlClient &client, const Invocation &invocation, const TextTable 
 }
 
 int run(const Invocation &invocation, std::FILE *out, std::FILE *err) {
+    // Before the request, so that no SIGINT after the stream has begun finds the default
+    // disposition.
+    std::optional<InterruptScope> interruptScope;
+    if (invocation.args.value(QStringLiteral("follow")).toBool())
+        interruptScope.emplace();
     ControlClient client;
     QString error;
     if (!client.connectTo(invocation.socket, &error)) {

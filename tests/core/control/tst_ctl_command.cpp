@@ -13,6 +13,7 @@
 #include <QThread>
 #include <QTimer>
 
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -306,6 +307,17 @@ private Q_SLOTS:
             QCOMPARE(lines[3], QString("2025-12-01 14:40:02  warning   stall             uds/4242        pid 4242 "
                                        "(uds) stalled: silent for 1.00 s"));
         }
+    }
+
+    void eventsFollowEndsCleanlyOnSigint() {
+        QTimer::singleShot(0, this, [this] {
+            QTRY_COMPARE(m_server->subscribers(ControlStream::Events), 1);
+            ::kill(::getpid(), SIGINT);  // as ^C does; ctl's wait notices whichever thread takes it
+        });
+        const CtlRun run = ctl({"events", "--follow"});
+        QCOMPARE(run.exit, 0);
+        QCOMPARE(run.err, QString());
+        QVERIFY(run.out.startsWith("TIME "));
     }
 
     void jsonPrintsTheResultOnOneLine() {
