@@ -4,6 +4,7 @@
 #include "core/base/log.h"
 #include "core/base/unix_signal_watcher.h"
 #include "core/config/command_line.h"
+#include "core/control/ctl_command.h"
 #include "core/engine/engine.h"
 #include "core/engine/engine_thread.h"
 #include "core/engine/engine_watchdog.h"
@@ -25,6 +26,7 @@
 #include <QTimer>
 
 #include <cstdio>
+#include <cstring>
 #include <memory>
 
 using namespace varta;
@@ -57,6 +59,13 @@ void startConsole(QApplication &app, ui::MainWindow &window, EngineThread &host,
 }  // namespace
 
 int main(int argc, char *argv[]) {
+    // `varta-watch ctl …` is the control socket's client: no engine, no GUI.
+    if (argc > 1 && std::strcmp(argv[1], "ctl") == 0) {
+        QStringList ctlArguments;
+        for (int i = 2; i < argc; ++i)
+            ctlArguments << QString::fromLocal8Bit(argv[i]);
+        return runCtl(ctlArguments, stdout, stderr);
+    }
     // Read before any Q*Application exists: a QApplication with no display aborts the
     // process, and a mistyped flag must still get its one line and exit 2.
     const QStringList arguments = argumentsFrom(argc, argv);

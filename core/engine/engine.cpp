@@ -2,10 +2,13 @@
 
 #include "core/base/engine_clock.h"
 #include "core/base/log.h"
+#include "core/control/control_server.h"
+#include "core/engine/engine_control.h"
 #include "core/ingest/secure_receiver.h"
 #include "core/ingest/udp_listener.h"
 #include "core/ingest/uds_listener.h"
 #include "core/metrics/metrics_service.h"
+#include "core/published/published_json.h"
 #include "core/recovery/recovery_engine.h"
 
 #include <QDateTime>
@@ -42,7 +45,8 @@ Engine::Engine(Options options, QObject *parent)
     connect(m_decodeSummaryTimer, &QTimer::timeout, this, &Engine::summariseDecodeErrors);
 }
 
-Engine::~Engine() = default;
+// The control server goes first: its handler reads everything else.
+Engine::~Engine() { m_control.reset(); }
 
 bool Engine::start(QString *error) {
     LoopStats::install(&m_loopStats);  // this runs on the engine thread
@@ -79,9 +83,51 @@ bool Engine::start(QString *error) {
     m_startupWarnings << m_recovery->startupWarnings();
     m_tracker.setEvictionGuard([this](const AgentKey &key) { return m_recovery->childRunning(key); });
     m_tracker.setTransitionObserver([this](Slot slot, AgentState from, AgentState to, std::int64_t nowNs) {
-        m_publisher->addTransition(m_tracker.record(slot).key, nowNs, from, to);
+        const AgentKey &key = m_tracker.record(slot).key;
+        m_publisher->addTransition(key, nowNs, from, to);
+        if (m_recentTransitions.size() == kTransitionHistory)
+            m_recentTransitions.pop_front();
+        m_recentTransitions.push_back(StateTransition{key, nowNs / 1'000'000, from, to});
+    });
+    return startControl(error);
+}
+
+bool Engine::startControl(QString *error) {
+    if (m_options.controlSocket.isEmpty())
+        return true;
+    m_controlHandler = std::make_unique<EngineControl>(*this);
+    m_control = std::make_unique<ControlServer>(*m_controlHandler);
+    if (!m_control->listen(m_options.controlSocket, error))
+        return false;
+    connect(m_events, &EventStream::eventPosted, m_control.get(), [this](const EventLogEntry &entry) {
+        if (m_control->subscribers(ControlStream::Events) > 0)
+            m_control->broadcast(ControlStream::Events, QJsonObject{{"event", json::eventJson(entry)}});
+    });
+    connect(m_publisher, &BatchPublisher::batchReady, m_control.get(), [this](const EngineBatch &batch) {
+        if (m_control->subscribers(ControlStream::Batches) > 0)
+            m_control->broadcast(ControlStream::Batches, QJsonObject{{"batch", json::batchJson(batch)}});
+    });
+    connect(m_control.get(), &ControlServer::subscribersChanged, this, [this](ControlStream kind, int) {
+        if (kind == ControlStream::Batches)
+            updatePublishing();
     });
     return true;
+}
+
+QString Engine::controlSocketPath() const { return m_control ? m_control->path() : QString(); }
+
+QList<StateTransition> Engine::transitionsOf(const AgentKey &key, qsizetype limit) const {
+    QList<StateTransition> out;
+    for (auto it = m_recentTransitions.rbegin(); it != m_recentTransitions.rend() && out.size() < limit; ++it)
+        if (it->key == key)
+            out.prepend(*it);
+    return out;
+}
+
+EngineStats Engine::currentStats() const {
+    EngineStats s = stats();
+    s.nowMs = engineNowMs();
+    return s;
 }
 
 // Kernel limits that leave the listeners less room than they were built for: one line
@@ -160,6 +206,8 @@ QStringList Engine::listenerDescriptions() const {
         out << m_udp->description();
     if (m_uds)
         out << m_uds->description();
+    if (m_control)
+        out << QStringLiteral("control ") + m_control->path();
     return out;
 }
 
@@ -168,7 +216,17 @@ std::uint16_t Engine::udpPort() const { return m_udp ? m_udp->boundPort() : 0; }
 QString Engine::metricsAddress() const { return m_metrics ? QUrl(m_metrics->url()).authority() : QString(); }
 
 void Engine::setPublishing(bool on) {
-    m_publisher->setPublishing(on, on ? m_recovery->children() : QList<ChildInfo>{});
+    m_consolePublishing = on;
+    if (on && m_publisher->publishing())
+        m_publisher->setPublishing(false);  // a console arriving late still gets every agent first
+    updatePublishing();
+}
+
+// Batches are built while a console or a control-socket subscriber listens.
+void Engine::updatePublishing() {
+    const bool wanted = m_consolePublishing || (m_control && m_control->subscribers(ControlStream::Batches) > 0);
+    if (wanted != m_publisher->publishing())
+        m_publisher->setPublishing(wanted, wanted ? m_recovery->children() : QList<ChildInfo>{});
 }
 
 void Engine::onIngestBatchEnd() { m_stalls->arm(); }
@@ -480,6 +538,8 @@ void Engine::finishShutdown() {
         m_metricsSnapshotTimer->stop();
     m_metrics.reset();
     m_events->flushSummaries();
+    if (m_control)
+        m_control->close();
     if (m_eventFile)
         m_eventFile->flush();
     LoopStats::install(nullptr);

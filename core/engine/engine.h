@@ -21,11 +21,14 @@
 #include <QObject>
 #include <QTimer>
 
+#include <deque>
 #include <memory>
 #include <vector>
 
 namespace varta {
 
+class ControlServer;
+class EngineControl;
 class RecoveryEngine;
 class SecureReceiver;
 class MetricsService;
@@ -73,6 +76,14 @@ public:
     QList<ActionResult> rearmAgents(const QList<AgentKey> &agents, const OperatorActor &by);
 
     const RecoveryEngine &recovery() const { return *m_recovery; }
+    // The totals of the moment, as a batch carries them.
+    EngineStats currentStats() const;
+    // An agent's last `limit` state changes, oldest first, from the last kTransitionHistory
+    // changes of all agents.
+    static constexpr std::size_t kTransitionHistory = 65536;
+    QList<StateTransition> transitionsOf(const AgentKey &key, qsizetype limit) const;
+    // Where the control socket listens; empty without --control-socket.
+    QString controlSocketPath() const;
     const Options &options() const { return m_options; }
 
 public Q_SLOTS:
@@ -116,6 +127,8 @@ private:
                    std::optional<AgentKey> agent, EventDetails details = {});
     void finishShutdown();
     EngineStats stats() const;
+    bool startControl(QString *error);
+    void updatePublishing();
 
     Options m_options;
     IngestCounters m_ingest;
@@ -140,6 +153,10 @@ private:
     LoopStats m_loopStats;
     Housekeeping *m_housekeeping;  // child, like the two above
     QString m_fatalError;
+    std::deque<StateTransition> m_recentTransitions;
+    std::unique_ptr<EngineControl> m_controlHandler;
+    std::unique_ptr<ControlServer> m_control;
+    bool m_consolePublishing = false;
     bool m_stopping = false;
 };
 
