@@ -25,6 +25,7 @@
 #include <QProcessEnvironment>
 #include <QTimer>
 
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -75,6 +76,8 @@ int main(int argc, char *argv[]) {
         return parsed.exitCode;
     }
     Options options = parsed.options->demo ? withDemoDefaults(*parsed.options) : *parsed.options;
+    // A stderr or control peer that goes away is an error to count, not a reason to die.
+    std::signal(SIGPIPE, SIG_IGN);
     setJsonLog(options.logFormat == LogFormat::Json);
     setJournalPriorities(stderrIsJournal());
     startLogWriter();

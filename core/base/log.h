@@ -27,7 +27,7 @@ namespace varta {
 
 enum class LogLevel : std::uint8_t { Info, Notice, Warning, Error };
 
-inline constexpr std::size_t kLogQueueLines = 8192;
+inline constexpr std::size_t kLogQueueLines = 1024;
 
 // Upstream's rate-limited kinds, in its label order.
 enum class LogKind : std::uint8_t { FileExportIo, AuditIo, PromServe, HeartbeatIo, AuditRingWarn, AuditRingCritical };

@@ -181,6 +181,11 @@ void Engine::publishMetricsSnapshot() {
     observer.evictionScanWindow = m_options.tracker.evictionScanWindow;
     observer.signalHandlerLibc = m_options.signalHandlerMode == SignalHandlerMode::Libc;
     observer.logSuppressed = logSuppressedCounts();
+    observer.eventsSuppressed = m_events->suppressedCounts();
+    observer.eventsPosted = m_events->posted();
+    observer.logLinesLost = logLinesLost();
+    if (m_control)
+        observer.control = m_control->counters();
     snapshot->recovery = m_recovery->counters();
     snapshot->audit = m_recovery->auditCounters();
     snapshot->auditFsync = auditFsyncHistogram(snapshot->audit);

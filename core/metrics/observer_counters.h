@@ -3,6 +3,8 @@
 // its clock, its limits and its diagnostics. Filled by the engine for each snapshot.
 
 #include "core/base/log.h"
+#include "core/control/control_counters.h"
+#include "core/published/engine_batch.h"
 
 #include <array>
 #include <cstdint>
@@ -17,6 +19,11 @@ struct ObserverCounters {
     std::uint64_t evictionScanWindow = 0;     // varta_tracker_eviction_scan_window_max
     bool signalHandlerLibc = false;           // varta_signal_handler_install_total{mode}
     std::array<std::uint64_t, kLogKindCount> logSuppressed{};  // varta_log_suppressed_total{kind}
+    // Events past their kind's budget: varta_log_suppressed_total{kind="stall"...}
+    std::array<std::uint64_t, kEventKindCount> eventsSuppressed{};
+    std::uint64_t eventsPosted = 0;  // varta_events_total
+    std::uint64_t logLinesLost = 0;  // varta_log_lines_lost_total: the writer's queue was full
+    ControlCounters control;         // varta_control_*
 };
 
 }  // namespace varta

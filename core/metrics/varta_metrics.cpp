@@ -220,6 +220,25 @@ void registerObserverFamilies(MetricsRegistry &registry, const ObserverCounters 
     auto &suppressed = registry.counter("varta_log_suppressed_total", "Repeated log lines held back, by kind.");
     for (std::size_t i = 0; i < kLogKindCount; ++i)
         suppressed.addValue(&observer.logSuppressed[i], {{"kind", logKindLabel(static_cast<LogKind>(i))}});
+    for (std::size_t i = 0; i < kEventKindCount; ++i)
+        suppressed.addValue(&observer.eventsSuppressed[i], {{"kind", eventKindName(static_cast<EventKind>(i))}});
+    registry.counter("varta_events_total", "Events posted to the log, the console and the control socket.")
+        .addValue(&observer.eventsPosted);
+    registry
+        .counter("varta_log_lines_lost_total",
+                 "Log lines dropped because stderr was not read and the writer's queue was full.")
+        .addValue(&observer.logLinesLost);
+    registry.counter("varta_control_connections_total", "Control-socket connections accepted.")
+        .addValue(&observer.control.connectionsAccepted);
+    registry.counter("varta_control_requests_total", "Control-socket requests read.")
+        .addValue(&observer.control.requests);
+    registry.gauge("varta_control_connections", "Control-socket connections open.")
+        .addValue(&observer.control.connectionsOpen);
+    auto &refused =
+        registry.counter("varta_control_refused_total", "Control-socket requests or connections refused, by reason.");
+    for (std::size_t i = 0; i < kControlRefusalCount; ++i)
+        refused.addValue(&observer.control.refused[i],
+                         {{"reason", controlRefusalLabel(static_cast<ControlRefusal>(i))}});
     registry
         .counter("varta_signal_handler_install_total",
                  "Signal handlers installed, by --signal-handler-mode (both are installed through sigaction).")

@@ -45,7 +45,12 @@ RecoveryRunner::RecoveryRunner(RunSpec spec, QObject *parent) : QObject(parent),
     m_process.setStandardInputFile(QProcess::nullDevice());
     // Runs in the child between fork and exec: a group of its own, so one signal to
     // -pgid reaches every process the command starts. setpgid is async-signal-safe.
-    m_process.setChildProcessModifier([] { ::setpgid(0, 0); });
+    // The observer ignores SIGPIPE (a stderr pipe that closes must not kill it); an
+    // ignored signal survives exec, and a recovery script's pipelines expect the default.
+    m_process.setChildProcessModifier([] {
+        ::setpgid(0, 0);
+        ::signal(SIGPIPE, SIG_DFL);
+    });
     connect(&m_process, &QProcess::started, this, &RecoveryRunner::onStarted);
     connect(&m_process, &QProcess::errorOccurred, this, &RecoveryRunner::onError);
     connect(&m_process, &QProcess::finished, this, &RecoveryRunner::onFinished);

@@ -6,6 +6,11 @@
 #include <QJsonObject>
 #include <QTest>
 
+#include <csignal>
+
+#include <fcntl.h>
+#include <unistd.h>
+
 using namespace varta;
 
 class TestLog : public QObject {
@@ -81,6 +86,29 @@ private Q_SLOTS:
             logLimited(LogKind::HeartbeatIo, LogLevel::Error, "--heartbeat-file: cannot write");
         QCOMPARE(logSuppressedCounts()[std::size_t(LogKind::HeartbeatIo)], before + 4);
         QCOMPARE(logSuppressedCounts()[std::size_t(LogKind::AuditIo)], std::uint64_t{0});  // kinds apart
+    }
+
+    // Last: it leaves the process's one writer thread stuck on a pipe nobody reads. Every
+    // logLine() returns at once; what finds the queue full is counted, not waited for.
+    void aStderrNobodyReadsLosesLinesAndNeverBlocks() {
+        std::signal(SIGPIPE, SIG_IGN);
+        int fds[2];
+        QCOMPARE(::pipe(fds), 0);
+        ::fcntl(fds[1], F_SETPIPE_SZ, 4096);
+        const int savedStderr = ::dup(STDERR_FILENO);
+        ::dup2(fds[1], STDERR_FILENO);
+        startLogWriter();
+        const std::uint64_t lostBefore = logLinesLost();
+        const std::size_t lines = kLogQueueLines * 2;
+        for (std::size_t i = 0; i < lines; ++i)
+            logLine(LogLevel::Info, QStringLiteral("line %1 of a log nobody reads").arg(i));
+        QVERIFY(!flushLog(200));  // it cannot drain
+        const std::uint64_t lost = logLinesLost() - lostBefore;
+        QVERIFY2(lost >= lines - kLogQueueLines - 100 && lost <= lines, qPrintable(QString::number(lost)));
+        ::close(fds[0]);  // the writer's stuck write() now fails with EPIPE, and it goes on
+        QVERIFY(flushLog(5000));
+        ::dup2(savedStderr, STDERR_FILENO);
+        ::close(fds[1]);
     }
 };
 
