@@ -6,6 +6,7 @@
 // opening reads only the file's end.
 #include "core/base/engine_clock.h"
 #include "core/recovery/audit_log.h"
+#include "tests/support/audit_chain.h"
 #include "tests/support/recovery_test_support.h"
 
 #include <QCryptographicHash>
@@ -21,6 +22,8 @@
 #include <unistd.h>
 
 using namespace varta;
+using varta::test::chainHolds;
+using varta::test::expectedChain;
 
 namespace {
 
@@ -35,34 +38,6 @@ QList<QByteArray> readLines(const QString &path) {
 }
 
 QList<QByteArray> columnsOf(const QByteArray &line) { return line.split('\t'); }
-
-// The chain as docs/compat.md defines it, written out again so a mistake in AuditLog cannot
-// hide behind shared code.
-QByteArray expectedChain(const QByteArray &kind, const QByteArray &prev, const QByteArray &body) {
-    QByteArray input = QByteArrayLiteral("VARTA-AUDIT-v2");
-    input.append('\0').append(kind).append('\0').append(prev).append('\0').append(body);
-    return QCryptographicHash::hash(input, QCryptographicHash::Sha256);
-}
-
-// Whether every record line from `first` on chains from `prev`, and each seq is one more
-// than the line before's; *where names the first broken line.
-bool chainHolds(const QList<QByteArray> &lines, qsizetype first, QByteArray prev, QString *where = nullptr) {
-    std::optional<qulonglong> lastSeq;
-    for (qsizetype i = first; i < lines.size(); ++i) {
-        const QByteArray &line = lines[i];
-        const qsizetype lastTab = line.lastIndexOf('\t');
-        const QByteArray chain = expectedChain(columnsOf(line).at(3), prev, line.left(lastTab));
-        const qulonglong seq = columnsOf(line).at(0).toULongLong();
-        if (line.mid(lastTab + 1) != chain.toHex() || (lastSeq && seq != *lastSeq + 1)) {
-            if (where)
-                *where = QStringLiteral("line %1: %2").arg(i).arg(QString::fromUtf8(line));
-            return false;
-        }
-        prev = chain;
-        lastSeq = seq;
-    }
-    return true;
-}
 
 // An operator on the control socket, and the in-process console, each acting once.
 AuditLog::Operator socketPause() {

@@ -1,0 +1,428 @@
+// `varta-watch ctl` against a running headless observer (docs/control.md): every command,
+// a pause that ends by itself and one that survives a restart, one audited operator row
+// per action on a chain that verifies, and bad input — garbage, an over-long line, an
+// unknown command, a peer with another uid, a subscriber that never reads — answered
+// clearly while the observer carries on.
+#include "tests/support/audit_chain.h"
+#include "tests/support/secret_files.h"
+#include "tests/support/watch_process.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTcpSocket>
+#include <QTemporaryDir>
+
+#include <memory>
+
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+using namespace varta;
+using test::WatchProcess;
+
+namespace {
+
+const QStringList kUdpRecoveryOptIn{QStringLiteral("--plaintext-udp-i-accept-recovery-on-unauthenticated-transport")};
+
+struct Ctl {
+    int exitCode = -1;
+    QByteArray out;
+    QByteArray err;
+    QJsonObject json() const { return QJsonDocument::fromJson(out).object(); }
+};
+
+// Runs `varta-watch ctl --socket SOCKET ARGS...`, as `uid` when given.
+Ctl ctl(const QString &socket, const QStringList &args, std::optional<uid_t> uid = std::nullopt) {
+    QProcess process;
+    process.setProgram(test::watchBinary());
+    process.setArguments(QStringList{QStringLiteral("ctl"), QStringLiteral("--socket"), socket} + args);
+    if (uid)
+        process.setChildProcessModifier([uid] {
+            if (::setgid(*uid) != 0 || ::setuid(*uid) != 0)
+                ::_exit(99);
+        });
+    process.start();
+    process.waitForFinished(20000);
+    return Ctl{process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1, process.readAllStandardOutput(),
+               process.readAllStandardError()};
+}
+
+QString agentState(const QString &socket, const QString &key) {
+    return ctl(socket, {QStringLiteral("--json"), QStringLiteral("agent"), key})
+        .json()
+        .value(QLatin1String("agent"))
+        .toObject()
+        .value(QLatin1String("state"))
+        .toString();
+}
+
+QList<QByteArray> fileLines(const QString &path) {
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return {};
+    QList<QByteArray> lines = file.readAll().split('\n');
+    if (!lines.isEmpty() && lines.last().isEmpty())
+        lines.removeLast();
+    return lines;
+}
+
+QList<QList<QByteArray>> auditRows(const QString &path, const QByteArray &kind) {
+    QList<QList<QByteArray>> rows;
+    for (const QByteArray &line : fileLines(path))
+        if (const QList<QByteArray> columns = line.split('\t'); columns.size() > 4 && columns[3] == kind)
+            rows.append(columns);
+    return rows;
+}
+
+QStringList eventKinds(const QString &socket) {
+    QStringList kinds;
+    const QJsonArray events = ctl(socket, {QStringLiteral("--json"), QStringLiteral("events"),
+                                           QStringLiteral("--limit"), QStringLiteral("1000")})
+                                  .json()
+                                  .value(QLatin1String("events"))
+                                  .toArray();
+    for (const QJsonValue &e : events)
+        kinds << e.toObject().value(QLatin1String("kind")).toString();
+    return kinds;
+}
+
+int connectRaw(const QString &path) {
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    const QByteArray encoded = QFile::encodeName(path);
+    std::memcpy(address.sun_path, encoded.constData(), static_cast<size_t>(encoded.size()));
+    if (::connect(fd, reinterpret_cast<const sockaddr *>(&address), sizeof address) != 0) {
+        ::close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+// Sends `bytes` and reads one reply line (or what came before the connection closed).
+QByteArray exchange(int fd, const QByteArray &bytes) {
+    std::size_t sent = 0;
+    while (sent < static_cast<std::size_t>(bytes.size())) {
+        const ssize_t n = ::send(fd, bytes.constData() + sent, static_cast<size_t>(bytes.size()) - sent, MSG_NOSIGNAL);
+        if (n <= 0)
+            break;
+        sent += static_cast<std::size_t>(n);
+    }
+    QByteArray reply;
+    char c = 0;
+    while (::recv(fd, &c, 1, 0) == 1 && c != '\n')
+        reply += c;
+    return reply;
+}
+
+struct Observer {
+    QTemporaryDir dir;
+    std::unique_ptr<WatchProcess> watch = std::make_unique<WatchProcess>();
+    QString socket() const { return dir.filePath(QStringLiteral("control.sock")); }
+    QString audit() const { return dir.filePath(QStringLiteral("audit.log")); }
+    QString state() const { return dir.filePath(QStringLiteral("state.json")); }
+
+    // A recovery script that prints three lines, and hangs for agent 6002 (something to kill).
+    QString script() {
+        const QString path = dir.filePath(QStringLiteral("restart.sh"));
+        QFile file(path);
+        if (!file.exists() && file.open(QIODevice::WriteOnly)) {
+            file.write("#!/bin/sh\necho \"restarting $1\"\necho \"unit up\"\necho \"warming cache\" >&2\n"
+                       "[ \"$1\" = 6002 ] && exec sleep 60\nexit 0\n");
+            file.close();
+            file.setPermissions(QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
+        }
+        return path;
+    }
+
+    bool start(const QStringList &extra = {}) {
+        return watch->start(
+            QStringList{QStringLiteral("--udp-port"), QStringLiteral("0"), QStringLiteral("--threshold-ms"),
+                        QStringLiteral("300"), QStringLiteral("--recovery-exec"), script() + QStringLiteral(" {pid}"),
+                        QStringLiteral("--recovery-debounce-ms"), QStringLiteral("0"),
+                        QStringLiteral("--recovery-audit-file"), audit(), QStringLiteral("--control-socket"), socket(),
+                        QStringLiteral("--state-file"), state()}
+                + kUdpRecoveryOptIn + extra,
+            2);
+    }
+
+    // The next run on the same files.
+    bool restart() {
+        watch = std::make_unique<WatchProcess>();
+        return start();
+    }
+
+    void beat(std::uint32_t pid, std::uint64_t nonce) {
+        watch->sendFrame(vlp::Frame{vlp::Status::Ok, pid, 1, nonce, 0});
+    }
+};
+
+}  // namespace
+
+class TestControlE2E : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void everyCommandAgainstARunningObserver() {
+        Observer o;
+        QVERIFY(o.start());
+        const QString socket = o.socket();
+        const QString key = QStringLiteral("udp:127.0.0.1/6001");
+        o.beat(6001, 1);
+        QTRY_COMPARE_WITH_TIMEOUT(auditRows(o.audit(), "complete").size(), 1, 20000);
+
+        // status and agents
+        const Ctl status = ctl(socket, {QStringLiteral("status")});
+        QCOMPARE(status.exitCode, 0);
+        QVERIFY2(status.out.contains("control " + socket.toUtf8()), status.out.constData());
+        const QJsonObject agents = ctl(socket, {QStringLiteral("--json"), QStringLiteral("agents"),
+                                                QStringLiteral("--state"), QStringLiteral("stalled")})
+                                       .json();
+        QCOMPARE(agents.value(QLatin1String("matched")).toInt(), 1);
+        QCOMPARE(
+            agents.value(QLatin1String("agents")).toArray().first().toObject().value(QLatin1String("key")).toString(),
+            key);
+        const Ctl table = ctl(socket, {QStringLiteral("agents")});
+        QCOMPARE(table.exitCode, 0);
+        QVERIFY(table.out.contains(key.toUtf8()) && table.out.contains("stalled"));
+
+        // agent: its record, its transitions, its child
+        const QJsonObject agent =
+            ctl(socket, {QStringLiteral("--json"), QStringLiteral("agent"), QStringLiteral("6001")}).json();
+        QCOMPARE(agent.value(QLatin1String("agent")).toObject().value(QLatin1String("key")).toString(), key);
+        QVERIFY(!agent.value(QLatin1String("transitions")).toArray().isEmpty());
+        QCOMPARE(agent.value(QLatin1String("children")).toArray().size(), 1);
+
+        // children and output
+        const QJsonArray children = ctl(socket, {QStringLiteral("--json"), QStringLiteral("children")})
+                                        .json()
+                                        .value(QLatin1String("children"))
+                                        .toArray();
+        QCOMPARE(children.size(), 1);
+        QCOMPARE(children.first().toObject().value(QLatin1String("state")).toString(), QStringLiteral("exited"));
+        const Ctl output = ctl(socket, {QStringLiteral("output"), QStringLiteral("1")});
+        QCOMPARE(output.exitCode, 0);
+        QVERIFY2(output.out.contains("restarting 6001\nunit up\n"), output.out.constData());
+        QVERIFY2(output.out.contains("warming cache"), output.out.constData());
+        QCOMPARE(ctl(socket, {QStringLiteral("output"), QStringLiteral("99")}).exitCode, 1);
+
+        // pause --for: paused with who and why, then it ends by itself
+        const Ctl pause = ctl(socket, {QStringLiteral("pause"), key, QStringLiteral("--reason"),
+                                       QStringLiteral("disk swap"), QStringLiteral("--for"), QStringLiteral("2s")});
+        QCOMPARE(pause.exitCode, 0);
+        const QJsonObject paused = ctl(socket, {QStringLiteral("--json"), QStringLiteral("agent"), key})
+                                       .json()
+                                       .value(QLatin1String("agent"))
+                                       .toObject();
+        QCOMPARE(paused.value(QLatin1String("state")).toString(), QStringLiteral("paused"));
+        const QJsonObject info = paused.value(QLatin1String("paused")).toObject();
+        QCOMPARE(info.value(QLatin1String("by")).toString(), QStringLiteral("root (uid 0)"));
+        QCOMPARE(info.value(QLatin1String("reason")).toString(), QStringLiteral("disk swap"));
+        const qint64 until = info.value(QLatin1String("until_unix_ms")).toInteger();
+        QVERIFY(until > QDateTime::currentMSecsSinceEpoch());
+        QTRY_VERIFY_WITH_TIMEOUT(eventKinds(socket).contains(QStringLiteral("pause_expired")), 10000);
+        QVERIFY(QDateTime::currentMSecsSinceEpoch() >= until);
+        QCOMPARE(agentState(socket, key), QStringLiteral("stalled"));
+
+        // resume of an agent not paused is refused, with the reason
+        const Ctl resume = ctl(socket, {QStringLiteral("resume"), key});
+        QCOMPARE(resume.exitCode, 1);
+        QVERIFY2(resume.err.contains("not_paused"), resume.err.constData());
+
+        // recover: a manual child; rearm
+        const Ctl recover = ctl(socket, {QStringLiteral("--json"), QStringLiteral("recover"), key});
+        QCOMPARE(recover.exitCode, 0);
+        QCOMPARE(recover.json()
+                     .value(QLatin1String("results"))
+                     .toArray()
+                     .first()
+                     .toObject()
+                     .value(QLatin1String("child_id"))
+                     .toInt(),
+                 2);
+        QTRY_COMPARE_WITH_TIMEOUT(auditRows(o.audit(), "complete").size(), 2, 20000);
+        QCOMPARE(ctl(socket, {QStringLiteral("rearm"), key}).exitCode, 0);
+
+        // kill: agent 6002's recovery hangs until the operator kills it
+        o.beat(6002, 1);
+        QTRY_COMPARE_WITH_TIMEOUT(auditRows(o.audit(), "spawn").size(), 3, 20000);
+        QCOMPARE(ctl(socket, {QStringLiteral("kill"), QStringLiteral("3")}).exitCode, 0);
+        QTRY_COMPARE_WITH_TIMEOUT(auditRows(o.audit(), "complete").size(), 3, 20000);
+        QCOMPARE(auditRows(o.audit(), "complete").last().at(6), QByteArray("killed"));
+        QCOMPARE(ctl(socket, {QStringLiteral("kill"), QStringLiteral("3")}).exitCode, 1);  // not running any more
+
+        // an unknown key is refused by name
+        const Ctl unknown = ctl(socket, {QStringLiteral("pause"), QStringLiteral("uds/1")});
+        QCOMPARE(unknown.exitCode, 1);
+        QVERIFY(unknown.err.contains("uds/1"));
+        QCOMPARE(o.watch->stop(), 0);
+
+        // One operator row per action, in order, on a chain that verifies.
+        const QList<QList<QByteArray>> rows = auditRows(o.audit(), "operator");
+        QStringList actions;
+        for (const QList<QByteArray> &row : rows)
+            actions << QString::fromUtf8(row[6] + ' ' + row[8] + ' ' + row[9]);
+        QCOMPARE(actions,
+                 QStringList({QStringLiteral("pause udp:127.0.0.1/6001 ok"),
+                              QStringLiteral("resume udp:127.0.0.1/6001 not_paused"),
+                              QStringLiteral("recover udp:127.0.0.1/6001 ok"),
+                              QStringLiteral("rearm udp:127.0.0.1/6001 ok"), QStringLiteral("kill child:3 ok"),
+                              QStringLiteral("kill child:3 not_running"), QStringLiteral("pause uds/1 not_found")}));
+        QCOMPARE(rows.first()[4], QByteArray("0"));     // uid
+        QCOMPARE(rows.first()[5], QByteArray("root"));  // user
+        QString where;
+        QVERIFY2(test::chainHolds(fileLines(o.audit()), 1, QByteArray(32, '\0'), &where), qPrintable(where));
+    }
+
+    void aPauseSurvivesARestartAndExpiresOnTime() {
+        Observer o;
+        QVERIFY(o.start());
+        const QString forever = QStringLiteral("udp:127.0.0.1/6101");
+        const QString brief = QStringLiteral("udp:127.0.0.1/6102");
+        o.beat(6101, 1);
+        o.beat(6102, 1);
+        QTRY_COMPARE_WITH_TIMEOUT(ctl(o.socket(), {QStringLiteral("--json"), QStringLiteral("agents")})
+                                      .json()
+                                      .value(QLatin1String("matched"))
+                                      .toInt(),
+                                  2, 10000);
+        QCOMPARE(
+            ctl(o.socket(), {QStringLiteral("pause"), forever, QStringLiteral("--reason"), QStringLiteral("migration")})
+                .exitCode,
+            0);
+        QCOMPARE(
+            ctl(o.socket(), {QStringLiteral("pause"), brief, QStringLiteral("--for"), QStringLiteral("6s")}).exitCode,
+            0);
+        const qint64 pausedAt = QDateTime::currentMSecsSinceEpoch();
+        QCOMPARE(o.watch->stop(), 0);
+        QFileInfo state(o.state());
+        QVERIFY(state.exists());
+        QCOMPARE(state.permissions() & ~(QFile::ReadOwner | QFile::WriteOwner | QFile::ReadUser | QFile::WriteUser),
+                 QFile::Permissions());
+
+        // The next run knows both pauses from the agents' first beat.
+        Observer &r = o;
+        QVERIFY(r.restart());
+        r.beat(6101, 2);
+        r.beat(6102, 2);
+        QTRY_COMPARE_WITH_TIMEOUT(agentState(r.socket(), forever), QStringLiteral("paused"), 10000);
+        QCOMPARE(agentState(r.socket(), brief), QStringLiteral("paused"));
+        const QJsonObject info = ctl(r.socket(), {QStringLiteral("--json"), QStringLiteral("agent"), forever})
+                                     .json()
+                                     .value(QLatin1String("agent"))
+                                     .toObject()
+                                     .value(QLatin1String("paused"))
+                                     .toObject();
+        QCOMPARE(info.value(QLatin1String("reason")).toString(), QStringLiteral("migration"));
+        QCOMPARE(info.value(QLatin1String("by")).toString(), QStringLiteral("root (uid 0)"));
+        // The brief one ends at its time (6 s after it was set), not 6 s after the restart.
+        QTRY_COMPARE_WITH_TIMEOUT(agentState(r.socket(), brief), QStringLiteral("stalled"), 15000);
+        const qint64 endedAt = QDateTime::currentMSecsSinceEpoch();
+        QVERIFY2(endedAt >= pausedAt + 6000 && endedAt <= pausedAt + 9000,
+                 qPrintable(QString::number(endedAt - pausedAt)));
+        QCOMPARE(agentState(r.socket(), forever), QStringLiteral("paused"));
+        QVERIFY(eventKinds(r.socket()).contains(QStringLiteral("pause_expired")));
+        // A stall while paused is refused as paused, never recovered.
+        QVERIFY(auditRows(r.audit(), "refused").size() >= 1);
+        QCOMPARE(auditRows(r.audit(), "refused").last().at(5), QByteArray("paused"));
+        QCOMPARE(r.watch->stop(), 0);
+    }
+
+    void aCorruptStateFileIsOneWarningAndACleanStart() {
+        Observer o;
+        QFile file(o.state());
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("{\"format\":\"something else\"}");
+        file.close();
+        QVERIFY(o.start());
+        QCOMPARE(o.watch->stop(), 0);
+        const QByteArray err = o.watch->process.readAllStandardError();
+        QCOMPARE(err.count(o.state().toUtf8()), 1);
+        QVERIFY2(err.contains("starting with no saved pauses"), err.constData());
+    }
+
+    void badInputIsAnsweredAndTheObserverCarriesOn() {
+        Observer o;
+        QVERIFY(o.start());
+        const int fd = connectRaw(o.socket());
+        QVERIFY(fd >= 0);
+        QJsonObject reply = QJsonDocument::fromJson(exchange(fd, "this is not json\n")).object();
+        QCOMPARE(reply.value(QLatin1String("code")).toString(), QStringLiteral("bad_request"));
+        reply = QJsonDocument::fromJson(exchange(fd, "{\"cmd\":\"reboot\",\"id\":3}\n")).object();
+        QCOMPARE(reply.value(QLatin1String("code")).toString(), QStringLiteral("unknown_command"));
+        QCOMPARE(reply.value(QLatin1String("id")).toInt(), 3);
+        reply = QJsonDocument::fromJson(exchange(fd, "{\"cmd\":\"agent\",\"args\":{\"key\":\"uds/77\"}}\n")).object();
+        QCOMPARE(reply.value(QLatin1String("code")).toString(), QStringLiteral("not_found"));
+        reply = QJsonDocument::fromJson(exchange(fd, QByteArray(100 * 1024, 'x') + '\n')).object();
+        QCOMPARE(reply.value(QLatin1String("code")).toString(), QStringLiteral("too_large"));
+        ::close(fd);
+
+        // Another uid: the 0600 socket does not even let it connect; one line, exit 1.
+        const Ctl nobody = ctl(o.socket(), {QStringLiteral("status")}, uid_t{65534});
+        QCOMPARE(nobody.exitCode, 1);
+        QCOMPARE(nobody.err.count('\n'), 1);
+        QVERIFY2(nobody.err.contains("permission denied"), nobody.err.constData());
+        // A missing socket: one line, exit 1.
+        const Ctl missing = ctl(o.dir.filePath(QStringLiteral("nothing.sock")), {QStringLiteral("status")});
+        QCOMPARE(missing.exitCode, 1);
+        QVERIFY(missing.err.contains("nothing.sock"));
+
+        QCOMPARE(ctl(o.socket(), {QStringLiteral("status")}).exitCode, 0);
+        QCOMPARE(o.watch->stop(), 0);
+    }
+
+    // A subscriber that never reads while 3,000 agents beat: it is dropped as a slow
+    // reader; every beat is still accepted and other clients are answered.
+    void aSubscriberThatNeverReadsIsDroppedNotWaitedFor() {
+        Observer o;
+        const QString tokenFile = o.dir.filePath(QStringLiteral("token"));
+        const QByteArray token = test::randomToken();
+        QVERIFY(test::writeSecretFile(tokenFile, token));
+        QVERIFY(o.watch->start({QStringLiteral("--udp-port"), QStringLiteral("0"), QStringLiteral("--control-socket"),
+                                o.socket(), QStringLiteral("--prom-addr"), QStringLiteral("127.0.0.1:0"),
+                                QStringLiteral("--prom-token-file"), tokenFile,
+                                QStringLiteral("--prom-rate-limit-per-sec"), QStringLiteral("0")},
+                               3));
+        const int fd = connectRaw(o.socket());
+        QVERIFY(fd >= 0);
+        const QByteArray request = "{\"cmd\":\"subscribe\"}\n";
+        QCOMPARE(::send(fd, request.constData(), static_cast<size_t>(request.size()), MSG_NOSIGNAL), request.size());
+        const int small = 4096;
+        ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+
+        const auto scrapeValue = [&](const QByteArray &series) {
+            QTcpSocket http;
+            const QString address = o.watch->stdoutLines.first();
+            http.connectToHost(QStringLiteral("127.0.0.1"),
+                               address.mid(address.lastIndexOf(QLatin1Char(':')) + 1).toUShort());
+            if (!http.waitForConnected(5000))
+                return qint64(-1);
+            http.write("GET /metrics HTTP/1.0\r\nAuthorization: Bearer " + token + "\r\n\r\n");
+            QByteArray all;
+            while (http.waitForReadyRead(5000) || http.bytesAvailable())
+                all += http.readAll();
+            for (const QByteArray &line : all.split('\n'))
+                if (line.startsWith(series + ' '))
+                    return line.mid(series.size() + 1).toLongLong();
+            return qint64(-1);
+        };
+        std::uint64_t nonce = 1;
+        QElapsedTimer clock;
+        clock.start();
+        while (scrapeValue("varta_control_refused_total{reason=\"slow_reader\"}") < 1 && clock.elapsed() < 30000) {
+            for (std::uint32_t pid = 30000; pid < 33000; ++pid)
+                o.beat(pid, nonce);
+            ++nonce;
+            QTest::qWait(100);
+            QCOMPARE(ctl(o.socket(), {QStringLiteral("status")}).exitCode, 0);
+        }
+        QCOMPARE(scrapeValue("varta_control_refused_total{reason=\"slow_reader\"}"), 1);
+        ::close(fd);
+        QCOMPARE(o.watch->stop(), 0);
+        QCOMPARE(o.watch->summaryValue(QStringLiteral("beats")), qint64((nonce - 1) * 3000));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestControlE2E)
+#include "tst_control_e2e.moc"

@@ -1,0 +1,46 @@
+#pragma once
+// The audit log's hash chain as docs/compat.md section 3 defines it, written out again
+// for the tests so a mistake in AuditLog cannot hide behind shared code.
+
+#include <QByteArray>
+#include <QCryptographicHash>
+#include <QList>
+#include <QString>
+
+#include <optional>
+
+namespace varta::test {
+
+inline QByteArray expectedChain(const QByteArray &kind, const QByteArray &prev, const QByteArray &body) {
+    QByteArray input = QByteArrayLiteral("VARTA-AUDIT-v2");
+    input.append('\0').append(kind).append('\0').append(prev).append('\0').append(body);
+    return QCryptographicHash::hash(input, QCryptographicHash::Sha256);
+}
+
+// Whether every record line from `first` on chains from `prev`, and each seq is one more
+// than the line before's; *where names the first broken line.
+inline bool chainHolds(const QList<QByteArray> &lines, qsizetype first, QByteArray prev, QString *where = nullptr) {
+    std::optional<qulonglong> lastSeq;
+    for (qsizetype i = first; i < lines.size(); ++i) {
+        const QByteArray &line = lines[i];
+        const QList<QByteArray> columns = line.split('\t');
+        const qsizetype lastTab = line.lastIndexOf('\t');
+        if (columns.size() < 5) {
+            if (where)
+                *where = QStringLiteral("line %1 is no record: %2").arg(i).arg(QString::fromUtf8(line));
+            return false;
+        }
+        const QByteArray chain = expectedChain(columns.at(3), prev, line.left(lastTab));
+        const qulonglong seq = columns.at(0).toULongLong();
+        if (line.mid(lastTab + 1) != chain.toHex() || (lastSeq && seq != *lastSeq + 1)) {
+            if (where)
+                *where = QStringLiteral("line %1: %2").arg(i).arg(QString::fromUtf8(line));
+            return false;
+        }
+        prev = chain;
+        lastSeq = seq;
+    }
+    return true;
+}
+
+}  // namespace varta::test
