@@ -89,6 +89,10 @@ private Q_SLOTS:
                                                << "3000";
         QTest::newRow("system language") << "language"
                                          << "";
+        QTest::newRow("no control socket") << "controlSocket"
+                                           << "";
+        QTest::newRow("no state file") << "stateFile"
+                                       << "";
         QTest::newRow("no warnings") << "warnings"
                                      << "";
     }
@@ -184,6 +188,10 @@ private Q_SLOTS:
         row("screenshot", "screenshot", "/tmp/shot.png", "screenshotPath", "/tmp/shot.png");
         row("screenshot-delay-ms", "screenshot-delay-ms", "0", "screenshotDelayMs", "0");
         row("lang de", "lang", "de", "language", "de");
+        row("control-socket", "control-socket", "/run/varta-watch/control.sock", "controlSocket",
+            "/run/varta-watch/control.sock");
+        row("state-file", "state-file", "/var/lib/varta-watch/state.json", "stateFile",
+            "/var/lib/varta-watch/state.json");
         row("lang pt_BR", "lang", "pt_BR", "language", "pt_BR");
     }
     void eachFlag() {
@@ -317,6 +325,8 @@ private Q_SLOTS:
         row("screenshot empty", {"--screenshot="}, "--screenshot: must not be empty");
         row("key-file empty", {"--key-file", ""}, "--key-file: must not be empty");
         row("export-file empty", {"--export-file", ""}, "--export-file: must not be empty");
+        row("control-socket empty", {"--control-socket", ""}, "--control-socket: must not be empty");
+        row("state-file empty", {"--state-file="}, "--state-file: must not be empty");
         // One line only: problems are taken in the order --help lists the flags.
         row("one problem at a time", {"--threshold-ms", "1", "--udp-port", "70000"},
             "--udp-port: must be at most 65535 (got 70000)");
