@@ -3,6 +3,11 @@
 // few times over loopback UDP, then all stop. The lag of each stall is read back from the
 // event file: stall line time − (last beat line time + threshold). Both columns come from
 // the same monotonic clock, so the figure includes everything the engine does.
+//
+// Twice: with the log's lines (one per stall, summarised past ten a second) written to
+// /dev/null, then to a full 4 KiB pipe read 64 bytes every 100 ms — a journal far
+// behind. The second must surface stalls as fast and accept every beat.
+#include "core/base/log.h"
 #include "core/engine/engine.h"
 #include "core/engine/engine_thread.h"
 #include "core/vlp/frame.h"
@@ -14,10 +19,13 @@
 #include <QThread>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
+#include <thread>
 #include <vector>
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -67,10 +75,16 @@ void sendRounds(std::uint16_t port) {
     ::close(fd);
 }
 
-}  // namespace
+struct Run {
+    std::vector<double> lagsMs;  // sorted
+    std::uint64_t beats = 0;
+    double pct(double p) const {
+        return lagsMs.empty() ? -1.0 : lagsMs[std::min(lagsMs.size() - 1, std::size_t(p * double(lagsMs.size())))];
+    }
+    bool complete() const { return lagsMs.size() == kAgents && beats == std::uint64_t(kAgents) * kRounds; }
+};
 
-int main(int argc, char *argv[]) {
-    QCoreApplication app(argc, argv);
+Run runOnce(QCoreApplication &app) {
     QTemporaryDir dir;
     const QString events = dir.filePath(QStringLiteral("events.tsv"));
     Options options;
@@ -81,11 +95,12 @@ int main(int argc, char *argv[]) {
     options.tracker.maxBeatRate = 0;
     options.exportFile.path = events;
 
+    Run run;
     EngineThread host(options);
     QString error;
     if (!host.start(&error)) {
-        std::fprintf(stderr, "bench_stall_lag: %s\n", qPrintable(error));
-        return 1;
+        std::fprintf(stdout, "bench_stall_lag: %s\n", qPrintable(error));
+        return run;
     }
     std::uint16_t port = 0;
     QMetaObject::invokeMethod(
@@ -100,33 +115,75 @@ int main(int argc, char *argv[]) {
     QFile file(events);
     file.open(QIODevice::ReadOnly);
     QHash<QByteArray, qint64> lastBeat;
-    std::vector<double> lagsMs;
-    std::uint64_t beats = 0;
     while (!file.atEnd()) {
         const QList<QByteArray> f = file.readLine().trimmed().split('\t');
         if (f.size() != 6)
             continue;
         if (f[1] == "beat") {
             lastBeat[f[2]] = f[0].toLongLong();
-            ++beats;
+            ++run.beats;
         } else if (f[1] == "stall") {
             const qint64 deadline = lastBeat.value(f[2]) + kThresholdMs * 1'000'000;
-            lagsMs.push_back(double(f[0].toLongLong() - deadline) / 1e6);
+            run.lagsMs.push_back(double(f[0].toLongLong() - deadline) / 1e6);
         }
     }
-    if (qEnvironmentVariableIsSet("VARTA_BENCH_DEBUG")) {
-        for (std::size_t i = 0; i < lagsMs.size(); i += lagsMs.size() / 40 + 1)
-            std::fprintf(stderr, "stall %zu lag %.2f ms\n", i, lagsMs[i]);
-    }
-    std::sort(lagsMs.begin(), lagsMs.end());
-    auto pct = [&](double p) {
-        return lagsMs.empty() ? -1.0 : lagsMs[std::min(lagsMs.size() - 1, std::size_t(p * double(lagsMs.size())))];
-    };
-    const bool complete = lagsMs.size() == kAgents && beats == std::uint64_t(kAgents) * kRounds;
-    std::printf("| stall lag, %u agents silent together (ms) | deadline (0) | p50 %.2f, p99 %.2f, max %.2f; %zu "
-                "stalls, %llu beats | - | p99 <= 10 ms, every agent stalls once | %s |\n",
-                kAgents, pct(0.5), pct(0.99), lagsMs.empty() ? -1.0 : lagsMs.back(), lagsMs.size(),
-                static_cast<unsigned long long>(beats),
-                (complete && pct(0.99) <= 10.0 && lagsMs.front() >= 0) ? "met" : "MISSED");
+    std::sort(run.lagsMs.begin(), run.lagsMs.end());
+    return run;
+}
+
+}  // namespace
+
+int main(int argc, char *argv[]) {
+    QCoreApplication app(argc, argv);
+    startLogWriter();  // as varta-watch does
+    const int savedStderr = ::dup(STDERR_FILENO);
+
+    const int devNull = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+    ::dup2(devNull, STDERR_FILENO);
+    const Run discarded = runOnce(app);
+
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0)
+        return 1;
+    ::fcntl(fds[1], F_SETPIPE_SZ, 4096);
+    const QByteArray backlog(4096, '.');  // the journal is already behind: the pipe is full
+    if (::write(fds[1], backlog.constData(), static_cast<size_t>(backlog.size())) != backlog.size())
+        return 1;
+    ::dup2(fds[1], STDERR_FILENO);
+    std::atomic<bool> done{false};
+    std::uint64_t readBytes = 0;
+    std::thread slowReader([&] {
+        char buffer[64];
+        while (!done.load()) {
+            ::fcntl(fds[0], F_SETFL, O_NONBLOCK);
+            const ssize_t n = ::read(fds[0], buffer, sizeof buffer);
+            if (n > 0)
+                readBytes += static_cast<std::uint64_t>(n);
+            ::usleep(100'000);
+        }
+    });
+    const Run slow = runOnce(app);
+    const std::uint64_t lost = logLinesLost();
+    done.store(true);
+    slowReader.join();
+    ::dup2(savedStderr, STDERR_FILENO);
+
+    std::printf(
+        "| stall lag, %u agents silent together (ms) | deadline (0) | p50 %.2f, p99 %.2f, max %.2f; %zu "
+        "stalls, %llu beats | - | p99 <= 10 ms, every agent stalls once | %s |\n",
+        kAgents, discarded.pct(0.5), discarded.pct(0.99), discarded.lagsMs.empty() ? -1.0 : discarded.lagsMs.back(),
+        discarded.lagsMs.size(), static_cast<unsigned long long>(discarded.beats),
+        (discarded.complete() && discarded.pct(0.99) <= 10.0 && discarded.lagsMs.front() >= 0) ? "met" : "MISSED");
+    std::printf(
+        "| the same, log lines to a full 4 KiB pipe read 640 B/s (ms) | log to /dev/null: p99 %.2f, %llu beats | "
+        "p50 %.2f, p99 %.2f, max %.2f; %zu stalls, %llu beats; %llu log bytes read, %llu lines lost | %.2fx "
+        "beats | p99 <= 10 ms, beats unchanged | %s |\n",
+        discarded.pct(0.99), static_cast<unsigned long long>(discarded.beats), slow.pct(0.5), slow.pct(0.99),
+        slow.lagsMs.empty() ? -1.0 : slow.lagsMs.back(), slow.lagsMs.size(),
+        static_cast<unsigned long long>(slow.beats), static_cast<unsigned long long>(readBytes),
+        static_cast<unsigned long long>(lost), discarded.beats ? double(slow.beats) / double(discarded.beats) : 0.0,
+        (slow.complete() && slow.beats == discarded.beats && slow.pct(0.99) <= 10.0 && slow.lagsMs.front() >= 0)
+            ? "met"
+            : "MISSED");
     return 0;
 }
