@@ -96,8 +96,9 @@ void EventStream::flushSummaries() {
         entry.severity = EventSeverity::Warning;
         entry.category =
             kind == EventKind::IoError || kind == EventKind::AuditError ? EventCategory::Io : EventCategory::Recovery;
-        entry.text = tr("... and %1 more %2 in the last second")
-                         .arg(QLocale::c().toString(qulonglong(n)), eventKindPlural(kind));
+        entry.text =
+            tr("... and %1 more %2 in the last second")
+                .arg(QLocale(QLocale::English, QLocale::UnitedStates).toString(qulonglong(n)), eventKindPlural(kind));
         entry.details.count = n;
         entry.details.suppressedKind = QLatin1String(eventKindName(kind));
         post(entry);

@@ -165,3 +165,4 @@ struct EngineBatch {
 
 Q_DECLARE_METATYPE(varta::AgentKey)
 Q_DECLARE_METATYPE(varta::EngineBatch)
+Q_DECLARE_METATYPE(varta::EventLogEntry)
