@@ -1,5 +1,7 @@
 #include "core/control/control_server.h"
 
+#include "core/base/unix_socket_path.h"
+
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QSocketNotifier>
@@ -40,24 +42,6 @@ struct ControlServer::Connection {
 namespace {
 
 QString systemError(int error) { return QString::fromLocal8Bit(std::strerror(error)); }
-
-bool fillAddress(const QString &path, sockaddr_un &address, QString *error) {
-    const QByteArray native = path.toLocal8Bit();
-    address = sockaddr_un{};
-    address.sun_family = AF_UNIX;
-    if (native.isEmpty()) {
-        *error = QStringLiteral("control socket path is empty");
-        return false;
-    }
-    if (static_cast<std::size_t>(native.size()) >= sizeof address.sun_path) {
-        *error = path
-                 + QStringLiteral(": longer than %1 bytes, the most a Unix socket path may hold")
-                       .arg(sizeof address.sun_path - 1);
-        return false;
-    }
-    std::memcpy(address.sun_path, native.constData(), static_cast<std::size_t>(native.size()));
-    return true;
-}
 
 // A JSON value as it appears inside an object: QJsonDocument writes only objects and
 // arrays, so the value is written as a one-element array and the brackets are cut.
@@ -112,43 +96,8 @@ ControlServer::~ControlServer() {
 }
 
 bool ControlServer::clearStaleSocket(const QString &path, QString *error) {
-    const QByteArray native = path.toLocal8Bit();
-    struct stat st {};
-    if (::lstat(native.constData(), &st) != 0) {
-        if (errno == ENOENT)
-            return true;
-        *error = path + QStringLiteral(": ") + systemError(errno);
-        return false;
-    }
-    if (!S_ISSOCK(st.st_mode)) {
-        *error = path + QStringLiteral(": exists and is not a socket; refusing to replace it");
-        return false;
-    }
-    sockaddr_un address{};
-    if (!fillAddress(path, address, error))
-        return false;
-    // Non-blocking, so that a live observer whose backlog is full (EAGAIN) cannot hang us.
-    const int probe = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (probe < 0) {
-        *error = path + QStringLiteral(": cannot create a socket: ") + systemError(errno);
-        return false;
-    }
-    const int rc = ::connect(probe, reinterpret_cast<sockaddr *>(&address), sizeof address);
-    const int connectErrno = errno;
-    ::close(probe);
-    if (rc == 0 || connectErrno == EAGAIN || connectErrno == EINPROGRESS) {
-        *error = path + QStringLiteral(": another observer is listening on this control socket");
-        return false;
-    }
-    if (connectErrno != ECONNREFUSED) {
-        *error = path + QStringLiteral(": cannot tell whether the socket is in use: ") + systemError(connectErrno);
-        return false;
-    }
-    if (::unlink(native.constData()) != 0 && errno != ENOENT) {  // stale: nobody listens
-        *error = path + QStringLiteral(": cannot remove the stale socket: ") + systemError(errno);
-        return false;
-    }
-    return true;
+    return clearStaleUnixSocket(path, SOCK_STREAM,
+                                path + QStringLiteral(": another observer is listening on this control socket"), error);
 }
 
 bool ControlServer::listen(const QString &path, QString *error) {
@@ -157,7 +106,7 @@ bool ControlServer::listen(const QString &path, QString *error) {
         return false;
     }
     sockaddr_un address{};
-    if (!fillAddress(path, address, error) || !clearStaleSocket(path, error))
+    if (!unixSocketAddress(path, address, error) || !clearStaleSocket(path, error))
         return false;
     const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {

@@ -238,14 +238,7 @@ void Engine::onIngestBatchEnd() { m_stalls->arm(); }
 
 void Engine::postEvent(EventKind kind, EventSeverity severity, EventCategory category, const QString &text,
                        std::optional<AgentKey> agent, EventDetails details) {
-    EventLogEntry entry;
-    entry.kind = kind;
-    entry.severity = severity;
-    entry.category = category;
-    entry.text = text;
-    entry.agent = agent;
-    entry.details = std::move(details);
-    m_events->post(std::move(entry));
+    m_events->post(EventLogEntry::of(kind, severity, category, text, agent, std::move(details)));
 }
 
 void Engine::onIngestIoError(std::string_view what) {

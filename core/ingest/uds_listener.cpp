@@ -1,5 +1,7 @@
 #include "core/ingest/uds_listener.h"
 
+#include "core/base/unix_socket_path.h"
+
 #include <QFile>
 
 #include <cerrno>
@@ -14,19 +16,6 @@ namespace varta {
 namespace {
 
 QString systemError() { return QString::fromLocal8Bit(std::strerror(errno)); }
-
-bool fillAddress(const QString &path, sockaddr_un &address, QString *error) {
-    const QByteArray native = path.toLocal8Bit();
-    address = sockaddr_un{};
-    address.sun_family = AF_UNIX;
-    if (native.isEmpty() || static_cast<std::size_t>(native.size()) >= sizeof address.sun_path) {
-        *error =
-            path + QStringLiteral(": socket path is empty or longer than %1 bytes").arg(sizeof address.sun_path - 1);
-        return false;
-    }
-    std::memcpy(address.sun_path, native.constData(), static_cast<std::size_t>(native.size()));
-    return true;
-}
 
 // How many datagrams a Unix datagram socket queues before its senders must wait: the
 // kernel's net.unix.max_dgram_qlen, read when the socket is made. Unknown: assume the
@@ -50,41 +39,13 @@ UdsListener::UdsListener(QString path, std::uint32_t mode, int receiveBufferByte
 UdsListener::~UdsListener() { close(); }
 
 bool UdsListener::clearStaleSocket(QString *error) {
-    const QByteArray native = m_path.toLocal8Bit();
-    struct stat st {};
-    if (::lstat(native.constData(), &st) != 0) {
-        if (errno == ENOENT)
-            return true;
-        *error = m_path + QStringLiteral(": ") + systemError();
-        return false;
-    }
-    if (!S_ISSOCK(st.st_mode)) {
-        *error = m_path + QStringLiteral(": exists and is not a socket; refusing to replace it");
-        return false;
-    }
-    sockaddr_un address{};
-    if (!fillAddress(m_path, address, error))
-        return false;
-    const int probe = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    const int rc = ::connect(probe, reinterpret_cast<sockaddr *>(&address), sizeof address);
-    const int connectErrno = errno;
-    ::close(probe);
-    if (rc == 0) {
-        *error = QStringLiteral("another varta-watch is already running at ") + m_path;
-        return false;
-    }
-    if (connectErrno != ECONNREFUSED) {
-        errno = connectErrno;
-        *error = m_path + QStringLiteral(": cannot tell whether the socket is in use: ") + systemError();
-        return false;
-    }
-    ::unlink(native.constData());  // stale: nobody listens
-    return true;
+    return clearStaleUnixSocket(m_path, SOCK_DGRAM,
+                                QStringLiteral("another varta-watch is already running at ") + m_path, error);
 }
 
 bool UdsListener::open(QString *error) {
     sockaddr_un address{};
-    if (!fillAddress(m_path, address, error) || !clearStaleSocket(error))
+    if (!unixSocketAddress(m_path, address, error) || !clearStaleSocket(error))
         return false;
     const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     const int on = 1;

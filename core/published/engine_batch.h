@@ -110,6 +110,19 @@ struct EventLogEntry {
     std::uint64_t seq = 0;    // 1, 2, 3 ... per observer run, set by the engine's event stream
     std::int64_t unixMs = 0;  // wall-clock time, set with seq
     EventDetails details{};
+
+    // An event as its producer knows it; seq and the times are the event stream's to set.
+    static EventLogEntry of(EventKind kind, EventSeverity severity, EventCategory category, QString text,
+                            std::optional<AgentKey> agent, EventDetails details = {}) {
+        EventLogEntry e;
+        e.kind = kind;
+        e.severity = severity;
+        e.category = category;
+        e.text = std::move(text);
+        e.agent = agent;
+        e.details = std::move(details);
+        return e;
+    }
 };
 
 enum class ChildState : std::uint8_t { Running, Exited, Killed, TimedOut, FailedToStart };

@@ -1,5 +1,6 @@
 #include "core/recovery/audit_log.h"
 
+#include "core/base/directory_sync.h"
 #include "core/base/engine_clock.h"
 #include "core/recovery/audit_probe.h"
 
@@ -55,17 +56,6 @@ QByteArray capped(QByteArray text, qsizetype limit) {
 bool removeIfThere(const QByteArray &path) { return ::unlink(path.constData()) == 0 || errno == ENOENT; }
 bool renameIfThere(const QByteArray &from, const QByteArray &to) {
     return ::rename(from.constData(), to.constData()) == 0 || errno == ENOENT;
-}
-
-// Makes the renames of a rotation durable. Best effort: a filesystem that cannot sync a
-// directory still has the renames, only not yet on disk.
-void syncDirectoryOf(const QString &path) {
-    const QByteArray dir = QFile::encodeName(QFileInfo(path).absolutePath());
-    const int fd = ::open(dir.constData(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        ::fsync(fd);
-        ::close(fd);
-    }
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "core/recovery/operator_state_file.h"
 
+#include "core/base/directory_sync.h"
+
 #include <QDateTime>
 #include <QFile>
 #include <QFileInfo>
@@ -313,17 +315,6 @@ bool writeAll(int fd, const QByteArray &bytes) {
         done += n;
     }
     return true;
-}
-
-// Makes the rename durable. Best effort: the new file is in place either way, and a
-// filesystem that cannot sync a directory is no reason to call the save failed.
-void syncDirectoryOf(const QString &path) {
-    const QByteArray dir = QFile::encodeName(QFileInfo(path).absolutePath());
-    const int fd = ::open(dir.constData(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        ::fsync(fd);
-        ::close(fd);
-    }
 }
 
 }  // namespace

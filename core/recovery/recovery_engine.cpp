@@ -649,14 +649,8 @@ void RecoveryEngine::emitEnded(const ChildInfo &info, const RunResult &result, b
 
 void RecoveryEngine::emitEvent(EventKind kind, EventSeverity severity, EventCategory category, const QString &text,
                                const std::optional<AgentKey> &agent, EventDetails details) {
-    EventLogEntry entry;
-    entry.atMs = engineNowMs();
-    entry.kind = kind;
-    entry.severity = severity;
-    entry.category = category;
-    entry.text = text;
-    entry.agent = agent;
-    entry.details = std::move(details);
+    EventLogEntry entry = EventLogEntry::of(kind, severity, category, text, agent, std::move(details));
+    entry.atMs = engineNowMs();  // the engine's stream stamps it again; a bare RecoveryEngine's listeners read this
     Q_EMIT eventLogged(entry);
 }
 

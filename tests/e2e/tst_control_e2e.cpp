@@ -58,19 +58,9 @@ QString agentState(const QString &socket, const QString &key) {
         .toString();
 }
 
-QList<QByteArray> fileLines(const QString &path) {
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly))
-        return {};
-    QList<QByteArray> lines = file.readAll().split('\n');
-    if (!lines.isEmpty() && lines.last().isEmpty())
-        lines.removeLast();
-    return lines;
-}
-
 QList<QList<QByteArray>> auditRows(const QString &path, const QByteArray &kind) {
     QList<QList<QByteArray>> rows;
-    for (const QByteArray &line : fileLines(path))
+    for (const QByteArray &line : test::linesOfFile(path))
         if (const QList<QByteArray> columns = line.split('\t'); columns.size() > 4 && columns[3] == kind)
             rows.append(columns);
     return rows;
@@ -272,7 +262,7 @@ private Q_SLOTS:
         QCOMPARE(rows.first()[4], QByteArray("0"));     // uid
         QCOMPARE(rows.first()[5], QByteArray("root"));  // user
         QString where;
-        QVERIFY2(test::chainHolds(fileLines(o.audit()), 1, QByteArray(32, '\0'), &where), qPrintable(where));
+        QVERIFY2(test::chainHolds(test::linesOfFile(o.audit()), 1, QByteArray(32, '\0'), &where), qPrintable(where));
     }
 
     void aPauseSurvivesARestartAndExpiresOnTime() {

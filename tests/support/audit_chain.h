@@ -4,12 +4,24 @@
 
 #include <QByteArray>
 #include <QCryptographicHash>
+#include <QFile>
 #include <QList>
 #include <QString>
 
 #include <optional>
 
 namespace varta::test {
+
+// The lines of a file, without the empty one after the last newline.
+inline QList<QByteArray> linesOfFile(const QString &path) {
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return {};
+    QList<QByteArray> lines = file.readAll().split('\n');
+    if (!lines.isEmpty() && lines.last().isEmpty())
+        lines.removeLast();
+    return lines;
+}
 
 inline QByteArray expectedChain(const QByteArray &kind, const QByteArray &prev, const QByteArray &body) {
     QByteArray input = QByteArrayLiteral("VARTA-AUDIT-v2");

@@ -27,16 +27,6 @@ using varta::test::expectedChain;
 
 namespace {
 
-QList<QByteArray> readLines(const QString &path) {
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly))
-        return {};
-    QList<QByteArray> lines = file.readAll().split('\n');
-    if (!lines.isEmpty() && lines.last().isEmpty())
-        lines.removeLast();
-    return lines;
-}
-
 QList<QByteArray> columnsOf(const QByteArray &line) { return line.split('\t'); }
 
 // An operator on the control socket, and the in-process console, each acting once.
@@ -137,7 +127,7 @@ void TestAuditLog::schema() {
     QVERIFY(log.appendComplete({44, 4444, AuditLog::Completion::Killed, std::nullopt, 9, 7, 0, 65536, true}));
     const qint64 after = QDateTime::currentMSecsSinceEpoch();
 
-    const QList<QByteArray> lines = readLines(m_path);
+    const QList<QByteArray> lines = test::linesOfFile(m_path);
     QCOMPARE(lines.size(), 6);
     QCOMPARE(lines[0], QByteArrayLiteral("# varta-watch recovery audit v2"));
 
@@ -178,7 +168,7 @@ void TestAuditLog::chainVerifies() {
         QVERIFY(log.open(m_path, &error));
         appendSample(log);
     }
-    QList<QByteArray> lines = readLines(m_path);
+    QList<QByteArray> lines = test::linesOfFile(m_path);
     QString where;
     QVERIFY2(chainHolds(lines, 1, QByteArray(32, '\0'), &where), qPrintable(where));
 
@@ -196,7 +186,7 @@ void TestAuditLog::resumesAcrossRestart() {
         appendSample(log);
         QCOMPARE(log.lastSeq(), quint64(4));
     }
-    const QByteArray lastChainHex = columnsOf(readLines(m_path).last()).last();
+    const QByteArray lastChainHex = columnsOf(test::linesOfFile(m_path).last()).last();
     {
         AuditLog log;
         QVERIFY2(log.open(m_path, &error), qPrintable(error));
@@ -204,7 +194,7 @@ void TestAuditLog::resumesAcrossRestart() {
         QCOMPARE(log.lastSeq(), quint64(5));
         QVERIFY(log.appendRefused(7, RefusalReason::Debounced));
     }
-    const QList<QByteArray> lines = readLines(m_path);
+    const QList<QByteArray> lines = test::linesOfFile(m_path);
     QCOMPARE(lines.size(), 1 + 6);
     QCOMPARE(lines.count(QByteArrayLiteral("# varta-watch recovery audit v2")), 1);
     for (qsizetype i = 1; i < lines.size(); ++i)
@@ -237,7 +227,7 @@ void TestAuditLog::tornTailIsCutOff() {
         appendSample(log);
     }
     const QByteArray before = contentOf(m_path);
-    const QByteArray lastGoodChain = QByteArray::fromHex(columnsOf(readLines(m_path).last()).last());
+    const QByteArray lastGoodChain = QByteArray::fromHex(columnsOf(test::linesOfFile(m_path).last()).last());
     appendRaw(m_path, torn);
 
     AuditLog log;
@@ -250,7 +240,7 @@ void TestAuditLog::tornTailIsCutOff() {
     QVERIFY2(after.startsWith(before), "the records before the torn bytes stay as they were");
     // Then exactly the boot and the new record: the torn bytes are gone.
     QCOMPARE(after.mid(before.size()).count('\n'), 2);
-    const QList<QByteArray> lines = readLines(m_path);
+    const QList<QByteArray> lines = test::linesOfFile(m_path);
     QCOMPARE(lines.size(), 1 + 4 + 2);
     const QList<QByteArray> boot = columnsOf(lines[5]);
     QCOMPARE(boot.size(), 8);
@@ -318,7 +308,7 @@ void TestAuditLog::anyRecordShapeResumes() {
     QCOMPARE(log.bootReason(), AuditLog::BootReason::Resume);
     QCOMPARE(log.lastSeq(), quint64(42));
     log.close();
-    const QList<QByteArray> lines = readLines(m_path);
+    const QList<QByteArray> lines = test::linesOfFile(m_path);
     QCOMPARE(columnsOf(lines.last()).at(5), chain.toHex());
     QVERIFY(chainHolds(lines, 2, chain));
 }
@@ -330,7 +320,7 @@ void TestAuditLog::headerAloneIsFresh() {
     QVERIFY2(log.open(m_path, &error), qPrintable(error));
     QCOMPARE(log.bootReason(), AuditLog::BootReason::Fresh);
     log.close();
-    const QList<QByteArray> lines = readLines(m_path);
+    const QList<QByteArray> lines = test::linesOfFile(m_path);
     QCOMPARE(lines.size(), 2);
     QCOMPARE(columnsOf(lines[1]).at(6), QByteArray("fresh"));
 }
@@ -388,7 +378,7 @@ void TestAuditLog::unknownHeaderIsSchemaDrift() {
     QCOMPARE(log.bootReason(), AuditLog::BootReason::SchemaDrift);
     QCOMPARE(log.lastSeq(), quint64(1));
     log.close();
-    const QList<QByteArray> lines = readLines(m_path);
+    const QList<QByteArray> lines = test::linesOfFile(m_path);
     QCOMPARE(lines.size(), 4);
     QCOMPARE(lines.mid(0, 3),
              (QList<QByteArray>{"# some other log", "line without a newline", "# varta-watch recovery audit v2"}));
@@ -425,7 +415,7 @@ void TestAuditLog::rotatesIntoFiveGenerations() {
     for (const QString &file : files) {
         QVERIFY2(QFile::exists(file), qPrintable(file));
         QCOMPARE(QFileInfo(file).permissions() & (QFile::ReadGroup | QFile::ReadOther), QFile::Permissions());
-        const QList<QByteArray> lines = readLines(file);
+        const QList<QByteArray> lines = test::linesOfFile(file);
         QCOMPARE(lines[0], QByteArray("# varta-watch recovery audit v2"));
         const QList<QByteArray> boot = columnsOf(lines[1]);
         QCOMPARE(boot.mid(2, 2), (QList<QByteArray>{"0", "boot"}));
@@ -457,9 +447,9 @@ void TestAuditLog::fileAlreadyFullRotatesAfterItsBoot() {
     AuditLog log;
     QVERIFY2(log.open(m_path, settings, &error), qPrintable(error));
     QCOMPARE(log.counters().rotations, 1u);
-    const QList<QByteArray> old = readLines(m_path + QStringLiteral(".1"));
+    const QList<QByteArray> old = test::linesOfFile(m_path + QStringLiteral(".1"));
     QCOMPARE(columnsOf(old.last()).at(6), QByteArray("resume"));
-    const QList<QByteArray> live = readLines(m_path);
+    const QList<QByteArray> live = test::linesOfFile(m_path);
     QCOMPARE(live.size(), 2);
     QCOMPARE(columnsOf(live[1]).at(5), columnsOf(old.last()).last());
     QCOMPARE(columnsOf(live[1]).at(6), QByteArray("rotation"));
@@ -546,7 +536,7 @@ void TestAuditLog::fieldsAreSanitised() {
     QString error;
     QVERIFY(log.open(m_path, &error));
     QVERIFY(log.appendSpawn({1, 2, QStringLiteral("x\ty"), QStringLiteral("/etc/x\n"), 2}));
-    const QList<QByteArray> lines = readLines(m_path);
+    const QList<QByteArray> lines = test::linesOfFile(m_path);
     QCOMPARE(lines.size(), 3);
     const QList<QByteArray> spawn = columnsOf(lines[2]);
     QCOMPARE(spawn.size(), 11);
@@ -584,7 +574,7 @@ void TestAuditLog::readsOnlyTheTail() {
     }
     // Push the records 64 GiB into the file with a hole: reading or holding the whole
     // file is impossible here, so resuming proves only the end was read.
-    const QList<QByteArray> lines = readLines(m_path);
+    const QList<QByteArray> lines = test::linesOfFile(m_path);
     QFile file(m_path);
     QVERIFY(file.open(QIODevice::ReadWrite));
     const qint64 headerEnd = lines[0].size() + 1;
@@ -633,7 +623,7 @@ void TestAuditLog::failedWriteLeavesNoTornLine() {
     QCOMPARE(log.lastSeq(), quint64(2));
 
     QVERIFY(log.appendRefused(3, RefusalReason::Paused));
-    const QList<QByteArray> lines = readLines(m_path);
+    const QList<QByteArray> lines = test::linesOfFile(m_path);
     QCOMPARE(columnsOf(lines.last()).at(0), QByteArray("3"));  // no gap, no repeat
     QVERIFY(chainHolds(lines, 1, QByteArray(32, '\0')));
 }
@@ -644,7 +634,7 @@ void TestAuditLog::operatorRowColumns() {
     QVERIFY(log.open(m_path, &error));
     QVERIFY(log.appendOperator(socketPause()));
     QVERIFY(log.appendOperator(consoleKill()));
-    const QList<QByteArray> lines = readLines(m_path);
+    const QList<QByteArray> lines = test::linesOfFile(m_path);
     QCOMPARE(lines.size(), 4);
 
     const QList<QByteArray> pause = columnsOf(lines[2]);
@@ -674,7 +664,7 @@ void TestAuditLog::operatorRowIsSanitised() {
     row.detail = QStringLiteral("reason=") + QString(5000, QChar(0x00e9));
     QVERIFY(log.appendOperator(row));
 
-    const QList<QByteArray> lines = readLines(m_path);
+    const QList<QByteArray> lines = test::linesOfFile(m_path);
     QCOMPARE(lines.size(), 4);
     const QList<QByteArray> first = columnsOf(lines[2]);
     QCOMPARE(first.size(), 12);
@@ -700,7 +690,7 @@ void TestAuditLog::chainVerifiesAcrossOperatorRows() {
         QVERIFY(log.appendOperator(consoleKill()));
         QVERIFY(log.appendRefused(4242, RefusalReason::Paused));
     }
-    QList<QByteArray> lines = readLines(m_path);
+    QList<QByteArray> lines = test::linesOfFile(m_path);
     QCOMPARE(lines.size(), 1 + 7);
     QString where;
     QVERIFY2(chainHolds(lines, 1, QByteArray(32, '\0'), &where), qPrintable(where));
@@ -723,7 +713,7 @@ void TestAuditLog::resumesAfterAnOperatorRow() {
         QVERIFY(log.appendOperator(socketPause()));
         QCOMPARE(log.lastSeq(), quint64(5));
     }
-    const QByteArray lastChainHex = columnsOf(readLines(m_path).last()).last();
+    const QByteArray lastChainHex = columnsOf(test::linesOfFile(m_path).last()).last();
     {
         AuditLog log;
         QVERIFY2(log.open(m_path, &error), qPrintable(error));
@@ -731,7 +721,7 @@ void TestAuditLog::resumesAfterAnOperatorRow() {
         QCOMPARE(log.lastSeq(), quint64(6));
         QVERIFY(log.appendOperator(consoleKill()));
     }
-    const QList<QByteArray> lines = readLines(m_path);
+    const QList<QByteArray> lines = test::linesOfFile(m_path);
     QCOMPARE(lines.size(), 1 + 7);
     const QList<QByteArray> boot = columnsOf(lines[6]);
     QCOMPARE(boot[3], QByteArrayLiteral("boot"));

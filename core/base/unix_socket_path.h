@@ -1,0 +1,20 @@
+#pragma once
+// A Unix socket's path, for the two listeners that bind one (the beat socket and the
+// control socket): its address, and the stale file a crashed observer left behind. A
+// path that something still answers on, or that is no socket, is never removed.
+
+#include <QString>
+
+#include <sys/un.h>
+
+namespace varta {
+
+// The address of `path`; false and *error naming the path when it does not fit.
+bool unixSocketAddress(const QString &path, sockaddr_un &address, QString *error);
+
+// Makes room to bind `path`: nothing there is fine; a socket nobody listens on (connect
+// refused) is removed. A live one (of socket type `type`) fails with `inUseMessage`;
+// anything else fails naming the path and the problem.
+bool clearStaleUnixSocket(const QString &path, int type, const QString &inUseMessage, QString *error);
+
+}  // namespace varta
