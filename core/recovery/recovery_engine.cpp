@@ -13,8 +13,11 @@ namespace varta {
 
 namespace {
 
-// A burst of operator changes (pausing 500 agents) is one write of the state file.
+// A burst of operator changes (pausing 500 agents) is one write of the state file; the
+// automatic attempts of a recovery storm are written at most every kAttemptsSaveDelayMs,
+// so a fleet restarting does not rewrite the file with every child.
 constexpr int kStateSaveDelayMs = 200;
+constexpr int kAttemptsSaveDelayMs = 2000;
 // Pause ends are wall-clock times; the timer is re-armed at least this often, so a clock
 // step cannot push an expiry far past its time.
 constexpr std::int64_t kPauseExpiryRecheckMs = 60'000;
@@ -130,9 +133,12 @@ void RecoveryEngine::loadState() {
     armPauseExpiry();
 }
 
-void RecoveryEngine::stateMayHaveChanged() {
-    if (m_policy.takeChanged() && !m_options.stateFile.isEmpty() && !m_stateSave.isActive())
-        m_stateSave.start(kStateSaveDelayMs);
+void RecoveryEngine::stateMayHaveChanged(StateChange change) {
+    if (!m_policy.takeChanged() || m_options.stateFile.isEmpty())
+        return;
+    const int delayMs = change == StateChange::Operator ? kStateSaveDelayMs : kAttemptsSaveDelayMs;
+    if (!m_stateSave.isActive() || m_stateSave.remainingTime() > delayMs)
+        m_stateSave.start(delayMs);
 }
 
 void RecoveryEngine::saveState() {
@@ -259,7 +265,7 @@ std::optional<RefusalReason> RecoveryEngine::decide(const AgentKey &agent, bool 
                                                     RecoveryTrigger trigger) {
     RecoveryVerdict verdict;
     changingMark(agent, [&] { verdict = m_policy.decide(agent, crossNamespace, trigger, engineNowMs()); });
-    stateMayHaveChanged();
+    stateMayHaveChanged(verdict.enteredGaveUp ? StateChange::Operator : StateChange::Automatic);
     if (verdict.spawn()) {
         spawn(agent, trigger);
         return std::nullopt;
@@ -327,7 +333,7 @@ void RecoveryEngine::onChildStarted(std::uint64_t id, qint64 pid) {
     Child &child = it->second;
     child.info.pid = pid;
     m_policy.childStarted(child.info.agent, child.trigger, engineNowMs());
-    stateMayHaveChanged();
+    stateMayHaveChanged(StateChange::Automatic);
     ++m_counters.outcomes[std::size_t(RecoveryOutcome::Spawned)];
     if (child.info.manual)
         ++m_counters.outcomes[std::size_t(RecoveryOutcome::Manual)];

@@ -136,7 +136,8 @@ private:
                    const std::optional<AgentKey> &agent, EventDetails details = {});
     void childUpdated(const ChildInfo &info);
     void loadState();
-    void stateMayHaveChanged();
+    enum class StateChange : std::uint8_t { Operator, Automatic };
+    void stateMayHaveChanged(StateChange change = StateChange::Operator);
     void saveState();
     void armPauseExpiry();
     void endExpiredPauses();

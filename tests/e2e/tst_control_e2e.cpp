@@ -319,6 +319,32 @@ private Q_SLOTS:
         QCOMPARE(r.watch->stop(), 0);
     }
 
+    // One automatic attempt allowed: the second stall gives up, and the next run still
+    // knows it until the operator re-arms the agent.
+    void aGaveUpAgentStaysGivenUpAcrossARestart() {
+        Observer o;
+        const QStringList oneAttempt{QStringLiteral("--recovery-max-attempts"), QStringLiteral("1")};
+        QVERIFY(o.start(oneAttempt));
+        const QString key = QStringLiteral("udp:127.0.0.1/6201");
+        o.beat(6201, 1);
+        QTRY_COMPARE_WITH_TIMEOUT(auditRows(o.audit(), "complete").size(), 1, 20000);
+        o.beat(6201, 2);  // back, then silent again
+        QTRY_COMPARE_WITH_TIMEOUT(agentState(o.socket(), key), QStringLiteral("gave_up"), 20000);
+        QCOMPARE(o.watch->stop(), 0);
+
+        QVERIFY(o.restart());
+        o.beat(6201, 3);
+        QTRY_COMPARE_WITH_TIMEOUT(agentState(o.socket(), key), QStringLiteral("gave_up"), 10000);
+        QCOMPARE(ctl(o.socket(), {QStringLiteral("rearm"), key}).exitCode, 0);
+        std::uint64_t nonce = 4;
+        const auto beatAndLook = [&] {
+            o.beat(6201, nonce++);  // kept beating, so it cannot fall silent meanwhile
+            return agentState(o.socket(), key);
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(beatAndLook(), QStringLiteral("up"), 10000);
+        QCOMPARE(o.watch->stop(), 0);
+    }
+
     void aCorruptStateFileIsOneWarningAndACleanStart() {
         Observer o;
         QFile file(o.state());
