@@ -23,7 +23,6 @@
 
 using namespace varta;
 using varta::test::chainHolds;
-using varta::test::expectedChain;
 
 namespace {
 
