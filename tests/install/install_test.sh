@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# `cmake --install` into a DESTDIR puts every file of a system install in place, the
+# installed binary runs, and systemd accepts the unit (systemd-analyze verify, with
+# ExecStart pointed at the binary inside the DESTDIR, since verify checks it exists).
+#   install_test.sh BUILD_DIR
+set -euo pipefail
+build=$1
+dest=$(mktemp -d)
+trap 'rm -rf "$dest"' EXIT
+DESTDIR=$dest cmake --install "$build" > /dev/null
+prefix=$(sed -n 's/^CMAKE_INSTALL_PREFIX:PATH=//p' "$build/CMakeCache.txt")
+case "$prefix" in /usr) etc=/etc ;; *) etc=$prefix/etc ;; esac
+status=0
+for f in "$prefix/bin/varta-watch" "$prefix/bin/varta-beat" \
+         "$prefix/lib/systemd/system/varta-watch.service" "$etc/default/varta-watch" \
+         "$prefix/share/applications/varta-watch.desktop" \
+         "$prefix/share/icons/hicolor/scalable/apps/varta-watch.svg" \
+         "$prefix/share/doc/varta-watch/LICENSE"; do
+    if [ ! -f "$dest$f" ]; then echo "missing: $f"; status=1; fi
+done
+[ $status -eq 0 ] || exit 1
+"$dest$prefix/bin/varta-watch" --version | grep -q "varta-watch" || { echo "the installed binary does not run"; exit 1; }
+unit=$dest$prefix/lib/systemd/system/varta-watch.service
+grep -q "^ExecStart=$prefix/bin/varta-watch " "$unit" || { echo "ExecStart does not name $prefix/bin/varta-watch"; exit 1; }
+grep -q "^EnvironmentFile=-$etc/default/varta-watch$" "$unit" || { echo "EnvironmentFile does not name $etc/default/varta-watch"; exit 1; }
+mkdir -p "$dest/verify"
+sed "s#^ExecStart=$prefix/bin/#ExecStart=$dest$prefix/bin/#" "$unit" > "$dest/verify/varta-watch.service"
+if command -v systemd-analyze > /dev/null; then
+    out=$(systemd-analyze verify "$dest/verify/varta-watch.service" 2>&1) || { echo "$out"; exit 1; }
+    [ -z "$out" ] || { echo "systemd-analyze verify: $out"; exit 1; }
+fi
+echo "install: every file in place; systemd-analyze verify accepts the unit"
