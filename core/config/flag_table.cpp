@@ -272,7 +272,9 @@ bool isFlagArgument(const QString &argument) { return argument.startsWith('-') &
 
 QString helpText() {
     QStringList lines{
-        QStringLiteral("Usage: varta-watch [FLAG]..."),
+        QStringLiteral(
+            "Usage: varta-watch [FLAG]...\n       varta-watch ctl [--socket PATH] [--json] COMMAND [ARG]...  "
+            "(steer a running observer; varta-watch ctl --help)"),
         QStringLiteral("Operator console for Varta heartbeats: tracks agents, surfaces stalls, runs recovery."),
         QStringLiteral("Every flag takes its value as the next argument or as --flag=VALUE."),
     };

@@ -15,7 +15,10 @@ for f in "$prefix/bin/varta-watch" "$prefix/bin/varta-beat" \
          "$prefix/lib/systemd/system/varta-watch.service" "$etc/default/varta-watch" \
          "$prefix/share/applications/varta-watch.desktop" \
          "$prefix/share/icons/hicolor/scalable/apps/varta-watch.svg" \
-         "$prefix/share/doc/varta-watch/LICENSE"; do
+         "$prefix/share/doc/varta-watch/LICENSE" \
+         "$prefix/share/metainfo/io.github.varta.VartaWatch.metainfo.xml" \
+         "$prefix/share/man/man1/varta-watch.1" "$prefix/share/man/man1/varta-beat.1" \
+         "$prefix/share/bash-completion/completions/varta-watch"; do
     if [ ! -f "$dest$f" ]; then echo "missing: $f"; status=1; fi
 done
 [ $status -eq 0 ] || exit 1
@@ -29,4 +32,19 @@ if command -v systemd-analyze > /dev/null; then
     out=$(systemd-analyze verify "$dest/verify/varta-watch.service" 2>&1) || { echo "$out"; exit 1; }
     [ -z "$out" ] || { echo "systemd-analyze verify: $out"; exit 1; }
 fi
-echo "install: every file in place; systemd-analyze verify accepts the unit"
+# The man pages render and name every flag --help lists; completion offers each of them.
+for tool in varta-watch varta-beat; do
+    page=$(MANWIDTH=200 man -l "$dest$prefix/share/man/man1/$tool.1" 2>/dev/null)
+    [ -n "$page" ] || { echo "man -l $tool.1 renders nothing"; exit 1; }
+    for flag in $("$dest$prefix/bin/$tool" --help | grep -oE '^ +--[a-z0-9-]+' | tr -d ' '); do
+        grep -q -- "$flag" <<< "$page" || { echo "$tool.1 lacks $flag"; exit 1; }
+    done
+done
+for flag in $("$dest$prefix/bin/varta-watch" --help | grep -oE '^  --[a-z0-9-]+' | tr -d ' '); do
+    grep -qE -- "[ \"]$flag[ \"]" "$dest$prefix/share/bash-completion/completions/varta-watch" \
+        || { echo "completion lacks $flag"; exit 1; }
+done
+bash -n "$dest$prefix/share/bash-completion/completions/varta-watch"
+appstreamcli validate --no-net "$dest$prefix/share/metainfo/io.github.varta.VartaWatch.metainfo.xml" > /dev/null
+desktop-file-validate "$dest$prefix/share/applications/varta-watch.desktop"
+echo "install: every file in place; the unit, metainfo and desktop entry validate; man pages and completion name every flag"
