@@ -17,7 +17,7 @@ for f in "$prefix/bin/varta-watch" "$prefix/bin/varta-beat" \
          "$prefix/share/icons/hicolor/scalable/apps/varta-watch.svg" \
          "$prefix/share/doc/varta-watch/LICENSE" \
          "$prefix/share/metainfo/io.github.varta.VartaWatch.metainfo.xml" \
-         "$prefix/share/man/man1/varta-watch.1" "$prefix/share/man/man1/varta-beat.1" \
+         "$prefix/share/man/man1/varta-watch.1.gz" "$prefix/share/man/man1/varta-beat.1.gz" \
          "$prefix/share/bash-completion/completions/varta-watch"; do
     if [ ! -f "$dest$f" ]; then echo "missing: $f"; status=1; fi
 done
@@ -34,7 +34,7 @@ if command -v systemd-analyze > /dev/null; then
 fi
 # The man pages render and name every flag --help lists; completion offers each of them.
 for tool in varta-watch varta-beat; do
-    page=$(MANWIDTH=200 man -l "$dest$prefix/share/man/man1/$tool.1" 2>/dev/null)
+    page=$(MANWIDTH=200 man -l "$dest$prefix/share/man/man1/$tool.1.gz" 2>/dev/null)
     [ -n "$page" ] || { echo "man -l $tool.1 renders nothing"; exit 1; }
     for flag in $("$dest$prefix/bin/$tool" --help | grep -oE '^ +--[a-z0-9-]+' | tr -d ' '); do
         grep -q -- "$flag" <<< "$page" || { echo "$tool.1 lacks $flag"; exit 1; }
