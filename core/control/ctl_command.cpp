@@ -34,6 +34,7 @@ constexpr const char *kUsage = R"(usage: varta-watch ctl [--socket PATH] [--json
   pause KEY... [--reason TEXT] [--for DURATION]     DURATION: 90s, 15m, 2h, 1d
   resume KEY...
   rearm KEY...
+  forget KEY...                                     the agent is gone: drop its row
 
   --socket PATH   the observer's control socket (default $VARTA_WATCH_CONTROL_SOCKET,
                   else /run/varta-watch/control.sock)
@@ -64,6 +65,7 @@ const QList<CommandSpec> &commands() {
         {"pause", Positionals::AtLeastOne, "KEY", {"reason", "for"}, {}},
         {"resume", Positionals::AtLeastOne, "KEY", {}, {}},
         {"rearm", Positionals::AtLeastOne, "KEY", {}, {}},
+        {"forget", Positionals::AtLeastOne, "KEY", {}, {}},
     };
     return specs;
 }

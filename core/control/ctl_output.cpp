@@ -323,6 +323,8 @@ ResultLines renderResults(const QString &command, const QJsonObject &result) {
             done = QStringLiteral("resumed");
         } else if (command == QLatin1String("rearm")) {
             done = QStringLiteral("re-armed");
+        } else if (command == QLatin1String("forget")) {
+            done = QStringLiteral("forgotten");
         } else {
             done = QStringLiteral("done");
         }

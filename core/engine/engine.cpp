@@ -416,6 +416,26 @@ QList<ActionResult> Engine::rearmAgents(const QList<AgentKey> &agents, const Ope
     return results;
 }
 
+QList<ActionResult> Engine::forgetAgents(const QList<AgentKey> &agents, const OperatorActor &by) {
+    QList<ActionResult> results;
+    for (const AgentKey &key : agents) {
+        ActionResult result{key.text()};
+        QString whyNot;
+        // An agent paused in an earlier run may be known to recovery alone.
+        if (m_tracker.find(key) == kNoSlot && !m_recovery->knows(key)) {
+            whyNot = QStringLiteral("not_found");
+        } else if (m_recovery->forget(key, &whyNot)) {
+            if (m_tracker.forget(key))
+                m_publisher->addRemoved(key);
+        }
+        result.ok = whyNot.isEmpty();
+        result.error = whyNot;
+        recordAction(by, QStringLiteral("forget"), key, result);
+        results.append(result);
+    }
+    return results;
+}
+
 // One audit row and one event per action and key: who, what, on which, and how it ended.
 void Engine::recordAction(const OperatorActor &by, const QString &action, const std::optional<AgentKey> &agent,
                           const ActionResult &result, const QString &detail) {

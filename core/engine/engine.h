@@ -74,6 +74,9 @@ public:
                                     std::optional<std::int64_t> forMs);
     QList<ActionResult> resumeAgents(const QList<AgentKey> &agents, const OperatorActor &by);
     QList<ActionResult> rearmAgents(const QList<AgentKey> &agents, const OperatorActor &by);
+    // Removes agents the operator knows are gone (a decommissioned service): their rows,
+    // /metrics series and alerts go, and what recovery kept about them.
+    QList<ActionResult> forgetAgents(const QList<AgentKey> &agents, const OperatorActor &by);
 
     const RecoveryEngine &recovery() const { return *m_recovery; }
     // The totals of the moment, as a batch carries them.

@@ -56,7 +56,7 @@ ControlReply EngineControl::handle(const ControlRequest &request, const ControlP
     if (cmd == QLatin1String("subscribe"))
         return subscribe();
     if (cmd == QLatin1String("recover") || cmd == QLatin1String("kill") || cmd == QLatin1String("pause")
-        || cmd == QLatin1String("resume") || cmd == QLatin1String("rearm"))
+        || cmd == QLatin1String("resume") || cmd == QLatin1String("rearm") || cmd == QLatin1String("forget"))
         return act(cmd, request.args, peer);
     return ControlReply::failure(
         QStringLiteral("unknown_command"),
@@ -283,6 +283,8 @@ ControlReply EngineControl::act(const QString &cmd, const QJsonObject &args, con
         done = m_engine.pauseAgents(keys, by, args.value(QLatin1String("reason")).toString().left(512), forMs);
     else if (cmd == QLatin1String("resume"))
         done = m_engine.resumeAgents(keys, by);
+    else if (cmd == QLatin1String("forget"))
+        done = m_engine.forgetAgents(keys, by);
     else
         done = m_engine.rearmAgents(keys, by);
     for (const ActionResult &r : done)

@@ -505,6 +505,19 @@ void RecoveryEngine::rearm(const AgentKey &agent, const QString &by) {
               agent, details);
 }
 
+bool RecoveryEngine::forget(const AgentKey &agent, QString *whyNot) {
+    if (m_policy.inFlight(agent)) {
+        if (whyNot)
+            *whyNot = QStringLiteral("child_running");
+        return false;
+    }
+    onAgentResumed(agent);  // a stall still waiting for its decision: skipped
+    changingMark(agent, [&] { m_policy.forget(agent); });
+    stateMayHaveChanged();
+    armPauseExpiry();
+    return true;
+}
+
 void RecoveryEngine::auditOperator(const AuditLog::Operator &row) {
     if (m_audit.isOpen())
         m_audit.submit(row);

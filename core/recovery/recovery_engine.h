@@ -70,10 +70,14 @@ public:
     void pause(const AgentKey &agent, PauseInfo info = {});
     bool resume(const AgentKey &agent, const QString &by = QString(), QString *whyNot = nullptr);
     void rearm(const AgentKey &agent, const QString &by = QString());
+    // The agent is gone: its queued stalls are moot and its pause, gave-up and attempts
+    // are dropped. Not while a child runs for it (false, *whyNot = "child_running").
+    bool forget(const AgentKey &agent, QString *whyNot = nullptr);
     const PauseInfo *pauseInfo(const AgentKey &agent) const { return m_policy.pauseInfo(agent); }
     bool hasGivenUp(const AgentKey &agent) const { return m_policy.hasGivenUp(agent); }
     // Whether any agent has a mark to restore when it first appears (state file).
     bool remembersAgents() const { return m_policy.trackedAgents() != 0; }
+    bool knows(const AgentKey &agent) const { return m_policy.knows(agent); }
     // An operator action's audit row (written only when the audit log is open).
     void auditOperator(const AuditLog::Operator &row);
 

@@ -125,6 +125,14 @@ void RecoveryPolicy::resume(const AgentKey &agent) {
     }
 }
 
+void RecoveryPolicy::forget(const AgentKey &agent) {
+    if (const Record *record = find(agent); !record || record->inFlight)
+        return;
+    resume(agent);  // keeps the pause-expiry index in step
+    if (m_records.erase(agent) != 0)
+        ++m_changes;
+}
+
 void RecoveryPolicy::rearm(const AgentKey &agent) {
     if (const auto it = m_records.find(agent);
         it != m_records.end() && (it->second.gaveUp || !it->second.attemptsMs.empty())) {

@@ -88,6 +88,9 @@ public:
     void pause(const AgentKey &agent, PauseInfo info = {});
     void resume(const AgentKey &agent);
     void rearm(const AgentKey &agent);  // leaves GaveUp and forgets past attempts
+    // Drops everything kept about the agent (the operator says it is gone); not while a
+    // child runs for it.
+    void forget(const AgentKey &agent);
 
     const PauseInfo *pauseInfo(const AgentKey &agent) const;  // nullptr when not paused
     // Keys whose pause has an untilUnixMs <= unixNowMs, soonest first (they are NOT
@@ -114,6 +117,7 @@ public:
     bool isPaused(const AgentKey &agent) const;
     bool hasGivenUp(const AgentKey &agent) const;
     bool inFlight(const AgentKey &agent) const;
+    bool knows(const AgentKey &agent) const { return find(agent) != nullptr; }
     int outstanding() const { return m_outstanding; }
 
     // Drops records that no longer influence any decision; decide() calls it when the

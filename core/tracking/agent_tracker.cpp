@@ -128,6 +128,14 @@ Slot AgentTracker::admitNewAgent(const AgentKey &key, std::int64_t nowNs, BeatOu
     return slot;
 }
 
+bool AgentTracker::forget(const AgentKey &key) {
+    const Slot slot = m_table.find(key);
+    if (slot == kNoSlot)
+        return false;
+    remove(slot);
+    return true;
+}
+
 void AgentTracker::remove(Slot slot) {
     AgentRecord &record = m_table.at(slot);
     m_deadlines.remove(slot);

@@ -104,6 +104,9 @@ public:
     const OriginPins &pins() const noexcept { return m_pins; }
     std::int64_t thresholdNs() const noexcept { return m_thresholdNs; }
 
+    // The operator says the agent is gone: it leaves the table (its series leave /metrics).
+    bool forget(const AgentKey &key);
+
 private:
     bool nonceIsNewer(AgentRecord &record, const vlp::Frame &frame) noexcept;
     bool perAgentRateAllows(const AgentRecord &record, std::int64_t nowNs) const noexcept;

@@ -345,6 +345,38 @@ private Q_SLOTS:
         QCOMPARE(o.watch->stop(), 0);
     }
 
+    // A decommissioned agent: forget drops its row (and with it its /metrics series and
+    // alerts) and what recovery kept; a second forget finds nothing.
+    void forgetRemovesAnAgentForGood() {
+        Observer o;
+        QVERIFY(o.start());
+        const QString key = QStringLiteral("udp:127.0.0.1/6301");
+        o.beat(6301, 1);
+        QTRY_COMPARE_WITH_TIMEOUT(agentState(o.socket(), key), QStringLiteral("stalled"), 20000);
+        QTRY_COMPARE_WITH_TIMEOUT(auditRows(o.audit(), "complete").size(), 1, 20000);  // no child running
+        QCOMPARE(ctl(o.socket(), {QStringLiteral("pause"), key}).exitCode, 0);
+        const Ctl forget = ctl(o.socket(), {QStringLiteral("forget"), key});
+        QCOMPARE(forget.exitCode, 0);
+        QVERIFY2(forget.out.contains("forgotten"), forget.out.constData());
+        QCOMPARE(ctl(o.socket(), {QStringLiteral("--json"), QStringLiteral("agents")})
+                     .json()
+                     .value(QLatin1String("matched"))
+                     .toInt(),
+                 0);
+        const Ctl again = ctl(o.socket(), {QStringLiteral("forget"), key});
+        QCOMPARE(again.exitCode, 1);
+        QVERIFY(again.err.contains("not_found"));
+        // Beating again, it is a new agent: not paused any more.
+        o.beat(6301, 2);
+        QTRY_COMPARE_WITH_TIMEOUT(agentState(o.socket(), key), QStringLiteral("up"), 10000);
+        QCOMPARE(o.watch->stop(), 0);
+        QStringList outcomes;
+        for (const QList<QByteArray> &row : auditRows(o.audit(), "operator"))
+            outcomes << QString::fromUtf8(row[6] + ' ' + row[9]);
+        QCOMPARE(outcomes, QStringList({QStringLiteral("pause ok"), QStringLiteral("forget ok"),
+                                        QStringLiteral("forget not_found")}));
+    }
+
     void aCorruptStateFileIsOneWarningAndACleanStart() {
         Observer o;
         QFile file(o.state());
