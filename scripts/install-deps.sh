@@ -12,7 +12,7 @@ packages=(
   help2man dpkg-dev lintian
   # tests: a real Prometheus server and promtool, screenshots under Xvfb,
   # libFuzzer and sanitizer runtimes, an independent secure-UDP peer (python3-cryptography).
-  prometheus xvfb imagemagick clang libclang-rt-14-dev python3-cryptography
+  prometheus prometheus-alertmanager xvfb imagemagick clang libclang-rt-14-dev python3-cryptography
   # the install test: systemd-analyze, man, appstreamcli, desktop-file-validate
   systemd man-db appstream desktop-file-utils
 )
