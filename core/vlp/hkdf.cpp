@@ -82,6 +82,8 @@ bool hkdfSha256(std::span<const std::uint8_t> ikm, const Info &info, std::span<s
 
 }  // namespace
 
+void wipe(std::span<std::uint8_t> bytes) noexcept { OPENSSL_cleanse(bytes.data(), bytes.size()); }
+
 bool deriveAgentKey(KeyView master, std::uint32_t pid, KeyOut out) noexcept {
     return hkdfSha256(master, makeInfo("varta-agent-v1", pid), out);
 }

@@ -18,6 +18,11 @@ using KeyView = std::span<const std::uint8_t, kKeySize>;
 using KeyOut = std::span<std::uint8_t, kKeySize>;
 using SessionSaltView = std::span<const std::uint8_t, kSessionSaltSize>;
 using IvRandom = std::array<std::uint8_t, kIvRandomSize>;
+using KeyBytes = std::array<std::uint8_t, kKeySize>;
+
+// Overwrites secret bytes in a way the compiler cannot drop (OPENSSL_cleanse), for the
+// modules above that keep keys and do not link OpenSSL themselves.
+void wipe(std::span<std::uint8_t> bytes) noexcept;
 
 // The per-agent key of a master-key deployment: IKM = master, empty salt,
 // info = "varta-agent-v1\0" || u32_le(pid). False only if OpenSSL fails.
