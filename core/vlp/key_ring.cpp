@@ -31,7 +31,9 @@ KeyRing::KeyRing(const QList<QByteArray> &keys, const std::optional<QByteArray> 
     }
     if (masterKey) {
         m_hasMaster = copyKey(*masterKey, m_master);
-        if (!m_hasMaster)
+        if (m_hasMaster)
+            m_deriver.emplace(m_master);
+        else
             ++m_ignoredKeys;
     }
 }
@@ -46,7 +48,7 @@ bool KeyRing::deriveAgentKey(std::uint32_t pid, KeyBytes &out) noexcept {
     if (!m_hasMaster)
         return false;
     ++m_derivations;
-    return vlp::deriveAgentKey(m_master, pid, out);
+    return m_deriver->derive(pid, out);
 }
 
 void KeyRing::tryKey(const KeyBytes &key, std::span<const std::uint8_t> datagram, bool &opened,

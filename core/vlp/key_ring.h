@@ -29,7 +29,8 @@ public:
     bool hasMasterKey() const noexcept { return m_hasMaster; }
     std::size_t ignoredKeys() const noexcept { return m_ignoredKeys; }
 
-    // The agent key of `pid` under the master key (HKDF, ~2 us; counted in derivations()).
+    // The agent key of `pid` under the master key (HKDF's expand step on a kept PRK, about
+    // a microsecond; counted in derivations()).
     // False without a master key or when OpenSSL fails. Callers keep the result per
     // sender (ReplayGuard does), so that a beat costs an AEAD open, not a derivation.
     bool deriveAgentKey(std::uint32_t pid, KeyBytes &out) noexcept;
@@ -54,6 +55,7 @@ private:
     std::vector<KeyBytes> m_keys;
     KeyBytes m_master{};
     bool m_hasMaster = false;
+    std::optional<AgentKeyDeriver> m_deriver;  // with a master key
     std::size_t m_ignoredKeys = 0;
     AeadContext m_aead;
     std::array<std::uint8_t, kFrameSize> m_scratch{};
