@@ -61,7 +61,9 @@ bool Engine::start(QString *error) {
                                          static_cast<IngestEvents &>(*this));
     m_pipeline->setStrictNamespaceCheck(m_options.tracker.strictNamespaceCheck);
     if (m_options.secure.enabled()) {
-        m_secureReceiver = std::make_unique<SecureReceiver>(m_options.secure, m_ingest, m_secureCounters);
+        // One replay entry per tracked agent at most: the sender table follows --tracker-capacity.
+        m_secureReceiver =
+            std::make_unique<SecureReceiver>(m_options.secure, m_ingest, m_secureCounters, m_options.tracker.capacity);
         m_pipeline->setSecureReceiver(m_secureReceiver.get());
     }
     if (m_options.uds) {
@@ -170,8 +172,10 @@ void Engine::publishMetricsSnapshot() {
     snapshot->ingest = m_ingest;
     snapshot->tracker = m_trackerCounters;
     snapshot->secure = m_secureCounters;
-    if (m_secureReceiver)
+    if (m_secureReceiver) {
         snapshot->secure.aeadAttempts = m_secureReceiver->keyRing().aeadAttempts();
+        snapshot->secure.keyDerivations = m_secureReceiver->keyRing().derivations();
+    }
     snapshot->loop = m_loopStats.counters();
     ObserverCounters &observer = snapshot->observer;
     observer.clockRegressions = m_housekeeping->counters().clockRegressions;
@@ -592,10 +596,11 @@ QString Engine::summaryLine() const {
                 .arg(m_ingest.pidAboveMax)
                 .arg(m_trackerCounters.originConflicts)
                 .arg(m_trackerCounters.originTakeovers);
-    line += QStringLiteral(" decrypt_failures=%1 secure_replays=%2 sender_state_full=%3")
+    line += QStringLiteral(" decrypt_failures=%1 secure_replays=%2 sender_state_full=%3 key_derivations=%4")
                 .arg(m_secureCounters.decryptFailures)
                 .arg(m_secureCounters.replayRefused)
-                .arg(m_secureCounters.senderStateFull);
+                .arg(m_secureCounters.senderStateFull)
+                .arg(m_secureReceiver ? m_secureReceiver->keyRing().derivations() : 0);
     for (std::size_t i = 0; i < vlp::kDecodeErrorCount; ++i) {
         const std::string_view label = vlp::decodeErrorLabel(static_cast<vlp::DecodeError>(i));
         line += QStringLiteral(" %1=%2")

@@ -28,6 +28,7 @@ struct SecureCounters {
     std::uint64_t replayRefused = 0;    // varta_secure_replay_refused_total
     std::uint64_t senderStateFull = 0;  // varta_sender_state_full_total
     std::uint64_t aeadAttempts = 0;     // varta_secure_aead_attempts_total (the key ring's, copied per snapshot)
+    std::uint64_t keyDerivations = 0;   // varta_secure_key_derivations_total (likewise)
 };
 
 }  // namespace varta

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <bit>
 #include <limits>
+#include <new>
 
 namespace varta {
 namespace {
@@ -16,76 +17,179 @@ std::size_t hashPid(std::uint32_t pid) noexcept {
 
 }  // namespace
 
-ReplayGuard::ReplayGuard(std::size_t capacity)
+ReplayGuard::ReplayGuard(std::size_t capacity, bool keepAgentKeys)
     : m_capacity(std::clamp<std::size_t>(capacity, 1, kMaxCapacity)),
-      m_slots(std::bit_ceil(m_capacity * 2)),
-      m_spare(m_slots.size()),
-      m_mask(m_slots.size() - 1) {}
+      m_keepKeys(keepAgentKeys),
+      m_maxBuckets(std::bit_ceil(m_capacity * 2)),
+      m_mask(std::min(m_maxBuckets, kInitialBuckets) - 1) {
+    m_index.assign(m_mask + 1, Bucket{});
+    // Reserved, not touched: resident memory grows with the senders seen.
+    m_senders.reserve(m_capacity);
+    m_freeSlots.reserve(m_capacity);
+    if (m_keepKeys)
+        m_keys.reserve(m_capacity);
+}
 
-ReplayGuard::Sender *ReplayGuard::find(std::uint32_t pid) noexcept {
-    for (std::size_t i = hashPid(pid) & m_mask;; i = (i + 1) & m_mask) {
-        Sender &slot = m_slots[i];
-        if (!slot.used)
-            return nullptr;
-        if (slot.pid == pid)
-            return &slot;
+ReplayGuard::~ReplayGuard() {
+    if (!m_keys.empty())
+        vlp::wipe(std::span(m_keys.data()->data(), m_keys.size() * sizeof(vlp::KeyBytes)));
+}
+
+ReplayGuard::Slot ReplayGuard::find(std::uint32_t pid) const noexcept {
+    for (std::size_t b = hashPid(pid) & m_mask;; b = (b + 1) & m_mask) {
+        const Bucket &bucket = m_index[b];
+        if (bucket.slot == kNoSlot)
+            return kNoSlot;
+        if (bucket.pid == pid)
+            return bucket.slot;
     }
 }
 
-ReplayGuard::Sender *ReplayGuard::insert(std::vector<Sender> &slots, std::uint32_t pid) noexcept {
-    for (std::size_t i = hashPid(pid) & m_mask;; i = (i + 1) & m_mask) {
-        if (!slots[i].used) {
-            slots[i].used = true;
-            slots[i].pid = pid;
-            return &slots[i];
+const vlp::KeyBytes *ReplayGuard::agentKey(std::uint32_t pid) const noexcept {
+    const Slot slot = find(pid);
+    if (slot == kNoSlot || !m_senders[slot].hasKey)
+        return nullptr;
+    return &m_keys[slot];
+}
+
+void ReplayGuard::place(Bucket bucket) noexcept {
+    std::size_t b = hashPid(bucket.pid) & m_mask;
+    while (m_index[b].slot != kNoSlot)
+        b = (b + 1) & m_mask;
+    m_index[b] = bucket;
+}
+
+// Doubles the index while it would pass half full: log2(capacity / 512) times over the
+// guard's life, each O(senders). False when the allocation failed: the caller fails closed.
+bool ReplayGuard::makeRoom() noexcept {
+    if ((m_size + 1) * 2 <= m_index.size() || m_index.size() >= m_maxBuckets)
+        return true;
+    std::vector<Bucket> old;
+    try {
+        old.assign(m_index.size() * 2, Bucket{});
+    } catch (const std::bad_alloc &) {
+        return false;
+    }
+    old.swap(m_index);
+    m_mask = m_index.size() - 1;
+    for (const Bucket &bucket : old)
+        if (bucket.slot != kNoSlot)
+            place(bucket);
+    return true;
+}
+
+ReplayGuard::Slot ReplayGuard::insert(std::uint32_t pid) noexcept {
+    Slot slot;
+    if (!m_freeSlots.empty()) {
+        slot = m_freeSlots.back();
+        m_freeSlots.pop_back();
+        m_senders[slot] = Sender{};
+    } else {
+        // Within the reservation: neither vector reallocates.
+        slot = static_cast<Slot>(m_senders.size());
+        m_senders.emplace_back();
+        if (m_keepKeys)
+            m_keys.emplace_back();
+    }
+    Sender &sender = m_senders[slot];
+    sender.pid = pid;
+    sender.live = true;
+    place(Bucket{pid, slot});
+    ++m_size;
+    return slot;
+}
+
+void ReplayGuard::erase(Slot slot) noexcept {
+    Sender &sender = m_senders[slot];
+    std::size_t hole = hashPid(sender.pid) & m_mask;
+    while (m_index[hole].slot != slot)
+        hole = (hole + 1) & m_mask;
+    // Backward-shift deletion: pull later members of the probe run into the hole so
+    // that every lookup still finds its pid without tombstones.
+    for (std::size_t b = (hole + 1) & m_mask; m_index[b].slot != kNoSlot; b = (b + 1) & m_mask) {
+        const std::size_t home = hashPid(m_index[b].pid) & m_mask;
+        if (((b - home) & m_mask) >= ((b - hole) & m_mask)) {
+            m_index[hole] = m_index[b];
+            hole = b;
         }
     }
+    m_index[hole] = Bucket{};
+    if (sender.hasKey) {
+        vlp::wipe(m_keys[slot]);
+        --m_keysHeld;
+    }
+    sender = Sender{};
+    m_freeSlots.push_back(slot);  // within the reservation
+    --m_size;
 }
 
 bool ReplayGuard::isIdle(const Sender &sender, std::int64_t nowNs) noexcept {
     return nowNs - sender.lastSeenNs >= kIdleExpiryNs;
 }
 
-void ReplayGuard::sweepIdle(std::int64_t nowNs) noexcept {
-    std::fill(m_spare.begin(), m_spare.end(), Sender{});
-    std::int64_t oldestSeen = std::numeric_limits<std::int64_t>::max();
-    m_size = 0;
-    for (const Sender &sender : m_slots) {
-        if (!sender.used || isIdle(sender, nowNs))
-            continue;
-        *insert(m_spare, sender.pid) = sender;
-        oldestSeen = std::min(oldestSeen, sender.lastSeenNs);
-        ++m_size;
+void ReplayGuard::sweepStep(std::int64_t nowNs) noexcept {
+    for (std::size_t step = 0; step < kSweepStepsPerInsert && !m_senders.empty(); ++step) {
+        if (m_sweepCursor >= m_senders.size())
+            m_sweepCursor = 0;
+        const Sender &sender = m_senders[m_sweepCursor];
+        if (sender.live && isIdle(sender, nowNs))
+            erase(static_cast<Slot>(m_sweepCursor));
+        ++m_sweepCursor;
     }
-    m_slots.swap(m_spare);
+}
+
+void ReplayGuard::sweepIdle(std::int64_t nowNs) noexcept {
+    std::int64_t oldestSeen = std::numeric_limits<std::int64_t>::max();
+    for (std::size_t slot = 0; slot < m_senders.size(); ++slot) {
+        const Sender &sender = m_senders[slot];
+        if (!sender.live)
+            continue;
+        if (isIdle(sender, nowNs))
+            erase(static_cast<Slot>(slot));
+        else
+            oldestSeen = std::min(oldestSeen, sender.lastSeenNs);
+    }
     m_nextSweepNs = m_size == 0 ? nowNs : oldestSeen + kIdleExpiryNs;
+}
+
+void ReplayGuard::remember(Slot slot, const vlp::KeyBytes *agentKey) noexcept {
+    Sender &sender = m_senders[slot];
+    if (!m_keepKeys || agentKey == nullptr || sender.hasKey)
+        return;
+    m_keys[slot] = *agentKey;
+    sender.hasKey = true;
+    ++m_keysHeld;
 }
 
 void ReplayGuard::start(Sender &sender, const vlp::IvRandom &ivRandom, std::uint32_t ivCounter,
                         std::uint64_t nonce) noexcept {
-    sender.current = Session{ivRandom, ivCounter};
-    sender.previous = Session{};
+    sender.currentIv = ivRandom;
+    sender.currentCounter = ivCounter;
+    sender.previousIv = {};
+    sender.previousCounter = 0;
     sender.hasPrevious = false;
     sender.highestNonce = nonce == vlp::kNonceTerminal ? 0 : nonce;
 }
 
 ReplayGuard::Verdict ReplayGuard::update(Sender &sender, const vlp::IvRandom &ivRandom, std::uint32_t ivCounter,
                                          std::uint64_t nonce) noexcept {
-    if (sender.current.ivRandom == ivRandom) {
-        if (ivCounter <= sender.current.counter)
+    if (sender.currentIv == ivRandom) {
+        if (ivCounter <= sender.currentCounter)
             return Verdict::StaleCounter;
-        sender.current.counter = ivCounter;
-    } else if (sender.hasPrevious && sender.previous.ivRandom == ivRandom) {
+        sender.currentCounter = ivCounter;
+    } else if (sender.hasPrevious && sender.previousIv == ivRandom) {
         // Late datagrams from just before a prefix rotation or reconnect.
-        if (ivCounter <= sender.previous.counter)
+        if (ivCounter <= sender.previousCounter)
             return Verdict::StaleCounter;
-        sender.previous.counter = ivCounter;
+        sender.previousCounter = ivCounter;
     } else {
         if (nonce <= sender.highestNonce)
             return Verdict::StaleNonce;
-        sender.previous = sender.current;
+        sender.previousIv = sender.currentIv;
+        sender.previousCounter = sender.currentCounter;
         sender.hasPrevious = true;
-        sender.current = Session{ivRandom, ivCounter};
+        sender.currentIv = ivRandom;
+        sender.currentCounter = ivCounter;
     }
     // A panic frame's terminal nonce is a marker, not a position in the sequence; letting
     // it raise the bar would lock out the pid's next process until the entry expires.
@@ -95,28 +199,36 @@ ReplayGuard::Verdict ReplayGuard::update(Sender &sender, const vlp::IvRandom &iv
 }
 
 ReplayGuard::Verdict ReplayGuard::check(std::uint32_t pid, const vlp::IvRandom &ivRandom, std::uint32_t ivCounter,
-                                        std::uint64_t nonce, std::int64_t nowNs) noexcept {
-    Sender *sender = find(pid);
-    if (sender != nullptr && isIdle(*sender, nowNs)) {
-        start(*sender, ivRandom, ivCounter, nonce);
-        sender->lastSeenNs = nowNs;
-        return Verdict::Accepted;
+                                        std::uint64_t nonce, std::int64_t nowNs,
+                                        const vlp::KeyBytes *agentKey) noexcept {
+    Slot slot = find(pid);
+    if (slot != kNoSlot) {
+        Sender &sender = m_senders[slot];
+        if (isIdle(sender, nowNs)) {
+            start(sender, ivRandom, ivCounter, nonce);
+            sender.lastSeenNs = nowNs;
+            remember(slot, agentKey);
+            return Verdict::Accepted;
+        }
+        const Verdict verdict = update(sender, ivRandom, ivCounter, nonce);
+        if (verdict == Verdict::Accepted) {
+            sender.lastSeenNs = nowNs;
+            remember(slot, agentKey);
+        }
+        return verdict;
     }
-    if (sender == nullptr) {
-        if (m_size >= m_capacity && nowNs >= m_nextSweepNs)
-            sweepIdle(nowNs);
-        if (m_size >= m_capacity)
-            return Verdict::TableFull;
-        sender = insert(m_slots, pid);
-        ++m_size;
-        start(*sender, ivRandom, ivCounter, nonce);
-        sender->lastSeenNs = nowNs;
-        return Verdict::Accepted;
-    }
-    const Verdict verdict = update(*sender, ivRandom, ivCounter, nonce);
-    if (verdict == Verdict::Accepted)
-        sender->lastSeenNs = nowNs;
-    return verdict;
+    if (m_size < m_capacity)
+        sweepStep(nowNs);
+    else if (nowNs >= m_nextSweepNs)
+        sweepIdle(nowNs);
+    if (m_size >= m_capacity || !makeRoom())
+        return Verdict::TableFull;
+    slot = insert(pid);
+    Sender &sender = m_senders[slot];
+    start(sender, ivRandom, ivCounter, nonce);
+    sender.lastSeenNs = nowNs;
+    remember(slot, agentKey);
+    return Verdict::Accepted;
 }
 
 }  // namespace varta

@@ -9,6 +9,19 @@ namespace {
 
 constexpr std::size_t kFramePidOffset = 4;
 
+// A key derived for one datagram, wiped on every way out of receive().
+struct FreshKey {
+    vlp::KeyBytes key{};
+    bool derived = false;
+    FreshKey() = default;
+    FreshKey(const FreshKey &) = delete;
+    FreshKey &operator=(const FreshKey &) = delete;
+    ~FreshKey() {
+        if (derived)
+            vlp::wipe(key);
+    }
+};
+
 std::uint32_t framePid(const std::array<std::uint8_t, vlp::kFrameSize> &plain) noexcept {
     const std::uint8_t *p = plain.data() + kFramePidOffset;
     return static_cast<std::uint32_t>(p[0]) | static_cast<std::uint32_t>(p[1]) << 8
@@ -19,7 +32,10 @@ std::uint32_t framePid(const std::array<std::uint8_t, vlp::kFrameSize> &plain) n
 
 SecureReceiver::SecureReceiver(const SecureOptions &keys, IngestCounters &ingest, SecureCounters &secure,
                                std::size_t senderCapacity)
-    : m_keys(keys.keys, keys.masterKey), m_replay(senderCapacity), m_ingest(ingest), m_secure(secure) {}
+    : m_keys(keys.keys, keys.masterKey),
+      m_replay(senderCapacity, m_keys.hasMasterKey()),
+      m_ingest(ingest),
+      m_secure(secure) {}
 
 SecureReceiver::Outcome SecureReceiver::refuse(Result result) noexcept {
     switch (result) {
@@ -44,10 +60,22 @@ SecureReceiver::Outcome SecureReceiver::receive(std::span<const std::uint8_t> da
     if (kind == vlp::DatagramKind::Plain)
         return refuse(Result::DecryptFailed);
 
-    std::array<std::uint8_t, vlp::kFrameSize> plain{};
-    if (!m_keys.open(datagram, plain))
-        return refuse(Result::DecryptFailed);
     const vlp::SecureHeader header = *vlp::readSecureHeader(datagram);
+    // A master-key sender's agent key is derived once, on its first accepted frame, and
+    // kept with its replay entry; a pid not (or no longer) in the table costs an HKDF.
+    const vlp::KeyBytes *agentKey = nullptr;
+    FreshKey fresh;
+    if (kind == vlp::DatagramKind::MasterKeySecure && m_keys.hasMasterKey()) {
+        agentKey = m_replay.agentKey(header.agentPid);
+        if (agentKey == nullptr && m_keys.deriveAgentKey(header.agentPid, fresh.key)) {
+            fresh.derived = true;
+            agentKey = &fresh.key;
+        }
+    }
+
+    std::array<std::uint8_t, vlp::kFrameSize> plain{};
+    if (!m_keys.open(datagram, plain, agentKey))
+        return refuse(Result::DecryptFailed);
     if (kind == vlp::DatagramKind::MasterKeySecure && framePid(plain) != header.agentPid) {
         Outcome outcome = refuse(Result::PidMismatch);
         outcome.claimedPid = header.agentPid;
@@ -63,7 +91,8 @@ SecureReceiver::Outcome SecureReceiver::receive(std::span<const std::uint8_t> da
         return outcome;
     }
     const ReplayGuard::Verdict verdict =
-        m_replay.check(outcome.frame.pid, header.ivRandom, header.ivCounter, outcome.frame.nonce, nowNs);
+        m_replay.check(outcome.frame.pid, header.ivRandom, header.ivCounter, outcome.frame.nonce, nowNs,
+                       fresh.derived ? &fresh.key : nullptr);
     if (verdict == ReplayGuard::Verdict::Accepted) {
         outcome.result = Result::Accepted;
         return outcome;

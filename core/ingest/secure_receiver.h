@@ -4,7 +4,10 @@
 //   never BadCrc; a 32-byte plaintext frame is a decrypt failure too) -> for 64-byte
 //   frames the frame's pid must equal the clear agent_pid (else auth failure) ->
 //   base-frame decode -> replay guard -> accepted Frame.
-// The listener calls receive() once per datagram; it allocates nothing.
+// Master-key frames are opened with the agent key kept in the sender's replay entry;
+// only a pid without one costs a derivation (counted: varta_secure_key_derivations_total).
+// The listener calls receive() once per datagram; it allocates nothing once the replay
+// table has grown to the senders seen.
 
 #include "core/config/options.h"
 #include "core/ingest/ingest_counters.h"
@@ -40,6 +43,7 @@ public:
     // The counters are the engine's and must outlive the receiver. receive() increments
     // exactly one of the counters named above per refused datagram and none for an
     // accepted one (the listener counts datagrams, the tracker accepted beats).
+    // `senderCapacity` bounds the replay table; the engine passes --tracker-capacity.
     SecureReceiver(const SecureOptions &keys, IngestCounters &ingest, SecureCounters &secure,
                    std::size_t senderCapacity = ReplayGuard::kDefaultCapacity);
 

@@ -186,6 +186,10 @@ void registerSecureFamilies(MetricsRegistry &registry, const SecureCounters &sec
         .addValue(&secure.senderStateFull);
     registry.counter("varta_secure_aead_attempts_total", "AEAD opens tried on secure frames (one per key loaded).")
         .addValue(&secure.aeadAttempts);
+    registry
+        .counter("varta_secure_key_derivations_total",
+                 "Agent keys derived from the master key (HKDF): once per sender, kept with its replay entry.")
+        .addValue(&secure.keyDerivations);
 }
 
 void registerLoopFamilies(MetricsRegistry &registry, const LoopCounters &loop) {

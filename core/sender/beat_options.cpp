@@ -1,6 +1,7 @@
 #include "core/sender/beat_options.h"
 
 #include "core/config/flag_reader.h"
+#include "core/config/flag_table.h"
 #include "core/vlp/frame.h"
 
 #include <QCommandLineOption>
@@ -21,9 +22,10 @@ constexpr std::uint64_t kU64Max = std::numeric_limits<std::uint64_t>::max();
 constexpr std::uint64_t kIntervalMaxMs = 24ull * 3600 * 1000;
 constexpr std::uint64_t kAgentsMax = 16'000'000;
 constexpr std::size_t kBatchMax = 1024;
-// Every simulated agent seals with a session of its own (an OpenSSL context each), and an
-// observer remembers 1024 senders by default, 65536 at most: more would only be refused.
-constexpr std::uint64_t kSecureAgentsMax = 65536;
+// Every simulated agent seals with a session of its own (about 100 bytes; the cipher
+// context is shared), and an observer keeps replay state for at most --tracker-capacity
+// senders, 1,048,576 at most: more would only be refused as sender_state_full.
+constexpr std::uint64_t kSecureAgentsMax = config::kMaxTrackerCapacity;
 
 struct Flags {
     QCommandLineOption udp{"udp", "Send over UDP to HOST:PORT (IPv6: [ADDR]:PORT).", "HOST:PORT"};

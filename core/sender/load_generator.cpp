@@ -46,8 +46,8 @@ LoadGenerator::LoadGenerator(const Config &config) : m_config(config) {
         const vlp::KeyView key(reinterpret_cast<const std::uint8_t *>(m_config.key.constData()), vlp::kKeySize);
         m_sealers.reserve(n);
         for (std::uint32_t i = 0; i < n; ++i)
-            m_sealers.push_back(m_config.masterKey ? std::make_unique<SecureSealer>(key, pidOf(i))
-                                                   : std::make_unique<SecureSealer>(key));
+            m_sealers.push_back(m_config.masterKey ? std::make_unique<SecureSealer>(key, pidOf(i), m_aead)
+                                                   : std::make_unique<SecureSealer>(key, m_aead));
     }
     const std::size_t batch = m_config.batchSize;
     m_buffers.resize(batch);

@@ -45,7 +45,8 @@ public:
         std::int64_t stallAfterMs = -1;
         std::int64_t resumeAfterMs = -1;
         // Secure UDP: a 32-byte key, and each agent seals with a SecureSealer of its own
-        // (its own random session, as separate client processes have). Empty: plain frames.
+        // (its own random session, as separate client processes have; one cipher context
+        // is shared, so a million sealing agents fit in about 100 MiB). Empty: plain frames.
         QByteArray key;
         bool masterKey = false;  // `key` is a master key: 64-byte frames, one agent key per pid
     };
@@ -99,6 +100,7 @@ private:
     std::vector<std::uint64_t> m_nextNonce;
     std::vector<std::uint64_t> m_beats;
     std::vector<std::uint8_t> m_stallCandidate;
+    vlp::AeadContext m_aead;                               // shared by the sealers (one thread)
     std::vector<std::unique_ptr<SecureSealer>> m_sealers;  // one per agent when sealing
     bool m_sealFailed = false;
     std::vector<std::array<std::uint8_t, SecureSealer::kMaxDatagramSize>> m_buffers;

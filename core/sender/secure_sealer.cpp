@@ -20,14 +20,27 @@ bool drawSalt(SecureSealer::Session &session) noexcept {
 
 }  // namespace
 
-SecureSealer::SecureSealer(vlp::KeyView sharedKey, std::optional<Session> session) {
+SecureSealer::SecureSealer(vlp::KeyView sharedKey, std::optional<Session> session)
+    : m_ownAead(std::make_unique<vlp::AeadContext>()), m_aead(m_ownAead.get()) {
     std::copy(sharedKey.begin(), sharedKey.end(), m_key.begin());
-    m_valid = m_aead.isValid() && startSession(session);
+    m_valid = m_aead->isValid() && startSession(session);
 }
 
 SecureSealer::SecureSealer(vlp::KeyView masterKey, std::uint32_t agentPid, std::optional<Session> session)
-    : m_agentPid(agentPid) {
-    m_valid = m_aead.isValid() && vlp::deriveAgentKey(masterKey, agentPid, m_key) && startSession(session);
+    : m_agentPid(agentPid), m_ownAead(std::make_unique<vlp::AeadContext>()), m_aead(m_ownAead.get()) {
+    m_valid = m_aead->isValid() && vlp::deriveAgentKey(masterKey, agentPid, m_key) && startSession(session);
+}
+
+SecureSealer::SecureSealer(vlp::KeyView sharedKey, vlp::AeadContext &aead, std::optional<Session> session)
+    : m_aead(&aead) {
+    std::copy(sharedKey.begin(), sharedKey.end(), m_key.begin());
+    m_valid = m_aead->isValid() && startSession(session);
+}
+
+SecureSealer::SecureSealer(vlp::KeyView masterKey, std::uint32_t agentPid, vlp::AeadContext &aead,
+                           std::optional<Session> session)
+    : m_agentPid(agentPid), m_aead(&aead) {
+    m_valid = m_aead->isValid() && vlp::deriveAgentKey(masterKey, agentPid, m_key) && startSession(session);
 }
 
 SecureSealer::~SecureSealer() {
@@ -78,9 +91,9 @@ std::size_t SecureSealer::seal(const vlp::Frame &frame, std::span<std::uint8_t, 
         return 0;
 
     const auto plain = vlp::encode(frame);
-    const bool sealed = m_agentPid ? vlp::sealMaster(m_aead, m_key, *m_agentPid, nextIv, next.counter, plain,
+    const bool sealed = m_agentPid ? vlp::sealMaster(*m_aead, m_key, *m_agentPid, nextIv, next.counter, plain,
                                                      out.first<vlp::kMasterSecureFrameSize>())
-                                   : vlp::sealShared(m_aead, m_key, nextIv, next.counter, plain,
+                                   : vlp::sealShared(*m_aead, m_key, nextIv, next.counter, plain,
                                                      out.first<vlp::kSharedSecureFrameSize>());
     if (!sealed)
         return 0;

@@ -3,7 +3,9 @@
 // salt drawn once, iv_random = HKDF(salt, prefix index), a 32-bit counter per datagram,
 // and the next prefix index when the counter would wrap, so no AEAD nonce repeats and no
 // entropy is drawn per beat. Shared-key sealers send 60-byte datagrams, master-key ones
-// 64-byte datagrams for one agent pid.
+// 64-byte datagrams for one agent pid. A sealer owns an OpenSSL cipher context unless it
+// is given one to share (the load generator's million agents share one: a context is
+// re-keyed per call anyway, and each would cost about a kilobyte).
 
 #include "core/vlp/aead_context.h"
 #include "core/vlp/frame.h"
@@ -12,6 +14,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 
@@ -33,6 +36,10 @@ public:
     // Derives the agent key for `agentPid`; the master key itself is not kept. The clear
     // agent_pid of every datagram is `agentPid`, whatever pid the sealed frame carries.
     SecureSealer(vlp::KeyView masterKey, std::uint32_t agentPid, std::optional<Session> session = std::nullopt);
+    // The same with a context shared by sealers on one thread; it must outlive them.
+    SecureSealer(vlp::KeyView sharedKey, vlp::AeadContext &aead, std::optional<Session> session = std::nullopt);
+    SecureSealer(vlp::KeyView masterKey, std::uint32_t agentPid, vlp::AeadContext &aead,
+                 std::optional<Session> session = std::nullopt);
     ~SecureSealer();  // wipes the key
     SecureSealer(const SecureSealer &) = delete;
     SecureSealer &operator=(const SecureSealer &) = delete;
@@ -56,7 +63,8 @@ private:
     std::optional<std::uint32_t> m_agentPid;  // set for master-key sealers
     Session m_session;
     vlp::IvRandom m_ivRandom{};
-    vlp::AeadContext m_aead;
+    std::unique_ptr<vlp::AeadContext> m_ownAead;  // null when shared
+    vlp::AeadContext *m_aead;
     bool m_valid = false;
 };
 

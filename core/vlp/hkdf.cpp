@@ -1,11 +1,13 @@
 #include "core/vlp/hkdf.h"
 
+#include <array>
 #include <cstring>
 #include <memory>
 #include <string_view>
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <openssl/kdf.h>
 #include <openssl/params.h>
 
@@ -80,7 +82,56 @@ bool hkdfSha256(std::span<const std::uint8_t> ikm, const Info &info, std::span<s
     return ok;
 }
 
+EVP_MAC *hmacAlgorithm() noexcept {
+    static EVP_MAC *const mac = EVP_MAC_fetch(nullptr, OSSL_MAC_NAME_HMAC, nullptr);
+    return mac;
+}
+
 }  // namespace
+
+AgentKeyDeriver::AgentKeyDeriver(KeyView master) noexcept {
+    EVP_MAC *mac = hmacAlgorithm();
+    EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : nullptr;
+    if (ctx == nullptr)
+        return;
+    char digest[] = "SHA256";
+    const OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+        OSSL_PARAM_construct_end(),
+    };
+    // Extract with HKDF's empty salt, which RFC 5869 makes HashLen zero bytes.
+    const std::array<std::uint8_t, kKeySize> zeros{};
+    KeyBytes prk{};
+    std::size_t length = 0;
+    const bool ok = EVP_MAC_init(ctx, zeros.data(), zeros.size(), params) == 1
+                    && EVP_MAC_update(ctx, master.data(), master.size()) == 1
+                    && EVP_MAC_final(ctx, prk.data(), &length, prk.size()) == 1 && length == prk.size()
+                    && EVP_MAC_init(ctx, prk.data(), prk.size(), nullptr) == 1;
+    OPENSSL_cleanse(prk.data(), prk.size());
+    if (ok)
+        m_mac = ctx;
+    else
+        EVP_MAC_CTX_free(ctx);
+}
+
+AgentKeyDeriver::~AgentKeyDeriver() { EVP_MAC_CTX_free(m_mac); }
+
+bool AgentKeyDeriver::derive(std::uint32_t pid, KeyOut out) noexcept {
+    if (m_mac == nullptr)
+        return false;
+    Info info = makeInfo("varta-agent-v1", pid);
+    info.bytes[info.size++] = 0x01;  // HKDF-Expand's block counter: L = 32 is one block
+    std::size_t length = 0;
+    // A null key restarts the HMAC with the PRK it was keyed with.
+    const bool ok = EVP_MAC_init(m_mac, nullptr, 0, nullptr) == 1
+                    && EVP_MAC_update(m_mac, info.bytes.data(), info.size) == 1
+                    && EVP_MAC_final(m_mac, out.data(), &length, out.size()) == 1 && length == out.size();
+    if (!ok)
+        OPENSSL_cleanse(out.data(), out.size());
+    return ok;
+}
+
+void wipe(std::span<std::uint8_t> bytes) noexcept { OPENSSL_cleanse(bytes.data(), bytes.size()); }
 
 bool deriveAgentKey(KeyView master, std::uint32_t pid, KeyOut out) noexcept {
     return hkdfSha256(master, makeInfo("varta-agent-v1", pid), out);

@@ -3,20 +3,12 @@
 #include "core/vlp/secure_frame.h"
 
 #include <algorithm>
-#include <bit>
 #include <cstring>
 
 #include <openssl/crypto.h>
 
 namespace varta::vlp {
 namespace {
-
-constexpr int kSlotBits = std::countr_zero(KeyRing::kDerivedKeyCacheSlots);
-
-std::size_t slotOf(std::uint32_t pid) noexcept {
-    // Fibonacci hashing: sequential pids spread over the whole cache.
-    return static_cast<std::uint32_t>(pid * 0x9E3779B1u) >> (32 - kSlotBits);
-}
 
 bool copyKey(const QByteArray &bytes, std::array<std::uint8_t, kKeySize> &out) noexcept {
     if (bytes.size() != static_cast<qsizetype>(kKeySize))
@@ -30,7 +22,7 @@ bool copyKey(const QByteArray &bytes, std::array<std::uint8_t, kKeySize> &out) n
 KeyRing::KeyRing(const QList<QByteArray> &keys, const std::optional<QByteArray> &masterKey) {
     m_keys.reserve(static_cast<std::size_t>(keys.size()));
     for (const QByteArray &bytes : keys) {
-        Key key{};
+        KeyBytes key{};
         if (copyKey(bytes, key))
             m_keys.push_back(key);
         else
@@ -40,30 +32,26 @@ KeyRing::KeyRing(const QList<QByteArray> &keys, const std::optional<QByteArray> 
     if (masterKey) {
         m_hasMaster = copyKey(*masterKey, m_master);
         if (m_hasMaster)
-            m_cache.resize(kDerivedKeyCacheSlots);
+            m_deriver.emplace(m_master);
         else
             ++m_ignoredKeys;
     }
 }
 
 KeyRing::~KeyRing() {
-    for (Key &key : m_keys)
+    for (KeyBytes &key : m_keys)
         OPENSSL_cleanse(key.data(), key.size());
-    OPENSSL_cleanse(m_cache.data(), m_cache.size() * sizeof(CacheSlot));
     OPENSSL_cleanse(m_master.data(), m_master.size());
 }
 
-const KeyRing::Key *KeyRing::agentKeyFor(std::uint32_t pid) noexcept {
-    CacheSlot &slot = m_cache[slotOf(pid)];
-    if (slot.filled && slot.pid == pid)
-        return &slot.key;
+bool KeyRing::deriveAgentKey(std::uint32_t pid, KeyBytes &out) noexcept {
+    if (!m_hasMaster)
+        return false;
     ++m_derivations;
-    slot.filled = deriveAgentKey(m_master, pid, slot.key);
-    slot.pid = pid;
-    return slot.filled ? &slot.key : nullptr;
+    return m_deriver->derive(pid, out);
 }
 
-void KeyRing::tryKey(const Key &key, std::span<const std::uint8_t> datagram, bool &opened,
+void KeyRing::tryKey(const KeyBytes &key, std::span<const std::uint8_t> datagram, bool &opened,
                      FrameOut plaintext) noexcept {
     ++m_aeadAttempts;
     if (!openSecure(m_aead, key, datagram, m_scratch))
@@ -74,18 +62,25 @@ void KeyRing::tryKey(const Key &key, std::span<const std::uint8_t> datagram, boo
     opened = true;
 }
 
-bool KeyRing::open(std::span<const std::uint8_t> datagram, FrameOut plaintext) noexcept {
+bool KeyRing::open(std::span<const std::uint8_t> datagram, FrameOut plaintext, const KeyBytes *agentKey) noexcept {
     const DatagramKind kind = classifyLength(datagram.size());
     if (kind != DatagramKind::SharedKeySecure && kind != DatagramKind::MasterKeySecure)
         return false;
     bool opened = false;
-    for (const Key &key : m_keys)
+    for (const KeyBytes &key : m_keys)
         tryKey(key, datagram, opened, plaintext);
-    if (kind == DatagramKind::MasterKeySecure && m_hasMaster) {
-        const auto header = readSecureHeader(datagram);
-        if (const Key *agentKey = agentKeyFor(header->agentPid))
-            tryKey(*agentKey, datagram, opened, plaintext);
-    }
+    if (kind == DatagramKind::MasterKeySecure && m_hasMaster && agentKey != nullptr)
+        tryKey(*agentKey, datagram, opened, plaintext);
+    return opened;
+}
+
+bool KeyRing::open(std::span<const std::uint8_t> datagram, FrameOut plaintext) noexcept {
+    if (classifyLength(datagram.size()) != DatagramKind::MasterKeySecure || !m_hasMaster)
+        return open(datagram, plaintext, nullptr);
+    KeyBytes agentKey{};
+    const bool derived = deriveAgentKey(readSecureHeader(datagram)->agentPid, agentKey);
+    const bool opened = open(datagram, plaintext, derived ? &agentKey : nullptr);
+    wipe(agentKey);
     return opened;
 }
 

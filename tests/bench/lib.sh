@@ -53,14 +53,14 @@ wait_for() {
 }
 
 # start_watch NAME ARG...: varta-watch ARG... --udp-port 0, output in $work/NAME; sets
-# watch_pid and watch_port (the UDP port it announced).
+# watch_pid and watch_port (the UDP port it announced, plain or secure-udp).
 start_watch() {
   local name=$1
   shift
   "$watch_bin" "$@" --udp-port 0 >"$work/$name" 2>&1 &
   watch_pid=$!
   bench_track "$watch_pid"
-  watch_port=$(wait_for "$work/$name" '.*listening on udp 127.0.0.1:\([0-9]*\).*')
+  watch_port=$(wait_for "$work/$name" '.*listening on [a-z-]*udp 127.0.0.1:\([0-9]*\).*')
 }
 
 # stop_watch NAME: SIGTERM to the varta-watch started as NAME (watch_pid); waits for it

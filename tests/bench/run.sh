@@ -2,7 +2,8 @@
 # Runs every benchmark in a release build and rewrites BENCHMARKS.md.
 # Not part of ctest: benchmarks measure, tests assert. Run it on a quiet machine.
 #   tests/bench/run.sh            all benchmarks (the memory soak runs 60 s)
-#   tests/bench/run.sh --soak     the same with the full 10-minute memory soak
+#   tests/bench/run.sh --soak     the same with the full 10-minute memory soaks
+# Every tests/bench/bench_*.sh runs, bench_secure.sh (secure UDP at 100,000 agents) too.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 soak_secs=60
@@ -53,7 +54,8 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
   echo
   echo '```sh'
   echo 'tests/bench/run.sh                 # all of them, rewrites this file'
-  echo 'tests/bench/run.sh --soak          # the same with the 10-minute memory soak'
+  echo 'tests/bench/run.sh --soak          # the same with the 10-minute memory soaks'
+  echo 'tests/bench/bench_secure.sh build/release 5 3 600   # the secure UDP rows alone, 10-minute soak'
   echo 'build/release/bench/bench_decode   # or any one benchmark on its own'
   echo '```'
 } >"$out"

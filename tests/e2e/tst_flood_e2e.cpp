@@ -159,7 +159,8 @@ private:
 };
 
 // The secure flood's mix, against a listener with a shared and a master key. More
-// senders than the listener's table (1024) so that it fills and refuses the rest.
+// senders than the listener's table (--tracker-capacity 1024, upstream's fixed size) so
+// that it fills and refuses the rest.
 class SecureFlood {
 public:
     static constexpr std::uint32_t kBasePid = 400'000;
@@ -448,8 +449,9 @@ void TestFloodE2E::secureListenerSurvivesAMixedFlood() {
     QVERIFY(source.valid());
 
     WatchProcess watch;
-    QVERIFY(watch.start({"--udp-port", "0", "--key-file", sharedFile, "--master-key-file", masterFile, "--export-file",
-                         dir.filePath(QStringLiteral("events.tsv")), "--export-file-max-bytes", "4194304"}));
+    QVERIFY(watch.start({"--udp-port", "0", "--key-file", sharedFile, "--master-key-file", masterFile,
+                         "--tracker-capacity", "1024", "--export-file", dir.filePath(QStringLiteral("events.tsv")),
+                         "--export-file-max-bytes", "4194304"}));
     flood(watch, source, kSecureDatagrams,
           {"beats", "truncated", "decrypt_failures", "secure_replays", "sender_state_full", "auth_failures",
            "stall_on_wire"});

@@ -169,6 +169,9 @@ private Q_SLOTS:
     void insecureKeyFileStopsTheWatchAtStartUp();
     void insecureKeyFileStopsVartaBeat();
     void nonLoopbackSecureListenerNeedsTheOptIn();
+    void replayTableFollowsTheTrackerCapacity_data();
+    void replayTableFollowsTheTrackerCapacity();
+    void fullReplayTableFailsClosed();
 };
 
 void TestSecureE2E::initTestCase() {
@@ -377,6 +380,53 @@ void TestSecureE2E::nonLoopbackSecureListenerNeedsTheOptIn() {
     const QString err = QString::fromUtf8(watch.process.readAllStandardError());
     QVERIFY2(code == 0, qPrintable(QStringLiteral("exit %1: %2").arg(code).arg(err)));
     QVERIFY(err.contains(QLatin1String("warning")));
+}
+
+// The replay table holds --tracker-capacity senders, not upstream's 1024: 3000 sealing
+// agents are all tracked; with a master key each costs one key derivation however many
+// beats it sends.
+void TestSecureE2E::replayTableFollowsTheTrackerCapacity_data() {
+    QTest::addColumn<bool>("master");
+    QTest::newRow("shared key") << false;
+    QTest::newRow("master key") << true;
+}
+
+void TestSecureE2E::replayTableFollowsTheTrackerCapacity() {
+    QFETCH(bool, master);
+    const int agents = 3000;
+    const int beatsPerAgent = 3;
+    const QString keyFlag = master ? QStringLiteral("--master-key-file") : QStringLiteral("--key-file");
+    const QString keyFile = master ? m_masterFile : m_k1File;
+    SecureWatch w;
+    QVERIFY(w.start({keyFlag, keyFile, "--tracker-capacity", "4096"}, nullptr));
+    QVERIFY(beatTo(w.target(), {keyFlag, keyFile, "--agents", QString::number(agents), "--count",
+                                QString::number(beatsPerAgent), "--rate", "0", "--base-pid", "70000"}));
+    const int expected = agents * beatsPerAgent;
+    QTRY_COMPARE_WITH_TIMEOUT(test::ofKind(test::readEventFile(w.events), QStringLiteral("beat")).size(), expected,
+                              kCeilingMs);
+    QVERIFY(w.stop());
+    QCOMPARE(w.total("agents"), agents);
+    QCOMPARE(w.total("beats"), expected);
+    QCOMPARE(w.total("sender_state_full"), 0);
+    QCOMPARE(w.total("secure_replays"), 0);
+    QCOMPARE(w.total("key_derivations"), master ? agents : 0);
+}
+
+// A table that is truly full refuses the next sender and counts it; senders already in
+// it carry on. The marker takes the first of the 51 slots.
+void TestSecureE2E::fullReplayTableFailsClosed() {
+    SecureWatch w;
+    QVERIFY(w.start({"--key-file", m_k1File, "--tracker-capacity", "51"}, std::make_unique<SecureSealer>(m_k1)));
+    QVERIFY(w.sync());
+    QVERIFY(beatTo(w.target(),
+                   {"--key-file", m_k1File, "--agents", "60", "--count", "1", "--rate", "0", "--base-pid", "80000"}));
+    QVERIFY(w.sync());
+    QVERIFY(w.stop());
+    QCOMPARE(w.total("sender_state_full"), 10);
+    QCOMPARE(w.total("beats"), 50 + 2);
+    QCOMPARE(w.total("agents"), 51);
+    QCOMPARE(beatsOf(w.events, 80049).size(), 1);
+    QCOMPARE(beatsOf(w.events, 80050).size(), 0);
 }
 
 QTEST_GUILESS_MAIN(TestSecureE2E)

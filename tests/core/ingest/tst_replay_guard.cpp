@@ -5,6 +5,8 @@
 
 #include <QTest>
 
+#include <bit>
+
 using namespace varta;
 using Verdict = ReplayGuard::Verdict;
 
@@ -152,7 +154,112 @@ private Q_SLOTS:
     void capacityIsClamped() {
         QCOMPARE(ReplayGuard(0).capacity(), std::size_t(1));
         QCOMPARE(ReplayGuard().capacity(), ReplayGuard::kDefaultCapacity);
+        QCOMPARE(ReplayGuard(1u << 20).capacity(), std::size_t(1u << 20));  // --tracker-capacity's ceiling
         QCOMPARE(ReplayGuard(ReplayGuard::kMaxCapacity * 4).capacity(), ReplayGuard::kMaxCapacity);
+    }
+
+    // The index follows the senders seen, not the capacity: a guard sized for a million
+    // senders starts at kInitialBuckets and doubles only as senders arrive, staying at
+    // most half full.
+    void indexGrowsWithTheSenders() {
+        ReplayGuard guard(ReplayGuard::kMaxCapacity);
+        QCOMPARE(guard.bucketCount(), ReplayGuard::kInitialBuckets);
+        for (std::uint32_t pid = 2; pid < 2 + 512; ++pid)
+            QCOMPARE(guard.check(pid, ivNamed('A'), 0, 1, 0), Verdict::Accepted);
+        QCOMPARE(guard.bucketCount(), ReplayGuard::kInitialBuckets);
+        QCOMPARE(guard.check(9999, ivNamed('A'), 0, 1, 0), Verdict::Accepted);
+        QCOMPARE(guard.bucketCount(), ReplayGuard::kInitialBuckets * 2);
+        // A small table starts at its final size: twice its capacity, rounded up to a power of two.
+        ReplayGuard small(5);
+        QCOMPARE(small.bucketCount(), std::size_t(16));
+    }
+
+    // 100,000 senders at once (what one observer tracks), in a table of exactly that size:
+    // each one's counter, iv and nonce rules hold independently, and the next sender is
+    // refused, failing closed.
+    void hundredThousandSenders() {
+        const std::uint32_t n = 100'000;
+        const std::uint32_t base = 3'000'000;
+        ReplayGuard guard(n);
+        for (std::uint32_t i = 0; i < n; ++i)
+            QCOMPARE(guard.check(base + i, ivNamed('A'), 0, 1, 0), Verdict::Accepted);
+        QCOMPARE(guard.size(), std::size_t(n));
+        QVERIFY(guard.bucketCount() <= std::bit_ceil(std::size_t(n) * 2));
+        QCOMPARE(guard.check(base + n, ivNamed('A'), 0, 1, 1), Verdict::TableFull);
+        for (std::uint32_t i = 0; i < n; ++i) {
+            const std::uint32_t pid = base + i;
+            if (guard.check(pid, ivNamed('A'), 0, 1, 2) != Verdict::StaleCounter)
+                QFAIL(qPrintable(QStringLiteral("pid %1: replay accepted").arg(pid)));
+            if (guard.check(pid, ivNamed('B'), 0, 1, 2) != Verdict::StaleNonce)
+                QFAIL(qPrintable(QStringLiteral("pid %1: stale nonce on a new iv accepted").arg(pid)));
+            if (guard.check(pid, ivNamed('A'), 1, 2, 2) != Verdict::Accepted)
+                QFAIL(qPrintable(QStringLiteral("pid %1: next counter refused").arg(pid)));
+        }
+        QCOMPARE(guard.check(base + n, ivNamed('A'), 0, 1, 3), Verdict::TableFull);
+        // All of them silent for the expiry: the newcomer gets a slot.
+        QCOMPARE(guard.check(base + n, ivNamed('A'), 0, 1, kExpiry + 2), Verdict::Accepted);
+    }
+
+    // New senders reclaim the slots of idle ones as they arrive, before the table is full:
+    // memory stays at the senders active in the last kIdleExpiryNs.
+    void newSendersReclaimIdleEntries() {
+        ReplayGuard guard(1000);
+        for (std::uint32_t pid = 100; pid < 110; ++pid)
+            QCOMPARE(guard.check(pid, ivNamed('A'), 5, 9, 0), Verdict::Accepted);
+        for (std::uint32_t pid = 200; pid < 210; ++pid)
+            QCOMPARE(guard.check(pid, ivNamed('A'), 0, 1, kExpiry), Verdict::Accepted);
+        QCOMPARE(guard.size(), std::size_t(10));
+        // The old pids start afresh; the new ones keep their state.
+        QCOMPARE(guard.check(100, ivNamed('A'), 0, 1, kExpiry), Verdict::Accepted);
+        QCOMPARE(guard.check(200, ivNamed('A'), 0, 1, kExpiry), Verdict::StaleCounter);
+    }
+
+    // Erasing from the middle of probe runs (backward shift) keeps every other sender
+    // findable: 300 senders, the even pids idle; 150 newcomers sweep two entries each,
+    // which erases exactly the idle half, and everyone else keeps their state.
+    void erasingKeepsProbeRunsIntact() {
+        ReplayGuard guard(1000);
+        for (std::uint32_t pid = 2; pid < 302; ++pid)
+            QCOMPARE(guard.check(pid, ivNamed('A'), 0, 1, pid % 2 == 0 ? 0 : kExpiry / 2), Verdict::Accepted);
+        for (std::uint32_t pid = 5000; pid < 5150; ++pid)
+            QCOMPARE(guard.check(pid, ivNamed('A'), 0, 1, kExpiry), Verdict::Accepted);
+        QCOMPARE(guard.size(), std::size_t(300));
+        for (std::uint32_t pid = 3; pid < 302; pid += 2)
+            QCOMPARE(guard.check(pid, ivNamed('A'), 0, 1, kExpiry), Verdict::StaleCounter);
+        for (std::uint32_t pid = 5000; pid < 5150; ++pid)
+            QCOMPARE(guard.check(pid, ivNamed('A'), 0, 1, kExpiry), Verdict::StaleCounter);
+        QCOMPARE(guard.size(), std::size_t(300));
+        for (std::uint32_t pid = 2; pid < 302; pid += 2)
+            QCOMPARE(guard.check(pid, ivNamed('A'), 0, 1, kExpiry), Verdict::Accepted);
+        QCOMPARE(guard.size(), std::size_t(450));
+    }
+
+    // Master-key deployments keep each sender's derived key with its entry: stored when
+    // a frame opened with it is accepted, not when refused, and wiped when the entry goes.
+    void agentKeysLiveAndDieWithTheirEntry() {
+        vlp::KeyBytes key{};
+        key.fill(0x5A);
+        ReplayGuard guard(2, true);
+        QCOMPARE(guard.agentKey(10), nullptr);
+        QCOMPARE(guard.check(10, ivNamed('A'), 0, 1, 0, &key), Verdict::Accepted);
+        QVERIFY(guard.agentKey(10) != nullptr);
+        QCOMPARE(*guard.agentKey(10), key);
+        QCOMPARE(guard.check(11, ivNamed('A'), 0, 1, 0), Verdict::Accepted);
+        QCOMPARE(guard.agentKey(11), nullptr);
+        QCOMPARE(guard.check(11, ivNamed('A'), 0, 1, 0, &key), Verdict::StaleCounter);
+        QCOMPARE(guard.agentKey(11), nullptr);  // a refused frame stores nothing
+        QCOMPARE(guard.check(12, ivNamed('A'), 0, 1, 1, &key), Verdict::TableFull);
+        QCOMPARE(guard.agentKey(12), nullptr);
+        QCOMPARE(guard.agentKeysHeld(), std::size_t(1));
+        QCOMPARE(guard.check(11, ivNamed('A'), 1, 2, 1000), Verdict::Accepted);
+        QCOMPARE(guard.check(12, ivNamed('A'), 0, 1, kExpiry, &key), Verdict::Accepted);  // pid 10 expired
+        QCOMPARE(guard.agentKey(10), nullptr);
+        QVERIFY(guard.agentKey(12) != nullptr);
+        QCOMPARE(guard.agentKeysHeld(), std::size_t(1));
+        // Without a master key nothing is kept.
+        ReplayGuard shared(2);
+        QCOMPARE(shared.check(10, ivNamed('A'), 0, 1, 0, &key), Verdict::Accepted);
+        QCOMPARE(shared.agentKey(10), nullptr);
     }
 };
 

@@ -111,6 +111,8 @@ struct Rig {
 
 class TestSecureReceiver : public QObject {
     Q_OBJECT
+    std::vector<vlp::KeyBytes> agentKeys;  // hundredThousandSenders' master-key third
+
 private Q_SLOTS:
     void acceptsSharedKeyFrame() {
         Rig rig;
@@ -321,6 +323,110 @@ private Q_SLOTS:
         QCOMPARE(rig.receive(newcomer, ReplayGuard::kIdleExpiryNs - 1).result, Result::SenderTableFull);
         QCOMPARE(rig.receive(newcomer, ReplayGuard::kIdleExpiryNs).result, Result::Accepted);
         QCOMPARE(rig.secure.senderStateFull, 1u);
+    }
+
+    // A master-key sender costs one derivation, on its first frame; after that its key is
+    // the one kept with its replay entry, and each beat is one AEAD open per loaded key.
+    void masterKeyIsDerivedOncePerSender() {
+        Rig rig;
+        for (std::uint32_t pid = 500; pid < 503; ++pid)
+            for (std::uint32_t n = 1; n <= 10; ++n)
+                QCOMPARE(rig.receive(sealMaster(kMasterKey, pid, 'A', n, beat(pid, n))).result, Result::Accepted);
+        QCOMPARE(rig.receiver.keyRing().derivations(), std::uint64_t(3));
+        QCOMPARE(rig.receiver.replayGuard().agentKeysHeld(), std::size_t(3));
+        QCOMPARE(rig.receiver.keyRing().aeadAttempts(), std::uint64_t(30 * 3));  // two shared keys + the agent key
+        // Replays and tampering with a kept key are refused as before.
+        QCOMPARE(rig.receive(sealMaster(kMasterKey, 500, 'A', 10, beat(500, 10))).result, Result::Replayed);
+        QByteArray tampered = sealMaster(kMasterKey, 500, 'A', 11, beat(500, 11));
+        tampered[30] = static_cast<char>(tampered[30] ^ 0x01);
+        QCOMPARE(rig.receive(tampered).result, Result::DecryptFailed);
+        QCOMPARE(rig.receiver.keyRing().derivations(), std::uint64_t(3));
+    }
+
+    // Forgeries keep nothing: a datagram that does not open, claims another pid or is a
+    // replay leaves no key behind, so each such pid is derived again next time.
+    void refusedMasterFramesKeepNoKey() {
+        Rig rig(2);
+        QCOMPARE(rig.receive(sealMaster(kUnknownKey, 600, 'A', 0, beat(600, 1))).result, Result::DecryptFailed);
+        QCOMPARE(rig.receive(sealMaster(kMasterKey, 601, 'A', 0, beat(602, 1))).result, Result::PidMismatch);
+        QCOMPARE(rig.receiver.replayGuard().agentKeysHeld(), std::size_t(0));
+        QCOMPARE(rig.receiver.keyRing().derivations(), std::uint64_t(2));
+        QCOMPARE(rig.receive(sealShared(kSharedKey, 'A', 0, beat(700, 1))).result, Result::Accepted);
+        QCOMPARE(rig.receive(sealShared(kSharedKey, 'A', 0, beat(701, 1))).result, Result::Accepted);
+        QCOMPARE(rig.receive(sealMaster(kMasterKey, 702, 'A', 0, beat(702, 1)), 1).result, Result::SenderTableFull);
+        QCOMPARE(rig.receiver.replayGuard().agentKeysHeld(), std::size_t(0));
+        QCOMPARE(rig.receive(sealMaster(kMasterKey, 702, 'A', 0, beat(702, 1)), 2).result, Result::SenderTableFull);
+        QCOMPARE(rig.receiver.keyRing().derivations(), std::uint64_t(4));
+    }
+
+    // The expiry frees the sender's slot and its key: a sender back after the expiry is
+    // derived afresh, and a newcomer takes the slot.
+    void expiryEvictsTheKeptKey() {
+        Rig rig(1);
+        QCOMPARE(rig.receive(sealMaster(kMasterKey, 800, 'A', 0, beat(800, 1)), 0).result, Result::Accepted);
+        QCOMPARE(rig.receive(sealMaster(kMasterKey, 801, 'A', 0, beat(801, 1)), 1).result, Result::SenderTableFull);
+        QCOMPARE(rig.receive(sealMaster(kMasterKey, 801, 'A', 0, beat(801, 1)), ReplayGuard::kIdleExpiryNs).result,
+                 Result::Accepted);
+        QCOMPARE(rig.receiver.replayGuard().agentKeysHeld(), std::size_t(1));
+        QCOMPARE(rig.receiver.keyRing().derivations(), std::uint64_t(3));
+        QCOMPARE(rig.receive(sealMaster(kMasterKey, 801, 'A', 1, beat(801, 2)), ReplayGuard::kIdleExpiryNs).result,
+                 Result::Accepted);
+        QCOMPARE(rig.receiver.keyRing().derivations(), std::uint64_t(3));
+    }
+
+    // The rules at full scale: 100,000 senders in a table of that size, a third each
+    // under the --key-file key, the accepted (rotation) key and the master key. Every one
+    // is accepted, its replay refused, a tampered datagram a decrypt failure, its next
+    // counter accepted; the 100,001st sender fails closed; the master-key third cost one
+    // derivation each.
+    void hundredThousandSenders() {
+        const std::uint32_t n = 100'000;
+        const std::uint32_t base = 3'000'000;
+        Rig rig(n);
+        vlp::AeadContext aead;
+        const auto sealFor = [&](std::uint32_t i, std::uint32_t counter) {
+            const std::uint32_t pid = base + i;
+            const Frame frame = beat(pid, counter + 1);
+            const vlp::IvRandom iv = ivNamed(static_cast<char>('A' + i % 7));
+            if (i % 3 == 2) {
+                std::array<std::uint8_t, 64> wire{};
+                if (!vlp::sealMaster(aead, agentKeys[i / 3], pid, iv, counter, vlp::encode(frame), wire))
+                    qFatal("seal failed");
+                return toBytes(wire);
+            }
+            std::array<std::uint8_t, 60> wire{};
+            if (!vlp::sealShared(aead, i % 3 == 0 ? kSharedKey : kAcceptedKey, iv, counter, vlp::encode(frame), wire))
+                qFatal("seal failed");
+            return toBytes(wire);
+        };
+        agentKeys.resize(n / 3 + 1);
+        for (std::uint32_t i = 2; i < n; i += 3)
+            if (!vlp::deriveAgentKey(kMasterKey, base + i, agentKeys[i / 3]))
+                qFatal("derive failed");
+        for (std::uint32_t i = 0; i < n; ++i) {
+            const QByteArray first = sealFor(i, 0);
+            if (rig.receive(first, 1).result != Result::Accepted)
+                QFAIL(qPrintable(QStringLiteral("sender %1: first frame refused").arg(i)));
+            if (rig.receive(first, 2).result != Result::Replayed)
+                QFAIL(qPrintable(QStringLiteral("sender %1: replay accepted").arg(i)));
+        }
+        QCOMPARE(rig.receive(sealShared(kSharedKey, 'A', 0, beat(base + n, 1)), 3).result, Result::SenderTableFull);
+        for (std::uint32_t i = 0; i < n; ++i) {
+            QByteArray next = sealFor(i, 1);
+            next[20] = static_cast<char>(next[20] ^ 0x10);
+            if (rig.receive(next, 4).result != Result::DecryptFailed)
+                QFAIL(qPrintable(QStringLiteral("sender %1: tampered frame opened").arg(i)));
+            next[20] = static_cast<char>(next[20] ^ 0x10);
+            if (rig.receive(next, 4).result != Result::Accepted)
+                QFAIL(qPrintable(QStringLiteral("sender %1: next counter refused").arg(i)));
+        }
+        const std::uint64_t masterSenders = n / 3;
+        QCOMPARE(rig.receiver.keyRing().derivations(), masterSenders);
+        QCOMPARE(rig.receiver.replayGuard().agentKeysHeld(), std::size_t(masterSenders));
+        QCOMPARE(rig.secure.senderStateFull, 1u);
+        QCOMPARE(rig.secure.replayRefused, std::uint64_t(n));
+        QCOMPARE(rig.secure.decryptFailures, std::uint64_t(n));
+        QCOMPARE(rig.receiver.replayGuard().size(), std::size_t(n));
     }
 
     // What a real client sends: our sealer's datagrams, in order, are all accepted, and

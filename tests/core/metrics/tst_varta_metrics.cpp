@@ -73,6 +73,7 @@ QList<FamilySpec> contractFamilies() {
         {"varta_frame_rejected_pid_above_max_total", "counter", {"varta_frame_rejected_pid_above_max_total 0"}},
         {"varta_tracker_eviction_scan_truncated_total", "counter", {"varta_tracker_eviction_scan_truncated_total 0"}},
         {"varta_secure_aead_attempts_total", "counter", {"varta_secure_aead_attempts_total 0"}},
+        {"varta_secure_key_derivations_total", "counter", {"varta_secure_key_derivations_total 0"}},
         {"varta_observer_iteration_seconds",
          "histogram",
          {"varta_observer_iteration_seconds_bucket{le=\"+Inf\"} 0", "varta_observer_iteration_seconds_count 0"}},

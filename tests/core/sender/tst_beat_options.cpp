@@ -114,6 +114,11 @@ void TestBeatOptions::keyFiles_data() {
     QTest::newRow("master key") << udp + QStringList{"--master-key-file", "/m"} << "/m" << true;
     QTest::newRow("shared key, load mode")
         << udp + QStringList{"--agents", "65536", "--key-file", "/k"} << "/k" << false;
+    // As many sealing agents as an observer can track (--tracker-capacity's ceiling).
+    QTest::newRow("shared key, the tracker's maximum of agents")
+        << udp + QStringList{"--agents", "1048576", "--key-file", "/k"} << "/k" << false;
+    QTest::newRow("master key, the tracker's maximum of agents")
+        << udp + QStringList{"--agents", "1048576", "--master-key-file", "/m"} << "/m" << true;
     QTest::newRow("master key, load mode")
         << udp + QStringList{"--agents", "3", "--master-key-file", "/m"} << "/m" << true;
     QTest::newRow("panic, sealed") << udp + QStringList{"--panic", "--key-file", "/k"} << "/k" << false;
@@ -199,7 +204,9 @@ void TestBeatOptions::badValuesNameTheFlag_data() {
     QTest::newRow("master key file over a unix socket")
         << QStringList{"--socket", "/tmp/s", "--master-key-file", "/m"} << "--master-key-file";
     QTest::newRow("too many sealing agents")
-        << udp + QStringList{"--agents", "65537", "--key-file", "/k"} << "--agents";
+        << udp + QStringList{"--agents", "1048577", "--key-file", "/k"} << "--agents";
+    QTest::newRow("too many sealing agents, master key")
+        << udp + QStringList{"--agents", "1048577", "--master-key-file", "/m"} << "--agents";
 }
 
 void TestBeatOptions::badValuesNameTheFlag() {

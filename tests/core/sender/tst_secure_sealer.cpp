@@ -63,6 +63,37 @@ private Q_SLOTS:
         QCOMPARE(a.session().counter, 0u);
     }
 
+    // Sealers sharing one cipher context (the load generator's) put exactly the bytes on
+    // the wire that sealers with their own do, however their calls interleave.
+    void sharedContextSealsTheSameBytes_data() {
+        QTest::addColumn<bool>("master");
+        QTest::newRow("shared key") << false;
+        QTest::newRow("master key") << true;
+    }
+    void sharedContextSealsTheSameBytes() {
+        QFETCH(bool, master);
+        const Key key = keyFilledWith(0x31);
+        const Key other = keyFilledWith(0x32);
+        vlp::AeadContext aead;
+        SecureSealer owned = master ? SecureSealer(key, 4000, sessionAt(3, 0)) : SecureSealer(key, sessionAt(3, 0));
+        SecureSealer shared =
+            master ? SecureSealer(key, 4000, aead, sessionAt(3, 0)) : SecureSealer(key, aead, sessionAt(3, 0));
+        SecureSealer neighbour = master ? SecureSealer(other, 4001, aead) : SecureSealer(other, aead);
+        QVERIFY(owned.isValid() && shared.isValid() && neighbour.isValid());
+        for (std::uint64_t nonce = 1; nonce <= 8; ++nonce) {
+            Datagram a{};
+            Datagram b{};
+            Datagram c{};
+            const std::size_t sizeA = owned.seal(beat(nonce), a);
+            QVERIFY(neighbour.seal(beat(nonce), c) != 0);
+            const std::size_t sizeB = shared.seal(beat(nonce), b);
+            QCOMPARE(sizeA, master ? std::size_t(64) : std::size_t(60));
+            QCOMPARE(sizeB, sizeA);
+            QVERIFY(a == b);
+            QVERIFY(a != c);
+        }
+    }
+
     void sharedKeyDatagrams() {
         const Key key = keyFilledWith(0x31);
         SecureSealer sealer(key);

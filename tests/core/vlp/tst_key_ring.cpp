@@ -156,29 +156,45 @@ private Q_SLOTS:
         QVERIFY(!ring.open(wire, out));
     }
 
-    void derivedKeysAreCached() {
+    // Without a key from the caller, every 64-byte datagram costs a derivation.
+    void openWithoutAnAgentKeyDerivesEachTime() {
         const Keys full = fullOptions();
         vlp::KeyRing ring(full.keys, full.masterKey);
         Plain out{};
         for (int i = 0; i < 5; ++i)
             QVERIFY(ring.open(sealedMaster(keyFilledWith(0x44), 4000), out));
-        QCOMPARE(ring.derivations(), std::uint64_t(1));
+        QCOMPARE(ring.derivations(), std::uint64_t(5));
+        QVERIFY(ring.open(sealedShared(keyFilledWith(0x11)), out));  // shared frames derive nothing
+        QCOMPARE(ring.derivations(), std::uint64_t(5));
     }
 
-    // More pids than cache slots: every frame still opens, and a pid whose slot was taken
-    // by another is derived again rather than served a wrong key.
-    void cacheOverflowStillOpens() {
+    // The caller's agent key (SecureReceiver keeps one per sender) opens without an HKDF;
+    // a key derived for another pid does not open, and neither does none at all.
+    void suppliedAgentKeyOpensWithoutDeriving() {
         const Keys full = fullOptions();
         vlp::KeyRing ring(full.keys, full.masterKey);
+        vlp::KeyBytes key{};
+        QVERIFY(ring.deriveAgentKey(4000, key));
+        QCOMPARE(ring.derivations(), std::uint64_t(1));
         Plain out{};
-        const auto pids = static_cast<std::uint32_t>(vlp::KeyRing::kDerivedKeyCacheSlots * 2);
-        for (std::uint32_t pid = 2; pid < pids + 2; ++pid)
-            QVERIFY(ring.open(sealedMaster(keyFilledWith(0x44), pid), out));
-        QVERIFY(ring.derivations() >= pids);
-        for (std::uint32_t pid = 2; pid < pids + 2; pid += 97) {
-            QVERIFY(ring.open(sealedMaster(keyFilledWith(0x44), pid), out));
-            QCOMPARE(out, plainFor(pid));
+        for (int i = 0; i < 5; ++i) {
+            QVERIFY(ring.open(sealedMaster(keyFilledWith(0x44), 4000), out, &key));
+            QCOMPARE(out, plainFor(4000));
         }
+        QCOMPARE(ring.derivations(), std::uint64_t(1));
+        QVERIFY(!ring.open(sealedMaster(keyFilledWith(0x44), 4001), out, &key));
+        QVERIFY(!ring.open(sealedMaster(keyFilledWith(0x44), 4000), out, nullptr));
+        QCOMPARE(ring.derivations(), std::uint64_t(1));
+        QCOMPARE(ring.aeadAttempts(), std::uint64_t(5 * 4 + 4 + 3));  // 3 shared keys each, + the agent key
+    }
+
+    void noMasterKeyNoDerivation() {
+        Keys options;
+        options.keys = {bytesOf(keyFilledWith(0x11))};
+        vlp::KeyRing ring(options.keys, options.masterKey);
+        vlp::KeyBytes key{};
+        QVERIFY(!ring.deriveAgentKey(4000, key));
+        QCOMPARE(ring.derivations(), std::uint64_t(0));
     }
 
     void otherLengthsDoNoWork_data() {

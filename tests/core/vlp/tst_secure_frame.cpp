@@ -188,6 +188,32 @@ private Q_SLOTS:
     }
 
     // Each thread has its own context; derivations on another thread agree with this one's.
+    // The kept-PRK deriver gives HKDF's bytes for every pid, one after another, including
+    // the ends of the range, under two master keys.
+    void agentKeyDeriverMatchesHkdf() {
+        for (const std::uint8_t fill : {std::uint8_t(0x00), std::uint8_t(0xA7)}) {
+            Key master{};
+            master.fill(fill);
+            vlp::AgentKeyDeriver deriver(master);
+            QVERIFY(deriver.isValid());
+            for (const std::uint32_t pid : {0u, 1u, 2u, 4242u, 3'000'000u, 0xFFFFFFFEu, 0xFFFFFFFFu}) {
+                Key expected{};
+                Key got{};
+                QVERIFY(vlp::deriveAgentKey(master, pid, expected));
+                QVERIFY(deriver.derive(pid, got));
+                QCOMPARE(hexOf(got), hexOf(expected));
+            }
+            for (std::uint32_t pid = 100; pid < 1100; ++pid) {
+                Key expected{};
+                Key got{};
+                QVERIFY(vlp::deriveAgentKey(master, pid, expected));
+                QVERIFY(deriver.derive(pid, got));
+                if (got != expected)
+                    QFAIL(qPrintable(QStringLiteral("pid %1 differs").arg(pid)));
+            }
+        }
+    }
+
     void derivationsAgreeAcrossThreads() {
         const Key master = sampleKey(0x40);
         Key here{}, there{};
@@ -249,6 +275,10 @@ private:
         Key okm{};
         QVERIFY(vlp::deriveAgentKey(master, u32Of(v, "agent_id"), okm));
         QCOMPARE(hexOf(okm), str(v, "expected_okm_hex").toLatin1());
+        vlp::AgentKeyDeriver deriver(master);
+        Key fast{};
+        QVERIFY(deriver.derive(u32Of(v, "agent_id"), fast));
+        QCOMPARE(hexOf(fast), str(v, "expected_okm_hex").toLatin1());
     }
 
     void checkIvPrefix(const QJsonObject &v) {
