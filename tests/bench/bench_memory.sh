@@ -72,11 +72,7 @@ watch soak 131072
 beat "$watch_port" $((soak_secs + 5))
 samples=()
 warmup=20
-sleep "$warmup"
-for ((t = warmup; t <= soak_secs; t += 10)); do
-  samples+=("$(rss_kib "$watch_pid")")
-  ((t + 10 <= soak_secs)) && sleep 10
-done
+sample_rss "$watch_pid" "$warmup" "$soak_secs"
 kill "$beat_pid" 2>/dev/null || true
 wait "$beat_pid" 2>/dev/null || true
 stop_watch soak

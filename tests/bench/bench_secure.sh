@@ -126,11 +126,7 @@ soak_row() {
   local mode=master samples=() warmup=20 t first last max tracked
   watch_secure soak "$mode"
   beat_secure "$watch_port" $((soak_secs + 5)) "$mode"
-  sleep "$warmup"
-  for ((t = warmup; t <= soak_secs; t += 10)); do
-    samples+=("$(rss_kib "$watch_pid")")
-    ((t + 10 <= soak_secs)) && sleep 10
-  done
+  sample_rss "$watch_pid" "$warmup" "$soak_secs"
   kill "$beat_pid" 2>/dev/null || true
   wait "$beat_pid" 2>/dev/null || true
   stop_watch soak

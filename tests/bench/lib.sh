@@ -41,6 +41,18 @@ cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
 
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 
+# The RSS of PID (KiB) every 10 s from WARMUP s to SECS s, into the array `samples`.
+sample_rss() {
+  local pid=$1 warmup=$2 secs=$3 t
+  samples=()
+  sleep "$warmup"
+  for ((t = warmup; t <= secs; t += 10)); do
+    samples+=("$(rss_kib "$pid")")
+    ((t + 10 > secs)) || sleep 10
+  done
+  return 0
+}
+
 # wait_for FILE REGEX: the first capture of REGEX in FILE, within 20 s.
 wait_for() {
   local v

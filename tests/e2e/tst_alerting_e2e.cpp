@@ -4,6 +4,7 @@
 // this test runs, its waits shortened). An agent that stalls on observer B pages once,
 // naming B's instance and the pid; `varta-watch ctl forget` resolves it. And every family
 // the dashboard's queries name is in a live scrape.
+#include "tests/support/local_processes.h"
 #include "tests/support/secret_files.h"
 #include "tests/support/watch_process.h"
 
@@ -28,11 +29,6 @@ namespace {
 
 const QString kBundle = QStringLiteral(VARTA_SOURCE_DIR "/observability");
 
-quint16 freeTcpPort() {
-    QTcpServer probe;
-    return probe.listen(QHostAddress::LocalHost, 0) ? probe.serverPort() : 0;
-}
-
 QByteArray readFile(const QString &path) {
     QFile file(path);
     return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
@@ -41,16 +37,6 @@ QByteArray readFile(const QString &path) {
 bool writeFile(const QString &path, const QByteArray &content) {
     QFile file(path);
     return file.open(QIODevice::WriteOnly) && file.write(content) == content.size();
-}
-
-void stop(QProcess &process) {
-    if (process.state() == QProcess::NotRunning)
-        return;
-    process.terminate();
-    if (!process.waitForFinished(10000)) {
-        process.kill();
-        process.waitForFinished(5000);
-    }
 }
 
 // Alertmanager's webhook receiver: keeps the JSON body of every POST.
@@ -137,7 +123,7 @@ private Q_SLOTS:
         amConfig.replace("group_wait: 10s", "group_wait: 1s");
         amConfig.replace("group_interval: 5m", "group_interval: 1s");
         QVERIFY(writeFile(dir.filePath(QStringLiteral("alertmanager.yml")), amConfig));
-        const quint16 amPort = freeTcpPort();
+        const quint16 amPort = test::freeTcpPort();
         QProcess alertmanager;
         alertmanager.setProcessChannelMode(QProcess::MergedChannels);
         alertmanager.start(QStringLiteral("/usr/bin/prometheus-alertmanager"),
@@ -148,7 +134,7 @@ private Q_SLOTS:
         QVERIFY2(alertmanager.waitForStarted(), qPrintable(alertmanager.errorString()));
 
         // Prometheus with the shipped rule files, scraping both observers as job varta.
-        const quint16 promPort = freeTcpPort();
+        const quint16 promPort = test::freeTcpPort();
         const QString promConfig =
             QStringLiteral(
                 "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nrule_files:\n  - %1/varta-alerts.yml\n"
@@ -169,8 +155,8 @@ private Q_SLOTS:
                           QStringLiteral("--rules.alert.resend-delay=1s"), QStringLiteral("--log.level=warn")});
         QVERIFY2(prometheus.waitForStarted(), qPrintable(prometheus.errorString()));
         const auto cleanup = qScopeGuard([&] {
-            stop(prometheus);
-            stop(alertmanager);
+            test::stopProcess(prometheus);
+            test::stopProcess(alertmanager);
         });
 
         // A keeps an agent beating; B's agent beats once and falls silent.

@@ -8,6 +8,7 @@
 #include "core/metrics/metrics_registry.h"
 #include "core/metrics/varta_metrics.h"
 #include "core/vlp/frame.h"
+#include "tests/support/local_processes.h"
 #include "tests/support/secret_files.h"
 
 #include <QCoreApplication>
@@ -42,11 +43,6 @@ constexpr int kPrometheusReadyMs = 30000;
 constexpr int kScrapedCeilingMs = 60000;
 constexpr int kMetricsLineCeilingMs = 10000;
 
-quint16 freeTcpPort() {
-    QTcpServer probe;
-    return probe.listen(QHostAddress::LocalHost, 0) ? probe.serverPort() : 0;
-}
-
 quint16 freeUdpPort() {
     QUdpSocket probe;
     return probe.bind(QHostAddress::LocalHost, 0) ? probe.localPort() : 0;
@@ -80,26 +76,15 @@ double sample(const QByteArray &body, const QByteArray &family) {
     return -1;
 }
 
-// Ends a child this test started: SIGTERM, then SIGKILL if it does not go.
-void stop(QProcess &process) {
-    if (process.state() == QProcess::NotRunning)
-        return;
-    process.terminate();
-    if (!process.waitForFinished(10000)) {
-        process.kill();
-        process.waitForFinished(5000);
-    }
-}
-
 class PrometheusServer {
 public:
     explicit PrometheusServer(QNetworkAccessManager &network) : m_network(network) {}
-    ~PrometheusServer() { stop(m_process); }
+    ~PrometheusServer() { test::stopProcess(m_process); }
 
     // Writes the config (one job per {name, credentials file} against `target`) and starts
     // the server. Returns an error text, empty on success; the caller waits for ready().
     QString start(const QString &dir, const QString &target, const QList<QPair<QString, QString>> &jobs) {
-        m_port = freeTcpPort();
+        m_port = test::freeTcpPort();
         QString config = QStringLiteral("global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n");
         for (const auto &[job, credentials] : jobs)
             config += QStringLiteral("  - job_name: %1\n    authorization:\n      type: Bearer\n"
@@ -232,7 +217,7 @@ void TestPrometheusE2e::prometheusScrapesVartaWatch() {
                          // the beats below go out back to back: no per-agent spacing
                          QStringLiteral("--max-beat-rate"), QStringLiteral("0")});
     QVERIFY2(watch.waitForStarted(), qPrintable(watch.errorString()));
-    const auto cleanup = qScopeGuard([&watch] { stop(watch); });
+    const auto cleanup = qScopeGuard([&watch] { test::stopProcess(watch); });
 
     const QRegularExpression metricsLine(
         QStringLiteral(R"(^varta-watch: listening on metrics http://127\.0\.0\.1:(\d+)/metrics\s*$)"),
