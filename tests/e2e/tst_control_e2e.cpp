@@ -367,8 +367,12 @@ private Q_SLOTS:
         QCOMPARE(again.exitCode, 1);
         QVERIFY(again.err.contains("not_found"));
         // Beating again, it is a new agent: not paused any more.
-        o.beat(6301, 2);
-        QTRY_COMPARE_WITH_TIMEOUT(agentState(o.socket(), key), QStringLiteral("up"), 10000);
+        std::uint64_t nonce = 2;
+        const auto beatAndLook = [&] {
+            o.beat(6301, nonce++);  // kept beating, so it cannot fall silent meanwhile
+            return agentState(o.socket(), key);
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(beatAndLook(), QStringLiteral("up"), 10000);
         QCOMPARE(o.watch->stop(), 0);
         QStringList outcomes;
         for (const QList<QByteArray> &row : auditRows(o.audit(), "operator"))
