@@ -147,6 +147,13 @@ struct Observer {
     void beat(std::uint32_t pid, std::uint64_t nonce) {
         watch->sendFrame(vlp::Frame{vlp::Status::Ok, pid, 1, nonce, 0});
     }
+
+    // One more beat, then the agent's state: polled this way it cannot fall silent between
+    // the beat that brought it back and the look.
+    QString stateWhileBeating(std::uint32_t pid, std::uint64_t &nonce, const QString &key) {
+        beat(pid, nonce++);
+        return agentState(socket(), key);
+    }
 };
 
 }  // namespace
@@ -337,11 +344,7 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(agentState(o.socket(), key), QStringLiteral("gave_up"), 10000);
         QCOMPARE(ctl(o.socket(), {QStringLiteral("rearm"), key}).exitCode, 0);
         std::uint64_t nonce = 4;
-        const auto beatAndLook = [&] {
-            o.beat(6201, nonce++);  // kept beating, so it cannot fall silent meanwhile
-            return agentState(o.socket(), key);
-        };
-        QTRY_COMPARE_WITH_TIMEOUT(beatAndLook(), QStringLiteral("up"), 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(o.stateWhileBeating(6201, nonce, key), QStringLiteral("up"), 10000);
         QCOMPARE(o.watch->stop(), 0);
     }
 
@@ -368,11 +371,7 @@ private Q_SLOTS:
         QVERIFY(again.err.contains("not_found"));
         // Beating again, it is a new agent: not paused any more.
         std::uint64_t nonce = 2;
-        const auto beatAndLook = [&] {
-            o.beat(6301, nonce++);  // kept beating, so it cannot fall silent meanwhile
-            return agentState(o.socket(), key);
-        };
-        QTRY_COMPARE_WITH_TIMEOUT(beatAndLook(), QStringLiteral("up"), 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(o.stateWhileBeating(6301, nonce, key), QStringLiteral("up"), 10000);
         QCOMPARE(o.watch->stop(), 0);
         QStringList outcomes;
         for (const QList<QByteArray> &row : auditRows(o.audit(), "operator"))
