@@ -24,6 +24,7 @@ LogLevel levelOf(const EventLogEntry &entry) {
     case EventKind::Paused:
     case EventKind::Resumed:
     case EventKind::PauseExpired:
+    case EventKind::Restarted:
     case EventKind::Operator: return LogLevel::Notice;
     default: return LogLevel::Info;
     }
@@ -45,6 +46,10 @@ QString eventKindPlural(EventKind kind) {
     case EventKind::PauseExpired: return QStringLiteral("expired pauses");
     case EventKind::Evicted: return QStringLiteral("evictions");
     case EventKind::Replaced: return QStringLiteral("replaced agents");
+    case EventKind::Exited: return QStringLiteral("exits");
+    case EventKind::Restarted: return QStringLiteral("restarts");
+    case EventKind::Recycled: return QStringLiteral("recycled pids");
+    case EventKind::Forgotten: return QStringLiteral("forgotten agents");
     case EventKind::DecodeErrors: return QStringLiteral("decode-error summaries");
     case EventKind::IoError: return QStringLiteral("I/O errors");
     case EventKind::AuditError: return QStringLiteral("audit errors");

@@ -11,6 +11,8 @@ const char *agentStateName(AgentState state) noexcept {
     case AgentState::Recovering: return "recovering";
     case AgentState::GaveUp: return "gave_up";
     case AgentState::Paused: return "paused";
+    case AgentState::Exited: return "exited";
+    case AgentState::Replaced: return "replaced";
     }
     return "unknown";
 }

@@ -16,11 +16,13 @@ enum class AgentState : std::uint8_t {
     Recovering,  // a recovery child is running for it
     GaveUp,      // restart-loop limit hit; only the operator re-arms it
     Paused,      // maintenance: tracked, never recovered
+    Exited,      // a local agent whose process is gone (seen by the kernel, not by silence)
+    Replaced,    // a local agent whose unit came back under another pid, which took its row
 };
-inline constexpr int kAgentStateCount = 7;
+inline constexpr int kAgentStateCount = 9;
 
 // Stable lower-case names: "up", "degraded", "critical", "stalled", "recovering",
-// "gave_up", "paused" (event log, tests, machine-readable output).
+// "gave_up", "paused", "exited", "replaced" (event log, tests, machine-readable output).
 const char *agentStateName(AgentState state) noexcept;
 
 }  // namespace varta

@@ -5,6 +5,7 @@
 
 #include "core/identity/agent_key.h"
 #include "core/identity/agent_state.h"
+#include "core/identity/process_identity.h"
 #include "core/vlp/frame.h"
 
 #include <QByteArray>
@@ -14,6 +15,7 @@
 #include <QStringList>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 
 namespace varta {
@@ -36,6 +38,13 @@ struct AgentSnapshot {
     std::uint64_t nonce = 0;
     std::uint32_t payload = 0;
     bool terminating = false;  // sent its panic frame
+    // A local agent's process as the kernel described it at first contact; null for UDP
+    // agents and when /proc had nothing. Immutable and shared, never written after.
+    std::shared_ptr<const ProcessIdentity> identity;
+    // Restarted: the agent of the same unit this one took over (its row and lane go on
+    // under this key; the old key is also in the batch's removed list).
+    std::optional<AgentKey> continues;
+    std::optional<std::uint32_t> replacedByPid;  // state Replaced: the pid that took over
 };
 
 // A state change, for timelines. The engine keeps a bounded history per agent.
@@ -67,6 +76,10 @@ enum class EventKind : std::uint8_t {
     PauseExpired,  // a pause with an end reached it
     Evicted,       // removed to make room
     Replaced,      // the same local pid over a stronger origin
+    Exited,        // a local agent's process is gone
+    Restarted,     // a new pid of the same unit took over an exited or stalled agent
+    Recycled,      // a known local pid now belongs to another process
+    Forgotten,     // an exited or replaced agent left after --forget-after-ms
     DecodeErrors,  // malformed datagrams, summarised once a second
     IoError,
     AuditError,
@@ -74,7 +87,7 @@ enum class EventKind : std::uint8_t {
     Suppressed,  // "... and N more KIND in the last second"
     Notice,      // anything else worth a line (start-up facts)
 };
-inline constexpr int kEventKindCount = 18;
+inline constexpr int kEventKindCount = 22;
 
 // "stall", "back", "recovery_started", ...: stable names for logs, JSON and metrics.
 const char *eventKindName(EventKind kind) noexcept;
@@ -94,9 +107,11 @@ struct EventDetails {
     QString reason;          // refused, paused: why; operator: the outcome
     QString by;              // paused, operator: who
     std::optional<std::int64_t> untilUnixMs;
-    std::optional<std::uint64_t> count;  // suppressed, decode_errors
-    QString action;                      // operator: recover, kill, pause, resume, rearm
-    QString suppressedKind;              // suppressed: of which kind
+    std::optional<std::uint64_t> count;        // suppressed, decode_errors
+    QString action;                            // operator: recover, kill, pause, resume, rearm
+    QString suppressedKind;                    // suppressed: of which kind
+    QString unit;                              // exited, restarted: the agent's unit, when it has one
+    std::optional<std::uint32_t> previousPid;  // restarted: the pid it took over from
 };
 
 // One line of the operator's event log: refusals, evictions, spawns, I/O errors...
@@ -166,7 +181,9 @@ struct EngineStats {
 // One publish: everything that changed since the previous one.
 struct EngineBatch {
     QList<AgentSnapshot> agents;
-    QList<AgentKey> removed;  // evicted agents, and local agents replaced over a stronger origin
+    // Evicted and forgotten agents, local agents replaced over a stronger origin, and
+    // agents whose unit restarted under another pid (see AgentSnapshot::continues).
+    QList<AgentKey> removed;
     QList<StateTransition> transitions;
     QList<EventLogEntry> events;
     QList<ChildInfo> children;  // started or changed children

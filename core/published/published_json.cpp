@@ -19,6 +19,10 @@ const char *eventKindName(EventKind kind) noexcept {
     case EventKind::PauseExpired: return "pause_expired";
     case EventKind::Evicted: return "evicted";
     case EventKind::Replaced: return "replaced";
+    case EventKind::Exited: return "exited";
+    case EventKind::Restarted: return "restarted";
+    case EventKind::Recycled: return "recycled";
+    case EventKind::Forgotten: return "forgotten";
     case EventKind::DecodeErrors: return "decode_errors";
     case EventKind::IoError: return "io_error";
     case EventKind::AuditError: return "audit_error";
@@ -68,10 +72,26 @@ const char *childStateName(ChildState state) noexcept {
     return "unknown";
 }
 
+QJsonObject identityJson(const ProcessIdentity &p) {
+    QJsonObject o{
+        {"start_time", static_cast<qint64>(p.startTime)},
+        {"comm", p.comm},
+        {"cmdline", p.cmdline},
+        {"cmdline_truncated", p.cmdlineTruncated},
+        {"uid", p.uid ? QJsonValue(static_cast<qint64>(*p.uid)) : QJsonValue(QJsonValue::Null)},
+        {"user", p.user},
+        {"cgroup", p.cgroup},
+        {"unit", p.unit},
+        {"container", p.container},
+    };
+    return o;
+}
+
 QJsonObject agentJson(const AgentSnapshot &a, EngineMs nowMs) {
     const std::string_view status = vlp::statusName(a.lastStatus);
-    const bool silent = a.state == AgentState::Stalled || a.lastStatus == vlp::Status::Stall;
-    return QJsonObject{
+    const bool silent = a.state == AgentState::Stalled || a.state == AgentState::Exited
+                        || a.state == AgentState::Replaced || a.lastStatus == vlp::Status::Stall;
+    QJsonObject o{
         {"key", a.key.text()},
         {"pid", static_cast<qint64>(a.key.pid)},
         {"origin", a.key.originLabel()},
@@ -87,6 +107,13 @@ QJsonObject agentJson(const AgentSnapshot &a, EngineMs nowMs) {
         {"payload", static_cast<qint64>(a.payload)},
         {"terminating", a.terminating},
     };
+    if (a.identity)
+        o.insert(QStringLiteral("identity"), identityJson(*a.identity));
+    if (a.continues)
+        o.insert(QStringLiteral("continues"), a.continues->text());
+    if (a.replacedByPid)
+        o.insert(QStringLiteral("replaced_by_pid"), static_cast<qint64>(*a.replacedByPid));
+    return o;
 }
 
 QJsonObject childJson(const ChildInfo &c) {
@@ -130,6 +157,10 @@ void addEventDetails(QJsonObject &o, const EventDetails &d) {
         o.insert(QStringLiteral("output_tail"), stringArray(d.outputTail));
     if (!d.reason.isEmpty())
         o.insert(QStringLiteral("reason"), d.reason);
+    if (!d.unit.isEmpty())
+        o.insert(QStringLiteral("unit"), d.unit);
+    if (d.previousPid)
+        o.insert(QStringLiteral("previous_pid"), static_cast<qint64>(*d.previousPid));
     if (!d.by.isEmpty())
         o.insert(QStringLiteral("by"), d.by);
     if (d.untilUnixMs || !d.by.isEmpty())

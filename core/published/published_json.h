@@ -12,6 +12,7 @@ namespace varta::json {
 const char *severityName(EventSeverity severity) noexcept;  // "info", "warning", "error"
 const char *childStateName(ChildState state) noexcept;      // "running", "exited", ...
 
+QJsonObject identityJson(const ProcessIdentity &identity);
 QJsonObject agentJson(const AgentSnapshot &agent, EngineMs nowMs);
 QJsonObject childJson(const ChildInfo &child);
 // The event's common fields and its kind's details.

@@ -13,6 +13,8 @@ QString StateStyle::name(AgentState state) {
     case AgentState::Recovering: return tr("recovering");
     case AgentState::GaveUp: return tr("gave up");
     case AgentState::Paused: return tr("paused");
+    case AgentState::Exited: return tr("exited");
+    case AgentState::Replaced: return tr("replaced");
     }
     return tr("unknown");
 }
@@ -26,6 +28,8 @@ QString StateStyle::description(AgentState state) {
     case AgentState::Recovering: return tr("A recovery child is running for this agent.");
     case AgentState::GaveUp: return tr("Recovery gave up after repeated restarts; re-arm it to allow recovery again.");
     case AgentState::Paused: return tr("In maintenance: still tracked, never recovered.");
+    case AgentState::Exited: return tr("The process is gone: the kernel saw it exit, before any threshold.");
+    case AgentState::Replaced: return tr("Its unit came back under a new pid, which carries on in its place.");
     }
     return {};
 }
@@ -48,6 +52,8 @@ QColor StateStyle::fillColor(AgentState state) {
     case AgentState::Recovering: return QColor(0x1e, 0x88, 0xe5);
     case AgentState::GaveUp: return QColor(0x37, 0x47, 0x4f);
     case AgentState::Paused: return QColor(0x9e, 0x9e, 0x9e);
+    case AgentState::Exited: return QColor(0xd8, 0x1b, 0x60);
+    case AgentState::Replaced: return QColor(0x78, 0x90, 0x9c);
     }
     return Qt::gray;
 }
@@ -68,6 +74,8 @@ QColor StateStyle::textColor(AgentState state, bool darkBackground) {
     case AgentState::Recovering: return QColor(0x0d, 0x47, 0xa1);
     case AgentState::GaveUp: return QColor(0x26, 0x32, 0x38);
     case AgentState::Paused: return QColor(0x61, 0x61, 0x61);
+    case AgentState::Exited: return QColor(0x88, 0x0e, 0x4f);
+    case AgentState::Replaced: return QColor(0x45, 0x5a, 0x64);
     }
     return Qt::black;
 }
@@ -78,6 +86,7 @@ Qt::BrushStyle StateStyle::pattern(AgentState state) {
     case AgentState::GaveUp: return Qt::DiagCrossPattern;
     case AgentState::Paused: return Qt::Dense6Pattern;
     case AgentState::Critical: return Qt::FDiagPattern;
+    case AgentState::Exited: return Qt::CrossPattern;
     default: return Qt::NoBrush;
     }
 }
@@ -90,7 +99,9 @@ int StateStyle::urgency(AgentState state) {
     case AgentState::Recovering: return 3;
     case AgentState::Critical: return 4;
     case AgentState::Stalled: return 5;
-    case AgentState::GaveUp: return 6;
+    case AgentState::GaveUp: return 7;
+    case AgentState::Exited: return 6;
+    case AgentState::Replaced: return 0;
     }
     return 0;
 }
