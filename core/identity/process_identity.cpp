@@ -38,16 +38,22 @@ std::optional<T> parseDecimal(std::string_view digits) noexcept {
     return value;
 }
 
+bool isLetter(char c) noexcept { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
+
 // The fields after the comm's closing parenthesis, from field 3 on. The comm is whatever
-// lies between the first " (" and the LAST ')', because a process names itself.
+// lies between the first " (" and the LAST ')', because a process names itself. Field 3,
+// the state, is one letter: anything else there means the line is not a stat line.
 std::optional<std::string_view> fieldsAfterComm(std::string_view stat) noexcept {
     const std::size_t open = stat.find(" ("sv);
     if (open == std::string_view::npos || !parseDecimal<std::uint32_t>(stat.substr(0, open)))
         return std::nullopt;
     const std::size_t close = stat.rfind(')');
-    if (close == std::string_view::npos || close < open + 2 || close + 1 >= stat.size() || stat[close + 1] != ' ')
+    if (close == std::string_view::npos || close < open + 2)
         return std::nullopt;
-    return stat.substr(close + 2);
+    const std::string_view fields = stat.substr(close + 1);
+    if (fields.size() < 3 || fields[0] != ' ' || !isLetter(fields[1]) || fields[2] != ' ')
+        return std::nullopt;
+    return fields.substr(1);
 }
 
 bool isUtf8Continuation(char c) noexcept { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
@@ -281,12 +287,9 @@ std::optional<std::uint64_t> parseStatStartTime(std::string_view stat) {
 
 std::optional<char> parseStatState(std::string_view stat) {
     const auto fields = fieldsAfterComm(stat);
-    if (!fields || fields->size() < 2 || (*fields)[1] != ' ')
+    if (!fields)
         return std::nullopt;
-    const char state = fields->front();
-    if (!((state >= 'A' && state <= 'Z') || (state >= 'a' && state <= 'z')))
-        return std::nullopt;
-    return state;
+    return fields->front();
 }
 
 QString parseComm(std::string_view comm) {

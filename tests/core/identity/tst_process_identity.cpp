@@ -94,6 +94,8 @@ private Q_SLOTS:
                                     << QByteArray();
         QTest::newRow("newline before field 22")
             << QByteArray("1 (a) S 1 1 1 0 -1 0 0\n0 0 0 0 0 0 0 20 0 1 0 55 0\n") << QByteArray();
+        QTest::newRow("state of two letters")
+            << QByteArray("1 (a) SQ 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 55 0\n") << QByteArray();
         QTest::newRow("empty") << QByteArray() << QByteArray();
         QTest::newRow("only ')'") << QByteArray(")") << QByteArray();
     }
@@ -114,6 +116,7 @@ private Q_SLOTS:
         QTest::newRow("no state") << QByteArray("1 (a) ") << QString();
         QTest::newRow("state not a letter") << statLine("a", "1", '7') << QString();
         QTest::newRow("state then nothing") << QByteArray("1 (a) S") << QString();
+        QTest::newRow("state of two letters") << QByteArray("1 (a) SQ 1 2\n") << QString();
     }
     void statState() {
         QFETCH(QByteArray, stat);
