@@ -3,11 +3,14 @@
 
   make_corpus.py fuzz_decode|fuzz_secure_open VECTORS.json OUT_DIR
   make_corpus.py fuzz_config VECTORS.json OUT_DIR SECRETS_DIR
+  make_corpus.py fuzz_proc_parsers VECTORS.json OUT_DIR     (the vectors are not used)
 
 fuzz_decode gets every frame vector's wire bytes (valid frames and each decode error)
 plus the secure datagrams. fuzz_secure_open gets records in its input script format
 (see fuzz_secure_open.cpp): the secure vectors as raw datagrams, then each frame vector
 sealed as a shared- and as a master-key frame, and one replay of each.
+fuzz_proc_parsers gets /proc files of each kind the kernel writes: stat lines with
+awkward comms, cmdlines, status files and v1, v2 and hybrid cgroup files.
 """
 import hashlib
 import json
@@ -116,8 +119,28 @@ def config_seeds(secrets):
     return ["\0".join(line).encode() for line in lines]
 
 
+def proc_seeds():
+    """/proc/PID files as the kernel writes them, the comm being the process's own choice."""
+    def stat(comm, state=b"S", start=b"123456"):
+        return (b"4242 (" + comm + b") " + state + b" 1 4242 4242 0 -1 4194560 100 0 0 0 5 3 0 0 20 0 1 0 "
+                + start + b" 12345678 321 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0\n")
+    hexid = b"0123456789abcdef" * 4
+    return [
+        stat(b"bash"), stat(b"my worker"), stat(b"a) S 1 2 3"), stat(b"x\ny"), stat(b"\xff\xfe"),
+        stat(b"zombie", b"Z"), stat(b"big", start=b"18446744073709551615"),
+        b"api\n", b"/usr/bin/api\0--port\08080\0", b"nginx: worker process\0\0\0", b"a" * 4100,
+        b"Name:\tbash\nUmask:\t0022\nState:\tS (sleeping)\nUid:\t1000\t1000\t1000\t1000\nGid:\t0\t0\t0\t0\n",
+        b"0::/system.slice/api.service\n",
+        b"0::/user.slice/user-1000.slice/user@1000.service/app.slice/foo.service\n",
+        b"12:cpu,cpuacct:/system.slice/api.service\n1:name=systemd:/system.slice/api.service\n0::/\n",
+        b"0::/system.slice/docker-" + hexid + b".scope\n", b"12:memory:/docker/" + hexid + b"\n",
+        b"0::/machine.slice/libpod-" + hexid + b".scope/container\n",
+        b"0::/kubepods.slice/cri-containerd-" + hexid + b".scope\n", b"0::/lxc.payload.web1/init.scope\n",
+    ]
+
+
 def main(argv):
-    known = ("fuzz_decode", "fuzz_secure_open", "fuzz_config")
+    known = ("fuzz_decode", "fuzz_secure_open", "fuzz_config", "fuzz_proc_parsers")
     if len(argv) not in (4, 5) or argv[1] not in known or (argv[1] == "fuzz_config") != (len(argv) == 5):
         sys.stderr.write(__doc__)
         return 2
@@ -128,6 +151,8 @@ def main(argv):
         seeds = frame_wires(vectors) + secure_wires(vectors)
     elif argv[1] == "fuzz_config":
         seeds = config_seeds(argv[4])
+    elif argv[1] == "fuzz_proc_parsers":
+        seeds = proc_seeds()
     else:
         seeds = secure_seeds(vectors)
     for seed in seeds:
