@@ -24,6 +24,9 @@ struct AgentRecord {
     std::uint32_t stalls = 0;
     std::uint32_t recoveries = 0;
     std::uint32_t payload = 0;
+    // A local agent's process start time (/proc/PID/stat field 22), pinned at first
+    // contact; 0 when unknown (UDP agents, or /proc said nothing).
+    std::uint64_t generation = 0;
 
     // Deadline order (see DeadlineList): the agents still beating are linked by last
     // accepted beat, oldest first; surfaced stalls move to a second list in the same order.
@@ -37,6 +40,8 @@ struct AgentRecord {
     RecoveryMark mark = RecoveryMark::None;  // the recovery side's verdict (AgentTracker::setMark)
     bool terminating = false;                // sent its panic frame
     bool crossNamespace = false;             // a local agent in another pid namespace (allowed by flag)
+    bool exited = false;                     // a local agent whose process the kernel saw end
+    bool replaced = false;                   // its unit restarted under another pid, which took over
     bool dirty = false;
     bool live = false;  // slot in use
 };

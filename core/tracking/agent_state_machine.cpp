@@ -25,17 +25,29 @@ AgentCondition applyEvent(AgentCondition c, AgentEvent event) noexcept {
         c.silent = false;
         break;
     case AgentEvent::Silence: c.silent = true; break;
+    case AgentEvent::Exit:
+        c.silent = true;
+        c.exited = true;
+        break;
+    case AgentEvent::Replacement:
+        c.silent = true;
+        c.replaced = true;
+        break;
     }
     return c;
 }
 
 AgentState displayedState(const AgentCondition &c) noexcept {
+    if (c.replaced)
+        return AgentState::Replaced;
     switch (c.mark) {
     case RecoveryMark::Paused: return AgentState::Paused;
     case RecoveryMark::GaveUp: return AgentState::GaveUp;
     case RecoveryMark::Recovering: return AgentState::Recovering;
     case RecoveryMark::None: break;
     }
+    if (c.exited)
+        return AgentState::Exited;
     if (c.silent)
         return AgentState::Stalled;
     switch (c.status) {

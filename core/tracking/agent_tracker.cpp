@@ -35,6 +35,14 @@ BeatOutcome AgentTracker::onBeat(const AgentKey &key, const vlp::Frame &frame, s
         return outcome;
     }
     Slot slot = m_table.find(key);
+    if (slot != kNoSlot && isAnotherProcess(m_table.at(slot))) [[unlikely]] {
+        // The process this agent was is gone; the beat is its pid's next owner's.
+        if (m_table.at(slot).exited || !m_table.at(slot).replaced)
+            ++m_counters.pidRecycles;
+        remove(slot);
+        slot = kNoSlot;
+        outcome.recycled = true;
+    }
     if (slot == kNoSlot) {
         // Only a new agent pays for origin pinning: a tracked agent already holds its pid.
         if (OriginPins::pinnable(key) && !claimPid(key, outcome)) {
@@ -67,6 +75,36 @@ BeatOutcome AgentTracker::onBeat(const AgentKey &key, const vlp::Frame &frame, s
     }
     accept(slot, frame, nowNs, outcome);
     return outcome;
+}
+
+bool AgentTracker::isAnotherProcess(const AgentRecord &record) const {
+    if (record.exited || record.replaced)
+        return true;
+    return record.silent && !record.key.isUdp() && m_isNewProcess && m_isNewProcess(record);
+}
+
+bool AgentTracker::surfaceExit(Slot slot, std::int64_t nowNs) {
+    AgentRecord &record = m_table.at(slot);
+    const bool surfaces = !record.silent;
+    if (surfaces) {
+        m_deadlines.remove(slot);
+        m_deadlines.pushBack(DeadlineList::Stalled, slot);
+        ++record.stalls;
+        ++m_counters.stallsSurfaced;
+    }
+    ++m_counters.exitsSeen;
+    setCondition(slot, applyEvent(conditionOf(record), AgentEvent::Exit), nowNs);
+    return surfaces;
+}
+
+void AgentTracker::markReplaced(Slot slot, std::int64_t nowNs) {
+    AgentRecord &record = m_table.at(slot);
+    if (!record.silent) {  // not expected (only silent agents are replaced), but keep the lists right
+        m_deadlines.remove(slot);
+        m_deadlines.pushBack(DeadlineList::Stalled, slot);
+    }
+    ++m_counters.restarts;
+    setCondition(slot, applyEvent(conditionOf(record), AgentEvent::Replacement), nowNs);
 }
 
 bool AgentTracker::nonceIsNewer(AgentRecord &record, const vlp::Frame &frame) noexcept {
@@ -191,15 +229,16 @@ void AgentTracker::accept(Slot slot, const vlp::Frame &frame, std::int64_t nowNs
     // state machine has nothing to say.
     if (!record.silent && record.lastStatus == frame.status)
         return;
-    const AgentCondition c =
-        varta::applyEvent(AgentCondition{record.lastStatus, record.silent, record.mark}, beatEvent(frame.status));
-    setCondition(slot, c, nowNs);
+    setCondition(slot, varta::applyEvent(conditionOf(record), beatEvent(frame.status)), nowNs);
 }
 
 void AgentTracker::setMark(Slot slot, RecoveryMark mark, std::int64_t nowNs) {
     const AgentRecord &record = m_table.at(slot);
-    if (record.mark != mark)
-        setCondition(slot, AgentCondition{record.lastStatus, record.silent, mark}, nowNs);
+    if (record.mark != mark) {
+        AgentCondition c = conditionOf(record);
+        c.mark = mark;
+        setCondition(slot, c, nowNs);
+    }
 }
 
 void AgentTracker::setCondition(Slot slot, const AgentCondition &c, std::int64_t nowNs) {
@@ -207,6 +246,8 @@ void AgentTracker::setCondition(Slot slot, const AgentCondition &c, std::int64_t
     record.lastStatus = c.status;
     record.silent = c.silent;
     record.mark = c.mark;
+    record.exited = c.exited;
+    record.replaced = c.replaced;
     const AgentState next = displayedState(c);
     const AgentState previous = record.state;
     if (next == previous)

@@ -38,6 +38,9 @@ struct BeatOutcome {
     std::optional<AgentKey> evicted;  // made room for this agent
     // The local agent that held this pid over a weaker origin, removed for this one.
     std::optional<AgentKey> replaced;
+    // The pid's previous process had exited (or the generation check said so): its
+    // agent was removed and this beat began a new one under the same key.
+    bool recycled = false;
 };
 
 class AgentTracker {
@@ -85,6 +88,18 @@ public:
 
     Slot find(const AgentKey &key) const noexcept { return m_table.find(key); }
 
+    // A local agent's process ended (the kernel said so). Returns true when this surfaces
+    // the agent's silence, as a stall would (it moves to the stalled order and counts a
+    // stall); false when it was already silent and only its state changes.
+    bool surfaceExit(Slot slot, std::int64_t nowNs);
+    // Its unit came back under another pid: a tombstone until it is forgotten.
+    void markReplaced(Slot slot, std::int64_t nowNs);
+    void setGeneration(Slot slot, std::uint64_t generation) noexcept { m_table.at(slot).generation = generation; }
+    // Asked when a silent local agent beats again: does its pid now belong to another
+    // process? (The engine compares start times; an exited agent needs no asking.)
+    using NewProcessFn = std::function<bool(const AgentRecord &)>;
+    void setNewProcessCheck(NewProcessFn fn) { m_isNewProcess = std::move(fn); }
+
     // Look-ahead for a batch of beats, in three passes over the batch: the key's index
     // bucket, then the record it names, then the record's deadline neighbours. Each pass
     // reads only what the one before started loading, so a batch's cache misses overlap.
@@ -112,12 +127,16 @@ private:
     bool perAgentRateAllows(const AgentRecord &record, std::int64_t nowNs) const noexcept;
     bool isFirstPanic(const AgentKey &key) const noexcept;
     bool claimPid(const AgentKey &key, BeatOutcome &outcome);
+    bool isAnotherProcess(const AgentRecord &record) const;
     Slot admitNewAgent(const AgentKey &key, std::int64_t nowNs, BeatOutcome &outcome);
     void remove(Slot slot);
     Slot findEvictable(std::int64_t nowNs) noexcept;
     void accept(Slot slot, const vlp::Frame &frame, std::int64_t nowNs, BeatOutcome &outcome);
     void setCondition(Slot slot, const AgentCondition &condition, std::int64_t nowNs);
     void markDirty(Slot slot) noexcept;
+    static AgentCondition conditionOf(const AgentRecord &r) noexcept {
+        return AgentCondition{r.lastStatus, r.silent, r.mark, r.exited, r.replaced};
+    }
 
     AgentTable m_table;
     OriginPins m_pins;  // pid -> slot, local-origin agents only
@@ -132,6 +151,7 @@ private:
     TrackerCounters &m_counters;
     TransitionFn m_onTransition;
     KeepFn m_keep;
+    NewProcessFn m_isNewProcess;
     std::vector<Slot> m_dirty;  // each live slot at most once while its dirty flag is set
     std::int64_t m_latestBeatNs = std::numeric_limits<std::int64_t>::min();  // of any accepted beat
     bool m_trackDirty = false;
@@ -151,8 +171,7 @@ std::uint32_t AgentTracker::surfaceDue(std::int64_t nowNs, OnStall &&onStall) {
         m_deadlines.pushBack(DeadlineList::Stalled, slot);
         ++record.stalls;
         ++m_counters.stallsSurfaced;
-        AgentCondition c{record.lastStatus, true, record.mark};
-        setCondition(slot, c, nowNs);
+        setCondition(slot, applyEvent(conditionOf(record), AgentEvent::Silence), nowNs);
         onStall(slot, deadline);
         ++surfaced;
     }

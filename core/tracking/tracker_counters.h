@@ -20,6 +20,11 @@ struct TrackerCounters {
     std::uint64_t evictionScanTruncated = 0;  // varta_tracker_eviction_scan_truncated_total
     std::uint64_t originConflicts = 0;        // varta_origin_conflict_total (local pid held by a stronger origin)
     std::uint64_t originTakeovers = 0;        // varta_tracker_origin_takeover_total (ours: a weaker holder removed)
+    std::uint64_t pidRecycles = 0;            // varta_tracker_pid_recycle_total: a known pid, another process
+    std::uint64_t exitsSeen = 0;              // varta_agent_exits_total: local processes seen to end
+    std::uint64_t restarts = 0;               // varta_agent_restarts_total: a unit's new pid took over
+    std::uint64_t forgotten = 0;              // varta_agents_forgotten_total: exited/replaced, after --forget-after-ms
+    std::uint64_t recycledAtStall = 0;        // stalls retired because the pid belongs to another process
 };
 
 }  // namespace varta

@@ -32,10 +32,13 @@ const Named kStarts[] = {
     {"gave_up(beating again)", {vlp::Status::Degraded, false, M::GaveUp}},
     {"paused(beating)", {vlp::Status::Ok, false, M::Paused}},
     {"paused(silent)", {vlp::Status::Ok, true, M::Paused}},
+    {"exited", {vlp::Status::Ok, true, M::None, true, false}},
+    {"exited(recovering)", {vlp::Status::Ok, true, M::Recovering, true, false}},
+    {"replaced(paused)", {vlp::Status::Ok, true, M::Paused, false, true}},
 };
 
 const char *eventName(AgentEvent e) {
-    static const char *names[] = {"BeatOk", "BeatDegraded", "BeatCritical", "Silence"};
+    static const char *names[] = {"BeatOk", "BeatDegraded", "BeatCritical", "Silence", "Exit", "Replacement"};
     return names[static_cast<int>(e)];
 }
 
@@ -49,9 +52,11 @@ private Q_SLOTS:
         QTest::addColumn<AgentState>("expected");
         for (const Named &n : kStarts) {
             const AgentCondition &c = n.condition;
-            AgentState expected = c.mark == M::Paused                 ? AgentState::Paused
+            AgentState expected = c.replaced                          ? AgentState::Replaced
+                                  : c.mark == M::Paused               ? AgentState::Paused
                                   : c.mark == M::GaveUp               ? AgentState::GaveUp
                                   : c.mark == M::Recovering           ? AgentState::Recovering
+                                  : c.exited                          ? AgentState::Exited
                                   : c.silent                          ? AgentState::Stalled
                                   : c.status == vlp::Status::Degraded ? AgentState::Degraded
                                   : c.status == vlp::Status::Critical ? AgentState::Critical
@@ -72,19 +77,26 @@ private Q_SLOTS:
         QTest::addColumn<AgentState>("expected");
         using S = AgentState;
         using E = AgentEvent;
-        // expected[start][event], events in enum order: BeatOk BeatDegraded BeatCritical Silence.
-        // A mark outranks every beat; without one, the beat (or its absence) decides.
+        // expected[start][event], events in enum order: BeatOk BeatDegraded BeatCritical
+        // Silence Exit Replacement. A mark outranks every beat; without one, the beat (or
+        // its absence) decides. No beat undoes an exit, and a replacement outranks all.
         const S table[][kAgentEventCount] = {
-            /* up */ {S::Up, S::Degraded, S::Critical, S::Stalled},
-            /* degraded */ {S::Up, S::Degraded, S::Critical, S::Stalled},
-            /* critical */ {S::Up, S::Degraded, S::Critical, S::Stalled},
-            /* stalled */ {S::Up, S::Degraded, S::Critical, S::Stalled},
-            /* recovering(silent) */ {S::Recovering, S::Recovering, S::Recovering, S::Recovering},
-            /* recovering(beating) */ {S::Recovering, S::Recovering, S::Recovering, S::Recovering},
-            /* gave_up(silent) */ {S::GaveUp, S::GaveUp, S::GaveUp, S::GaveUp},
-            /* gave_up(beating) */ {S::GaveUp, S::GaveUp, S::GaveUp, S::GaveUp},
-            /* paused(beating) */ {S::Paused, S::Paused, S::Paused, S::Paused},
-            /* paused(silent) */ {S::Paused, S::Paused, S::Paused, S::Paused},
+            /* up */ {S::Up, S::Degraded, S::Critical, S::Stalled, S::Exited, S::Replaced},
+            /* degraded */ {S::Up, S::Degraded, S::Critical, S::Stalled, S::Exited, S::Replaced},
+            /* critical */ {S::Up, S::Degraded, S::Critical, S::Stalled, S::Exited, S::Replaced},
+            /* stalled */ {S::Up, S::Degraded, S::Critical, S::Stalled, S::Exited, S::Replaced},
+            /* recovering(silent) */
+            {S::Recovering, S::Recovering, S::Recovering, S::Recovering, S::Recovering, S::Replaced},
+            /* recovering(beating) */
+            {S::Recovering, S::Recovering, S::Recovering, S::Recovering, S::Recovering, S::Replaced},
+            /* gave_up(silent) */ {S::GaveUp, S::GaveUp, S::GaveUp, S::GaveUp, S::GaveUp, S::Replaced},
+            /* gave_up(beating) */ {S::GaveUp, S::GaveUp, S::GaveUp, S::GaveUp, S::GaveUp, S::Replaced},
+            /* paused(beating) */ {S::Paused, S::Paused, S::Paused, S::Paused, S::Paused, S::Replaced},
+            /* paused(silent) */ {S::Paused, S::Paused, S::Paused, S::Paused, S::Paused, S::Replaced},
+            /* exited */ {S::Exited, S::Exited, S::Exited, S::Exited, S::Exited, S::Replaced},
+            /* exited(recovering) */
+            {S::Recovering, S::Recovering, S::Recovering, S::Recovering, S::Recovering, S::Replaced},
+            /* replaced(paused) */ {S::Replaced, S::Replaced, S::Replaced, S::Replaced, S::Replaced, S::Replaced},
         };
         for (std::size_t s = 0; s < std::size(kStarts); ++s) {
             for (int e = 0; e < kAgentEventCount; ++e) {
@@ -108,16 +120,17 @@ private Q_SLOTS:
         QTest::addColumn<AgentState>("expected");
         using S = AgentState;
         // What each start shows once its mark is cleared: its beats, or its silence.
-        const S underneath[] = {S::Up, S::Degraded, S::Critical, S::Stalled, S::Stalled,
-                                S::Up, S::Stalled,  S::Degraded, S::Up,      S::Stalled};
+        const S underneath[] = {S::Up,       S::Degraded, S::Critical, S::Stalled, S::Stalled, S::Up,      S::Stalled,
+                                S::Degraded, S::Up,       S::Stalled,  S::Exited,  S::Exited,  S::Replaced};
         const std::pair<RecoveryMark, const char *> marks[] = {
             {M::None, "None"}, {M::Recovering, "Recovering"}, {M::GaveUp, "GaveUp"}, {M::Paused, "Paused"}};
         for (std::size_t s = 0; s < std::size(kStarts); ++s) {
             for (const auto &[mark, name] : marks) {
-                const S expected = mark == M::None         ? underneath[s]
-                                   : mark == M::Recovering ? S::Recovering
-                                   : mark == M::GaveUp     ? S::GaveUp
-                                                           : S::Paused;
+                const S expected = kStarts[s].condition.replaced ? S::Replaced
+                                   : mark == M::None             ? underneath[s]
+                                   : mark == M::Recovering       ? S::Recovering
+                                   : mark == M::GaveUp           ? S::GaveUp
+                                                                 : S::Paused;
                 QTest::addRow("%s -> %s", kStarts[s].name, name) << kStarts[s].condition << mark << expected;
             }
         }
@@ -141,6 +154,8 @@ private Q_SLOTS:
         QCOMPARE(agentStateName(AgentState::Up), "up");
         QCOMPARE(agentStateName(AgentState::GaveUp), "gave_up");
         QCOMPARE(agentStateName(AgentState::Paused), "paused");
+        QCOMPARE(agentStateName(AgentState::Exited), "exited");
+        QCOMPARE(agentStateName(AgentState::Replaced), "replaced");
     }
 };
 

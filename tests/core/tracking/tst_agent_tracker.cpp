@@ -486,6 +486,104 @@ private Q_SLOTS:
         QVERIFY(rig.counters.evicted > 0);
     }
 
+    // The kernel says a local agent's process ended: it is surfaced at once, as its
+    // stall would be at the deadline, and counted once.
+    void anExitSurfacesTheAgentBeforeItsDeadline() {
+        Rig rig(options());
+        const AgentKey key = AgentKey::local(300);
+        rig.tracker.onBeat(key, beat(300, 1), 0);
+        const Slot slot = rig.tracker.find(key);
+        QVERIFY(rig.tracker.surfaceExit(slot, 100 * kMs));
+        QCOMPARE(rig.tracker.record(slot).state, AgentState::Exited);
+        QCOMPARE(rig.tracker.record(slot).stalls, 1u);
+        QCOMPARE(rig.counters.stallsSurfaced, 1u);
+        QCOMPARE(rig.counters.exitsSeen, 1u);
+        QCOMPARE(rig.tracker.agentsInState(AgentState::Exited), 1u);
+        // It left the beating order: its deadline never surfaces it a second time.
+        QCOMPARE(rig.tracker.nextDeadlineNs(), std::numeric_limits<std::int64_t>::max());
+        QCOMPARE(rig.surface(kThreshold), 0u);
+    }
+
+    void anExitAfterTheStallChangesOnlyTheState() {
+        Rig rig(options());
+        const AgentKey key = AgentKey::local(301);
+        rig.tracker.onBeat(key, beat(301, 1), 0);
+        QCOMPARE(rig.surface(kThreshold), 1u);
+        const Slot slot = rig.tracker.find(key);
+        QVERIFY(!rig.tracker.surfaceExit(slot, kThreshold + kMs));
+        QCOMPARE(rig.tracker.record(slot).state, AgentState::Exited);
+        QCOMPARE(rig.tracker.record(slot).stalls, 1u);
+        QCOMPARE(rig.counters.stallsSurfaced, 1u);
+    }
+
+    // A pid whose process exited can only beat again as another process: a new agent.
+    void aBeatFromAnExitedPidIsANewAgent() {
+        Rig rig(options());
+        const AgentKey key = AgentKey::local(302);
+        rig.tracker.onBeat(key, beat(302, 50), 0);
+        rig.tracker.setGeneration(rig.tracker.find(key), 777);
+        rig.tracker.surfaceExit(rig.tracker.find(key), kMs);
+        const BeatOutcome outcome = rig.tracker.onBeat(key, beat(302, 1), 2 * kMs);  // its nonce starts over
+        QCOMPARE(outcome.verdict, BeatVerdict::Accepted);
+        QVERIFY(outcome.recycled);
+        QVERIFY(outcome.newAgent);
+        const AgentRecord &record = rig.tracker.record(outcome.slot);
+        QCOMPARE(record.state, AgentState::Up);
+        QCOMPARE(record.beats, 1u);
+        QCOMPARE(record.generation, 0u);
+        QCOMPARE(record.firstSeenNs, 2 * kMs);
+        QCOMPARE(rig.counters.pidRecycles, 1u);
+        QCOMPARE(rig.tracker.agentsInState(AgentState::Exited), 0u);
+        QCOMPARE(rig.tracker.table().size(), 1u);
+    }
+
+    // A silent local agent that beats again is asked about (the engine compares start
+    // times); a beating one never is, so the beat path pays nothing.
+    void aSilentLocalAgentIsCheckedForANewProcess() {
+        Rig rig(options());
+        int asked = 0;
+        bool answer = false;
+        rig.tracker.setNewProcessCheck([&](const AgentRecord &) {
+            ++asked;
+            return answer;
+        });
+        const AgentKey key = AgentKey::local(303);
+        rig.tracker.onBeat(key, beat(303, 1), 0);
+        rig.tracker.onBeat(key, beat(303, 2), 10 * kMs);
+        QCOMPARE(asked, 0);
+        rig.surface(kThreshold + 10 * kMs);
+        QVERIFY(!rig.tracker.onBeat(key, beat(303, 3), kThreshold + 20 * kMs).recycled);  // the same process, back
+        QCOMPARE(asked, 1);
+        rig.surface(2 * kThreshold + 20 * kMs);
+        answer = true;
+        const BeatOutcome outcome = rig.tracker.onBeat(key, beat(303, 1), 2 * kThreshold + 30 * kMs);
+        QCOMPARE(asked, 2);
+        QVERIFY(outcome.recycled);
+        QCOMPARE(rig.counters.pidRecycles, 1u);
+        // UDP agents are never asked: their pid is a claim about another host.
+        const AgentKey udp = localKey(Transport::Udp, QStringLiteral("192.0.2.1"), 303);
+        rig.tracker.onBeat(udp, beat(303, 1), 0);
+        rig.surface(5 * kThreshold);
+        rig.tracker.onBeat(udp, beat(303, 2), 5 * kThreshold + kMs);
+        QCOMPARE(asked, 2);
+    }
+
+    // A unit's new pid took over: the old agent leaves the stalled count as replaced.
+    void aReplacedAgentLeavesTheStalledSet() {
+        Rig rig(options());
+        const AgentKey key = AgentKey::local(304);
+        rig.tracker.onBeat(key, beat(304, 1), 0);
+        rig.surface(kThreshold);
+        QCOMPARE(rig.tracker.agentsInState(AgentState::Stalled), 1u);
+        rig.tracker.markReplaced(rig.tracker.find(key), kThreshold + kMs);
+        QCOMPARE(rig.tracker.agentsInState(AgentState::Stalled), 0u);
+        QCOMPARE(rig.tracker.agentsInState(AgentState::Replaced), 1u);
+        QCOMPARE(rig.counters.restarts, 1u);
+        // Should its pid beat again, that is a new agent.
+        QVERIFY(rig.tracker.onBeat(key, beat(304, 2), kThreshold + 2 * kMs).recycled);
+        QCOMPARE(rig.counters.pidRecycles, 0u);
+    }
+
     void dirtyAgentsAreVisitedOncePerDrain() {
         Rig rig(options());
         rig.tracker.setTrackDirty(true);
