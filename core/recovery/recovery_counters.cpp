@@ -17,6 +17,8 @@ const char *recoveryOutcomeLabel(RecoveryOutcome outcome) noexcept {
     case RecoveryOutcome::RefusedGaveUp: return "refused_gave_up";
     case RecoveryOutcome::RefusedPaused: return "refused_paused";
     case RecoveryOutcome::Manual: return "manual";
+    case RecoveryOutcome::SkippedPidRecycled: return "skipped_pid_recycled";
+    case RecoveryOutcome::RefusedMissingPlaceholder: return "refused_missing_placeholder";
     }
     return "unknown";
 }
@@ -32,6 +34,8 @@ const char *refusalReasonLabel(RefusalReason reason) noexcept {
     case RefusalReason::SkippedAgentResumed: return "skipped_agent_resumed";
     case RefusalReason::GaveUp: return "gave_up";
     case RefusalReason::Paused: return "paused";
+    case RefusalReason::SkippedPidRecycled: return "skipped_pid_recycled";
+    case RefusalReason::MissingPlaceholder: return "missing_placeholder";
     }
     return "unknown";
 }
@@ -48,6 +52,9 @@ QString refusalReasonText(RefusalReason reason) {
     case RefusalReason::SkippedAgentResumed: return QStringLiteral("it beat again before the decision");
     case RefusalReason::GaveUp: return QStringLiteral("it has given up; re-arm it to recover again");
     case RefusalReason::Paused: return QStringLiteral("it is paused");
+    case RefusalReason::SkippedPidRecycled: return QStringLiteral("its pid belongs to another process now");
+    case RefusalReason::MissingPlaceholder:
+        return QStringLiteral("the command names a fact ({unit}, {comm} or {uid}) this agent does not have");
     }
     return QStringLiteral("unknown");
 }
@@ -57,11 +64,13 @@ bool countsAsRefused(RefusalReason reason) noexcept {
     case RefusalReason::UnauthenticatedTransport:
     case RefusalReason::CrossNamespaceAgent:
     case RefusalReason::OutstandingCapacity:
-    case RefusalReason::GaveUp: return true;
+    case RefusalReason::GaveUp:
+    case RefusalReason::MissingPlaceholder: return true;
     case RefusalReason::Debounced:
     case RefusalReason::OutstandingInFlight:
     case RefusalReason::SpawnFailed:
     case RefusalReason::SkippedAgentResumed:
+    case RefusalReason::SkippedPidRecycled:
     case RefusalReason::Paused: return false;
     }
     return false;

@@ -27,8 +27,10 @@ enum class RecoveryOutcome : std::uint8_t {
     RefusedGaveUp,
     RefusedPaused,
     Manual,
+    SkippedPidRecycled,         // the stalled pid belongs to another process now (upstream's name)
+    RefusedMissingPlaceholder,  // the command names a fact ({unit}, ...) this agent does not have
 };
-inline constexpr std::size_t kRecoveryOutcomeCount = 13;
+inline constexpr std::size_t kRecoveryOutcomeCount = 15;
 
 // varta_recovery_refused_total{reason}: index with RefusalReason; the label is the audit
 // log's reason text.
@@ -42,8 +44,10 @@ enum class RefusalReason : std::uint8_t {
     SkippedAgentResumed,
     GaveUp,
     Paused,
+    SkippedPidRecycled,
+    MissingPlaceholder,
 };
-inline constexpr std::size_t kRefusalReasonCount = 9;
+inline constexpr std::size_t kRefusalReasonCount = 11;
 
 const char *recoveryOutcomeLabel(RecoveryOutcome outcome) noexcept;  // "spawned", "reaped_zero", ...
 const char *refusalReasonLabel(RefusalReason reason) noexcept;       // "unauthenticated_transport", ...

@@ -45,6 +45,8 @@ std::optional<RecoveryOutcome> outcomeOf(RefusalReason reason) {
     case RefusalReason::GaveUp: return RecoveryOutcome::RefusedGaveUp;
     case RefusalReason::Paused: return RecoveryOutcome::RefusedPaused;
     case RefusalReason::OutstandingInFlight: return RecoveryOutcome::Debounced;  // as upstream counts it
+    case RefusalReason::SkippedPidRecycled: return RecoveryOutcome::SkippedPidRecycled;
+    case RefusalReason::MissingPlaceholder: return RecoveryOutcome::RefusedMissingPlaceholder;
     }
     return std::nullopt;
 }
@@ -261,13 +263,25 @@ bool RecoveryEngine::recoverNow(const AgentKey &agent, QString *whyNot, bool cro
     return reason.isEmpty();
 }
 
+std::optional<QStringList> RecoveryEngine::commandFor(const AgentKey &agent, QString *missing) const {
+    return RecoveryRunner::argvFor(m_options.execTemplate, agent, m_facts ? m_facts(agent) : AgentFacts{}, missing);
+}
+
 std::optional<RefusalReason> RecoveryEngine::decide(const AgentKey &agent, bool crossNamespace,
                                                     RecoveryTrigger trigger) {
+    // A command that can not be filled in for this agent is refused before the policy
+    // decides, so it burns no debounce and no attempt.
+    QString missing;
+    std::optional<QStringList> argv = commandFor(agent, &missing);
+    if (!argv) {
+        refuse(agent, RefusalReason::MissingPlaceholder, missing);
+        return RefusalReason::MissingPlaceholder;
+    }
     RecoveryVerdict verdict;
     changingMark(agent, [&] { verdict = m_policy.decide(agent, crossNamespace, trigger, engineNowMs()); });
     stateMayHaveChanged(verdict.enteredGaveUp ? StateChange::Operator : StateChange::Automatic);
     if (verdict.spawn()) {
-        spawn(agent, trigger);
+        spawn(agent, trigger, std::move(*argv));
         return std::nullopt;
     }
     refuse(agent, *verdict.refusal);
@@ -281,7 +295,7 @@ std::optional<RefusalReason> RecoveryEngine::decide(const AgentKey &agent, bool 
     return verdict.refusal;
 }
 
-void RecoveryEngine::refuse(const AgentKey &agent, RefusalReason reason) {
+void RecoveryEngine::refuse(const AgentKey &agent, RefusalReason reason, const QString &detail) {
     ++m_counters.refused[std::size_t(reason)];
     if (const auto outcome = outcomeOf(reason))
         ++m_counters.outcomes[std::size_t(*outcome)];
@@ -291,15 +305,17 @@ void RecoveryEngine::refuse(const AgentKey &agent, RefusalReason reason) {
         return;
     EventDetails details;
     details.reason = QLatin1String(refusalReasonLabel(reason));
+    QString why = refusalReasonText(reason);
+    if (!detail.isEmpty())
+        why += QStringLiteral(": ") + detail;
     emitEvent(EventKind::Refused, EventSeverity::Warning, EventCategory::Refused,
-              tr("recovery of %1 refused: %2 (%3)").arg(describe(agent), details.reason, refusalReasonText(reason)),
-              agent, details);
+              tr("recovery of %1 refused: %2 (%3)").arg(describe(agent), details.reason, why), agent, details);
 }
 
-void RecoveryEngine::spawn(const AgentKey &agent, RecoveryTrigger trigger) {
+void RecoveryEngine::spawn(const AgentKey &agent, RecoveryTrigger trigger, QStringList argv) {
     const std::uint64_t id = m_nextChildId++;
     RunSpec spec;
-    spec.argv = RecoveryRunner::argvFor(m_options.execTemplate, agent);
+    spec.argv = std::move(argv);
     spec.environment = m_environment;
     spec.captureBytes = m_options.captureBytes;
     spec.timeoutMs = m_options.timeoutMs;

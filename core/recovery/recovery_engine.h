@@ -51,6 +51,12 @@ public:
     // Asked before an event is built (the engine's per-kind budget, EventStream::admit):
     // false, and the event is not built at all. Unset: every event is emitted.
     void setEventGate(std::function<bool(EventKind)> admit) { m_admit = std::move(admit); }
+    // The kernel's facts about an agent ({unit}, {comm}, {uid}), asked when its command is
+    // built. Unset: none (a command naming one is refused, missing_placeholder).
+    void setFactsSource(std::function<AgentFacts(const AgentKey &)> facts) { m_facts = std::move(facts); }
+    // A stall that is not one: the pid now belongs to another process. Audited and counted
+    // as skipped_pid_recycled, never recovered.
+    void refuseRecycled(const AgentKey &agent) { refuse(agent, RefusalReason::SkippedPidRecycled); }
 
     // Opens the audit log (if configured) and writes its boot record.
     bool start(QString *error);
@@ -123,8 +129,9 @@ private:
     void scheduleDrain();
     void drainStalls(std::size_t decisionLimit, std::size_t spawnLimit);
     std::optional<RefusalReason> decide(const AgentKey &agent, bool crossNamespace, RecoveryTrigger trigger);
-    void refuse(const AgentKey &agent, RefusalReason reason);
-    void spawn(const AgentKey &agent, RecoveryTrigger trigger);
+    void refuse(const AgentKey &agent, RefusalReason reason, const QString &detail = QString());
+    void spawn(const AgentKey &agent, RecoveryTrigger trigger, QStringList argv);
+    std::optional<QStringList> commandFor(const AgentKey &agent, QString *missing) const;
     void onChildStarted(std::uint64_t id, qint64 pid);
     void onChildOutput(std::uint64_t id, OutputStream stream, const QByteArray &data);
     void onChildFinished(std::uint64_t id, const RunResult &result);
@@ -164,6 +171,7 @@ private:
     std::map<std::uint64_t, Child> m_children;
     ChildHistory m_history;
     std::function<bool(EventKind)> m_admit;
+    std::function<AgentFacts(const AgentKey &)> m_facts;
     QStringList m_stateWarnings;
     QTimer m_stateSave{this};    // coalesces a burst of changes into one write
     QTimer m_pauseExpiry{this};  // the next pause with an end

@@ -7,17 +7,61 @@
 #include <cerrno>
 #include <csignal>
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 namespace varta {
 
-QStringList RecoveryRunner::argvFor(const QStringList &execTemplate, const AgentKey &agent) {
-    const QString pid = QString::number(agent.pid);
-    const QString addr = agent.addressText();
+namespace {
+
+// The open-file limit this process was started with, before the exit watcher raised its
+// soft limit: a recovery command gets what it would have had from our parent (a program
+// using select() breaks on descriptors above 1023).
+const rlimit kStartupOpenFileLimit = [] {
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0)
+        limit.rlim_cur = limit.rlim_max = RLIM_INFINITY;
+    return limit;
+}();
+
+}  // namespace
+
+std::optional<QStringList> RecoveryRunner::argvFor(const QStringList &execTemplate, const AgentKey &agent,
+                                                   const AgentFacts &facts, QString *missing) {
+    const std::pair<QLatin1String, QString> values[] = {
+        {QLatin1String("{pid}"), QString::number(agent.pid)},
+        {QLatin1String("{addr}"), agent.addressText()},
+        {QLatin1String("{unit}"), facts.unit},
+        {QLatin1String("{comm}"), facts.comm},
+        {QLatin1String("{uid}"), facts.uid ? QString::number(*facts.uid) : QString()},
+    };
     QStringList argv;
     argv.reserve(execTemplate.size());
-    for (QString arg : execTemplate)
-        argv.append(arg.replace(QLatin1String("{pid}"), pid).replace(QLatin1String("{addr}"), addr));
+    for (const QString &arg : execTemplate) {
+        // One pass, left to right, so that a value holding "{pid}" (a comm may) is never
+        // substituted again.
+        QString out;
+        qsizetype at = 0;
+        while (at < arg.size()) {
+            bool replaced = false;
+            for (const auto &[name, value] : values) {
+                if (!QStringView(arg).mid(at).startsWith(name))
+                    continue;
+                if (value.isEmpty()) {
+                    if (missing)
+                        *missing = name;
+                    return std::nullopt;
+                }
+                out += value;
+                at += name.size();
+                replaced = true;
+                break;
+            }
+            if (!replaced)
+                out += arg.at(at++);
+        }
+        argv.append(out);
+    }
     return argv;
 }
 
@@ -50,6 +94,8 @@ RecoveryRunner::RecoveryRunner(RunSpec spec, QObject *parent) : QObject(parent),
     m_process.setChildProcessModifier([] {
         ::setpgid(0, 0);
         ::signal(SIGPIPE, SIG_DFL);
+        if (kStartupOpenFileLimit.rlim_cur != RLIM_INFINITY)
+            ::setrlimit(RLIMIT_NOFILE, &kStartupOpenFileLimit);
     });
     connect(&m_process, &QProcess::started, this, &RecoveryRunner::onStarted);
     connect(&m_process, &QProcess::errorOccurred, this, &RecoveryRunner::onError);

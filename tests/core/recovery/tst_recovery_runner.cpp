@@ -69,6 +69,8 @@ private Q_SLOTS:
     void cleanup();
     void substitution_data();
     void substitution();
+    void kernelFactsPlaceholders_data();
+    void kernelFactsPlaceholders();
     void argvArrivesVerbatim_data();
     void argvArrivesVerbatim();
     void environment_data();
@@ -121,7 +123,56 @@ void TestRecoveryRunner::substitution() {
     QFETCH(QStringList, execTemplate);
     QFETCH(AgentKey, agent);
     QFETCH(QStringList, expected);
-    QCOMPARE(RecoveryRunner::argvFor(execTemplate, agent), expected);
+    QCOMPARE(RecoveryRunner::argvFor(execTemplate, agent), std::optional<QStringList>(expected));
+}
+
+// {unit}, {comm} and {uid} come from the kernel's facts about a local agent; a command
+// naming one the agent lacks is never run half-filled.
+void TestRecoveryRunner::kernelFactsPlaceholders_data() {
+    QTest::addColumn<QStringList>("execTemplate");
+    QTest::addColumn<QString>("unit");
+    QTest::addColumn<QString>("comm");
+    QTest::addColumn<int>("uid");  // -1: none
+    QTest::addColumn<QStringList>("expected");
+    QTest::addColumn<QString>("missing");
+    const QStringList restart{"systemctl", "restart", "{unit}"};
+    QTest::newRow("unit") << restart << "api.service"
+                          << "api" << 1000 << QStringList{"systemctl", "restart", "api.service"} << QString();
+    QTest::newRow("comm and uid") << QStringList{"pkill", "-U", "{uid}", "-x", "{comm}"} << ""
+                                  << "worker" << 0 << QStringList{"pkill", "-U", "0", "-x", "worker"} << QString();
+    QTest::newRow("all five") << QStringList{"r", "{pid}@{addr}:{unit}/{comm}/{uid}"} << "a.service"
+                              << "a" << 7 << QStringList{"r", "42@local:a.service/a/7"} << QString();
+    QTest::newRow("no unit: refused") << restart << ""
+                                      << "api" << 1000 << QStringList{} << "{unit}";
+    QTest::newRow("no uid: refused") << QStringList{"r", "{uid}"} << "a.service"
+                                     << "a" << -1 << QStringList{} << "{uid}";
+    QTest::newRow("no comm: refused") << QStringList{"r", "{comm}"} << "a.service"
+                                      << "" << 1 << QStringList{} << "{comm}";
+    // A value is never substituted again: a comm may be any bytes, "{pid}" included.
+    QTest::newRow("values are not re-read") << QStringList{"r", "{comm}"} << ""
+                                            << "{pid}{unit}" << 1 << QStringList{"r", "{pid}{unit}"} << QString();
+    QTest::newRow("unused facts need not exist") << QStringList{"r", "{pid}"} << ""
+                                                 << "" << -1 << QStringList{"r", "42"} << QString();
+}
+
+void TestRecoveryRunner::kernelFactsPlaceholders() {
+    QFETCH(QStringList, execTemplate);
+    QFETCH(QString, unit);
+    QFETCH(QString, comm);
+    QFETCH(int, uid);
+    QFETCH(QStringList, expected);
+    QFETCH(QString, missing);
+    AgentFacts facts{unit, comm, uid < 0 ? std::nullopt : std::optional<std::uint32_t>(std::uint32_t(uid))};
+    QString missingSeen;
+    const std::optional<QStringList> argv =
+        RecoveryRunner::argvFor(execTemplate, AgentKey::local(42), facts, &missingSeen);
+    if (missing.isEmpty()) {
+        QVERIFY(argv);
+        QCOMPARE(*argv, expected);
+    } else {
+        QVERIFY(!argv);
+        QCOMPARE(missingSeen, missing);
+    }
 }
 
 void TestRecoveryRunner::argvArrivesVerbatim_data() {
