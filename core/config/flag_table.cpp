@@ -75,6 +75,11 @@ QList<FlagSpec> trackingFlags() {
          {},
          onOff(t.strictNamespaceCheck),
          "exit 1 at the first beat from another pid namespace"},
+        {"exit-detection", "on|off", onOff(t.exitDetection),
+         "watch Unix-socket agents' processes and surface an exit at once, before the threshold; "
+         "off: an exit is seen only as silence"},
+        {"forget-after-ms", "MS", "10x the threshold",
+         "an exited or replaced agent leaves the table this long after (an eviction line); 0 = never"},
     };
 }
 

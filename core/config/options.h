@@ -43,6 +43,16 @@ struct TrackerOptions {
     bool allowCrossNamespace = false;                  // --allow-cross-namespace-agents
     bool strictNamespaceCheck = false;                 // --strict-namespace-check: exit 1 at the first such beat
     std::uint32_t evictionScanWindow = 256;            // --eviction-scan-window (1 .. 4096)
+    // --exit-detection on|off: watch local agents' processes (pidfd) and surface an exit
+    // at once; off keeps upstream's timing (an exit is only seen as silence).
+    bool exitDetection = true;
+    // --forget-after-ms: an exited or replaced agent leaves the table this long after;
+    // none = 10 x the threshold. 0 = never.
+    std::optional<std::int64_t> forgetAfterMs;
+    std::int64_t forgetAfterMsOrDefault() const { return forgetAfterMs.value_or(10 * thresholdMs); }
+    // Where the kernel's process facts are read: /proc. Not a flag: tests point it at a
+    // prepared directory to give local agents systemd units the sandbox does not have.
+    QString procRoot = QStringLiteral("/proc");
 };
 
 struct RecoveryOptions {

@@ -138,6 +138,12 @@ void readTracker(FlagReader &r, TrackerOptions &t) {
     r.integer(QStringLiteral("global-beat-burst"), 0, kUint32Max, t.globalBeatBurst);
     t.allowCrossNamespace = r.isSet(QStringLiteral("allow-cross-namespace-agents"));
     t.strictNamespaceCheck = r.isSet(QStringLiteral("strict-namespace-check"));
+    readChoice<bool>(r, QStringLiteral("exit-detection"), {{"on", true}, {"off", false}}, t.exitDetection);
+    if (r.isSet(QStringLiteral("forget-after-ms"))) {
+        std::int64_t ms = 0;
+        r.integer(QStringLiteral("forget-after-ms"), 0, kMaxTimerMs, ms);
+        t.forgetAfterMs = ms;
+    }
 }
 
 void readClockSource(FlagReader &r, Options &o) {

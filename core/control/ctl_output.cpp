@@ -158,24 +158,46 @@ QString renderStatus(const QJsonObject &result) {
     });
 }
 
+namespace {
+
+QString dashIfEmpty(const QString &value) { return value.isEmpty() ? QStringLiteral("-") : value; }
+
+// A local agent's name as the kernel gave it: its unit, else its container, else comm.
+QString processName(const QJsonObject &identity) {
+    for (const char *field : {"unit", "container", "comm"})
+        if (const QString value = identity.value(QLatin1String(field)).toString(); !value.isEmpty())
+            return value;
+    return QStringLiteral("-");
+}
+
+QString processUser(const QJsonObject &identity) {
+    if (const QString user = identity.value(QStringLiteral("user")).toString(); !user.isEmpty())
+        return user;
+    const QJsonValue uid = identity.value(QStringLiteral("uid"));
+    return uid.isDouble() ? QString::number(uid.toInteger()) : QStringLiteral("-");
+}
+
+}  // namespace
+
 QString renderAgents(const QJsonObject &result) {
     const QJsonArray agents = result.value(QStringLiteral("agents")).toArray();
     if (agents.isEmpty())
         return QStringLiteral("no agents\n");
-    TextTable table({QStringLiteral("KEY"), QStringLiteral("STATE"), QStringLiteral("LAST-BEAT"),
-                     QStringLiteral("SILENT"), QStringLiteral("BEATS"), QStringLiteral("STALLS"),
-                     QStringLiteral("RECOVERIES"), QStringLiteral("PAUSED")});
-    for (int column : {4, 5, 6})
+    TextTable table({QStringLiteral("KEY"), QStringLiteral("NAME"), QStringLiteral("USER"), QStringLiteral("STATE"),
+                     QStringLiteral("LAST-BEAT"), QStringLiteral("SILENT"), QStringLiteral("BEATS"),
+                     QStringLiteral("STALLS"), QStringLiteral("RECOVERIES"), QStringLiteral("PAUSED")});
+    for (int column : {6, 7, 8})
         table.setRightAligned(column);
     for (const QJsonValue &value : agents) {
         const QJsonObject agent = value.toObject();
         const qint64 silent = agent.value(QStringLiteral("silent_ms")).toInteger();
-        table.addRow({text(agent.value(QStringLiteral("key"))), text(agent.value(QStringLiteral("state"))),
-                      ago(result, agent.value(QStringLiteral("last_beat_ms"))),
-                      silent > 0 ? formatDuration(silent) : QStringLiteral("-"),
-                      text(agent.value(QStringLiteral("beats"))), text(agent.value(QStringLiteral("stalls"))),
-                      text(agent.value(QStringLiteral("recoveries"))),
-                      pausedText(agent.value(QStringLiteral("paused")), false)});
+        const QJsonObject identity = agent.value(QStringLiteral("identity")).toObject();
+        table.addRow(
+            {text(agent.value(QStringLiteral("key"))), processName(identity), processUser(identity),
+             text(agent.value(QStringLiteral("state"))), ago(result, agent.value(QStringLiteral("last_beat_ms"))),
+             silent > 0 ? formatDuration(silent) : QStringLiteral("-"), text(agent.value(QStringLiteral("beats"))),
+             text(agent.value(QStringLiteral("stalls"))), text(agent.value(QStringLiteral("recoveries"))),
+             pausedText(agent.value(QStringLiteral("paused")), false)});
     }
     QString out = table.render();
     if (result.value(QStringLiteral("truncated")).toBool())
@@ -191,7 +213,7 @@ QString renderAgent(const QJsonObject &result) {
     const auto field = [&agent](const char *label, const char *name) {
         return std::pair{QString::fromLatin1(label), text(agent.value(QLatin1String(name)))};
     };
-    QString out = renderFields({
+    Fields fields{
         field("key", "key"),
         field("pid", "pid"),
         field("origin", "origin"),
@@ -206,11 +228,38 @@ QString renderAgent(const QJsonObject &result) {
         field("nonce", "nonce"),
         field("payload", "payload"),
         field("terminating", "terminating"),
+    };
+    // What the kernel said about a local agent's process at its first beat.
+    const QJsonObject identity = agent.value(QStringLiteral("identity")).toObject();
+    if (!identity.isEmpty()) {
+        const bool cut = identity.value(QStringLiteral("cmdline_truncated")).toBool();
+        fields += Fields{
+            {QStringLiteral("name"), processName(identity)},
+            {QStringLiteral("unit"), dashIfEmpty(identity.value(QStringLiteral("unit")).toString())},
+            {QStringLiteral("container"), dashIfEmpty(identity.value(QStringLiteral("container")).toString())},
+            {QStringLiteral("command"), dashIfEmpty(identity.value(QStringLiteral("cmdline")).toString())
+                                            + (cut ? QStringLiteral(" …") : QString())},
+            {QStringLiteral("comm"), text(identity.value(QStringLiteral("comm")))},
+            {QStringLiteral("user"), processUser(identity)},
+            {QStringLiteral("cgroup"), dashIfEmpty(identity.value(QStringLiteral("cgroup")).toString())},
+            {QStringLiteral("start time"),
+             text(identity.value(QStringLiteral("start_time"))) + QStringLiteral(" (clock ticks after boot)")},
+        };
+    } else if (agent.value(QStringLiteral("origin")).toString() == QLatin1String("uds")) {
+        fields.append({QStringLiteral("process"), QStringLiteral("unknown: /proc said nothing at its first beat")});
+    }
+    if (agent.contains(QStringLiteral("continues")))
+        fields.append({QStringLiteral("continues"), text(agent.value(QStringLiteral("continues")))});
+    if (agent.contains(QStringLiteral("replaced_by_pid")))
+        fields.append({QStringLiteral("replaced by"),
+                       QStringLiteral("pid ") + text(agent.value(QStringLiteral("replaced_by_pid")))});
+    fields += Fields{
         field("gave up", "gave_up"),
         {QStringLiteral("paused"), agent.value(QStringLiteral("paused")).isObject()
                                        ? pausedText(agent.value(QStringLiteral("paused")), true)
                                        : QStringLiteral("no")},
-    });
+    };
+    QString out = renderFields(fields);
     const QJsonArray transitions = result.value(QStringLiteral("transitions")).toArray();
     if (transitions.isEmpty()) {
         out += QStringLiteral("\ntransitions: none\n");

@@ -79,7 +79,11 @@ void BatchPublisher::publish() {
     // Sized once: when 100,000 agents appear together, growing by doubling would hold
     // twice their snapshots at the peak.
     batch.agents.reserve(qsizetype(m_tracker.dirtyCount()));
-    m_tracker.drainDirty([&](Slot, const AgentRecord &record) { batch.agents.append(snapshotOf(record)); });
+    m_tracker.drainDirty([&](Slot, const AgentRecord &record) {
+        // A replaced agent's row was handed to its unit's new pid (published as removed).
+        if (!record.replaced)
+            batch.agents.append(m_snapshot ? m_snapshot(record) : snapshotOf(record));
+    });
     batch.removed = std::exchange(m_removed, {});
     batch.transitions = std::exchange(m_transitions, {});
     batch.events = std::exchange(m_events, {});

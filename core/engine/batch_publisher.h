@@ -38,6 +38,9 @@ public:
 
     std::uint64_t eventsDropped() const noexcept { return m_eventsDropped; }
     static AgentSnapshot snapshotOf(const AgentRecord &record);
+    // What the engine adds to a record's snapshot (the process identity of a local agent).
+    using SnapshotFn = std::function<AgentSnapshot(const AgentRecord &)>;
+    void setSnapshotSource(SnapshotFn fn) { m_snapshot = std::move(fn); }
 
 Q_SIGNALS:
     void batchReady(const varta::EngineBatch &batch);
@@ -47,6 +50,7 @@ private:
 
     AgentTracker &m_tracker;
     StatsFn m_stats;
+    SnapshotFn m_snapshot;
     QTimer m_timer;
     bool m_publishing = false;
     QList<AgentKey> m_removed;

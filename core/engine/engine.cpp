@@ -4,6 +4,7 @@
 #include "core/base/log.h"
 #include "core/control/control_server.h"
 #include "core/engine/engine_control.h"
+#include "core/engine/local_agents.h"
 #include "core/ingest/secure_receiver.h"
 #include "core/ingest/udp_listener.h"
 #include "core/ingest/uds_listener.h"
@@ -32,7 +33,8 @@ Engine::Engine(Options options, QObject *parent)
               if (m_pipeline)
                   m_pipeline->setPidMax(pidMax);
           },
-          this)) {
+          this)),
+      m_local(new LocalAgents(m_options.tracker, this)) {
     const bool secure = m_options.secure.enabled();
     const bool udpOptIn = m_options.udp && m_options.udp->recoveryAllowed;
     m_recovery = new RecoveryEngine(
@@ -43,6 +45,9 @@ Engine::Engine(Options options, QObject *parent)
     connect(m_publisher, &BatchPublisher::batchReady, this, &Engine::batchReady);
     connect(m_events, &EventStream::eventPosted, m_publisher, &BatchPublisher::addEvent);
     connect(m_decodeSummaryTimer, &QTimer::timeout, this, &Engine::summariseDecodeErrors);
+    connect(m_local, &LocalAgents::exited, this, &Engine::onAgentExited);
+    connect(m_local, &LocalAgents::forgetDue, this, &Engine::onForgetDue);
+    m_publisher->setSnapshotSource([this](const AgentRecord &r) { return snapshotOf(r); });
 }
 
 // The control server goes first: its handler reads everything else.
@@ -84,6 +89,12 @@ bool Engine::start(QString *error) {
         return false;
     m_startupWarnings << m_recovery->startupWarnings();
     m_tracker.setEvictionGuard([this](const AgentKey &key) { return m_recovery->childRunning(key); });
+    if (m_uds) {
+        m_local->start();
+        m_tracker.setNewProcessCheck(
+            [this](const AgentRecord &r) { return m_local->isNewProcess(r.key, r.generation); });
+    }
+    m_recovery->setFactsSource([this](const AgentKey &key) { return factsOf(key); });
     m_tracker.setTransitionObserver([this](Slot slot, AgentState from, AgentState to, std::int64_t nowNs) {
         const AgentKey &key = m_tracker.record(slot).key;
         m_publisher->addTransition(key, nowNs, from, to);
@@ -183,6 +194,12 @@ void Engine::publishMetricsSnapshot() {
     observer.udsReceiveBufferBytes = m_uds ? static_cast<std::uint64_t>(std::max(m_uds->receiveBufferBytes(), 0)) : 0;
     observer.pidMax = m_pipeline->pidMax();
     observer.evictionScanWindow = m_options.tracker.evictionScanWindow;
+    if (const ExitWatcher *watcher = m_local->watcher()) {
+        observer.exitWatchProcesses = watcher->watched();
+        observer.exitWatchCapacity = watcher->capacity();
+    }
+    observer.exitWatchUnwatched = m_local->counters().unwatched;
+    observer.identityFailures = m_local->counters().identityFailures;
     observer.signalHandlerLibc = m_options.signalHandlerMode == SignalHandlerMode::Libc;
     observer.logSuppressed = logSuppressedCounts();
     observer.eventsSuppressed = m_events->suppressedCounts();
@@ -200,9 +217,15 @@ void Engine::publishMetricsSnapshot() {
     snapshot->takenUnixSeconds = static_cast<double>(QDateTime::currentMSecsSinceEpoch()) / 1e3;
     snapshot->agents.reserve(m_tracker.table().size());
     m_tracker.table().forEach([&](const AgentRecord &r) {
+        // A replaced agent's series leave with its row: its unit's new pid carries on.
+        if (r.replaced)
+            return;
         // varta_status says what the agent last reported, or 3 while it is silent.
-        snapshot->agents.push_back(
-            MetricsAgentRow{r.key, r.beats, r.stalls, r.silent ? vlp::Status::Stall : r.lastStatus});
+        MetricsAgentRow row{r.key, r.beats, r.stalls, r.silent ? vlp::Status::Stall : r.lastStatus, r.exited, {}};
+        if (!r.key.isUdp())
+            if (const LocalAgents::Entry *entry = m_local->find(r.key))
+                row.identity = entry->identity;
+        snapshot->agents.push_back(std::move(row));
     });
     m_metrics->publish(std::move(snapshot));
 }
@@ -429,6 +452,7 @@ QList<ActionResult> Engine::forgetAgents(const QList<AgentKey> &agents, const Op
         if (m_tracker.find(key) == kNoSlot && !m_recovery->knows(key)) {
             whyNot = QStringLiteral("not_found");
         } else if (m_recovery->forget(key, &whyNot)) {
+            m_local->remove(key);
             if (m_tracker.forget(key))
                 m_publisher->addRemoved(key);
         }
@@ -470,13 +494,154 @@ void Engine::recordAction(const OperatorActor &by, const QString &action, const 
 
 // An agent paused or given up in an earlier run (--state-file) shows it from its first beat.
 void Engine::onAgentAdded(Slot slot) {
+    const AgentRecord &record = m_tracker.record(slot);
+    // The kernel vouches for a Unix-socket agent's pid in our namespace: ask it who the
+    // process is, once, and watch for its end.
+    if (!record.key.isUdp() && !record.crossNamespace) {
+        const LocalAgents::Entry &entry = m_local->add(record.key);
+        if (entry.identity)
+            m_tracker.setGeneration(slot, entry.identity->startTime);
+        continueUnit(slot);
+    }
     if (!m_recovery->remembersAgents())
         return;
     if (const RecoveryMark mark = m_recovery->mark(m_tracker.record(slot).key); mark != RecoveryMark::None)
         m_tracker.setMark(slot, mark, engineNowNs());
 }
 
+// A new pid of a unit whose agent stalled or exited is that service restarted: it takes
+// the old agent's row, and the old one leaves the stalled set as `replaced`.
+void Engine::continueUnit(Slot slot) {
+    const AgentKey key = m_tracker.record(slot).key;
+    const std::optional<AgentKey> previous = m_local->takeOver(key, [this](const AgentKey &other) {
+        const Slot s = m_tracker.find(other);
+        return s != kNoSlot && m_tracker.record(s).silent && !m_tracker.record(s).replaced;
+    });
+    if (!previous)
+        return;
+    const Slot old = m_tracker.find(*previous);
+    const std::int64_t now = engineNowNs();
+    m_tracker.markReplaced(old, now);
+    m_recovery->onAgentResumed(*previous);  // a stall of it still queued is moot
+    m_publisher->addRemoved(*previous);
+    m_local->scheduleForget(*previous, m_tracker.record(old).generation, now);
+    if (!m_events->admit(EventKind::Restarted))
+        return;
+    EventDetails details;
+    details.unit = nameOf(key);
+    details.previousPid = previous->pid;
+    postEvent(EventKind::Restarted, EventSeverity::Info, EventCategory::Recovery,
+              tr("%1 restarted: pid %2 → pid %3").arg(details.unit).arg(previous->pid).arg(key.pid), key, details);
+}
+
+void Engine::onAgentRecycled(const AgentKey &key) {
+    m_local->remove(key);
+    m_publisher->addRemoved(key);
+    if (m_events->admit(EventKind::Recycled))
+        postEvent(
+            EventKind::Recycled, EventSeverity::Info, EventCategory::Eviction,
+            tr("pid %1 (%2) belongs to a new process: tracked as a new agent").arg(key.pid).arg(key.originLabel()),
+            key);
+}
+
+// The kernel says the process is gone: the agent is surfaced now, as a stall would be at
+// its deadline (the event file's stall line, recovery), and forgotten later.
+void Engine::onAgentExited(const AgentKey &key, std::int64_t seenNs) {
+    const Slot slot = m_tracker.find(key);
+    if (slot == kNoSlot || m_stopping)
+        return;
+    const AgentRecord &record = m_tracker.record(slot);
+    if (record.exited || record.replaced)
+        return;
+    const std::int64_t silentNs = seenNs - record.lastBeatNs;
+    if (m_tracker.surfaceExit(slot, seenNs)) {
+        if (m_eventFile) {
+            m_eventFile->stall(seenNs, key.pid, record.lastNonce);
+            m_eventFile->flush();
+        }
+        m_recovery->onStall(key, record.crossNamespace);
+    }
+    m_local->scheduleForget(key, record.generation, seenNs);
+    if (!m_events->admit(EventKind::Exited))
+        return;
+    EventDetails details;
+    details.silentMs = silentNs / 1'000'000;
+    details.unit = nameOf(key);
+    postEvent(EventKind::Exited, EventSeverity::Warning, EventCategory::Recovery,
+              tr("pid %1 (%2) exited, %3 s after its last beat")
+                  .arg(key.pid)
+                  .arg(details.unit)
+                  .arg(double(silentNs) / 1e9, 0, 'f', 3),
+              key, details);
+}
+
+// --forget-after-ms after an exit or a replacement: the agent leaves as an eviction does
+// (upstream's eviction line, its series gone), unless it is another agent by now.
+void Engine::onForgetDue(const AgentKey &key, std::uint64_t generation) {
+    const Slot slot = m_tracker.find(key);
+    if (slot == kNoSlot || m_stopping)
+        return;
+    const AgentRecord &record = m_tracker.record(slot);
+    if ((!record.exited && !record.replaced) || record.generation != generation)
+        return;
+    const std::int64_t now = engineNowNs();
+    if (m_recovery->childRunning(key)) {
+        m_local->scheduleForget(key, generation, now);  // its recovery is still running: later
+        return;
+    }
+    const bool wasReplaced = record.replaced;
+    const QString name = nameOf(key);
+    if (m_eventFile) {
+        m_eventFile->eviction(now, key.pid);
+        m_eventFile->flush();
+    }
+    m_recovery->forget(key);
+    m_tracker.forget(key);
+    m_local->remove(key);
+    ++m_trackerCounters.forgotten;
+    if (!wasReplaced)
+        m_publisher->addRemoved(key);
+    if (m_events->admit(EventKind::Forgotten))
+        postEvent(EventKind::Forgotten, EventSeverity::Info, EventCategory::Eviction,
+                  tr("pid %1 (%2) forgotten: %3 %4 s ago")
+                      .arg(key.pid)
+                      .arg(name, wasReplaced ? tr("replaced") : tr("exited"))
+                      .arg(double(m_options.tracker.forgetAfterMsOrDefault()) / 1000.0, 0, 'f', 1),
+                  key);
+}
+
+AgentSnapshot Engine::snapshotOf(const AgentRecord &record) const {
+    AgentSnapshot s = BatchPublisher::snapshotOf(record);
+    if (record.key.isUdp())
+        return s;
+    if (const LocalAgents::Entry *entry = m_local->find(record.key)) {
+        s.identity = entry->identity;
+        s.continues = entry->continues;
+        s.replacedByPid = entry->replacedByPid;
+    }
+    return s;
+}
+
+AgentFacts Engine::factsOf(const AgentKey &key) const {
+    AgentFacts facts;
+    if (const LocalAgents::Entry *entry = key.isUdp() ? nullptr : m_local->find(key); entry && entry->identity) {
+        facts.unit = entry->identity->unit;
+        facts.comm = entry->identity->comm;
+        facts.uid = entry->identity->uid;
+    }
+    return facts;
+}
+
+// "api.service", else the origin label: how a line names an agent beside its pid.
+QString Engine::nameOf(const AgentKey &key) const {
+    if (const LocalAgents::Entry *entry = key.isUdp() ? nullptr : m_local->find(key); entry && entry->identity)
+        if (const QString name = entry->identity->name(); !name.isEmpty())
+            return name;
+    return key.originLabel();
+}
+
 void Engine::onAgentEvicted(const AgentKey &key) {
+    m_local->remove(key);
     m_publisher->addRemoved(key);
     if (m_events->admit(EventKind::Evicted))
         postEvent(EventKind::Evicted, EventSeverity::Warning, EventCategory::Eviction,
@@ -505,6 +670,21 @@ void Engine::drainQueuedBeats() {
 }
 
 void Engine::onStall(const AgentRecord &agent, std::int64_t surfacedNs) {
+    // A local agent's pid may belong to another process by now (retired, never recovered,
+    // as upstream), or to none (it exited unseen: past the watcher's cap, or detection off).
+    if (!agent.key.isUdp() && !agent.crossNamespace) {
+        switch (m_local->fateOf(agent.key.pid, agent.generation)) {
+        case LocalAgents::Fate::Recycled: m_recycledAtStall.push_back(agent.key); return;
+        case LocalAgents::Fate::Gone:
+            if (m_local->detectsExits()) {
+                m_tracker.surfaceExit(m_tracker.find(agent.key), surfacedNs);
+                m_local->scheduleForget(agent.key, agent.generation, surfacedNs);
+            }
+            break;
+        case LocalAgents::Fate::Alive:
+        case LocalAgents::Fate::Unknown: break;
+        }
+    }
     if (m_eventFile)
         m_eventFile->stall(surfacedNs, agent.key.pid, agent.lastNonce);
     m_recovery->onStall(agent.key, agent.crossNamespace);
@@ -521,8 +701,26 @@ void Engine::onStall(const AgentRecord &agent, std::int64_t surfacedNs) {
 }
 
 void Engine::afterStalls() {
+    retireRecycled();
     if (m_eventFile)
         m_eventFile->flush();
+}
+
+void Engine::retireRecycled() {
+    for (const AgentKey &key : std::exchange(m_recycledAtStall, {})) {
+        m_recovery->refuseRecycled(key);
+        ++m_trackerCounters.recycledAtStall;
+        ++m_trackerCounters.pidRecycles;
+        m_tracker.forget(key);
+        m_local->remove(key);
+        m_publisher->addRemoved(key);
+        if (m_events->admit(EventKind::Recycled))
+            postEvent(EventKind::Recycled, EventSeverity::Info, EventCategory::Eviction,
+                      tr("pid %1 (%2) fell silent and its pid now belongs to another process: retired, not recovered")
+                          .arg(key.pid)
+                          .arg(key.originLabel()),
+                      key);
+    }
 }
 
 EngineStats Engine::stats() const {

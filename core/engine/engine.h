@@ -28,6 +28,8 @@
 namespace varta {
 
 class ControlServer;
+class LocalAgents;
+struct AgentFacts;
 class EngineControl;
 class RecoveryEngine;
 class SecureReceiver;
@@ -64,6 +66,10 @@ public:
     const TrackerCounters &trackerCounters() const { return m_trackerCounters; }
     const AgentTracker &tracker() const { return m_tracker; }
     const EventStream &events() const { return *m_events; }
+    const LocalAgents &localAgents() const { return *m_local; }
+    // An agent's row as the console and `ctl` see it: the tracker's record with what the
+    // kernel said about its process.
+    AgentSnapshot snapshotOf(const AgentRecord &record) const;
 
     // The operator's commands, from the control socket or the console: one result per
     // key, each audited (an `operator` row) and posted as an `operator` event.
@@ -109,6 +115,13 @@ Q_SIGNALS:
 private:
     void onAgentResumed(Slot slot, std::int64_t silentForNs) override;
     void onAgentAdded(Slot slot) override;
+    void onAgentRecycled(const AgentKey &key) override;
+    void continueUnit(Slot slot);
+    void onAgentExited(const AgentKey &key, std::int64_t seenNs);
+    void onForgetDue(const AgentKey &key, std::uint64_t generation);
+    void retireRecycled();
+    AgentFacts factsOf(const AgentKey &key) const;
+    QString nameOf(const AgentKey &key) const;
     void onAgentEvicted(const AgentKey &key) override;
     void onAgentReplaced(const AgentKey &weaker, const AgentKey &stronger) override;
     void onIngestBatchEnd() override;
@@ -157,6 +170,10 @@ private:
     Housekeeping *m_housekeeping;  // child, like the two above
     QString m_fatalError;
     std::deque<StateTransition> m_recentTransitions;
+    LocalAgents *m_local;  // child, like the timers
+    // Stalls found at their deadline to be another process's pid: retired after the
+    // surfacing pass (removing an agent inside it would disturb the pass).
+    std::vector<AgentKey> m_recycledAtStall;
     std::unique_ptr<EngineControl> m_controlHandler;
     std::unique_ptr<ControlServer> m_control;
     bool m_consolePublishing = false;

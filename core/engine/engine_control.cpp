@@ -99,7 +99,7 @@ QJsonObject EngineControl::agentObject(const AgentKey &key) const {
     const Slot slot = tracker.find(key);
     QJsonObject o;
     if (slot != kNoSlot)
-        o = json::agentJson(BatchPublisher::snapshotOf(tracker.record(slot)), engineNowMs());
+        o = json::agentJson(m_engine.snapshotOf(tracker.record(slot)), engineNowMs());
     const RecoveryEngine &recovery = m_engine.recovery();
     o.insert(QStringLiteral("gave_up"), recovery.hasGivenUp(key));
     if (const PauseInfo *pause = recovery.pauseInfo(key))
@@ -295,7 +295,7 @@ ControlReply EngineControl::act(const QString &cmd, const QJsonObject &args, con
 QJsonObject EngineControl::snapshot() const {
     QJsonArray agents;
     m_engine.tracker().table().forEach(
-        [&](const AgentRecord &r) { agents.append(json::agentJson(BatchPublisher::snapshotOf(r), engineNowMs())); });
+        [&](const AgentRecord &r) { agents.append(json::agentJson(m_engine.snapshotOf(r), engineNowMs())); });
     QJsonArray children;
     for (const ChildInfo &c : m_engine.recovery().children())
         children.append(json::childJson(c));

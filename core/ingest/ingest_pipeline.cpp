@@ -142,6 +142,8 @@ void IngestPipeline::deliver(const Datagram &d, const vlp::Frame &frame, std::in
     }
     // As upstream, where a stronger origin resets the pid's slot, the file shows only the
     // new agent's beat.
+    if (outcome.recycled) [[unlikely]]
+        m_events.onAgentRecycled(key);
     if (outcome.newAgent) [[unlikely]]
         m_events.onAgentAdded(outcome.slot);
     if (outcome.replaced) [[unlikely]]

@@ -18,7 +18,9 @@ public:
     virtual ~IngestEvents() = default;
     virtual void onAgentResumed(Slot slot, std::int64_t silentForNs) = 0;  // a stalled agent beat again
     virtual void onAgentAdded(Slot) {}                                     // its first accepted beat
-    virtual void onAgentEvicted(const AgentKey &key) = 0;                  // removed to make room
+    // A known local pid beat as another process: the old agent is gone, onAgentAdded follows.
+    virtual void onAgentRecycled(const AgentKey &) {}
+    virtual void onAgentEvicted(const AgentKey &key) = 0;  // removed to make room
     // A local agent removed because its pid beat over a stronger local origin (origin pinning).
     virtual void onAgentReplaced(const AgentKey &weaker, const AgentKey &stronger) = 0;
     virtual void onIngestBatchEnd() = 0;

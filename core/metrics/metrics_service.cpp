@@ -27,7 +27,7 @@ public:
         sources.lastTurnUnixSeconds = [this] { return m_current.takenUnixSeconds; };
         sources.forEachAgent = [this](const MetricSources::AgentVisitor &visit) {
             for (const MetricsAgentRow &row : m_current.agents)
-                visit(AgentMetricsRow{&row.key, row.beats, row.stalls, row.status});
+                visit(AgentMetricsRow{&row.key, row.beats, row.stalls, row.status, row.exited, row.identity.get()});
         };
         registerVartaMetrics(m_registry, sources);
         registerEndpointFamilies(m_registry, m_endpoint.counters());

@@ -5,6 +5,7 @@
 
 #include "core/base/loop_stats.h"
 #include "core/identity/agent_key.h"
+#include "core/identity/process_identity.h"
 #include "core/ingest/ingest_counters.h"
 #include "core/metrics/observer_counters.h"
 #include "core/recovery/audit_counters.h"
@@ -13,6 +14,7 @@
 #include "core/vlp/frame.h"
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 namespace varta {
@@ -29,6 +31,8 @@ struct MetricsAgentRow {
     std::uint64_t beats = 0;
     std::uint64_t stalls = 0;
     vlp::Status status = vlp::Status::Ok;
+    bool exited = false;                              // varta_agent_exited
+    std::shared_ptr<const ProcessIdentity> identity;  // varta_agent_info; local agents only
 };
 
 struct MetricsSnapshot {

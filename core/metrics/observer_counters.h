@@ -17,6 +17,10 @@ struct ObserverCounters {
     std::uint64_t udsReceiveBufferBytes = 0;  // varta_observer_uds_rcvbuf_bytes, as granted (0: no --socket)
     std::uint64_t pidMax = 0;                 // varta_pid_max_current
     std::uint64_t evictionScanWindow = 0;     // varta_tracker_eviction_scan_window_max
+    std::uint64_t exitWatchProcesses = 0;     // varta_exit_watch_processes: local processes watched now
+    std::uint64_t exitWatchCapacity = 0;      // varta_exit_watch_capacity: most at once (0: --exit-detection off)
+    std::uint64_t exitWatchUnwatched = 0;     // varta_exit_watch_refused_total: past the cap, /proc at the deadline
+    std::uint64_t identityFailures = 0;       // varta_agent_identity_failures_total: /proc said nothing at first beat
     bool signalHandlerLibc = false;           // varta_signal_handler_install_total{mode}
     std::array<std::uint64_t, kLogKindCount> logSuppressed{};  // varta_log_suppressed_total{kind}
     // Events past their kind's budget: varta_log_suppressed_total{kind="stall"...}

@@ -60,6 +60,49 @@ MetricsFamily::RowWriter agentRows(const MetricSources &sources, Value value) {
     };
 }
 
+std::string_view utf8(const QString &text, QByteArray &buffer) {
+    buffer = text.toUtf8();
+    return std::string_view(buffer.constData(), static_cast<std::size_t>(buffer.size()));
+}
+
+// The Prometheus info convention: one series per local agent the kernel described,
+// value 1, its facts as labels, so that a query joins them onto any per-agent series
+// instead of every series carrying them.
+MetricsFamily::RowWriter agentInfoRows(const MetricSources &sources) {
+    return [forEach = sources.forEachAgent](MetricsTextWriter &out, std::string_view name) {
+        if (!forEach)
+            return;
+        OriginText text;
+        QByteArray unit, comm;
+        forEach([&](const AgentMetricsRow &row) {
+            if (!row.identity)
+                return;
+            out.beginRow(name);
+            out.label("pid", static_cast<std::uint64_t>(row.key->pid));
+            out.label("origin", originText(*row.key, text));
+            out.label("unit", utf8(row.identity->unit, unit));
+            out.label("comm", utf8(row.identity->comm, comm));
+            out.endRow(std::uint64_t{1});
+        });
+    };
+}
+
+MetricsFamily::RowWriter agentExitedRows(const MetricSources &sources) {
+    return [forEach = sources.forEachAgent](MetricsTextWriter &out, std::string_view name) {
+        if (!forEach)
+            return;
+        OriginText text;
+        forEach([&](const AgentMetricsRow &row) {
+            if (!row.exited)
+                return;
+            out.beginRow(name);
+            out.label("pid", static_cast<std::uint64_t>(row.key->pid));
+            out.label("origin", originText(*row.key, text));
+            out.endRow(std::uint64_t{1});
+        });
+    };
+}
+
 MetricsFamily::IntegerSource orZero(std::function<std::uint64_t()> source) {
     if (source)
         return source;
@@ -74,6 +117,14 @@ void registerAgentFamilies(MetricsRegistry &registry, const MetricSources &sourc
     registry.gauge("varta_status", "Last status of each agent: 0 ok, 1 degraded, 2 critical, 3 stall.")
         .setRowWriter(
             agentRows(sources, [](const AgentMetricsRow &row) { return static_cast<std::uint64_t>(row.status); }));
+    registry
+        .gauge("varta_agent_info",
+               "1 for each local agent, labelled with its systemd unit and command as the kernel reported them.")
+        .setRowWriter(agentInfoRows(sources));
+    registry
+        .gauge("varta_agent_exited",
+               "1 for each local agent whose process has exited (its varta_status is 3, as for a stall).")
+        .setRowWriter(agentExitedRows(sources));
 }
 
 void registerIngestFamilies(MetricsRegistry &registry, const IngestCounters &ingest) {
@@ -108,7 +159,6 @@ void registerStructurallyZero(MetricsRegistry &registry) {
     const std::pair<const char *, const char *> families[] = {
         {"varta_tracker_namespace_conflict_total",
          "Always 0: namespaces are checked per frame at ingest (varta_frame_namespace_mismatch_total)."},
-        {"varta_tracker_pid_recycle_total", "Always 0: agents are not told apart by process start time."},
         {"varta_tracker_invariant_violations_total", "Always 0: no tracker invariant check has failed."},
         {"varta_tracker_pid_index_probe_exhausted_total", "Always 0: the agent index never gives up a look-up."},
         {"varta_tracker_removed_pid_drops_total", "Always 0: removed agents leave no pending work behind."},
@@ -152,6 +202,17 @@ void registerTrackerFamilies(MetricsRegistry &registry, const MetricSources &sou
         .counter("varta_tracker_eviction_scan_truncated_total",
                  "Eviction searches that stopped at --eviction-scan-window with old agents left unexamined.")
         .addValue(&tracker.evictionScanTruncated);
+    registry
+        .counter("varta_tracker_pid_recycle_total",
+                 "Local agents whose pid was found to belong to another process (a new start time).")
+        .addValue(&tracker.pidRecycles);
+    registry.counter("varta_agent_exits_total", "Local agents whose process the kernel saw exit.")
+        .addValue(&tracker.exitsSeen);
+    registry
+        .counter("varta_agent_restarts_total", "Silent local agents taken over by a new pid of the same systemd unit.")
+        .addValue(&tracker.restarts);
+    registry.counter("varta_agents_forgotten_total", "Exited or replaced agents removed after --forget-after-ms.")
+        .addValue(&tracker.forgotten);
 }
 
 void registerRecoveryFamilies(MetricsRegistry &registry, const RecoveryCounters &recovery) {
@@ -221,6 +282,20 @@ void registerObserverFamilies(MetricsRegistry &registry, const ObserverCounters 
         .gauge("varta_tracker_eviction_scan_window_max",
                "Agents looked at per eviction search (--eviction-scan-window).")
         .addValue(&observer.evictionScanWindow);
+    registry.gauge("varta_exit_watch_processes", "Local agents' processes watched for their exit now.")
+        .addValue(&observer.exitWatchProcesses);
+    registry
+        .gauge("varta_exit_watch_capacity",
+               "Most processes watched at once (the open-file limit's share); 0 with --exit-detection off.")
+        .addValue(&observer.exitWatchCapacity);
+    registry
+        .counter("varta_exit_watch_refused_total",
+                 "Local agents not watched (past the capacity): their exit is found at their deadline.")
+        .addValue(&observer.exitWatchUnwatched);
+    registry
+        .counter("varta_agent_identity_failures_total",
+                 "Local agents whose process /proc could not describe at their first beat.")
+        .addValue(&observer.identityFailures);
     auto &suppressed = registry.counter("varta_log_suppressed_total", "Repeated log lines held back, by kind.");
     for (std::size_t i = 0; i < kLogKindCount; ++i)
         suppressed.addValue(&observer.logSuppressed[i], {{"kind", logKindLabel(static_cast<LogKind>(i))}});

@@ -21,12 +21,15 @@ class Histogram;
 struct LoopCounters;
 class MetricsRegistry;
 struct AgentKey;
+struct ProcessIdentity;
 
 struct AgentMetricsRow {
     const AgentKey *key = nullptr;
     std::uint64_t beats = 0;
     std::uint64_t stalls = 0;
-    vlp::Status status = vlp::Status::Ok;  // varta_status: 0 ok, 1 degraded, 2 critical, 3 stall
+    vlp::Status status = vlp::Status::Ok;       // varta_status: 0 ok, 1 degraded, 2 critical, 3 stall
+    bool exited = false;                        // varta_agent_exited: its process is gone
+    const ProcessIdentity *identity = nullptr;  // varta_agent_info{unit,comm}: local agents the kernel described
 };
 
 struct MetricSources {

@@ -113,6 +113,10 @@ public:
             {"key":"uds/4242","pid":4242,"origin":"uds","state":"stalled","last_status":"ok",
              "first_seen_ms":120,"last_beat_ms":9120,"silent_ms":1880,"beats":90,"stalls":1,
              "recoveries":1,"nonce":90,"payload":0,"terminating":false,"gave_up":false,
+             "identity":{"start_time":123456,"comm":"api","cmdline":"/usr/bin/api --port 80",
+                         "cmdline_truncated":false,"uid":1000,"user":"alice","cgroup":"/system.slice/api.service",
+                         "unit":"api.service","container":""},
+             "continues":"uds/4100",
              "paused":{"by":"alice (uid 1000)","reason":"disk swap","since_unix_ms":1764600000000,
                        "until_unix_ms":1764603600000}},
             {"key":"udp:10.0.0.7/77","pid":77,"origin":"udp","state":"up","last_status":"ok",
@@ -213,10 +217,12 @@ private Q_SLOTS:
         const CtlRun run = ctl({"agents"});
         QCOMPARE(run.exit, 0);
         QCOMPARE(run.out,
-                 QString("KEY              STATE    LAST-BEAT  SILENT  BEATS  STALLS  RECOVERIES  PAUSED\n"
-                         "uds/4242         stalled  1.9 s ago  1.9 s      90       1           1  until 2025-12-01 "
-                         "15:40:00 (disk swap)\n"
-                         "udp:10.0.0.7/77  up       0.5 s ago  -       12000       0           0  -\n"));
+                 QString("KEY              NAME         USER   STATE    LAST-BEAT  SILENT  BEATS  STALLS  RECOVERIES  "
+                         "PAUSED\n"
+                         "uds/4242         api.service  alice  stalled  1.9 s ago  1.9 s      90       1           1  "
+                         "until 2025-12-01 15:40:00 (disk swap)\n"
+                         "udp:10.0.0.7/77  -            -      up       0.5 s ago  -       12000       0           0  "
+                         "-\n"));
     }
 
     void agentsSendsItsFilters() {
@@ -232,6 +238,17 @@ private Q_SLOTS:
                                     "pid:          4242\n"),
                  qPrintable(run.out));
         QVERIFY2(run.out.contains("last beat:    1.9 s ago\n"), qPrintable(run.out));
+        // The kernel's facts about a local agent's process, and the agent it continues.
+        QVERIFY2(run.out.contains("name:         api.service\n"
+                                  "unit:         api.service\n"
+                                  "container:    -\n"
+                                  "command:      /usr/bin/api --port 80\n"
+                                  "comm:         api\n"
+                                  "user:         alice\n"
+                                  "cgroup:       /system.slice/api.service\n"
+                                  "start time:   123456 (clock ticks after boot)\n"
+                                  "continues:    uds/4100\n"),
+                 qPrintable(run.out));
         QVERIFY2(run.out.contains("paused:       by alice (uid 1000) since 2025-12-01 14:40:00, until 2025-12-01 "
                                   "15:40:00 (disk swap)\n"),
                  qPrintable(run.out));
