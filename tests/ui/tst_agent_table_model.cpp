@@ -4,8 +4,10 @@
 #include "tests/support/test_batches.h"
 #include "ui/models/agent_table_model.h"
 #include "ui/models/row_ranges.h"
+#include "ui/style/state_style.h"
 
 #include <QAbstractItemModelTester>
+#include <QFile>
 #include <QIcon>
 #include <QSignalSpy>
 #include <QTest>
@@ -338,6 +340,14 @@ private Q_SLOTS:
         QCOMPARE(c.right, int(AgentTableModel::AgeColumn));
         QVERIFY(c.roles.contains(Qt::DisplayRole));
         QCOMPARE(age.data().toString(), QStringLiteral("1 min 6 s"));
+    }
+
+    void everyStateHasAnIcon() {
+        for (int i = 0; i < kAgentStateCount; ++i) {
+            const auto state = static_cast<AgentState>(i);
+            QVERIFY2(QFile::exists(ui::StateStyle::iconPath(state)), agentStateName(state));
+            QVERIFY2(!ui::StateStyle::icon(state).pixmap(16, 16).isNull(), agentStateName(state));
+        }
     }
 
     void stateIsIconTextAndColour() {
