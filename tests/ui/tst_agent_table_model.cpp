@@ -31,6 +31,27 @@ EngineBatch agentsBatch(int count, EngineMs nowMs = 10'000, std::uint32_t firstP
     return batch;
 }
 
+std::shared_ptr<const ProcessIdentity> identity(const QString &unit, const QString &cmdline, const QString &user,
+                                                std::optional<std::uint32_t> uid = 1000) {
+    auto id = std::make_shared<ProcessIdentity>();
+    id->startTime = 123'400;
+    id->comm = QStringLiteral("api-server");
+    id->cmdline = cmdline;
+    id->uid = uid;
+    id->user = user;
+    id->unit = unit;
+    id->cgroup = unit.isEmpty() ? QStringLiteral("/user.slice") : QStringLiteral("/system.slice/") + unit;
+    return id;
+}
+
+AgentSnapshot localAgent(std::uint32_t pid, std::shared_ptr<const ProcessIdentity> id,
+                         std::optional<AgentKey> continues = {}) {
+    AgentSnapshot s = snapshot(AgentKey::local(pid), AgentState::Up, 1, 9'000);
+    s.identity = std::move(id);
+    s.continues = continues;
+    return s;
+}
+
 struct Changed {
     int first;
     int last;
@@ -348,6 +369,75 @@ private Q_SLOTS:
             QVERIFY2(QFile::exists(ui::StateStyle::iconPath(state)), agentStateName(state));
             QVERIFY2(!ui::StateStyle::icon(state).pixmap(16, 16).isNull(), agentStateName(state));
         }
+    }
+
+    void identityColumnsShowAndSort() {
+        EngineBatch batch;
+        batch.agents = {
+            localAgent(10, identity(QStringLiteral("api.service"), QStringLiteral("/usr/bin/api --port 80"),
+                                    QStringLiteral("www"))),
+            localAgent(11, identity(QString(), QString(), QString(), 4242)),
+            snapshot(udpKey(12)),
+        };
+        m_model->applyBatch(batch);
+        const auto cell = [this](int row, int column, int role = Qt::DisplayRole) {
+            return m_model->index(row, column).data(role);
+        };
+        QCOMPARE(cell(0, AgentTableModel::NameColumn).toString(), QStringLiteral("api.service"));
+        QCOMPARE(cell(0, AgentTableModel::CommandColumn).toString(), QStringLiteral("/usr/bin/api --port 80"));
+        QCOMPARE(cell(0, AgentTableModel::UserColumn).toString(), QStringLiteral("www"));
+        // No unit: the name is comm; no cmdline: the command is comm; no user name: the uid.
+        QCOMPARE(cell(1, AgentTableModel::NameColumn).toString(), QStringLiteral("api-server"));
+        QCOMPARE(cell(1, AgentTableModel::CommandColumn).toString(), QStringLiteral("api-server"));
+        QCOMPARE(cell(1, AgentTableModel::UserColumn).toString(), QStringLiteral("4242"));
+        for (int column : {AgentTableModel::NameColumn, AgentTableModel::CommandColumn, AgentTableModel::UserColumn}) {
+            QCOMPARE(cell(2, column).toString(), QString());
+            QVERIFY(!cell(2, column, Qt::ToolTipRole).isValid());
+            QCOMPARE(cell(0, column, AgentTableModel::SortRole).typeId(), QMetaType::QString);
+            QCOMPARE(cell(0, column, AgentTableModel::SortRole).toString(), cell(0, column).toString());
+        }
+        const QString tip = cell(0, AgentTableModel::CommandColumn, Qt::ToolTipRole).toString();
+        for (const char *part :
+             {"/usr/bin/api --port 80", "api.service", "/system.slice/api.service", "www", "after boot"})
+            QVERIFY2(tip.contains(QLatin1String(part)), qPrintable(tip));
+        QCOMPARE(AgentTableModel::agentLabel(m_model->snapshot(0)), QStringLiteral("api.service (pid 10, uds)"));
+        QCOMPARE(AgentTableModel::agentLabel(m_model->snapshot(2)), AgentTableModel::agentLabel(udpKey(12)));
+    }
+
+    // A command line is whatever the process chose: markup in it is shown, not rendered.
+    void identityToolTipEscapesMarkup() {
+        EngineBatch batch;
+        batch.agents = {localAgent(10, identity(QString(), QStringLiteral("<b>bold</b> & co"), QStringLiteral("u")))};
+        m_model->applyBatch(batch);
+        const QString tip = m_model->index(0, AgentTableModel::CommandColumn).data(Qt::ToolTipRole).toString();
+        QVERIFY2(tip.contains(QStringLiteral("&lt;b&gt;bold&lt;/b&gt; &amp; co")), qPrintable(tip));
+    }
+
+    // The engine shares one identity between an agent's snapshots: a beat does not
+    // announce the identity columns, a new identity does.
+    void identityColumnsChangeOnlyWithTheIdentity() {
+        const auto id = identity(QStringLiteral("api.service"), QStringLiteral("api"), QStringLiteral("www"));
+        EngineBatch batch;
+        batch.agents = {localAgent(10, id)};
+        m_model->applyBatch(batch);
+        QSignalSpy changed(m_model.get(), &QAbstractItemModel::dataChanged);
+        AgentSnapshot beat = m_model->snapshot(0);
+        beat.beats += 1;
+        beat.identity = std::make_shared<ProcessIdentity>(*id);  // equal, another copy
+        batch.agents = {beat};
+        m_model->applyBatch(batch);
+        for (const Changed &c : changes(changed)) {
+            QVERIFY(c.left > AgentTableModel::NameColumn || c.right < AgentTableModel::NameColumn);
+            QVERIFY(c.right < AgentTableModel::UserColumn);
+        }
+        beat.identity = identity(QStringLiteral("web.service"), QStringLiteral("web"), QStringLiteral("www"));
+        batch.agents = {beat};
+        m_model->applyBatch(batch);
+        bool nameAnnounced = false;
+        for (const Changed &c : changes(changed))
+            nameAnnounced |= c.left <= AgentTableModel::NameColumn && c.right >= AgentTableModel::NameColumn;
+        QVERIFY(nameAnnounced);
+        QCOMPARE(m_model->index(0, AgentTableModel::NameColumn).data().toString(), QStringLiteral("web.service"));
     }
 
     void stateIsIconTextAndColour() {

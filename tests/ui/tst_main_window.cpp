@@ -309,6 +309,16 @@ private Q_SLOTS:
         QCOMPARE(m_window->timelinePane()->windowSpan(), 15 * 60'000);
     }
 
+    // A layout saved with other columns is left alone rather than put on the wrong ones.
+    void layoutOfOtherColumnsIsIgnored() {
+        m_window->agentView()->setColumnWidth(AgentTableModel::OriginColumn, 321);
+        m_window->saveSettings();
+        QSettings().setValue(QStringLiteral("mainWindow/agentColumnCount"), int(AgentTableModel::ColumnCount) - 3);
+        m_testers.clear();
+        m_window = std::make_unique<MainWindow>();
+        QVERIFY(m_window->agentView()->columnWidth(AgentTableModel::OriginColumn) != 321);
+    }
+
 private:
     void selectAgents(const QList<AgentKey> &keys) {
         QTableView *view = m_window->agentView();

@@ -22,6 +22,7 @@ class AgentTableModel : public QAbstractTableModel {
 public:
     enum Column {
         PidColumn,
+        NameColumn,
         OriginColumn,
         StateColumn,
         LastStatusColumn,
@@ -31,6 +32,8 @@ public:
         RecoveriesColumn,
         NonceColumn,
         PayloadColumn,
+        UserColumn,
+        CommandColumn,
         ColumnCount
     };
     enum Role {
@@ -66,10 +69,19 @@ public:
     const QString &originText(int row) const { return m_rows[std::size_t(row)].origin; }
     // "pid 42 (udp:10.0.0.7)": how lanes, dialogs and logs name an agent.
     static QString agentLabel(const AgentKey &key);
+    // "api.service (pid 42, uds)" when the kernel named the process, else as above.
+    static QString agentLabel(const AgentSnapshot &snapshot);
+
+    // What the identity columns show; empty for agents without an identity (UDP). The
+    // filter and the sort proxy read these too.
+    static QString nameText(const AgentSnapshot &snapshot);
+    static QString commandText(const AgentSnapshot &snapshot);
+    static QString userText(const AgentSnapshot &snapshot);
 
 private:
     // Kept small: 100,000 of them. The pid's text is made when asked for; the origin is
-    // shared with every agent of the same host.
+    // shared with every agent of the same host; the identity is shared with the engine's
+    // snapshots and every later one of the same agent.
     struct Row {
         AgentSnapshot snap;
         QString origin;
@@ -87,6 +99,7 @@ private:
     QVariant displayData(const Row &row, int column) const;
     QVariant sortData(const Row &row, int column) const;
     QVariant toolTipData(const Row &row, int column) const;
+    static QString identityToolTip(const ProcessIdentity &identity);
 
     std::vector<Row> m_rows;
     OriginLabels m_origins;

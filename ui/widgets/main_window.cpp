@@ -114,10 +114,10 @@ void MainWindow::createCentral() {
 }
 
 void MainWindow::configureAgentView() {
-    // Payload is the last column but not the widest value: the table ends where the data does.
-    TableSetup::configure(m_agentView, false);
+    // The command line is the last column and the widest value: it takes what is left.
+    TableSetup::configure(m_agentView, true);
     m_agentView->setSelectionMode(QAbstractItemView::ExtendedSelection);
-    TableSetup::setColumnWidths(m_agentView, {8, 22, 13, 12, 11, 12, 8, 10, 14, 12});
+    TableSetup::setColumnWidths(m_agentView, {8, 16, 22, 13, 12, 11, 12, 8, 10, 14, 12, 10, 30});
     QStringList stateNames;
     for (int i = 0; i < kAgentStateCount; ++i)
         stateNames << StateStyle::name(static_cast<AgentState>(i));
@@ -338,7 +338,7 @@ void MainWindow::selectNewChildOfSelectedAgent(const QList<ChildInfo> &changed,
 void MainWindow::updateLanes() {
     QList<TimelineLane> lanes;
     const auto addRow = [&lanes](const AgentSnapshot &s) {
-        lanes.append({s.key, AgentTableModel::agentLabel(s.key), s.state, s.firstSeenMs});
+        lanes.append({s.key, AgentTableModel::agentLabel(s), s.state, s.firstSeenMs});
     };
     if (!m_selectedKeys.isEmpty()) {
         for (const AgentKey &key : std::as_const(m_selectedKeys)) {
@@ -363,6 +363,7 @@ void MainWindow::saveSettings() const {
     settings.setValue(QStringLiteral("mainSplitter"), m_mainSplitter->saveState());
     settings.setValue(QStringLiteral("bottomSplitter"), m_bottomSplitter->saveState());
     settings.setValue(QStringLiteral("agentColumns"), m_agentView->horizontalHeader()->saveState());
+    settings.setValue(QStringLiteral("agentColumnCount"), int(AgentTableModel::ColumnCount));
     settings.setValue(QStringLiteral("childColumns"), m_childrenView->horizontalHeader()->saveState());
     settings.setValue(QStringLiteral("eventColumns"), m_eventView->horizontalHeader()->saveState());
     settings.setValue(QStringLiteral("timelineWindowMs"), qlonglong(m_timelinePane->windowSpan()));
@@ -376,7 +377,9 @@ void MainWindow::restoreSettings() {
     restoreState(settings.value(QStringLiteral("state")).toByteArray());
     m_mainSplitter->restoreState(settings.value(QStringLiteral("mainSplitter")).toByteArray());
     m_bottomSplitter->restoreState(settings.value(QStringLiteral("bottomSplitter")).toByteArray());
-    m_agentView->horizontalHeader()->restoreState(settings.value(QStringLiteral("agentColumns")).toByteArray());
+    // A layout saved with other columns would put widths and order on the wrong ones.
+    if (settings.value(QStringLiteral("agentColumnCount")).toInt() == AgentTableModel::ColumnCount)
+        m_agentView->horizontalHeader()->restoreState(settings.value(QStringLiteral("agentColumns")).toByteArray());
     m_childrenView->horizontalHeader()->restoreState(settings.value(QStringLiteral("childColumns")).toByteArray());
     m_eventView->horizontalHeader()->restoreState(settings.value(QStringLiteral("eventColumns")).toByteArray());
     if (const QVariant span = settings.value(QStringLiteral("timelineWindowMs")); span.isValid())
