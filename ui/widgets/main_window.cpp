@@ -166,7 +166,7 @@ void MainWindow::createToolBar() {
 
     m_filter = new QLineEdit(bar);
     m_filter->setObjectName(QStringLiteral("agentFilter"));
-    m_filter->setPlaceholderText(tr("Filter by pid or origin"));
+    m_filter->setPlaceholderText(tr("Filter by pid, name, command, user or origin"));
     m_filter->setClearButtonEnabled(true);
     m_filter->setMaximumWidth(260);
     bar->addWidget(m_filter);
