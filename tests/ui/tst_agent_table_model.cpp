@@ -440,6 +440,72 @@ private Q_SLOTS:
         QCOMPARE(m_model->index(0, AgentTableModel::NameColumn).data().toString(), QStringLiteral("web.service"));
     }
 
+    // A unit restarted under a new pid: its row goes on under the new key, whatever the
+    // order of the old key's removal.
+    void continuationTakesTheRowOver_data() {
+        QTest::addColumn<bool>("removalInTheSameBatch");
+        QTest::newRow("removal in the same batch") << true;
+        QTest::newRow("removal in a later batch") << false;
+    }
+    void continuationTakesTheRowOver() {
+        QFETCH(bool, removalInTheSameBatch);
+        m_model->applyBatch(agentsBatch(5));
+        const AgentKey a = AgentKey::local(2);
+        const AgentKey b = AgentKey::local(7002);
+        const int rowOfA = m_model->rowOf(a);
+        QSignalSpy inserted(m_model.get(), &QAbstractItemModel::rowsInserted);
+        QSignalSpy removed(m_model.get(), &QAbstractItemModel::rowsRemoved);
+        QSignalSpy reset(m_model.get(), &QAbstractItemModel::modelReset);
+        QSignalSpy changed(m_model.get(), &QAbstractItemModel::dataChanged);
+
+        EngineBatch batch;
+        batch.stats = stats(10'500);
+        if (removalInTheSameBatch)
+            batch.removed = {a};
+        batch.agents = {localAgent(
+            b.pid, identity(QStringLiteral("api.service"), QStringLiteral("api"), QStringLiteral("www")), a)};
+        m_model->applyBatch(batch);
+        if (!removalInTheSameBatch) {
+            EngineBatch later;
+            later.stats = stats(10'550);
+            later.removed = {a};
+            m_model->applyBatch(later);
+        }
+
+        QCOMPARE(m_model->rowCount(), 5);
+        QCOMPARE(m_model->rowOf(b), rowOfA);
+        QCOMPARE(m_model->rowOf(a), -1);
+        QCOMPARE(m_model->snapshot(rowOfA).key, b);
+        QCOMPARE(m_model->index(rowOfA, AgentTableModel::PidColumn).data().toString(), QStringLiteral("7002"));
+        QCOMPARE(m_model->index(rowOfA, AgentTableModel::NameColumn).data().toString(), QStringLiteral("api.service"));
+        QCOMPARE(inserted.count(), 0);
+        QCOMPARE(removed.count(), 0);
+        QCOMPARE(reset.count(), 0);
+        bool pidAnnounced = false;
+        for (const Changed &c : changes(changed))
+            pidAnnounced |= c.first <= rowOfA && c.last >= rowOfA && c.left == AgentTableModel::PidColumn;
+        QVERIFY(pidAnnounced);
+        for (int row = 0; row < m_model->rowCount(); ++row)
+            QCOMPARE(m_model->rowOf(m_model->snapshot(row).key), row);
+
+        // Rows after a later removal are renumbered under the new key.
+        EngineBatch eviction;
+        eviction.removed = {AgentKey::local(0)};
+        m_model->applyBatch(eviction);
+        QCOMPARE(m_model->rowOf(b), rowOfA - 1);
+        QCOMPARE(m_model->rowOf(a), -1);
+    }
+
+    void continuationOfAnUnknownAgentAddsARow() {
+        m_model->applyBatch(agentsBatch(3));
+        EngineBatch batch;
+        batch.removed = {AgentKey::local(99)};
+        batch.agents = {localAgent(500, nullptr, AgentKey::local(99))};
+        m_model->applyBatch(batch);
+        QCOMPARE(m_model->rowCount(), 4);
+        QCOMPARE(m_model->rowOf(AgentKey::local(500)), 3);
+    }
+
     void stateIsIconTextAndColour() {
         EngineBatch batch;
         batch.agents = {snapshot(AgentKey::local(1), AgentState::GaveUp)};

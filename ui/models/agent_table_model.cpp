@@ -82,6 +82,7 @@ QString AgentTableModel::userText(const AgentSnapshot &snapshot) {
 
 void AgentTableModel::applyBatch(const EngineBatch &batch) {
     m_nowMs = std::max(m_nowMs, batch.stats.nowMs);
+    const QList<AgentKey> continued = continueAgents(batch.agents);
     if (!batch.removed.isEmpty())
         removeAgents(batch.removed);
 
@@ -92,7 +93,9 @@ void AgentTableModel::applyBatch(const EngineBatch &batch) {
     for (const AgentSnapshot &snap : batch.agents) {
         if (const auto it = m_rowByKey.constFind(snap.key); it != m_rowByKey.cend()) {
             Row &row = m_rows[std::size_t(*it)];
-            const unsigned columns = changedColumns(row.snap, snap);
+            unsigned columns = changedColumns(row.snap, snap);
+            if (!continued.isEmpty() && continued.contains(snap.key))
+                columns |= bit(PidColumn) | bit(OriginColumn);
             row.snap = snap;
             if (columns != 0)
                 changed.emplace_back(columns, *it);
@@ -105,6 +108,27 @@ void AgentTableModel::applyBatch(const EngineBatch &batch) {
     }
     announceChanges(std::move(changed));
     appendRows(std::move(fresh));
+}
+
+QList<AgentKey> AgentTableModel::continueAgents(const QList<AgentSnapshot> &snapshots) {
+    QList<AgentKey> continued;
+    for (const AgentSnapshot &snap : snapshots) {
+        if (!snap.continues || *snap.continues == snap.key || m_rowByKey.contains(snap.key))
+            continue;
+        const auto it = m_rowByKey.constFind(*snap.continues);
+        if (it == m_rowByKey.cend())
+            continue;
+        const int row = *it;
+        m_rowByKey.erase(it);
+        m_rowByKey.insert(snap.key, row);
+        // Only the key moves here; the snapshot pass below finds the row under it and
+        // announces what changed, pid and origin included.
+        Row &r = m_rows[std::size_t(row)];
+        r.snap.key = snap.key;
+        r.origin = m_origins.label(snap.key);
+        continued.append(snap.key);
+    }
+    return continued;
 }
 
 void AgentTableModel::setNow(EngineMs nowMs) {

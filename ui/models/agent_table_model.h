@@ -55,8 +55,11 @@ public:
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
 
-    // Removals first (an evicted agent that beats again comes back in the same batch),
-    // then snapshots. EngineStats::nowMs becomes the model's "now".
+    // Continuations first: a snapshot that continues an agent with a row takes that row
+    // over under its own key, so the old key's removal, in this batch or a later one,
+    // finds nothing and the unit stays one row. Then removals (an evicted agent that
+    // beats again comes back in the same batch), then snapshots. EngineStats::nowMs
+    // becomes the model's "now".
     void applyBatch(const EngineBatch &batch);
     // The 1 Hz tick: moves "now" and repaints the age column only.
     void setNow(EngineMs nowMs);
@@ -87,6 +90,8 @@ private:
         QString origin;
     };
 
+    // Re-keys the rows the batch's continuations take over; returns their new keys.
+    QList<AgentKey> continueAgents(const QList<AgentSnapshot> &snapshots);
     void removeAgents(const QList<AgentKey> &keys);
     void removeRowRanges(const std::vector<int> &rows);
     void rebuildIndex(int fromRow);

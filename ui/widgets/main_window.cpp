@@ -239,9 +239,11 @@ void MainWindow::applyBatch(const EngineBatch &batch) {
     m_events->setWallOffset(wallOffset);
     m_timelinePane->view()->setWallOffset(wallOffset);
 
+    const QList<Continuation> continuations = continuationsIn(batch.agents);
     m_agents->applyBatch(batch);
+    applyContinuations(continuations);
     m_timeline.remove(batch.removed);
-    m_timeline.append(batch.transitions);
+    m_timeline.append(continuations.isEmpty() ? batch.transitions : continuedTransitions(batch, continuations));
 
     if (!batch.children.isEmpty()) {
         QList<std::uint64_t> known;
@@ -268,6 +270,46 @@ void MainWindow::applyBatch(const EngineBatch &batch) {
         refreshSelectedAgents();
     updateLanes();
     m_timelinePane->view()->setNow(m_lastNowMs);
+}
+
+// Read before the table takes the old rows over: the lane of a restarted unit starts when
+// its first pid was seen.
+QList<MainWindow::Continuation> MainWindow::continuationsIn(const QList<AgentSnapshot> &agents) const {
+    QList<Continuation> result;
+    for (const AgentSnapshot &s : agents) {
+        if (!s.continues || *s.continues == s.key)
+            continue;
+        const int row = m_agents->rowOf(*s.continues);
+        result.append(
+            {*s.continues, s.key, row >= 0 ? std::optional(m_agents->snapshot(row).firstSeenMs) : std::nullopt});
+    }
+    return result;
+}
+
+// The table keeps the old row (and so the view its selection) under the new key; the
+// timeline and the selected keys follow it.
+void MainWindow::applyContinuations(const QList<Continuation> &continuations) {
+    for (const Continuation &c : continuations) {
+        m_timeline.continueAs(c.from, c.to, c.fromFirstSeenMs);
+        if (const qsizetype i = m_selectedKeys.indexOf(c.from); i >= 0) {
+            if (m_selectedKeys.contains(c.to))
+                m_selectedKeys.removeAt(i);
+            else
+                m_selectedKeys[i] = c.to;
+        }
+    }
+}
+
+// The old pid's last transitions (to exited, to replaced) belong to the lane it handed on,
+// not to a history of its own that nothing would show or remove.
+QList<StateTransition> MainWindow::continuedTransitions(const EngineBatch &batch,
+                                                        const QList<Continuation> &continuations) {
+    QList<StateTransition> transitions = batch.transitions;
+    for (StateTransition &t : transitions)
+        for (const Continuation &c : continuations)
+            if (t.key == c.from)
+                t.key = c.to;
+    return transitions;
 }
 
 EngineMs MainWindow::estimatedNow() const {
