@@ -168,6 +168,24 @@ private Q_SLOTS:
         QVERIFY(!toolButtonFor(action)->isEnabled());
     }
 
+    // An exited agent is recovered like a stalled one; a replaced one is not.
+    void recoverNowForExitedNotReplaced() {
+        QSettings().setValue(QLatin1String(AgentActions::kConfirmRecoverKey), false);
+        EngineBatch batch = fleet();
+        batch.agents << unitAgent(700, AgentState::Exited) << unitAgent(701, AgentState::Replaced);
+        m_window->applyBatch(batch);
+        QAction *action = m_window->actions()->recoverNowAction();
+        selectAgent(AgentKey::local(701));
+        QVERIFY(!action->isEnabled());
+        QVERIFY2(action->toolTip().contains(QStringLiteral("replaced")), qPrintable(action->toolTip()));
+        selectAgent(AgentKey::local(700));
+        QVERIFY(action->isEnabled());
+        QSignalSpy recover(m_window.get(), &MainWindow::recoverNowRequested);
+        action->trigger();
+        QCOMPARE(recover.count(), 1);
+        QCOMPARE(recover[0][0].value<QList<AgentKey>>(), QList<AgentKey>{AgentKey::local(700)});
+    }
+
     // The unit's new pid takes the old row over: still selected, one lane, its history.
     void restartedUnitKeepsRowSelectionAndLane() {
         EngineBatch first = fleet();
