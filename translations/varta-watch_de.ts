@@ -4,16 +4,35 @@
 <context>
     <name>varta::Engine</name>
     <message>
-        <source>Recover now for agent %1 (%2) refused: %3</source>
-        <translation>„Jetzt wiederherstellen“ für Agent %1 (%2) abgelehnt: %3</translation>
-    </message>
-    <message>
         <source>agent %1 (%2) evicted to make room</source>
         <translation>Agent %1 (%2) verdrängt, um Platz zu schaffen</translation>
     </message>
     <message>
         <source>agent %1 (%2) replaced by %3: the same local pid over a stronger transport</source>
         <translation>Agent %1 (%2) durch %3 ersetzt: dieselbe lokale PID über einen stärkeren Transportweg</translation>
+    </message>
+    <message>
+        <source>%1 malformed datagrams in the last %2 s: %3</source>
+        <translation>%1 fehlerhafte Datagramme in den letzten %2 s: %3</translation>
+    </message>
+    <message>
+        <source>pid %1 (%2) is back after %3 s silent</source>
+        <translation>PID %1 (%2) ist nach %3 s Stille zurück</translation>
+    </message>
+    <message>
+        <source>%1: %2 %3: %4</source>
+        <translation>%1: %2 %3: %4</translation>
+    </message>
+    <message>
+        <source>pid %1 (%2) stalled: silent for %3 s</source>
+        <translation>PID %1 (%2) verstummt: seit %3 s still</translation>
+    </message>
+</context>
+<context>
+    <name>varta::EventStream</name>
+    <message>
+        <source>... and %1 more %2 in the last second</source>
+        <translation>… und %1 weitere %2 in der letzten Sekunde</translation>
     </message>
 </context>
 <context>
@@ -33,10 +52,6 @@
     <message>
         <source>gave up on %1: %2 recoveries within %3 ms did not help; re-arm it to recover again</source>
         <translation>%1 aufgegeben: %2 Wiederherstellungen innerhalb von %3 ms haben nicht geholfen; schalten Sie den Agenten wieder scharf, um erneut wiederherzustellen</translation>
-    </message>
-    <message>
-        <source>recovery of %1 refused: %2</source>
-        <translation>Wiederherstellung von %1 abgelehnt: %2</translation>
     </message>
     <message>
         <source>manual recovery of %1: started child %2 (pid %3): %4</source>
@@ -59,16 +74,68 @@
         <translation>%1, nachdem seine Zeit abgelaufen war</translation>
     </message>
     <message>
-        <source>recovery child %1 for %2 %3</source>
-        <translation>Wiederherstellungsprozess %1 für %2 %3</translation>
+        <source>the pause of %1 (by %2) ended at its expiry; recovery applies again</source>
+        <translation>die Pause von %1 (durch %2) ist abgelaufen; die Wiederherstellung gilt wieder</translation>
     </message>
     <message>
-        <source>recovery child for %1 could not start: %2</source>
-        <translation>Wiederherstellungsprozess für %1 konnte nicht starten: %2</translation>
+        <source>unknown</source>
+        <translation>unbekannt</translation>
     </message>
     <message>
-        <source>operator killed recovery child %1 for %2</source>
-        <translation>Bediener hat Wiederherstellungsprozess %1 für %2 beendet</translation>
+        <source>recovery of %1 refused: %2 (%3)</source>
+        <translation>Wiederherstellung von %1 abgelehnt: %2 (%3)</translation>
+    </message>
+    <message>
+        <source>recovery child %1 for %2 could not start: %3</source>
+        <translation>Wiederherstellungsprozess %1 für %2 konnte nicht starten: %3</translation>
+    </message>
+    <message>
+        <source>%1 paused by %2</source>
+        <translation>%1 pausiert durch %2</translation>
+    </message>
+    <message>
+        <source>the operator</source>
+        <translation>den Bediener</translation>
+    </message>
+    <message>
+        <source>: %1</source>
+        <translation>: %1</translation>
+    </message>
+    <message>
+        <source> (until %1)</source>
+        <translation> (bis %1)</translation>
+    </message>
+    <message>
+        <source>%1 resumed by %2; recovery applies again</source>
+        <translation>%1 fortgesetzt durch %2; die Wiederherstellung gilt wieder</translation>
+    </message>
+    <message>
+        <source>%1 re-armed by %2: it had given up; its past attempts are forgotten</source>
+        <translation>%1 wieder scharf geschaltet durch %2: er hatte aufgegeben; seine bisherigen Versuche sind vergessen</translation>
+    </message>
+    <message>
+        <source>%1 re-armed by %2: its past attempts are forgotten</source>
+        <translation>%1 wieder scharf geschaltet durch %2: seine bisherigen Versuche sind vergessen</translation>
+    </message>
+    <message>
+        <source>%1 (killed by the operator)</source>
+        <translation>%1 (vom Bediener abgebrochen)</translation>
+    </message>
+    <message>
+        <source>%1 (stopped by shutdown)</source>
+        <translation>%1 (beim Herunterfahren beendet)</translation>
+    </message>
+    <message>
+        <source>recovery child %1 for %2 %3 after %4 s, %5 bytes kept%6</source>
+        <translation>Wiederherstellungsprozess %1 für %2 %3 nach %4 s, %5 Bytes aufbewahrt%6</translation>
+    </message>
+    <message>
+        <source> (truncated)</source>
+        <translation> (abgeschnitten)</translation>
+    </message>
+    <message>
+        <source>; output: %1</source>
+        <translation>; Ausgabe: %1</translation>
     </message>
 </context>
 <context>
@@ -134,10 +201,6 @@
         <translation>Wiederherstellung ist nicht eingerichtet: starten Sie varta-watch mit --recovery-exec oder --recovery-exec-file.</translation>
     </message>
     <message>
-        <source>The selected agents are already recovering or paused.</source>
-        <translation>Die ausgewählten Agenten werden bereits wiederhergestellt oder sind pausiert.</translation>
-    </message>
-    <message>
         <source>Run the recovery command now for the selected agents</source>
         <translation>Den Wiederherstellungsbefehl jetzt für die ausgewählten Agenten ausführen</translation>
     </message>
@@ -152,6 +215,10 @@
     <message>
         <source>Run the recovery command now? Selected agents: %1</source>
         <translation>Den Wiederherstellungsbefehl jetzt ausführen? Ausgewählte Agenten: %1</translation>
+    </message>
+    <message>
+        <source>The selected agents are already recovering, paused or replaced.</source>
+        <translation>Die ausgewählten Agenten werden bereits wiederhergestellt, sind pausiert oder ersetzt.</translation>
     </message>
 </context>
 <context>
@@ -239,6 +306,62 @@
     <message>
         <source>The application value carried by the last beat</source>
         <translation>Der Anwendungswert im letzten Herzschlag</translation>
+    </message>
+    <message>
+        <source>%1 (pid %2, %3)</source>
+        <translation>%1 (PID %2, %3)</translation>
+    </message>
+    <message>
+        <source>%1 (cut)</source>
+        <translation>%1 (gekürzt)</translation>
+    </message>
+    <message>
+        <source>Unit: %1</source>
+        <translation>Unit: %1</translation>
+    </message>
+    <message>
+        <source>Container: %1</source>
+        <translation>Container: %1</translation>
+    </message>
+    <message>
+        <source>Cgroup: %1</source>
+        <translation>Cgroup: %1</translation>
+    </message>
+    <message>
+        <source>User: uid %1</source>
+        <translation>Benutzer: UID %1</translation>
+    </message>
+    <message>
+        <source>User: %1 (uid %2)</source>
+        <translation>Benutzer: %1 (UID %2)</translation>
+    </message>
+    <message>
+        <source>Started %1 after boot</source>
+        <translation>Gestartet %1 nach dem Systemstart</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>User</source>
+        <translation>Benutzer</translation>
+    </message>
+    <message>
+        <source>Command</source>
+        <translation>Befehl</translation>
+    </message>
+    <message>
+        <source>The local agent&apos;s systemd unit, else its container, else its command name</source>
+        <translation>Die systemd-Unit des lokalen Agenten, sonst sein Container, sonst sein Befehlsname</translation>
+    </message>
+    <message>
+        <source>The user the local agent&apos;s process runs as</source>
+        <translation>Der Benutzer, unter dem der Prozess des lokalen Agenten läuft</translation>
+    </message>
+    <message>
+        <source>The local agent&apos;s command line, as the kernel reported it at first contact</source>
+        <translation>Die Befehlszeile des lokalen Agenten, wie der Kernel sie beim ersten Kontakt meldete</translation>
     </message>
 </context>
 <context>
@@ -401,10 +524,6 @@
         <translation>Aktionen</translation>
     </message>
     <message>
-        <source>Filter by pid or origin</source>
-        <translation>Nach PID oder Herkunft filtern</translation>
-    </message>
-    <message>
         <source>Show only agents in these states</source>
         <translation>Nur Agenten in diesen Zuständen zeigen</translation>
     </message>
@@ -439,6 +558,10 @@
     <message>
         <source>Filter agents</source>
         <translation>Agenten filtern</translation>
+    </message>
+    <message>
+        <source>Filter by pid, name, command, user or origin</source>
+        <translation>Nach PID, Name, Befehl, Benutzer oder Herkunft filtern</translation>
     </message>
 </context>
 <context>
@@ -580,6 +703,22 @@ Dauer %5</translation>
     <message>
         <source>error</source>
         <translation>Fehler</translation>
+    </message>
+    <message>
+        <source>exited</source>
+        <translation>beendet</translation>
+    </message>
+    <message>
+        <source>replaced</source>
+        <translation>ersetzt</translation>
+    </message>
+    <message>
+        <source>The process is gone: the kernel saw it exit, before any threshold.</source>
+        <translation>Der Prozess ist fort: der Kernel hat sein Ende gesehen, vor jeder Schwelle.</translation>
+    </message>
+    <message>
+        <source>Its unit came back under a new pid, which carries on in its place.</source>
+        <translation>Seine Unit kam unter einer neuen PID zurück, die an seiner Stelle weitermacht.</translation>
     </message>
 </context>
 <context>

@@ -1,4 +1,5 @@
-// Filtering agents by text (pid or origin) and state, and sorting numbers as numbers.
+// Filtering agents by text (pid, origin, a local agent's identity) and state, and sorting
+// numbers as numbers.
 #include "tests/support/test_batches.h"
 #include "ui/models/agent_filter_proxy.h"
 #include "ui/models/agent_table_model.h"
@@ -30,6 +31,28 @@ EngineBatch fixture() {
         agent(AgentKey::fromPeer(Transport::SecureUdp, QHostAddress(QStringLiteral("10.0.0.8")), 300),
               AgentState::Paused, 1000, 97'000, 4),
     };
+    return batch;
+}
+
+// Two local agents the kernel described: a unit's process, and a container's.
+EngineBatch localAgents() {
+    auto api = std::make_shared<ProcessIdentity>();
+    api->comm = QStringLiteral("api-server");
+    api->cmdline = QStringLiteral("/usr/bin/api-server --listen :8080");
+    api->uid = 33;
+    api->user = QStringLiteral("www-data");
+    api->cgroup = QStringLiteral("/system.slice/api.service");
+    api->unit = QStringLiteral("api.service");
+    auto worker = std::make_shared<ProcessIdentity>();
+    worker->comm = QStringLiteral("python3");
+    worker->cmdline = QStringLiteral("python3 worker.py");
+    worker->uid = 1001;
+    worker->container = QStringLiteral("docker:0123456789ab");
+    EngineBatch batch;
+    batch.agents = {agent(AgentKey::local(400), AgentState::Exited, 5, 96'000, 5),
+                    agent(AgentKey::local(500), AgentState::Replaced, 6, 95'000, 6)};
+    batch.agents[0].identity = api;
+    batch.agents[1].identity = worker;
     return batch;
 }
 
@@ -89,6 +112,57 @@ private Q_SLOTS:
         QFETCH(QList<quint32>, pids);
         m_proxy->setStateFilter(mask);
         QCOMPARE(shownPids(), pids);
+    }
+
+    void identityFilter_data() {
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<QList<quint32>>("pids");
+        QTest::newRow("unit") << QStringLiteral("api.service") << QList<quint32>{400};
+        QTest::newRow("unit, any case") << QStringLiteral("API.Serv") << QList<quint32>{400};
+        QTest::newRow("comm") << QStringLiteral("python3") << QList<quint32>{500};
+        QTest::newRow("command line") << QStringLiteral("--listen") << QList<quint32>{400};
+        QTest::newRow("user") << QStringLiteral("www-data") << QList<quint32>{400};
+        QTest::newRow("container") << QStringLiteral("docker:0123") << QList<quint32>{500};
+        QTest::newRow("address still") << QStringLiteral("10.0.0") << QList<quint32>{300, 1001};
+    }
+    void identityFilter() {
+        QFETCH(QString, text);
+        QFETCH(QList<quint32>, pids);
+        m_model->applyBatch(localAgents());
+        m_proxy->setTextFilter(text);
+        QCOMPARE(shownPids(), pids);
+    }
+
+    // Exited needs attention like Stalled; Replaced has handed its row on and does not.
+    void newStatesFilter() {
+        m_model->applyBatch(localAgents());
+        m_proxy->setStateFilter(AgentFilterProxy::kAttentionStates);
+        QCOMPARE(shownPids(), (QList<quint32>{400, 1001, 2100}));
+        m_proxy->setStateFilter(AgentFilterProxy::stateBit(AgentState::Exited));
+        QCOMPARE(shownPids(), (QList<quint32>{400}));
+        m_proxy->setStateFilter(AgentFilterProxy::stateBit(AgentState::Replaced));
+        QCOMPARE(shownPids(), (QList<quint32>{500}));
+        m_proxy->setStateFilter(AgentFilterProxy::kAllStates);
+        QCOMPARE(shownPids().size(), 6);
+    }
+
+    void sortsByIdentity_data() {
+        QTest::addColumn<int>("column");
+        QTest::addColumn<QList<quint32>>("pids");
+        // Agents without an identity have empty cells: first, in pid order.
+        QTest::newRow("name") << int(AgentTableModel::NameColumn) << QList<quint32>{100, 300, 1001, 2100, 400, 500};
+        QTest::newRow("command") << int(AgentTableModel::CommandColumn)
+                                 << QList<quint32>{100, 300, 1001, 2100, 400, 500};
+        QTest::newRow("user: a name, else the uid")
+            << int(AgentTableModel::UserColumn) << QList<quint32>{100, 300, 1001, 2100, 500, 400};
+    }
+    void sortsByIdentity() {
+        QFETCH(int, column);
+        QFETCH(QList<quint32>, pids);
+        m_model->applyBatch(localAgents());
+        m_proxy->sort(column, Qt::AscendingOrder);
+        QCOMPARE(shownPids(), pids);
+        QVERIFY(!AgentFilterProxy::isVolatileColumn(column));
     }
 
     void textAndStateCombine() {

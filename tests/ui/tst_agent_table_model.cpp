@@ -4,8 +4,10 @@
 #include "tests/support/test_batches.h"
 #include "ui/models/agent_table_model.h"
 #include "ui/models/row_ranges.h"
+#include "ui/style/state_style.h"
 
 #include <QAbstractItemModelTester>
+#include <QFile>
 #include <QIcon>
 #include <QSignalSpy>
 #include <QTest>
@@ -27,6 +29,27 @@ EngineBatch agentsBatch(int count, EngineMs nowMs = 10'000, std::uint32_t firstP
     for (int i = 0; i < count; ++i)
         batch.agents.append(snapshot(AgentKey::local(firstPid + std::uint32_t(i)), AgentState::Up, 1, 9'000));
     return batch;
+}
+
+std::shared_ptr<const ProcessIdentity> identity(const QString &unit, const QString &cmdline, const QString &user,
+                                                std::optional<std::uint32_t> uid = 1000) {
+    auto id = std::make_shared<ProcessIdentity>();
+    id->startTime = 123'400;
+    id->comm = QStringLiteral("api-server");
+    id->cmdline = cmdline;
+    id->uid = uid;
+    id->user = user;
+    id->unit = unit;
+    id->cgroup = unit.isEmpty() ? QStringLiteral("/user.slice") : QStringLiteral("/system.slice/") + unit;
+    return id;
+}
+
+AgentSnapshot localAgent(std::uint32_t pid, std::shared_ptr<const ProcessIdentity> id,
+                         std::optional<AgentKey> continues = {}) {
+    AgentSnapshot s = snapshot(AgentKey::local(pid), AgentState::Up, 1, 9'000);
+    s.identity = std::move(id);
+    s.continues = continues;
+    return s;
 }
 
 struct Changed {
@@ -338,6 +361,149 @@ private Q_SLOTS:
         QCOMPARE(c.right, int(AgentTableModel::AgeColumn));
         QVERIFY(c.roles.contains(Qt::DisplayRole));
         QCOMPARE(age.data().toString(), QStringLiteral("1 min 6 s"));
+    }
+
+    void everyStateHasAnIcon() {
+        for (int i = 0; i < kAgentStateCount; ++i) {
+            const auto state = static_cast<AgentState>(i);
+            QVERIFY2(QFile::exists(ui::StateStyle::iconPath(state)), agentStateName(state));
+            QVERIFY2(!ui::StateStyle::icon(state).pixmap(16, 16).isNull(), agentStateName(state));
+        }
+    }
+
+    void identityColumnsShowAndSort() {
+        EngineBatch batch;
+        batch.agents = {
+            localAgent(10, identity(QStringLiteral("api.service"), QStringLiteral("/usr/bin/api --port 80"),
+                                    QStringLiteral("www"))),
+            localAgent(11, identity(QString(), QString(), QString(), 4242)),
+            snapshot(udpKey(12)),
+        };
+        m_model->applyBatch(batch);
+        const auto cell = [this](int row, int column, int role = Qt::DisplayRole) {
+            return m_model->index(row, column).data(role);
+        };
+        QCOMPARE(cell(0, AgentTableModel::NameColumn).toString(), QStringLiteral("api.service"));
+        QCOMPARE(cell(0, AgentTableModel::CommandColumn).toString(), QStringLiteral("/usr/bin/api --port 80"));
+        QCOMPARE(cell(0, AgentTableModel::UserColumn).toString(), QStringLiteral("www"));
+        // No unit: the name is comm; no cmdline: the command is comm; no user name: the uid.
+        QCOMPARE(cell(1, AgentTableModel::NameColumn).toString(), QStringLiteral("api-server"));
+        QCOMPARE(cell(1, AgentTableModel::CommandColumn).toString(), QStringLiteral("api-server"));
+        QCOMPARE(cell(1, AgentTableModel::UserColumn).toString(), QStringLiteral("4242"));
+        for (int column : {AgentTableModel::NameColumn, AgentTableModel::CommandColumn, AgentTableModel::UserColumn}) {
+            QCOMPARE(cell(2, column).toString(), QString());
+            QVERIFY(!cell(2, column, Qt::ToolTipRole).isValid());
+            QCOMPARE(cell(0, column, AgentTableModel::SortRole).typeId(), QMetaType::QString);
+            QCOMPARE(cell(0, column, AgentTableModel::SortRole).toString(), cell(0, column).toString());
+        }
+        const QString tip = cell(0, AgentTableModel::CommandColumn, Qt::ToolTipRole).toString();
+        for (const char *part :
+             {"/usr/bin/api --port 80", "api.service", "/system.slice/api.service", "www", "after boot"})
+            QVERIFY2(tip.contains(QLatin1String(part)), qPrintable(tip));
+        QCOMPARE(AgentTableModel::agentLabel(m_model->snapshot(0)), QStringLiteral("api.service (pid 10, uds)"));
+        QCOMPARE(AgentTableModel::agentLabel(m_model->snapshot(2)), AgentTableModel::agentLabel(udpKey(12)));
+    }
+
+    // A command line is whatever the process chose: markup in it is shown, not rendered.
+    void identityToolTipEscapesMarkup() {
+        EngineBatch batch;
+        batch.agents = {localAgent(10, identity(QString(), QStringLiteral("<b>bold</b> & co"), QStringLiteral("u")))};
+        m_model->applyBatch(batch);
+        const QString tip = m_model->index(0, AgentTableModel::CommandColumn).data(Qt::ToolTipRole).toString();
+        QVERIFY2(tip.contains(QStringLiteral("&lt;b&gt;bold&lt;/b&gt; &amp; co")), qPrintable(tip));
+    }
+
+    // The engine shares one identity between an agent's snapshots: a beat does not
+    // announce the identity columns, a new identity does.
+    void identityColumnsChangeOnlyWithTheIdentity() {
+        const auto id = identity(QStringLiteral("api.service"), QStringLiteral("api"), QStringLiteral("www"));
+        EngineBatch batch;
+        batch.agents = {localAgent(10, id)};
+        m_model->applyBatch(batch);
+        QSignalSpy changed(m_model.get(), &QAbstractItemModel::dataChanged);
+        AgentSnapshot beat = m_model->snapshot(0);
+        beat.beats += 1;
+        beat.identity = std::make_shared<ProcessIdentity>(*id);  // equal, another copy
+        batch.agents = {beat};
+        m_model->applyBatch(batch);
+        for (const Changed &c : changes(changed)) {
+            QVERIFY(c.left > AgentTableModel::NameColumn || c.right < AgentTableModel::NameColumn);
+            QVERIFY(c.right < AgentTableModel::UserColumn);
+        }
+        beat.identity = identity(QStringLiteral("web.service"), QStringLiteral("web"), QStringLiteral("www"));
+        batch.agents = {beat};
+        m_model->applyBatch(batch);
+        bool nameAnnounced = false;
+        for (const Changed &c : changes(changed))
+            nameAnnounced |= c.left <= AgentTableModel::NameColumn && c.right >= AgentTableModel::NameColumn;
+        QVERIFY(nameAnnounced);
+        QCOMPARE(m_model->index(0, AgentTableModel::NameColumn).data().toString(), QStringLiteral("web.service"));
+    }
+
+    // A unit restarted under a new pid: its row goes on under the new key, whatever the
+    // order of the old key's removal.
+    void continuationTakesTheRowOver_data() {
+        QTest::addColumn<bool>("removalInTheSameBatch");
+        QTest::newRow("removal in the same batch") << true;
+        QTest::newRow("removal in a later batch") << false;
+    }
+    void continuationTakesTheRowOver() {
+        QFETCH(bool, removalInTheSameBatch);
+        m_model->applyBatch(agentsBatch(5));
+        const AgentKey a = AgentKey::local(2);
+        const AgentKey b = AgentKey::local(7002);
+        const int rowOfA = m_model->rowOf(a);
+        QSignalSpy inserted(m_model.get(), &QAbstractItemModel::rowsInserted);
+        QSignalSpy removed(m_model.get(), &QAbstractItemModel::rowsRemoved);
+        QSignalSpy reset(m_model.get(), &QAbstractItemModel::modelReset);
+        QSignalSpy changed(m_model.get(), &QAbstractItemModel::dataChanged);
+
+        EngineBatch batch;
+        batch.stats = stats(10'500);
+        if (removalInTheSameBatch)
+            batch.removed = {a};
+        batch.agents = {localAgent(
+            b.pid, identity(QStringLiteral("api.service"), QStringLiteral("api"), QStringLiteral("www")), a)};
+        m_model->applyBatch(batch);
+        if (!removalInTheSameBatch) {
+            EngineBatch later;
+            later.stats = stats(10'550);
+            later.removed = {a};
+            m_model->applyBatch(later);
+        }
+
+        QCOMPARE(m_model->rowCount(), 5);
+        QCOMPARE(m_model->rowOf(b), rowOfA);
+        QCOMPARE(m_model->rowOf(a), -1);
+        QCOMPARE(m_model->snapshot(rowOfA).key, b);
+        QCOMPARE(m_model->index(rowOfA, AgentTableModel::PidColumn).data().toString(), QStringLiteral("7002"));
+        QCOMPARE(m_model->index(rowOfA, AgentTableModel::NameColumn).data().toString(), QStringLiteral("api.service"));
+        QCOMPARE(inserted.count(), 0);
+        QCOMPARE(removed.count(), 0);
+        QCOMPARE(reset.count(), 0);
+        bool pidAnnounced = false;
+        for (const Changed &c : changes(changed))
+            pidAnnounced |= c.first <= rowOfA && c.last >= rowOfA && c.left == AgentTableModel::PidColumn;
+        QVERIFY(pidAnnounced);
+        for (int row = 0; row < m_model->rowCount(); ++row)
+            QCOMPARE(m_model->rowOf(m_model->snapshot(row).key), row);
+
+        // Rows after a later removal are renumbered under the new key.
+        EngineBatch eviction;
+        eviction.removed = {AgentKey::local(0)};
+        m_model->applyBatch(eviction);
+        QCOMPARE(m_model->rowOf(b), rowOfA - 1);
+        QCOMPARE(m_model->rowOf(a), -1);
+    }
+
+    void continuationOfAnUnknownAgentAddsARow() {
+        m_model->applyBatch(agentsBatch(3));
+        EngineBatch batch;
+        batch.removed = {AgentKey::local(99)};
+        batch.agents = {localAgent(500, nullptr, AgentKey::local(99))};
+        m_model->applyBatch(batch);
+        QCOMPARE(m_model->rowCount(), 4);
+        QCOMPARE(m_model->rowOf(AgentKey::local(500)), 3);
     }
 
     void stateIsIconTextAndColour() {

@@ -51,6 +51,19 @@ EngineBatch fleet(bool recoveryConfigured = true) {
     return batch;
 }
 
+// A local agent of a systemd unit, as the kernel described its process.
+AgentSnapshot unitAgent(std::uint32_t pid, AgentState state, std::optional<AgentKey> continues = {}) {
+    AgentSnapshot s = snapshot(AgentKey::local(pid), state, 5, kNow - 400);
+    auto identity = std::make_shared<ProcessIdentity>();
+    identity->comm = QStringLiteral("api-server");
+    identity->cmdline = QStringLiteral("/usr/bin/api-server");
+    identity->unit = QStringLiteral("api.service");
+    identity->startTime = pid;
+    s.identity = identity;
+    s.continues = continues;
+    return s;
+}
+
 // Answers the next modal QMessageBox, optionally ticking its check box first.
 void answerNextMessageBox(QMessageBox::StandardButton button, bool tickCheckBox) {
     auto *timer = new QTimer;
@@ -153,6 +166,60 @@ private Q_SLOTS:
         QVERIFY(!action->isEnabled());
         QVERIFY2(action->toolTip().contains(because), qPrintable(action->toolTip()));
         QVERIFY(!toolButtonFor(action)->isEnabled());
+    }
+
+    // An exited agent is recovered like a stalled one; a replaced one is not.
+    void recoverNowForExitedNotReplaced() {
+        QSettings().setValue(QLatin1String(AgentActions::kConfirmRecoverKey), false);
+        EngineBatch batch = fleet();
+        batch.agents << unitAgent(700, AgentState::Exited) << unitAgent(701, AgentState::Replaced);
+        m_window->applyBatch(batch);
+        QAction *action = m_window->actions()->recoverNowAction();
+        selectAgent(AgentKey::local(701));
+        QVERIFY(!action->isEnabled());
+        QVERIFY2(action->toolTip().contains(QStringLiteral("replaced")), qPrintable(action->toolTip()));
+        selectAgent(AgentKey::local(700));
+        QVERIFY(action->isEnabled());
+        QSignalSpy recover(m_window.get(), &MainWindow::recoverNowRequested);
+        action->trigger();
+        QCOMPARE(recover.count(), 1);
+        QCOMPARE(recover[0][0].value<QList<AgentKey>>(), QList<AgentKey>{AgentKey::local(700)});
+    }
+
+    // The unit's new pid takes the old row over: still selected, one lane, its history.
+    void restartedUnitKeepsRowSelectionAndLane() {
+        EngineBatch first = fleet();
+        first.agents << unitAgent(700, AgentState::Up);
+        m_window->applyBatch(first);
+        const AgentKey a = AgentKey::local(700);
+        const AgentKey b = AgentKey::local(900);
+        EngineBatch exited;
+        exited.stats = stats(kNow + 100);
+        exited.agents = {unitAgent(700, AgentState::Exited)};
+        exited.transitions = {{a, kNow + 100, AgentState::Up, AgentState::Exited}};
+        m_window->applyBatch(exited);
+        selectAgent(a);
+        const int rows = m_window->agentView()->model()->rowCount();
+
+        EngineBatch restarted;
+        restarted.stats = stats(kNow + 200);
+        restarted.removed = {a};
+        restarted.agents = {unitAgent(900, AgentState::Up, a)};
+        restarted.transitions = {{a, kNow + 200, AgentState::Exited, AgentState::Replaced}};
+        m_window->applyBatch(restarted);
+
+        QCOMPARE(m_window->agentView()->model()->rowCount(), rows);
+        const QModelIndexList selected = m_window->agentView()->selectionModel()->selectedRows();
+        QCOMPARE(selected.size(), 1);
+        QCOMPARE(m_window->agentProxy()->keyAt(selected[0].row()), b);
+        const QList<varta::ui::TimelineLane> &lanes = m_window->timelinePane()->view()->lanes();
+        QCOMPARE(lanes.size(), 1);
+        QCOMPARE(lanes[0].key, b);
+        QVERIFY2(lanes[0].label.contains(QStringLiteral("api.service")), qPrintable(lanes[0].label));
+        QVERIFY2(lanes[0].label.contains(QStringLiteral("900")), qPrintable(lanes[0].label));
+        QCOMPARE(m_window->timelineStore().history(b).size(), 2);
+        QVERIFY(m_window->timelineStore().history(a).isEmpty());
+        QCOMPARE(m_window->timelineStore().agentCount(), 1);
     }
 
     void agentActionsFollowSelectionAndState() {
@@ -307,6 +374,16 @@ private Q_SLOTS:
         m_window = std::make_unique<MainWindow>();
         QCOMPARE(m_window->agentView()->columnWidth(AgentTableModel::OriginColumn), 321);
         QCOMPARE(m_window->timelinePane()->windowSpan(), 15 * 60'000);
+    }
+
+    // A layout saved with other columns is left alone rather than put on the wrong ones.
+    void layoutOfOtherColumnsIsIgnored() {
+        m_window->agentView()->setColumnWidth(AgentTableModel::OriginColumn, 321);
+        m_window->saveSettings();
+        QSettings().setValue(QStringLiteral("mainWindow/agentColumnCount"), int(AgentTableModel::ColumnCount) - 3);
+        m_testers.clear();
+        m_window = std::make_unique<MainWindow>();
+        QVERIFY(m_window->agentView()->columnWidth(AgentTableModel::OriginColumn) != 321);
     }
 
 private:

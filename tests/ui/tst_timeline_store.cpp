@@ -77,6 +77,56 @@ private Q_SLOTS:
         QCOMPARE(h[1].atMs, EngineMs(20));
     }
 
+    // A restarted unit keeps one lane: the old pid's segments go on under the new key,
+    // from when the old pid was first seen.
+    void continuedLaneKeepsItsHistory() {
+        TimelineStore store;
+        const AgentKey a = AgentKey::local(1);
+        const AgentKey b = AgentKey::local(2);
+        store.append({transition(a, 200, AgentState::Up, AgentState::Stalled),
+                      transition(a, 300, AgentState::Stalled, AgentState::Exited)});
+        store.continueAs(a, b, EngineMs(50));
+        QVERIFY(store.history(a).isEmpty());
+        QCOMPARE(store.history(b).size(), 2);
+        QCOMPARE(store.history(b).front().key, b);
+        QCOMPARE(store.agentCount(), 1);
+        QCOMPARE(store.totalCount(), 2);
+        store.append({transition(b, 600, AgentState::Up, AgentState::Degraded)});
+        const QList<TimelineSegment> expected{{50, 200, AgentState::Up},
+                                              {200, 300, AgentState::Stalled},
+                                              {300, 600, AgentState::Exited},
+                                              {600, 1000, AgentState::Degraded}};
+        // The new pid was first seen at 400; the lane starts with the old one.
+        QCOMPARE(store.segments(b, 400, AgentState::Degraded, 1000), expected);
+        store.remove({a});
+        QCOMPARE(store.history(b).size(), 3);
+        store.remove({b});
+        QCOMPARE(store.totalCount(), 0);
+        QCOMPARE(store.agentCount(), 0);
+    }
+
+    void continuedLaneMergesWithTheNewKeysHistory() {
+        TimelineStore store;
+        const AgentKey a = AgentKey::local(1);
+        const AgentKey b = AgentKey::local(2);
+        QList<StateTransition> old;
+        for (int i = 0; i < TimelineStore::kMaxPerAgent; ++i)
+            old.append(transition(a, i, AgentState::Up, AgentState::Stalled));
+        store.append(old);
+        store.append({transition(b, 10'000, AgentState::Up, AgentState::Degraded)});
+        store.continueAs(a, b);
+        const QList<StateTransition> &h = store.history(b);
+        QCOMPARE(h.size(), TimelineStore::kMaxPerAgent);
+        QCOMPARE(h.front().atMs, EngineMs(1));  // the oldest went to make room
+        QCOMPARE(h.back().atMs, EngineMs(10'000));
+        QCOMPARE(store.totalCount(), TimelineStore::kMaxPerAgent);
+        QCOMPARE(store.droppedCount(), 1u);
+        // The least-recently-changed order knows the lane under its new key only.
+        store.remove({b});
+        QCOMPARE(store.agentCount(), 0);
+        QCOMPARE(store.totalCount(), 0);
+    }
+
     void segments_data() {
         const AgentKey k = AgentKey::local(1);
         QTest::addColumn<QList<StateTransition>>("history");

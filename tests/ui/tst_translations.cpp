@@ -62,6 +62,7 @@ private Q_SLOTS:
         QCOMPARE(QCoreApplication::translate("varta::ui::AgentActions", "Recover now"),
                  QStringLiteral("Jetzt wiederherstellen"));
         QCOMPARE(QCoreApplication::translate("varta::ui::StateStyle", "stalled"), QStringLiteral("verstummt"));
+        QCOMPARE(QCoreApplication::translate("varta::ui::StateStyle", "exited"), QStringLiteral("beendet"));
         varta::ui::MainWindow window;
         QCOMPARE(window.actions()->recoverNowAction()->text(), QStringLiteral("Jetzt wiederherstellen"));
     }
@@ -70,8 +71,8 @@ private Q_SLOTS:
     // German too.
     void engineEventsAreTranslated() {
         QVERIFY(varta::ui::installTranslator(*qApp, QStringLiteral("de_DE")));
-        QCOMPARE(varta::RecoveryEngine::tr("recovery of %1 refused: %2"),
-                 QStringLiteral("Wiederherstellung von %1 abgelehnt: %2"));
+        QCOMPARE(varta::RecoveryEngine::tr("recovery of %1 refused: %2 (%3)"),
+                 QStringLiteral("Wiederherstellung von %1 abgelehnt: %2 (%3)"));
         QCOMPARE(varta::Engine::tr("agent %1 (%2) evicted to make room"),
                  QStringLiteral("Agent %1 (%2) verdrängt, um Platz zu schaffen"));
 

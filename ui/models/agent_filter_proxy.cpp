@@ -130,8 +130,18 @@ bool AgentFilterProxy::filterAcceptsRow(int sourceRow, const QModelIndex &source
         return false;
     if (m_text.isEmpty())
         return true;
-    return m_agents->pidText(sourceRow).contains(m_text, Qt::CaseInsensitive)
-           || m_agents->originText(sourceRow).contains(m_text, Qt::CaseInsensitive);
+    if (m_agents->pidText(sourceRow).contains(m_text, Qt::CaseInsensitive)
+        || m_agents->originText(sourceRow).contains(m_text, Qt::CaseInsensitive))
+        return true;
+    const ProcessIdentity *identity = m_agents->snapshot(sourceRow).identity.get();
+    if (!identity)
+        return false;
+    // The name is the unit, the container or comm: matching those covers it.
+    for (const QString *field :
+         {&identity->unit, &identity->container, &identity->comm, &identity->cmdline, &identity->user})
+        if (field->contains(m_text, Qt::CaseInsensitive))
+            return true;
+    return false;
 }
 
 bool AgentFilterProxy::lessThan(const QModelIndex &left, const QModelIndex &right) const {
@@ -157,6 +167,12 @@ int AgentFilterProxy::compareRows(int left, int right, int column) const {
     const AgentSnapshot &b = m_agents->snapshot(right);
     switch (column) {
     case AgentTableModel::PidColumn: return threeWay(a.key.pid, b.key.pid);
+    case AgentTableModel::NameColumn:
+        return AgentTableModel::nameText(a).compare(AgentTableModel::nameText(b), Qt::CaseInsensitive);
+    case AgentTableModel::UserColumn:
+        return AgentTableModel::userText(a).compare(AgentTableModel::userText(b), Qt::CaseInsensitive);
+    case AgentTableModel::CommandColumn:
+        return AgentTableModel::commandText(a).compare(AgentTableModel::commandText(b), Qt::CaseInsensitive);
     case AgentTableModel::OriginColumn: return m_agents->originText(left).compare(m_agents->originText(right));
     case AgentTableModel::StateColumn: return threeWay(StateStyle::urgency(a.state), StateStyle::urgency(b.state));
     case AgentTableModel::LastStatusColumn: return threeWay(a.lastStatus, b.lastStatus);

@@ -1,13 +1,14 @@
 #pragma once
-// Filters the agents table by text (pid or origin) and by state, and sorts it. Both
+// Filters the agents table by text (pid, origin, or a local agent's name, unit, command
+// and user) and by state, and sorts it. Both
 // filtering and comparison read the rows directly instead of going through QVariant:
 // the proxy re-examines every row a batch touched, thousands of times a second.
 //
 // Columns that change with every beat (last beat, beats, nonce, payload, last status)
 // sort by values frozen once a second: re-sorting thousands of rows twenty times a
 // second costs the UI thread most of its time and makes rows jump faster than anyone
-// can read them. Rarely changing columns (state, stalls, recoveries, pid, origin) sort
-// live.
+// can read them. Rarely changing columns (state, stalls, recoveries, pid, origin and the
+// identity columns) sort live.
 
 #include "core/published/engine_batch.h"
 
@@ -24,9 +25,12 @@ class AgentFilterProxy : public QSortFilterProxyModel {
     Q_OBJECT
 public:
     static constexpr unsigned kAllStates = (1u << kAgentStateCount) - 1;
-    // Everything except Up and Paused: what an operator on watch cares about.
+    // Everything except Up, Paused and Replaced (a unit's old pid whose row the new one
+    // took over): what an operator on watch cares about. Exited is in, like Stalled.
     static constexpr unsigned kAttentionStates =
-        kAllStates & ~((1u << unsigned(AgentState::Up)) | (1u << unsigned(AgentState::Paused)));
+        kAllStates
+        & ~((1u << unsigned(AgentState::Up)) | (1u << unsigned(AgentState::Paused))
+            | (1u << unsigned(AgentState::Replaced)));
     static constexpr unsigned stateBit(AgentState state) { return 1u << unsigned(state); }
 
     static constexpr int kFrozenSortRefreshMs = 1000;
@@ -36,7 +40,8 @@ public:
     // Must be an AgentTableModel.
     void setSourceModel(QAbstractItemModel *model) override;
 
-    // Case-insensitive substring of the pid or the origin label; empty shows all.
+    // Case-insensitive substring of the pid, the origin label, or a local agent's unit,
+    // container, comm, command line or user; empty shows all.
     void setTextFilter(const QString &text);
     QString textFilter() const { return m_text; }
     void setStateFilter(unsigned stateMask);

@@ -11,12 +11,32 @@
 #include <algorithm>
 #include <bit>
 
+#include <unistd.h>
+
 namespace varta::ui {
 
 namespace {
 constexpr unsigned bit(int column) { return 1u << column; }
 
-bool isNumeric(int column) { return column == AgentTableModel::PidColumn || column >= AgentTableModel::AgeColumn; }
+bool isNumeric(int column) {
+    return column == AgentTableModel::PidColumn
+           || (column >= AgentTableModel::AgeColumn && column <= AgentTableModel::PayloadColumn);
+}
+
+constexpr unsigned kIdentityColumns =
+    bit(AgentTableModel::NameColumn) | bit(AgentTableModel::UserColumn) | bit(AgentTableModel::CommandColumn);
+
+// The engine hands every snapshot of an agent the same identity, so the pointers decide
+// almost always; the fields only when a snapshot brought another copy.
+bool sameIdentity(const std::shared_ptr<const ProcessIdentity> &a, const std::shared_ptr<const ProcessIdentity> &b) {
+    if (a == b)
+        return true;
+    if (!a || !b)
+        return false;
+    return a->startTime == b->startTime && a->uid == b->uid && a->comm == b->comm && a->cmdline == b->cmdline
+           && a->cmdlineTruncated == b->cmdlineTruncated && a->user == b->user && a->unit == b->unit
+           && a->container == b->container && a->cgroup == b->cgroup;
+}
 }  // namespace
 
 AgentTableModel::AgentTableModel(QObject *parent) : QAbstractTableModel(parent) {
@@ -34,8 +54,35 @@ QString AgentTableModel::agentLabel(const AgentKey &key) {
     return tr("pid %1 (%2)").arg(key.pid).arg(key.originLabel());
 }
 
+QString AgentTableModel::agentLabel(const AgentSnapshot &snapshot) {
+    const QString name = nameText(snapshot);
+    if (name.isEmpty())
+        return agentLabel(snapshot.key);
+    // One arg() for all: a unit's name may itself hold "%2".
+    return tr("%1 (pid %2, %3)").arg(name, QString::number(snapshot.key.pid), snapshot.key.originLabel());
+}
+
+QString AgentTableModel::nameText(const AgentSnapshot &snapshot) {
+    return snapshot.identity ? snapshot.identity->name() : QString();
+}
+
+QString AgentTableModel::commandText(const AgentSnapshot &snapshot) {
+    if (!snapshot.identity)
+        return {};
+    return snapshot.identity->cmdline.isEmpty() ? snapshot.identity->comm : snapshot.identity->cmdline;
+}
+
+QString AgentTableModel::userText(const AgentSnapshot &snapshot) {
+    if (!snapshot.identity)
+        return {};
+    if (!snapshot.identity->user.isEmpty())
+        return snapshot.identity->user;
+    return snapshot.identity->uid ? QString::number(*snapshot.identity->uid) : QString();
+}
+
 void AgentTableModel::applyBatch(const EngineBatch &batch) {
     m_nowMs = std::max(m_nowMs, batch.stats.nowMs);
+    const QList<AgentKey> continued = continueAgents(batch.agents);
     if (!batch.removed.isEmpty())
         removeAgents(batch.removed);
 
@@ -46,7 +93,9 @@ void AgentTableModel::applyBatch(const EngineBatch &batch) {
     for (const AgentSnapshot &snap : batch.agents) {
         if (const auto it = m_rowByKey.constFind(snap.key); it != m_rowByKey.cend()) {
             Row &row = m_rows[std::size_t(*it)];
-            const unsigned columns = changedColumns(row.snap, snap);
+            unsigned columns = changedColumns(row.snap, snap);
+            if (!continued.isEmpty() && continued.contains(snap.key))
+                columns |= bit(PidColumn) | bit(OriginColumn);
             row.snap = snap;
             if (columns != 0)
                 changed.emplace_back(columns, *it);
@@ -59,6 +108,27 @@ void AgentTableModel::applyBatch(const EngineBatch &batch) {
     }
     announceChanges(std::move(changed));
     appendRows(std::move(fresh));
+}
+
+QList<AgentKey> AgentTableModel::continueAgents(const QList<AgentSnapshot> &snapshots) {
+    QList<AgentKey> continued;
+    for (const AgentSnapshot &snap : snapshots) {
+        if (!snap.continues || *snap.continues == snap.key || m_rowByKey.contains(snap.key))
+            continue;
+        const auto it = m_rowByKey.constFind(*snap.continues);
+        if (it == m_rowByKey.cend())
+            continue;
+        const int row = *it;
+        m_rowByKey.erase(it);
+        m_rowByKey.insert(snap.key, row);
+        // Only the key moves here; the snapshot pass below finds the row under it and
+        // announces what changed, pid and origin included.
+        Row &r = m_rows[std::size_t(row)];
+        r.snap.key = snap.key;
+        r.origin = m_origins.label(snap.key);
+        continued.append(snap.key);
+    }
+    return continued;
 }
 
 void AgentTableModel::setNow(EngineMs nowMs) {
@@ -86,6 +156,8 @@ unsigned AgentTableModel::changedColumns(const AgentSnapshot &before, const Agen
         mask |= bit(NonceColumn);
     if (before.payload != after.payload)
         mask |= bit(PayloadColumn);
+    if (!sameIdentity(before.identity, after.identity))
+        mask |= kIdentityColumns;
     return mask;
 }
 
@@ -210,6 +282,7 @@ QVariant AgentTableModel::displayData(const Row &row, int column) const {
     const AgentSnapshot &s = row.snap;
     switch (column) {
     case PidColumn: return QString::number(s.key.pid);
+    case NameColumn: return nameText(s);
     case OriginColumn: return row.origin;
     case StateColumn: return StateStyle::name(s.state);
     case LastStatusColumn:
@@ -221,6 +294,8 @@ QVariant AgentTableModel::displayData(const Row &row, int column) const {
     case RecoveriesColumn: return m_locale.toString(qulonglong(s.recoveries));
     case NonceColumn: return s.nonce == vlp::kNonceTerminal ? tr("terminal") : QString::number(s.nonce);
     case PayloadColumn: return QString::number(s.payload);
+    case UserColumn: return userText(s);
+    case CommandColumn: return commandText(s);
     default: return {};
     }
 }
@@ -229,6 +304,7 @@ QVariant AgentTableModel::sortData(const Row &row, int column) const {
     const AgentSnapshot &s = row.snap;
     switch (column) {
     case PidColumn: return s.key.pid;
+    case NameColumn: return nameText(s);
     case OriginColumn: return row.origin;
     case StateColumn: return StateStyle::urgency(s.state);
     case LastStatusColumn: return static_cast<int>(s.lastStatus);
@@ -238,6 +314,8 @@ QVariant AgentTableModel::sortData(const Row &row, int column) const {
     case RecoveriesColumn: return qulonglong(s.recoveries);
     case NonceColumn: return qulonglong(s.nonce);
     case PayloadColumn: return s.payload;
+    case UserColumn: return userText(s);
+    case CommandColumn: return commandText(s);
     default: return {};
     }
 }
@@ -249,8 +327,40 @@ QVariant AgentTableModel::toolTipData(const Row &row, int column) const {
     case AgeColumn:
         return s.beats == 0 ? QVariant() : tr("Last beat at %1").arg(TimeFormat::exact(s.lastBeatMs, m_wallOffsetMs));
     case OriginColumn: return tr("First seen at %1").arg(TimeFormat::exact(s.firstSeenMs, m_wallOffsetMs));
+    case NameColumn:
+    case UserColumn:
+    case CommandColumn: return s.identity ? identityToolTip(*s.identity) : QVariant();
     default: return {};
     }
+}
+
+// Rich text with every value escaped: a command line is whatever the process chose, and
+// plain text that merely looks like markup would be rendered as markup. Rich text also
+// wraps a command line of thousands of characters instead of one endless line.
+QString AgentTableModel::identityToolTip(const ProcessIdentity &identity) {
+    QStringList lines;
+    const QString command = identity.cmdline.isEmpty() ? identity.comm : identity.cmdline;
+    if (!command.isEmpty())
+        lines << (identity.cmdlineTruncated ? tr("%1 (cut)") : QStringLiteral("%1")).arg(command.toHtmlEscaped());
+    if (!identity.unit.isEmpty())
+        lines << tr("Unit: %1").arg(identity.unit.toHtmlEscaped());
+    if (!identity.container.isEmpty())
+        lines << tr("Container: %1").arg(identity.container.toHtmlEscaped());
+    if (!identity.cgroup.isEmpty())
+        lines << tr("Cgroup: %1").arg(identity.cgroup.toHtmlEscaped());
+    if (identity.uid)
+        lines << (identity.user.isEmpty()
+                      ? tr("User: uid %1").arg(*identity.uid)
+                      : tr("User: %1 (uid %2)").arg(identity.user.toHtmlEscaped(), QString::number(*identity.uid)));
+    if (identity.startTime != 0) {
+        // /proc counts in the kernel's USER_HZ, which sysconf reports. It is part of the
+        // kernel's ABI (100 wherever Linux runs), so a console on another host than the
+        // engine's reads the same value.
+        static const long ticksPerSecond = std::max(1L, ::sysconf(_SC_CLK_TCK));
+        const auto ms = std::int64_t(identity.startTime * 1000 / std::uint64_t(ticksPerSecond));
+        lines << tr("Started %1 after boot").arg(TimeFormat::age(ms));
+    }
+    return QStringLiteral("<qt>%1</qt>").arg(lines.join(QStringLiteral("<br/>")));
 }
 
 QVariant AgentTableModel::headerData(int section, Qt::Orientation orientation, int role) const {
@@ -259,6 +369,7 @@ QVariant AgentTableModel::headerData(int section, Qt::Orientation orientation, i
     if (role == Qt::DisplayRole) {
         switch (section) {
         case PidColumn: return tr("PID");
+        case NameColumn: return tr("Name");
         case OriginColumn: return tr("Origin");
         case StateColumn: return tr("State");
         case LastStatusColumn: return tr("Last status");
@@ -268,6 +379,8 @@ QVariant AgentTableModel::headerData(int section, Qt::Orientation orientation, i
         case RecoveriesColumn: return tr("Recoveries");
         case NonceColumn: return tr("Nonce");
         case PayloadColumn: return tr("Payload");
+        case UserColumn: return tr("User");
+        case CommandColumn: return tr("Command");
         default: return {};
         }
     }
@@ -278,6 +391,9 @@ QVariant AgentTableModel::headerData(int section, Qt::Orientation orientation, i
         case StallsColumn: return tr("Times the agent went silent past the threshold");
         case RecoveriesColumn: return tr("Recovery children started for the agent");
         case PayloadColumn: return tr("The application value carried by the last beat");
+        case NameColumn: return tr("The local agent's systemd unit, else its container, else its command name");
+        case UserColumn: return tr("The user the local agent's process runs as");
+        case CommandColumn: return tr("The local agent's command line, as the kernel reported it at first contact");
         default: return {};
         }
     }

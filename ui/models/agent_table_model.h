@@ -22,6 +22,7 @@ class AgentTableModel : public QAbstractTableModel {
 public:
     enum Column {
         PidColumn,
+        NameColumn,
         OriginColumn,
         StateColumn,
         LastStatusColumn,
@@ -31,6 +32,8 @@ public:
         RecoveriesColumn,
         NonceColumn,
         PayloadColumn,
+        UserColumn,
+        CommandColumn,
         ColumnCount
     };
     enum Role {
@@ -52,8 +55,11 @@ public:
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
 
-    // Removals first (an evicted agent that beats again comes back in the same batch),
-    // then snapshots. EngineStats::nowMs becomes the model's "now".
+    // Continuations first: a snapshot that continues an agent with a row takes that row
+    // over under its own key, so the old key's removal, in this batch or a later one,
+    // finds nothing and the unit stays one row. Then removals (an evicted agent that
+    // beats again comes back in the same batch), then snapshots. EngineStats::nowMs
+    // becomes the model's "now".
     void applyBatch(const EngineBatch &batch);
     // The 1 Hz tick: moves "now" and repaints the age column only.
     void setNow(EngineMs nowMs);
@@ -66,15 +72,26 @@ public:
     const QString &originText(int row) const { return m_rows[std::size_t(row)].origin; }
     // "pid 42 (udp:10.0.0.7)": how lanes, dialogs and logs name an agent.
     static QString agentLabel(const AgentKey &key);
+    // "api.service (pid 42, uds)" when the kernel named the process, else as above.
+    static QString agentLabel(const AgentSnapshot &snapshot);
+
+    // What the identity columns show; empty for agents without an identity (UDP). The
+    // filter and the sort proxy read these too.
+    static QString nameText(const AgentSnapshot &snapshot);
+    static QString commandText(const AgentSnapshot &snapshot);
+    static QString userText(const AgentSnapshot &snapshot);
 
 private:
     // Kept small: 100,000 of them. The pid's text is made when asked for; the origin is
-    // shared with every agent of the same host.
+    // shared with every agent of the same host; the identity is shared with the engine's
+    // snapshots and every later one of the same agent.
     struct Row {
         AgentSnapshot snap;
         QString origin;
     };
 
+    // Re-keys the rows the batch's continuations take over; returns their new keys.
+    QList<AgentKey> continueAgents(const QList<AgentSnapshot> &snapshots);
     void removeAgents(const QList<AgentKey> &keys);
     void removeRowRanges(const std::vector<int> &rows);
     void rebuildIndex(int fromRow);
@@ -87,6 +104,7 @@ private:
     QVariant displayData(const Row &row, int column) const;
     QVariant sortData(const Row &row, int column) const;
     QVariant toolTipData(const Row &row, int column) const;
+    static QString identityToolTip(const ProcessIdentity &identity);
 
     std::vector<Row> m_rows;
     OriginLabels m_origins;

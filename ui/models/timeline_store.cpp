@@ -59,6 +59,39 @@ void TimelineStore::remove(const QList<AgentKey> &agents) {
     }
 }
 
+void TimelineStore::continueAs(const AgentKey &from, const AgentKey &to, std::optional<EngineMs> fromFirstSeenMs) {
+    if (from == to)
+        return;
+    History moved;
+    if (const auto it = m_histories.find(from); it != m_histories.end()) {
+        moved = std::move(*it);
+        m_byLastTouch.erase(moved.lastTouch);
+        m_histories.erase(it);
+    }
+    if (moved.items.isEmpty() && !fromFirstSeenMs && !moved.sinceMs)
+        return;
+    for (StateTransition &t : moved.items)
+        t.key = to;
+    History &target = m_histories[to];
+    const auto earliest = [](std::optional<EngineMs> a, std::optional<EngineMs> b) {
+        return a && b ? std::optional(std::min(*a, *b)) : (a ? a : b);
+    };
+    target.sinceMs = earliest(earliest(target.sinceMs, moved.sinceMs), fromFirstSeenMs);
+    if (!moved.items.isEmpty()) {
+        QList<StateTransition> &items = target.items;
+        items = std::move(moved.items) + items;
+        // Both runs are in time order already; the old pid's come first but may overlap.
+        std::stable_sort(items.begin(), items.end(),
+                         [](const StateTransition &a, const StateTransition &b) { return a.atMs < b.atMs; });
+        const qsizetype excess = std::max<qsizetype>(0, items.size() - kMaxPerAgent);
+        items.remove(0, excess);
+        m_total -= excess;
+        m_dropped += std::uint64_t(excess);
+    }
+    // The moved history's transitions were counted under `from` and stay counted.
+    touch(target, to);
+}
+
 void TimelineStore::clear() {
     m_histories.clear();
     m_byLastTouch.clear();
@@ -73,6 +106,9 @@ const QList<StateTransition> &TimelineStore::history(const AgentKey &agent) cons
 
 QList<TimelineSegment> TimelineStore::segments(const AgentKey &agent, EngineMs firstSeenMs, AgentState current,
                                                EngineMs nowMs) const {
+    const auto found = m_histories.constFind(agent);
+    if (found != m_histories.cend() && found->sinceMs)
+        firstSeenMs = std::min(firstSeenMs, *found->sinceMs);
     const QList<StateTransition> &items = history(agent);
     QList<TimelineSegment> result;
     if (items.isEmpty()) {

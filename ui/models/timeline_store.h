@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 
 namespace varta::ui {
 
@@ -29,13 +30,18 @@ public:
     // Transitions of one agent are expected in time order; a late one is put in place.
     void append(const QList<StateTransition> &transitions);
     void remove(const QList<AgentKey> &agents);
+    // A restarted unit's new pid carries on the old one's lane: `from`'s history moves to
+    // `to` (merged in time order if `to` has one already), and the lane starts at
+    // `fromFirstSeenMs`, when the old pid was first seen, rather than at the new pid's.
+    void continueAs(const AgentKey &from, const AgentKey &to, std::optional<EngineMs> fromFirstSeenMs = {});
     void clear();
 
     // Oldest first; empty for an agent without recorded transitions.
     const QList<StateTransition> &history(const AgentKey &agent) const;
-    // The agent's life from `firstSeenMs` to `nowMs` as consecutive segments. Before the
-    // first recorded transition the agent was in that transition's `from` state; after
-    // the last one it is in `current`, which the table knows best.
+    // The agent's life from `firstSeenMs` (or the first pid's, for a continued lane) to
+    // `nowMs` as consecutive segments. Before the first recorded transition the agent was
+    // in that transition's `from` state; after the last one it is in `current`, which the
+    // table knows best.
     QList<TimelineSegment> segments(const AgentKey &agent, EngineMs firstSeenMs, AgentState current,
                                     EngineMs nowMs) const;
     qsizetype agentCount() const { return m_histories.size(); }
@@ -47,6 +53,7 @@ private:
     struct History {
         QList<StateTransition> items;
         std::uint64_t lastTouch = 0;
+        std::optional<EngineMs> sinceMs;  // a continued lane: when its first pid was seen
     };
 
     void appendOne(const StateTransition &transition);

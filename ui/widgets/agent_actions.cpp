@@ -75,8 +75,10 @@ void AgentActions::setSelectedChild(const std::optional<ChildInfo> &child) {
 
 QList<AgentKey> AgentActions::recoverable() const {
     QList<AgentKey> keys;
+    // An exited agent is recovered like a stalled one; a replaced one's unit already runs
+    // under its new pid, which is the agent to recover.
     for (const SelectedAgent &a : m_agents)
-        if (a.state != AgentState::Recovering && a.state != AgentState::Paused)
+        if (a.state != AgentState::Recovering && a.state != AgentState::Paused && a.state != AgentState::Replaced)
             keys.append(a.key);
     return keys;
 }
@@ -127,7 +129,7 @@ void AgentActions::refreshRecover() {
     else if (m_agents.isEmpty())
         m_recover->setToolTip(tr("Select one or more agents in the table first."));
     else if (!any)
-        m_recover->setToolTip(tr("The selected agents are already recovering or paused."));
+        m_recover->setToolTip(tr("The selected agents are already recovering, paused or replaced."));
     else
         m_recover->setToolTip(tr("Run the recovery command now for the selected agents"));
 }

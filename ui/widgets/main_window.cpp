@@ -114,10 +114,10 @@ void MainWindow::createCentral() {
 }
 
 void MainWindow::configureAgentView() {
-    // Payload is the last column but not the widest value: the table ends where the data does.
-    TableSetup::configure(m_agentView, false);
+    // The command line is the last column and the widest value: it takes what is left.
+    TableSetup::configure(m_agentView, true);
     m_agentView->setSelectionMode(QAbstractItemView::ExtendedSelection);
-    TableSetup::setColumnWidths(m_agentView, {8, 22, 13, 12, 11, 12, 8, 10, 14, 12});
+    TableSetup::setColumnWidths(m_agentView, {8, 16, 22, 13, 12, 11, 12, 8, 10, 14, 12, 10, 30});
     QStringList stateNames;
     for (int i = 0; i < kAgentStateCount; ++i)
         stateNames << StateStyle::name(static_cast<AgentState>(i));
@@ -166,7 +166,7 @@ void MainWindow::createToolBar() {
 
     m_filter = new QLineEdit(bar);
     m_filter->setObjectName(QStringLiteral("agentFilter"));
-    m_filter->setPlaceholderText(tr("Filter by pid or origin"));
+    m_filter->setPlaceholderText(tr("Filter by pid, name, command, user or origin"));
     m_filter->setClearButtonEnabled(true);
     m_filter->setMaximumWidth(260);
     bar->addWidget(m_filter);
@@ -239,9 +239,11 @@ void MainWindow::applyBatch(const EngineBatch &batch) {
     m_events->setWallOffset(wallOffset);
     m_timelinePane->view()->setWallOffset(wallOffset);
 
+    const QList<Continuation> continuations = continuationsIn(batch.agents);
     m_agents->applyBatch(batch);
+    applyContinuations(continuations);
     m_timeline.remove(batch.removed);
-    m_timeline.append(batch.transitions);
+    m_timeline.append(continuations.isEmpty() ? batch.transitions : continuedTransitions(batch, continuations));
 
     if (!batch.children.isEmpty()) {
         QList<std::uint64_t> known;
@@ -268,6 +270,46 @@ void MainWindow::applyBatch(const EngineBatch &batch) {
         refreshSelectedAgents();
     updateLanes();
     m_timelinePane->view()->setNow(m_lastNowMs);
+}
+
+// Read before the table takes the old rows over: the lane of a restarted unit starts when
+// its first pid was seen.
+QList<MainWindow::Continuation> MainWindow::continuationsIn(const QList<AgentSnapshot> &agents) const {
+    QList<Continuation> result;
+    for (const AgentSnapshot &s : agents) {
+        if (!s.continues || *s.continues == s.key)
+            continue;
+        const int row = m_agents->rowOf(*s.continues);
+        result.append(
+            {*s.continues, s.key, row >= 0 ? std::optional(m_agents->snapshot(row).firstSeenMs) : std::nullopt});
+    }
+    return result;
+}
+
+// The table keeps the old row (and so the view its selection) under the new key; the
+// timeline and the selected keys follow it.
+void MainWindow::applyContinuations(const QList<Continuation> &continuations) {
+    for (const Continuation &c : continuations) {
+        m_timeline.continueAs(c.from, c.to, c.fromFirstSeenMs);
+        if (const qsizetype i = m_selectedKeys.indexOf(c.from); i >= 0) {
+            if (m_selectedKeys.contains(c.to))
+                m_selectedKeys.removeAt(i);
+            else
+                m_selectedKeys[i] = c.to;
+        }
+    }
+}
+
+// The old pid's last transitions (to exited, to replaced) belong to the lane it handed on,
+// not to a history of its own that nothing would show or remove.
+QList<StateTransition> MainWindow::continuedTransitions(const EngineBatch &batch,
+                                                        const QList<Continuation> &continuations) {
+    QList<StateTransition> transitions = batch.transitions;
+    for (StateTransition &t : transitions)
+        for (const Continuation &c : continuations)
+            if (t.key == c.from)
+                t.key = c.to;
+    return transitions;
 }
 
 EngineMs MainWindow::estimatedNow() const {
@@ -338,7 +380,7 @@ void MainWindow::selectNewChildOfSelectedAgent(const QList<ChildInfo> &changed,
 void MainWindow::updateLanes() {
     QList<TimelineLane> lanes;
     const auto addRow = [&lanes](const AgentSnapshot &s) {
-        lanes.append({s.key, AgentTableModel::agentLabel(s.key), s.state, s.firstSeenMs});
+        lanes.append({s.key, AgentTableModel::agentLabel(s), s.state, s.firstSeenMs});
     };
     if (!m_selectedKeys.isEmpty()) {
         for (const AgentKey &key : std::as_const(m_selectedKeys)) {
@@ -363,6 +405,7 @@ void MainWindow::saveSettings() const {
     settings.setValue(QStringLiteral("mainSplitter"), m_mainSplitter->saveState());
     settings.setValue(QStringLiteral("bottomSplitter"), m_bottomSplitter->saveState());
     settings.setValue(QStringLiteral("agentColumns"), m_agentView->horizontalHeader()->saveState());
+    settings.setValue(QStringLiteral("agentColumnCount"), int(AgentTableModel::ColumnCount));
     settings.setValue(QStringLiteral("childColumns"), m_childrenView->horizontalHeader()->saveState());
     settings.setValue(QStringLiteral("eventColumns"), m_eventView->horizontalHeader()->saveState());
     settings.setValue(QStringLiteral("timelineWindowMs"), qlonglong(m_timelinePane->windowSpan()));
@@ -376,7 +419,9 @@ void MainWindow::restoreSettings() {
     restoreState(settings.value(QStringLiteral("state")).toByteArray());
     m_mainSplitter->restoreState(settings.value(QStringLiteral("mainSplitter")).toByteArray());
     m_bottomSplitter->restoreState(settings.value(QStringLiteral("bottomSplitter")).toByteArray());
-    m_agentView->horizontalHeader()->restoreState(settings.value(QStringLiteral("agentColumns")).toByteArray());
+    // A layout saved with other columns would put widths and order on the wrong ones.
+    if (settings.value(QStringLiteral("agentColumnCount")).toInt() == AgentTableModel::ColumnCount)
+        m_agentView->horizontalHeader()->restoreState(settings.value(QStringLiteral("agentColumns")).toByteArray());
     m_childrenView->horizontalHeader()->restoreState(settings.value(QStringLiteral("childColumns")).toByteArray());
     m_eventView->horizontalHeader()->restoreState(settings.value(QStringLiteral("eventColumns")).toByteArray());
     if (const QVariant span = settings.value(QStringLiteral("timelineWindowMs")); span.isValid())

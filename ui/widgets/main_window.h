@@ -11,6 +11,8 @@
 #include <QMainWindow>
 #include <QTimer>
 
+#include <optional>
+
 class QComboBox;
 class QDockWidget;
 class QLineEdit;
@@ -86,6 +88,16 @@ private:
     std::optional<ChildInfo> selectedChild() const;
     void selectNewChildOfSelectedAgent(const QList<ChildInfo> &changed, const QList<std::uint64_t> &knownBefore);
     void updateLanes();
+
+    struct Continuation {
+        AgentKey from;
+        AgentKey to;
+        std::optional<EngineMs> fromFirstSeenMs;
+    };
+    QList<Continuation> continuationsIn(const QList<AgentSnapshot> &agents) const;
+    void applyContinuations(const QList<Continuation> &continuations);
+    static QList<StateTransition> continuedTransitions(const EngineBatch &batch,
+                                                       const QList<Continuation> &continuations);
 
     AgentTableModel *m_agents = nullptr;
     AgentFilterProxy *m_agentProxy = nullptr;
