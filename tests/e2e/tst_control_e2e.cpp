@@ -4,6 +4,7 @@
 // unknown command, a peer with another uid, a subscriber that never reads — answered
 // clearly while the observer carries on.
 #include "tests/support/audit_chain.h"
+#include "tests/support/ctl_process.h"
 #include "tests/support/secret_files.h"
 #include "tests/support/watch_process.h"
 
@@ -20,34 +21,13 @@
 #include <unistd.h>
 
 using namespace varta;
+using test::Ctl;
+using test::ctl;
 using test::WatchProcess;
 
 namespace {
 
 const QStringList kUdpRecoveryOptIn{QStringLiteral("--plaintext-udp-i-accept-recovery-on-unauthenticated-transport")};
-
-struct Ctl {
-    int exitCode = -1;
-    QByteArray out;
-    QByteArray err;
-    QJsonObject json() const { return QJsonDocument::fromJson(out).object(); }
-};
-
-// Runs `varta-watch ctl --socket SOCKET ARGS...`, as `uid` when given.
-Ctl ctl(const QString &socket, const QStringList &args, std::optional<uid_t> uid = std::nullopt) {
-    QProcess process;
-    process.setProgram(test::watchBinary());
-    process.setArguments(QStringList{QStringLiteral("ctl"), QStringLiteral("--socket"), socket} + args);
-    if (uid)
-        process.setChildProcessModifier([uid] {
-            if (::setgid(*uid) != 0 || ::setuid(*uid) != 0)
-                ::_exit(99);
-        });
-    process.start();
-    process.waitForFinished(20000);
-    return Ctl{process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1, process.readAllStandardOutput(),
-               process.readAllStandardError()};
-}
 
 QString agentState(const QString &socket, const QString &key) {
     return ctl(socket, {QStringLiteral("--json"), QStringLiteral("agent"), key})

@@ -3,6 +3,7 @@
 // as JSON lines, and with journal priorities when stderr is the journal. A storm of
 // stalls is summarised per kind and counted, and a stderr nobody reads loses lines, never
 // beats.
+#include "tests/support/metrics_scrape.h"
 #include "tests/support/recovery_script.h"
 #include "tests/support/secret_files.h"
 #include "tests/support/watch_process.h"
@@ -65,35 +66,7 @@ QStringList metricsArgs(const QTemporaryDir &dir) {
             QStringLiteral("0")};
 }
 
-// GET /metrics from ADDRESS (the observer's first stdout line), the body only.
-QByteArray scrape(const QString &address) {
-    QTcpSocket socket;
-    const qsizetype colon = address.lastIndexOf(QLatin1Char(':'));
-    socket.connectToHost(QStringLiteral("127.0.0.1"), address.mid(colon + 1).toUShort());
-    if (!socket.waitForConnected(5000))
-        return {};
-    socket.write("GET /metrics HTTP/1.0\r\nAuthorization: Bearer " + kToken + "\r\n\r\n");
-    QByteArray all;
-    while (socket.waitForReadyRead(5000) || socket.bytesAvailable())
-        all += socket.readAll();
-    all += socket.readAll();
-    return all.mid(all.indexOf("\r\n\r\n") + 4);
-}
-
-qint64 metricValue(const QByteArray &body, const QByteArray &series) {
-    for (const QByteArray &line : body.split('\n'))
-        if (line.startsWith(series + ' '))
-            return line.mid(series.size() + 1).toLongLong();
-    return -1;
-}
-
-// The value of the first series whose text starts with `prefix` (labels in any order after it).
-qint64 seriesValue(const QByteArray &body, const QByteArray &prefix) {
-    for (const QByteArray &line : body.split('\n'))
-        if (line.startsWith(prefix))
-            return line.mid(line.lastIndexOf(' ') + 1).toLongLong();
-    return -1;
-}
+QByteArray scrape(const QString &address) { return test::scrapeMetrics(address, kToken); }
 
 }  // namespace
 
@@ -222,7 +195,7 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(
             (err += watch.process.readAllStandardError()).contains("more stalls in the last second"), 20000);
         QTRY_COMPARE_WITH_TIMEOUT(
-            metricValue(scrape(metrics), "varta_log_suppressed_total{kind=\"stall\"}")
+            test::metricValue(scrape(metrics), "varta_log_suppressed_total{kind=\"stall\"}")
                 + containing(linesOf(err += watch.process.readAllStandardError()), QStringLiteral("stalled:")).size(),
             2000, 20000);
         QCOMPARE(watch.stop(), 0);
@@ -269,10 +242,10 @@ private Q_SLOTS:
         }
         QVERIFY2(queued >= 4096 - 256, qPrintable(QString::number(queued)));
         // The writer thread is stuck in write(); the engine still answers and ingests.
-        QTRY_VERIFY_WITH_TIMEOUT(metricValue(scrape(metrics), "varta_events_total") > 20, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(test::metricValue(scrape(metrics), "varta_events_total") > 20, 10000);
         for (std::uint32_t pid = 20000; pid < 20300; ++pid)
             watch.sendFrame(vlp::Frame{vlp::Status::Ok, pid, 1, nonce, 0});
-        QTRY_COMPARE_WITH_TIMEOUT(seriesValue(scrape(metrics), "varta_beats_total{pid=\"20299\""), qint64(nonce),
+        QTRY_COMPARE_WITH_TIMEOUT(test::seriesValue(scrape(metrics), "varta_beats_total{pid=\"20299\""), qint64(nonce),
                                   10000);
         QCOMPARE(watch.stop(), 0);
         QCOMPARE(watch.summaryValue(QStringLiteral("beats")), qint64(nonce * 300));
