@@ -119,8 +119,8 @@ ControlReply EngineControl::agents(const QJsonObject &args) const {
     if (args.contains(QLatin1String("state"))) {
         state = stateNamed(args.value(QLatin1String("state")).toString());
         if (!state)
-            return badRequest(
-                QStringLiteral("state: one of up, degraded, critical, stalled, recovering, gave_up, paused"));
+            return badRequest(QStringLiteral(
+                "state: one of up, degraded, critical, stalled, recovering, gave_up, paused, exited, replaced"));
     }
     std::optional<qint64> pid;
     if (args.contains(QLatin1String("pid"))) {
