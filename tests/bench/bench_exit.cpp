@@ -93,9 +93,27 @@ void killChildren() {
 
 void forgetChild(pid_t pid) { std::erase(g_children, pid); }
 
+// The running phase's files, then its directory: what a bench stopped by a signal
+// removes (formatted beforehand, since a signal handler must not format).
+constexpr std::array<const char *, 3> kFiles = {"agents.sock", "events.tsv", "watch.log"};
+std::array<std::array<char, 128>, kFiles.size() + 1> g_paths{};
+
+void removePhaseFiles() {
+    for (std::size_t i = 0; i < kFiles.size(); ++i)
+        if (g_paths[i][0] != 0)
+            ::unlink(g_paths[i].data());
+    if (g_paths.back()[0] != 0)
+        ::rmdir(g_paths.back().data());
+    for (auto &path : g_paths)
+        path[0] = 0;
+}
+
 [[noreturn]] void onSignal(int) {
     for (pid_t pid : g_children)
         ::kill(pid, SIGKILL);
+    for (pid_t pid : g_children)
+        ::waitpid(pid, nullptr, 0);
+    removePhaseFiles();
     ::_exit(1);
 }
 
@@ -202,9 +220,13 @@ Phase runPhase(const std::string &watchBin, int agents, bool exitDetection) {
         return r;
     }
     const std::string dir = dirTemplate;
-    const std::string socketPath = dir + "/agents.sock";
-    const std::string eventsPath = dir + "/events.tsv";
-    const std::string logPath = dir + "/watch.log";
+    for (std::size_t i = 0; i <= kFiles.size(); ++i) {
+        const std::string path = i < kFiles.size() ? dir + "/" + kFiles[i] : dir;
+        std::strncpy(g_paths[i].data(), path.c_str(), g_paths[i].size() - 1);
+    }
+    const std::string socketPath = g_paths[0].data();
+    const std::string eventsPath = g_paths[1].data();
+    const std::string logPath = g_paths[2].data();
 
     const std::int64_t observerStartedNs = monotonicNs();
     const pid_t watch = ::fork();
@@ -227,10 +249,7 @@ Phase runPhase(const std::string &watchBin, int agents, bool exitDetection) {
 
     const auto finish = [&] {
         killChildren();
-        ::unlink(socketPath.c_str());
-        ::unlink(eventsPath.c_str());
-        ::unlink(logPath.c_str());
-        ::rmdir(dir.c_str());
+        removePhaseFiles();
         r.seconds = double(monotonicNs() - phaseStart) / 1e9;
         return r;
     };
