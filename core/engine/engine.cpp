@@ -523,6 +523,7 @@ void Engine::continueUnit(Slot slot) {
     const std::int64_t now = engineNowNs();
     m_tracker.markReplaced(old, now);
     m_recovery->onAgentResumed(*previous);  // a stall of it still queued is moot
+    m_recovery->carryOver(*previous, key);  // pause, gave-up and attempts go on with the unit
     m_publisher->addRemoved(*previous);
     m_local->scheduleForget(*previous, m_tracker.record(old).generation, now);
     if (!m_events->admit(EventKind::Restarted))

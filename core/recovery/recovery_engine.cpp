@@ -534,6 +534,14 @@ bool RecoveryEngine::forget(const AgentKey &agent, QString *whyNot) {
     return true;
 }
 
+void RecoveryEngine::carryOver(const AgentKey &from, const AgentKey &to) {
+    if (!m_policy.knows(from))
+        return;
+    changingMark(from, [&] { changingMark(to, [&] { m_policy.carryOver(from, to); }); });
+    stateMayHaveChanged();
+    armPauseExpiry();
+}
+
 void RecoveryEngine::auditOperator(const AuditLog::Operator &row) {
     if (m_audit.isOpen())
         m_audit.submit(row);

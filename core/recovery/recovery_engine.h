@@ -79,6 +79,9 @@ public:
     // The agent is gone: its queued stalls are moot and its pause, gave-up and attempts
     // are dropped. Not while a child runs for it (false, *whyNot = "child_running").
     bool forget(const AgentKey &agent, QString *whyNot = nullptr);
+    // A restarted unit's new pid takes over the old agent's pause, gave-up mark and
+    // attempts (RecoveryPolicy::carryOver); both marks are announced if they change.
+    void carryOver(const AgentKey &from, const AgentKey &to);
     const PauseInfo *pauseInfo(const AgentKey &agent) const { return m_policy.pauseInfo(agent); }
     bool hasGivenUp(const AgentKey &agent) const { return m_policy.hasGivenUp(agent); }
     // Whether any agent has a mark to restore when it first appears (state file).

@@ -133,6 +133,27 @@ void RecoveryPolicy::forget(const AgentKey &agent) {
         ++m_changes;
 }
 
+void RecoveryPolicy::carryOver(const AgentKey &from, const AgentKey &to) {
+    const auto old = m_records.find(from);
+    if (old == m_records.end() || from == to)
+        return;
+    std::optional<PauseInfo> pause = old->second.pause;
+    const bool gaveUp = old->second.gaveUp;
+    std::deque<std::int64_t> attempts = std::exchange(old->second.attemptsMs, {});
+    old->second.gaveUp = false;
+    setPause(from, old->second, std::nullopt);
+    Record &next = m_records[to];  // may move `old`: not used below
+    next.gaveUp = next.gaveUp || gaveUp;
+    if (!next.pause && pause)
+        setPause(to, next, std::move(pause));
+    attempts.insert(attempts.end(), next.attemptsMs.begin(), next.attemptsMs.end());
+    std::sort(attempts.begin(), attempts.end());
+    while (m_limits.maxAttempts > 0 && attempts.size() > static_cast<std::size_t>(m_limits.maxAttempts))
+        attempts.pop_front();
+    next.attemptsMs = std::move(attempts);
+    ++m_changes;
+}
+
 void RecoveryPolicy::rearm(const AgentKey &agent) {
     if (const auto it = m_records.find(agent);
         it != m_records.end() && (it->second.gaveUp || !it->second.attemptsMs.empty())) {

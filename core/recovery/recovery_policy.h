@@ -91,6 +91,11 @@ public:
     // Drops everything kept about the agent (the operator says it is gone); not while a
     // child runs for it.
     void forget(const AgentKey &agent);
+    // A restarted unit's new pid carries on the old agent: its pause, gave-up mark and
+    // automatic attempts move to `to`, so a crash loop across pids still reaches
+    // --recovery-max-attempts and a unit in maintenance stays paused. A child still
+    // running for `from` stays its own.
+    void carryOver(const AgentKey &from, const AgentKey &to);
 
     const PauseInfo *pauseInfo(const AgentKey &agent) const;  // nullptr when not paused
     // Keys whose pause has an untilUnixMs <= unixNowMs, soonest first (they are NOT

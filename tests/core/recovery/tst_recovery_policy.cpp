@@ -72,6 +72,8 @@ private Q_SLOTS:
     void debounceArming_data();
     void debounceArming();
     void restartLoopLimit();
+    void aCrashLoopAcrossPidsOfOneUnitStillGivesUp();
+    void aPauseGoesOnWithTheUnitsNewPid();
     void restartLoopWindow_data();
     void restartLoopWindow();
     void restartLoopCountsOnlyStartedAutomaticChildren();
@@ -275,6 +277,42 @@ void TestRecoveryPolicy::restartLoopLimit() {
     const RecoveryVerdict later = policy.decide(agent, false, RecoveryTrigger::Stall, 1'000'000);
     QCOMPARE(later.refusal, std::optional(RefusalReason::GaveUp));
     QVERIFY(!later.enteredGaveUp);
+}
+
+// Each restart of a crashing unit is a new pid: carried over, its attempts still add up
+// to --recovery-max-attempts, so the loop ends in gave_up instead of going on forever.
+void TestRecoveryPolicy::aCrashLoopAcrossPidsOfOneUnitStillGivesUp() {
+    RecoveryPolicy policy(testLimits(), RecoveryTrust{});
+    std::uint32_t pid = 100;
+    for (std::int64_t at : {0, 2000, 4000}) {
+        const AgentKey agent = AgentKey::local(pid);
+        QVERIFY2(policy.decide(agent, false, RecoveryTrigger::Stall, at).spawn(), qPrintable(QString::number(at)));
+        policy.childStarted(agent, RecoveryTrigger::Stall, at);
+        policy.childEnded(agent);
+        policy.carryOver(agent, AgentKey::local(++pid));  // the unit came back under a new pid
+    }
+    const AgentKey fourth = AgentKey::local(pid);
+    const RecoveryVerdict verdict = policy.decide(fourth, false, RecoveryTrigger::Stall, 6000);
+    QCOMPARE(verdict.refusal, std::optional(RefusalReason::GaveUp));
+    QVERIFY(policy.hasGivenUp(fourth));
+    // A gave-up mark goes on too: the next pid waits for the operator's re-arm.
+    policy.carryOver(fourth, AgentKey::local(pid + 1));
+    QVERIFY(policy.hasGivenUp(AgentKey::local(pid + 1)));
+    QVERIFY(!policy.hasGivenUp(fourth));
+}
+
+void TestRecoveryPolicy::aPauseGoesOnWithTheUnitsNewPid() {
+    RecoveryPolicy policy(testLimits(), RecoveryTrust{});
+    const AgentKey before = AgentKey::local(200);
+    const AgentKey after = AgentKey::local(201);
+    policy.pause(before, PauseInfo{QStringLiteral("alice (uid 1000)"), QStringLiteral("disk swap"), 1, 5000});
+    policy.carryOver(before, after);
+    QVERIFY(!policy.isPaused(before));
+    QVERIFY(policy.isPaused(after));
+    QCOMPARE(policy.pauseInfo(after)->reason, QStringLiteral("disk swap"));
+    // Its end moved with it: the expiry names the new pid.
+    QCOMPARE(policy.expiredPauses(6000), std::vector<AgentKey>{after});
+    QCOMPARE(policy.decide(after, false, RecoveryTrigger::Stall, kNow).refusal, std::optional(RefusalReason::Paused));
 }
 
 void TestRecoveryPolicy::restartLoopWindow_data() {
