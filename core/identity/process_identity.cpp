@@ -255,6 +255,16 @@ QString userName(uid_t uid) {
 
 }  // namespace
 
+QString ProcReader::userNameOf(std::uint32_t uid) const {
+    if (const auto it = m_userNames.constFind(uid); it != m_userNames.cend())
+        return *it;
+    if (m_userNames.size() >= kMaxCachedUsers)
+        m_userNames.clear();
+    QString name = userName(static_cast<uid_t>(uid));
+    m_userNames.insert(uid, name);
+    return name;
+}
+
 QString ProcessIdentity::name() const {
     if (!unit.isEmpty() && !unitIsContainerScope(unit, container))
         return unit;
@@ -429,7 +439,7 @@ std::optional<ProcessIdentity> ProcReader::read(std::uint32_t pid) const {
     if (const auto status = readAll(file("status").get(), buffer))
         identity.uid = proc::parseStatusUid(*status);
     if (identity.uid)
-        identity.user = userName(*identity.uid);
+        identity.user = userNameOf(*identity.uid);
     if (const auto cgroup = readAll(file("cgroup").get(), buffer)) {
         proc::CgroupFacts facts = proc::parseCgroup(*cgroup);
         identity.cgroup = std::move(facts.path);

@@ -12,6 +12,7 @@
 // as gone, since the agent it stood for has already exited.
 
 #include <QByteArray>
+#include <QHash>
 #include <QString>
 
 #include <cstdint>
@@ -91,9 +92,16 @@ public:
     std::optional<std::uint64_t> startTime(std::uint32_t pid) const;
     const QString &root() const noexcept { return m_root; }
 
+    // User names are kept once looked up: a fleet of agents runs as a handful of users,
+    // and each look-up may be a network round trip. Bounded; cleared when full.
+    static constexpr qsizetype kMaxCachedUsers = 1024;
+
 private:
+    QString userNameOf(std::uint32_t uid) const;
+
     QString m_root;
     QByteArray m_nativeRoot;  // m_root in the file system's encoding, made once
+    mutable QHash<std::uint32_t, QString> m_userNames;
 };
 
 }  // namespace varta
