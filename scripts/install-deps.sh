@@ -8,8 +8,9 @@ packages=(
   qt6-base-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools qt6-svg-dev
   qt6-translations-l10n
   libgl-dev libssl-dev libsystemd-dev
-  # man pages from --help at build time; the .deb (scripts/package.sh): shlibdeps, lintian
-  help2man dpkg-dev lintian
+  # man pages from --help and PNG app icons from the SVG at build time; the .deb
+  # (scripts/package.sh): shlibdeps, lintian
+  help2man librsvg2-bin dpkg-dev lintian
   # tests: a real Prometheus server and promtool, screenshots under Xvfb,
   # libFuzzer and sanitizer runtimes, an independent secure-UDP peer (python3-cryptography).
   prometheus prometheus-alertmanager xvfb imagemagick clang libclang-rt-14-dev python3-cryptography

@@ -13,6 +13,12 @@ rm -f build/package/varta-watch_*.deb
 (cd build/package && cpack -G DEB > /dev/null)
 deb=$(ls build/package/varta-watch_*_amd64.deb)
 echo "package: $deb"
+# A build configured without the PNG app icons (-DVARTA_PNG_ICONS=OFF) makes no package.
+listing=$(dpkg-deb -c "$deb")
+for size in 16 22 24 32 48 64 128 256; do
+    grep -q " \./usr/share/icons/hicolor/${size}x${size}/apps/varta-watch\.png$" <<< "$listing" \
+        || { echo "the package lacks the ${size}x${size} app icon"; exit 1; }
+done
 findings=$(lintian "$deb" 2>&1 | grep -v 'running with root privileges' || true)
 [ -z "$findings" ] || echo "$findings"
 if grep -q '^E: ' <<< "$findings"; then echo "lintian reports errors"; exit 1; fi

@@ -21,6 +21,17 @@ for f in "$prefix/bin/varta-watch" "$prefix/bin/varta-beat" \
          "$prefix/share/bash-completion/completions/varta-watch"; do
     if [ ! -f "$dest$f" ]; then echo "missing: $f"; status=1; fi
 done
+# Each PNG app icon is a PNG of the size its directory names (its IHDR), for the desktops
+# that look up fixed sizes before the SVG.
+for size in 16 22 24 32 48 64 128 256; do
+    png=$prefix/share/icons/hicolor/${size}x${size}/apps/varta-watch.png
+    [ -f "$dest$png" ] || { echo "missing: $png"; status=1; continue; }
+    got=$(python3 -c 'import struct, sys
+head = open(sys.argv[1], "rb").read(24)
+ok = head[:8] == b"\x89PNG\r\n\x1a\n" and head[12:16] == b"IHDR"
+print("%dx%d" % struct.unpack(">II", head[16:24]) if ok else "no PNG")' "$dest$png")
+    [ "$got" = "${size}x${size}" ] || { echo "$png: $got, not ${size}x${size}"; status=1; }
+done
 [ $status -eq 0 ] || exit 1
 "$dest$prefix/bin/varta-watch" --version | grep -q "varta-watch" || { echo "the installed binary does not run"; exit 1; }
 unit=$dest$prefix/lib/systemd/system/varta-watch.service
@@ -47,4 +58,4 @@ done
 bash -n "$dest$prefix/share/bash-completion/completions/varta-watch"
 appstreamcli validate --no-net "$dest$prefix/share/metainfo/io.github.varta.VartaWatch.metainfo.xml" > /dev/null
 desktop-file-validate "$dest$prefix/share/applications/varta-watch.desktop"
-echo "install: every file in place; the unit, metainfo and desktop entry validate; man pages and completion name every flag"
+echo "install: every file in place, the PNG icons at their sizes; the unit, metainfo and desktop entry validate; man pages and completion name every flag"
