@@ -44,20 +44,28 @@ std::string_view originText(const AgentKey &key, OriginText &text) {
     return std::string_view(text.bytes, static_cast<std::size_t>(p - text.bytes));
 }
 
-// One per-agent family: `name{pid="…",origin="…"} value` for every tracked agent.
-template <typename Value>
-MetricsFamily::RowWriter agentRows(const MetricSources &sources, Value value) {
-    return [forEach = sources.forEachAgent, value](MetricsTextWriter &out, std::string_view name) {
+// One per-agent family: `name{pid="…",origin="…"} value` for every tracked agent that
+// `keep` accepts.
+template <typename Value, typename Keep>
+MetricsFamily::RowWriter agentRows(const MetricSources &sources, Value value, Keep keep) {
+    return [forEach = sources.forEachAgent, value, keep](MetricsTextWriter &out, std::string_view name) {
         if (!forEach)
             return;
         OriginText text;
         forEach([&](const AgentMetricsRow &row) {
+            if (!keep(row))
+                return;
             out.beginRow(name);
             out.label("pid", static_cast<std::uint64_t>(row.key->pid));
             out.label("origin", originText(*row.key, text));
             out.endRow(value(row));
         });
     };
+}
+
+template <typename Value>
+MetricsFamily::RowWriter agentRows(const MetricSources &sources, Value value) {
+    return agentRows(sources, value, [](const AgentMetricsRow &) { return true; });
 }
 
 std::string_view utf8(const QString &text, QByteArray &buffer) {
@@ -87,22 +95,6 @@ MetricsFamily::RowWriter agentInfoRows(const MetricSources &sources) {
     };
 }
 
-MetricsFamily::RowWriter agentExitedRows(const MetricSources &sources) {
-    return [forEach = sources.forEachAgent](MetricsTextWriter &out, std::string_view name) {
-        if (!forEach)
-            return;
-        OriginText text;
-        forEach([&](const AgentMetricsRow &row) {
-            if (!row.exited)
-                return;
-            out.beginRow(name);
-            out.label("pid", static_cast<std::uint64_t>(row.key->pid));
-            out.label("origin", originText(*row.key, text));
-            out.endRow(std::uint64_t{1});
-        });
-    };
-}
-
 MetricsFamily::IntegerSource orZero(std::function<std::uint64_t()> source) {
     if (source)
         return source;
@@ -124,7 +116,9 @@ void registerAgentFamilies(MetricsRegistry &registry, const MetricSources &sourc
     registry
         .gauge("varta_agent_exited",
                "1 for each local agent whose process has exited (its varta_status is 3, as for a stall).")
-        .setRowWriter(agentExitedRows(sources));
+        .setRowWriter(agentRows(
+            sources, [](const AgentMetricsRow &) { return std::uint64_t{1}; },
+            [](const AgentMetricsRow &row) { return row.exited; }));
 }
 
 void registerIngestFamilies(MetricsRegistry &registry, const IngestCounters &ingest) {

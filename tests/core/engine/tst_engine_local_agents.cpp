@@ -223,6 +223,16 @@ QList<QList<QByteArray>> auditRows(const QString &path, const QByteArray &kind) 
 
 // An in-process engine, stopped the way the observer stops, with everything it
 // publishes kept.
+// Forks an agent, gives it a prepared /proc entry whose cgroup says `cgroup`, and lets it
+// beat; 0 when any step failed.
+std::uint32_t startAgent(Agents &agents, ProcRoot &proc, const char *cgroup) {
+    const std::uint32_t pid = agents.fork();
+    if (pid == 0 || !proc.add(pid, cgroup))
+        return 0;
+    agents.go(pid);
+    return pid;
+}
+
 class Observer {
 public:
     explicit Observer(Options options) : engine(std::move(options)) {
@@ -312,10 +322,8 @@ private Q_SLOTS:
         Observer observer(localOptions(dir, proc, 60'000));
         QVERIFY(observer.start());
         Agents agents(observer.engine.options().uds->path);
-        const std::uint32_t pid = agents.fork();
+        const std::uint32_t pid = startAgent(agents, proc, "0::/system.slice/api.service\n");
         QVERIFY(pid != 0);
-        QVERIFY(proc.add(pid, "0::/system.slice/api.service\n"));
-        agents.go(pid);
 
         QTRY_VERIFY_WITH_TIMEOUT(observer.record(pid) != nullptr, kCeilingMs);
         const AgentSnapshot snapshot = *observer.snapshot(pid);
@@ -347,10 +355,8 @@ private Q_SLOTS:
         Observer observer(std::move(options));
         QVERIFY(observer.start());
         Agents agents(observer.engine.options().uds->path);
-        const std::uint32_t pid = agents.fork();
+        const std::uint32_t pid = startAgent(agents, proc, "0::/system.slice/api.service\n");
         QVERIFY(pid != 0);
-        QVERIFY(proc.add(pid, "0::/system.slice/api.service\n"));
-        agents.go(pid);
         QTRY_VERIFY_WITH_TIMEOUT(observer.beats(pid) >= 2, kCeilingMs);
 
         Agents::kill(pid);
@@ -370,18 +376,14 @@ private Q_SLOTS:
         Observer observer(localOptions(dir, proc, 10'000));
         QVERIFY(observer.start());
         Agents agents(observer.engine.options().uds->path);
-        const std::uint32_t first = agents.fork();
+        const std::uint32_t first = startAgent(agents, proc, "0::/system.slice/api.service\n");
         QVERIFY(first != 0);
-        QVERIFY(proc.add(first, "0::/system.slice/api.service\n"));
-        agents.go(first);
         QTRY_VERIFY_WITH_TIMEOUT(observer.beats(first) >= 2, kCeilingMs);
         Agents::kill(first);
         QTRY_COMPARE_WITH_TIMEOUT(observer.state(first), std::optional(AgentState::Exited), kCeilingMs);
 
-        const std::uint32_t second = agents.fork();
+        const std::uint32_t second = startAgent(agents, proc, "0::/system.slice/api.service\n");
         QVERIFY(second != 0);
-        QVERIFY(proc.add(second, "0::/system.slice/api.service\n"));
-        agents.go(second);
         QTRY_VERIFY_WITH_TIMEOUT(observer.record(second) != nullptr, kCeilingMs);
 
         QCOMPARE(observer.state(first), std::optional(AgentState::Replaced));
@@ -409,10 +411,8 @@ private Q_SLOTS:
         Observer observer(std::move(options));
         QVERIFY(observer.start());
         Agents agents(observer.engine.options().uds->path);
-        const std::uint32_t pid = agents.fork();
+        const std::uint32_t pid = startAgent(agents, proc, "0::/\n");
         QVERIFY(pid != 0);
-        QVERIFY(proc.add(pid, "0::/\n"));
-        agents.go(pid);
         QTRY_VERIFY_WITH_TIMEOUT(observer.beats(pid) >= 2, kCeilingMs);
         Agents::kill(pid);
         // Well before the threshold: the refusal follows the exit, not a stall.
@@ -439,10 +439,8 @@ private Q_SLOTS:
         Observer observer(std::move(options));
         QVERIFY(observer.start());
         Agents agents(observer.engine.options().uds->path);
-        const std::uint32_t pid = agents.fork();
+        const std::uint32_t pid = startAgent(agents, proc, "0::/system.slice/api.service\n");
         QVERIFY(pid != 0);
-        QVERIFY(proc.add(pid, "0::/system.slice/api.service\n"));
-        agents.go(pid);
         QTRY_VERIFY_WITH_TIMEOUT(observer.beats(pid) >= 2, kCeilingMs);
 
         QVERIFY(Agents::stop(pid));
@@ -469,10 +467,8 @@ private Q_SLOTS:
         Observer observer(std::move(options));
         QVERIFY(observer.start());
         Agents agents(observer.engine.options().uds->path);
-        const std::uint32_t pid = agents.fork();
+        const std::uint32_t pid = startAgent(agents, proc, "0::/system.slice/api.service\n");
         QVERIFY(pid != 0);
-        QVERIFY(proc.add(pid, "0::/system.slice/api.service\n"));
-        agents.go(pid);
         QTRY_VERIFY_WITH_TIMEOUT(observer.beats(pid) >= 4, kCeilingMs);
 
         // Hung, its pid still its own: an ordinary stall.
@@ -510,13 +506,9 @@ private Q_SLOTS:
         Observer observer(std::move(options));
         QVERIFY(observer.start());
         Agents agents(observer.engine.options().uds->path);
-        const std::uint32_t gone = agents.fork();
-        const std::uint32_t hung = agents.fork();
+        const std::uint32_t gone = startAgent(agents, proc, "0::/system.slice/gone.service\n");
+        const std::uint32_t hung = startAgent(agents, proc, "0::/system.slice/hung.service\n");
         QVERIFY(gone != 0 && hung != 0);
-        QVERIFY(proc.add(gone, "0::/system.slice/gone.service\n"));
-        QVERIFY(proc.add(hung, "0::/system.slice/hung.service\n"));
-        agents.go(gone);
-        agents.go(hung);
         QTRY_VERIFY_WITH_TIMEOUT(observer.beats(gone) >= 2 && observer.beats(hung) >= 2, kCeilingMs);
 
         QVERIFY(Agents::stop(hung));
