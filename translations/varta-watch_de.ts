@@ -27,6 +27,34 @@
         <source>pid %1 (%2) stalled: silent for %3 s</source>
         <translation>PID %1 (%2) verstummt: seit %3 s still</translation>
     </message>
+    <message>
+        <source>%1 restarted: pid %2 → pid %3</source>
+        <translation>%1 neu gestartet: PID %2 → PID %3</translation>
+    </message>
+    <message>
+        <source>pid %1 (%2) belongs to a new process: tracked as a new agent</source>
+        <translation>PID %1 (%2) gehört einem neuen Prozess: als neuer Agent verfolgt</translation>
+    </message>
+    <message>
+        <source>pid %1 (%2) exited, %3 s after its last beat</source>
+        <translation>PID %1 (%2) beendet, %3 s nach seinem letzten Herzschlag</translation>
+    </message>
+    <message>
+        <source>pid %1 (%2) forgotten: %3 %4 s ago</source>
+        <translation>PID %1 (%2) vergessen: vor %4 s %3</translation>
+    </message>
+    <message>
+        <source>replaced</source>
+        <translation>ersetzt</translation>
+    </message>
+    <message>
+        <source>exited</source>
+        <translation>beendet</translation>
+    </message>
+    <message>
+        <source>pid %1 (%2) fell silent and its pid now belongs to another process: retired, not recovered</source>
+        <translation>PID %1 (%2) verstummte, und seine PID gehört jetzt einem anderen Prozess: ausgemustert, nicht wiederhergestellt</translation>
+    </message>
 </context>
 <context>
     <name>varta::EventStream</name>

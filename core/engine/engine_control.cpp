@@ -294,8 +294,11 @@ ControlReply EngineControl::act(const QString &cmd, const QJsonObject &args, con
 
 QJsonObject EngineControl::snapshot() const {
     QJsonArray agents;
-    m_engine.tracker().table().forEach(
-        [&](const AgentRecord &r) { agents.append(json::agentJson(m_engine.snapshotOf(r), engineNowMs())); });
+    // As in batches: a replaced agent's row belongs to its unit's new pid.
+    m_engine.tracker().table().forEach([&](const AgentRecord &r) {
+        if (!r.replaced)
+            agents.append(json::agentJson(m_engine.snapshotOf(r), engineNowMs()));
+    });
     QJsonArray children;
     for (const ChildInfo &c : m_engine.recovery().children())
         children.append(json::childJson(c));
