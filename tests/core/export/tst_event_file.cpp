@@ -1,6 +1,8 @@
 // The event file: docs/compat.md section 2's six tab-separated columns, 0600, whole lines,
-// and five generations of rotation.
+// and five generations of rotation; whole lines on a full disk, and a file that comes
+// back after a failed rotation and after being renamed or deleted under the observer.
 #include "core/export/event_file.h"
+#include "tests/support/small_tmpfs.h"
 
 #include <QDir>
 #include <QFile>
@@ -22,6 +24,25 @@ QList<QByteArray> linesOf(const QString &path) {
     if (!lines.isEmpty() && lines.last().isEmpty())
         lines.removeLast();
     return lines;
+}
+
+// Every line has the six columns, and the beats' nonces are 1, 2, 3 ... with none twice.
+void verifyWholeLinesInOrder(const QStringList &paths, std::uint64_t *lastNonce) {
+    std::uint64_t previous = 0;
+    for (const QString &path : paths)
+        for (const QByteArray &line : linesOf(path)) {
+            const QList<QByteArray> f = line.split('\t');
+            QVERIFY2(f.size() == 6, line.constData());
+            QCOMPARE(f[3].toULongLong(), previous + 1);
+            previous = f[3].toULongLong();
+        }
+    *lastNonce = previous;
+}
+
+void beats(EventFile &file, std::uint64_t &nonce, int count) {
+    for (int i = 0; i < count; ++i)
+        file.beat(1000, vlp::Frame{vlp::Status::Ok, 4242, 0, ++nonce, 0});
+    file.flush();
 }
 
 }  // namespace
@@ -186,6 +207,199 @@ private Q_SLOTS:
             file.stall(run, 5, 1);
         }
         QCOMPARE(linesOf(path).size(), 2);
+    }
+
+    // A run that died mid-line (a crash, a full disk under an older version) left bytes
+    // after the last newline: they are cut off, and the next line starts a line of its own.
+    void aLineCutShortBeforeOpenIsCutOff() {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("events"));
+        {
+            QFile f(path);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write("1000\tbeat\t4242\t1\tok\t0\n1001\tbeat\t42");
+        }
+        {
+            EventFile file(path, 0, 0);
+            QString error;
+            QVERIFY2(file.open(&error), qPrintable(error));
+            QCOMPARE(file.tornBytesCut(), std::uint64_t(12));
+            file.beat(1002, vlp::Frame{vlp::Status::Ok, 4242, 0, 2, 0});
+        }
+        std::uint64_t last = 0;
+        verifyWholeLinesInOrder({path}, &last);
+        QCOMPARE(last, std::uint64_t(2));
+    }
+
+    // More after the last newline than any line of ours is someone else's text: it stays,
+    // ended by a newline.
+    void aLongTailIsEndedNotCut() {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("events"));
+        const QByteArray foreign(EventFile::kLongestTornTail + 10, 'z');
+        {
+            QFile f(path);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(foreign);
+        }
+        {
+            EventFile file(path, 0, 0);
+            QString error;
+            QVERIFY2(file.open(&error), qPrintable(error));
+            file.stall(5, 7, 1);
+        }
+        const QList<QByteArray> lines = linesOf(path);
+        QCOMPARE(lines.size(), 2);
+        QCOMPARE(lines.first(), foreign);
+        QCOMPARE(lines.last().split('\t').size(), 6);
+    }
+
+    // On a full disk the file ends in whole lines only; the lines it refused wait and
+    // are written once there is room again, each once; what never got written is lost
+    // and counted.
+    void aFullDiskNeverTearsALineAndLosesNoneItCouldKeep() {
+        test::SmallTmpfs disk("size=64k");
+        if (!disk.mounted())
+            QSKIP("cannot mount a tmpfs (needs root)");
+        const QString path = disk.filePath(QStringLiteral("events"));
+        std::uint64_t nonce = 0;
+        EventFile file(path, 0, 0);
+        QStringList problems;
+        file.setProblemSink([&problems](const QString &line) { problems << line; });
+        QString error;
+        QVERIFY(file.open(&error));
+        beats(file, nonce, 10);
+        disk.fill();
+        for (int round = 0; round < 20; ++round)
+            beats(file, nonce, 50);  // the file's last page fills, then nothing more fits
+        QVERIFY(file.writeErrors() > 0);
+        QVERIFY(file.pendingLines() > 0);
+        QVERIFY(!problems.isEmpty());
+        QVERIFY2(problems.first().startsWith(path + QStringLiteral(": cannot write the event file: No space left")),
+                 qPrintable(problems.first()));
+        std::uint64_t last = 0;
+        verifyWholeLinesInOrder({path}, &last);
+        QVERIFY(last < nonce);
+
+        disk.remove();
+        beats(file, nonce, 5);
+        QCOMPARE(file.pendingLines(), 0);
+        verifyWholeLinesInOrder({path}, &last);
+        QCOMPARE(last, nonce);
+        QCOMPARE(file.linesDropped(), std::uint64_t(0));
+
+        disk.fill();
+        beats(file, nonce, 200);
+        const qsizetype waiting = file.pendingLines();
+        QVERIFY(waiting > 0);
+        file.abandonUnwritten();
+        QCOMPARE(file.linesDropped(), std::uint64_t(waiting));
+        verifyWholeLinesInOrder({path}, &last);
+    }
+
+    // Rotation renames the file away and creates a new one; when the new one cannot be
+    // created (here: no inode left) the lines wait, and a flush a little later creates it.
+    void aFailedRecreateIsTriedAgain() {
+        test::SmallTmpfs disk("nr_inodes=16");
+        if (!disk.mounted())
+            QSKIP("cannot mount a tmpfs (needs root)");
+        const QString path = disk.filePath(QStringLiteral("events"));
+        std::uint64_t nonce = 0;
+        EventFile file(path, 200, 0);
+        QString error;
+        QVERIFY(file.open(&error));
+        beats(file, nonce, 6);
+        disk.useUpInodes();
+        beats(file, nonce, 6);  // past the limit: renamed to .1, no new file
+        QVERIFY(file.writeErrors() > 0);
+        QVERIFY(QFileInfo::exists(path + QStringLiteral(".1")));
+        QVERIFY(!QFileInfo::exists(path));
+        disk.freeInodes();
+        beats(file, nonce, 1);  // within the retry interval: still waiting
+        QVERIFY(!QFileInfo::exists(path));
+        QTest::qWait(static_cast<int>(EventFile::kRetryIntervalNs / 1'000'000) + 100);
+        beats(file, nonce, 1);
+        QVERIFY(QFileInfo::exists(path));
+        QCOMPARE(file.pendingLines(), 0);
+        std::uint64_t last = 0;
+        verifyWholeLinesInOrder({path + QStringLiteral(".1"), path}, &last);
+        QCOMPARE(last, nonce);
+    }
+
+    // A live file that cannot be renamed (PATH.1 ... PATH.5 are directories) keeps its
+    // size, so rotation is tried again; it grows past the limit meanwhile, losing nothing,
+    // and rotates once the rename works.
+    void aFailedRenameKeepsTheSizeAndIsTriedAgain() {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("events"));
+        for (int g = 1; g <= EventFile::kGenerations; ++g)
+            QVERIFY(QDir(dir.path()).mkpath(QStringLiteral("events.%1/occupied").arg(g)));
+        std::uint64_t nonce = 0;
+        EventFile file(path, 200, 0);
+        QStringList problems;
+        file.setProblemSink([&problems](const QString &line) { problems << line; });
+        QString error;
+        QVERIFY(file.open(&error));
+        beats(file, nonce, 20);
+        QVERIFY(QFileInfo(path).size() > 200);
+        QVERIFY(file.writeErrors() > 0);
+        QVERIFY(!problems.isEmpty());
+        QVERIFY2(problems.first().startsWith(path + QStringLiteral(": cannot rotate the event file to ") + path
+                                             + QStringLiteral(".1: ")),
+                 qPrintable(problems.first()));
+        for (int g = 1; g <= EventFile::kGenerations; ++g)
+            QVERIFY(QDir(dir.filePath(QStringLiteral("events.%1").arg(g))).removeRecursively());
+        QTest::qWait(static_cast<int>(EventFile::kRetryIntervalNs / 1'000'000) + 100);
+        beats(file, nonce, 1);
+        QVERIFY(QFileInfo(path + QStringLiteral(".1")).size() > 200);
+        QVERIFY(QFileInfo(path).size() <= 200);
+        std::uint64_t last = 0;
+        verifyWholeLinesInOrder({path + QStringLiteral(".1"), path}, &last);
+        QCOMPARE(last, nonce);
+    }
+
+    // logrotate moves the file and asks for a reopen: the next lines go to a new file
+    // at the path, the moved one keeps what it had.
+    void reopenStartsANewFileAtThePath() {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("events"));
+        std::uint64_t nonce = 0;
+        EventFile file(path, 0, 0);
+        QString error;
+        QVERIFY(file.open(&error));
+        beats(file, nonce, 3);
+        QVERIFY(QFile::rename(path, path + QStringLiteral(".1")));
+        QVERIFY(file.reopen());
+        beats(file, nonce, 2);
+        QCOMPARE(linesOf(path + QStringLiteral(".1")).size(), 3);
+        std::uint64_t last = 0;
+        verifyWholeLinesInOrder({path + QStringLiteral(".1"), path}, &last);
+        QCOMPARE(last, nonce);
+    }
+
+    // Moved or deleted without a reopen: noticed within a second, at a write, and the
+    // lines from then on go to a new file at the path.
+    void aFileMovedOrDeletedUnderItIsReopened_data() {
+        QTest::addColumn<bool>("deleted");
+        QTest::newRow("renamed") << false;
+        QTest::newRow("deleted") << true;
+    }
+    void aFileMovedOrDeletedUnderItIsReopened() {
+        QFETCH(bool, deleted);
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("events"));
+        std::uint64_t nonce = 0;
+        EventFile file(path, 0, 0);
+        QString error;
+        QVERIFY(file.open(&error));
+        beats(file, nonce, 3);
+        QVERIFY(deleted ? QFile::remove(path) : QFile::rename(path, path + QStringLiteral(".old")));
+        QTest::qWait(static_cast<int>(EventFile::kIdentityCheckIntervalNs / 1'000'000) + 100);
+        beats(file, nonce, 2);
+        QCOMPARE(file.reopens(), std::uint64_t(1));
+        const QList<QByteArray> lines = linesOf(path);
+        QCOMPARE(lines.size(), 2);
+        QCOMPARE(lines.last().split('\t').value(3), QByteArray::number(nonce));
     }
 };
 
