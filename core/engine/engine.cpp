@@ -58,8 +58,16 @@ bool Engine::start(QString *error) {
     if (!m_options.exportFile.path.isEmpty()) {
         m_eventFile = std::make_unique<EventFile>(m_options.exportFile.path, m_options.exportFile.maxBytes,
                                                   m_options.exportFile.syncEvery);
+        // A full disk fails every batch: one line a second, the rest counted as suppressed.
+        m_eventFile->setProblemSink(
+            [](const QString &line) { logLimited(LogKind::FileExportIo, LogLevel::Warning, line); });
         if (!m_eventFile->open(error))
             return false;
+        if (const std::uint64_t cut = m_eventFile->tornBytesCut(); cut > 0)
+            m_startupWarnings << QStringLiteral("%1: the last line was cut short (%2 bytes after the last newline); "
+                                                "cut off")
+                                     .arg(m_eventFile->path())
+                                     .arg(cut);
     }
     m_pipeline =
         std::make_unique<IngestPipeline>(m_tracker, m_ingest, m_eventFile.get(), m_options.tracker.allowCrossNamespace,
@@ -205,6 +213,11 @@ void Engine::publishMetricsSnapshot() {
     observer.eventsSuppressed = m_events->suppressedCounts();
     observer.eventsPosted = m_events->posted();
     observer.logLinesLost = logLinesLost();
+    if (m_eventFile) {
+        observer.exportLinesDropped = m_eventFile->linesDropped();
+        observer.exportWriteErrors = m_eventFile->writeErrors();
+        observer.exportReopens = m_eventFile->reopens();
+    }
     if (m_control)
         observer.control = m_control->counters();
     snapshot->recovery = m_recovery->counters();
@@ -761,8 +774,17 @@ void Engine::finishShutdown() {
     m_events->flushSummaries();
     if (m_control)
         m_control->close();
-    if (m_eventFile)
+    if (m_eventFile) {
         m_eventFile->flush();
+        // The disk still refuses them and no flush comes after this one: they are lost,
+        // and the summary line says how many.
+        if (const qsizetype unwritten = m_eventFile->pendingLines(); unwritten > 0) {
+            logLine(LogLevel::Error, QStringLiteral("%1: %2 event lines could not be written before exit")
+                                         .arg(m_eventFile->path())
+                                         .arg(unwritten));
+            m_eventFile->abandonUnwritten();
+        }
+    }
     LoopStats::install(nullptr);
     Q_EMIT stopped();
 }
@@ -800,6 +822,9 @@ QString Engine::summaryLine() const {
                 .arg(m_secureCounters.replayRefused)
                 .arg(m_secureCounters.senderStateFull)
                 .arg(m_secureReceiver ? m_secureReceiver->keyRing().derivations() : 0);
+    line += QStringLiteral(" event_lines_lost=%1 event_write_errors=%2")
+                .arg(m_eventFile ? m_eventFile->linesDropped() : 0)
+                .arg(m_eventFile ? m_eventFile->writeErrors() : 0);
     for (std::size_t i = 0; i < vlp::kDecodeErrorCount; ++i) {
         const std::string_view label = vlp::decodeErrorLabel(static_cast<vlp::DecodeError>(i));
         line += QStringLiteral(" %1=%2")

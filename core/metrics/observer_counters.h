@@ -25,9 +25,12 @@ struct ObserverCounters {
     std::array<std::uint64_t, kLogKindCount> logSuppressed{};  // varta_log_suppressed_total{kind}
     // Events past their kind's budget: varta_log_suppressed_total{kind="stall"...}
     std::array<std::uint64_t, kEventKindCount> eventsSuppressed{};
-    std::uint64_t eventsPosted = 0;  // varta_events_total
-    std::uint64_t logLinesLost = 0;  // varta_log_lines_lost_total: the writer's queue was full
-    ControlCounters control;         // varta_control_*
+    std::uint64_t eventsPosted = 0;        // varta_events_total
+    std::uint64_t logLinesLost = 0;        // varta_log_lines_lost_total: the writer's queue was full
+    std::uint64_t exportLinesDropped = 0;  // varta_export_lines_dropped_total: event lines never written
+    std::uint64_t exportWriteErrors = 0;   // varta_export_write_errors_total: writes, opens, renames failed
+    std::uint64_t exportReopens = 0;       // varta_export_reopens_total: SIGHUP, or moved or deleted under us
+    ControlCounters control;               // varta_control_*
 };
 
 }  // namespace varta

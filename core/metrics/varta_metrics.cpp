@@ -301,6 +301,18 @@ void registerObserverFamilies(MetricsRegistry &registry, const ObserverCounters 
         .counter("varta_log_lines_lost_total",
                  "Log lines dropped because stderr was not read and the writer's queue was full.")
         .addValue(&observer.logLinesLost);
+    registry
+        .counter("varta_export_lines_dropped_total",
+                 "Event file lines never written: past the 8 MiB held while the disk refused them, or at exit.")
+        .addValue(&observer.exportLinesDropped);
+    registry
+        .counter("varta_export_write_errors_total",
+                 "Event file writes, creates and rotations that failed (each is tried again).")
+        .addValue(&observer.exportWriteErrors);
+    registry
+        .counter("varta_export_reopens_total",
+                 "Event file reopened at its path: on SIGHUP, or found renamed or deleted.")
+        .addValue(&observer.exportReopens);
     registry.counter("varta_control_connections_total", "Control-socket connections accepted.")
         .addValue(&observer.control.connectionsAccepted);
     registry.counter("varta_control_requests_total", "Control-socket requests read.")
