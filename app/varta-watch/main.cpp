@@ -119,6 +119,7 @@ int main(int argc, char *argv[]) {
     if (watchdog.enabled())
         host.setTurnTickMs(EngineWatchdog::turnTickMs(watch));
     QObject::connect(&signalWatcher, &UnixSignalWatcher::terminationRequested, &host, &EngineThread::requestShutdown);
+    QObject::connect(&signalWatcher, &UnixSignalWatcher::reopenRequested, &host, &EngineThread::requestReopen);
     QString error;
     if (!host.start(&error)) {
         logLine(LogLevel::Error, error);

@@ -26,6 +26,7 @@ UnixSignalWatcher::UnixSignalWatcher(QObject *parent) : QObject(parent) {
     action.sa_flags = SA_RESTART;
     ::sigaction(SIGINT, &action, nullptr);
     ::sigaction(SIGTERM, &action, nullptr);
+    ::sigaction(SIGHUP, &action, nullptr);
     m_notifier = std::make_unique<QSocketNotifier>(gPipe[0], QSocketNotifier::Read);
     connect(m_notifier.get(), &QSocketNotifier::activated, this, &UnixSignalWatcher::onReadable);
 }
@@ -33,6 +34,7 @@ UnixSignalWatcher::UnixSignalWatcher(QObject *parent) : QObject(parent) {
 UnixSignalWatcher::~UnixSignalWatcher() {
     ::signal(SIGINT, SIG_DFL);
     ::signal(SIGTERM, SIG_DFL);
+    ::signal(SIGHUP, SIG_DFL);
     m_notifier.reset();
     ::close(gPipe[0]);
     ::close(gPipe[1]);
@@ -41,8 +43,12 @@ UnixSignalWatcher::~UnixSignalWatcher() {
 
 void UnixSignalWatcher::onReadable() {
     unsigned char byte = 0;
-    while (::read(gPipe[0], &byte, 1) == 1)
-        Q_EMIT terminationRequested(byte);
+    while (::read(gPipe[0], &byte, 1) == 1) {
+        if (byte == SIGHUP)
+            Q_EMIT reopenRequested();
+        else
+            Q_EMIT terminationRequested(byte);
+    }
 }
 
 }  // namespace varta

@@ -1,6 +1,6 @@
 #pragma once
-// SIGINT/SIGTERM → a Qt signal on the thread that created the watcher, through a
-// self-pipe: the handler only writes one byte, which is async-signal-safe.
+// SIGINT/SIGTERM and SIGHUP → Qt signals on the thread that created the watcher, through
+// a self-pipe: the handler only writes one byte, which is async-signal-safe.
 
 #include <QObject>
 #include <QSocketNotifier>
@@ -16,7 +16,8 @@ public:
     ~UnixSignalWatcher() override;
 
 Q_SIGNALS:
-    void terminationRequested(int signalNumber);
+    void terminationRequested(int signalNumber);  // SIGINT, SIGTERM
+    void reopenRequested();                       // SIGHUP: logrotate moved our files
 
 private:
     void onReadable();

@@ -766,6 +766,18 @@ void Engine::shutdown() {
     m_recovery->shutdown();
 }
 
+void Engine::reopenFiles() {
+    if (m_stopping)
+        return;
+    if (m_eventFile) {
+        m_eventFile->flush();  // what is buffered belongs to the file logrotate moved
+        if (m_eventFile->reopen())
+            logLine(LogLevel::Info, QStringLiteral("reopened ") + m_eventFile->path());
+    }
+    // The recovery audit log is reopened here too once its writer can reopen
+    // (core/recovery/audit_*); until then logrotate must use copytruncate for it.
+}
+
 void Engine::finishShutdown() {
     m_housekeeping->stop();
     if (m_metricsSnapshotTimer)

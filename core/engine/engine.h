@@ -107,6 +107,9 @@ public Q_SLOTS:
     void rearm(const QList<varta::AgentKey> &agents);
     // Stops listeners, writes what is queued, then emits stopped().
     void shutdown();
+    // SIGHUP: the files the observer appends to are opened anew at their paths, so that
+    // logrotate can move them away (its postrotate sends the signal).
+    void reopenFiles();
 
 Q_SIGNALS:
     void batchReady(const varta::EngineBatch &batch);

@@ -110,4 +110,9 @@ void EngineThread::requestShutdown() {
         QMetaObject::invokeMethod(m_engine, &Engine::shutdown, Qt::QueuedConnection);
 }
 
+void EngineThread::requestReopen() {
+    if (m_engine && !m_shutdownRequested)
+        QMetaObject::invokeMethod(m_engine, &Engine::reopenFiles, Qt::QueuedConnection);
+}
+
 }  // namespace varta

@@ -48,6 +48,8 @@ public:
 
 public Q_SLOTS:
     void requestShutdown();
+    // Engine::reopenFiles on the engine thread, which owns the files.
+    void requestReopen();
 
 Q_SIGNALS:
     void finished();  // the engine thread has ended
