@@ -75,4 +75,13 @@ bool clearStaleUnixSocket(const QString &path, int type, const QString &inUseMes
     return true;
 }
 
+int bindUnixSocketWithMode(int fd, const sockaddr_un &address, mode_t mode) {
+    const mode_t previousMask = ::umask(~mode & 0777);
+    const int bound = ::bind(fd, reinterpret_cast<const sockaddr *>(&address), sizeof address);
+    const int bindErrno = errno;
+    ::umask(previousMask);
+    errno = bindErrno;
+    return bound;
+}
+
 }  // namespace varta

@@ -113,12 +113,9 @@ bool ControlServer::listen(const QString &path, QString *error) {
         *error = path + QStringLiteral(": cannot create a socket: ") + systemError(errno);
         return false;
     }
-    // The file is born 0600: there is no moment at which another user could connect, and
-    // no chmod by name that a swapped path could redirect.
-    const mode_t previousMask = ::umask(0177);
-    const int bound = ::bind(fd, reinterpret_cast<sockaddr *>(&address), sizeof address);
+    // Born 0600: there is no moment at which another user could connect.
+    const int bound = bindUnixSocketWithMode(fd, address, 0600);
     const int bindErrno = errno;
-    ::umask(previousMask);
     if (bound != 0) {
         *error = path + QStringLiteral(": cannot bind the control socket: ") + systemError(bindErrno);
         ::close(fd);

@@ -50,16 +50,17 @@ bool UdsListener::open(QString *error) {
     const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     const int on = 1;
     if (fd < 0 || ::setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof on) != 0
-        || ::bind(fd, reinterpret_cast<sockaddr *>(&address), sizeof address) != 0) {
+        || bindUnixSocketWithMode(fd, address, m_mode) != 0) {
         *error = m_path + QStringLiteral(": cannot bind the Unix socket: ") + systemError();
         if (fd >= 0)
             ::close(fd);
         return false;
     }
+    // Only to know our own file at close; lstat, so a symlink put there is not followed.
     const QByteArray native = m_path.toLocal8Bit();
     struct stat st {};
-    if (::chmod(native.constData(), m_mode) != 0 || ::stat(native.constData(), &st) != 0) {
-        *error = m_path + QStringLiteral(": cannot set the socket's mode: ") + systemError();
+    if (::lstat(native.constData(), &st) != 0) {
+        *error = m_path + QStringLiteral(": cannot examine the new socket: ") + systemError();
         ::close(fd);
         return false;
     }
