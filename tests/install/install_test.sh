@@ -13,6 +13,7 @@ case "$prefix" in /usr) etc=/etc ;; *) etc=$prefix/etc ;; esac
 status=0
 for f in "$prefix/bin/varta-watch" "$prefix/bin/varta-beat" \
          "$prefix/lib/systemd/system/varta-watch.service" "$etc/default/varta-watch" \
+         "$etc/logrotate.d/varta-watch" \
          "$prefix/share/applications/varta-watch.desktop" \
          "$prefix/share/icons/hicolor/scalable/apps/varta-watch.svg" \
          "$prefix/share/doc/varta-watch/LICENSE" \
