@@ -769,13 +769,13 @@ void Engine::shutdown() {
 void Engine::reopenFiles() {
     if (m_stopping)
         return;
+    // Lines still waiting (a refusing disk) go to the new file.
     if (m_eventFile) {
-        m_eventFile->flush();  // what is buffered belongs to the file logrotate moved
         if (m_eventFile->reopen())
             logLine(LogLevel::Info, QStringLiteral("reopened ") + m_eventFile->path());
     }
-    // The recovery audit log is reopened here too once its writer can reopen
-    // (core/recovery/audit_*); until then logrotate must use copytruncate for it.
+    // The recovery audit log belongs here too once its writer can reopen
+    // (core/recovery/audit_*); until then it rotates only itself (--recovery-audit-max-bytes).
 }
 
 void Engine::finishShutdown() {
