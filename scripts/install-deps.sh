@@ -14,8 +14,10 @@ packages=(
   # tests: a real Prometheus server and promtool, screenshots under Xvfb,
   # libFuzzer and sanitizer runtimes, an independent secure-UDP peer (python3-cryptography).
   prometheus prometheus-alertmanager xvfb imagemagick clang libclang-rt-14-dev python3-cryptography
-  # the install test: systemd-analyze, man, appstreamcli, desktop-file-validate
-  systemd man-db appstream desktop-file-utils
+  # the install test: systemd-analyze, man, appstreamcli, desktop-file-validate, logrotate
+  systemd man-db appstream desktop-file-utils logrotate
+  # the socket-mode test watches the binary's system calls
+  strace
 )
 
 missing=()

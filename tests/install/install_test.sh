@@ -59,4 +59,8 @@ done
 bash -n "$dest$prefix/share/bash-completion/completions/varta-watch"
 appstreamcli validate --no-net "$dest$prefix/share/metainfo/io.github.varta.VartaWatch.metainfo.xml" > /dev/null
 desktop-file-validate "$dest$prefix/share/applications/varta-watch.desktop"
-echo "install: every file in place, the PNG icons at their sizes; the unit, metainfo and desktop entry validate; man pages and completion name every flag"
+# logrotate parses the shipped rule (debug mode: nothing is rotated, no state is kept).
+out=$(logrotate -d -s "$dest/logrotate.state" "$dest$etc/logrotate.d/varta-watch" 2>&1) \
+    || { echo "logrotate rejects the rule: $out"; exit 1; }
+grep -qi "error" <<< "$out" && { echo "logrotate: $out"; exit 1; }
+echo "install: every file in place, the PNG icons at their sizes; the unit, metainfo, desktop entry and logrotate rule validate; man pages and completion name every flag"
