@@ -3,10 +3,14 @@
 // the command line) and the completion with the exit code and, with
 // --recovery-capture-stdio, the kept lengths and the truncation flag. An existing v1 audit
 // file is continued, not refused; --recovery-audit-max-bytes rotates it.
+#include "tests/support/audit_chain.h"
 #include "tests/support/watch_process.h"
 
 #include <QFileInfo>
 #include <QTemporaryDir>
+
+#include <cerrno>
+#include <csignal>
 
 using namespace varta;
 using test::WatchProcess;
@@ -203,6 +207,40 @@ private Q_SLOTS:
         QCOMPARE(boot[5], older.last().split('\t').last());
         QCOMPARE(boot[6], QByteArray("rotation"));
         QCOMPARE(boot[0].toLongLong(), older.last().split('\t').first().toLongLong() + 1);
+    }
+
+    // An observer SIGKILLed while its recovery child runs takes the child with it
+    // (PR_SET_PDEATHSIG), and the next start completes that child's spawn row as `lost`
+    // right after its boot row, so the spawn still ends in exactly one complete row.
+    void childDiesWithAKilledObserverAndIsAuditedLost() {
+        QTemporaryDir dir;
+        const QString audit = dir.filePath(QStringLiteral("audit.log"));
+        qint64 childPid = 0;
+        {
+            WatchProcess watch;
+            QVERIFY(watch.start(baseArgs(dir.path(), helper("hang")) + kUdpRecoveryOptIn));
+            watch.sendFrame(vlp::Frame{vlp::Status::Ok, 704, 1, 1, 0});
+            QTRY_COMPARE_WITH_TIMEOUT(auditRows(audit, QStringLiteral("spawn")).size(), 1, 20000);
+            childPid = auditRows(audit, QStringLiteral("spawn")).first()[5].toLongLong();
+            QVERIFY(childPid > 1);
+            QCOMPARE(::kill(pid_t(childPid), 0), 0);
+            ::kill(pid_t(watch.process.processId()), SIGKILL);
+            QVERIFY(watch.process.waitForFinished(10000));
+        }
+        // Once SIGKILLed and reaped by init, the pid is gone.
+        QTRY_VERIFY_WITH_TIMEOUT(::kill(pid_t(childPid), 0) != 0 && errno == ESRCH, 5000);
+        QCOMPARE(auditRows(audit, QStringLiteral("complete")).size(), 0);
+
+        WatchProcess again;
+        QVERIFY(again.start(baseArgs(dir.path(), helper("exit") + QStringLiteral(" 0")) + kUdpRecoveryOptIn));
+        QCOMPARE(again.stop(), 0);
+        const QList<QByteArray> lines = test::linesOfFile(audit);
+        QCOMPARE(lines.size(), 1 + 2 + 2);
+        QCOMPARE(lines[3].split('\t').at(3), QByteArray("boot"));
+        const QList<QByteArray> lost = lines[4].split('\t');
+        QCOMPARE(lost.mid(3, 4), (QList<QByteArray>{"complete", "704", QByteArray::number(childPid), "lost"}));
+        QString where;
+        QVERIFY2(test::chainHolds(lines, 1, QByteArray(32, '\0'), &where), qPrintable(where));
     }
 
     // As upstream: a recovery command beside a plain UDP listener without its opt-in is
