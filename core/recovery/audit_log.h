@@ -114,6 +114,11 @@ public:
     bool appendComplete(const Complete &record);
     bool appendRefused(std::uint32_t agentPid, RefusalReason reason);
     bool appendOperator(const Operator &row);
+    // A record given up on: its seq is used up, so the gap shows in the file, and counted.
+    void burnSeq() {
+        ++m_seq;
+        ++m_counters.dropped;
+    }
 
     // When syncIfDue() next has work: records are unsynced and an interval is set.
     std::optional<Clock::time_point> syncDueAt() const;

@@ -1,5 +1,10 @@
 #include "core/recovery/audit_writer.h"
 
+#include "core/base/log.h"
+
+#include <algorithm>
+#include <optional>
+
 namespace varta {
 
 AuditWriter::~AuditWriter() { close(); }
@@ -33,6 +38,9 @@ void AuditWriter::close() {
     }
     m_wake.notify_one();
     m_thread.join();
+    flushHeld();
+    while (!m_held.empty())
+        dropOldestHeld();
     m_log.close();  // syncs what the cadence left unsynced
     publishCounters();
 }
@@ -51,26 +59,65 @@ void AuditWriter::run() {
     const auto hasWork = [this] { return m_stopping || !m_queue.empty(); };
     for (;;) {
         std::unique_lock lock(m_mutex);
-        if (const auto due = m_log.syncDueAt())
+        std::optional<AuditLog::Clock::time_point> due = m_log.syncDueAt();
+        if (!m_held.empty()) {
+            const auto retryAt = AuditLog::Clock::now() + kRetryIntervalMs;
+            due = due ? std::min(*due, retryAt) : retryAt;
+        }
+        if (due)
             m_wake.wait_until(lock, *due, hasWork);
         else
             m_wake.wait(lock, hasWork);
         if (m_queue.empty()) {
             if (m_stopping)
-                return;  // and everything is written
+                return;  // close() makes the last try for held records
             lock.unlock();
+            flushHeld();
             if (!m_log.syncIfDue() && m_onError)
                 m_onError(m_log.lastError());
             publishCounters();
             continue;
         }
-        const Record record = std::move(m_queue.front());
+        m_held.push_back(std::move(m_queue.front()));
         m_queue.pop_front();
         lock.unlock();
-        if (!write(record) && m_onError)
-            m_onError(m_log.lastError());
+        flushHeld();
+        while (m_held.size() > kMaxHeldRecords)
+            dropOldestHeld();
         publishCounters();
     }
+}
+
+bool AuditWriter::flushHeld() {
+    while (!m_held.empty()) {
+        const std::uint64_t seqBefore = m_log.lastSeq();
+        const bool ok = write(m_held.front());
+        // A record that moved seq is in the file; only its sync or rotation failed.
+        const bool written = m_log.lastSeq() != seqBefore;
+        if (!ok) {
+            logLimited(LogKind::AuditIo, LogLevel::Error,
+                       written ? m_log.lastError()
+                               : QStringLiteral("%1 (%2 audit record(s) held, retried every %3 ms)")
+                                     .arg(m_log.lastError())
+                                     .arg(m_held.size())
+                                     .arg(kRetryIntervalMs.count()));
+            if (m_onError)
+                m_onError(m_log.lastError());
+        }
+        if (!written)
+            return false;
+        m_held.pop_front();
+    }
+    return true;
+}
+
+void AuditWriter::dropOldestHeld() {
+    m_held.pop_front();
+    m_log.burnSeq();
+    logLimited(LogKind::AuditIo, LogLevel::Error,
+               QStringLiteral("audit record dropped, seq %1 left out of the file (%2 dropped so far)")
+                   .arg(m_log.lastSeq())
+                   .arg(m_log.counters().dropped));
 }
 
 bool AuditWriter::write(const Record &record) {
