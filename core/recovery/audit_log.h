@@ -127,6 +127,7 @@ public:
     BootReason bootReason() const { return m_bootReason; }    // of the last open()
     qsizetype lostChildren() const { return m_lost.size(); }  // completed as `lost` by the last open()
     std::uint64_t lastSeq() const { return m_seq; }
+    const QString &path() const { return m_path; }
     std::int64_t unsyncedRecords() const { return m_unsynced; }
     const AuditCounters &counters() const { return m_counters; }
     QString lastError() const { return m_lastError; }

@@ -41,6 +41,7 @@ void AuditWriter::close() {
     flushHeld();
     while (!m_held.empty())
         dropOldestHeld();
+    reportDrops();
     m_log.close();  // syncs what the cadence left unsynced
     publishCounters();
 }
@@ -108,16 +109,37 @@ bool AuditWriter::flushHeld() {
             return false;
         m_held.pop_front();
     }
+    reportDrops();  // room again: the records given up on while the disk was full
     return true;
 }
 
 void AuditWriter::dropOldestHeld() {
     m_held.pop_front();
     m_log.burnSeq();
+    if (!m_unreportedDrops.first)
+        m_unreportedDrops.first = m_log.lastSeq();
+    m_unreportedDrops.last = m_log.lastSeq();
     logLimited(LogKind::AuditIo, LogLevel::Error,
                QStringLiteral("audit record dropped, seq %1 left out of the file (%2 dropped so far)")
                    .arg(m_log.lastSeq())
                    .arg(m_log.counters().dropped));
+}
+
+// The per-record lines above share audit_io's rate limit with the "held" lines, which
+// come first, so in a burst they are all held back; this one is not limited (once per
+// spell of a full disk that dropped records), so every drop is said.
+void AuditWriter::reportDrops() {
+    if (!m_unreportedDrops.first)
+        return;
+    const std::uint64_t first = *m_unreportedDrops.first;
+    logLine(LogLevel::Error, QStringLiteral("%1: %2 audit record(s) dropped, seq %3 to %4 left out of the file (%5 "
+                                            "dropped so far)")
+                                 .arg(m_log.path())
+                                 .arg(m_unreportedDrops.last - first + 1)
+                                 .arg(first)
+                                 .arg(m_unreportedDrops.last)
+                                 .arg(m_log.counters().dropped));
+    m_unreportedDrops = {};
 }
 
 bool AuditWriter::write(const Record &record) {

@@ -10,7 +10,8 @@
 // A record that cannot be written (a full disk) is held, in order, and tried again before
 // the next record and every kRetryIntervalMs. Past kMaxHeldRecords the oldest is dropped:
 // its seq is burned so the gap shows in the file, it is counted (dropped) and said on
-// stderr. Close tries once more and drops what still cannot be written.
+// stderr (rate-limited per record, and one line once the disk has room again or at
+// close). Close tries once more and drops what still cannot be written.
 
 #include "core/recovery/audit_counters.h"
 #include "core/recovery/audit_log.h"
@@ -20,6 +21,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <variant>
 
@@ -64,6 +66,7 @@ private:
     // Writes the held records in order until one fails; false when some are left.
     bool flushHeld();
     void dropOldestHeld();
+    void reportDrops();
     void publishCounters();
 
     AuditLog m_log;  // used by the writer thread only, once it runs
@@ -74,6 +77,10 @@ private:
     std::condition_variable m_wake;
     std::deque<Record> m_queue;
     std::deque<Record> m_held;  // writer thread only: failed, waiting to be tried again
+    struct DroppedSeqs {
+        std::optional<std::uint64_t> first;
+        std::uint64_t last = 0;
+    } m_unreportedDrops;  // writer thread only: burned since the last reportDrops()
     bool m_stopping = false;
     mutable std::mutex m_countersMutex;  // apart from m_mutex: a reader never holds up submit()
     AuditCounters m_counters;
