@@ -132,8 +132,8 @@ void AuditWriter::reportDrops() {
     if (!m_unreportedDrops.first)
         return;
     const std::uint64_t first = *m_unreportedDrops.first;
-    logLine(LogLevel::Error, QStringLiteral("%1: %2 audit record(s) dropped, seq %3 to %4 left out of the file (%5 "
-                                            "dropped so far)")
+    logLine(LogLevel::Error, QStringLiteral("%1: %2 audit record(s) dropped, their seqs left out of the file, the "
+                                            "first %3, the last %4 (%5 dropped so far)")
                                  .arg(m_log.path())
                                  .arg(m_unreportedDrops.last - first + 1)
                                  .arg(first)
