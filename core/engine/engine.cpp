@@ -843,6 +843,7 @@ QString Engine::summaryLine() const {
                     .arg(QLatin1String(label.data(), static_cast<qsizetype>(label.size())))
                     .arg(m_ingest.decodeErrors[i]);
     }
+    line += QStringLiteral(" audit_dropped=%1").arg(m_recovery ? m_recovery->auditCounters().dropped : 0);
     return line;
 }
 

@@ -362,7 +362,7 @@ void registerAuditFamilies(MetricsRegistry &registry, const AuditCounters &audit
         .addValue(&audit.rotationBudgetExceeded);
     registry
         .counter("varta_recovery_audit_dropped_total",
-                 "Audit records dropped. Always 0 here: varta-watch queues every record, it never drops one.")
+                 "Audit records dropped: more than 1024 could not be written (a full disk); each leaves a gap in seq.")
         .addValue(&audit.dropped);
     registry
         .counter("varta_recovery_audit_flush_budget_exceeded_total",

@@ -18,10 +18,12 @@ struct AuditCounters {
     std::uint64_t fsyncBudgetExceeded = 0;     // fdatasync slower than --audit-fsync-budget-ms
     std::uint64_t rotations = 0;               // generations started by --recovery-audit-max-bytes
     std::uint64_t rotationBudgetExceeded = 0;  // rotations slower than --audit-rotation-budget-ms
-    // Upstream's ring buffer drops records when full, drains with a time budget and counts
-    // its fill levels. Ours queues without bound on its own thread and never drops, so
-    // these stay 0; they exist so upstream's alert rules and dashboards find them.
+    // Records given up on after AuditWriter::kMaxHeldRecords could not be written (a full
+    // disk); each leaves a gap in seq.
     std::uint64_t dropped = 0;
+    // Upstream's ring buffer drains with a time budget and counts its fill levels. Ours
+    // queues on its own thread, so these stay 0; they exist so upstream's alert rules and
+    // dashboards find them.
     std::uint64_t flushBudgetExceeded = 0;
     std::uint64_t ringWatermarkWarn = 0;
     std::uint64_t ringWatermarkCritical = 0;

@@ -77,6 +77,7 @@ const char *AuditLog::completionLabel(Completion completion) noexcept {
     case Completion::Reaped: return "reaped";
     case Completion::Killed: return "killed";
     case Completion::ReapFailed: return "reap_failed";
+    case Completion::Lost: return "lost";
     }
     return "unknown";
 }
@@ -90,7 +91,7 @@ bool AuditLog::open(const QString &path, const Settings &settings, QString *erro
         return false;
     }
     // A file already past its size gets its boot row, then rotates, as any other record.
-    if (!appendBoot(m_bootReason) || !rotateIfFull()) {
+    if (!appendBoot(m_bootReason) || !completeLost() || !rotateIfFull()) {
         *error = m_lastError;
         close();
         return false;
@@ -159,7 +160,23 @@ bool AuditLog::prepareExisting(QString *error) {
     m_seq = probe.lastSeq;
     m_chain = probe.lastChain;
     m_bootReason = probe.reason;
+    m_lost = probe.lost;
     return true;
+}
+
+// Keeps the accounting (every spawn ends in one complete row) across a death that left
+// no time to write them: what became of those children is not known, only that this
+// observer no longer watches them.
+bool AuditLog::completeLost() {
+    for (const audit::Probe::LostChild &child : std::as_const(m_lost)) {
+        Complete row;
+        row.agentPid = child.agentPid;
+        row.childPid = child.childPid;
+        row.completion = Completion::Lost;
+        if (!appendComplete(row))
+            return false;
+    }
+    return m_lost.isEmpty() || sync();
 }
 
 // As upstream: observer_ns is 0, and the previous chain is shown only where the chain

@@ -11,7 +11,8 @@
 //
 // Opening appends a `boot` record whose reason says what the existing file was
 // (audit_probe.h): fresh, resume, legacy_v1, corrupt_tail (the torn bytes are cut off
-// first) or schema_drift. Only `resume` carries the previous chain in the boot row.
+// first) or schema_drift. Only `resume` carries the previous chain in the boot row. The
+// previous run's spawn rows without a complete row then get one, `lost`.
 //
 // Each record is written whole with one write(); fdatasync follows every
 // Settings::syncEvery records, and also once Settings::syncIntervalMs has passed with
@@ -25,6 +26,7 @@
 
 #include "core/config/options.h"
 #include "core/recovery/audit_counters.h"
+#include "core/recovery/audit_probe.h"
 #include "core/recovery/audit_schema.h"
 #include "core/recovery/recovery_counters.h"
 
@@ -44,7 +46,9 @@ class AuditLog {
 public:
     using BootReason = audit::BootReason;
     using Clock = std::chrono::steady_clock;
-    enum class Completion : std::uint8_t { Reaped, Killed, ReapFailed };
+    // Lost: a child of a previous run that died without its complete row (SIGKILL, a
+    // crash); written at the next open, right after its boot row.
+    enum class Completion : std::uint8_t { Reaped, Killed, ReapFailed, Lost };
 
     struct Settings {
         std::optional<std::int64_t> maxBytes;  // rotate once the file reaches this; none = never
@@ -110,13 +114,20 @@ public:
     bool appendComplete(const Complete &record);
     bool appendRefused(std::uint32_t agentPid, RefusalReason reason);
     bool appendOperator(const Operator &row);
+    // A record given up on: its seq is used up, so the gap shows in the file, and counted.
+    void burnSeq() {
+        ++m_seq;
+        ++m_counters.dropped;
+    }
 
     // When syncIfDue() next has work: records are unsynced and an interval is set.
     std::optional<Clock::time_point> syncDueAt() const;
     bool syncIfDue();
 
-    BootReason bootReason() const { return m_bootReason; }  // of the last open()
+    BootReason bootReason() const { return m_bootReason; }    // of the last open()
+    qsizetype lostChildren() const { return m_lost.size(); }  // completed as `lost` by the last open()
     std::uint64_t lastSeq() const { return m_seq; }
+    const QString &path() const { return m_path; }
     std::int64_t unsyncedRecords() const { return m_unsynced; }
     const AuditCounters &counters() const { return m_counters; }
     QString lastError() const { return m_lastError; }
@@ -127,6 +138,7 @@ private:
     bool openFile(const QString &path, int *fd, qint64 *size, QString *error) const;
     bool prepareExisting(QString *error);
     bool appendBoot(BootReason reason);
+    bool completeLost();
     bool append(const QByteArray &kind, const QList<QByteArray> &fields, std::int64_t observerNs);
     bool writeRecord(const QByteArray &kind, const QList<QByteArray> &fields, std::int64_t observerNs);
     bool writeWhole(const QByteArray &bytes);
@@ -147,6 +159,7 @@ private:
     AuditCounters m_counters;
     QString m_path;
     QString m_lastError;
+    QList<audit::Probe::LostChild> m_lost;
 };
 
 }  // namespace varta

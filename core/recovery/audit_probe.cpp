@@ -1,8 +1,11 @@
 #include "core/recovery/audit_probe.h"
 
+#include <QList>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <limits>
 
 #include <unistd.h>
 
@@ -16,6 +19,14 @@ constexpr qint64 kScanChunkBytes = 64 * 1024;
 // Our records are a few hundred bytes; a last line longer than this is no record of
 // ours (it is read as schema drift, never held in memory).
 constexpr qint64 kMaxRecordBytes = 1024 * 1024;
+// How far back a start-up looks for the last record that verifies, and for the previous
+// run's spawn rows: junk or forged lines past this are read as no record at all.
+constexpr int kMaxTailLines = 65536;
+constexpr qint64 kMaxTailScanBytes = 64 * 1024 * 1024;
+// Records kept while looking for one they chain from; each is at most kMaxRecordBytes,
+// and a few hundred bytes in practice.
+constexpr qsizetype kMaxTailCandidates = 64;
+constexpr qint64 kMaxCandidateBytes = 4 * 1024 * 1024;
 
 class Reader {
 public:
@@ -72,35 +83,134 @@ private:
     QString m_error;
 };
 
-void resumeFrom(const std::optional<QByteArray> &line, Probe *probe) {
-    if (const auto record = line ? parseRecord(*line) : std::nullopt) {
-        probe->lastSeq = record->seq;
-        probe->lastChain = record->chain;
-    }
+// A record read back from the tail, with what its chain was computed over.
+struct TailRecord {
+    RecordTail tail;
+    QByteArray kind;
+    QByteArray body;  // the line without its last tab and chain
+    QList<QByteArray> columns;
+    int fromEnd = 0;  // 0: the file's last line
+};
+
+std::optional<TailRecord> tailRecordOf(const QByteArray &line) {
+    const std::optional<RecordTail> tail = parseRecord(line);
+    if (!tail)
+        return std::nullopt;
+    TailRecord record{*tail, {}, line.left(line.lastIndexOf('\t')), line.split('\t')};
+    record.kind = record.columns.value(3);
+    return record;
 }
 
-// The records after the v2 header that starts the v2 part at `start`.
+bool chainsFrom(const TailRecord &record, const QByteArray &prevChain) {
+    return !record.tail.chained || chainOf(record.kind, prevChain, record.body) == record.tail.chain;
+}
+
+// A record that vouches for itself: the first of a chain (seq 1 from zero), or a boot row
+// naming the chain it continues (resume, rotation).
+bool standsAlone(const TailRecord &record) {
+    if (record.tail.seq == 1 && chainsFrom(record, zeroChain()))
+        return true;
+    const QByteArray prev = record.kind == "boot" ? record.columns.value(5) : QByteArray();
+    return prev.size() == 2 * kChainBytes && record.tail.chained && chainsFrom(record, QByteArray::fromHex(prev));
+}
+
+// A record is one to continue from when it chains from an earlier record of the file with
+// a lower seq, or stands alone; and when seq + 1 does not wrap.
+bool canContinue(const TailRecord &record) { return record.tail.seq < std::numeric_limits<std::uint64_t>::max(); }
+
+void continueFrom(const TailRecord &record, Probe *probe) {
+    probe->lastSeq = record.tail.seq;
+    probe->lastChain = record.tail.chain;
+}
+
+// Spawn rows of the previous run (after its last boot row) without a complete row: their
+// children were running when it died.
+void collectLost(Reader &reader, qint64 start, qint64 end, Probe *probe) {
+    QList<Probe::LostChild> spawned;
+    QList<QByteArray> completed;
+    qint64 lineEnd = end - 1;
+    for (int lines = 0; lines < kMaxTailLines && lineEnd >= start && !reader.failed(); ++lines) {
+        const std::optional<qint64> newline = reader.lastIndexOf(QByteArrayLiteral("\n"), start, lineEnd);
+        const qint64 lineStart = newline ? *newline + 1 : start;
+        const std::optional<TailRecord> record = lineEnd - lineStart <= kMaxRecordBytes
+                                                     ? tailRecordOf(reader.read(lineStart, lineEnd - lineStart))
+                                                     : std::nullopt;
+        if (record && record->kind == "boot")
+            break;
+        if (record && record->kind == "complete")
+            completed << record->columns.value(5);
+        if (record && record->kind == "spawn" && !completed.contains(record->columns.value(5)))
+            spawned.prepend({record->columns.value(4).toUInt(), record->columns.value(5).toLongLong()});
+        if (!newline)
+            break;
+        lineEnd = *newline;
+    }
+    probe->lost = spawned;
+}
+
+// The records after the v2 header that starts the v2 part at `start`. The tail is walked
+// back line by line (at most kMaxTailLines lines, kMaxTailScanBytes bytes) for the last
+// record that chains from an earlier one: a line appended by hand, forged or corrupt does
+// not decide seq, which continues from the last record that verifies.
 void classifyRecords(Reader &reader, qint64 start, qint64 size, Probe *probe) {
     probe->needsHeader = false;
     if (size == start) {
         probe->reason = BootReason::Fresh;
         return;
     }
-    if (reader.read(size - 1, 1) == "\n") {
-        const std::optional<QByteArray> last = reader.lineEndingAt(start, size - 1);
-        const bool isRecord = last && parseRecord(*last);
-        probe->reason = isRecord ? BootReason::Resume : BootReason::SchemaDrift;
-        if (isRecord)
-            resumeFrom(last, probe);
-        return;
+    qint64 end = size;
+    const bool torn = reader.read(size - 1, 1) != "\n";
+    if (torn) {
+        // A write cut short: what follows the last newline goes.
+        const std::optional<qint64> newline = reader.lastIndexOf(QByteArrayLiteral("\n"), start, size);
+        probe->truncateTo = newline ? *newline + 1 : start;
+        end = *probe->truncateTo;
     }
-    // A write cut short: what follows the last newline goes, the line before it (if it
-    // is a record) is where seq and the chain continue.
-    probe->reason = BootReason::CorruptTail;
-    const std::optional<qint64> newline = reader.lastIndexOf(QByteArrayLiteral("\n"), start, size);
-    probe->truncateTo = newline ? *newline + 1 : start;
-    if (newline)
-        resumeFrom(reader.lineEndingAt(start, *newline), probe);
+    const qint64 floor = std::max(start, end - kMaxTailScanBytes);
+    QList<TailRecord> unverified;  // latest first
+    qint64 storedBytes = 0;
+    std::optional<TailRecord> found;
+    std::optional<bool> lastIsRecord;
+    qint64 lineEnd = end - 1;
+    for (int lines = 0; lines < kMaxTailLines && lineEnd >= floor && !found && !reader.failed(); ++lines) {
+        const std::optional<qint64> newline = reader.lastIndexOf(QByteArrayLiteral("\n"), floor, lineEnd);
+        if (!newline && floor > start)
+            break;  // the line runs on past the window: its start is not known
+        const qint64 lineStart = newline ? *newline + 1 : start;
+        const QByteArray line =
+            lineEnd - lineStart <= kMaxRecordBytes ? reader.read(lineStart, lineEnd - lineStart) : QByteArray();
+        std::optional<TailRecord> record = tailRecordOf(line);
+        if (record)
+            record->fromEnd = lines;
+        if (!lastIsRecord)
+            lastIsRecord = record.has_value() || looksLikeRecord(line);
+        if (record) {
+            for (const TailRecord &later : unverified) {
+                if (later.tail.seq > record->tail.seq && canContinue(later) && chainsFrom(later, record->tail.chain)) {
+                    found = later;
+                    break;
+                }
+            }
+            if (!found && canContinue(*record) && standsAlone(*record))
+                found = record;
+            if (!found && unverified.size() < kMaxTailCandidates && storedBytes < kMaxCandidateBytes) {
+                storedBytes += line.size();
+                unverified << *record;
+            }
+        }
+        if (!newline)
+            break;
+        lineEnd = *newline;
+    }
+    if (found)
+        continueFrom(*found, probe);
+    if (torn)
+        probe->reason = BootReason::CorruptTail;
+    else if (found && found->fromEnd == 0)
+        probe->reason = BootReason::Resume;
+    else
+        probe->reason = lastIsRecord.value_or(false) ? BootReason::CorruptTail : BootReason::SchemaDrift;
+    collectLost(reader, floor, end, probe);
 }
 
 }  // namespace

@@ -18,6 +18,7 @@
 
 #include "core/recovery/audit_schema.h"
 
+#include <QList>
 #include <QString>
 
 #include <cstdint>
@@ -26,12 +27,17 @@
 namespace varta::audit {
 
 struct Probe {
+    struct LostChild {
+        std::uint32_t agentPid = 0;
+        qint64 childPid = 0;
+    };
     BootReason reason = BootReason::Fresh;
     std::uint64_t lastSeq = 0;
     QByteArray lastChain = zeroChain();
     std::optional<qint64> truncateTo;  // cut the file to this length first
     bool needsHeader = true;           // no v2 header yet: append one
     bool needsNewline = false;         // and end the old content's last line before it
+    QList<LostChild> lost;             // the previous run's spawns without a complete row
 };
 
 // Reads the open file `fd` of `size` bytes; false (and *error) when it cannot be read.

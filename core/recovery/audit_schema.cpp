@@ -3,17 +3,28 @@
 #include <QCryptographicHash>
 
 #include <algorithm>
+#include <limits>
 
 namespace varta::audit {
 
 namespace {
 
-bool isDecimalSeq(const QByteArray &text) {
-    if (text.isEmpty() || !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
-        return false;
-    bool ok = false;
-    text.toULongLong(&ok);  // and it fits in 64 bits
-    return ok;
+bool isDecimal(const QByteArray &text) {
+    return !text.isEmpty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// Digit by digit with an overflow check, so no length or value can wrap.
+std::optional<std::uint64_t> decimalSeq(const QByteArray &text) {
+    if (!isDecimal(text) || text.size() > kMaxSeqDigits)
+        return std::nullopt;
+    std::uint64_t value = 0;
+    for (const char c : text) {
+        const auto digit = static_cast<std::uint64_t>(c - '0');
+        if (value > (std::numeric_limits<std::uint64_t>::max() - digit) / 10)
+            return std::nullopt;
+        value = value * 10 + digit;
+    }
+    return value;
 }
 
 bool isHex(const QByteArray &text) {
@@ -57,15 +68,20 @@ std::optional<RecordTail> parseRecord(const QByteArray &line) {
     const qsizetype firstTab = line.indexOf('\t');
     if (line.startsWith('#') || firstTab < 0)
         return std::nullopt;
-    const QByteArray seq = line.left(firstTab);
+    const std::optional<std::uint64_t> seq = decimalSeq(line.left(firstTab));
     const QByteArray chain = line.mid(line.lastIndexOf('\t') + 1);
-    if (!isDecimalSeq(seq))
+    if (!seq)
         return std::nullopt;
     if (chain == "-")
-        return RecordTail{seq.toULongLong(), zeroChain()};
+        return RecordTail{*seq, zeroChain(), false};
     if (chain.size() != 2 * kChainBytes || !isHex(chain))
         return std::nullopt;
-    return RecordTail{seq.toULongLong(), QByteArray::fromHex(chain)};
+    return RecordTail{*seq, QByteArray::fromHex(chain), true};
+}
+
+bool looksLikeRecord(const QByteArray &line) {
+    const qsizetype firstTab = line.indexOf('\t');
+    return firstTab > 0 && isDecimal(line.left(firstTab));
 }
 
 }  // namespace varta::audit

@@ -32,9 +32,14 @@ QByteArray zeroChain();   // the chain before the first record
 // SHA-256("VARTA-AUDIT-v2" 0x00 kind 0x00 prevChain 0x00 body), 32 raw bytes.
 QByteArray chainOf(const QByteArray &kind, const QByteArray &prevChain, const QByteArray &body);
 
+// Decimal digits of the largest seq (2^64-1): a longer first column is no seq of ours,
+// and is never handed to a parser that could misread it.
+inline constexpr qsizetype kMaxSeqDigits = 20;
+
 struct RecordTail {
     std::uint64_t seq = 0;
-    QByteArray chain;  // 32 raw bytes; zeros for `-`
+    QByteArray chain;     // 32 raw bytes; zeros for `-`
+    bool chained = true;  // false for `-`: nothing to verify
 };
 
 // A line (without its newline) is a record to resume from when, as upstream reads it,
@@ -42,5 +47,8 @@ struct RecordTail {
 // (64 hex digits) or `-`. The columns in between are not judged: a newer schema's extra
 // columns still resume.
 std::optional<RecordTail> parseRecord(const QByteArray &line);
+// Whether a line starts with a decimal column, of any length: a record, or one whose seq
+// does not fit (a forged or corrupt tail rather than a foreign schema).
+bool looksLikeRecord(const QByteArray &line);
 
 }  // namespace varta::audit

@@ -1,5 +1,10 @@
 #include "core/recovery/audit_writer.h"
 
+#include "core/base/log.h"
+
+#include <algorithm>
+#include <optional>
+
 namespace varta {
 
 AuditWriter::~AuditWriter() { close(); }
@@ -33,6 +38,10 @@ void AuditWriter::close() {
     }
     m_wake.notify_one();
     m_thread.join();
+    flushHeld();
+    while (!m_held.empty())
+        dropOldestHeld();
+    reportDrops();
     m_log.close();  // syncs what the cadence left unsynced
     publishCounters();
 }
@@ -51,26 +60,86 @@ void AuditWriter::run() {
     const auto hasWork = [this] { return m_stopping || !m_queue.empty(); };
     for (;;) {
         std::unique_lock lock(m_mutex);
-        if (const auto due = m_log.syncDueAt())
+        std::optional<AuditLog::Clock::time_point> due = m_log.syncDueAt();
+        if (!m_held.empty()) {
+            const auto retryAt = AuditLog::Clock::now() + kRetryIntervalMs;
+            due = due ? std::min(*due, retryAt) : retryAt;
+        }
+        if (due)
             m_wake.wait_until(lock, *due, hasWork);
         else
             m_wake.wait(lock, hasWork);
         if (m_queue.empty()) {
             if (m_stopping)
-                return;  // and everything is written
+                return;  // close() makes the last try for held records
             lock.unlock();
+            flushHeld();
             if (!m_log.syncIfDue() && m_onError)
                 m_onError(m_log.lastError());
             publishCounters();
             continue;
         }
-        const Record record = std::move(m_queue.front());
+        m_held.push_back(std::move(m_queue.front()));
         m_queue.pop_front();
         lock.unlock();
-        if (!write(record) && m_onError)
-            m_onError(m_log.lastError());
+        flushHeld();
+        while (m_held.size() > kMaxHeldRecords)
+            dropOldestHeld();
         publishCounters();
     }
+}
+
+bool AuditWriter::flushHeld() {
+    while (!m_held.empty()) {
+        const std::uint64_t seqBefore = m_log.lastSeq();
+        const bool ok = write(m_held.front());
+        // A record that moved seq is in the file; only its sync or rotation failed.
+        const bool written = m_log.lastSeq() != seqBefore;
+        if (!ok) {
+            logLimited(LogKind::AuditIo, LogLevel::Error,
+                       written ? m_log.lastError()
+                               : QStringLiteral("%1 (%2 audit record(s) held, retried every %3 ms)")
+                                     .arg(m_log.lastError())
+                                     .arg(m_held.size())
+                                     .arg(kRetryIntervalMs.count()));
+            if (m_onError)
+                m_onError(m_log.lastError());
+        }
+        if (!written)
+            return false;
+        m_held.pop_front();
+    }
+    reportDrops();  // room again: the records given up on while the disk was full
+    return true;
+}
+
+void AuditWriter::dropOldestHeld() {
+    m_held.pop_front();
+    m_log.burnSeq();
+    if (!m_unreportedDrops.first)
+        m_unreportedDrops.first = m_log.lastSeq();
+    m_unreportedDrops.last = m_log.lastSeq();
+    logLimited(LogKind::AuditIo, LogLevel::Error,
+               QStringLiteral("audit record dropped, seq %1 left out of the file (%2 dropped so far)")
+                   .arg(m_log.lastSeq())
+                   .arg(m_log.counters().dropped));
+}
+
+// The per-record lines above share audit_io's rate limit with the "held" lines, which
+// come first, so in a burst they are all held back; this one is not limited (once per
+// spell of a full disk that dropped records), so every drop is said.
+void AuditWriter::reportDrops() {
+    if (!m_unreportedDrops.first)
+        return;
+    const std::uint64_t first = *m_unreportedDrops.first;
+    logLine(LogLevel::Error, QStringLiteral("%1: %2 audit record(s) dropped, their seqs left out of the file, the "
+                                            "first %3, the last %4 (%5 dropped so far)")
+                                 .arg(m_log.path())
+                                 .arg(m_unreportedDrops.last - first + 1)
+                                 .arg(first)
+                                 .arg(m_unreportedDrops.last)
+                                 .arg(m_log.counters().dropped));
+    m_unreportedDrops = {};
 }
 
 bool AuditWriter::write(const Record &record) {

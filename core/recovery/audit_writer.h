@@ -6,14 +6,22 @@
 //
 // The queue is not bounded: dropping a record would break the audit contract, and its
 // length is bounded in practice by stalls, which are bounded by tracked agents.
+//
+// A record that cannot be written (a full disk) is held, in order, and tried again before
+// the next record and every kRetryIntervalMs. Past kMaxHeldRecords the oldest is dropped:
+// its seq is burned so the gap shows in the file, it is counted (dropped) and said on
+// stderr (rate-limited per record, and one line once the disk has room again or at
+// close). Close tries once more and drops what still cannot be written.
 
 #include "core/recovery/audit_counters.h"
 #include "core/recovery/audit_log.h"
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <variant>
 
@@ -28,6 +36,9 @@ public:
     using Record = std::variant<AuditLog::Spawn, AuditLog::Complete, Refused, AuditLog::Operator>;
     // Called on the writer thread with AuditLog::lastError() when a record failed.
     using ErrorHandler = std::function<void(const QString &error)>;
+
+    static constexpr std::size_t kMaxHeldRecords = 1024;
+    static constexpr std::chrono::milliseconds kRetryIntervalMs{500};
 
     AuditWriter() = default;
     ~AuditWriter();
@@ -52,6 +63,10 @@ public:
 private:
     void run();
     bool write(const Record &record);
+    // Writes the held records in order until one fails; false when some are left.
+    bool flushHeld();
+    void dropOldestHeld();
+    void reportDrops();
     void publishCounters();
 
     AuditLog m_log;  // used by the writer thread only, once it runs
@@ -61,6 +76,11 @@ private:
     std::mutex m_mutex;
     std::condition_variable m_wake;
     std::deque<Record> m_queue;
+    std::deque<Record> m_held;  // writer thread only: failed, waiting to be tried again
+    struct DroppedSeqs {
+        std::optional<std::uint64_t> first;
+        std::uint64_t last = 0;
+    } m_unreportedDrops;  // writer thread only: burned since the last reportDrops()
     bool m_stopping = false;
     mutable std::mutex m_countersMutex;  // apart from m_mutex: a reader never holds up submit()
     AuditCounters m_counters;

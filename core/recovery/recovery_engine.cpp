@@ -196,12 +196,15 @@ QStringList RecoveryEngine::auditWarnings() const {
             QStringLiteral("%1: a v1 audit log: v2 records follow a new header after the old ones, seq restarts at 1")
                 .arg(m_options.auditFile)};
     case AuditLog::BootReason::SchemaDrift:
-        return {QStringLiteral("%1: not a v2 audit log or its last line is no record (schema_drift): seq restarts at 1 "
-                               "and the chain from zero")
+        return {QStringLiteral("%1: not a v2 audit log or its last line is no record (schema_drift): seq and chain "
+                               "continue from the last record that verifies, or restart at 1")
                     .arg(m_options.auditFile)};
     case AuditLog::BootReason::CorruptTail:
-        return {QStringLiteral("%1: the last audit record was cut short and has been removed (corrupt_tail)")
-                    .arg(m_options.auditFile)};
+        return {
+            QStringLiteral("%1: the audit log's last record was cut short (and removed), or does not verify against "
+                           "the one before (and stays): seq and chain continue from the last record that "
+                           "verifies (corrupt_tail)")
+                .arg(m_options.auditFile)};
     case AuditLog::BootReason::Fresh:
     case AuditLog::BootReason::Resume:
     case AuditLog::BootReason::Rotation: break;

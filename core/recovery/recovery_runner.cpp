@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <csignal>
 
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -91,8 +92,18 @@ RecoveryRunner::RecoveryRunner(RunSpec spec, QObject *parent) : QObject(parent),
     // -pgid reaches every process the command starts. setpgid is async-signal-safe.
     // The observer ignores SIGPIPE (a stderr pipe that closes must not kill it); an
     // ignored signal survives exec, and a recovery script's pipelines expect the default.
-    m_process.setChildProcessModifier([] {
+    //
+    // PR_SET_PDEATHSIG: a child must not outlive an observer that was SIGKILLed or
+    // crashed, unwatched and unaudited. The signal fires when the thread that forked the
+    // child exits; that is the engine thread, which lives as long as the process. Only the
+    // command itself gets it: a grandchild it started stays in the group, which nobody
+    // signals once the observer is gone. A parent that died before prctl() ran is caught
+    // by getppid().
+    const pid_t observer = ::getpid();
+    m_process.setChildProcessModifier([observer] {
         ::setpgid(0, 0);
+        if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || ::getppid() != observer)
+            ::_exit(127);
         ::signal(SIGPIPE, SIG_DFL);
         if (kStartupOpenFileLimit.rlim_cur != RLIM_INFINITY)
             ::setrlimit(RLIMIT_NOFILE, &kStartupOpenFileLimit);

@@ -3,10 +3,20 @@
 // the command line) and the completion with the exit code and, with
 // --recovery-capture-stdio, the kept lengths and the truncation flag. An existing v1 audit
 // file is continued, not refused; --recovery-audit-max-bytes rotates it.
+#include "tests/support/audit_chain.h"
+#include "tests/support/metrics_scrape.h"
+#include "tests/support/secret_files.h"
 #include "tests/support/watch_process.h"
 
 #include <QFileInfo>
+#include <QSet>
 #include <QTemporaryDir>
+
+#include <cerrno>
+#include <csignal>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 using namespace varta;
 using test::WatchProcess;
@@ -48,6 +58,85 @@ QStringList baseArgs(const QString &dir, const QString &exec) {
             dir + QStringLiteral("/audit.log"),
             QStringLiteral("--recovery-capture-bytes"),
             QStringLiteral("800")};
+}
+
+// A tmpfs of a given size mounted on a directory for one test, so the audit log can meet a
+// full disk; unmounted when it goes (declare it after the directory, before the observer).
+class Tmpfs {
+public:
+    Tmpfs(const QString &dir, const QString &size) : m_dir(dir) {
+        if (::geteuid() != 0) {
+            m_error = QStringLiteral("mounting a tmpfs needs root");
+            return;
+        }
+        QProcess mount;
+        mount.start(QStringLiteral("mount"), {QStringLiteral("-t"), QStringLiteral("tmpfs"), QStringLiteral("-o"),
+                                              QStringLiteral("size=") + size, QStringLiteral("tmpfs"), dir});
+        if (!mount.waitForFinished(10000) || mount.exitStatus() != QProcess::NormalExit || mount.exitCode() != 0) {
+            m_error = QStringLiteral("mount -t tmpfs failed: %1%2")
+                          .arg(mount.errorString(), QString::fromLocal8Bit(mount.readAllStandardError()).trimmed());
+            return;
+        }
+        m_mounted = true;
+    }
+    ~Tmpfs() {
+        if (!m_mounted)
+            return;
+        QProcess umount;
+        umount.start(QStringLiteral("umount"), {m_dir});
+        if (!umount.waitForFinished(10000) || umount.exitCode() != 0)
+            QProcess::execute(QStringLiteral("umount"), {QStringLiteral("-l"), m_dir});
+    }
+    Tmpfs(const Tmpfs &) = delete;
+    Tmpfs &operator=(const Tmpfs &) = delete;
+
+    bool mounted() const { return m_mounted; }
+    QString error() const { return m_error; }
+
+    // Writes PATH until the file system is full; the bytes written.
+    static qint64 fill(const QString &path) {
+        const int fd = ::open(QFile::encodeName(path).constData(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (fd < 0)
+            return -1;
+        const QByteArray chunk(4096, 'x');
+        qint64 total = 0;
+        for (;;) {
+            const ssize_t n = ::write(fd, chunk.constData(), size_t(chunk.size()));
+            if (n <= 0)
+                break;
+            total += n;
+        }
+        ::close(fd);
+        return total;
+    }
+
+private:
+    QString m_dir;
+    QString m_error;
+    bool m_mounted = false;
+};
+
+// The record lines of an audit file (the header and anything else without a seq left out).
+QList<QByteArray> auditRecords(const QString &path) {
+    QList<QByteArray> records;
+    for (const QByteArray &line : test::linesOfFile(path))
+        if (!line.startsWith('#'))
+            records.append(line);
+    return records;
+}
+
+QByteArray kindOf(const QByteArray &record) { return record.split('\t').value(3); }
+
+const QByteArray kMetricsToken = test::randomToken();
+QStringList metricsArgs(const QString &dir) {
+    const QString tokenFile = dir + QStringLiteral("/token");
+    test::writeSecretFile(tokenFile, kMetricsToken);
+    return {QStringLiteral("--prom-addr"),
+            QStringLiteral("127.0.0.1:0"),
+            QStringLiteral("--prom-token-file"),
+            tokenFile,
+            QStringLiteral("--prom-rate-limit-per-sec"),
+            QStringLiteral("0")};
 }
 
 }  // namespace
@@ -203,6 +292,186 @@ private Q_SLOTS:
         QCOMPARE(boot[5], older.last().split('\t').last());
         QCOMPARE(boot[6], QByteArray("rotation"));
         QCOMPARE(boot[0].toLongLong(), older.last().split('\t').first().toLongLong() + 1);
+    }
+
+    // An observer SIGKILLed while its recovery child runs takes the child with it
+    // (PR_SET_PDEATHSIG), and the next start completes that child's spawn row as `lost`
+    // right after its boot row, so the spawn still ends in exactly one complete row.
+    void childDiesWithAKilledObserverAndIsAuditedLost() {
+        QTemporaryDir dir;
+        const QString audit = dir.filePath(QStringLiteral("audit.log"));
+        qint64 childPid = 0;
+        {
+            WatchProcess watch;
+            QVERIFY(watch.start(baseArgs(dir.path(), helper("hang")) + kUdpRecoveryOptIn));
+            watch.sendFrame(vlp::Frame{vlp::Status::Ok, 704, 1, 1, 0});
+            QTRY_COMPARE_WITH_TIMEOUT(auditRows(audit, QStringLiteral("spawn")).size(), 1, 20000);
+            childPid = auditRows(audit, QStringLiteral("spawn")).first()[5].toLongLong();
+            QVERIFY(childPid > 1);
+            QCOMPARE(::kill(pid_t(childPid), 0), 0);
+            ::kill(pid_t(watch.process.processId()), SIGKILL);
+            QVERIFY(watch.process.waitForFinished(10000));
+        }
+        // Once SIGKILLed and reaped by init, the pid is gone.
+        QTRY_VERIFY_WITH_TIMEOUT(::kill(pid_t(childPid), 0) != 0 && errno == ESRCH, 5000);
+        QCOMPARE(auditRows(audit, QStringLiteral("complete")).size(), 0);
+
+        WatchProcess again;
+        QVERIFY(again.start(baseArgs(dir.path(), helper("exit") + QStringLiteral(" 0")) + kUdpRecoveryOptIn));
+        QCOMPARE(again.stop(), 0);
+        const QList<QByteArray> lines = test::linesOfFile(audit);
+        QCOMPARE(lines.size(), 1 + 2 + 2);
+        QCOMPARE(lines[3].split('\t').at(3), QByteArray("boot"));
+        const QList<QByteArray> lost = lines[4].split('\t');
+        QCOMPARE(lost.mid(3, 4), (QList<QByteArray>{"complete", "704", QByteArray::number(childPid), "lost"}));
+        QString where;
+        QVERIFY2(test::chainHolds(lines, 1, QByteArray(32, '\0'), &where), qPrintable(where));
+    }
+
+    // A full disk holds the audit records back, it does not lose them: stalls met while
+    // the log's tmpfs is full are written, in order and chained, once there is room again,
+    // and every stall still ends in exactly one spawn or refused row and every spawn in one
+    // complete row.
+    void fullDiskHoldsTheRecordsUntilThereIsRoom() {
+        QTemporaryDir dir;
+        Tmpfs tmpfs(dir.path(), QStringLiteral("64k"));
+        if (!tmpfs.mounted())
+            QSKIP(qPrintable(tmpfs.error()));
+        const QString audit = dir.filePath(QStringLiteral("audit.log"));
+        const QString filler = dir.filePath(QStringLiteral("filler"));
+        WatchProcess watch;
+        QVERIFY(watch.start(baseArgs(dir.path(), QStringLiteral("/bin/true")) + kUdpRecoveryOptIn
+                            + QStringList{QStringLiteral("--recovery-debounce-ms"), QStringLiteral("0")}));
+        QCOMPARE(auditRecords(audit).size(), 1);  // the boot row, before the disk fills
+        QVERIFY(Tmpfs::fill(filler) > 0);
+
+        constexpr std::uint32_t kStalls = 30;
+        constexpr std::uint32_t kFirstPid = 30001;
+        for (std::uint32_t pid = kFirstPid; pid < kFirstPid + kStalls; ++pid)
+            watch.sendFrame(vlp::Frame{vlp::Status::Ok, pid, 1, 1, 0});
+        QByteArray err;
+        QTRY_VERIFY_WITH_TIMEOUT((err += watch.process.readAllStandardError()).contains("audit record(s) held"), 20000);
+        QTest::qWait(1500);  // every agent stalled, every child ended, their rows held
+        const qsizetype whileFull = auditRecords(audit).size();
+        QVERIFY2(whileFull < 1 + 2 * qsizetype(kStalls), qPrintable(QString::number(whileFull)));
+
+        QVERIFY(QFile::remove(filler));
+        const auto settled = [&] {
+            const QList<QByteArray> records = auditRecords(audit);
+            qsizetype decided = 0, spawned = 0, completed = 0;
+            for (const QByteArray &record : records) {
+                const QByteArray kind = kindOf(record);
+                decided += kind == "spawn" || kind == "refused";
+                spawned += kind == "spawn";
+                completed += kind == "complete";
+            }
+            return decided == qsizetype(kStalls) && completed == spawned;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(settled(), 20000);
+        QCOMPARE(watch.stop(), 0);
+        err += watch.process.readAllStandardError();
+        QCOMPARE(watch.summaryValue(QStringLiteral("stalls")), qint64(kStalls));
+        QCOMPARE(watch.summaryValue(QStringLiteral("audit_dropped")), 0);
+        QVERIFY2(!err.contains("audit record dropped"), err.constData());
+
+        const QList<QByteArray> records = auditRecords(audit);
+        QSet<QByteArray> decidedAgents;
+        QHash<QByteArray, qsizetype> spawnAt;  // child pid -> index
+        QSet<QByteArray> completedChildren;
+        for (qsizetype i = 0; i < records.size(); ++i) {
+            const QList<QByteArray> f = records[i].split('\t');
+            if (f[3] == "spawn" || f[3] == "refused") {
+                QVERIFY2(!decidedAgents.contains(f[4]), records[i].constData());
+                decidedAgents.insert(f[4]);
+            }
+            if (f[3] == "spawn")
+                spawnAt.insert(f[5], i);
+            if (f[3] == "complete") {
+                QVERIFY2(spawnAt.contains(f[5]), records[i].constData());  // after its spawn
+                QVERIFY2(!completedChildren.contains(f[5]), records[i].constData());
+                completedChildren.insert(f[5]);
+            }
+        }
+        for (std::uint32_t pid = kFirstPid; pid < kFirstPid + kStalls; ++pid)
+            QVERIFY2(decidedAgents.contains(QByteArray::number(pid)), qPrintable(QString::number(pid)));
+        QCOMPARE(completedChildren.size(), spawnAt.size());
+        QString where;
+        QVERIFY2(test::chainHolds(test::linesOfFile(audit), 1, QByteArray(32, '\0'), &where), qPrintable(where));
+    }
+
+    // Past AuditWriter's 1,024 held records the oldest are dropped: counted in the summary
+    // and /metrics, said on stderr, and their seqs are used up, so the file jumps by exactly
+    // that many (in one run, or a few when a shorter record fits where a longer one did not) while
+    // its chain runs on from the last record written. The tmpfs is larger
+    // here so the 1,024 held records fit once there is room.
+    void fullDiskPastTheHeldRecordsDropsTheOldestAndLeavesAGap() {
+        QTemporaryDir dir;
+        QTemporaryDir tokenDir;
+        Tmpfs tmpfs(dir.path(), QStringLiteral("1m"));
+        if (!tmpfs.mounted())
+            QSKIP(qPrintable(tmpfs.error()));
+        const QString audit = dir.filePath(QStringLiteral("audit.log"));
+        const QString filler = dir.filePath(QStringLiteral("filler"));
+        WatchProcess watch;
+        QVERIFY(watch.start(baseArgs(dir.path(), QStringLiteral("/bin/true")) + kUdpRecoveryOptIn
+                                + QStringList{QStringLiteral("--recovery-debounce-ms"), QStringLiteral("0")}
+                                + metricsArgs(tokenDir.path()),
+                            2));
+        const QString metrics = watch.stdoutLines.first();
+        QCOMPARE(auditRecords(audit).size(), 1);
+        QVERIFY(Tmpfs::fill(filler) > 0);
+
+        // Each stall is at least one record (spawn or refused), each spawn one more.
+        constexpr std::uint32_t kStalls = 1300;
+        for (std::uint32_t pid = 40001; pid < 40001 + kStalls; ++pid)
+            watch.sendFrame(vlp::Frame{vlp::Status::Ok, pid, 1, 1, 0});
+        const auto dropped = [&] {
+            return test::metricValue(test::scrapeMetrics(metrics, kMetricsToken), "varta_recovery_audit_dropped_total");
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(dropped() > 0, 30000);
+        // Drops happen as records arrive; once they stop, every stall is decided.
+        qint64 before = -1;
+        qint64 now = dropped();
+        for (int i = 0; i < 30 && now != before; ++i) {
+            QTest::qWait(1500);
+            before = now;
+            now = dropped();
+        }
+        QCOMPARE(now, before);
+        const QByteArray body = test::scrapeMetrics(metrics, kMetricsToken);
+        const qint64 ended = test::metricValue(body, "varta_recovery_duration_count_total");
+        QVERIFY(ended > 0);
+
+        QVERIFY(QFile::remove(filler));
+        QTRY_VERIFY_WITH_TIMEOUT(auditRecords(audit).size() > 1024, 20000);
+        QCOMPARE(watch.stop(), 0);
+        const QByteArray err = watch.process.readAllStandardError();
+        const qint64 stalls = watch.summaryValue(QStringLiteral("stalls"));
+        QCOMPARE(stalls, qint64(kStalls));
+        QCOMPARE(watch.summaryValue(QStringLiteral("audit_dropped")), now);
+
+        const QList<QByteArray> lines = test::linesOfFile(audit);
+        QList<std::pair<qulonglong, qulonglong>> gaps;
+        QString where;
+        QVERIFY2(test::chainHoldsAcrossGaps(lines, 1, QByteArray(32, '\0'), &gaps, &where), qPrintable(where));
+        // A shorter record can fit the last page's slack after a longer one was dropped,
+        // so the seqs left out may be more than one run; together they are the drops.
+        QVERIFY(!gaps.isEmpty());
+        qint64 leftOut = 0;
+        for (const auto &[beforeGap, afterGap] : std::as_const(gaps))
+            leftOut += qint64(afterGap - beforeGap - 1);
+        QCOMPARE(leftOut, now);
+        // Said once there was room again, naming the first and last seq left out.
+        const QByteArray said = QByteArray::number(now)
+                                + " audit record(s) dropped, their seqs left out of the file, "
+                                  "the first "
+                                + QByteArray::number(gaps.first().first + 1) + ", the last "
+                                + QByteArray::number(gaps.last().second - 1);
+        QVERIFY2(err.contains(said), err.right(2000).constData());
+        // Nothing else is missing: the boot row, one row per stall and one per ended child.
+        const QList<QByteArray> records = auditRecords(audit);
+        QCOMPARE(records.last().split('\t').first().toLongLong(), 1 + stalls + ended);
+        QCOMPARE(qint64(records.size()) + now, 1 + stalls + ended);
     }
 
     // As upstream: a recovery command beside a plain UDP listener without its opt-in is

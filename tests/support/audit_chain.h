@@ -9,6 +9,7 @@
 #include <QString>
 
 #include <optional>
+#include <utility>
 
 namespace varta::test {
 
@@ -49,6 +50,37 @@ inline bool chainHolds(const QList<QByteArray> &lines, qsizetype first, QByteArr
                 *where = QStringLiteral("line %1: %2").arg(i).arg(QString::fromUtf8(line));
             return false;
         }
+        prev = chain;
+        lastSeq = seq;
+    }
+    return true;
+}
+
+// As chainHolds(), but a seq may jump ahead: a record given up on (docs/compat.md
+// section 3, a full disk past the held records) uses its seq up without a line, and the
+// next line chains from the last line written. *gaps gets each jump as (seq before, seq
+// after).
+inline bool chainHoldsAcrossGaps(const QList<QByteArray> &lines, qsizetype first, QByteArray prev,
+                                 QList<std::pair<qulonglong, qulonglong>> *gaps, QString *where = nullptr) {
+    std::optional<qulonglong> lastSeq;
+    for (qsizetype i = first; i < lines.size(); ++i) {
+        const QByteArray &line = lines[i];
+        const QList<QByteArray> columns = line.split('\t');
+        const qsizetype lastTab = line.lastIndexOf('\t');
+        if (columns.size() < 5) {
+            if (where)
+                *where = QStringLiteral("line %1 is no record: %2").arg(i).arg(QString::fromUtf8(line));
+            return false;
+        }
+        const QByteArray chain = expectedChain(columns.at(3), prev, line.left(lastTab));
+        const qulonglong seq = columns.at(0).toULongLong();
+        if (line.mid(lastTab + 1) != chain.toHex() || (lastSeq && seq <= *lastSeq)) {
+            if (where)
+                *where = QStringLiteral("line %1: %2").arg(i).arg(QString::fromUtf8(line));
+            return false;
+        }
+        if (lastSeq && seq != *lastSeq + 1 && gaps)
+            gaps->append({*lastSeq, seq});
         prev = chain;
         lastSeq = seq;
     }

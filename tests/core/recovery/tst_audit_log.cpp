@@ -60,6 +60,12 @@ void appendSample(AuditLog &log) {
     QVERIFY(log.appendRefused(43, RefusalReason::OutstandingCapacity));
 }
 
+// A record line as AuditLog writes it, chained from `prev`.
+QByteArray chainedLine(const QByteArray &seq, const QByteArray &kindAndFields, const QByteArray &prev) {
+    const QByteArray body = seq + "\t1\t2\t" + kindAndFields;
+    return body + '\t' + test::expectedChain(kindAndFields.split('\t').first(), prev, body).toHex() + '\n';
+}
+
 void appendRaw(const QString &path, const QByteArray &bytes) {
     QFile file(path);
     QVERIFY(file.open(QIODevice::Append));
@@ -100,6 +106,9 @@ private Q_SLOTS:
     void operatorRowIsSanitised();
     void chainVerifiesAcrossOperatorRows();
     void resumesAfterAnOperatorRow();
+    void spawnsOfADeadRunCompleteAsLost();
+    void forgedTailNeverMovesSeqBack_data();
+    void forgedTailNeverMovesSeqBack();
 
 private:
     std::unique_ptr<QTemporaryDir> m_dir;
@@ -256,15 +265,15 @@ void TestAuditLog::tornTailIsCutOff() {
 void TestAuditLog::unparseableLastLineIsSchemaDrift_data() {
     QTest::addColumn<QByteArray>("line");
     QTest::newRow("a line of garbage") << QByteArrayLiteral("hello world\n");
-    QTest::newRow("chain not hex") << QByteArrayLiteral("5\t1\t2\trefused\t4\tdebounced\tzz\n");
     QTest::newRow("seq not decimal") << (QByteArrayLiteral("5x\t1\t2\trefused\t4\tpaused\t") + QByteArray(64, 'a')
                                          + '\n');
     QTest::newRow("a comment") << QByteArrayLiteral("# edited by hand\n");
     QTest::newRow("an empty line") << QByteArrayLiteral("\n");
 }
 
-// As upstream: a whole last line that is no record keeps its place in the file, and the
-// next run starts over after it: seq 1, chain from zero, no second header.
+// A whole last line that is no record keeps its place in the file; unlike upstream, which
+// starts over at seq 1, seq and the chain continue from the last record before it, so an
+// appended line cannot reset the sequence.
 void TestAuditLog::unparseableLastLineIsSchemaDrift() {
     QFETCH(QByteArray, line);
     QString error;
@@ -273,6 +282,7 @@ void TestAuditLog::unparseableLastLineIsSchemaDrift() {
         QVERIFY(log.open(m_path, &error));
         appendSample(log);
     }
+    const QByteArray goodChain = QByteArray::fromHex(columnsOf(test::linesOfFile(m_path).last()).last());
     appendRaw(m_path, line);
     const QByteArray before = contentOf(m_path);
 
@@ -287,25 +297,26 @@ void TestAuditLog::unparseableLastLineIsSchemaDrift() {
     QCOMPARE(after.count("# varta-watch recovery audit v2"), 1);
     const QList<QByteArray> added = after.mid(before.size()).split('\n').mid(0, 2);
     const QList<QByteArray> boot = columnsOf(added[0]);
-    QCOMPARE(boot[0], QByteArray("1"));
+    QCOMPARE(boot[0], QByteArray("5"));
     QCOMPARE(boot[3], QByteArray("boot"));
     QCOMPARE(boot[5], QByteArray("-"));
     QCOMPARE(boot[6], QByteArray("schema_drift"));
-    QCOMPARE(columnsOf(added[1]).at(0), QByteArray("2"));
-    QVERIFY(chainHolds(added, 0, QByteArray(32, '\0')));
+    QCOMPARE(columnsOf(added[1]).at(0), QByteArray("6"));
+    QVERIFY(chainHolds(added, 0, goodChain));
 }
 
 // Upstream resumes from any line with a decimal seq first and a chain last, whatever lies
-// between: a newer schema's extra column does not reset the chain.
+// between: a newer schema's extra column does not reset the chain, as long as the chain
+// covers the line (it covers every column).
 void TestAuditLog::anyRecordShapeResumes() {
-    const QByteArray chain(32, '\x5a');
-    appendRaw(m_path, QByteArrayLiteral("# varta-watch recovery audit v2\n")
-                          + "41\t1\t2\trefused\t4\tpaused\tnew column\t" + chain.toHex() + '\n');
+    const QByteArray line = chainedLine("1", "refused\t4\tpaused\tnew column", QByteArray(32, '\0'));
+    appendRaw(m_path, QByteArrayLiteral("# varta-watch recovery audit v2\n") + line);
+    const QByteArray chain = QByteArray::fromHex(line.trimmed().split('\t').last());
     AuditLog log;
     QString error;
     QVERIFY2(log.open(m_path, &error), qPrintable(error));
     QCOMPARE(log.bootReason(), AuditLog::BootReason::Resume);
-    QCOMPARE(log.lastSeq(), quint64(42));
+    QCOMPARE(log.lastSeq(), quint64(2));
     log.close();
     const QList<QByteArray> lines = test::linesOfFile(m_path);
     QCOMPARE(columnsOf(lines.last()).at(5), chain.toHex());
@@ -727,6 +738,106 @@ void TestAuditLog::resumesAfterAnOperatorRow() {
     QCOMPARE(boot[5], lastChainHex);
     QCOMPARE(boot[6], QByteArrayLiteral("resume"));
     QCOMPARE(columnsOf(lines[7]).at(0), QByteArray("7"));
+    QString where;
+    QVERIFY2(chainHolds(lines, 1, QByteArray(32, '\0'), &where), qPrintable(where));
+}
+
+// A last line written by someone else must not steer seq: after the four good records
+// (seq 1..4) the boot row is seq 5 and chains from record 4, whatever was appended; the
+// appended lines stay in the file for the reader to see.
+void TestAuditLog::forgedTailNeverMovesSeqBack_data() {
+    QTest::addColumn<QByteArray>("tail");  // %CHAIN% is record 4's chain, in hex
+    QTest::addColumn<QByteArray>("reason");
+    QTest::newRow("seq 2^64-1, chained: the next would wrap to 0")
+        << QByteArray("18446744073709551615\t") << QByteArray("corrupt_tail");
+    QTest::newRow("seq 10^30 overflows") << QByteArray("1000000000000000000000000000000\t")
+                                         << QByteArray("corrupt_tail");
+    QTest::newRow("seq 2^64 overflows by one") << QByteArray("18446744073709551616\t") << QByteArray("corrupt_tail");
+    QTest::newRow("seq behind the record before it") << QByteArray("2\t") << QByteArray("corrupt_tail");
+    QTest::newRow("seq ahead, chain not from the record before")
+        << QByteArray("900\tunchained") << QByteArray("corrupt_tail");
+    QTest::newRow("two forged lines") << QByteArray("900\tunchained\n901\tunchained") << QByteArray("corrupt_tail");
+    QTest::newRow("5 MiB of junk lines") << QByteArray("junk:5") << QByteArray("schema_drift");
+    QTest::newRow("one 4 MiB junk line") << QByteArray("junkline:4") << QByteArray("schema_drift");
+}
+
+void TestAuditLog::forgedTailNeverMovesSeqBack() {
+    QFETCH(QByteArray, tail);
+    QFETCH(QByteArray, reason);
+    QString error;
+    {
+        AuditLog log;
+        QVERIFY(log.open(m_path, &error));
+        appendSample(log);
+    }
+    const QByteArray goodChain = QByteArray::fromHex(columnsOf(test::linesOfFile(m_path).last()).last());
+    QByteArray forged;
+    if (tail.startsWith("junk:")) {
+        const QByteArray line = QByteArray(1023, 'x') + '\n';
+        for (int i = 0; i < tail.mid(5).toInt() * 1024; ++i)
+            forged += line;
+    } else if (tail.startsWith("junkline:")) {
+        forged = QByteArray(tail.mid(9).toInt() << 20, 'x') + '\n';
+    } else {
+        for (const QByteArray &spec : tail.split('\n')) {
+            const QList<QByteArray> parts = spec.split('\t');
+            if (parts.value(1) == "unchained")
+                forged += parts[0] + "\t1\t2\trefused\t4\tpaused\t" + QByteArray(64, 'a') + '\n';
+            else
+                forged += chainedLine(parts[0], "refused\t4\tpaused", goodChain);
+        }
+    }
+    appendRaw(m_path, forged);
+    const QByteArray before = contentOf(m_path);
+
+    AuditLog log;
+    QVERIFY2(log.open(m_path, &error), qPrintable(error));
+    QCOMPARE(log.lastSeq(), quint64(5));
+    QVERIFY(log.appendRefused(9, RefusalReason::Paused));
+    log.close();
+
+    const QByteArray after = contentOf(m_path);
+    QVERIFY2(after.startsWith(before), "the forged lines stay where they were");
+    const QList<QByteArray> added = after.mid(before.size()).split('\n').mid(0, 2);
+    const QList<QByteArray> boot = columnsOf(added[0]);
+    QCOMPARE(boot[0], QByteArray("5"));
+    QCOMPARE(boot[3], QByteArray("boot"));
+    QCOMPARE(boot[6], reason);
+    QCOMPARE(columnsOf(added[1]).at(0), QByteArray("6"));
+    QString where;
+    QVERIFY2(chainHolds(added, 0, goodChain, &where), qPrintable(where));
+}
+
+// A run that died (SIGKILL) between a spawn and its complete row: the next open completes
+// that spawn as `lost`, right after its boot row, so every spawn still ends in one
+// complete row. Spawns before the previous boot row were settled by that boot.
+void TestAuditLog::spawnsOfADeadRunCompleteAsLost() {
+    QString error;
+    {
+        AuditLog log;
+        QVERIFY(log.open(m_path, &error));
+        QVERIFY(log.appendSpawn({41, 4141, QStringLiteral("/bin/old"), QStringLiteral("inline"), 8}));
+    }
+    {
+        AuditLog log;
+        QVERIFY(log.open(m_path, &error));  // completes 4141 as lost
+        QVERIFY(log.appendSpawn({42, 4242, QStringLiteral("/bin/fix"), QStringLiteral("inline"), 8}));
+        QVERIFY(log.appendSpawn({43, 4343, QStringLiteral("/bin/fix"), QStringLiteral("inline"), 8}));
+        QVERIFY(log.appendComplete({42, 4242, AuditLog::Completion::Reaped, 0, std::nullopt, 1000, 0, 0, false}));
+    }
+    AuditLog log;
+    QVERIFY2(log.open(m_path, &error), qPrintable(error));
+    QCOMPARE(log.lostChildren(), 1);
+    log.close();
+
+    const QList<QByteArray> lines = test::linesOfFile(m_path);
+    QCOMPARE(lines.size(), 1 + 2 + 2 + 3 + 2);
+    QCOMPARE(columnsOf(lines[3]).at(3), QByteArray("boot"));
+    QCOMPARE(columnsOf(lines[4]).mid(3, 3), (QList<QByteArray>{"complete", "41", "4141"}));
+    QCOMPARE(columnsOf(lines[8]).at(3), QByteArray("boot"));
+    const QList<QByteArray> lost = columnsOf(lines[9]);
+    QCOMPARE(lost.size(), 14);
+    QCOMPARE(lost.mid(3, 10), (QList<QByteArray>{"complete", "43", "4343", "lost", "-", "-", "0", "0", "0", "false"}));
     QString where;
     QVERIFY2(chainHolds(lines, 1, QByteArray(32, '\0'), &where), qPrintable(where));
 }

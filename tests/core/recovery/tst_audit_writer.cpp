@@ -90,9 +90,13 @@ void TestAuditWriter::reportsWriteFailures() {
     }
     writer.submit(AuditWriter::Refused{2, RefusalReason::Debounced});
     writer.close();
+    // The record that found no room was held and written, in order, once there was room.
     const auto rows = records(path);
-    QCOMPARE(rows.size(), 2);  // boot, and the record written after the disk had room again
-    QCOMPARE(rows[1][4], QByteArray("2"));
+    QCOMPARE(rows.size(), 3);
+    QCOMPARE(rows[1][4], QByteArray("1"));
+    QCOMPARE(rows[2][4], QByteArray("2"));
+    QCOMPARE(rows[2][0].toInt(), rows[1][0].toInt() + 1);
+    QCOMPARE(writer.counters().dropped, 0U);
 }
 
 void TestAuditWriter::reopenResumes() {
