@@ -53,18 +53,9 @@ QByteArray readFile(const QString &path) {
     return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
 }
 
-// /metrics for the tests below: a token file in `dir`, and the flags that serve it.
+// /metrics for the tests below, its token file in `dir`.
 const QByteArray kToken = test::randomToken();
-QStringList metricsArgs(const QTemporaryDir &dir) {
-    const QString tokenFile = dir.filePath(QStringLiteral("token"));
-    test::writeSecretFile(tokenFile, kToken);
-    return {QStringLiteral("--prom-addr"),
-            QStringLiteral("127.0.0.1:0"),
-            QStringLiteral("--prom-token-file"),
-            tokenFile,
-            QStringLiteral("--prom-rate-limit-per-sec"),
-            QStringLiteral("0")};
-}
+QStringList metricsArgs(const QTemporaryDir &dir) { return test::metricsFlags(dir.path(), kToken); }
 
 QByteArray scrape(const QString &address) { return test::scrapeMetrics(address, kToken); }
 

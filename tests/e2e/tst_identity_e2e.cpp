@@ -103,21 +103,10 @@ struct Observer {
     QString metrics;
 
     bool start(const QStringList &extra) {
-        const QString tokenFile = dir.filePath(QStringLiteral("token"));
-        test::writeSecretFile(tokenFile, kToken);
-        const QStringList args = QStringList{QStringLiteral("--socket"),
-                                             socket,
-                                             QStringLiteral("--control-socket"),
-                                             control,
-                                             QStringLiteral("--export-file"),
-                                             events,
-                                             QStringLiteral("--prom-addr"),
-                                             QStringLiteral("127.0.0.1:0"),
-                                             QStringLiteral("--prom-token-file"),
-                                             tokenFile,
-                                             QStringLiteral("--prom-rate-limit-per-sec"),
-                                             QStringLiteral("0")}
-                                 + extra;
+        const QStringList args =
+            QStringList{QStringLiteral("--socket"),      socket, QStringLiteral("--control-socket"), control,
+                        QStringLiteral("--export-file"), events}
+            + test::metricsFlags(dir.path(), kToken) + extra;
         if (!watch.start(args, 3))
             return false;
         metrics = watch.stdoutLines.value(0);

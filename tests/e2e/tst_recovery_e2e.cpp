@@ -128,16 +128,7 @@ QList<QByteArray> auditRecords(const QString &path) {
 QByteArray kindOf(const QByteArray &record) { return record.split('\t').value(3); }
 
 const QByteArray kMetricsToken = test::randomToken();
-QStringList metricsArgs(const QString &dir) {
-    const QString tokenFile = dir + QStringLiteral("/token");
-    test::writeSecretFile(tokenFile, kMetricsToken);
-    return {QStringLiteral("--prom-addr"),
-            QStringLiteral("127.0.0.1:0"),
-            QStringLiteral("--prom-token-file"),
-            tokenFile,
-            QStringLiteral("--prom-rate-limit-per-sec"),
-            QStringLiteral("0")};
-}
+QStringList metricsArgs(const QString &dir) { return test::metricsFlags(dir, kMetricsToken); }
 
 }  // namespace
 

@@ -1,11 +1,27 @@
 #pragma once
 // GET /metrics from a running observer for end-to-end tests, and the value of one series.
 
+#include "tests/support/secret_files.h"
+
 #include <QByteArray>
 #include <QString>
+#include <QStringList>
 #include <QTcpSocket>
 
 namespace varta::test {
+
+// The flags that serve /metrics on a free loopback port with `token` (written to
+// DIR/token), scrapes unlimited.
+inline QStringList metricsFlags(const QString &dir, const QByteArray &token) {
+    const QString tokenFile = dir + QStringLiteral("/token");
+    writeSecretFile(tokenFile, token);
+    return {QStringLiteral("--prom-addr"),
+            QStringLiteral("127.0.0.1:0"),
+            QStringLiteral("--prom-token-file"),
+            tokenFile,
+            QStringLiteral("--prom-rate-limit-per-sec"),
+            QStringLiteral("0")};
+}
 
 // The body of /metrics at ADDRESS ("IP:PORT", as the observer prints it), with the token.
 inline QByteArray scrapeMetrics(const QString &address, const QByteArray &token) {
