@@ -34,6 +34,8 @@
 
 using namespace varta;
 
+Q_DECLARE_METATYPE(varta::AgentState)
+
 namespace {
 
 // Ceilings only: every wait ends as soon as what it waits for is there.
@@ -192,6 +194,16 @@ public:
             return false;
         fields[kStartTimeField] = QByteArray::number(startTime);
         return writeAll(file(pid, "stat"), stat.left(close + 2) + fields.join(' ') + '\n');
+    }
+
+    // What /proc says of a process that ended unseen and is not reaped yet (a zombie).
+    bool setState(std::uint32_t pid, char state) {
+        QByteArray stat = read(pid, "stat");
+        const qsizetype close = stat.lastIndexOf(')');
+        if (close < 0 || close + 2 >= stat.size())
+            return false;
+        stat[close + 2] = state;
+        return writeAll(file(pid, "stat"), stat);
     }
 
 private:
@@ -426,6 +438,36 @@ private Q_SLOTS:
         QVERIFY(!observer.event(EventKind::RecoveryStarted, pid));
         QVERIFY(auditRows(audit, "spawn").isEmpty());
         QVERIFY(!QFile::exists(out));
+    }
+
+    // An exit the watcher did not see (past its capacity, say) is found at the deadline:
+    // /proc says the process is gone (a zombie here), so the stall is an exit. With exit
+    // detection off the same deadline is an ordinary stall, as upstream.
+    void aProcessGoneUnseenIsFoundExitedAtItsDeadline_data() {
+        QTest::addColumn<bool>("exitDetection");
+        QTest::addColumn<AgentState>("expected");
+        QTest::newRow("exit detection on") << true << AgentState::Exited;
+        QTest::newRow("exit detection off") << false << AgentState::Stalled;
+    }
+    void aProcessGoneUnseenIsFoundExitedAtItsDeadline() {
+        QFETCH(bool, exitDetection);
+        QFETCH(AgentState, expected);
+        QTemporaryDir dir;
+        ProcRoot proc;
+        Options options = localOptions(dir, proc, 500);
+        options.tracker.exitDetection = exitDetection;
+        Observer observer(std::move(options));
+        QVERIFY(observer.start());
+        Agents agents(observer.engine.options().uds->path);
+        const std::uint32_t pid = startAgent(agents, proc, "0::/system.slice/api.service\n");
+        QVERIFY(pid != 0);
+        QTRY_VERIFY_WITH_TIMEOUT(observer.beats(pid) >= 2, kCeilingMs);
+
+        QVERIFY(Agents::stop(pid));  // alive for the watcher, silent for the tracker
+        QVERIFY(proc.setState(pid, 'Z'));
+        QTRY_COMPARE_WITH_TIMEOUT(observer.state(pid), std::optional(expected), kCeilingMs);
+        QCOMPARE(observer.counters().stallsSurfaced, 1u);
+        QCOMPARE(observer.counters().exitsSeen, exitDetection ? 1u : 0u);
     }
 
     void pidRecycledByTheDeadlineRetiresTheAgentUnrecovered() {
