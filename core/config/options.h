@@ -29,6 +29,7 @@ struct UdsOptions {
 struct UdpOptions {
     QHostAddress bindAddress{QHostAddress::LocalHost};  // --udp-bind-addr
     std::uint16_t port = 9000;                          // --udp-port
+    bool portGiven = false;                             // --udp-port was on the command line
     bool acceptNonLoopback = false;  // --i-accept-plaintext-udp (plain) / --i-accept-secure-udp-non-loopback (secure)
     bool recoveryAllowed = false;  // --plaintext-udp-… / --secure-udp-i-accept-recovery-on-unauthenticated-transport
 };

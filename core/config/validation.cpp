@@ -102,6 +102,7 @@ void checkNonLoopback(FlagReader &r, const UdpOptions &udp, bool secure, QString
 void readUdp(FlagReader &r, Options &o) {
     UdpOptions udp;
     r.integer(QStringLiteral("udp-port"), 0, 65535, udp.port);  // 0: any free port, printed at start
+    udp.portGiven = r.isSet(QStringLiteral("udp-port"));
     const bool secure = secureUdpRequested(r);
     udp.acceptNonLoopback = r.isSet(secure ? kSecureNonLoopback : kPlainNonLoopback);
     // As upstream: a plain listener whose operator accepted plain UDP listens on every

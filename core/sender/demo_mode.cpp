@@ -17,10 +17,12 @@ DemoFleet::Timing demoFleetTiming() {
 Options withDemoDefaults(Options options) {
     if (options.tracker.thresholdMs == TrackerOptions{}.thresholdMs)
         options.tracker.thresholdMs = kDemoThresholdMs;
-    if (!options.udp) {
+    // The simulated agents find the port wherever it is: unless one was asked for, any
+    // free one, so a demo never fails for a port 9000 that something else holds.
+    if (!options.udp)
         options.udp = UdpOptions{};
+    if (!options.udp->portGiven)
         options.udp->port = 0;
-    }
     if (!options.recovery.configured()) {
         options.recovery.execTemplate = demoRecoveryCommand();
         options.recovery.execSource = QStringLiteral("inline");
