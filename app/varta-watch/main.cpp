@@ -2,6 +2,7 @@
 // or show the console. All logic lives in core/ and ui/.
 #include "core/base/engine_clock.h"
 #include "core/base/log.h"
+#include "core/base/open_file_limit.h"
 #include "core/base/unix_signal_watcher.h"
 #include "core/config/command_line.h"
 #include "core/control/ctl_command.h"
@@ -78,6 +79,9 @@ int main(int argc, char *argv[]) {
     Options options = parsed.options->demo ? withDemoDefaults(*parsed.options) : *parsed.options;
     // A stderr or control peer that goes away is an error to count, not a reason to die.
     std::signal(SIGPIPE, SIG_IGN);
+    // systemd's soft limit of 1,024 descriptors is what idle peers exhaust; the hard
+    // limit is the real budget. Recovery commands get the startup limit back.
+    raiseOpenFileLimit();
     setJsonLog(options.logFormat == LogFormat::Json);
     setJournalPriorities(stderrIsJournal());
     startLogWriter();

@@ -1,6 +1,7 @@
 #include "core/engine/local_agents.h"
 
 #include "core/base/engine_clock.h"
+#include "core/base/open_file_limit.h"
 
 #include <algorithm>
 #include <limits>
@@ -22,7 +23,7 @@ LocalAgents::~LocalAgents() = default;
 void LocalAgents::start() {
     if (!m_exitDetection)
         return;
-    const std::uint64_t limit = ExitWatcher::raiseOpenFileLimit();
+    const std::uint64_t limit = raiseOpenFileLimit();
     const std::size_t cap = std::min(ExitWatcher::kMaxWatchedProcesses, ExitWatcher::capacityForOpenFileLimit(limit));
     m_watcher = std::make_unique<ExitWatcher>(cap, this);
     connect(m_watcher.get(), &ExitWatcher::exited, this, [this](std::uint32_t pid, std::int64_t seenNs) {

@@ -13,6 +13,14 @@ std::string_view scrapeDropReasonLabel(ScrapeDropReason reason) noexcept {
     return "unknown";
 }
 
+std::string_view scrapeRefusalReasonLabel(ScrapeRefusalReason reason) noexcept {
+    switch (reason) {
+    case ScrapeRefusalReason::PerSourceLimit: return "per_source_limit";
+    case ScrapeRefusalReason::DescriptorReserve: return "descriptor_reserve";
+    }
+    return "unknown";
+}
+
 void registerEndpointFamilies(MetricsRegistry &registry, const EndpointCounters &counters) {
     // Upstream's families that describe parts of its design ours does not have: present, as
     // upstream promises every family from the first scrape, and at zero for good.
@@ -29,6 +37,20 @@ void registerEndpointFamilies(MetricsRegistry &registry, const EndpointCounters 
         "maximum of open connections).");
     for (std::size_t i = 0; i < kScrapeDropReasonCount; ++i)
         dropped.addValue(&counters.dropped[i], {{"reason", scrapeDropReasonLabel(static_cast<ScrapeDropReason>(i))}});
+    auto &refused = registry.counter(
+        "varta_prom_connections_refused_total",
+        "/metrics connections accepted and closed unanswered by a bound upstream does not have: "
+        "per_source_limit (the source IP already held 32 open connections, half the endpoint's 64), descriptor_reserve "
+        "(its "
+        "descriptor fell within the 64 below the open-file limit kept for recovery commands and files).");
+    for (std::size_t i = 0; i < kScrapeRefusalReasonCount; ++i)
+        refused.addValue(&counters.refused[i],
+                         {{"reason", scrapeRefusalReasonLabel(static_cast<ScrapeRefusalReason>(i))}});
+    registry
+        .counter("varta_prom_accept_errors_total",
+                 "accept() calls on the /metrics listener that failed (out of descriptors: EMFILE, ENFILE); "
+                 "each pauses accepting for 100 ms.")
+        .addValue(&counters.acceptErrors);
     registry.histogram("varta_observer_serve_pending_seconds",
                        "Time to answer one authorized scrape on the metrics thread, from its complete request to "
                        "the last byte handed to the kernel (render and send).",

@@ -1,6 +1,7 @@
 #include "core/metrics/metrics_endpoint.h"
 
 #include "core/base/engine_clock.h"
+#include "core/base/open_file_limit.h"
 #include "core/metrics/metrics_registry.h"
 
 #include <QTcpServer>
@@ -85,7 +86,7 @@ public:
     enum class Phase : std::uint8_t { Reading, Sending, Closed };
 
     Connection(MetricsEndpoint &endpoint, QTcpSocket *socket)
-        : QObject(&endpoint), m_endpoint(endpoint), m_socket(socket) {
+        : QObject(&endpoint), m_endpoint(endpoint), m_socket(socket), m_source(socket->peerAddress()) {
         m_socket->setParent(this);
         m_socket->setReadBufferSize(kMaxRequestBytes);
         m_deadline.setSingleShot(true);
@@ -105,6 +106,7 @@ public:
     }
 
     const QByteArray &request() const noexcept { return m_request; }
+    const QHostAddress &source() const noexcept { return m_source; }
 
     // Queues the whole answer and closes once it is out. A timed answer is a scrape:
     // the endpoint hears when its last byte has gone to the kernel.
@@ -160,14 +162,13 @@ private:
         m_deadline.stop();
         sent(false);  // a scrape still going out never finished
         m_socket->abort();
-        --m_endpoint.m_open;
-        if (m_endpoint.m_open < kMaxOpenConnections)
-            m_endpoint.m_atConnectionLimit = false;
+        m_endpoint.closed(*this);
         deleteLater();
     }
 
     MetricsEndpoint &m_endpoint;
     QTcpSocket *m_socket;
+    QHostAddress m_source;
     QTimer m_deadline;
     QByteArray m_request;
     Phase m_phase = Phase::Reading;
@@ -207,6 +208,12 @@ bool MetricsEndpoint::listen(QString *error) {
     m_server = server;
     m_port = m_server->serverPort();
     connect(m_server, &QTcpServer::newConnection, this, &MetricsEndpoint::acceptPending);
+    // QTcpServer stops accepting after a failed accept() and never resumes by itself.
+    connect(m_server, &QTcpServer::acceptError, this, &MetricsEndpoint::acceptFailed);
+    m_acceptRetry = new QTimer(this);
+    m_acceptRetry->setSingleShot(true);
+    m_acceptRetry->setInterval(kAcceptRetryMs);
+    connect(m_acceptRetry, &QTimer::timeout, m_server, &QTcpServer::resumeAccepting);
     return true;
 }
 
@@ -246,29 +253,63 @@ bool MetricsEndpoint::authorizationMatches(QByteArrayView authorization, QByteAr
 void MetricsEndpoint::acceptPending() {
     while (m_server->hasPendingConnections()) {
         QTcpSocket *socket = m_server->nextPendingConnection();
-        // The bucket is charged first, as upstream's: a peer cannot dodge its limit by
-        // arriving while the endpoint is full.
-        std::optional<ScrapeDropReason> drop;
-        switch (m_limiter.admit(socket->peerAddress(), m_nowNs())) {
-        case ScrapeRateLimiter::Verdict::RateLimited: drop = ScrapeDropReason::RateLimit; break;
-        case ScrapeRateLimiter::Verdict::TableFull: drop = ScrapeDropReason::IpTableFull; break;
-        case ScrapeRateLimiter::Verdict::Admit: break;
-        }
-        if (!drop && m_open >= kMaxOpenConnections) {
-            drop = ScrapeDropReason::Drain;
-            if (!m_atConnectionLimit)
-                ++m_counters.scrapeBudgetExhausted;
-            m_atConnectionLimit = true;
-        }
-        if (drop) {
+        if (const std::optional<ScrapeDropReason> drop = dropReason(*socket)) {
             m_counters.drop(*drop);
-            socket->abort();
-            socket->deleteLater();
+        } else if (const std::optional<ScrapeRefusalReason> refusal = refusalReason(*socket)) {
+            m_counters.refuse(*refusal);
+        } else {
+            ++m_open;
+            ++m_openBySource[socket->peerAddress()];
+            new Connection(*this, socket);
             continue;
         }
-        ++m_open;
-        new Connection(*this, socket);
+        socket->abort();
+        socket->deleteLater();
     }
+}
+
+std::optional<ScrapeDropReason> MetricsEndpoint::dropReason(const QTcpSocket &socket) {
+    // The bucket is charged first, as upstream's: a peer cannot dodge its limit by
+    // arriving while the endpoint is full.
+    switch (m_limiter.admit(socket.peerAddress(), m_nowNs())) {
+    case ScrapeRateLimiter::Verdict::RateLimited: return ScrapeDropReason::RateLimit;
+    case ScrapeRateLimiter::Verdict::TableFull: return ScrapeDropReason::IpTableFull;
+    case ScrapeRateLimiter::Verdict::Admit: break;
+    }
+    if (m_open < kMaxOpenConnections)
+        return std::nullopt;
+    if (!m_atConnectionLimit)
+        ++m_counters.scrapeBudgetExhausted;
+    m_atConnectionLimit = true;
+    return ScrapeDropReason::Drain;
+}
+
+std::optional<ScrapeRefusalReason> MetricsEndpoint::refusalReason(const QTcpSocket &socket) const {
+    if (m_openBySource.value(socket.peerAddress()) >= kMaxConnectionsPerSource)
+        return ScrapeRefusalReason::PerSourceLimit;
+    // The kernel hands out the lowest free descriptor, so a socket this high means every
+    // one below it is taken and fewer than the reserve are left. (Free holes below a high
+    // one are not seen: the check is one getrlimit(), not a walk of /proc/self/fd.)
+    const std::uint64_t limit = openFileSoftLimit();
+    const auto descriptor = static_cast<std::uint64_t>(socket.socketDescriptor());
+    if (limit <= kDescriptorReserve || descriptor >= limit - kDescriptorReserve)
+        return ScrapeRefusalReason::DescriptorReserve;
+    return std::nullopt;
+}
+
+void MetricsEndpoint::acceptFailed() {
+    ++m_counters.acceptErrors;
+    m_server->pauseAccepting();  // QTcpServer has; said again so the retry below is ours to make
+    m_acceptRetry->start();
+}
+
+void MetricsEndpoint::closed(Connection &connection) {
+    --m_open;
+    if (m_open < kMaxOpenConnections)
+        m_atConnectionLimit = false;
+    const auto source = m_openBySource.find(connection.source());
+    if (source != m_openBySource.end() && --source.value() <= 0)
+        m_openBySource.erase(source);
 }
 
 void MetricsEndpoint::answer(Connection &connection) {

@@ -5,8 +5,11 @@
 // 401 or 405. Runs on the metrics thread (MetricsService) and renders a MetricsRegistry.
 //
 // Bounds, each counted (EndpointCounters, registerEndpointFamilies): a token bucket per
-// source IP (ScrapeRateLimiter) and at most kMaxOpenConnections connections at once; a
-// connection over either is accepted and closed at once, unanswered. A request is judged on
+// source IP (ScrapeRateLimiter), at most kMaxOpenConnections connections at once and
+// kMaxConnectionsPerSource from one address, and kDescriptorReserve descriptors left to the
+// rest of the observer; a connection over any is accepted and closed at once, unanswered.
+// An accept() that fails (out of descriptors) pauses accepting for kAcceptRetryMs instead
+// of spinning on a listener that stays readable. A request is judged on
 // what arrived within kRequestDeadlineMs and kMaxRequestBytes (as upstream: only the
 // method and the Authorization header matter), and an answer not sent within
 // kSendDeadlineMs is abandoned.
@@ -17,15 +20,18 @@
 
 #include <QByteArray>
 #include <QByteArrayView>
+#include <QHash>
 #include <QHostAddress>
 #include <QObject>
 #include <QString>
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 
 class QTcpServer;
 class QTcpSocket;
+class QTimer;
 
 namespace varta {
 
@@ -39,6 +45,16 @@ public:
     // A scraper needs one connection per scrape; these are for several Prometheus servers
     // at once, not for one peer's pile of idle sockets.
     static constexpr int kMaxOpenConnections = 64;
+    // Half the slots: one address (with the rate limit off, or trickling under it) cannot
+    // hold them all and lock another Prometheus out, and a burst within upstream's
+    // default of 10, or 20 scrapes at once with the limit off, is still answered whole.
+    static constexpr int kMaxConnectionsPerSource = 32;
+    // Descriptors /metrics never takes: recovery commands need three pipes each and the
+    // audit and event files must reopen, so a connection whose descriptor falls within the
+    // last kDescriptorReserve below the soft limit is closed unanswered.
+    static constexpr std::uint64_t kDescriptorReserve = 64;
+    // How long accepting pauses after accept() failed (EMFILE, ENFILE, ENOBUFS).
+    static constexpr int kAcceptRetryMs = 100;
     // Prometheus's request is about 400 bytes; the rest of a longer head is not read.
     static constexpr qsizetype kMaxRequestBytes = 8192;
     static constexpr int kRequestDeadlineMs = 1000;
@@ -76,6 +92,11 @@ private:
     friend class Connection;
 
     void acceptPending();
+    // Why `socket` must be closed unanswered, if it must; charges the rate limiter.
+    std::optional<ScrapeDropReason> dropReason(const QTcpSocket &socket);
+    std::optional<ScrapeRefusalReason> refusalReason(const QTcpSocket &socket) const;
+    void acceptFailed();
+    void closed(Connection &connection);
     void answer(Connection &connection);
     void finished(Connection &connection, bool sent);
 
@@ -85,8 +106,10 @@ private:
     ScrapeRateLimiter m_limiter;
     EndpointCounters m_counters;
     QTcpServer *m_server = nullptr;
+    QTimer *m_acceptRetry = nullptr;
     quint16 m_port = 0;
     int m_open = 0;
+    QHash<QHostAddress, int> m_openBySource;
     bool m_atConnectionLimit = false;  // counts each time the limit is reached, not each refusal
 };
 

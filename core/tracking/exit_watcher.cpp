@@ -140,20 +140,6 @@ void ExitWatcher::onReadable() {
     }
 }
 
-std::uint64_t ExitWatcher::raiseOpenFileLimit() {
-    rlimit limit{};
-    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0)
-        return 0;
-    if (limit.rlim_cur < limit.rlim_max) {
-        rlimit raised = limit;
-        raised.rlim_cur = limit.rlim_max;
-        if (::setrlimit(RLIMIT_NOFILE, &raised) == 0)
-            limit = raised;
-    }
-    return limit.rlim_cur == RLIM_INFINITY ? std::numeric_limits<std::uint64_t>::max()
-                                           : static_cast<std::uint64_t>(limit.rlim_cur);
-}
-
 std::size_t ExitWatcher::capacityForOpenFileLimit(std::uint64_t softLimit) {
     if (softLimit <= kReservedDescriptors)
         return 0;

@@ -58,9 +58,6 @@ public:
     };
     const Counters &counters() const;
 
-    // Raises this process's soft RLIMIT_NOFILE to its hard limit; returns the soft limit
-    // now in force. Children inherit it.
-    static std::uint64_t raiseOpenFileLimit();
     // How many processes the open-file limit leaves room for, after kReservedDescriptors.
     static std::size_t capacityForOpenFileLimit(std::uint64_t softLimit);
 

@@ -5,6 +5,7 @@
 #include "core/metrics/metrics_endpoint.h"
 #include "core/metrics/metrics_registry.h"
 
+#include <QDir>
 #include <QEventLoop>
 #include <QTcpSocket>
 #include <QTest>
@@ -12,6 +13,10 @@
 
 #include <memory>
 #include <vector>
+
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 using namespace varta;
 
@@ -66,8 +71,10 @@ struct Conversation {
 
 // Sends raw bytes over one connection and reads until the server closes it. The server
 // runs on this thread, so waiting means spinning the event loop, up to a ceiling.
-Conversation converse(quint16 port, const QByteArray &bytes) {
+Conversation converse(quint16 port, const QByteArray &bytes, const QHostAddress &from = {}) {
     QTcpSocket socket;
+    if (!from.isNull())
+        socket.bind(from);
     Conversation out;
     QEventLoop loop;
     QTimer ceiling;
@@ -145,6 +152,8 @@ private Q_SLOTS:
     void rateLimitClosesUnanswered();
     void zeroRateLimitDisablesIt();
     void connectionLimitDrains();
+    void oneSourceHoldsAtMostItsShare();
+    void aFailedAcceptPausesThenResumes();
     void servePendingTimesEachScrape_data();
     void servePendingTimesEachScrape();
     void cachedBodiesAreCountedAsSkipped();
@@ -399,12 +408,15 @@ void TestMetricsEndpoint::connectionLimitDrains() {
     MetricsEndpoint endpoint(*m_registry, options);
     QVERIFY(endpoint.listen(nullptr));
     // Idle peers, in groups the listen backlog takes whole (a connection it drops is tried
-    // again only a second later, when the first ones have reached their request deadline).
+    // again only a second later, when the first ones have reached their request deadline),
+    // each group from its own address as one address may hold only so many.
     const auto fill = [&](std::vector<std::unique_ptr<QTcpSocket>> &idle) {
-        constexpr int kGroup = 16;
+        constexpr int kGroup = MetricsEndpoint::kMaxConnectionsPerSource;
         while (static_cast<int>(idle.size()) < MetricsEndpoint::kMaxOpenConnections) {
+            const QHostAddress from(0x7f00000au + static_cast<quint32>(idle.size() / kGroup));  // 127.0.0.10, …
             for (int i = 0; i < kGroup; ++i) {
                 idle.push_back(std::make_unique<QTcpSocket>());
+                idle.back()->bind(from);
                 idle.back()->connectToHost(QHostAddress::LocalHost, endpoint.port());
             }
             QTRY_COMPARE_WITH_TIMEOUT(endpoint.openConnections(), static_cast<int>(idle.size()), kCeilingMs);
@@ -427,6 +439,66 @@ void TestMetricsEndpoint::connectionLimitDrains() {
     QVERIFY(converse(endpoint.port(), scrapeRequest()).received.isEmpty());
     QCOMPARE(endpoint.counters().droppedFor(ScrapeDropReason::Drain), std::uint64_t{3});
     QCOMPARE(endpoint.counters().scrapeBudgetExhausted, std::uint64_t{2});
+}
+
+void TestMetricsEndpoint::oneSourceHoldsAtMostItsShare() {
+    PromOptions options = loopbackOptions();
+    options.rateLimitBurst = 0;
+    MetricsEndpoint endpoint(*m_registry, options);
+    QVERIFY(endpoint.listen(nullptr));
+    std::vector<std::unique_ptr<QTcpSocket>> idle;
+    for (int i = 0; i < MetricsEndpoint::kMaxConnectionsPerSource; ++i) {
+        idle.push_back(std::make_unique<QTcpSocket>());
+        idle.back()->connectToHost(QHostAddress::LocalHost, endpoint.port());
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(endpoint.openConnections(), MetricsEndpoint::kMaxConnectionsPerSource, kCeilingMs);
+    const Conversation refused = converse(endpoint.port(), scrapeRequest());
+    QVERIFY(refused.closed);
+    QVERIFY(refused.received.isEmpty());
+    QCOMPARE(endpoint.counters().refusedFor(ScrapeRefusalReason::PerSourceLimit), std::uint64_t{1});
+    QCOMPARE(endpoint.counters().droppedFor(ScrapeDropReason::Drain), std::uint64_t{0});
+
+    // Another address is served beside them; the first gets its share back as they leave.
+    const QHostAddress other(QStringLiteral("127.0.0.2"));
+    QCOMPARE(responsesIn(converse(endpoint.port(), scrapeRequest(), other).received).value(0).status, 200);
+    idle.pop_back();
+    QTRY_COMPARE_WITH_TIMEOUT(endpoint.openConnections(), MetricsEndpoint::kMaxConnectionsPerSource - 1, kCeilingMs);
+    QCOMPARE(responsesIn(converse(endpoint.port(), scrapeRequest()).received).value(0).status, 200);
+}
+
+void TestMetricsEndpoint::aFailedAcceptPausesThenResumes() {
+    MetricsEndpoint endpoint(*m_registry, loopbackOptions());
+    QVERIFY(endpoint.listen(nullptr));
+    constexpr int kPeers = 4;
+    std::vector<std::unique_ptr<QTcpSocket>> peers;
+    for (int i = 0; i < kPeers; ++i) {
+        peers.push_back(std::make_unique<QTcpSocket>());
+        peers.back()->connectToHost(QHostAddress::LocalHost, endpoint.port());
+        QVERIFY(peers.back()->waitForConnected(kCeilingMs));  // in the backlog, not yet accepted
+    }
+    // Every descriptor this process may open taken: accept() fails with EMFILE.
+    rlimit saved{};
+    QCOMPARE(::getrlimit(RLIMIT_NOFILE, &saved), 0);
+    const rlimit low{256, saved.rlim_max};
+    QCOMPARE(QDir(QStringLiteral("/proc/self/fd")).entryList(QDir::Files).size() < 200, true);
+    QCOMPARE(::setrlimit(RLIMIT_NOFILE, &low), 0);
+    std::vector<int> fillers;
+    for (int fd; (fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0;)
+        fillers.push_back(fd);
+    const int openError = errno;
+    constexpr int kWaitMs = 600;
+    QTest::qWait(kWaitMs);
+    const std::uint64_t failures = endpoint.counters().acceptErrors;
+    for (int fd : fillers)
+        ::close(fd);
+    QCOMPARE(::setrlimit(RLIMIT_NOFILE, &saved), 0);
+    QCOMPARE(openError, EMFILE);
+    // Tried again once per kAcceptRetryMs, never in a loop.
+    QVERIFY2(failures >= 1 && failures <= kWaitMs / MetricsEndpoint::kAcceptRetryMs + 2,
+             qPrintable(QString::number(failures)));
+    QCOMPARE(endpoint.openConnections(), 0);
+    // Room again: the waiting peers are taken without anyone restarting the listener.
+    QTRY_COMPARE_WITH_TIMEOUT(endpoint.openConnections(), kPeers, kCeilingMs);
 }
 
 void TestMetricsEndpoint::servePendingTimesEachScrape_data() {
@@ -485,6 +557,9 @@ void TestMetricsEndpoint::familiesAreRegistered() {
              "varta_prom_connections_dropped_total{reason=\"drain\"} 0\n"
              "varta_prom_connections_dropped_total{reason=\"rate_limit\"} 0\n"
              "varta_prom_connections_dropped_total{reason=\"ip_table_full\"} 0\n",
+             "varta_prom_connections_refused_total{reason=\"per_source_limit\"} 0\n"
+             "varta_prom_connections_refused_total{reason=\"descriptor_reserve\"} 0\n",
+             "# TYPE varta_prom_accept_errors_total counter\nvarta_prom_accept_errors_total 0\n",
              "# TYPE varta_observer_serve_pending_seconds histogram\n"
              "varta_observer_serve_pending_seconds_bucket{le=\"0.001\"} 0\n"
              "varta_observer_serve_pending_seconds_bucket{le=\"0.005\"} 0\n"

@@ -1,5 +1,6 @@
 // The exit watcher against real child processes: a killed child is reported once and
 // only it, a reaped pid is gone, the cap holds, and no pidfd outlives its watch.
+#include "core/base/open_file_limit.h"
 #include "core/tracking/exit_watcher.h"
 
 #include <QDir>
@@ -269,12 +270,12 @@ private Q_SLOTS:
     void raisesTheSoftLimitToTheHardOne() {
         rlimit before{};
         QCOMPARE(::getrlimit(RLIMIT_NOFILE, &before), 0);
-        const std::uint64_t now = ExitWatcher::raiseOpenFileLimit();
+        const std::uint64_t now = raiseOpenFileLimit();
         rlimit after{};
         QCOMPARE(::getrlimit(RLIMIT_NOFILE, &after), 0);
         QCOMPARE(after.rlim_cur, before.rlim_max);
         QCOMPARE(now, std::uint64_t{after.rlim_cur});
-        QCOMPARE(ExitWatcher::raiseOpenFileLimit(), now);
+        QCOMPARE(raiseOpenFileLimit(), now);
     }
 };
 
