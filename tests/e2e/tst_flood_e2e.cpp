@@ -380,7 +380,12 @@ void TestFloodE2E::flood(WatchProcess &watch, Source &source, std::uint64_t tota
     std::uint64_t sent = blaster.send(source, kWarmUp);
     QTRY_VERIFY_WITH_TIMEOUT(drained(), kDrainCeilingMs);
     const qint64 rssWarm = vmRssKiB(watch.process.processId());
-    sent += blaster.send(source, total - kWarmUp);
+    // The first half may still settle (tables and queues filling to their bounds, later
+    // on a loaded machine); a leak grows in the second half as much as in the first.
+    sent += blaster.send(source, total / 2 - kWarmUp);
+    QTRY_VERIFY_WITH_TIMEOUT(drained(), kDrainCeilingMs);
+    const qint64 rssHalf = vmRssKiB(watch.process.processId());
+    sent += blaster.send(source, total - total / 2);
     QCOMPARE(sent, total);
     QTRY_VERIFY_WITH_TIMEOUT(drained(), kDrainCeilingMs);
     const qint64 rssEnd = vmRssKiB(watch.process.processId());
@@ -401,19 +406,21 @@ void TestFloodE2E::flood(WatchProcess &watch, Source &source, std::uint64_t tota
     qInfo("sent=%llu datagrams=%lld kernel_drops=%llu RcvbufErrors(host)=+%lld outcomes: %s",
           static_cast<unsigned long long>(sent), delivered, static_cast<unsigned long long>(kernel.drops),
           rcvbufAfter - rcvbufBefore, qPrintable(parts.join(' ')));
-    qInfo("VmRSS after %llu datagrams: %lld KiB; at the end: %lld KiB (%+lld KiB)",
-          static_cast<unsigned long long>(kWarmUp), rssWarm, rssEnd, rssEnd - rssWarm);
+    qInfo("VmRSS after %llu datagrams: %lld KiB; after %llu: %lld KiB; at the end: %lld KiB (%+lld KiB in the "
+          "second half)",
+          static_cast<unsigned long long>(kWarmUp), rssWarm, static_cast<unsigned long long>(total / 2), rssHalf,
+          rssEnd, rssEnd - rssHalf);
 
     QCOMPARE(outcomes, delivered);  // every datagram read has exactly one recorded fate
     QCOMPARE(static_cast<quint64>(delivered) + kernel.drops, sent);  // and none vanished unseen
     for (const QString &name : mustCount)
         QVERIFY2(watch.summaryValue(name) > 0,
                  qPrintable(name + QStringLiteral(" never happened: the flood missed a path")));
-    QVERIFY(rssWarm > 0 && rssEnd > 0);
+    QVERIFY(rssWarm > 0 && rssHalf > 0 && rssEnd > 0);
     if (!kAssertRss)
         return;
-    QVERIFY2(qAbs(rssEnd - rssWarm) <= kRssToleranceKiB,
-             qPrintable(QStringLiteral("VmRSS went from %1 to %2 KiB").arg(rssWarm).arg(rssEnd)));
+    QVERIFY2(qAbs(rssEnd - rssHalf) <= kRssToleranceKiB,
+             qPrintable(QStringLiteral("VmRSS went from %1 to %2 KiB in the second half").arg(rssHalf).arg(rssEnd)));
 }
 
 void TestFloodE2E::plainListenerSurvivesAMillionDatagrams() {
