@@ -774,8 +774,7 @@ void Engine::reopenFiles() {
         if (m_eventFile->reopen())
             logLine(LogLevel::Info, QStringLiteral("reopened ") + m_eventFile->path());
     }
-    // The recovery audit log belongs here too once its writer can reopen
-    // (core/recovery/audit_*); until then it rotates only itself (--recovery-audit-max-bytes).
+    m_recovery->reopenAudit();
 }
 
 void Engine::finishShutdown() {

@@ -361,6 +361,11 @@ void registerAuditFamilies(MetricsRegistry &registry, const AuditCounters &audit
                  "Audit-log rotations slower than --audit-rotation-budget-ms.")
         .addValue(&audit.rotationBudgetExceeded);
     registry
+        .counter("varta_audit_reopens_total",
+                 "Times the recovery audit log followed its path to a new file: moved, deleted or truncated under "
+                 "varta-watch (seen within a second, or at SIGHUP).")
+        .addValue(&audit.reopens);
+    registry
         .counter("varta_recovery_audit_dropped_total",
                  "Audit records dropped: more than 1024 could not be written (a full disk); each leaves a gap in seq.")
         .addValue(&audit.dropped);

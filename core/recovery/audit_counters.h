@@ -18,6 +18,7 @@ struct AuditCounters {
     std::uint64_t fsyncBudgetExceeded = 0;     // fdatasync slower than --audit-fsync-budget-ms
     std::uint64_t rotations = 0;               // generations started by --recovery-audit-max-bytes
     std::uint64_t rotationBudgetExceeded = 0;  // rotations slower than --audit-rotation-budget-ms
+    std::uint64_t reopens = 0;                 // PATH followed after a move, delete or truncation
     // Records given up on after AuditWriter::kMaxHeldRecords could not be written (a full
     // disk); each leaves a gap in seq.
     std::uint64_t dropped = 0;

@@ -183,7 +183,8 @@ bool AuditLog::completeLost() {
 // really continues from a record the reader can see (the file's own, or the previous
 // generation's); after a torn or foreign tail it is `-`.
 bool AuditLog::appendBoot(BootReason reason) {
-    const bool continues = reason == BootReason::Resume || reason == BootReason::Rotation;
+    const bool continues =
+        reason == BootReason::Resume || reason == BootReason::Rotation || reason == BootReason::Reopen;
     if (!writeRecord("boot",
                      {QByteArray::number(::getpid()), continues ? m_chain.toHex() : QByteArrayLiteral("-"),
                       audit::bootReasonLabel(reason)},
@@ -296,6 +297,43 @@ std::optional<AuditLog::Clock::time_point> AuditLog::syncDueAt() const {
 bool AuditLog::syncIfDue() {
     const std::optional<Clock::time_point> due = syncDueAt();
     return !due || Clock::now() < *due || sync();
+}
+
+bool AuditLog::followPath(bool now) {
+    if (m_fd < 0)
+        return true;
+    const Clock::time_point at = Clock::now();
+    if (!now && at < m_nextPathCheck)
+        return true;
+    m_nextPathCheck = at + kPathCheckInterval;
+    struct stat ours {};
+    struct stat named {};
+    const bool same = ::fstat(m_fd, &ours) == 0 && ours.st_nlink > 0
+                      && ::stat(QFile::encodeName(m_path).constData(), &named) == 0 && named.st_dev == ours.st_dev
+                      && named.st_ino == ours.st_ino;
+    if (same && ours.st_size >= m_size)
+        return true;
+    if (same) {
+        m_size = ours.st_size;  // truncated under us; O_APPEND writes at its new end
+    } else {
+        int fd = -1;
+        qint64 size = 0;
+        QString error;
+        if (!openFile(m_path, &fd, &size, &error)) {
+            m_lastError = error + QStringLiteral(" (still writing to the file it was moved from)");
+            if (fd >= 0)
+                ::close(fd);
+            return false;
+        }
+        if (m_unsynced > 0)
+            sync();  // what went to the moved file is durable there
+        ::close(m_fd);
+        m_fd = fd;
+        m_size = size;
+        syncDirectoryOf(m_path);
+    }
+    ++m_counters.reopens;
+    return (m_size > 0 || writeWhole(audit::headerLine())) && appendBoot(BootReason::Reopen);
 }
 
 bool AuditLog::rotateIfFull() {

@@ -120,6 +120,15 @@ public:
         ++m_counters.dropped;
     }
 
+    // Follows PATH when the file we write is no longer the one it names (renamed by
+    // logrotate, deleted, replaced) or was truncated under us (copytruncate): PATH is
+    // opened, created if missing, and the log goes on there after a header (when empty)
+    // and a `boot` row `reopen` whose prev_chain continues the chain. Checked at most once
+    // per kPathCheckInterval unless `now` (SIGHUP). False, with lastError(), when PATH
+    // cannot be opened: records keep going to the file we have, and it is tried again.
+    bool followPath(bool now);
+    static constexpr std::chrono::seconds kPathCheckInterval{1};
+
     // When syncIfDue() next has work: records are unsynced and an interval is set.
     std::optional<Clock::time_point> syncDueAt() const;
     bool syncIfDue();
@@ -156,6 +165,7 @@ private:
     Settings m_settings;
     std::int64_t m_unsynced = 0;
     Clock::time_point m_lastSync;
+    Clock::time_point m_nextPathCheck;
     AuditCounters m_counters;
     QString m_path;
     QString m_lastError;

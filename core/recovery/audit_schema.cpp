@@ -43,6 +43,7 @@ const char *bootReasonLabel(BootReason reason) noexcept {
     case BootReason::CorruptTail: return "corrupt_tail";
     case BootReason::SchemaDrift: return "schema_drift";
     case BootReason::Rotation: return "rotation";
+    case BootReason::Reopen: return "reopen";
     }
     return "unknown";
 }

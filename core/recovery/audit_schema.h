@@ -22,6 +22,7 @@ enum class BootReason : std::uint8_t {
     CorruptTail,  // bytes after the last newline were cut off the file
     SchemaDrift,  // an unknown header, or a last line that is no record
     Rotation,     // the first record of a new generation after a rotation
+    Reopen,       // the first record after PATH was moved, deleted or truncated under us
 };
 
 const char *bootReasonLabel(BootReason reason) noexcept;

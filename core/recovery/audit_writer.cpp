@@ -29,6 +29,28 @@ void AuditWriter::submit(Record record) {
     m_wake.notify_one();
 }
 
+void AuditWriter::reopen() {
+    {
+        const std::lock_guard lock(m_mutex);
+        m_reopenRequested = true;
+    }
+    m_wake.notify_one();
+}
+
+void AuditWriter::followPath(bool now) {
+    const std::uint64_t reopensBefore = m_log.counters().reopens;
+    if (m_log.followPath(now)) {
+        if (m_log.counters().reopens != reopensBefore)
+            logLine(LogLevel::Info, QStringLiteral("reopened %1 (the audit log goes on there: boot row reopen, seq %2)")
+                                        .arg(m_log.path())
+                                        .arg(m_log.lastSeq()));
+        return;
+    }
+    logLimited(LogKind::AuditIo, LogLevel::Error, m_log.lastError());
+    if (m_onError)
+        m_onError(m_log.lastError());
+}
+
 void AuditWriter::close() {
     if (!m_thread.joinable())
         return;
@@ -57,7 +79,7 @@ void AuditWriter::publishCounters() {
 }
 
 void AuditWriter::run() {
-    const auto hasWork = [this] { return m_stopping || !m_queue.empty(); };
+    const auto hasWork = [this] { return m_stopping || m_reopenRequested || !m_queue.empty(); };
     for (;;) {
         std::unique_lock lock(m_mutex);
         std::optional<AuditLog::Clock::time_point> due = m_log.syncDueAt();
@@ -69,6 +91,12 @@ void AuditWriter::run() {
             m_wake.wait_until(lock, *due, hasWork);
         else
             m_wake.wait(lock, hasWork);
+        const bool reopenNow = std::exchange(m_reopenRequested, false);
+        if (reopenNow || !m_queue.empty()) {
+            lock.unlock();
+            followPath(reopenNow);
+            lock.lock();
+        }
         if (m_queue.empty()) {
             if (m_stopping)
                 return;  // close() makes the last try for held records

@@ -54,6 +54,9 @@ public:
     // What the existing file was, as the boot record of open() says.
     AuditLog::BootReason openedAs() const { return m_openedAs; }
     void submit(Record record);
+    // Asks the writer thread to follow the log's path now (SIGHUP, logrotate's postrotate)
+    // rather than at its next once-a-second look before a record.
+    void reopen();
     // Writes everything submitted so far, then stops the thread and closes the log.
     void close();
 
@@ -68,6 +71,7 @@ private:
     void dropOldestHeld();
     void reportDrops();
     void publishCounters();
+    void followPath(bool now);
 
     AuditLog m_log;  // used by the writer thread only, once it runs
     AuditLog::BootReason m_openedAs = AuditLog::BootReason::Fresh;
@@ -82,6 +86,7 @@ private:
         std::uint64_t last = 0;
     } m_unreportedDrops;  // writer thread only: burned since the last reportDrops()
     bool m_stopping = false;
+    bool m_reopenRequested = false;
     mutable std::mutex m_countersMutex;  // apart from m_mutex: a reader never holds up submit()
     AuditCounters m_counters;
 };

@@ -207,7 +207,8 @@ QStringList RecoveryEngine::auditWarnings() const {
                 .arg(m_options.auditFile)};
     case AuditLog::BootReason::Fresh:
     case AuditLog::BootReason::Resume:
-    case AuditLog::BootReason::Rotation: break;
+    case AuditLog::BootReason::Rotation:
+    case AuditLog::BootReason::Reopen: break;
     }
     return {};
 }

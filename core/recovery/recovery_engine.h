@@ -96,6 +96,11 @@ public:
     bool childRunning(const AgentKey &agent) const { return m_policy.inFlight(agent); }
     const RecoveryCounters &counters() const { return m_counters; }
     AuditCounters auditCounters() const { return m_audit.counters(); }
+    // SIGHUP: the audit log follows its path if it was moved (AuditLog::followPath).
+    void reopenAudit() {
+        if (m_audit.isOpen())
+            m_audit.reopen();
+    }
     bool configured() const { return m_options.configured(); }
     QList<ChildInfo> children() const;  // the children alive now, for a late subscriber
     // Running children and the recently ended ones, with their output.

@@ -467,6 +467,46 @@ private Q_SLOTS:
 
     // As upstream: a recovery command beside a plain UDP listener without its opt-in is
     // refused at start, naming the flag, rather than refusing every recovery later.
+    // logrotate renames the audit log and sends SIGHUP; an operator deletes it without
+    // one. Either way the next records land in a new file at the path whose boot row
+    // `reopen` continues the chain from the last record of the old one.
+    void auditLogFollowsItsPathOnSighupAndWhenDeleted() {
+        QTemporaryDir dir;
+        const QString audit = dir.filePath(QStringLiteral("audit.log"));
+        const QString rotated = audit + QStringLiteral(".1");
+        WatchProcess watch;
+        QVERIFY(watch.start(baseArgs(dir.path(), helper("exit") + QStringLiteral(" 0")) + kUdpRecoveryOptIn));
+        watch.sendFrame(vlp::Frame{vlp::Status::Ok, 720, 1, 1, 0});
+        QTRY_COMPARE_WITH_TIMEOUT(auditRows(audit, QStringLiteral("complete")).size(), 1, 20000);
+
+        QVERIFY(QFile::rename(audit, rotated));
+        ::kill(static_cast<pid_t>(watch.process.processId()), SIGHUP);
+        QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(audit), 5000);  // at SIGHUP, before any record
+        watch.sendFrame(vlp::Frame{vlp::Status::Ok, 721, 1, 1, 0});
+        QTRY_COMPARE_WITH_TIMEOUT(auditRows(audit, QStringLiteral("complete")).size(), 1, 20000);
+        QCOMPARE(auditRows(rotated, QStringLiteral("spawn")).size(), 1);  // 720's, and only it
+
+        QVERIFY(QFile::remove(audit));
+        QTest::qWait(1100);  // past the once-a-second look at the path
+        watch.sendFrame(vlp::Frame{vlp::Status::Ok, 722, 1, 1, 0});
+        QTRY_COMPARE_WITH_TIMEOUT(auditRows(audit, QStringLiteral("complete")).size(), 1, 20000);
+        QCOMPARE(watch.stop(), 0);
+        QCOMPARE(auditRows(audit, QStringLiteral("spawn")).value(0).value(4), QStringLiteral("722"));
+
+        // The three files' records make one chain, seq rising by one: rotated, (the deleted
+        // one, whose last chain the boot row of the live file still names), live.
+        const QList<QByteArray> first = test::linesOfFile(rotated);
+        const QList<QByteArray> live = test::linesOfFile(audit);
+        QString where;
+        QVERIFY2(test::chainHolds(first, 1, QByteArray(32, '\0'), &where), qPrintable(where));
+        QCOMPARE(live.value(0), QByteArray("# varta-watch recovery audit v2"));
+        const QList<QByteArray> boot = live.value(1).split('\t');
+        QCOMPARE(boot.value(3), QByteArray("boot"));
+        QCOMPARE(boot.value(6), QByteArray("reopen"));
+        QVERIFY2(test::chainHolds(live, 1, QByteArray::fromHex(boot.value(5)), &where), qPrintable(where));
+        QCOMPARE(auditRows(audit, QStringLiteral("boot")).size(), 1);
+    }
+
     void plainUdpWithoutOptInExitsTwoNamingTheOptIn() {
         QTemporaryDir dir;
         QProcess watch;

@@ -159,6 +159,7 @@ QList<FamilySpec> contractFamilies() {
           "varta_audit_fsync_seconds_count 0"}},
         {"varta_audit_fsync_budget_exceeded_total", "counter", {"varta_audit_fsync_budget_exceeded_total 0"}},
         {"varta_audit_rotation_budget_exceeded_total", "counter", {"varta_audit_rotation_budget_exceeded_total 0"}},
+        {"varta_audit_reopens_total", "counter", {"varta_audit_reopens_total 0"}},  // ours
         {"varta_recovery_audit_dropped_total", "counter", {"varta_recovery_audit_dropped_total 0"}},
         {"varta_recovery_audit_flush_budget_exceeded_total",
          "counter",

@@ -92,6 +92,9 @@ private Q_SLOTS:
     void legacyV1FileIsContinued();
     void unknownHeaderIsSchemaDrift();
     void rotatesIntoFiveGenerations();
+    void followsItsPath_data();
+    void followsItsPath();
+    void keepsWritingWhenItsPathCannotBeOpened();
     void fileAlreadyFullRotatesAfterItsBoot();
     void syncsEveryNRecords();
     void syncsAfterTheInterval();
@@ -399,6 +402,74 @@ void TestAuditLog::unknownHeaderIsSchemaDrift() {
 // Past maxBytes the live file becomes PATH.1, older ones move up, PATH.5 is dropped. Each
 // new generation starts with the header and a `rotation` boot row whose prev_chain is the
 // chain of the record before it, so the chain and seq run on across every file.
+void TestAuditLog::followsItsPath_data() {
+    QTest::addColumn<QString>("what");
+    QTest::newRow("renamed (logrotate)") << QStringLiteral("rename");
+    QTest::newRow("deleted") << QStringLiteral("delete");
+    QTest::newRow("truncated (copytruncate)") << QStringLiteral("truncate");
+}
+
+void TestAuditLog::followsItsPath() {
+    QFETCH(QString, what);
+    AuditLog log;
+    QString error;
+    QVERIFY2(log.open(m_path, &error), qPrintable(error));
+    QVERIFY(log.appendRefused(1, RefusalReason::Debounced));
+    QVERIFY(log.followPath(true));  // nothing happened to it: nothing to do
+    QCOMPARE(log.counters().reopens, std::uint64_t{0});
+    const QList<QByteArray> before = test::linesOfFile(m_path);
+    const QByteArray lastChain = QByteArray::fromHex(columnsOf(before.last()).last());
+    const quint64 lastSeq = columnsOf(before.last()).at(0).toULongLong();
+
+    const QString moved = m_path + QStringLiteral(".1");
+    if (what == QLatin1String("rename"))
+        QVERIFY(QFile::rename(m_path, moved));
+    else if (what == QLatin1String("delete"))
+        QVERIFY(QFile::remove(m_path));
+    else
+        QVERIFY(QFile::copy(m_path, moved) && QFile::resize(m_path, 0));
+    QVERIFY2(log.followPath(true), qPrintable(log.lastError()));
+    QVERIFY(log.appendRefused(2, RefusalReason::Debounced));
+    log.close();
+    QCOMPARE(log.counters().reopens, std::uint64_t{1});
+
+    // The file at the path starts again with a header, and its boot row continues the
+    // chain and the seq of the records written before, wherever they now are.
+    const QList<QByteArray> lines = test::linesOfFile(m_path);
+    QCOMPARE(lines.size(), 3);
+    QCOMPARE(lines[0], QByteArray("# varta-watch recovery audit v2"));
+    const QList<QByteArray> boot = columnsOf(lines[1]);
+    QCOMPARE(boot[3], QByteArray("boot"));
+    QCOMPARE(boot[6], QByteArray("reopen"));
+    QCOMPARE(boot[5], lastChain.toHex());
+    QCOMPARE(boot[0].toULongLong(), lastSeq + 1);
+    QString where;
+    QVERIFY2(chainHolds(lines, 1, lastChain, &where), qPrintable(where));
+    QCOMPARE(columnsOf(lines[2]).at(3), QByteArray("refused"));
+    if (what != QLatin1String("delete"))
+        QCOMPARE(test::linesOfFile(moved), before);  // nothing more went to the moved file
+}
+
+void TestAuditLog::keepsWritingWhenItsPathCannotBeOpened() {
+    AuditLog log;
+    QString error;
+    QVERIFY2(log.open(m_path, &error), qPrintable(error));
+    const QString moved = m_path + QStringLiteral(".1");
+    QVERIFY(QFile::rename(m_path, moved));
+    QVERIFY(QFile::link(QStringLiteral("/etc/hostname"), m_path));  // a symlink is never followed
+    QVERIFY(!log.followPath(true));
+    QVERIFY2(log.lastError().contains(m_path), qPrintable(log.lastError()));
+    // No record is lost for it: they go to the file we have until the path is usable.
+    QVERIFY(log.appendRefused(3, RefusalReason::Debounced));
+    QVERIFY(QFile::remove(m_path));
+    QVERIFY(log.followPath(true));
+    QVERIFY(log.appendRefused(4, RefusalReason::Debounced));
+    log.close();
+    QCOMPARE(columnsOf(test::linesOfFile(moved).last()).at(3), QByteArray("refused"));
+    QCOMPARE(columnsOf(test::linesOfFile(m_path).value(1)).value(6), QByteArray("reopen"));
+    QCOMPARE(test::linesOfFile(m_path).size(), 3);
+}
+
 void TestAuditLog::rotatesIntoFiveGenerations() {
     constexpr int kRotations = 8;
     constexpr std::int64_t kMaxBytes = 1000;
