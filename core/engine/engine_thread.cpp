@@ -60,7 +60,18 @@ bool EngineThread::start(QString *error) {
     // exit first and leak it. Free it on the engine thread once the keys are gone.
     connect(
         m_engine, &QObject::destroyed, &m_thread, [] { OPENSSL_thread_stop(); }, Qt::DirectConnection);
+    connect(
+        m_engine, &QObject::destroyed, &m_thread,
+        [this] {
+            const std::lock_guard lock(m_postMutex);
+            m_postTarget = nullptr;
+        },
+        Qt::DirectConnection);
     connect(m_engine, &QObject::destroyed, &m_thread, &QThread::quit, Qt::DirectConnection);
+    {
+        const std::lock_guard lock(m_postMutex);
+        m_postTarget = m_engine;
+    }
     m_thread.start();
     bool ok = false;
     QMetaObject::invokeMethod(
@@ -106,13 +117,18 @@ void EngineThread::requestShutdown() {
         m_shutdownRequested = true;
         SystemdNotifier::stopping();
     }
-    if (m_engine)
-        QMetaObject::invokeMethod(m_engine, &Engine::shutdown, Qt::QueuedConnection);
+    postToEngine(&Engine::shutdown);
 }
 
 void EngineThread::requestReopen() {
-    if (m_engine && !m_shutdownRequested)
-        QMetaObject::invokeMethod(m_engine, &Engine::reopenFiles, Qt::QueuedConnection);
+    if (!m_shutdownRequested)
+        postToEngine(&Engine::reopenFiles);
+}
+
+void EngineThread::postToEngine(void (Engine::*method)()) {
+    const std::lock_guard lock(m_postMutex);
+    if (m_postTarget)
+        QMetaObject::invokeMethod(m_postTarget, method, Qt::QueuedConnection);
 }
 
 }  // namespace varta

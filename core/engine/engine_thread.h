@@ -12,6 +12,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 
 namespace varta {
 
@@ -56,10 +57,18 @@ Q_SIGNALS:
 
 private:
     void startTurnTicks();
+    // Posts `method` to the engine if it still exists (see m_postMutex).
+    void postToEngine(void (Engine::*method)());
 
     Options m_options;
     QThread m_thread;
     QPointer<Engine> m_engine;
+    // The engine is deleted on its own thread while a signal may still ask it, from this
+    // one, to stop or reopen. Checking that it is alive and posting to it is one step
+    // under this mutex against its destroyed(), which clears m_postTarget before Qt drops
+    // the events posted to it; a QPointer alone could be read just before it is cleared.
+    std::mutex m_postMutex;
+    Engine *m_postTarget = nullptr;
     std::unique_ptr<LocalEngineLink> m_link;
     QStringList m_listeners;
     QStringList m_warnings;

@@ -468,6 +468,23 @@ private Q_SLOTS:
         QCOMPARE(watch.exitCode(), 0);
     }
 
+    // SIGTERM and SIGHUP keep coming while the engine stops, and after it is gone: each
+    // one asks an engine that may be mid-deletion on its own thread. Harmless every time.
+    void signalsDuringShutdownAreHarmless() {
+        for (int round = 0; round < 10; ++round) {
+            test::WatchProcess watch;
+            QVERIFY(watch.start({QStringLiteral("--udp-port"), QStringLiteral("0")}));
+            const auto pid = static_cast<pid_t>(watch.process.processId());
+            for (int i = 0; i < 2000; ++i) {
+                ::kill(pid, i % 2 == 0 ? SIGTERM : SIGHUP);
+                ::usleep(50);
+            }
+            QVERIFY(watch.process.waitForFinished(15000));
+            QCOMPARE(watch.process.exitStatus(), QProcess::NormalExit);
+            QCOMPARE(watch.process.exitCode(), 0);
+        }
+    }
+
     void badFlagExitsTwoNamingTheFlag() {
         QProcess watch;
         watch.start(test::watchBinary(),
