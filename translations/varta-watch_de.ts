@@ -584,12 +584,79 @@
         <translation>&amp;Ansicht</translation>
     </message>
     <message>
-        <source>Filter agents</source>
-        <translation>Agenten filtern</translation>
-    </message>
-    <message>
         <source>Filter by pid, name, command, user or origin</source>
         <translation>Nach PID, Name, Befehl, Benutzer oder Herkunft filtern</translation>
+    </message>
+    <message numerus="yes">
+        <source>and %n more</source>
+        <translation>
+            <numerusform>und %n weiterer</numerusform>
+            <numerusform>und %n weitere</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Search events</source>
+        <translation>Ereignisse durchsuchen</translation>
+    </message>
+    <message>
+        <source>All severities</source>
+        <translation>Alle Schweregrade</translation>
+    </message>
+    <message>
+        <source>Warnings and errors</source>
+        <translation>Warnungen und Fehler</translation>
+    </message>
+    <message>
+        <source>Errors</source>
+        <translation>Fehler</translation>
+    </message>
+    <message>
+        <source>All categories</source>
+        <translation>Alle Kategorien</translation>
+    </message>
+    <message>
+        <source>&amp;Find</source>
+        <translation>&amp;Suchen</translation>
+    </message>
+    <message>
+        <source>Search the event log when it has the focus, otherwise filter the agents</source>
+        <translation>Im Ereignisprotokoll suchen, wenn es den Fokus hat, sonst die Agenten filtern</translation>
+    </message>
+    <message>
+        <source>&amp;Search events</source>
+        <translation>&amp;Ereignisse durchsuchen</translation>
+    </message>
+    <message>
+        <source>Recover now</source>
+        <translation>Jetzt wiederherstellen</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation>Pausieren</translation>
+    </message>
+    <message>
+        <source>Resume</source>
+        <translation>Fortsetzen</translation>
+    </message>
+    <message>
+        <source>Re-arm</source>
+        <translation>Wieder scharf schalten</translation>
+    </message>
+    <message>
+        <source>Kill child: asked for child %1</source>
+        <translation>Kind beenden: für Kind %1 angefordert</translation>
+    </message>
+    <message>
+        <source>%1: asked for %2</source>
+        <translation>%1: angefordert für %2</translation>
+    </message>
+    <message>
+        <source>%1 is no longer in the agents table</source>
+        <translation>%1 ist nicht mehr in der Agententabelle</translation>
+    </message>
+    <message>
+        <source>%1 is hidden by the agents filter</source>
+        <translation>%1 ist durch den Agentenfilter ausgeblendet</translation>
     </message>
 </context>
 <context>

@@ -3,6 +3,7 @@
 #include "ui/models/agent_filter_proxy.h"
 #include "ui/models/agent_table_model.h"
 #include "ui/models/children_model.h"
+#include "ui/models/event_log_filter.h"
 #include "ui/models/event_log_model.h"
 #include "ui/widgets/agent_actions.h"
 #include "ui/widgets/child_output_view.h"
@@ -13,6 +14,7 @@
 
 #include <QAbstractItemModelTester>
 #include <QAction>
+#include <QApplication>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QHeaderView>
@@ -22,6 +24,7 @@
 #include <QSettings>
 #include <QSignalSpy>
 #include <QStandardPaths>
+#include <QStatusBar>
 #include <QTableView>
 #include <QTest>
 #include <QTimer>
@@ -363,6 +366,87 @@ private Q_SLOTS:
             {kNow, EventSeverity::Warning, EventCategory::Refused, QStringLiteral("debounced"), udpKey(111)}};
         m_window->applyBatch(batch);
         QCOMPARE(m_window->eventLogView()->model()->rowCount(), 1);
+    }
+
+    // A click on an event selects its agent, but never one the agents filter hides: an
+    // action would then act on a row nobody sees.
+    void clickingAnEventSelectsItsAgentIfShown() {
+        EngineBatch batch = fleet();
+        batch.events = {
+            {kNow, EventSeverity::Warning, EventCategory::Refused, QStringLiteral("debounced"), udpKey(133)},
+            {kNow, EventSeverity::Info, EventCategory::Recovery, QStringLiteral("gone"), udpKey(999)}};
+        m_window->applyBatch(batch);
+        QTableView *events = m_window->eventLogView();
+        QTest::mouseClick(events->viewport(), Qt::LeftButton, {},
+                          events->visualRect(events->model()->index(0, 0)).center());
+        QModelIndexList selected = m_window->agentView()->selectionModel()->selectedRows();
+        QCOMPARE(selected.size(), 1);
+        QCOMPARE(m_window->agentProxy()->keyAt(selected[0].row()), udpKey(133));
+
+        m_window->filterEdit()->setText(QStringLiteral("pid 100"));  // hides 133
+        m_window->agentView()->clearSelection();
+        QTest::mouseClick(events->viewport(), Qt::LeftButton, {},
+                          events->visualRect(events->model()->index(0, 0)).center());
+        QVERIFY(m_window->agentView()->selectionModel()->selectedRows().isEmpty());
+        QVERIFY2(m_window->statusBar()->currentMessage().contains(QStringLiteral("hidden by the agents filter")),
+                 qPrintable(m_window->statusBar()->currentMessage()));
+        QTest::mouseClick(events->viewport(), Qt::LeftButton, {},
+                          events->visualRect(events->model()->index(1, 0)).center());
+        QVERIFY(m_window->statusBar()->currentMessage().contains(QStringLiteral("no longer in the agents table")));
+    }
+
+    void theEventLogIsFilteredAndSearched() {
+        EngineBatch batch = fleet();
+        batch.events = {
+            {kNow, EventSeverity::Info, EventCategory::Recovery, QStringLiteral("pid 111 stalled"), udpKey(111)},
+            {kNow, EventSeverity::Error, EventCategory::Io, QStringLiteral("event file: write failed"), {}}};
+        m_window->applyBatch(batch);
+        QAbstractItemModel *shown = m_window->eventLogView()->model();
+        QCOMPARE(shown->rowCount(), 2);
+        m_window->eventSeverityCombo()->setCurrentIndex(2);  // errors
+        QCOMPARE(shown->rowCount(), 1);
+        QCOMPARE(shown->index(0, ui::EventLogModel::MessageColumn).data().toString(),
+                 QStringLiteral("event file: write failed"));
+        m_window->eventSeverityCombo()->setCurrentIndex(0);
+        m_window->eventCategoryCombo()->setCurrentIndex(1 + int(EventCategory::Recovery));
+        QCOMPARE(shown->rowCount(), 1);
+        m_window->eventCategoryCombo()->setCurrentIndex(0);
+        QTest::keyClicks(m_window->eventSearchEdit(), QStringLiteral("WRITE"));
+        QCOMPARE(shown->rowCount(), 1);
+        QCOMPARE(shown->index(0, ui::EventLogModel::MessageColumn).data().toString(),
+                 QStringLiteral("event file: write failed"));
+    }
+
+    // Ctrl+F searches the pane that has the focus: the event log's search from the log,
+    // the agents filter from anywhere else.
+    void ctrlFSearchesThePaneInFocus() {
+        m_window->applyBatch(fleet());
+        m_window->eventLogView()->setFocus();
+        QTest::keyClick(m_window.get(), Qt::Key_F, Qt::ControlModifier);
+        QCOMPARE(QApplication::focusWidget(), m_window->eventSearchEdit());
+        m_window->agentView()->setFocus();
+        QTest::keyClick(m_window.get(), Qt::Key_F, Qt::ControlModifier);
+        QCOMPARE(QApplication::focusWidget(), m_window->filterEdit());
+    }
+
+    // Each action is confirmed in the status bar as it is asked, and the engine's answer
+    // (its operator event) replaces it.
+    void actionsAreConfirmedInTheStatusBar() {
+        QSettings().setValue(QLatin1String(AgentActions::kConfirmRecoverKey), false);
+        m_window->applyBatch(fleet());
+        selectAgent(udpKey(111));
+        QTest::mouseClick(toolButtonFor(m_window->actions()->recoverNowAction()), Qt::LeftButton);
+        QVERIFY2(m_window->statusBar()->currentMessage().startsWith(QStringLiteral("Recover now: asked for")),
+                 qPrintable(m_window->statusBar()->currentMessage()));
+        QVERIFY(m_window->statusBar()->currentMessage().contains(AgentTableModel::agentLabel(udpKey(111))));
+        EngineBatch answer = fleet();
+        EventLogEntry outcome =
+            EventLogEntry::of(EventKind::Operator, EventSeverity::Info, EventCategory::Recovery,
+                              QStringLiteral("console: recover now pid 111: child 7 started"), udpKey(111));
+        answer.events = {outcome};
+        m_window->applyBatch(answer);
+        QCOMPARE(m_window->statusBar()->currentMessage(),
+                 QStringLiteral("console: recover now pid 111: child 7 started"));
     }
 
     void layoutIsRemembered() {

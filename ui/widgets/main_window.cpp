@@ -4,6 +4,7 @@
 #include "ui/models/agent_table_model.h"
 #include "ui/models/child_output_store.h"
 #include "ui/models/children_model.h"
+#include "ui/models/event_log_filter.h"
 #include "ui/models/event_log_model.h"
 #include "ui/style/resources_init.h"
 #include "ui/style/state_style.h"
@@ -15,10 +16,12 @@
 #include "ui/widgets/timeline/timeline_pane.h"
 
 #include <QAction>
+#include <QApplication>
 #include <QCloseEvent>
 #include <QComboBox>
 #include <QDateTime>
 #include <QDockWidget>
+#include <QHBoxLayout>
 #include <QHeaderView>
 #include <QItemSelectionModel>
 #include <QLabel>
@@ -37,6 +40,18 @@ namespace varta::ui {
 
 namespace {
 constexpr int kTickMs = 1000;
+// How long a confirmation or an operator command's outcome stays in the status bar.
+constexpr int kStatusMessageMs = 10000;
+
+QString agentList(const QList<AgentKey> &agents) {
+    constexpr qsizetype kNamed = 3;
+    QStringList names;
+    for (qsizetype i = 0; i < std::min(agents.size(), kNamed); ++i)
+        names << AgentTableModel::agentLabel(agents[i]);
+    if (agents.size() > kNamed)
+        names << MainWindow::tr("and %n more", nullptr, static_cast<int>(agents.size() - kNamed));
+    return names.join(QStringLiteral(", "));
+}
 }  // namespace
 
 MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent) {
@@ -68,6 +83,8 @@ void MainWindow::createModels() {
     m_childrenProxy->setSourceModel(m_children);
     m_childrenProxy->setSortRole(ChildrenModel::SortRole);
     m_events = new EventLogModel(this);
+    m_eventFilter = new EventLogFilter(this);
+    m_eventFilter->setSourceModel(m_events);
     m_output = new ChildOutputStore(this);
     connect(m_children, &ChildrenModel::childrenDropped, m_output, &ChildOutputStore::remove);
 }
@@ -190,7 +207,7 @@ void MainWindow::createToolBar() {
 void MainWindow::createEventDock() {
     m_eventView = new QTableView(this);
     m_eventView->setObjectName(QStringLiteral("eventLog"));
-    m_eventView->setModel(m_events);
+    m_eventView->setModel(m_eventFilter);
     TableSetup::configure(m_eventView, true);
     TableSetup::setColumnWidths(m_eventView, {13, 10, 11, 28, 40});
     QStringList severities;
@@ -201,11 +218,48 @@ void MainWindow::createEventDock() {
     for (int category = 0; category < kEventCategoryCount; ++category)
         categories << EventLogModel::categoryName(static_cast<EventCategory>(category));
     TableSetup::fitColumnToTexts(m_eventView, EventLogModel::CategoryColumn, categories);
+    connect(m_eventView, &QTableView::clicked, this, &MainWindow::onEventActivated);
+    connect(m_eventView, &QTableView::activated, this, &MainWindow::onEventActivated);
+
+    auto *pane = new QWidget(this);
+    m_eventSearch = new QLineEdit(pane);
+    m_eventSearch->setObjectName(QStringLiteral("eventSearch"));
+    m_eventSearch->setPlaceholderText(tr("Search events"));
+    m_eventSearch->setClearButtonEnabled(true);
+    m_eventSeverity = new QComboBox(pane);
+    m_eventSeverity->setObjectName(QStringLiteral("eventSeverity"));
+    m_eventSeverity->addItem(tr("All severities"), int(EventSeverity::Info));
+    m_eventSeverity->addItem(tr("Warnings and errors"), int(EventSeverity::Warning));
+    m_eventSeverity->addItem(tr("Errors"), int(EventSeverity::Error));
+    m_eventCategory = new QComboBox(pane);
+    m_eventCategory->setObjectName(QStringLiteral("eventCategory"));
+    m_eventCategory->addItem(tr("All categories"), -1);
+    for (int category = 0; category < kEventCategoryCount; ++category)
+        m_eventCategory->addItem(EventLogModel::categoryName(static_cast<EventCategory>(category)), category);
+    connect(m_eventSearch, &QLineEdit::textChanged, m_eventFilter, &EventLogFilter::setText);
+    connect(m_eventSeverity, &QComboBox::currentIndexChanged, this, [this] {
+        m_eventFilter->setMinimumSeverity(static_cast<EventSeverity>(m_eventSeverity->currentData().toInt()));
+    });
+    connect(m_eventCategory, &QComboBox::currentIndexChanged, this, [this] {
+        const int category = m_eventCategory->currentData().toInt();
+        m_eventFilter->setCategory(category < 0 ? std::nullopt : std::optional(static_cast<EventCategory>(category)));
+    });
+    auto *bar = new QHBoxLayout;
+    bar->setContentsMargins(0, 0, 0, 0);
+    bar->addWidget(m_eventSearch, 1);
+    bar->addWidget(m_eventSeverity);
+    bar->addWidget(m_eventCategory);
+    auto *layout = new QVBoxLayout(pane);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(2);
+    layout->addLayout(bar);
+    layout->addWidget(m_eventView, 1);
+
     m_eventDock = new QDockWidget(tr("Event log"), this);
     m_eventDock->setObjectName(QStringLiteral("eventLogDock"));
-    m_eventDock->setWidget(m_eventView);
+    m_eventDock->setWidget(pane);
     addDockWidget(Qt::BottomDockWidgetArea, m_eventDock);
-    resizeDocks({m_eventDock}, {140}, Qt::Vertical);
+    resizeDocks({m_eventDock}, {160}, Qt::Vertical);
 }
 
 void MainWindow::createMenus() {
@@ -217,8 +271,20 @@ void MainWindow::createMenus() {
                          m_actions->resumeAction(), m_actions->rearmAction()});
     QMenu *view = menuBar()->addMenu(tr("&View"));
     view->addAction(m_eventDock->toggleViewAction());
-    QAction *focusFilter = view->addAction(tr("Filter agents"), this, [this] { m_filter->setFocus(); });
+    // One Ctrl+F: it searches the pane the focus is in (two would be an ambiguous shortcut).
+    QAction *focusFilter = view->addAction(tr("&Find"), this, [this] {
+        QLineEdit *target = m_eventDock->isAncestorOf(QApplication::focusWidget()) ? m_eventSearch : m_filter;
+        target->setFocus(Qt::ShortcutFocusReason);
+        target->selectAll();
+    });
     focusFilter->setShortcut(QKeySequence::Find);
+    focusFilter->setToolTip(tr("Search the event log when it has the focus, otherwise filter the agents"));
+    QAction *searchEvents = view->addAction(tr("&Search events"), this, [this] {
+        m_eventDock->show();
+        m_eventSearch->setFocus(Qt::ShortcutFocusReason);
+        m_eventSearch->selectAll();
+    });
+    searchEvents->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_F));
 }
 
 void MainWindow::connectActions() {
@@ -227,6 +293,53 @@ void MainWindow::connectActions() {
     connect(m_actions, &AgentActions::pauseRequested, this, &MainWindow::pauseRequested);
     connect(m_actions, &AgentActions::resumeRequested, this, &MainWindow::resumeRequested);
     connect(m_actions, &AgentActions::rearmRequested, this, &MainWindow::rearmRequested);
+    // Said at once; what the engine made of it follows as an operator event.
+    connect(m_actions, &AgentActions::recoverNowRequested, this,
+            [this](const QList<AgentKey> &agents) { confirmRequest(tr("Recover now"), agents); });
+    connect(m_actions, &AgentActions::pauseRequested, this,
+            [this](const QList<AgentKey> &agents) { confirmRequest(tr("Pause"), agents); });
+    connect(m_actions, &AgentActions::resumeRequested, this,
+            [this](const QList<AgentKey> &agents) { confirmRequest(tr("Resume"), agents); });
+    connect(m_actions, &AgentActions::rearmRequested, this,
+            [this](const QList<AgentKey> &agents) { confirmRequest(tr("Re-arm"), agents); });
+    connect(m_actions, &AgentActions::killChildRequested, this, [this](std::uint64_t childId) {
+        statusBar()->showMessage(tr("Kill child: asked for child %1").arg(childId), kStatusMessageMs);
+    });
+}
+
+void MainWindow::confirmRequest(const QString &what, const QList<AgentKey> &agents) {
+    statusBar()->showMessage(tr("%1: asked for %2").arg(what, agentList(agents)), kStatusMessageMs);
+}
+
+void MainWindow::showOperatorOutcomes(const QList<EventLogEntry> &events) {
+    for (auto it = events.crbegin(); it != events.crend(); ++it) {
+        if (it->kind == EventKind::Operator) {
+            statusBar()->showMessage(it->text, kStatusMessageMs);
+            return;
+        }
+    }
+}
+
+void MainWindow::onEventActivated(const QModelIndex &index) {
+    if (!index.isValid())
+        return;
+    const EventLogEntry &entry = m_events->entry(m_eventFilter->mapToSource(index).row());
+    if (!entry.agent)
+        return;
+    const QString label = AgentTableModel::agentLabel(*entry.agent);
+    const int row = m_agents->rowOf(*entry.agent);
+    if (row < 0) {
+        statusBar()->showMessage(tr("%1 is no longer in the agents table").arg(label), kStatusMessageMs);
+        return;
+    }
+    const QModelIndex shown = m_agentProxy->mapFromSource(m_agents->index(row, 0));
+    if (!shown.isValid()) {
+        // Never select what the operator cannot see: an action would act on it unseen.
+        statusBar()->showMessage(tr("%1 is hidden by the agents filter").arg(label), kStatusMessageMs);
+        return;
+    }
+    m_agentView->selectionModel()->select(shown, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    m_agentView->scrollTo(shown);
 }
 
 void MainWindow::applyBatch(const EngineBatch &batch) {
@@ -263,6 +376,7 @@ void MainWindow::applyBatch(const EngineBatch &batch) {
     m_events->appendEvents(batch.events);
     if (followEvents && !batch.events.isEmpty())
         m_eventView->scrollToBottom();
+    showOperatorOutcomes(batch.events);
 
     m_statusPanel->applyStats(stats);
     m_actions->setRecoveryConfigured(stats.recoveryConfigured);

@@ -28,6 +28,7 @@ class AgentTableModel;
 class ChildOutputStore;
 class ChildOutputView;
 class ChildrenModel;
+class EventLogFilter;
 class EventLogModel;
 class StatusBarPanel;
 class TimelinePane;
@@ -41,6 +42,7 @@ public:
     AgentFilterProxy *agentProxy() const { return m_agentProxy; }
     ChildrenModel *childrenModel() const { return m_children; }
     EventLogModel *eventLogModel() const { return m_events; }
+    EventLogFilter *eventLogFilter() const { return m_eventFilter; }
     ChildOutputStore *outputStore() const { return m_output; }
     const TimelineStore &timelineStore() const { return m_timeline; }
     QTableView *agentView() const { return m_agentView; }
@@ -52,6 +54,9 @@ public:
     AgentActions *actions() const { return m_actions; }
     QLineEdit *filterEdit() const { return m_filter; }
     QComboBox *stateFilterCombo() const { return m_stateFilter; }
+    QLineEdit *eventSearchEdit() const { return m_eventSearch; }
+    QComboBox *eventSeverityCombo() const { return m_eventSeverity; }
+    QComboBox *eventCategoryCombo() const { return m_eventCategory; }
 
     // Geometry, dock and splitter layout, column widths/order/sort, timeline window.
     void saveSettings() const;
@@ -88,6 +93,10 @@ private:
     std::optional<ChildInfo> selectedChild() const;
     void selectNewChildOfSelectedAgent(const QList<ChildInfo> &changed, const QList<std::uint64_t> &knownBefore);
     void updateLanes();
+    // A click on an event: its agent is selected in the table, if the filter shows it.
+    void onEventActivated(const QModelIndex &index);
+    void confirmRequest(const QString &what, const QList<AgentKey> &agents);
+    void showOperatorOutcomes(const QList<EventLogEntry> &events);
 
     struct Continuation {
         AgentKey from;
@@ -104,6 +113,7 @@ private:
     ChildrenModel *m_children = nullptr;
     QSortFilterProxyModel *m_childrenProxy = nullptr;
     EventLogModel *m_events = nullptr;
+    EventLogFilter *m_eventFilter = nullptr;
     ChildOutputStore *m_output = nullptr;
     TimelineStore m_timeline;
 
@@ -119,6 +129,9 @@ private:
     AgentActions *m_actions = nullptr;
     QLineEdit *m_filter = nullptr;
     QComboBox *m_stateFilter = nullptr;
+    QLineEdit *m_eventSearch = nullptr;
+    QComboBox *m_eventSeverity = nullptr;
+    QComboBox *m_eventCategory = nullptr;
 
     QTimer m_tick;
     QElapsedTimer m_sinceBatch;
