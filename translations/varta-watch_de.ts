@@ -248,6 +248,10 @@
         <source>The selected agents are already recovering, paused or replaced.</source>
         <translation>Die ausgewählten Agenten werden bereits wiederhergestellt, sind pausiert oder ersetzt.</translation>
     </message>
+    <message>
+        <source>&amp;Ask before Recover now</source>
+        <translation>Vor „Jetzt wiederherstellen“ &amp;fragen</translation>
+    </message>
 </context>
 <context>
     <name>varta::ui::AgentTableModel</name>

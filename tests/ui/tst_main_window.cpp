@@ -383,7 +383,7 @@ private Q_SLOTS:
         QCOMPARE(selected.size(), 1);
         QCOMPARE(m_window->agentProxy()->keyAt(selected[0].row()), udpKey(133));
 
-        m_window->filterEdit()->setText(QStringLiteral("pid 100"));  // hides 133
+        m_window->filterEdit()->setText(QStringLiteral("100"));  // hides 133
         m_window->agentView()->clearSelection();
         QTest::mouseClick(events->viewport(), Qt::LeftButton, {},
                           events->visualRect(events->model()->index(0, 0)).center());
@@ -447,6 +447,49 @@ private Q_SLOTS:
         m_window->applyBatch(answer);
         QCOMPARE(m_window->statusBar()->currentMessage(),
                  QStringLiteral("console: recover now pid 111: child 7 started"));
+    }
+
+    // "Filter, select all, change the filter": the rows that left the view leave the
+    // selection, and an action never acts on a row nobody sees.
+    void hiddenRowsLeaveTheSelection() {
+        QSettings().setValue(QLatin1String(AgentActions::kConfirmRecoverKey), false);
+        m_window->applyBatch(fleet());
+        m_window->filterEdit()->setText(QStringLiteral("111"));  // the stalled one
+        m_window->agentView()->selectAll();
+        QVERIFY(m_window->actions()->recoverNowAction()->isEnabled());
+        m_window->filterEdit()->setText(QStringLiteral("100"));  // an up one, not selected
+        QVERIFY(m_window->agentView()->selectionModel()->selectedRows().isEmpty());
+        QVERIFY(!m_window->actions()->recoverNowAction()->isEnabled());
+        QSignalSpy recover(m_window.get(), &MainWindow::recoverNowRequested);
+        m_window->actions()->recoverNowAction()->trigger();
+        QCOMPARE(recover.count(), 0);
+        // The same through the state filter, with rows selected on both sides of it.
+        m_window->filterEdit()->clear();
+        selectAgents({udpKey(111), udpKey(100)});
+        m_window->stateFilterCombo()->setCurrentIndex(
+            m_window->stateFilterCombo()->findData(ui::AgentFilterProxy::stateBit(AgentState::Up)));
+        m_window->actions()->recoverNowAction()->trigger();
+        QCOMPARE(recover.count(), 1);
+        QCOMPARE(recover[0][0].value<QList<AgentKey>>(), QList<AgentKey>{udpKey(100)});
+    }
+
+    // "Don't ask again" is not for ever: the Actions menu turns asking back on.
+    void askingFirstCanBeTurnedBackOn() {
+        m_window->applyBatch(fleet());
+        selectAgent(udpKey(111));
+        QAction *ask = m_window->actions()->askBeforeRecoverAction();
+        QVERIFY(ask->isChecked());
+        answerNextMessageBox(QMessageBox::Yes, true);
+        QSignalSpy recover(m_window.get(), &MainWindow::recoverNowRequested);
+        m_window->actions()->recoverNowAction()->trigger();
+        QCOMPARE(recover.count(), 1);
+        QVERIFY(!ask->isChecked());
+        QCOMPARE(QSettings().value(QLatin1String(AgentActions::kConfirmRecoverKey)).toBool(), false);
+        ask->trigger();
+        QCOMPARE(QSettings().value(QLatin1String(AgentActions::kConfirmRecoverKey)).toBool(), true);
+        answerNextMessageBox(QMessageBox::Cancel, false);
+        m_window->actions()->recoverNowAction()->trigger();
+        QCOMPARE(recover.count(), 1);  // it asked, and was told no
     }
 
     void layoutIsRemembered() {

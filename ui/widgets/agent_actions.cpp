@@ -25,6 +25,13 @@ AgentActions::AgentActions(QWidget *dialogParent) : QObject(dialogParent), m_dia
         makeAction(QStringLiteral("action-resume"), tr("Resume"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P));
     m_rearm = makeAction(QStringLiteral("action-rearm"), tr("Re-arm"), QKeySequence(Qt::CTRL | Qt::Key_E));
 
+    m_askFirst = new QAction(tr("&Ask before Recover now"), this);
+    m_askFirst->setObjectName(QStringLiteral("askBeforeRecover"));
+    m_askFirst->setCheckable(true);
+    m_askFirst->setChecked(QSettings().value(QLatin1String(kConfirmRecoverKey), true).toBool());
+    connect(m_askFirst, &QAction::toggled, this,
+            [](bool ask) { QSettings().setValue(QLatin1String(kConfirmRecoverKey), ask); });
+
     connect(m_recover, &QAction::triggered, this, &AgentActions::onRecoverNow);
     connect(m_kill, &QAction::triggered, this, [this] {
         if (m_child && m_child->state == ChildState::Running)
@@ -143,8 +150,9 @@ void AgentActions::onRecoverNow() {
 }
 
 bool AgentActions::confirmRecover(const QList<AgentKey> &agents) {
-    QSettings settings;
-    if (!settings.value(QLatin1String(kConfirmRecoverKey), true).toBool())
+    const bool ask = QSettings().value(QLatin1String(kConfirmRecoverKey), true).toBool();
+    m_askFirst->setChecked(ask);
+    if (!ask)
         return true;
     QStringList names;
     for (qsizetype i = 0; i < agents.size() && i < kNamedAgentsInDialog; ++i)
@@ -164,7 +172,7 @@ bool AgentActions::confirmRecover(const QList<AgentKey> &agents) {
     if (box.exec() != QMessageBox::Yes)
         return false;
     if (dontAsk->isChecked())
-        settings.setValue(QLatin1String(kConfirmRecoverKey), false);
+        m_askFirst->setChecked(false);  // stored by its toggled()
     return true;
 }
 

@@ -1,7 +1,8 @@
 #pragma once
 // The operator's commands and when they make sense. Each action is enabled only for a
 // selection it can act on, and a disabled action's tooltip says why. Recover now asks for
-// confirmation unless the operator ticked "Don't ask again" (kept in QSettings).
+// confirmation unless the operator ticked "Don't ask again" (kept in QSettings, and turned
+// back on from the Actions menu).
 
 #include "core/published/engine_batch.h"
 
@@ -33,6 +34,9 @@ public:
     QAction *pauseAction() const { return m_pause; }
     QAction *resumeAction() const { return m_resume; }
     QAction *rearmAction() const { return m_rearm; }
+    // Checkable, kept in QSettings: whether Recover now asks first ("Don't ask again"
+    // in the dialog clears it; this turns it back on).
+    QAction *askBeforeRecoverAction() const { return m_askFirst; }
 
     void setRecoveryConfigured(bool configured);
     void setSelectedAgents(const QList<SelectedAgent> &agents);
@@ -63,6 +67,7 @@ private:
     QAction *m_pause = nullptr;
     QAction *m_resume = nullptr;
     QAction *m_rearm = nullptr;
+    QAction *m_askFirst = nullptr;
     bool m_recoveryConfigured = false;
     QList<SelectedAgent> m_agents;
     std::optional<ChildInfo> m_child;

@@ -269,6 +269,8 @@ void MainWindow::createMenus() {
     QMenu *actions = menuBar()->addMenu(tr("&Actions"));
     actions->addActions({m_actions->recoverNowAction(), m_actions->killChildAction(), m_actions->pauseAction(),
                          m_actions->resumeAction(), m_actions->rearmAction()});
+    actions->addSeparator();
+    actions->addAction(m_actions->askBeforeRecoverAction());
     QMenu *view = menuBar()->addMenu(tr("&View"));
     view->addAction(m_eventDock->toggleViewAction());
     // One Ctrl+F: it searches the pane the focus is in (two would be an ambiguous shortcut).
