@@ -3,6 +3,8 @@
 // Two hosts may send the same pid over UDP, so the pid alone never identifies an agent.
 // The source port is deliberately absent: it changes whenever a client reconnects.
 
+#include "core/identity/keyed_hash.h"
+
 #include <QHostAddress>
 #include <QString>
 
@@ -79,22 +81,15 @@ struct AgentKey {
     }
 };
 
-// A fast, well-mixed hash (the tracker's open-addressing table needs good low bits).
-// Inline: it runs once or twice per beat.
-inline std::size_t hashAgentKey(const AgentKey &key) noexcept {
-    // 64-bit mix of (pid, transport, address) — splitmix64 finaliser over folded words.
+// The tracker's index key: seeded per process (keyed_hash.h), so that pids or addresses a
+// peer chose to collide under some fixed function spread like any others; well mixed in the
+// low bits, which the open-addressing table uses. Inline: it runs once or twice per beat.
+inline std::size_t hashAgentKey(const AgentKey &key, const HashSeed &seed = g_processHashSeed) noexcept {
     std::uint64_t a, b;
     std::memcpy(&a, key.address.data(), 8);
     std::memcpy(&b, key.address.data() + 8, 8);
-    std::uint64_t h = (static_cast<std::uint64_t>(key.pid) << 8) ^ static_cast<std::uint64_t>(key.transport);
-    h ^= a * 0x9E3779B97F4A7C15ull;
-    h ^= b * 0xC2B2AE3D27D4EB4Full;
-    h ^= h >> 30;
-    h *= 0xBF58476D1CE4E5B9ull;
-    h ^= h >> 27;
-    h *= 0x94D049BB133111EBull;
-    h ^= h >> 31;
-    return static_cast<std::size_t>(h);
+    const std::uint64_t c = (static_cast<std::uint64_t>(key.pid) << 8) | static_cast<std::uint64_t>(key.transport);
+    return static_cast<std::size_t>(seededHash(a, b, c, seed));
 }
 
 }  // namespace varta
