@@ -193,6 +193,11 @@ void registerTrackerFamilies(MetricsRegistry &registry, const MetricSources &sou
         .counter("varta_tracker_capacity_exceeded_total", "Beats of new agents refused because the tracker was full.")
         .addValue(&tracker.capacityExceeded);
     registry
+        .counter("varta_tracker_probe_limited_total",
+                 "Beats of new agents refused because their key's run of the tracker's index was at its probe "
+                 "limit (counted as capacity_exceeded too).")
+        .addValue(&tracker.probeLimited);
+    registry
         .counter("varta_tracker_eviction_scan_truncated_total",
                  "Eviction searches that stopped at --eviction-scan-window with old agents left unexamined.")
         .addValue(&tracker.evictionScanTruncated);

@@ -17,20 +17,34 @@ AgentTable::AgentTable(std::uint32_t capacity)
 
 Slot AgentTable::find(const AgentKey &key, std::size_t hash) const noexcept {
     const auto tag = static_cast<std::uint32_t>(hash);
-    for (std::size_t b = hash & m_mask;; b = (b + 1) & m_mask) {
+    std::size_t b = hash & m_mask;
+    // No key is further than m_longestProbe from its home: past that, a key is not here,
+    // however long the run its home is in.
+    for (std::size_t probe = 0; probe <= m_longestProbe; ++probe, b = (b + 1) & m_mask) {
         const Bucket &bucket = m_index[b];
         if (bucket.slot == kNoSlot)
             return kNoSlot;
         if (bucket.hash == tag && m_records[bucket.slot].key == key)
             return bucket.slot;
     }
+    return kNoSlot;
+}
+
+std::size_t AgentTable::vacancy(std::size_t hash) const noexcept {
+    std::size_t b = hash & m_mask;
+    for (std::size_t probe = 0; m_index[b].slot != kNoSlot; ++probe, b = (b + 1) & m_mask)
+        if (probe == kMaxProbe) [[unlikely]]
+            return kNoVacancy;
+    return b;
 }
 
 void AgentTable::place(Bucket bucket) noexcept {
-    std::size_t b = bucket.hash & m_mask;
+    const std::size_t home = bucket.hash & m_mask;
+    std::size_t b = home;
     while (m_index[b].slot != kNoSlot)
         b = (b + 1) & m_mask;
     m_index[b] = bucket;
+    m_longestProbe = std::max(m_longestProbe, (b - home) & m_mask);
 }
 
 void AgentTable::grow() {
@@ -39,6 +53,7 @@ void AgentTable::grow() {
     std::vector<Bucket> old(m_index.size() * 2, Bucket{});
     old.swap(m_index);
     m_mask = m_index.size() - 1;
+    m_longestProbe = 0;
     for (const Bucket &bucket : old)
         if (bucket.slot != kNoSlot)
             place(bucket);
@@ -47,6 +62,10 @@ void AgentTable::grow() {
 Slot AgentTable::insert(const AgentKey &key) {
     if ((static_cast<std::size_t>(m_size) + 1) * 2 > m_index.size() && m_index.size() < m_maxBuckets)
         grow();
+    const auto hash = static_cast<std::uint32_t>(hashAgentKey(key));
+    const std::size_t at = vacancy(hash);
+    if (at == kNoVacancy) [[unlikely]]
+        return kNoSlot;  // before a slot is taken
     Slot slot;
     if (!m_freeSlots.empty()) {
         slot = m_freeSlots.back();
@@ -59,7 +78,8 @@ Slot AgentTable::insert(const AgentKey &key) {
     AgentRecord &record = m_records[slot];
     record.key = key;
     record.live = true;
-    place(Bucket{slot, static_cast<std::uint32_t>(hashAgentKey(key))});
+    m_index[at] = Bucket{slot, hash};
+    m_longestProbe = std::max(m_longestProbe, (at - hash) & m_mask);
     ++m_size;
     return slot;
 }

@@ -8,6 +8,12 @@
 // Each bucket keeps the low 32 bits of its key's hash next to the slot, so a probe that
 // meets another agent's bucket is rejected without reading that agent's record (a cache
 // miss on a large table), and growing or erasing never rehashes a key.
+//
+// Probing is bounded: an insert that would land more than kMaxProbe buckets from its key's
+// home is refused, so no key sits further than that, and a look-up stops after as many
+// buckets whether its key is there or not. The seeded hash (identity/keyed_hash.h) is what
+// keeps runs short; the bound is what a run costs if it ever is not (a leaked seed, a weak
+// mix), instead of a walk as long as the attacker's set.
 
 #include "core/base/prefetch.h"
 #include "core/tracking/agent_record.h"
@@ -21,6 +27,10 @@ class AgentTable {
 public:
     static constexpr std::uint32_t kMaxCapacity = 1u << 20;  // 1,048,576 (--tracker-capacity ceiling)
     static constexpr std::size_t kInitialBuckets = 1024;
+    // At most half full, a run this long does not happen by chance: a million keys (random
+    // or sequential pids) in 2^21 buckets put the furthest about 40 buckets from home, 50
+    // at most over 16 seeds. A look-up that walks it all reads 2 KiB of index, in order.
+    static constexpr std::size_t kMaxProbe = 256;
 
     explicit AgentTable(std::uint32_t capacity);
 
@@ -31,8 +41,10 @@ public:
     Slot find(const AgentKey &key) const noexcept { return find(key, hashAgentKey(key)); }
     Slot find(const AgentKey &key, std::size_t hash) const noexcept;
     // Inserts a fresh record for `key`; the caller checked that it is absent and the
-    // table not full.
+    // table not full. kNoSlot when its run of the index is kMaxProbe long already.
     Slot insert(const AgentKey &key);
+    // Whether insert() would place the key now (erasing another key only makes room).
+    bool placeable(const AgentKey &key) const noexcept { return vacancy(hashAgentKey(key)) != kNoVacancy; }
     void erase(Slot slot) noexcept;
 
     AgentRecord &at(Slot slot) noexcept { return m_records[slot]; }
@@ -62,6 +74,9 @@ public:
     }
 
     std::size_t bucketCount() const noexcept { return m_index.size(); }
+    // How far from its home the furthest key was placed (since the index last grew; an
+    // erase only moves keys nearer): where a look-up can stop.
+    std::size_t longestProbe() const noexcept { return m_longestProbe; }
 
 private:
     struct Bucket {
@@ -69,6 +84,9 @@ private:
         std::uint32_t hash = 0;  // low 32 bits of hashAgentKey(key); the index is at most 2^21 buckets
     };
 
+    static constexpr std::size_t kNoVacancy = ~std::size_t{0};
+    // The empty bucket an insert of `hash` would take, at most kMaxProbe from its home.
+    std::size_t vacancy(std::size_t hash) const noexcept;
     void place(Bucket bucket) noexcept;
     void grow();
 
@@ -76,6 +94,7 @@ private:
     std::uint32_t m_size = 0;
     std::size_t m_maxBuckets;
     std::size_t m_mask;
+    std::size_t m_longestProbe = 0;
     std::vector<Bucket> m_index;         // kept at most half full
     std::vector<AgentRecord> m_records;  // grows to m_capacity, never beyond
     std::vector<Slot> m_freeSlots;

@@ -152,6 +152,12 @@ bool AgentTracker::claimPid(const AgentKey &key, BeatOutcome &outcome) {
 
 Slot AgentTracker::admitNewAgent(const AgentKey &key, std::int64_t nowNs, BeatOutcome &outcome) {
     if (m_table.full()) {
+        // Asked before a victim is chosen: a key refused anyway must not cost an agent its
+        // place (an eviction only shortens runs, so a placeable key stays placeable).
+        if (!m_table.placeable(key)) [[unlikely]] {
+            ++m_counters.probeLimited;
+            return kNoSlot;
+        }
         const Slot victim = findEvictable(nowNs);
         if (victim == kNoSlot)
             return kNoSlot;
@@ -160,6 +166,12 @@ Slot AgentTracker::admitNewAgent(const AgentKey &key, std::int64_t nowNs, BeatOu
         ++m_counters.evicted;
     }
     const Slot slot = m_table.insert(key);
+    if (slot == kNoSlot) [[unlikely]] {
+        // Refused as a full table refuses: a run that long is made, never met by chance, and
+        // whoever made it must not make every look-up walk further.
+        ++m_counters.probeLimited;
+        return kNoSlot;
+    }
     ++m_stateCounts[static_cast<int>(AgentState::Up)];
     if (OriginPins::pinnable(key))
         m_pins.pin(key.pid, slot);

@@ -16,6 +16,9 @@ struct TrackerCounters {
     std::uint64_t rateLimitedGlobal = 0;  // varta_rate_limited_total{reason="global"}
     std::uint64_t evicted = 0;            // varta_tracker_evicted_total
     std::uint64_t capacityExceeded = 0;   // varta_tracker_capacity_exceeded_total (beat refused, table full)
+    // varta_tracker_probe_limited_total: of those, refused because the key's run of the
+    // index was AgentTable::kMaxProbe long (keys made to collide), not for want of room.
+    std::uint64_t probeLimited = 0;
     std::uint64_t stallsSurfaced = 0;
     std::uint64_t evictionScanTruncated = 0;  // varta_tracker_eviction_scan_truncated_total
     std::uint64_t originConflicts = 0;        // varta_origin_conflict_total (local pid held by a stronger origin)

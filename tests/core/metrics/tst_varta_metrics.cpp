@@ -68,6 +68,7 @@ QList<FamilySpec> contractFamilies() {
         {"varta_tracker_capacity", "gauge", {"varta_tracker_capacity 0"}},
         {"varta_tracker_evicted_total", "counter", {"varta_tracker_evicted_total 0"}},
         {"varta_tracker_capacity_exceeded_total", "counter", {"varta_tracker_capacity_exceeded_total 0"}},
+        {"varta_tracker_probe_limited_total", "counter", {"varta_tracker_probe_limited_total 0"}},
         {"varta_recovery_outcomes_total", "counter",
          labelled("varta_recovery_outcomes_total", "outcome",
                   {"spawned", "debounced", "reaped_zero", "reaped_nonzero", "killed", "spawn_failed",
@@ -329,6 +330,7 @@ void TestVartaMetrics::countsAreExact_data() {
     QTest::newRow("origin takeover") << QByteArray("varta_tracker_origin_takeover_total 19");
     QTest::newRow("evicted") << QByteArray("varta_tracker_evicted_total 21");
     QTest::newRow("capacity exceeded") << QByteArray("varta_tracker_capacity_exceeded_total 22");
+    QTest::newRow("probe limited") << QByteArray("varta_tracker_probe_limited_total 23");
     QTest::newRow("decrypt") << QByteArray("varta_frame_decrypt_failures_total 31");
     QTest::newRow("replay") << QByteArray("varta_secure_replay_refused_total 32");
     QTest::newRow("sender full") << QByteArray("varta_sender_state_full_total 33");
@@ -358,6 +360,7 @@ void TestVartaMetrics::countsAreExact() {
     engine.tracker.originTakeovers = 19;
     engine.tracker.evicted = 21;
     engine.tracker.capacityExceeded = 22;
+    engine.tracker.probeLimited = 23;
     engine.secure.decryptFailures = 31;
     engine.secure.replayRefused = 32;
     engine.secure.senderStateFull = 33;

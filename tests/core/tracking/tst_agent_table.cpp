@@ -1,5 +1,8 @@
-// The agent table against a reference map under random inserts and erasures.
+// The agent table against a reference map under random inserts and erasures, and its
+// probes: short for keys chosen to collide under a fixed hash, bounded for keys that
+// collide under this process's own.
 #include "core/tracking/agent_table.h"
+#include "tests/support/colliding_keys.h"
 
 #include <QRandomGenerator>
 #include <QTest>
@@ -10,6 +13,14 @@
 #include <netinet/in.h>
 
 using namespace varta;
+
+namespace {
+
+AgentKey fromFlooder(std::uint32_t pid) {
+    return AgentKey::fromPeer(Transport::Udp, QHostAddress(QStringLiteral("10.0.0.7")), pid);
+}
+
+}  // namespace
 
 class TestAgentTable : public QObject {
     Q_OBJECT
@@ -98,6 +109,52 @@ private Q_SLOTS:
         const AgentKey fast = AgentKey::fromSockaddr(Transport::Udp, storage, 77);
         QCOMPARE(fast, AgentKey::fromPeer(Transport::Udp, QHostAddress(QStringLiteral("192.168.1.5")), 77));
         QCOMPARE(fast.addressText(), QStringLiteral("192.168.1.5"));
+    }
+
+    void keysChosenToCollideProbeShortRuns() {
+        // 3,000 pids whose keys share 4 of 4,096 buckets under the unseeded hash: two runs of
+        // 1,500 in the table's 8,192 buckets, walked by every look-up. Seeded, they spread.
+        AgentTable table(4096);
+        const std::vector<AgentKey> keys = test::collidingKeys(fromFlooder, test::unseededAgentKeyHash, 3000, 4, 4096);
+        QCOMPARE(keys.size(), std::size_t{3000});
+        for (const AgentKey &key : keys)
+            QVERIFY(table.insert(key) != kNoSlot);
+        QCOMPARE(table.bucketCount(), std::size_t{8192});
+        QVERIFY2(table.longestProbe() <= 32, QByteArray::number(quint64{table.longestProbe()}).constData());
+        for (const AgentKey &key : keys)
+            QVERIFY(table.find(key) != kNoSlot);
+    }
+
+    void probingIsBoundedWhenKeysCollideAnyway() {
+        // Keys that share one home under this process's seed, as a leaked seed would let
+        // anyone choose: the run stops at kMaxProbe, the rest are refused, and a look-up,
+        // there or not, walks no further.
+        AgentTable table(512);  // 1,024 buckets from the start: it never grows
+        const std::size_t buckets = table.bucketCount();
+        const std::vector<AgentKey> keys = test::collidingKeys(
+            fromFlooder, [](const AgentKey &key) { return hashAgentKey(key); }, AgentTable::kMaxProbe + 20, 1, buckets);
+        QCOMPARE(keys.size(), AgentTable::kMaxProbe + 20);
+        std::vector<AgentKey> kept;
+        std::vector<AgentKey> refused;
+        for (const AgentKey &key : keys)
+            (table.insert(key) != kNoSlot ? kept : refused).push_back(key);
+        QCOMPARE(kept.size(), AgentTable::kMaxProbe + 1);
+        QCOMPARE(refused.size(), std::size_t{19});
+        QCOMPARE(table.longestProbe(), AgentTable::kMaxProbe);
+        QCOMPARE(table.bucketCount(), buckets);
+        QCOMPARE(std::size_t{table.size()}, kept.size());
+        for (const AgentKey &key : kept)
+            QCOMPARE(table.at(table.find(key)).key, key);
+        for (const AgentKey &key : refused)
+            QCOMPARE(table.find(key), kNoSlot);
+        // An erasure shortens the run: one more key fits, and every key is still found.
+        table.erase(table.find(kept.front()));
+        QCOMPARE(table.find(kept.front()), kNoSlot);
+        QVERIFY(table.insert(refused.front()) != kNoSlot);
+        QVERIFY(table.insert(refused.back()) == kNoSlot);
+        for (std::size_t i = 1; i < kept.size(); ++i)
+            QVERIFY(table.find(kept[i]) != kNoSlot);
+        QVERIFY(table.find(refused.front()) != kNoSlot);
     }
 };
 

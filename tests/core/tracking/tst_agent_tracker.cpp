@@ -3,6 +3,7 @@
 // pinning of local pids.
 // Time is passed in explicitly, so every deadline is tested to the nanosecond.
 #include "core/tracking/agent_tracker.h"
+#include "tests/support/colliding_keys.h"
 
 #include <QRandomGenerator>
 #include <QTest>
@@ -596,6 +597,57 @@ private Q_SLOTS:
         QCOMPARE(visits, 2);
         rig.tracker.drainDirty([&](Slot, const AgentRecord &) { ++visits; });
         QCOMPARE(visits, 2);
+    }
+
+    void keysCollidingPastTheProbeLimitAreRefusedAndCounted() {
+        // Beats of new agents whose keys share one home under this process's seed (a leaked
+        // seed): refused past AgentTable::kMaxProbe as a full tracker refuses, and counted.
+        Rig rig(options(512));  // an index of 1,024 buckets that never grows
+        const std::size_t buckets = rig.tracker.table().bucketCount();
+        const auto fromFlooder = [](std::uint32_t pid) {
+            return AgentKey::fromPeer(Transport::Udp, QHostAddress(QStringLiteral("10.0.0.7")), pid);
+        };
+        const std::vector<AgentKey> keys = test::collidingKeys(
+            fromFlooder, [](const AgentKey &key) { return hashAgentKey(key); }, AgentTable::kMaxProbe + 11, 1, buckets);
+        std::size_t accepted = 0;
+        for (const AgentKey &key : keys) {
+            const BeatOutcome outcome = rig.tracker.onBeat(key, beat(key.pid, 1), kMs);
+            accepted += outcome.verdict == BeatVerdict::Accepted ? 1 : 0;
+            QVERIFY(outcome.verdict == BeatVerdict::Accepted || outcome.verdict == BeatVerdict::CapacityExceeded);
+        }
+        QCOMPARE(accepted, AgentTable::kMaxProbe + 1);
+        QCOMPARE(rig.counters.probeLimited, 10u);
+        QCOMPARE(rig.counters.capacityExceeded, 10u);
+        QCOMPARE(rig.tracker.agentsInState(AgentState::Up), std::uint32_t(accepted));
+        // Their next beats find nothing, after a bounded walk, and are refused again.
+        QCOMPARE(rig.tracker.onBeat(keys.back(), beat(keys.back().pid, 2), 2 * kMs).verdict,
+                 BeatVerdict::CapacityExceeded);
+        QCOMPARE(rig.counters.probeLimited, 11u);
+
+        // Full, and everyone old enough to evict: a key refused at the probe limit costs
+        // nobody their place; a key that fits takes one.
+        const auto other = [](std::uint32_t pid) {
+            return AgentKey::fromPeer(Transport::Udp, QHostAddress(QStringLiteral("10.0.0.8")), pid);
+        };
+        for (std::uint32_t pid = 2; rig.tracker.table().size() < 512; ++pid)
+            rig.tracker.onBeat(other(pid), beat(pid, 1), 2 * kMs);
+        const std::int64_t later = 2 * kMs + (AgentTracker::kEvictionSilenceThresholds + 1) * kThreshold;
+        rig.surface(later);
+        const std::uint64_t limited = rig.counters.probeLimited;
+        const AgentKey &late = keys[AgentTable::kMaxProbe + 1];
+        const BeatOutcome refused = rig.tracker.onBeat(late, beat(late.pid, 3), later);
+        QCOMPARE(refused.verdict, BeatVerdict::CapacityExceeded);
+        QVERIFY(!refused.evicted);
+        QCOMPARE(rig.counters.evicted, 0u);
+        QCOMPARE(rig.counters.probeLimited, limited + 1);
+        QCOMPARE(rig.tracker.table().size(), 512u);
+        std::uint32_t fits = 100000;
+        while (!rig.tracker.table().placeable(other(fits)))
+            ++fits;
+        const BeatOutcome admitted = rig.tracker.onBeat(other(fits), beat(fits, 1), later);
+        QCOMPARE(admitted.verdict, BeatVerdict::Accepted);
+        QVERIFY(admitted.evicted);
+        QCOMPARE(rig.counters.evicted, 1u);
     }
 };
 
