@@ -1,5 +1,6 @@
 #include "core/ingest/replay_guard.h"
 
+#include "core/identity/keyed_hash.h"
 #include "core/vlp/frame.h"
 
 #include <algorithm>
@@ -11,8 +12,9 @@ namespace varta {
 namespace {
 
 std::size_t hashPid(std::uint32_t pid) noexcept {
-    // Multiplicative mixing so that sequential pids do not form one long probe run.
-    return static_cast<std::size_t>(static_cast<std::uint64_t>(pid) * 0x9E3779B97F4A7C15ull >> 32);
+    // Seeded (identity/keyed_hash.h): a sender with the key picks its pids, and under a
+    // fixed mix could pick ones that all probe one run of the index.
+    return static_cast<std::size_t>(seededHash(0, 0, pid));
 }
 
 }  // namespace

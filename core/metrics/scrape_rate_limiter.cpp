@@ -1,19 +1,19 @@
 #include "core/metrics/scrape_rate_limiter.h"
 
+#include "core/identity/keyed_hash.h"
+
 #include <algorithm>
 #include <cstring>
 
 namespace varta {
 
 std::size_t ScrapeRateLimiter::KeyHash::operator()(const Key &key) const noexcept {
-    // FNV-1a: the addresses are chosen by peers, but the table is small and bounded, so a
-    // crafted collision costs a longer bucket chain, never memory.
-    std::uint64_t hash = 1469598103934665603ull;
-    for (const std::uint8_t byte : key) {
-        hash ^= byte;
-        hash *= 1099511628211ull;
-    }
-    return static_cast<std::size_t>(hash);
+    // Seeded (identity/keyed_hash.h): the addresses are the peers' to choose (an IPv6 /64
+    // holds plenty), and under a fixed function they could all share one bucket chain.
+    std::uint64_t a, b;
+    std::memcpy(&a, key.data(), 8);
+    std::memcpy(&b, key.data() + 8, 8);
+    return static_cast<std::size_t>(seededHash(a, b, 0));
 }
 
 ScrapeRateLimiter::ScrapeRateLimiter(std::uint32_t perSecond, std::uint32_t burst, std::size_t capacity)

@@ -1,5 +1,7 @@
 #include "core/tracking/origin_pins.h"
 
+#include "core/identity/keyed_hash.h"
+
 #include <algorithm>
 #include <bit>
 
@@ -12,11 +14,10 @@ OriginPins::OriginPins(std::uint32_t capacity)
     m_index.assign(buckets, Bucket{});
 }
 
-// Pids are dense small numbers: a multiplicative mix spreads neighbours over the table.
+// Seeded (identity/keyed_hash.h): a loopback sender names any pid it likes, and under a
+// fixed mix could choose pids that all probe one run.
 std::size_t OriginPins::home(std::uint32_t pid) const noexcept {
-    std::uint64_t h = std::uint64_t{pid} * 0x9E3779B97F4A7C15ull;
-    h ^= h >> 32;
-    return static_cast<std::size_t>(h) & m_mask;
+    return static_cast<std::size_t>(seededHash(0, 0, pid)) & m_mask;
 }
 
 Slot OriginPins::find(std::uint32_t pid) const noexcept {
