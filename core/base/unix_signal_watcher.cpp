@@ -32,9 +32,12 @@ UnixSignalWatcher::UnixSignalWatcher(QObject *parent) : QObject(parent) {
 }
 
 UnixSignalWatcher::~UnixSignalWatcher() {
-    ::signal(SIGINT, SIG_DFL);
-    ::signal(SIGTERM, SIG_DFL);
-    ::signal(SIGHUP, SIG_DFL);
+    // Ignored, not back to their defaults: the process is on its way out, and a SIGTERM or
+    // logrotate's SIGHUP in its last moments must not turn a clean exit into a death by
+    // signal (systemd would call the stop a failure).
+    ::signal(SIGINT, SIG_IGN);
+    ::signal(SIGTERM, SIG_IGN);
+    ::signal(SIGHUP, SIG_IGN);
     m_notifier.reset();
     ::close(gPipe[0]);
     ::close(gPipe[1]);
