@@ -42,7 +42,8 @@ Writer &writer() {
     return *w;
 }
 
-void writeNow(const QByteArray &line) {
+// False when stderr refused the line (closed: EPIPE, EBADF); it is lost, and counted.
+bool writeNow(const QByteArray &line) {
     const char *data = line.constData();
     auto left = static_cast<size_t>(line.size());
     while (left > 0) {
@@ -50,10 +51,11 @@ void writeNow(const QByteArray &line) {
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
-            return;
+            return false;
         data += n;
         left -= static_cast<size_t>(n);
     }
+    return true;
 }
 
 void runWriter() {
@@ -65,7 +67,8 @@ void runWriter() {
         w.queue.pop_front();
         w.writing = true;
         lock.unlock();
-        writeNow(line);
+        if (!writeNow(line))
+            w.lost.fetch_add(1, std::memory_order_relaxed);
         lock.lock();
         w.writing = false;
         if (w.queue.empty())
@@ -122,7 +125,8 @@ void writeLine(QByteArray line) {
         }
     }
     // One write per line, so lines from several threads never interleave.
-    writeNow(line);
+    if (!writeNow(line))
+        w.lost.fetch_add(1, std::memory_order_relaxed);
 }
 
 std::int64_t unixNowNs() { return QDateTime::currentMSecsSinceEpoch() * 1'000'000; }

@@ -6,7 +6,8 @@
 //
 // Once startLogWriter() ran, lines are handed to a writer thread through a queue of at
 // most kLogQueueLines: a stderr nobody reads (a full pipe) stalls that thread alone, and
-// lines that find the queue full are lost and counted (logLinesLost), never waited for.
+// lines that find the queue full are lost and counted (logLinesLost), never waited for,
+// as are lines a closed stderr refuses (EPIPE: SIGPIPE is ignored, so that is no death).
 // When stderr is the journal (JOURNAL_STREAM names it), each line starts with its syslog
 // priority, `<3>` error, `<4>` warning, `<5>` notice, `<6>` info, so journald files it.
 //

@@ -304,7 +304,8 @@ void registerObserverFamilies(MetricsRegistry &registry, const ObserverCounters 
         .addValue(&observer.eventsPosted);
     registry
         .counter("varta_log_lines_lost_total",
-                 "Log lines dropped because stderr was not read and the writer's queue was full.")
+                 "Log lines dropped because stderr was not read and the writer's queue was full, or "
+                 "because stderr was closed (a pipe whose reader went away).")
         .addValue(&observer.logLinesLost);
     registry
         .counter("varta_export_lines_dropped_total",

@@ -242,6 +242,61 @@ private Q_SLOTS:
         QCOMPARE(watch.summaryValue(QStringLiteral("beats")), qint64(nonce * 300));
         ::close(fds[0]);
     }
+
+    // `varta-watch --headless … | true`, and its stderr gone the same way: every line
+    // written afterwards meets EPIPE. The observer lives on, counts each such line as
+    // lost, and still exits 0.
+    void closedStdoutAndStderrCostLinesNotTheProcess() {
+        int out[2];
+        int err[2];
+        QCOMPARE(::pipe2(out, O_CLOEXEC), 0);
+        QCOMPARE(::pipe2(err, O_CLOEXEC), 0);
+        WatchProcess watch;
+        QTemporaryDir dir;
+        const QStringList args =
+            QStringList{QStringLiteral("--headless"), QStringLiteral("--udp-port"), QStringLiteral("0"),
+                        QStringLiteral("--threshold-ms"), QStringLiteral("100")}
+            + metricsArgs(dir);
+        QProcess &process = watch.process;
+        process.setProgram(test::watchBinary());
+        process.setArguments(args);
+        process.setProcessChannelMode(QProcess::ForwardedChannels);
+        const int outEnd = out[1];
+        const int errEnd = err[1];
+        process.setChildProcessModifier([outEnd, errEnd] {
+            ::dup2(outEnd, STDOUT_FILENO);
+            ::dup2(errEnd, STDERR_FILENO);
+        });
+        process.start();
+        QVERIFY(process.waitForStarted(10000));
+        ::close(outEnd);
+        ::close(errEnd);
+        // Stdout says where /metrics and the UDP listener are; then both readers go away.
+        QStringList lines;
+        QByteArray line;
+        char c = 0;
+        while (lines.size() < 3 && ::read(out[0], &c, 1) == 1) {
+            if (c != '\n') {
+                line.append(c);
+                continue;
+            }
+            lines << QString::fromUtf8(line);
+            line.clear();
+        }
+        QCOMPARE(lines.size(), 3);
+        const QString metrics = lines.first();
+        const QString udp = lines.filter(QStringLiteral("listening on udp")).value(0);
+        watch.udpPort = static_cast<quint16>(udp.section(QLatin1Char(':'), -1).toUInt());
+        QVERIFY2(watch.udpPort != 0, qPrintable(lines.join(QLatin1Char('|'))));
+        ::close(out[0]);
+        ::close(err[0]);
+        // Events to log: agents that stall.
+        for (std::uint32_t pid = 30000; pid < 30050; ++pid)
+            watch.sendFrame(vlp::Frame{vlp::Status::Ok, pid, 1, 1, 0});
+        QTRY_VERIFY_WITH_TIMEOUT(test::metricValue(scrape(metrics), "varta_log_lines_lost_total") > 0, 10000);
+        QCOMPARE(process.state(), QProcess::Running);
+        QCOMPARE(watch.stop(), 0);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestEventLogE2E)
