@@ -205,6 +205,9 @@ void RecoveryRunner::take(OutputStream stream, QByteArray data) {
     }
     if (data.isEmpty())
         return;
+    // readAll() grows its buffer in blocks (a 64 KiB read sits in 128 KiB) and truncate()
+    // keeps the capacity: each chunk is kept (history, batches, the console) at its size.
+    data.squeeze();
     m_kept[int(stream)] += data.size();
     Q_EMIT output(stream, data);
 }
