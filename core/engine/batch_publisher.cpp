@@ -3,6 +3,7 @@
 #include "core/base/engine_clock.h"
 #include "core/base/loop_stats.h"
 
+#include <algorithm>
 #include <utility>
 
 namespace varta {
@@ -15,6 +16,7 @@ BatchPublisher::BatchPublisher(AgentTracker &tracker, StatsFn stats, QObject *pa
 
 void BatchPublisher::setPublishing(bool on, const QList<ChildInfo> &childrenNow) {
     m_publishing = on;
+    m_inFlight = false;
     m_tracker.setTrackDirty(on);
     if (on) {
         m_tracker.markAllDirty();
@@ -26,6 +28,13 @@ void BatchPublisher::setPublishing(bool on, const QList<ChildInfo> &childrenNow)
 }
 
 void BatchPublisher::stop() { m_timer.stop(); }
+
+void BatchPublisher::setPaced(bool on) {
+    m_paced = on;
+    m_inFlight = false;
+}
+
+void BatchPublisher::batchTaken() { m_inFlight = false; }
 
 void BatchPublisher::addEvent(const EventLogEntry &entry) {
     if (!m_publishing)
@@ -48,13 +57,39 @@ void BatchPublisher::addTransition(const AgentKey &key, std::int64_t atNs, Agent
 }
 
 void BatchPublisher::addChild(const ChildInfo &child) {
-    if (m_publishing)
-        m_children.append(child);
+    if (!m_publishing)
+        return;
+    m_children.append(child);
+    if (child.state != ChildState::Running)
+        m_cutOff.removeOne(child.id);  // its output has all arrived
 }
 
 void BatchPublisher::addOutput(const OutputChunk &chunk) {
-    if (m_publishing)
-        m_output.append(chunk);
+    if (!m_publishing)
+        return;
+    if (m_cutOff.contains(chunk.childId)) {
+        m_outputBytesDropped += std::uint64_t(chunk.data.size());
+        return;
+    }
+    m_output.append(chunk);
+    m_outputBytes += chunk.data.size();
+    while (m_outputBytes > kMaxPendingOutputBytes)
+        dropOldestOutput();
+}
+
+// Child ids increase, so the first chunk waiting is the oldest child's.
+void BatchPublisher::dropOldestOutput() {
+    const std::uint64_t id = m_output.front().childId;
+    const auto first = std::remove_if(m_output.begin(), m_output.end(), [&](const OutputChunk &c) {
+        if (c.childId != id)
+            return false;
+        m_outputBytes -= c.data.size();
+        m_outputBytesDropped += std::uint64_t(c.data.size());
+        return true;
+    });
+    m_output.erase(first, m_output.end());
+    if (!m_cutOff.contains(id))
+        m_cutOff.append(id);
 }
 
 AgentSnapshot BatchPublisher::snapshotOf(const AgentRecord &r) {
@@ -74,6 +109,8 @@ AgentSnapshot BatchPublisher::snapshotOf(const AgentRecord &r) {
 }
 
 void BatchPublisher::publish() {
+    if (m_paced && m_inFlight)
+        return;  // the console has not taken the last one: keep gathering
     const LoopStats::Scope stage(LoopStage::Maintenance);
     EngineBatch batch;
     // Sized once: when 100,000 agents appear together, growing by doubling would hold
@@ -89,8 +126,10 @@ void BatchPublisher::publish() {
     batch.events = std::exchange(m_events, {});
     batch.children = std::exchange(m_children, {});
     batch.output = std::exchange(m_output, {});
+    m_outputBytes = 0;
     batch.stats = m_stats();
     batch.stats.nowMs = engineNowMs();
+    m_inFlight = m_paced;
     Q_EMIT batchReady(batch);
 }
 

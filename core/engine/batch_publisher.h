@@ -2,6 +2,13 @@
 // Gathers what changed on the engine thread and publishes it as one EngineBatch at most
 // every kPublishIntervalMs, only while someone listens (a console). Headless runs gather
 // nothing. Each kind of change is bounded per batch or coalesced per agent.
+//
+// Paced (a console that says when it has taken each batch): one batch in flight at a
+// time. A queued signal has no bound of its own, so a console that applies batches more
+// slowly than they are built would otherwise hold every batch, and every output chunk in
+// it, in its event queue. While a batch is in flight the next one gathers here, and its
+// output is bounded: past kMaxPendingOutputBytes the oldest child's output is dropped
+// whole (as the console's store would drop it), counted in outputBytesDropped().
 
 #include "core/published/engine_batch.h"
 #include "core/tracking/agent_tracker.h"
@@ -20,6 +27,9 @@ class BatchPublisher : public QObject {
 public:
     static constexpr int kPublishIntervalMs = 50;         // at most 20 batches a second
     static constexpr qsizetype kMaxEventsPerBatch = 200;  // the operator's log, not a firehose
+    // What a console keeps of all children's output (ui ChildOutputStore::kMaxTotalBytes,
+    // the engine's ChildHistory::kMaxOutputBytes): more waiting for it would be dropped there.
+    static constexpr qsizetype kMaxPendingOutputBytes = 64 * 1024 * 1024;
 
     using StatsFn = std::function<EngineStats()>;  // the totals of the moment, nowMs aside
     BatchPublisher(AgentTracker &tracker, StatsFn stats, QObject *parent = nullptr);
@@ -28,6 +38,9 @@ public:
     // On: the first batch carries every agent already known and `childrenNow`.
     void setPublishing(bool on, const QList<ChildInfo> &childrenNow = {});
     void stop();
+    // Paced: after each batch the next waits for batchTaken(). Off: one every interval.
+    void setPaced(bool on);
+    void batchTaken();
 
     // Each is dropped unless publishing.
     void addEvent(const EventLogEntry &entry);
@@ -37,6 +50,7 @@ public:
     void addOutput(const OutputChunk &chunk);
 
     std::uint64_t eventsDropped() const noexcept { return m_eventsDropped; }
+    std::uint64_t outputBytesDropped() const noexcept { return m_outputBytesDropped; }
     static AgentSnapshot snapshotOf(const AgentRecord &record);
     // What the engine adds to a record's snapshot (the process identity of a local agent).
     using SnapshotFn = std::function<AgentSnapshot(const AgentRecord &)>;
@@ -47,6 +61,7 @@ Q_SIGNALS:
 
 private:
     void publish();
+    void dropOldestOutput();
 
     AgentTracker &m_tracker;
     StatsFn m_stats;
@@ -58,7 +73,12 @@ private:
     QList<EventLogEntry> m_events;
     QList<ChildInfo> m_children;
     QList<OutputChunk> m_output;
+    qsizetype m_outputBytes = 0;    // in m_output
+    QList<std::uint64_t> m_cutOff;  // running children whose output was dropped: the rest goes too
+    bool m_paced = false;
+    bool m_inFlight = false;
     std::uint64_t m_eventsDropped = 0;
+    std::uint64_t m_outputBytesDropped = 0;
 };
 
 }  // namespace varta

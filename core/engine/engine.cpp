@@ -260,12 +260,15 @@ std::uint16_t Engine::udpPort() const { return m_udp ? m_udp->boundPort() : 0; }
 
 QString Engine::metricsAddress() const { return m_metrics ? QUrl(m_metrics->url()).authority() : QString(); }
 
-void Engine::setPublishing(bool on) {
+void Engine::setPublishing(bool on, bool paced) {
     m_consolePublishing = on;
+    m_publisher->setPaced(on && paced);
     if (on && m_publisher->publishing())
         m_publisher->setPublishing(false);  // a console arriving late still gets every agent first
     updatePublishing();
 }
+
+void Engine::batchTaken() { m_publisher->batchTaken(); }
 
 // Batches are built while a console or a control-socket subscriber listens.
 void Engine::updatePublishing() {

@@ -97,7 +97,10 @@ public:
 
 public Q_SLOTS:
     // Batches are built only while someone listens (the GUI); headless runs skip the work.
-    void setPublishing(bool on);
+    // Paced: the console calls batchTaken() after each batch, and the next waits for it
+    // (BatchPublisher: one batch in flight, what gathers meanwhile bounded).
+    void setPublishing(bool on, bool paced = false);
+    void batchTaken();
     // Operator commands (queued calls from the UI thread). Each outcome is reported in
     // the event log; refusals say why.
     void recoverNow(const QList<varta::AgentKey> &agents);

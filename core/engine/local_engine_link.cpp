@@ -7,8 +7,16 @@ namespace varta {
 LocalEngineLink::LocalEngineLink(Engine *engine, QObject *parent) : EngineLink(parent), m_engine(engine) {
     qRegisterMetaType<varta::EngineBatch>();
     qRegisterMetaType<QList<varta::AgentKey>>();
-    // The engine lives on another thread: a queued signal, delivered on ours.
-    connect(engine, &Engine::batchReady, this, &EngineLink::batchReady, Qt::QueuedConnection);
+    // The engine lives on another thread: a queued signal, delivered on ours. The console
+    // applies it in our batchReady (direct connections on this thread); only then is the
+    // engine told, so that at most one batch waits in this thread's event queue.
+    connect(
+        engine, &Engine::batchReady, this,
+        [this](const EngineBatch &batch) {
+            Q_EMIT batchReady(batch);
+            post([](Engine &e) { e.batchTaken(); });
+        },
+        Qt::QueuedConnection);
 }
 
 template <typename Call>
@@ -19,7 +27,7 @@ void LocalEngineLink::post(Call call) {
 }
 
 void LocalEngineLink::setPublishing(bool on) {
-    post([on](Engine &engine) { engine.setPublishing(on); });
+    post([on](Engine &engine) { engine.setPublishing(on, true); });
 }
 
 void LocalEngineLink::recoverNow(const QList<AgentKey> &agents) {

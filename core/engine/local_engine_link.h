@@ -1,6 +1,8 @@
 #pragma once
 // The EngineLink to an Engine on its own thread in this process: every command is a
-// queued call onto the engine thread, every batch a queued signal back.
+// queued call onto the engine thread, every batch a queued signal back, paced: the engine
+// builds the next batch once this one's batchReady has returned, so receivers connect
+// directly (on this thread) and apply the batch before they return.
 
 #include "core/published/engine_link.h"
 
