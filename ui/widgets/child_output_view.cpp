@@ -14,6 +14,8 @@
 #include <QTextCursor>
 #include <QVBoxLayout>
 
+#include <algorithm>
+
 namespace varta::ui {
 
 ChildOutputView::ChildOutputView(QWidget *parent) : QWidget(parent) {
@@ -121,6 +123,9 @@ void ChildOutputView::restartRendering() {
     m_stdoutDecoder = QStringDecoder(QStringDecoder::Utf8);
     m_stderrDecoder = QStringDecoder(QStringDecoder::Utf8);
     m_atLineStart = true;
+    m_lineChars = 0;
+    m_shownBytes = 0;
+    m_cutShown = false;
     m_lastStream = OutputStream::Stdout;
     if (!m_child)
         m_text->setPlaceholderText(tr("Select a recovery child to see its output."));
@@ -142,9 +147,16 @@ void ChildOutputView::renderNewOutput() {
     qsizetype offset = m_renderedChunks > 0 ? m_renderedBytesInLast : 0;
     for (; index < chunks.size(); ++index, offset = 0) {
         const StoredChunk &chunk = chunks[index];
-        if (offset < chunk.data.size()) {
+        const qsizetype room = kMaxShownBytes - m_shownBytes;
+        const qsizetype length = std::min(chunk.data.size() - offset, std::max<qsizetype>(room, 0));
+        if (length > 0) {
             QStringDecoder &decoder = chunk.stream == OutputStream::Stderr ? m_stderrDecoder : m_stdoutDecoder;
-            renderText(decoder.decode(QByteArrayView(chunk.data).sliced(offset)), chunk.stream);
+            renderText(decoder.decode(QByteArrayView(chunk.data).sliced(offset, length)), chunk.stream);
+            m_shownBytes += length;
+        }
+        if (offset + length < chunk.data.size()) {
+            showCut();
+            break;
         }
         m_renderedChunks = index + 1;
         m_renderedBytesInLast = chunk.data.size();
@@ -163,6 +175,7 @@ void ChildOutputView::renderText(const QString &text, OutputStream stream) {
     if (!m_atLineStart && stream != m_lastStream) {
         cursor.insertBlock();
         m_atLineStart = true;
+        m_lineChars = 0;
     }
     m_lastStream = stream;
     qsizetype start = 0;
@@ -171,16 +184,36 @@ void ChildOutputView::renderText(const QString &text, OutputStream stream) {
         const qsizetype end = newline < 0 ? text.size() : newline;
         if (isStderr && m_atLineStart)
             cursor.insertText(QLatin1String(kStderrPrefix), format);
-        // QPlainTextEdit starts a new block for every "\n", so lines go in one by one.
-        cursor.insertText(text.mid(start, end - start), format);
-        if (newline < 0) {
-            m_atLineStart = false;
-            break;
+        // QPlainTextEdit starts a new block for every "\n", so lines go in one by one; a
+        // line past kMaxLineChars goes on in a new block.
+        const qsizetype length = std::min(end - start, kMaxLineChars - m_lineChars);
+        cursor.insertText(text.mid(start, length), format);
+        m_lineChars += length;
+        start += length;
+        if (start < end || (newline >= 0 && start == newline)) {
+            cursor.insertBlock();
+            m_atLineStart = true;  // a broken line's next part is prefixed too
+            m_lineChars = 0;
+            if (start == newline)
+                ++start;
+            continue;
         }
-        cursor.insertBlock();
-        m_atLineStart = true;
-        start = newline + 1;
+        m_atLineStart = false;
+        break;
     }
+}
+
+void ChildOutputView::showCut() {
+    if (m_cutShown)
+        return;
+    m_cutShown = true;
+    QTextCursor cursor(m_text->document());
+    cursor.movePosition(QTextCursor::End);
+    if (!m_atLineStart)
+        cursor.insertBlock();
+    cursor.insertText(tr("[only the first %1 are shown here; varta-watch ctl output %2 prints what the engine kept]")
+                          .arg(QLocale().formattedDataSize(kMaxShownBytes))
+                          .arg(m_child ? m_child->id : 0));
 }
 
 void ChildOutputView::updateHeader() {

@@ -2,6 +2,12 @@
 // The selected recovery child's captured output: monospace, stderr set apart by colour,
 // background and a line prefix, a banner when the capture was truncated. New output is
 // appended as it arrives instead of re-rendering everything.
+//
+// A text document costs several times its text (UTF-16, blocks, layouts), and each insert
+// into a block lays that whole block out again: the view shows the first kMaxShownBytes of
+// a child's output (the store keeps more; `varta-watch ctl output` has all the engine
+// kept) and breaks a line longer than kMaxLineChars, so neither its memory nor the cost of
+// an append grows with what a child prints.
 
 #include "core/published/engine_batch.h"
 
@@ -22,6 +28,8 @@ class ChildOutputView : public QWidget {
     Q_OBJECT
 public:
     static constexpr char kStderrPrefix[] = "[err] ";
+    static constexpr qsizetype kMaxShownBytes = 1024 * 1024;
+    static constexpr qsizetype kMaxLineChars = 4096;
 
     explicit ChildOutputView(QWidget *parent = nullptr);
 
@@ -45,6 +53,7 @@ private:
     void restartRendering();
     void renderNewOutput();
     void renderText(const QString &text, OutputStream stream);
+    void showCut();
     void updateHeader();
     void updateBanner();
     void updateFormats();
@@ -62,6 +71,9 @@ private:
     QStringDecoder m_stdoutDecoder{QStringDecoder::Utf8};
     QStringDecoder m_stderrDecoder{QStringDecoder::Utf8};
     bool m_atLineStart = true;
+    qsizetype m_lineChars = 0;   // in the last line on screen
+    qsizetype m_shownBytes = 0;  // of the child's output, at most kMaxShownBytes
+    bool m_cutShown = false;     // the note that the rest is not shown
     OutputStream m_lastStream = OutputStream::Stdout;
 
     QTextCharFormat m_stdoutFormat;
