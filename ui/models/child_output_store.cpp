@@ -37,11 +37,15 @@ void ChildOutputStore::appendChunk(std::uint64_t id, const OutputChunk &chunk) {
     }
     const QByteArray data = chunk.data.size() > room ? chunk.data.first(room) : chunk.data;
     out.clipped = out.clipped || data.size() < chunk.data.size();
-    if (!out.chunks.isEmpty() && out.chunks.back().stream == chunk.stream
-        && out.chunks.back().data.size() < kJoinChunkBytes)
-        out.chunks.back().data.append(data);
-    else
+    if (data.size() < kJoinBelowBytes && !out.chunks.isEmpty() && out.chunks.back().stream == chunk.stream
+        && out.chunks.back().data.size() < kJoinChunkBytes) {
+        QByteArray &last = out.chunks.back().data;
+        last.append(data);
+        if (last.size() >= kJoinChunkBytes)
+            last.squeeze();  // full: no room kept for more
+    } else {
         out.chunks.append(StoredChunk{chunk.stream, data});
+    }
     out.bytes += data.size();
     m_totalBytes += data.size();
 }

@@ -26,9 +26,12 @@ public:
     // The engine's own cap can be set up to 16 MiB; never keep more than that per child.
     static constexpr qsizetype kMaxBytesPerChild = 16 * 1024 * 1024;
     static constexpr qsizetype kMaxTotalBytes = 64 * 1024 * 1024;
-    // Consecutive chunks of one stream are joined up to this size, so a child printing a
-    // byte at a time does not cost one chunk per byte.
+    // Consecutive small chunks of one stream are joined up to kJoinChunkBytes, so a child
+    // printing a byte at a time does not cost one chunk per byte. A chunk of kJoinBelowBytes
+    // or more is kept as it came: the engine's ChildHistory holds the same bytes, and a
+    // join would copy them.
     static constexpr qsizetype kJoinChunkBytes = 64 * 1024;
+    static constexpr qsizetype kJoinBelowBytes = 4 * 1024;
 
     explicit ChildOutputStore(QObject *parent = nullptr);
 
