@@ -62,10 +62,16 @@ public:
         }
     }
 
-    // Starts varta-watch --headless with `args` and waits for its listener lines.
+    // Starts varta-watch --headless (or, with `headless` false, with its console on the
+    // offscreen platform) with `args` and waits for its listener lines.
     bool start(const QStringList &args, int expectedListeners = 1) {
         process.setProgram(watchBinary());
-        process.setArguments(QStringList{QStringLiteral("--headless")} + args);
+        if (!headless) {
+            QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+            env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+            process.setProcessEnvironment(env);
+        }
+        process.setArguments((headless ? QStringList{QStringLiteral("--headless")} : QStringList{}) + args);
         process.start();
         if (!process.waitForStarted(10000))
             return false;
@@ -123,6 +129,7 @@ public:
         sendUdp(QByteArray(reinterpret_cast<const char *>(bytes.data()), static_cast<qsizetype>(bytes.size())));
     }
 
+    bool headless = true;
     QProcess process;
     QStringList stdoutLines;
     quint16 udpPort = 0;
