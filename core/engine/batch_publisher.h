@@ -27,9 +27,11 @@ class BatchPublisher : public QObject {
 public:
     static constexpr int kPublishIntervalMs = 50;         // at most 20 batches a second
     static constexpr qsizetype kMaxEventsPerBatch = 200;  // the operator's log, not a firehose
-    // What a console keeps of all children's output (ui ChildOutputStore::kMaxTotalBytes,
-    // the engine's ChildHistory::kMaxOutputBytes): more waiting for it would be dropped there.
-    static constexpr qsizetype kMaxPendingOutputBytes = 64 * 1024 * 1024;
+    // Output that may gather while the console applies the batch in flight: past it, the
+    // oldest child's waiting output is dropped whole (the engine's ChildHistory keeps it
+    // for `ctl output`). A console that keeps up never meets it; one that lags holds its
+    // store's 64 MiB plus this, not another store's worth.
+    static constexpr qsizetype kMaxPendingOutputBytes = 8 * 1024 * 1024;
 
     using StatsFn = std::function<EngineStats()>;  // the totals of the moment, nowMs aside
     BatchPublisher(AgentTracker &tracker, StatsFn stats, QObject *parent = nullptr);

@@ -22,16 +22,16 @@ constexpr qint64 kPrintedBytes = 64LL * 1024 * 1024;  // each child; 4x the capt
 constexpr qint64 kCaptureBytes = 16LL * 1024 * 1024;  // --recovery-capture-bytes at its maximum
 // The bound, from the code: the output store's 64 MiB (the engine's history and the
 // console's store hold the same chunks), plus what may wait for a console that lags, at
-// most BatchPublisher::kMaxPendingOutputBytes (64 MiB, newer children than the store's);
-// freed memory is not always handed back to the kernel, so a peak of both can stay.
+// most BatchPublisher::kMaxPendingOutputBytes (8 MiB, newer children than the store's).
 // Twelve children keep 192 MiB between them: a console that keeps more than that shows
 // it plainly (before the fix: +293 MiB, ~+25 MiB per child and growing).
 constexpr qint64 kStoreBoundKiB = 64 * kMiB;
-constexpr qint64 kPendingBoundKiB = 64 * kMiB;
-// Beyond both: allocator slack of two threads, the view's head of one child (1 MiB as
-// UTF-16 and its layout), the children and event models. Measured: +84 to +131 MiB, the
-// most with two builds running beside it.
-constexpr qint64 kSlackKiB = 24 * kMiB;
+constexpr qint64 kPendingBoundKiB = 8 * kMiB;
+// Beyond both: the view's head of one child (1 MiB as UTF-16 and its layout), the
+// children and event models, and what the allocator keeps after the console's trim.
+// Measured: +72 to +77 MiB, and +75 MiB with eight children of 1 GiB each (without the
+// trim +96 to +100, without the pacing +293 and growing).
+constexpr qint64 kSlackKiB = 16 * kMiB;
 
 // Under AddressSanitizer freed memory waits in a quarantine before it is reused, so RSS
 // is reported there, not asserted (as in tst_flood_e2e).

@@ -137,6 +137,7 @@ private:
     QElapsedTimer m_sinceBatch;
     EngineMs m_lastNowMs = 0;
     QList<AgentKey> m_selectedKeys;
+    bool m_trimDue = false;  // output arrived since the last tick
 };
 
 }  // namespace varta::ui
