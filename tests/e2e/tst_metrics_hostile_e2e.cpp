@@ -6,6 +6,7 @@
 // Prometheus is answered again once the peers are gone.
 #include "tests/support/metrics_scrape.h"
 #include "tests/support/recovery_script.h"
+#include "tests/support/sanitizers.h"
 #include "tests/support/watch_process.h"
 
 #include <QDir>
@@ -379,6 +380,8 @@ void TestMetricsHostileE2e::athousandIdlePeersStarveNothing() {
 }
 
 void TestMetricsHostileE2e::outOfDescriptorsPausesAcceptingAndResumes() {
+    if (kSanitizersNeedDescriptors)
+        QSKIP(kSanitizersNeedDescriptorsWhy);
     QVERIFY(startObserver());
     QVERIFY(!scrape().isEmpty());
     // The soft limit at the descriptors in use: a connection is refused on arrival, or
@@ -407,6 +410,11 @@ void TestMetricsHostileE2e::outOfDescriptorsPausesAcceptingAndResumes() {
         if (body.isEmpty())
             QTest::qWait(200);
     }
+    QVERIFY2(m_watch->process.state() == QProcess::Running,
+             qPrintable(QStringLiteral("exit status %1, code %2: %3")
+                            .arg(m_watch->process.exitStatus())
+                            .arg(m_watch->process.exitCode())
+                            .arg(QString::fromLocal8Bit(m_watch->process.readAllStandardError().right(20000)))));
     QVERIFY2(!body.isEmpty(), "/metrics never accepted again");
     const qint64 failed = metricValue(body, "varta_prom_accept_errors_total");
     const qint64 refused = metricValue(body, "varta_prom_connections_refused_total{reason=\"descriptor_reserve\"}");

@@ -4,6 +4,7 @@
 #include "core/metrics/endpoint_metrics.h"
 #include "core/metrics/metrics_endpoint.h"
 #include "core/metrics/metrics_registry.h"
+#include "tests/support/sanitizers.h"
 
 #include <QDir>
 #include <QEventLoop>
@@ -467,6 +468,8 @@ void TestMetricsEndpoint::oneSourceHoldsAtMostItsShare() {
 }
 
 void TestMetricsEndpoint::aFailedAcceptPausesThenResumes() {
+    if (test::kSanitizersNeedDescriptors)
+        QSKIP(test::kSanitizersNeedDescriptorsWhy);
     MetricsEndpoint endpoint(*m_registry, loopbackOptions());
     QVERIFY(endpoint.listen(nullptr));
     constexpr int kPeers = 4;
