@@ -5,12 +5,15 @@
 // console: 64 MiB, the same bytes shared) and what waits for a slow console, whatever the
 // console's speed: batches reach it one at a time (BatchPublisher, paced) and the output
 // view shows a bounded head.
+#include "tests/support/proc_status.h"
+#include "tests/support/sanitizers.h"
 #include "tests/support/watch_process.h"
 
 #include <QDir>
 #include <QFile>
 
 using namespace varta;
+using test::vmRssKiB;
 using test::WatchProcess;
 
 namespace {
@@ -35,27 +38,7 @@ constexpr qint64 kSlackKiB = 20 * kMiB;
 
 // Under AddressSanitizer freed memory waits in a quarantine before it is reused, so RSS
 // is reported there, not asserted (as in tst_flood_e2e).
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kAssertRss = false;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool kAssertRss = false;
-#else
-constexpr bool kAssertRss = true;
-#endif
-#else
-constexpr bool kAssertRss = true;
-#endif
-
-qint64 vmRssKiB(qint64 pid) {
-    QFile file(QStringLiteral("/proc/%1/status").arg(pid));
-    if (!file.open(QIODevice::ReadOnly))
-        return -1;
-    for (const QByteArray &line : file.readAll().split('\n'))
-        if (line.startsWith("VmRSS:"))
-            return line.mid(6).simplified().split(' ').value(0).toLongLong();
-    return -1;
-}
+constexpr bool kAssertRss = !test::kSanitizedAllocator;
 
 // Children of any of the process's threads (recovery children are forked by the engine's).
 int childCount(qint64 pid) {

@@ -11,6 +11,8 @@
 // plaintext datagrams, sealed frames with decode faults, master frames whose sealed pid
 // is not the clear one, replayed sealed datagrams, and more senders than its table holds.
 #include "core/sender/secure_sealer.h"
+#include "tests/support/proc_status.h"
+#include "tests/support/sanitizers.h"
 #include "tests/support/watch_process.h"
 
 #include <QFile>
@@ -29,6 +31,7 @@
 #include <unistd.h>
 
 using namespace varta;
+using test::vmRssKiB;
 using test::WatchProcess;
 
 namespace {
@@ -47,17 +50,7 @@ constexpr std::uint64_t kSeed = 0x5eed'f100d;
 // allocates and frees during each HKDF derivation a 64-byte datagram of an unknown pid
 // costs). There the memory is reported, not asserted; leaks are LeakSanitizer's, at exit,
 // and the release build asserts the bound.
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kAssertRss = false;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool kAssertRss = false;
-#else
-constexpr bool kAssertRss = true;
-#endif
-#else
-constexpr bool kAssertRss = true;
-#endif
+constexpr bool kAssertRss = !test::kSanitizedAllocator;
 
 using Buffer = std::array<std::uint8_t, kMaxDatagram>;
 using Key = std::array<std::uint8_t, vlp::kKeySize>;
@@ -332,16 +325,6 @@ qint64 rcvbufErrors() {
         const qsizetype at = names.indexOf("RcvbufErrors");
         return at > 0 && at < f.size() ? f[at].toLongLong() : -1;
     }
-    return -1;
-}
-
-qint64 vmRssKiB(qint64 pid) {
-    QFile file(QStringLiteral("/proc/%1/status").arg(pid));
-    if (!file.open(QIODevice::ReadOnly))
-        return -1;
-    for (const QByteArray &line : file.readAll().split('\n'))
-        if (line.startsWith("VmRSS:"))
-            return line.mid(6).simplified().split(' ').value(0).toLongLong();
     return -1;
 }
 

@@ -5,6 +5,7 @@
 // deadline, the metrics thread does not spin, recovery commands still start, and
 // Prometheus is answered again once the peers are gone.
 #include "tests/support/metrics_scrape.h"
+#include "tests/support/proc_status.h"
 #include "tests/support/recovery_script.h"
 #include "tests/support/sanitizers.h"
 #include "tests/support/watch_process.h"
@@ -42,17 +43,6 @@ constexpr qint64 kMemoryToleranceKiB = 16 * 1024;
 constexpr int kHeldAtMostMs = 1000 + 2000;
 
 QString procFile(qint64 pid, const char *name) { return QStringLiteral("/proc/%1/%2").arg(pid).arg(name); }
-
-// A "Key:   N kB" line of /proc/PID/status, in KiB, or -1.
-qint64 statusKiB(qint64 pid, const QByteArray &key) {
-    QFile file(procFile(pid, "status"));
-    if (!file.open(QIODevice::ReadOnly))
-        return -1;
-    for (const QByteArray &line : file.readAll().split('\n'))
-        if (line.startsWith(key + ':'))
-            return line.mid(key.size() + 1).trimmed().split(' ').value(0).toLongLong();
-    return -1;
-}
 
 // User plus system CPU time the process has used, in seconds.
 double cpuSeconds(qint64 pid) {

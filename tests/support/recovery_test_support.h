@@ -2,6 +2,9 @@
 // Shared by the recovery process tests: where the helper programs are, and the checks
 // that a process is really gone.
 
+#include "tests/support/proc_status.h"
+#include "tests/support/sanitizers.h"
+
 #include <QByteArray>
 #include <QFile>
 #include <QList>
@@ -15,14 +18,6 @@
 #include <sys/wait.h>
 
 namespace varta::test {
-
-// Under a sanitizer, malloc is the sanitizer's: freed memory waits in a quarantine
-// (256 MiB for ASan) before reuse, so the process's RSS measures the sanitizer.
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-inline constexpr bool kSanitizedAllocator = true;
-#else
-inline constexpr bool kSanitizedAllocator = false;
-#endif
 
 inline QString helper(const char *name) {
     return QStringLiteral(VARTA_BINARY_DIR "/child_programs/varta_child_") + QLatin1String(name);
@@ -54,18 +49,6 @@ inline void killAndReap(const QList<qint64> &pids) {
 // "grandchild <pid>" as varta_child_grandchild prints it.
 inline qint64 grandchildPidIn(const QByteArray &output) {
     return output.startsWith("grandchild ") ? output.mid(11).trimmed().toLongLong() : 0;
-}
-
-// Resident set size of this process in KiB, from /proc/self/status.
-inline qint64 residentKiB() {
-    QFile status(QStringLiteral("/proc/self/status"));
-    if (!status.open(QIODevice::ReadOnly))
-        return -1;
-    for (const QByteArray &line : status.readAll().split('\n')) {
-        if (line.startsWith("VmRSS:"))
-            return line.mid(6).trimmed().split(' ').first().toLongLong();
-    }
-    return -1;
 }
 
 // While alive, writes past `bytes` in any file fail with EFBIG instead of raising
