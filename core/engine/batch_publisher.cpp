@@ -77,6 +77,19 @@ void BatchPublisher::addOutput(const OutputChunk &chunk) {
         dropOldestOutput();
 }
 
+void BatchPublisher::addForgottenChildren(const QList<std::uint64_t> &ids) {
+    if (!m_publishing)
+        return;
+    m_forgottenChildren.append(ids);
+    const auto first = std::remove_if(m_output.begin(), m_output.end(), [&](const OutputChunk &c) {
+        if (!ids.contains(c.childId))
+            return false;
+        m_outputBytes -= c.data.size();
+        return true;
+    });
+    m_output.erase(first, m_output.end());
+}
+
 // Child ids increase, so the first chunk waiting is the oldest child's.
 void BatchPublisher::dropOldestOutput() {
     const std::uint64_t id = m_output.front().childId;
@@ -126,6 +139,7 @@ void BatchPublisher::publish() {
     batch.events = std::exchange(m_events, {});
     batch.children = std::exchange(m_children, {});
     batch.output = std::exchange(m_output, {});
+    batch.forgottenChildren = std::exchange(m_forgottenChildren, {});
     m_outputBytes = 0;
     batch.stats = m_stats();
     batch.stats.nowMs = engineNowMs();

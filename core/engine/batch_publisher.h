@@ -50,6 +50,8 @@ public:
     void addTransition(const AgentKey &key, std::int64_t atNs, AgentState from, AgentState to);
     void addChild(const ChildInfo &child);
     void addOutput(const OutputChunk &chunk);
+    // Their waiting output goes too: the history has let it go, so must the console.
+    void addForgottenChildren(const QList<std::uint64_t> &ids);
 
     std::uint64_t eventsDropped() const noexcept { return m_eventsDropped; }
     std::uint64_t outputBytesDropped() const noexcept { return m_outputBytesDropped; }
@@ -75,6 +77,7 @@ private:
     QList<EventLogEntry> m_events;
     QList<ChildInfo> m_children;
     QList<OutputChunk> m_output;
+    QList<std::uint64_t> m_forgottenChildren;
     qsizetype m_outputBytes = 0;    // in m_output
     QList<std::uint64_t> m_cutOff;  // running children whose output was dropped: the rest goes too
     bool m_paced = false;

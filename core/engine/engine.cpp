@@ -348,6 +348,7 @@ void Engine::connectRecovery() {
     });
     connect(m_recovery, &RecoveryEngine::childChanged, m_publisher, &BatchPublisher::addChild);
     connect(m_recovery, &RecoveryEngine::childOutput, m_publisher, &BatchPublisher::addOutput);
+    connect(m_recovery, &RecoveryEngine::childrenForgotten, m_publisher, &BatchPublisher::addForgottenChildren);
     // The recovery side asks the budget before it builds an event, so what it emits is
     // already admitted.
     m_recovery->setEventGate([this](EventKind kind) { return m_events->admit(kind); });

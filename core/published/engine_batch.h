@@ -188,6 +188,9 @@ struct EngineBatch {
     QList<EventLogEntry> events;
     QList<ChildInfo> children;  // started or changed children
     QList<OutputChunk> output;
+    // Ended children whose output the engine's history no longer keeps (oldest first):
+    // the console drops its copy, so its store never holds what the history let go.
+    QList<std::uint64_t> forgottenChildren;
     EngineStats stats;
 };
 

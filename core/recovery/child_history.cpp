@@ -29,6 +29,7 @@ void ChildHistory::trim() {
             continue;
         for (const OutputChunk &chunk : it->second.output)
             m_outputBytes -= chunk.data.size();
+        m_forgottenIds.append(it->first);
         m_entries.erase(it);
         ++m_forgotten;
     }

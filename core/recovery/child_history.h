@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <utility>
 
 namespace varta {
 
@@ -39,6 +40,9 @@ public:
     // kTailLines lines and kTailBytes bytes, a longer line cut at its start.
     QStringList tail(std::uint64_t id) const;
     std::uint64_t forgotten() const noexcept { return m_forgotten; }
+    // The children forgotten since the last call, oldest first: a console mirroring their
+    // output drops its copy too, so the two stores keep the same chunks.
+    QList<std::uint64_t> takeForgotten() { return std::exchange(m_forgottenIds, {}); }
 
 private:
     void trim();
@@ -47,6 +51,7 @@ private:
     std::deque<std::uint64_t> m_ended;         // in the order they ended
     std::int64_t m_outputBytes = 0;
     std::uint64_t m_forgotten = 0;
+    QList<std::uint64_t> m_forgottenIds;  // since the last takeForgotten()
 };
 
 }  // namespace varta

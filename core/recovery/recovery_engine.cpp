@@ -386,6 +386,8 @@ void RecoveryEngine::onChildOutput(std::uint64_t id, OutputStream stream, const 
     const OutputChunk chunk{id, stream, data};
     m_history.append(chunk);
     Q_EMIT childOutput(chunk);
+    if (QList<std::uint64_t> forgotten = m_history.takeForgotten(); !forgotten.isEmpty())
+        Q_EMIT childrenForgotten(forgotten);
 }
 
 void RecoveryEngine::onChildFinished(std::uint64_t id, const RunResult &result) {
@@ -654,6 +656,8 @@ void RecoveryEngine::auditComplete(const Child &child, const RunResult &result, 
 void RecoveryEngine::childUpdated(const ChildInfo &info) {
     m_history.update(info);
     Q_EMIT childChanged(info);
+    if (QList<std::uint64_t> forgotten = m_history.takeForgotten(); !forgotten.isEmpty())
+        Q_EMIT childrenForgotten(forgotten);
 }
 
 // "recovery child 3 for pid 4242 (uds) exited with code 0 after 0.21 s, 312 bytes kept;

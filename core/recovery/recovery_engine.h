@@ -117,6 +117,8 @@ public:
 Q_SIGNALS:
     void childChanged(const varta::ChildInfo &child);
     void childOutput(const varta::OutputChunk &chunk);
+    // Ended children the history forgot (ChildHistory::takeForgotten), their output gone.
+    void childrenForgotten(const QList<std::uint64_t> &ids);
     void agentMarkChanged(const varta::AgentKey &agent);  // mark(agent) is different now
     void recoveryStarted(const varta::AgentKey &agent);   // one per child, as it is spawned
     void eventLogged(const varta::EventLogEntry &entry);

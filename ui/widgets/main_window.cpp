@@ -375,6 +375,7 @@ void MainWindow::applyBatch(const EngineBatch &batch) {
         selectNewChildOfSelectedAgent(batch.children, known);
         m_actions->setSelectedChild(selectedChild());
     }
+    m_output->remove(batch.forgottenChildren);  // the engine's history let them go
     m_output->append(batch.output);
     m_trimDue = m_trimDue || !batch.output.isEmpty();
 

@@ -71,6 +71,25 @@ private Q_SLOTS:
         QCOMPARE(history.forgotten(), std::uint64_t{10});
         QCOMPARE(std::size_t(history.list().size()), ChildHistory::kEndedChildren + 1);
         QCOMPARE(history.listFor(AgentKey::local(101)).size(), 1);
+        // Named once each, oldest first, for a console that mirrors the output.
+        QList<std::uint64_t> expected;
+        for (std::uint64_t id = 2; id < 12; ++id)
+            expected.append(id);
+        QCOMPARE(history.takeForgotten(), expected);
+        QVERIFY(history.takeForgotten().isEmpty());
+    }
+
+    void outputPastTheBoundForgetsTheOldestEndedChild() {
+        ChildHistory history;
+        const QByteArray quarter(ChildHistory::kMaxOutputBytes / 4, 'x');
+        for (std::uint64_t id = 1; id <= 5; ++id) {
+            history.update(child(id));
+            history.append({id, OutputStream::Stdout, quarter});
+            history.update(child(id, ChildState::Exited));
+        }
+        QCOMPARE(history.takeForgotten(), QList<std::uint64_t>{1});
+        QVERIFY(!history.find(1));
+        QVERIFY(history.find(2));
     }
 };
 
