@@ -237,10 +237,6 @@
         <translation>Nicht mehr fragen</translation>
     </message>
     <message>
-        <source>and %1 more</source>
-        <translation>und %1 weitere</translation>
-    </message>
-    <message>
         <source>Run the recovery command now? Selected agents: %1</source>
         <translation>Den Wiederherstellungsbefehl jetzt ausführen? Ausgewählte Agenten: %1</translation>
     </message>
@@ -395,6 +391,13 @@
         <source>The local agent&apos;s command line, as the kernel reported it at first contact</source>
         <translation>Die Befehlszeile des lokalen Agenten, wie der Kernel sie beim ersten Kontakt meldete</translation>
     </message>
+    <message numerus="yes">
+        <source>and %n more</source>
+        <translation>
+            <numerusform>und %n weiterer</numerusform>
+            <numerusform>und %n weitere</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>varta::ui::ChildOutputView</name>
@@ -429,6 +432,10 @@
     <message>
         <source>⚠ Output truncated at %1 bytes: the child printed more than the capture limit and the rest was discarded.</source>
         <translation>⚠ Ausgabe bei %1 Bytes abgeschnitten: der Prozess hat mehr als das Aufzeichnungslimit ausgegeben, der Rest wurde verworfen.</translation>
+    </message>
+    <message>
+        <source>[only the first %1 are shown here; varta-watch ctl output %2 prints what the engine kept]</source>
+        <translation>[hier nur die ersten %1; varta-watch ctl output %2 gibt aus, was die Engine aufbewahrt hat]</translation>
     </message>
 </context>
 <context>
@@ -590,13 +597,6 @@
     <message>
         <source>Filter by pid, name, command, user or origin</source>
         <translation>Nach PID, Name, Befehl, Benutzer oder Herkunft filtern</translation>
-    </message>
-    <message numerus="yes">
-        <source>and %n more</source>
-        <translation>
-            <numerusform>und %n weiterer</numerusform>
-            <numerusform>und %n weitere</numerusform>
-        </translation>
     </message>
     <message>
         <source>Search events</source>

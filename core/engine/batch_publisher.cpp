@@ -81,26 +81,26 @@ void BatchPublisher::addForgottenChildren(const QList<std::uint64_t> &ids) {
     if (!m_publishing)
         return;
     m_forgottenChildren.append(ids);
+    removeWaitingOutput([&](std::uint64_t childId) { return ids.contains(childId); });
+}
+
+qsizetype BatchPublisher::removeWaitingOutput(const std::function<bool(std::uint64_t)> &of) {
+    qsizetype bytes = 0;
     const auto first = std::remove_if(m_output.begin(), m_output.end(), [&](const OutputChunk &c) {
-        if (!ids.contains(c.childId))
+        if (!of(c.childId))
             return false;
-        m_outputBytes -= c.data.size();
+        bytes += c.data.size();
         return true;
     });
     m_output.erase(first, m_output.end());
+    m_outputBytes -= bytes;
+    return bytes;
 }
 
 // Child ids increase, so the first chunk waiting is the oldest child's.
 void BatchPublisher::dropOldestOutput() {
     const std::uint64_t id = m_output.front().childId;
-    const auto first = std::remove_if(m_output.begin(), m_output.end(), [&](const OutputChunk &c) {
-        if (c.childId != id)
-            return false;
-        m_outputBytes -= c.data.size();
-        m_outputBytesDropped += std::uint64_t(c.data.size());
-        return true;
-    });
-    m_output.erase(first, m_output.end());
+    m_outputBytesDropped += std::uint64_t(removeWaitingOutput([id](std::uint64_t childId) { return childId == id; }));
     if (!m_cutOff.contains(id))
         m_cutOff.append(id);
 }

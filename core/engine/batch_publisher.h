@@ -66,6 +66,8 @@ Q_SIGNALS:
 private:
     void publish();
     void dropOldestOutput();
+    // Takes the waiting chunks `of` picks out of the batch being gathered; their bytes.
+    qsizetype removeWaitingOutput(const std::function<bool(std::uint64_t childId)> &of);
 
     AgentTracker &m_tracker;
     StatsFn m_stats;

@@ -50,6 +50,15 @@ int AgentTableModel::rowCount(const QModelIndex &parent) const {
 
 int AgentTableModel::columnCount(const QModelIndex &parent) const { return parent.isValid() ? 0 : ColumnCount; }
 
+QStringList AgentTableModel::agentLabels(const QList<AgentKey> &agents, qsizetype named) {
+    QStringList labels;
+    for (qsizetype i = 0; i < agents.size() && i < named; ++i)
+        labels << agentLabel(agents[i]);
+    if (agents.size() > named)
+        labels << tr("and %n more", nullptr, static_cast<int>(agents.size() - named));
+    return labels;
+}
+
 QString AgentTableModel::agentLabel(const AgentKey &key) {
     return tr("pid %1 (%2)").arg(key.pid).arg(key.originLabel());
 }

@@ -11,6 +11,7 @@
 #include <QHash>
 #include <QIcon>
 #include <QLocale>
+#include <QStringList>
 
 #include <array>
 #include <vector>
@@ -72,6 +73,8 @@ public:
     const QString &originText(int row) const { return m_rows[std::size_t(row)].origin; }
     // "pid 42 (udp:10.0.0.7)": how lanes, dialogs and logs name an agent.
     static QString agentLabel(const AgentKey &key);
+    // The first `named` agents' labels, then "and N more" for the rest.
+    static QStringList agentLabels(const QList<AgentKey> &agents, qsizetype named);
     // "api.service (pid 42, uds)" when the kernel named the process, else as above.
     static QString agentLabel(const AgentSnapshot &snapshot);
 

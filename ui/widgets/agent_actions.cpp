@@ -154,11 +154,7 @@ bool AgentActions::confirmRecover(const QList<AgentKey> &agents) {
     m_askFirst->setChecked(ask);
     if (!ask)
         return true;
-    QStringList names;
-    for (qsizetype i = 0; i < agents.size() && i < kNamedAgentsInDialog; ++i)
-        names << AgentTableModel::agentLabel(agents[i]);
-    if (agents.size() > kNamedAgentsInDialog)
-        names << tr("and %1 more").arg(agents.size() - kNamedAgentsInDialog);
+    const QStringList names = AgentTableModel::agentLabels(agents, kNamedAgentsInDialog);
 
     QMessageBox box(QMessageBox::Question, tr("Recover now"),
                     tr("Run the recovery command now? Selected agents: %1").arg(agents.size()),

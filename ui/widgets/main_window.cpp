@@ -46,16 +46,8 @@ namespace {
 constexpr int kTickMs = 1000;
 // How long a confirmation or an operator command's outcome stays in the status bar.
 constexpr int kStatusMessageMs = 10000;
-
-QString agentList(const QList<AgentKey> &agents) {
-    constexpr qsizetype kNamed = 3;
-    QStringList names;
-    for (qsizetype i = 0; i < std::min(agents.size(), kNamed); ++i)
-        names << AgentTableModel::agentLabel(agents[i]);
-    if (agents.size() > kNamed)
-        names << MainWindow::tr("and %n more", nullptr, static_cast<int>(agents.size() - kNamed));
-    return names.join(QStringLiteral(", "));
-}
+// A confirmation in the status bar names this many agents and counts the rest.
+constexpr qsizetype kNamedInStatus = 3;
 }  // namespace
 
 MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent) {
@@ -314,7 +306,10 @@ void MainWindow::connectActions() {
 }
 
 void MainWindow::confirmRequest(const QString &what, const QList<AgentKey> &agents) {
-    statusBar()->showMessage(tr("%1: asked for %2").arg(what, agentList(agents)), kStatusMessageMs);
+    statusBar()->showMessage(
+        tr("%1: asked for %2")
+            .arg(what, AgentTableModel::agentLabels(agents, kNamedInStatus).join(QStringLiteral(", "))),
+        kStatusMessageMs);
 }
 
 void MainWindow::showOperatorOutcomes(const QList<EventLogEntry> &events) {
