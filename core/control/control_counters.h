@@ -29,6 +29,7 @@ constexpr const char *controlRefusalLabel(ControlRefusal refusal) {
 
 struct ControlCounters {
     std::uint64_t connectionsAccepted = 0;  // every connection accept() returned, refused ones included
+    std::uint64_t acceptErrors = 0;         // accept() failures (out of descriptors), each pausing the listener
     std::uint64_t requests = 0;             // every non-empty request line, well-formed or not
     std::uint64_t connectionsOpen = 0;      // gauge: admitted connections open now
     std::array<std::uint64_t, kControlRefusalCount> refused{};

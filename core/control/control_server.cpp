@@ -1,5 +1,6 @@
 #include "core/control/control_server.h"
 
+#include "core/base/accept_loop.h"
 #include "core/base/unix_socket_path.h"
 
 #include <QJsonArray>
@@ -138,8 +139,8 @@ bool ControlServer::listen(const QString &path, QString *error) {
     m_path = path;
     m_device = st.st_dev;
     m_inode = st.st_ino;
-    m_acceptNotifier = new QSocketNotifier(fd, QSocketNotifier::Read, this);
-    connect(m_acceptNotifier, &QSocketNotifier::activated, this, &ControlServer::acceptPending);
+    m_acceptLoop = new AcceptLoop(
+        fd, kListenBacklog, m_counters.acceptErrors, [this](int accepted) { admit(accepted); }, this);
     return true;
 }
 
@@ -149,10 +150,9 @@ void ControlServer::close() {
     m_sweepTimer.stop();
     if (m_fd < 0)
         return;
-    m_acceptNotifier->setEnabled(false);
-    m_acceptNotifier->deleteLater();
-    m_acceptNotifier = nullptr;
-    m_acceptPaused = false;
+    m_acceptLoop->stop();
+    m_acceptLoop->deleteLater();  // close() may run inside the loop's own call
+    m_acceptLoop = nullptr;
     ::close(m_fd);
     m_fd = -1;
     const QByteArray native = m_path.toLocal8Bit();
@@ -163,43 +163,25 @@ void ControlServer::close() {
     m_inode = 0;
 }
 
-void ControlServer::acceptPending() {
-    // A bounded number per wake-up, so a flood of connections cannot starve the rest of
-    // the thread; the notifier fires again for what is left.
-    for (int i = 0; i < kListenBacklog && m_fd >= 0; ++i) {
-        const int fd = ::accept4(m_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (fd < 0) {
-            if (errno == EINTR || errno == ECONNABORTED)
-                continue;
-            if (errno != EAGAIN && errno != EWOULDBLOCK) {
-                // Out of descriptors or memory: the socket stays readable, so listening on
-                // would spin. Try again on the next sweep.
-                m_acceptNotifier->setEnabled(false);
-                m_acceptPaused = true;
-                m_sweepTimer.start();
-            }
-            return;
-        }
-        ++m_counters.connectionsAccepted;
-        ucred credentials{};
-        socklen_t length = sizeof credentials;
-        const bool known = ::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &credentials, &length) == 0;
-        if (!known || (credentials.uid != ::geteuid() && credentials.uid != 0)) {
-            refuseAtDoor(fd, ControlRefusal::PermissionDenied,
-                         known ? QStringLiteral("uid %1 may not use this control socket: it admits only the "
-                                                "observer's user and root")
-                                     .arg(credentials.uid)
-                               : QStringLiteral("cannot tell who is connecting; refused"));
-            continue;
-        }
-        if (m_connections.size() >= static_cast<std::size_t>(kMaxConnections)) {
-            refuseAtDoor(
-                fd, ControlRefusal::Busy,
-                QStringLiteral("too many control connections (%1 open); try again later").arg(kMaxConnections));
-            continue;
-        }
-        admit(fd, ControlPeer{credentials.uid, credentials.pid, userName(credentials.uid)});
+void ControlServer::admit(int fd) {
+    ++m_counters.connectionsAccepted;
+    ucred credentials{};
+    socklen_t length = sizeof credentials;
+    const bool known = ::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &credentials, &length) == 0;
+    if (!known || (credentials.uid != ::geteuid() && credentials.uid != 0)) {
+        refuseAtDoor(fd, ControlRefusal::PermissionDenied,
+                     known ? QStringLiteral("uid %1 may not use this control socket: it admits only the "
+                                            "observer's user and root")
+                                 .arg(credentials.uid)
+                           : QStringLiteral("cannot tell who is connecting; refused"));
+        return;
     }
+    if (m_connections.size() >= static_cast<std::size_t>(kMaxConnections)) {
+        refuseAtDoor(fd, ControlRefusal::Busy,
+                     QStringLiteral("too many control connections (%1 open); try again later").arg(kMaxConnections));
+        return;
+    }
+    openConnection(fd, ControlPeer{credentials.uid, credentials.pid, userName(credentials.uid)});
 }
 
 void ControlServer::refuseAtDoor(int fd, ControlRefusal refusal, const QString &error) {
@@ -211,7 +193,7 @@ void ControlServer::refuseAtDoor(int fd, ControlRefusal refusal, const QString &
     ::close(fd);
 }
 
-void ControlServer::admit(int fd, const ControlPeer &peer) {
+void ControlServer::openConnection(int fd, const ControlPeer &peer) {
     auto connection = std::make_unique<Connection>();
     const std::uint64_t id = m_nextId++;
     connection->id = id;
@@ -498,7 +480,7 @@ void ControlServer::drop(std::uint64_t id, std::optional<ControlRefusal> refusal
     connection->readNotifier->deleteLater();
     connection->writeNotifier->deleteLater();
     ::close(connection->fd);
-    if (m_connections.empty() && !m_acceptPaused)
+    if (m_connections.empty())
         m_sweepTimer.stop();
     if (connection->stream) {
         const ControlStream kind = *connection->stream;
@@ -508,10 +490,6 @@ void ControlServer::drop(std::uint64_t id, std::optional<ControlRefusal> refusal
 }
 
 void ControlServer::sweep() {
-    if (m_acceptPaused && m_acceptNotifier != nullptr) {
-        m_acceptPaused = false;
-        m_acceptNotifier->setEnabled(true);
-    }
     const qint64 now = nowMs();
     std::vector<std::uint64_t> ids;
     ids.reserve(m_connections.size());

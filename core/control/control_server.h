@@ -41,6 +41,8 @@ class QSocketNotifier;
 
 namespace varta {
 
+class AcceptLoop;
+
 class ControlServer : public QObject {
     Q_OBJECT
 public:
@@ -92,8 +94,9 @@ private:
     static std::size_t streamIndex(ControlStream kind) { return static_cast<std::size_t>(kind); }
 
     bool clearStaleSocket(const QString &path, QString *error);
-    void acceptPending();
-    void admit(int fd, const ControlPeer &peer);
+    // A connection AcceptLoop took: refused at the door, or opened.
+    void admit(int fd);
+    void openConnection(int fd, const ControlPeer &peer);
     void refuseAtDoor(int fd, ControlRefusal refusal, const QString &error);
     void readFrom(std::uint64_t id);
     bool consume(std::uint64_t id, const char *data, qsizetype size);
@@ -116,8 +119,7 @@ private:
     int m_fd = -1;
     dev_t m_device = 0;  // of the socket file listen() made, so close() removes only ours
     ino_t m_inode = 0;
-    QSocketNotifier *m_acceptNotifier = nullptr;
-    bool m_acceptPaused = false;  // out of descriptors: retried on the next sweep
+    AcceptLoop *m_acceptLoop = nullptr;
     QTimer m_sweepTimer;
     QElapsedTimer m_clock;
     std::uint64_t m_nextId = 1;

@@ -2,9 +2,9 @@
 
 #include "core/base/engine_clock.h"
 #include "core/base/open_file_limit.h"
+#include "core/base/tcp_listen.h"
 #include "core/metrics/metrics_registry.h"
 
-#include <QTcpServer>
 #include <QTcpSocket>
 #include <QTimer>
 
@@ -12,6 +12,7 @@
 #include <optional>
 
 #include <openssl/crypto.h>
+#include <unistd.h>
 
 namespace varta {
 
@@ -188,7 +189,12 @@ MetricsEndpoint::MetricsEndpoint(MetricsRegistry &registry, PromOptions options,
       m_nowNs(std::move(nowNs)),
       m_limiter(m_options.rateLimitPerSec, m_options.rateLimitBurst) {}
 
-MetricsEndpoint::~MetricsEndpoint() = default;
+MetricsEndpoint::~MetricsEndpoint() {
+    if (m_acceptLoop)
+        m_acceptLoop->stop();
+    if (m_listenFd >= 0)
+        ::close(m_listenFd);
+}
 
 bool MetricsEndpoint::listen(QString *error) {
     const QString where = hostText(m_options.address) + QLatin1Char(':') + QString::number(m_options.port);
@@ -197,23 +203,16 @@ bool MetricsEndpoint::listen(QString *error) {
             *error = QStringLiteral("metrics endpoint %1: no bearer token").arg(where);
         return false;
     }
-    auto *server = new QTcpServer(this);
-    server->setListenBacklogSize(kListenBacklog);
-    if (!server->listen(m_options.address, m_options.port)) {
+    QString why;
+    const int fd = listenTcp(m_options.address, m_options.port, kListenBacklog, &m_port, &why);
+    if (fd < 0) {
         if (error)
-            *error = QStringLiteral("cannot listen for /metrics on %1: %2").arg(where, server->errorString());
-        delete server;
+            *error = QStringLiteral("cannot listen for /metrics on %1: %2").arg(where, why);
         return false;
     }
-    m_server = server;
-    m_port = m_server->serverPort();
-    connect(m_server, &QTcpServer::newConnection, this, &MetricsEndpoint::acceptPending);
-    // QTcpServer stops accepting after a failed accept() and never resumes by itself.
-    connect(m_server, &QTcpServer::acceptError, this, &MetricsEndpoint::acceptFailed);
-    m_acceptRetry = new QTimer(this);
-    m_acceptRetry->setSingleShot(true);
-    m_acceptRetry->setInterval(kAcceptRetryMs);
-    connect(m_acceptRetry, &QTimer::timeout, m_server, &QTcpServer::resumeAccepting);
+    m_listenFd = fd;
+    m_acceptLoop = new AcceptLoop(
+        fd, kListenBacklog, m_counters.acceptErrors, [this](int accepted) { admit(accepted); }, this);
     return true;
 }
 
@@ -250,22 +249,25 @@ bool MetricsEndpoint::authorizationMatches(QByteArrayView authorization, QByteAr
     return CRYPTO_memcmp(a.constData(), b.constData(), static_cast<std::size_t>(b.size())) == 0;
 }
 
-void MetricsEndpoint::acceptPending() {
-    while (m_server->hasPendingConnections()) {
-        QTcpSocket *socket = m_server->nextPendingConnection();
-        if (const std::optional<ScrapeDropReason> drop = dropReason(*socket)) {
-            m_counters.drop(*drop);
-        } else if (const std::optional<ScrapeRefusalReason> refusal = refusalReason(*socket)) {
-            m_counters.refuse(*refusal);
-        } else {
-            ++m_open;
-            ++m_openBySource[socket->peerAddress()];
-            new Connection(*this, socket);
-            continue;
-        }
-        socket->abort();
-        socket->deleteLater();
+void MetricsEndpoint::admit(int fd) {
+    auto *socket = new QTcpSocket(this);
+    if (!socket->setSocketDescriptor(fd)) {
+        ::close(fd);
+        delete socket;
+        return;
     }
+    if (const std::optional<ScrapeDropReason> drop = dropReason(*socket)) {
+        m_counters.drop(*drop);
+    } else if (const std::optional<ScrapeRefusalReason> refusal = refusalReason(*socket)) {
+        m_counters.refuse(*refusal);
+    } else {
+        ++m_open;
+        ++m_openBySource[socket->peerAddress()];
+        new Connection(*this, socket);
+        return;
+    }
+    socket->abort();
+    socket->deleteLater();
 }
 
 std::optional<ScrapeDropReason> MetricsEndpoint::dropReason(const QTcpSocket &socket) {
@@ -295,12 +297,6 @@ std::optional<ScrapeRefusalReason> MetricsEndpoint::refusalReason(const QTcpSock
     if (limit <= kDescriptorReserve || descriptor >= limit - kDescriptorReserve)
         return ScrapeRefusalReason::DescriptorReserve;
     return std::nullopt;
-}
-
-void MetricsEndpoint::acceptFailed() {
-    ++m_counters.acceptErrors;
-    m_server->pauseAccepting();  // QTcpServer has; said again so the retry below is ours to make
-    m_acceptRetry->start();
 }
 
 void MetricsEndpoint::closed(Connection &connection) {

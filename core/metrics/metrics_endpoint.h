@@ -14,6 +14,7 @@
 // method and the Authorization header matter), and an answer not sent within
 // kSendDeadlineMs is abandoned.
 
+#include "core/base/accept_loop.h"
 #include "core/config/options.h"
 #include "core/metrics/endpoint_metrics.h"
 #include "core/metrics/scrape_rate_limiter.h"
@@ -29,9 +30,7 @@
 #include <functional>
 #include <optional>
 
-class QTcpServer;
 class QTcpSocket;
-class QTimer;
 
 namespace varta {
 
@@ -54,7 +53,7 @@ public:
     // last kDescriptorReserve below the soft limit is closed unanswered.
     static constexpr std::uint64_t kDescriptorReserve = 64;
     // How long accepting pauses after accept() failed (EMFILE, ENFILE, ENOBUFS).
-    static constexpr int kAcceptRetryMs = 100;
+    static constexpr int kAcceptRetryMs = AcceptLoop::kRetryMs;
     // Prometheus's request is about 400 bytes; the rest of a longer head is not read.
     static constexpr qsizetype kMaxRequestBytes = 8192;
     static constexpr int kRequestDeadlineMs = 1000;
@@ -91,11 +90,11 @@ private:
     class Connection;
     friend class Connection;
 
-    void acceptPending();
+    // Takes a connection AcceptLoop accepted, or closes it at once for a bound.
+    void admit(int fd);
     // Why `socket` must be closed unanswered, if it must; charges the rate limiter.
     std::optional<ScrapeDropReason> dropReason(const QTcpSocket &socket);
     std::optional<ScrapeRefusalReason> refusalReason(const QTcpSocket &socket) const;
-    void acceptFailed();
     void closed(Connection &connection);
     void answer(Connection &connection);
     void finished(Connection &connection, bool sent);
@@ -105,8 +104,8 @@ private:
     Clock m_nowNs;
     ScrapeRateLimiter m_limiter;
     EndpointCounters m_counters;
-    QTcpServer *m_server = nullptr;
-    QTimer *m_acceptRetry = nullptr;
+    int m_listenFd = -1;
+    AcceptLoop *m_acceptLoop = nullptr;
     quint16 m_port = 0;
     int m_open = 0;
     QHash<QHostAddress, int> m_openBySource;

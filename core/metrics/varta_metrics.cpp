@@ -321,6 +321,11 @@ void registerObserverFamilies(MetricsRegistry &registry, const ObserverCounters 
         .addValue(&observer.exportReopens);
     registry.counter("varta_control_connections_total", "Control-socket connections accepted.")
         .addValue(&observer.control.connectionsAccepted);
+    registry
+        .counter("varta_control_accept_errors_total",
+                 "accept() calls on the control socket that failed (out of descriptors: EMFILE, ENFILE); each "
+                 "pauses accepting for 100 ms.")
+        .addValue(&observer.control.acceptErrors);
     registry.counter("varta_control_requests_total", "Control-socket requests read.")
         .addValue(&observer.control.requests);
     registry.gauge("varta_control_connections", "Control-socket connections open.")

@@ -114,6 +114,7 @@ QList<FamilySpec> contractFamilies() {
         {"varta_export_reopens_total", "counter", {"varta_export_reopens_total 0"}},
         {"varta_control_connections_total", "counter", {"varta_control_connections_total 0"}},
         {"varta_control_requests_total", "counter", {"varta_control_requests_total 0"}},
+        {"varta_control_accept_errors_total", "counter", {"varta_control_accept_errors_total 0"}},
         {"varta_control_connections", "gauge", {"varta_control_connections 0"}},
         {"varta_control_refused_total", "counter",
          labelled("varta_control_refused_total", "reason",
