@@ -549,11 +549,101 @@
     </message>
 </context>
 <context>
-    <name>varta::ui::MainWindow</name>
+    <name>varta::ui::FleetNotifier</name>
+    <message>
+        <source>Counts in the window &amp;title</source>
+        <translation>Zähler im Fenster&amp;titel</translation>
+    </message>
+    <message>
+        <source>Show how many agents are stalled, gave up or exited in the window title</source>
+        <translation>Im Fenstertitel zeigen, wie viele Agenten verstummt, aufgegeben oder beendet sind</translation>
+    </message>
+    <message>
+        <source>T&amp;ray icon</source>
+        <translation>Symbol im Info&amp;bereich</translation>
+    </message>
+    <message>
+        <source>An icon in the desktop&apos;s tray with the worst state and the counts</source>
+        <translation>Ein Symbol im Infobereich des Desktops mit dem schlimmsten Zustand und den Zählern</translation>
+    </message>
+    <message>
+        <source>Desktop &amp;notifications</source>
+        <translation>&amp;Desktop-Benachrichtigungen</translation>
+    </message>
+    <message>
+        <source>A notification when agents stall, exit or give up, grouped at most one every 10 seconds</source>
+        <translation>Eine Benachrichtigung, wenn Agenten verstummen, sich beenden oder aufgegeben werden, gebündelt höchstens eine alle 10 Sekunden</translation>
+    </message>
+    <message>
+        <source>This desktop has no tray</source>
+        <translation>Dieser Desktop hat keinen Infobereich</translation>
+    </message>
+    <message>
+        <source>1 agent stalled</source>
+        <translation>1 Agent verstummt</translation>
+    </message>
+    <message>
+        <source>%1 agents stalled</source>
+        <translation>%1 Agenten verstummt</translation>
+    </message>
+    <message>
+        <source>1 agent exited</source>
+        <translation>1 Agent beendet</translation>
+    </message>
+    <message>
+        <source>%1 agents exited</source>
+        <translation>%1 Agenten beendet</translation>
+    </message>
+    <message>
+        <source>1 agent gave up</source>
+        <translation>1 Agent aufgegeben</translation>
+    </message>
+    <message>
+        <source>%1 agents gave up</source>
+        <translation>%1 Agenten aufgegeben</translation>
+    </message>
+    <message numerus="yes">
+        <source>and %n more</source>
+        <translation>
+            <numerusform>und %n weiterer</numerusform>
+            <numerusform>und %n weitere</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1: %2</translation>
+    </message>
     <message>
         <source>varta-watch</source>
         <translation>varta-watch</translation>
     </message>
+    <message>
+        <source>%1 %2</source>
+        <translation>%1 %2</translation>
+    </message>
+    <message>
+        <source>%1 — %2</source>
+        <translation>%1 — %2</translation>
+    </message>
+    <message>
+        <source>varta-watch: %1, none in trouble</source>
+        <translation>varta-watch: %1, keiner in Schwierigkeiten</translation>
+    </message>
+    <message>
+        <source>varta-watch: %1; %2</source>
+        <translation>varta-watch: %1; %2</translation>
+    </message>
+    <message>
+        <source>1 agent</source>
+        <translation>1 Agent</translation>
+    </message>
+    <message>
+        <source>%1 agents</source>
+        <translation>%1 Agenten</translation>
+    </message>
+</context>
+<context>
+    <name>varta::ui::MainWindow</name>
     <message>
         <source>&lt;b&gt;Recovery children&lt;/b&gt;</source>
         <translation>&lt;b&gt;Wiederherstellungsprozesse&lt;/b&gt;</translation>
@@ -588,7 +678,7 @@
     </message>
     <message>
         <source>&amp;Actions</source>
-        <translation>&amp;Aktionen</translation>
+        <translation>A&amp;ktionen</translation>
     </message>
     <message>
         <source>&amp;View</source>

@@ -7,6 +7,7 @@
 #include "ui/models/event_log_model.h"
 #include "ui/widgets/agent_actions.h"
 #include "ui/widgets/child_output_view.h"
+#include "ui/widgets/fleet_notifier.h"
 #include "ui/widgets/main_window.h"
 #include "ui/widgets/status_bar_panel.h"
 #include "ui/widgets/timeline/stall_timeline_view.h"
@@ -25,6 +26,7 @@
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QStatusBar>
+#include <QSystemTrayIcon>
 #include <QTableView>
 #include <QTest>
 #include <QTimer>
@@ -511,6 +513,74 @@ private Q_SLOTS:
         m_testers.clear();
         m_window = std::make_unique<MainWindow>();
         QVERIFY(m_window->agentView()->columnWidth(AgentTableModel::OriginColumn) != 321);
+    }
+
+    // The counts of agents in trouble reach a minimised console through its title.
+    void windowTitleCarriesTheCountsOfAgentsInTrouble() {
+        m_window->applyBatch(fleet());
+        const QString title = m_window->windowTitle();
+        for (const char *part : {"1 stalled", "1 gave up", "1 recovering", "6 agents", "varta-watch"})
+            QVERIFY2(title.contains(QLatin1String(part)), qPrintable(title));
+        QVERIFY2(!title.contains(QLatin1String("paused")) && !title.contains(QLatin1String("degraded")),
+                 qPrintable(title));
+        QCOMPARE(m_window->notifier()->worstState(), AgentState::GaveUp);
+        QVERIFY(m_window->notifier()->trayToolTip().contains(QLatin1String("1 stalled")));
+        m_window->notifier()->titleCountsAction()->setChecked(false);
+        QCOMPARE(m_window->windowTitle(), QStringLiteral("varta-watch"));
+        QCOMPARE(QSettings().value(QStringLiteral("notify/titleCounts")).toBool(), false);
+    }
+
+    // Offscreen there is no tray: the choice is offered greyed out, and nothing is shown.
+    void theTrayIsOfferedOnlyWhereThereIsOne() {
+        QVERIFY(!QSystemTrayIcon::isSystemTrayAvailable());
+        QVERIFY(!m_window->notifier()->trayAction()->isEnabled());
+        QVERIFY(!m_window->notifier()->trayShown());
+    }
+
+    // Three stalls at once are one notification; what follows within the hold waits for
+    // its end and goes out as one more, grouped by kind.
+    void stallsAreNotifiedGroupedAndHeld() {
+        std::int64_t clockMs = 50'000;
+        m_window->notifier()->setClock([&] { return clockMs; });
+        QSignalSpy notified(m_window->notifier(), &ui::FleetNotifier::notified);
+        EngineBatch first = fleet();
+        for (std::uint32_t pid : {100u, 122u, 144u})
+            first.transitions.append(StateTransition{udpKey(pid), kNow, AgentState::Up, AgentState::Stalled});
+        m_window->applyBatch(first);
+        QCOMPARE(notified.count(), 1);
+        QCOMPARE(notified.at(0).at(0).toString(), QStringLiteral("3 agents stalled"));
+        const QString body = notified.at(0).at(1).toString();
+        QVERIFY2(body.contains(QLatin1String("pid 100 (udp:10.0.0.7)")) && !body.contains(QLatin1String("more")),
+                 qPrintable(body));
+
+        EngineBatch next;
+        next.stats = first.stats;
+        for (std::uint32_t pid = 200; pid < 210; ++pid)
+            next.transitions.append(StateTransition{udpKey(pid), kNow, AgentState::Up, AgentState::Stalled});
+        next.transitions.append(StateTransition{AgentKey::local(7), kNow, AgentState::Stalled, AgentState::Exited});
+        next.transitions.append(StateTransition{udpKey(111), kNow, AgentState::Stalled, AgentState::Stalled});
+        // Its recovery child ended: stalled still, not a new stall.
+        next.transitions.append(StateTransition{udpKey(100), kNow, AgentState::Recovering, AgentState::Stalled});
+        m_window->applyBatch(next);
+        QCOMPARE(notified.count(), 1);  // within the hold
+        clockMs += ui::AlertDigest::kHoldMs;
+        m_window->notifier()->tick();
+        QCOMPARE(notified.count(), 2);
+        QCOMPARE(notified.at(1).at(0).toString(), QStringLiteral("10 agents stalled, 1 agent exited"));
+        QVERIFY2(notified.at(1).at(1).toString().contains(QLatin1String("and 7 more")),
+                 qPrintable(notified.at(1).at(1).toString()));
+    }
+
+    void notificationsSwitchedOffSendNothingLater() {
+        QSignalSpy notified(m_window->notifier(), &ui::FleetNotifier::notified);
+        m_window->notifier()->notificationsAction()->setChecked(false);
+        EngineBatch batch = fleet();
+        batch.transitions.append(StateTransition{udpKey(111), kNow, AgentState::Recovering, AgentState::GaveUp});
+        m_window->applyBatch(batch);
+        m_window->notifier()->notificationsAction()->setChecked(true);
+        m_window->notifier()->tick();
+        QCOMPARE(notified.count(), 0);  // nothing piled up while they were off
+        QCOMPARE(QSettings().value(QStringLiteral("notify/desktop")).toBool(), true);
     }
 
 private:

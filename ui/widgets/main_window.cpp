@@ -10,6 +10,7 @@
 #include "ui/style/state_style.h"
 #include "ui/widgets/agent_actions.h"
 #include "ui/widgets/child_output_view.h"
+#include "ui/widgets/fleet_notifier.h"
 #include "ui/widgets/status_bar_panel.h"
 #include "ui/widgets/table_setup.h"
 #include "ui/widgets/timeline/stall_timeline_view.h"
@@ -52,10 +53,16 @@ constexpr qsizetype kNamedInStatus = 3;
 
 MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent) {
     initUiResources();
-    setWindowTitle(tr("varta-watch"));
     setWindowIcon(QIcon(QStringLiteral(":/icons/varta-watch.svg")));
     resize(1280, 800);
     createModels();
+    m_notifier = new FleetNotifier(
+        this,
+        [this](const AgentKey &key) {
+            const int row = m_agents->rowOf(key);
+            return row >= 0 ? AgentTableModel::agentLabel(m_agents->snapshot(row)) : AgentTableModel::agentLabel(key);
+        },
+        this);
     m_actions = new AgentActions(this);
     createCentral();
     createToolBar();
@@ -283,6 +290,8 @@ void MainWindow::createMenus() {
         m_eventSearch->selectAll();
     });
     searchEvents->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_F));
+    view->addSeparator();
+    view->addActions({m_notifier->titleCountsAction(), m_notifier->trayAction(), m_notifier->notificationsAction()});
 }
 
 void MainWindow::connectActions() {
@@ -382,6 +391,8 @@ void MainWindow::applyBatch(const EngineBatch &batch) {
     showOperatorOutcomes(batch.events);
 
     m_statusPanel->applyStats(stats);
+    m_notifier->applyStats(stats);
+    m_notifier->applyTransitions(batch.transitions);
     m_actions->setRecoveryConfigured(stats.recoveryConfigured);
     if (!m_selectedKeys.isEmpty())
         refreshSelectedAgents();
@@ -445,6 +456,7 @@ void MainWindow::onTick() {
     m_agents->setNow(now);
     m_children->setNow(now);
     m_timelinePane->view()->setNow(now);
+    m_notifier->tick();
 }
 
 void MainWindow::onAgentSelectionChanged() {

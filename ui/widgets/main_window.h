@@ -30,6 +30,7 @@ class ChildOutputView;
 class ChildrenModel;
 class EventLogFilter;
 class EventLogModel;
+class FleetNotifier;
 class StatusBarPanel;
 class TimelinePane;
 
@@ -52,6 +53,7 @@ public:
     TimelinePane *timelinePane() const { return m_timelinePane; }
     StatusBarPanel *statusPanel() const { return m_statusPanel; }
     AgentActions *actions() const { return m_actions; }
+    FleetNotifier *notifier() const { return m_notifier; }
     QLineEdit *filterEdit() const { return m_filter; }
     QComboBox *stateFilterCombo() const { return m_stateFilter; }
     QLineEdit *eventSearchEdit() const { return m_eventSearch; }
@@ -127,6 +129,7 @@ private:
     QDockWidget *m_eventDock = nullptr;
     StatusBarPanel *m_statusPanel = nullptr;
     AgentActions *m_actions = nullptr;
+    FleetNotifier *m_notifier = nullptr;
     QLineEdit *m_filter = nullptr;
     QComboBox *m_stateFilter = nullptr;
     QLineEdit *m_eventSearch = nullptr;
