@@ -173,22 +173,6 @@
         <translation>Jetzt wiederherstellen</translation>
     </message>
     <message>
-        <source>Kill child</source>
-        <translation>Kindprozess beenden</translation>
-    </message>
-    <message>
-        <source>Pause</source>
-        <translation>Pausieren</translation>
-    </message>
-    <message>
-        <source>Resume</source>
-        <translation>Fortsetzen</translation>
-    </message>
-    <message>
-        <source>Re-arm</source>
-        <translation>Wieder scharf schalten</translation>
-    </message>
-    <message>
         <source>Kill recovery child %1 and its process group</source>
         <translation>Wiederherstellungsprozess %1 samt Prozessgruppe beenden</translation>
     </message>
@@ -247,6 +231,26 @@
     <message>
         <source>&amp;Ask before Recover now</source>
         <translation>Vor „Jetzt wiederherstellen“ &amp;fragen</translation>
+    </message>
+    <message>
+        <source>&amp;Recover now</source>
+        <translation>Jetzt &amp;wiederherstellen</translation>
+    </message>
+    <message>
+        <source>&amp;Kill child</source>
+        <translation>&amp;Kindprozess beenden</translation>
+    </message>
+    <message>
+        <source>&amp;Pause</source>
+        <translation>&amp;Pausieren</translation>
+    </message>
+    <message>
+        <source>Res&amp;ume</source>
+        <translation>F&amp;ortsetzen</translation>
+    </message>
+    <message>
+        <source>R&amp;e-arm</source>
+        <translation>Wieder &amp;scharf schalten</translation>
     </message>
 </context>
 <context>
@@ -643,6 +647,81 @@
     </message>
 </context>
 <context>
+    <name>varta::ui::KeyboardHelp</name>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1: %2</translation>
+    </message>
+    <message>
+        <source>Tab, Shift+Tab</source>
+        <translation>Tab, Umschalt+Tab</translation>
+    </message>
+    <message>
+        <source>Move to the next or previous control or pane</source>
+        <translation>Zum nächsten oder vorigen Element oder Bereich</translation>
+    </message>
+    <message>
+        <source>Arrows, Page Up, Page Down</source>
+        <translation>Pfeiltasten, Bild auf, Bild ab</translation>
+    </message>
+    <message>
+        <source>Move within a table or the output</source>
+        <translation>Innerhalb einer Tabelle oder der Ausgabe bewegen</translation>
+    </message>
+    <message>
+        <source>Shift+arrows, Ctrl+A</source>
+        <translation>Umschalt+Pfeiltasten, Strg+A</translation>
+    </message>
+    <message>
+        <source>Select several agents</source>
+        <translation>Mehrere Agenten auswählen</translation>
+    </message>
+    <message>
+        <source>Menu key, Shift+F10</source>
+        <translation>Menütaste, Umschalt+F10</translation>
+    </message>
+    <message>
+        <source>The actions of the selected rows</source>
+        <translation>Die Aktionen der ausgewählten Zeilen</translation>
+    </message>
+    <message>
+        <source>Left, Right (timeline)</source>
+        <translation>Links, Rechts (Zeitleiste)</translation>
+    </message>
+    <message>
+        <source>Pan the stall timeline</source>
+        <translation>Die Stillstands-Zeitleiste verschieben</translation>
+    </message>
+    <message>
+        <source>+, - (timeline)</source>
+        <translation>+, - (Zeitleiste)</translation>
+    </message>
+    <message>
+        <source>Zoom the stall timeline in or out</source>
+        <translation>Die Stillstands-Zeitleiste vergrößern oder verkleinern</translation>
+    </message>
+    <message>
+        <source>End (timeline)</source>
+        <translation>Ende (Zeitleiste)</translation>
+    </message>
+    <message>
+        <source>Back to live</source>
+        <translation>Zurück zu live</translation>
+    </message>
+    <message>
+        <source>Keyboard shortcuts</source>
+        <translation>Tastenkürzel</translation>
+    </message>
+    <message>
+        <source>Keys</source>
+        <translation>Tasten</translation>
+    </message>
+    <message>
+        <source>Does</source>
+        <translation>Wirkung</translation>
+    </message>
+</context>
+<context>
     <name>varta::ui::MainWindow</name>
     <message>
         <source>&lt;b&gt;Recovery children&lt;/b&gt;</source>
@@ -751,6 +830,46 @@
     <message>
         <source>%1 is hidden by the agents filter</source>
         <translation>%1 ist durch den Agentenfilter ausgeblendet</translation>
+    </message>
+    <message>
+        <source>Ne&amp;xt pane</source>
+        <translation>&amp;Nächster Bereich</translation>
+    </message>
+    <message>
+        <source>Pre&amp;vious pane</source>
+        <translation>&amp;Vorheriger Bereich</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>&amp;Hilfe</translation>
+    </message>
+    <message>
+        <source>&amp;Keyboard shortcuts</source>
+        <translation>&amp;Tastenkürzel</translation>
+    </message>
+    <message>
+        <source>&amp;About varta-watch</source>
+        <translation>Ü&amp;ber varta-watch</translation>
+    </message>
+    <message>
+        <source>About varta-watch</source>
+        <translation>Über varta-watch</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;varta-watch %1&lt;/b&gt;&lt;p&gt;Watches Varta heartbeats, declares silent agents stalled and runs their recovery command.&lt;/p&gt;</source>
+        <translation>&lt;b&gt;varta-watch %1&lt;/b&gt;&lt;p&gt;Überwacht Varta-Herzschläge, erklärt stumme Agenten für verstummt und führt ihren Wiederherstellungsbefehl aus.&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <source>&amp;Event log</source>
+        <translation>Ereignis&amp;protokoll</translation>
+    </message>
+    <message>
+        <source>&amp;Copy agents</source>
+        <translation>Agenten &amp;kopieren</translation>
+    </message>
+    <message>
+        <source>Copy the &amp;command</source>
+        <translation>&amp;Befehl kopieren</translation>
     </message>
 </context>
 <context>

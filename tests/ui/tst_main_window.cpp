@@ -1,4 +1,5 @@
 // The console end to end, offscreen: batches in, operator commands out.
+#include "tests/support/menu_mnemonics.h"
 #include "tests/support/test_batches.h"
 #include "ui/models/agent_filter_proxy.h"
 #include "ui/models/agent_table_model.h"
@@ -8,6 +9,7 @@
 #include "ui/widgets/agent_actions.h"
 #include "ui/widgets/child_output_view.h"
 #include "ui/widgets/fleet_notifier.h"
+#include "ui/widgets/keyboard_help.h"
 #include "ui/widgets/main_window.h"
 #include "ui/widgets/status_bar_panel.h"
 #include "ui/widgets/timeline/stall_timeline_view.h"
@@ -20,6 +22,8 @@
 #include <QComboBox>
 #include <QHeaderView>
 #include <QLineEdit>
+#include <QMenu>
+#include <QMenuBar>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QSettings>
@@ -581,6 +585,72 @@ private Q_SLOTS:
         m_window->notifier()->tick();
         QCOMPARE(notified.count(), 0);  // nothing piled up while they were off
         QCOMPARE(QSettings().value(QStringLiteral("notify/desktop")).toBool(), true);
+    }
+
+    // Tab leaves a table, and every pane is reached in turn, the timeline and output too.
+    void tabVisitsEveryPaneInTurn() {
+        m_window->activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(m_window.get()));
+        m_window->agentView()->setFocus();
+        const QList<QWidget *> expected = {
+            m_window->timelinePane()->windowCombo(), m_window->timelinePane()->view(), m_window->childrenView(),
+            m_window->outputView()->focusProxy(),    m_window->eventSearchEdit(),      m_window->eventSeverityCombo(),
+            m_window->eventCategoryCombo(),          m_window->eventLogView()};
+        for (QWidget *next : expected) {
+            QTest::keyClick(QApplication::focusWidget(), Qt::Key_Tab);
+            QCOMPARE(QApplication::focusWidget(), next);
+        }
+    }
+
+    void f6CyclesThePanesBothWays() {
+        m_window->activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(m_window.get()));
+        m_window->agentView()->setFocus();
+        const QList<QWidget *> cycle = {m_window->timelinePane()->view(), m_window->childrenView(),
+                                        m_window->outputView()->focusProxy(), m_window->eventLogView(),
+                                        m_window->agentView()};
+        for (QWidget *next : cycle) {
+            QTest::keyClick(QApplication::focusWidget(), Qt::Key_F6);
+            QCOMPARE(QApplication::focusWidget(), next);
+        }
+        QTest::keyClick(QApplication::focusWidget(), Qt::Key_F6, Qt::ShiftModifier);
+        QCOMPARE(QApplication::focusWidget(), m_window->eventLogView());
+    }
+
+    // Alt and a letter reaches every menu item, and no two in one menu share it.
+    void everyMenuItemHasItsOwnMnemonic() {
+        const QString problem = menuMnemonicProblem(*m_window);
+        QVERIFY2(problem.isEmpty(), qPrintable(problem));
+        QVERIFY(m_window->menuBar()->actions().size() >= 4);  // File, Actions, View, Help
+    }
+
+    void theTimelineAnswersTheKeyboard() {
+        m_window->applyBatch(fleet());
+        ui::StallTimelineView *timeline = m_window->timelinePane()->view();
+        QCOMPARE(timeline->focusPolicy(), Qt::StrongFocus);
+        const EngineMs span = timeline->windowSpan();
+        const EngineMs end = timeline->visibleEnd();
+        QTest::keyClick(timeline, Qt::Key_Left);
+        QVERIFY(!timeline->isLive());
+        QCOMPARE(timeline->visibleEnd(), end - span / 10);
+        QTest::keyClick(timeline, Qt::Key_Plus);
+        QCOMPARE(timeline->windowSpan(), static_cast<EngineMs>(double(span) * 0.8));
+        QTest::keyClick(timeline, Qt::Key_Minus);
+        QCOMPARE(timeline->windowSpan(), span);
+        QTest::keyClick(timeline, Qt::Key_End);
+        QVERIFY(timeline->isLive());
+    }
+
+    void rowsCarryTheirActionsAndTheShortcutsAreListed() {
+        QVERIFY(m_window->agentView()->actions().contains(m_window->actions()->recoverNowAction()));
+        QVERIFY(m_window->agentView()->actions().contains(m_window->actions()->rearmAction()));
+        QVERIFY(m_window->childrenView()->actions().contains(m_window->actions()->killChildAction()));
+        QStringList keys;
+        for (const auto &row : ui::keyboardShortcuts(*m_window))
+            keys << row.first + QLatin1Char('=') + row.second;
+        const QString all = keys.join(QLatin1Char('\n'));
+        for (const char *line : {"F6=View: Next pane", "Ctrl+R=Actions: Recover now", "Ctrl+F=View: Find", "F1="})
+            QVERIFY2(all.contains(QLatin1String(line)), qPrintable(all));
     }
 
 private:

@@ -1,6 +1,7 @@
 // The German translation is embedded, complete, and used by the widgets.
 #include "core/engine/engine.h"
 #include "core/recovery/recovery_engine.h"
+#include "tests/support/menu_mnemonics.h"
 #include "ui/models/event_log_model.h"
 #include "ui/style/install_translator.h"
 #include "ui/widgets/agent_actions.h"
@@ -64,7 +65,10 @@ private Q_SLOTS:
         QCOMPARE(QCoreApplication::translate("varta::ui::StateStyle", "stalled"), QStringLiteral("verstummt"));
         QCOMPARE(QCoreApplication::translate("varta::ui::StateStyle", "exited"), QStringLiteral("beendet"));
         varta::ui::MainWindow window;
-        QCOMPARE(window.actions()->recoverNowAction()->text(), QStringLiteral("Jetzt wiederherstellen"));
+        QCOMPARE(window.actions()->recoverNowAction()->text(), QStringLiteral("Jetzt &wiederherstellen"));
+        // German words move the mnemonics: still one per item, none shared in a menu.
+        const QString problem = varta::test::menuMnemonicProblem(window);
+        QVERIFY2(problem.isEmpty(), qPrintable(problem));
     }
 
     // The engine runs in the console's process: its event-log texts and categories are

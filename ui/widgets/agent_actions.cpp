@@ -18,12 +18,12 @@ constexpr int kNamedAgentsInDialog = 5;
 
 AgentActions::AgentActions(QWidget *dialogParent) : QObject(dialogParent), m_dialogParent(dialogParent) {
     initUiResources();
-    m_recover = makeAction(QStringLiteral("action-recover"), tr("Recover now"), QKeySequence(Qt::CTRL | Qt::Key_R));
-    m_kill = makeAction(QStringLiteral("action-kill"), tr("Kill child"), QKeySequence(Qt::CTRL | Qt::Key_K));
-    m_pause = makeAction(QStringLiteral("action-pause"), tr("Pause"), QKeySequence(Qt::CTRL | Qt::Key_P));
+    m_recover = makeAction(QStringLiteral("action-recover"), tr("&Recover now"), QKeySequence(Qt::CTRL | Qt::Key_R));
+    m_kill = makeAction(QStringLiteral("action-kill"), tr("&Kill child"), QKeySequence(Qt::CTRL | Qt::Key_K));
+    m_pause = makeAction(QStringLiteral("action-pause"), tr("&Pause"), QKeySequence(Qt::CTRL | Qt::Key_P));
     m_resume =
-        makeAction(QStringLiteral("action-resume"), tr("Resume"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P));
-    m_rearm = makeAction(QStringLiteral("action-rearm"), tr("Re-arm"), QKeySequence(Qt::CTRL | Qt::Key_E));
+        makeAction(QStringLiteral("action-resume"), tr("Res&ume"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P));
+    m_rearm = makeAction(QStringLiteral("action-rearm"), tr("R&e-arm"), QKeySequence(Qt::CTRL | Qt::Key_E));
 
     m_askFirst = new QAction(tr("&Ask before Recover now"), this);
     m_askFirst->setObjectName(QStringLiteral("askBeforeRecover"));

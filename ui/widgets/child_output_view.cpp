@@ -37,6 +37,11 @@ ChildOutputView::ChildOutputView(QWidget *parent) : QWidget(parent) {
     m_text->setLineWrapMode(QPlainTextEdit::NoWrap);
     m_text->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
     m_text->setUndoRedoEnabled(false);
+    m_text->setTabChangesFocus(true);  // Tab leaves the pane; the output never takes a tab
+    // Read-only text is mouse-only by default: reached by Tab, read and copied by keyboard.
+    m_text->setTextInteractionFlags(Qt::TextSelectableByMouse | Qt::TextSelectableByKeyboard);
+    m_text->setFocusPolicy(Qt::StrongFocus);
+    setFocusProxy(m_text);
 
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);

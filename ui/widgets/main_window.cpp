@@ -11,6 +11,7 @@
 #include "ui/widgets/agent_actions.h"
 #include "ui/widgets/child_output_view.h"
 #include "ui/widgets/fleet_notifier.h"
+#include "ui/widgets/keyboard_help.h"
 #include "ui/widgets/status_bar_panel.h"
 #include "ui/widgets/table_setup.h"
 #include "ui/widgets/timeline/stall_timeline_view.h"
@@ -18,16 +19,19 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QClipboard>
 #include <QCloseEvent>
 #include <QComboBox>
 #include <QDateTime>
 #include <QDockWidget>
+#include <QGuiApplication>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QItemSelectionModel>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenuBar>
+#include <QMessageBox>
 #include <QScrollBar>
 #include <QSettings>
 #include <QSortFilterProxyModel>
@@ -68,6 +72,7 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent) {
     createToolBar();
     createEventDock();
     createMenus();
+    setUpKeyboard();
     m_statusPanel = new StatusBarPanel(this);
     statusBar()->addWidget(m_statusPanel, 1);
     connectActions();
@@ -291,7 +296,79 @@ void MainWindow::createMenus() {
     });
     searchEvents->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_F));
     view->addSeparator();
+    QAction *nextPane = view->addAction(tr("Ne&xt pane"), this, [this] { focusPane(+1); });
+    nextPane->setShortcut(QKeySequence(Qt::Key_F6));
+    QAction *previousPane = view->addAction(tr("Pre&vious pane"), this, [this] { focusPane(-1); });
+    previousPane->setShortcut(QKeySequence(Qt::SHIFT | Qt::Key_F6));
+    view->addSeparator();
     view->addActions({m_notifier->titleCountsAction(), m_notifier->trayAction(), m_notifier->notificationsAction()});
+
+    QMenu *help = menuBar()->addMenu(tr("&Help"));
+    QAction *keys = help->addAction(tr("&Keyboard shortcuts"), this, [this] { showKeyboardHelp(this); });
+    keys->setShortcut(QKeySequence::HelpContents);
+    help->addAction(tr("&About varta-watch"), this, [this] {
+        QMessageBox::about(this, tr("About varta-watch"),
+                           tr("<b>varta-watch %1</b><p>Watches Varta heartbeats, declares silent agents stalled "
+                              "and runs their recovery command.</p>")
+                               .arg(QCoreApplication::applicationVersion()));
+    });
+}
+
+QList<QWidget *> MainWindow::panes() const {
+    return {m_agentView, m_timelinePane->view(), m_childrenView, m_outputView, m_eventView};
+}
+
+void MainWindow::focusPane(int step) {
+    const QList<QWidget *> order = panes();
+    const QWidget *focus = QApplication::focusWidget();
+    qsizetype current = -1;
+    for (qsizetype i = 0; i < order.size(); ++i)
+        if (focus && (order[i] == focus || order[i]->isAncestorOf(focus) || order[i]->focusProxy() == focus))
+            current = i;
+    const qsizetype n = order.size();
+    const qsizetype next = current < 0 ? (step > 0 ? 0 : n - 1) : ((current + step) % n + n) % n;
+    if (order[next] == m_eventView)
+        m_eventDock->show();
+    order[next]->setFocus(Qt::OtherFocusReason);
+}
+
+void MainWindow::setUpKeyboard() {
+    // Tab leaves a table (arrows move inside it), so every pane is reachable in turn.
+    for (QTableView *table : {m_agentView, m_childrenView, m_eventView})
+        table->setTabKeyNavigation(false);
+    const QList<QWidget *> order = {m_filter,
+                                    m_stateFilter,
+                                    m_agentView,
+                                    m_timelinePane->windowCombo(),
+                                    m_timelinePane->view(),
+                                    m_childrenView,
+                                    m_outputView->focusProxy(),
+                                    m_eventSearch,
+                                    m_eventSeverity,
+                                    m_eventCategory,
+                                    m_eventView};
+    for (qsizetype i = 1; i < order.size(); ++i)
+        QWidget::setTabOrder(order[i - 1], order[i]);
+    m_eventDock->toggleViewAction()->setText(tr("&Event log"));
+
+    // What the toolbar does, where the rows are.
+    m_agentView->setContextMenuPolicy(Qt::ActionsContextMenu);
+    auto *copyAgents = new QAction(tr("&Copy agents"), m_agentView);
+    connect(copyAgents, &QAction::triggered, this, [this] {
+        QGuiApplication::clipboard()->setText(
+            AgentTableModel::agentLabels(m_selectedKeys, m_selectedKeys.size()).join(QLatin1Char('\n')));
+    });
+    auto *agentSeparator = new QAction(m_agentView);
+    agentSeparator->setSeparator(true);
+    m_agentView->addActions({m_actions->recoverNowAction(), m_actions->pauseAction(), m_actions->resumeAction(),
+                             m_actions->rearmAction(), agentSeparator, copyAgents});
+    m_childrenView->setContextMenuPolicy(Qt::ActionsContextMenu);
+    auto *copyCommand = new QAction(tr("Copy the &command"), m_childrenView);
+    connect(copyCommand, &QAction::triggered, this, [this] {
+        if (const std::optional<ChildInfo> child = selectedChild())
+            QGuiApplication::clipboard()->setText(ChildrenModel::commandText(*child));
+    });
+    m_childrenView->addActions({m_actions->killChildAction(), copyCommand});
 }
 
 void MainWindow::connectActions() {

@@ -84,6 +84,10 @@ private:
     void createEventDock();
     void createMenus();
     void connectActions();
+    void setUpKeyboard();
+    // The panes F6 cycles through, in the order Tab visits them.
+    QList<QWidget *> panes() const;
+    void focusPane(int step);
     void configureAgentView();
     void configureChildrenView();
 

@@ -6,8 +6,11 @@
 #include "ui/style/time_format.h"
 
 #include <QHelpEvent>
+#include <QKeyEvent>
 #include <QMouseEvent>
 #include <QPainter>
+#include <QStyle>
+#include <QStyleOptionFocusRect>
 #include <QToolTip>
 #include <QWheelEvent>
 
@@ -23,6 +26,8 @@ constexpr int kMarkerSize = 10;
 constexpr int kMarkerHitPx = 6;
 constexpr int kMinTickSpacingPx = 90;
 constexpr double kZoomPerNotch = 0.8;
+// One arrow key moves the view by this much of its span.
+constexpr double kPanPerKey = 0.1;
 constexpr std::array<EngineMs, 17> kTickSteps{1'000,     2'000,     5'000,      10'000,     15'000,    30'000,
                                               60'000,    120'000,   300'000,    600'000,    900'000,   1'800'000,
                                               3'600'000, 7'200'000, 10'800'000, 21'600'000, 43'200'000};
@@ -37,6 +42,8 @@ StallTimelineView::StallTimelineView(QWidget *parent) : QWidget(parent) {
     setMouseTracking(false);
     setAttribute(Qt::WA_OpaquePaintEvent);
     setCursor(Qt::OpenHandCursor);
+    // Reached with Tab and F6 like the tables: arrows pan, + and - zoom, End goes live.
+    setFocusPolicy(Qt::StrongFocus);
 }
 
 void StallTimelineView::setSources(const TimelineStore *store, const ChildrenModel *children) {
@@ -114,6 +121,13 @@ EngineMs StallTimelineView::xToTime(const Layout &layout, double x) const {
 void StallTimelineView::paintEvent(QPaintEvent *) {
     QPainter painter(this);
     painter.fillRect(rect(), palette().color(QPalette::Base));
+    if (hasFocus()) {
+        QStyleOptionFocusRect focus;
+        focus.initFrom(this);
+        focus.rect = rect().adjusted(1, 1, -1, -1);
+        focus.backgroundColor = palette().color(QPalette::Base);
+        style()->drawPrimitive(QStyle::PE_FrameFocusRect, &focus, &painter, this);
+    }
     const Layout layout = computeLayout();
     painter.setPen(palette().color(QPalette::Text));
     m_legend.paint(painter, layout.legend);
@@ -233,6 +247,37 @@ void StallTimelineView::wheelEvent(QWheelEvent *event) {
     const double rightFraction = (layout.plot.right() - x) / double(layout.plot.width());
     setView(span, anchor + static_cast<EngineMs>(rightFraction * double(span)));
     event->accept();
+}
+
+void StallTimelineView::keyPressEvent(QKeyEvent *event) {
+    const EngineMs end = visibleEnd();
+    const auto step = static_cast<EngineMs>(double(m_spanMs) * kPanPerKey);
+    switch (event->key()) {
+    case Qt::Key_Left: setView(m_spanMs, end - step); break;
+    case Qt::Key_Right: setView(m_spanMs, end + step); break;
+    case Qt::Key_Plus:
+    case Qt::Key_Equal: zoomAroundCentre(kZoomPerNotch); break;
+    case Qt::Key_Minus: zoomAroundCentre(1.0 / kZoomPerNotch); break;
+    case Qt::Key_End: goLive(); break;
+    default: QWidget::keyPressEvent(event); return;
+    }
+    event->accept();
+}
+
+void StallTimelineView::zoomAroundCentre(double factor) {
+    const EngineMs centre = visibleEnd() - m_spanMs / 2;
+    const EngineMs span = std::clamp(static_cast<EngineMs>(double(m_spanMs) * factor), kMinSpanMs, kMaxSpanMs);
+    setView(span, centre + span / 2);
+}
+
+void StallTimelineView::focusInEvent(QFocusEvent *event) {
+    QWidget::focusInEvent(event);
+    update();
+}
+
+void StallTimelineView::focusOutEvent(QFocusEvent *event) {
+    QWidget::focusOutEvent(event);
+    update();
 }
 
 void StallTimelineView::mousePressEvent(QMouseEvent *event) {

@@ -63,6 +63,9 @@ Q_SIGNALS:
 protected:
     void paintEvent(QPaintEvent *event) override;
     void wheelEvent(QWheelEvent *event) override;
+    void keyPressEvent(QKeyEvent *event) override;
+    void focusInEvent(QFocusEvent *event) override;
+    void focusOutEvent(QFocusEvent *event) override;
     void mousePressEvent(QMouseEvent *event) override;
     void mouseMoveEvent(QMouseEvent *event) override;
     void mouseReleaseEvent(QMouseEvent *event) override;
@@ -82,6 +85,7 @@ private:
     double timeToX(const Layout &layout, EngineMs t) const;
     EngineMs xToTime(const Layout &layout, double x) const;
     void setView(EngineMs spanMs, EngineMs endMs);
+    void zoomAroundCentre(double factor);
 
     void paintLane(QPainter &painter, const Layout &layout, int lane);
     void paintMarkers(QPainter &painter, const QRect &laneArea, const TimelineLane &lane, const Layout &layout);
