@@ -252,6 +252,21 @@
         <source>R&amp;e-arm</source>
         <translation>Wieder &amp;scharf schalten</translation>
     </message>
+    <message>
+        <source>%1: not run, the command names %2, which this agent does not have</source>
+        <translation>%1: nicht ausgeführt, der Befehl nennt %2, das dieser Agent nicht hat</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1: %2</translation>
+    </message>
+    <message numerus="yes">
+        <source>and %n more</source>
+        <translation>
+            <numerusform>und %n weiterer</numerusform>
+            <numerusform>und %n weitere</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>varta::ui::AgentTableModel</name>

@@ -641,13 +641,8 @@ AgentSnapshot Engine::snapshotOf(const AgentRecord &record) const {
 }
 
 AgentFacts Engine::factsOf(const AgentKey &key) const {
-    AgentFacts facts;
-    if (const LocalAgents::Entry *entry = key.isUdp() ? nullptr : m_local->find(key); entry && entry->identity) {
-        facts.unit = entry->identity->unit;
-        facts.comm = entry->identity->comm;
-        facts.uid = entry->identity->uid;
-    }
-    return facts;
+    const LocalAgents::Entry *entry = key.isUdp() ? nullptr : m_local->find(key);
+    return agentFactsOf(entry ? entry->identity.get() : nullptr);
 }
 
 // "api.service", else the origin label: how a line names an agent beside its pid.
@@ -752,6 +747,7 @@ EngineStats Engine::stats() const {
     stats.datagramsDropped = m_ingest.datagrams - m_trackerCounters.beatsAccepted;
     stats.listeners = listenerDescriptions();
     stats.recoveryConfigured = m_options.recovery.configured();
+    stats.recoveryTemplate = m_options.recovery.execTemplate;
     return stats;
 }
 

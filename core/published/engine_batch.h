@@ -176,6 +176,7 @@ struct EngineStats {
     std::uint32_t agentsTracked = 0;
     QStringList listeners;  // "udp 127.0.0.1:9000", "uds /run/varta.sock"
     bool recoveryConfigured = false;
+    QStringList recoveryTemplate;  // --recovery-exec as split, placeholders unfilled (recovery_command.h)
 };
 
 // One publish: everything that changed since the previous one.

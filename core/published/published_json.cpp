@@ -201,6 +201,7 @@ QJsonObject statsJson(const EngineStats &s) {
         {"by_state", byState},
         {"listeners", stringArray(s.listeners)},
         {"recovery_configured", s.recoveryConfigured},
+        {"recovery_exec", stringArray(s.recoveryTemplate)},
     };
 }
 

@@ -268,7 +268,7 @@ bool RecoveryEngine::recoverNow(const AgentKey &agent, QString *whyNot, bool cro
 }
 
 std::optional<QStringList> RecoveryEngine::commandFor(const AgentKey &agent, QString *missing) const {
-    return RecoveryRunner::argvFor(m_options.execTemplate, agent, m_facts ? m_facts(agent) : AgentFacts{}, missing);
+    return recoveryArgv(m_options.execTemplate, agent, m_facts ? m_facts(agent) : AgentFacts{}, missing);
 }
 
 std::optional<RefusalReason> RecoveryEngine::decide(const AgentKey &agent, bool crossNamespace,

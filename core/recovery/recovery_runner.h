@@ -21,6 +21,7 @@
 #include "core/config/options.h"
 #include "core/identity/agent_key.h"
 #include "core/published/engine_batch.h"
+#include "core/published/recovery_command.h"
 
 #include <QObject>
 #include <QProcess>
@@ -32,14 +33,6 @@
 #include <optional>
 
 namespace varta {
-
-// What the kernel said about a local agent, for the command's placeholders beyond {pid}
-// and {addr}. Empty for UDP agents: a peer's claims never fill a command.
-struct AgentFacts {
-    QString unit;                      // {unit}
-    QString comm;                      // {comm}
-    std::optional<std::uint32_t> uid;  // {uid}
-};
 
 struct RunSpec {
     QStringList argv;  // argv[0] is the program: a path, or a name looked up in the child's PATH
@@ -68,11 +61,6 @@ class RecoveryRunner : public QObject {
     Q_OBJECT
 
 public:
-    // The template with {pid}, {addr}, {unit}, {comm} and {uid} replaced in every
-    // argument. None when it names a fact the agent does not have (*missing says which,
-    // "{unit}"): a half-filled command is never run.
-    static std::optional<QStringList> argvFor(const QStringList &execTemplate, const AgentKey &agent,
-                                              const AgentFacts &facts = {}, QString *missing = nullptr);
     // PATH=/usr/bin:/bin plus --recovery-env, or our own environment plus --recovery-env
     // with --recovery-inherit-env.
     static QProcessEnvironment environmentFor(const RecoveryOptions &options);

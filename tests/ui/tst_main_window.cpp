@@ -74,13 +74,16 @@ AgentSnapshot unitAgent(std::uint32_t pid, AgentState state, std::optional<Agent
 }
 
 // Answers the next modal QMessageBox, optionally ticking its check box first.
-void answerNextMessageBox(QMessageBox::StandardButton button, bool tickCheckBox) {
+// (With `said`, what the box said in its informative text is kept there.)
+void answerNextMessageBox(QMessageBox::StandardButton button, bool tickCheckBox, QString *said = nullptr) {
     auto *timer = new QTimer;
     timer->setInterval(10);
-    QObject::connect(timer, &QTimer::timeout, [timer, button, tickCheckBox] {
+    QObject::connect(timer, &QTimer::timeout, [timer, button, tickCheckBox, said] {
         auto *box = qobject_cast<QMessageBox *>(QApplication::activeModalWidget());
         if (!box)
             return;
+        if (said)
+            *said = box->informativeText();
         if (tickCheckBox && box->checkBox())
             box->checkBox()->setChecked(true);
         box->button(button)->click();
@@ -153,6 +156,26 @@ private Q_SLOTS:
         m_window->actions()->recoverNowAction()->trigger();
         QCOMPARE(recover.count(), requests);
         QCOMPARE(QSettings().value(QLatin1String(AgentActions::kConfirmRecoverKey), true).toBool(), !dontAskAgain);
+    }
+
+    // The confirmation shows the argv each agent gets, placeholders filled, and says which
+    // agent the command cannot be filled for.
+    void recoverNowShowsTheExactCommand() {
+        EngineBatch batch = fleet();
+        batch.stats.recoveryTemplate = {QStringLiteral("/bin/systemctl"), QStringLiteral("restart"),
+                                        QStringLiteral("{unit}")};
+        batch.agents.append(unitAgent(42, AgentState::Stalled));
+        m_window->applyBatch(batch);
+        selectAgents({AgentKey::local(42), udpKey(111)});
+        QSignalSpy recover(m_window.get(), &MainWindow::recoverNowRequested);
+        QString said;
+        answerNextMessageBox(QMessageBox::Cancel, false, &said);
+        m_window->actions()->recoverNowAction()->trigger();
+        QCOMPARE(recover.count(), 0);
+        QVERIFY2(said.contains(QLatin1String("api.service (pid 42, uds): /bin/systemctl restart api.service")),
+                 qPrintable(said));
+        QVERIFY2(said.contains(QLatin1String("pid 111 (udp:10.0.0.7): not run, the command names {unit}")),
+                 qPrintable(said));
     }
 
     void recoverNowDisabledWithAReason_data() {

@@ -1,5 +1,6 @@
 #include "ui/widgets/agent_actions.h"
 
+#include "core/published/recovery_command.h"
 #include "ui/models/agent_table_model.h"
 #include "ui/style/resources_init.h"
 
@@ -149,12 +150,30 @@ void AgentActions::onRecoverNow() {
         Q_EMIT recoverNowRequested(keys);
 }
 
+QString AgentActions::commandLine(const SelectedAgent &agent) const {
+    QString missing;
+    const std::optional<QStringList> argv =
+        recoveryArgv(m_template, agent.key, agentFactsOf(agent.identity.get()), &missing);
+    if (!argv)
+        return tr("%1: not run, the command names %2, which this agent does not have").arg(agent.label, missing);
+    return tr("%1: %2").arg(agent.label, argv->join(QLatin1Char(' ')));
+}
+
 bool AgentActions::confirmRecover(const QList<AgentKey> &agents) {
     const bool ask = QSettings().value(QLatin1String(kConfirmRecoverKey), true).toBool();
     m_askFirst->setChecked(ask);
     if (!ask)
         return true;
-    const QStringList names = AgentTableModel::agentLabels(agents, kNamedAgentsInDialog);
+    // The exact argv each of the first agents gets, so nobody says yes to a surprise.
+    QStringList names;
+    for (const SelectedAgent &a : m_agents) {
+        if (names.size() == kNamedAgentsInDialog)
+            break;
+        if (agents.contains(a.key))
+            names << (m_template.isEmpty() ? a.label : commandLine(a));
+    }
+    if (agents.size() > names.size())
+        names << tr("and %n more", nullptr, static_cast<int>(agents.size() - names.size()));
 
     QMessageBox box(QMessageBox::Question, tr("Recover now"),
                     tr("Run the recovery command now? Selected agents: %1").arg(agents.size()),

@@ -24,6 +24,8 @@ public:
     struct SelectedAgent {
         AgentKey key;
         AgentState state = AgentState::Up;
+        QString label;                                    // as the table names it
+        std::shared_ptr<const ProcessIdentity> identity;  // fills {unit}, {comm}, {uid}
     };
 
     // `dialogParent` owns the confirmation dialog.
@@ -39,6 +41,10 @@ public:
     QAction *askBeforeRecoverAction() const { return m_askFirst; }
 
     void setRecoveryConfigured(bool configured);
+    // --recovery-exec as the engine split it: the confirmation shows each agent's argv.
+    void setRecoveryTemplate(const QStringList &execTemplate) { m_template = execTemplate; }
+    // What Recover now would run for `agent`, one line: the argv, or why it would not run.
+    QString commandLine(const SelectedAgent &agent) const;
     void setSelectedAgents(const QList<SelectedAgent> &agents);
     void setSelectedChild(const std::optional<ChildInfo> &child);
 
@@ -70,6 +76,7 @@ private:
     QAction *m_askFirst = nullptr;
     bool m_recoveryConfigured = false;
     QList<SelectedAgent> m_agents;
+    QStringList m_template;
     std::optional<ChildInfo> m_child;
 };
 

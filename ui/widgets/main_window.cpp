@@ -471,6 +471,7 @@ void MainWindow::applyBatch(const EngineBatch &batch) {
     m_notifier->applyStats(stats);
     m_notifier->applyTransitions(batch.transitions);
     m_actions->setRecoveryConfigured(stats.recoveryConfigured);
+    m_actions->setRecoveryTemplate(stats.recoveryTemplate);
     if (!m_selectedKeys.isEmpty())
         refreshSelectedAgents();
     updateLanes();
@@ -550,8 +551,10 @@ void MainWindow::refreshSelectedAgents() {
     QList<AgentActions::SelectedAgent> selected;
     selected.reserve(m_selectedKeys.size());
     for (const AgentKey &key : std::as_const(m_selectedKeys))
-        if (const int row = m_agents->rowOf(key); row >= 0)
-            selected.append({key, m_agents->snapshot(row).state});
+        if (const int row = m_agents->rowOf(key); row >= 0) {
+            const AgentSnapshot &snapshot = m_agents->snapshot(row);
+            selected.append({key, snapshot.state, AgentTableModel::agentLabel(snapshot), snapshot.identity});
+        }
     m_actions->setSelectedAgents(selected);
 }
 

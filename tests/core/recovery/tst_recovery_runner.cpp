@@ -123,7 +123,7 @@ void TestRecoveryRunner::substitution() {
     QFETCH(QStringList, execTemplate);
     QFETCH(AgentKey, agent);
     QFETCH(QStringList, expected);
-    QCOMPARE(RecoveryRunner::argvFor(execTemplate, agent), std::optional<QStringList>(expected));
+    QCOMPARE(recoveryArgv(execTemplate, agent), std::optional<QStringList>(expected));
 }
 
 // {unit}, {comm} and {uid} come from the kernel's facts about a local agent; a command
@@ -164,8 +164,7 @@ void TestRecoveryRunner::kernelFactsPlaceholders() {
     QFETCH(QString, missing);
     AgentFacts facts{unit, comm, uid < 0 ? std::nullopt : std::optional<std::uint32_t>(std::uint32_t(uid))};
     QString missingSeen;
-    const std::optional<QStringList> argv =
-        RecoveryRunner::argvFor(execTemplate, AgentKey::local(42), facts, &missingSeen);
+    const std::optional<QStringList> argv = recoveryArgv(execTemplate, AgentKey::local(42), facts, &missingSeen);
     if (missing.isEmpty()) {
         QVERIFY(argv);
         QCOMPARE(*argv, expected);
