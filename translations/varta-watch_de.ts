@@ -456,6 +456,10 @@
         <source>[only the first %1 are shown here; varta-watch ctl output %2 prints what the engine kept]</source>
         <translation>[hier nur die ersten %1; varta-watch ctl output %2 gibt aus, was die Engine aufbewahrt hat]</translation>
     </message>
+    <message>
+        <source>&amp;Wrap output lines</source>
+        <translation>Ausgabezeilen &amp;umbrechen</translation>
+    </message>
 </context>
 <context>
     <name>varta::ui::ChildrenModel</name>

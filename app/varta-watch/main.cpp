@@ -104,7 +104,9 @@ int main(int argc, char *argv[]) {
         app = std::make_unique<QCoreApplication>(argc, argv);
     else
         app = std::make_unique<QApplication>(argc, argv);
-    QCoreApplication::setApplicationName(QStringLiteral("varta-watch"));
+    // The demo's 15-second timeline and its columns stay out of the real sessions' settings.
+    QCoreApplication::setApplicationName(options.demo ? QStringLiteral("varta-watch-demo")
+                                                      : QStringLiteral("varta-watch"));
     QCoreApplication::setOrganizationName(QStringLiteral("varta"));
     QCoreApplication::setApplicationVersion(QStringLiteral(VARTA_VERSION));
 

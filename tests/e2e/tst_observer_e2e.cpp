@@ -6,6 +6,7 @@
 #include "tests/support/watch_process.h"
 
 #include <QElapsedTimer>
+#include <QFile>
 #include <QFileInfo>
 #include <QProcess>
 #include <QStandardPaths>
@@ -494,6 +495,29 @@ private Q_SLOTS:
         const QString err = QString::fromUtf8(watch.readAllStandardError()).trimmed();
         QVERIFY2(err.contains(QLatin1String("--threshold-ms")), qPrintable(err));
         QCOMPARE(err.count(QLatin1Char('\n')), 0);
+    }
+
+    // The demo keeps its own settings: a 15-second timeline never becomes the real one's.
+    void theDemoKeepsItsSettingsApart() {
+        QTemporaryDir config;
+        QVERIFY(config.isValid());
+        QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+        environment.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+        environment.insert(QStringLiteral("XDG_CONFIG_HOME"), config.path());
+        const auto run = [&](const QStringList &arguments) {
+            QProcess watch;
+            watch.setProcessEnvironment(environment);
+            watch.start(test::watchBinary(), arguments);
+            return watch.waitForFinished(20000) && watch.exitStatus() == QProcess::NormalExit && watch.exitCode() == 0;
+        };
+        const QString demo = config.filePath(QStringLiteral("varta/varta-watch-demo.conf"));
+        const QString real = config.filePath(QStringLiteral("varta/varta-watch.conf"));
+        QVERIFY(run({QStringLiteral("--demo"), QStringLiteral("--shutdown-after-secs"), QStringLiteral("1")}));
+        QVERIFY2(QFile::exists(demo), qPrintable(demo));
+        QVERIFY(!QFile::exists(real));
+        QVERIFY(run({QStringLiteral("--udp-port"), QStringLiteral("0"), QStringLiteral("--shutdown-after-secs"),
+                     QStringLiteral("1")}));
+        QVERIFY2(QFile::exists(real), qPrintable(real));
     }
 
     // A server with no window system, given an upstream command line (no --headless):

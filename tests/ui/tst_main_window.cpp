@@ -647,6 +647,16 @@ private Q_SLOTS:
         QVERIFY(m_window->menuBar()->actions().size() >= 4);  // File, Actions, View, Help
     }
 
+    void outputLinesWrapWhenAskedAndTheChoiceIsKept() {
+        QVERIFY(!m_window->outputView()->wrapsLines());
+        m_window->outputView()->wrapAction()->setChecked(true);
+        QVERIFY(m_window->outputView()->wrapsLines());
+        m_testers.clear();
+        m_window = std::make_unique<MainWindow>();
+        QVERIFY(m_window->outputView()->wrapsLines());
+        QVERIFY(m_window->outputView()->wrapAction()->isChecked());
+    }
+
     void theTimelineAnswersTheKeyboard() {
         m_window->applyBatch(fleet());
         ui::StallTimelineView *timeline = m_window->timelinePane()->view();

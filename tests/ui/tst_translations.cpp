@@ -27,6 +27,7 @@ private Q_SLOTS:
     // Runs before any translator is installed.
     void englishNeedsNoTranslation() {
         QVERIFY(varta::ui::installTranslator(*qApp, QStringLiteral("en")));
+        QCOMPARE(QLocale().toString(4096), QStringLiteral("4,096"));
         QVERIFY(!varta::ui::installTranslator(*qApp, QStringLiteral("fr")));
         QCOMPARE(QCoreApplication::translate("varta::ui::AgentActions", "Recover now"), QStringLiteral("Recover now"));
     }
@@ -64,6 +65,9 @@ private Q_SLOTS:
                  QStringLiteral("Jetzt wiederherstellen"));
         QCOMPARE(QCoreApplication::translate("varta::ui::StateStyle", "stalled"), QStringLiteral("verstummt"));
         QCOMPARE(QCoreApplication::translate("varta::ui::StateStyle", "exited"), QStringLiteral("beendet"));
+        // --lang sets the locale too: German sizes and numbers.
+        QCOMPARE(QLocale().toString(4096), QStringLiteral("4.096"));
+        QCOMPARE(QLocale().formattedDataSize(4096), QStringLiteral("4,00 KiB"));
         varta::ui::MainWindow window;
         QCOMPARE(window.actions()->recoverNowAction()->text(), QStringLiteral("Jetzt &wiederherstellen"));
         // German words move the mnemonics: still one per item, none shared in a menu.

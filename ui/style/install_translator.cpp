@@ -9,6 +9,8 @@ namespace varta::ui {
 
 bool installTranslator(QApplication &app, const QString &lang) {
     const QLocale locale = lang.isEmpty() ? QLocale::system() : QLocale(lang);
+    // Sizes, numbers and dates follow the language chosen, not the system's.
+    QLocale::setDefault(locale);
     if (locale.language() == QLocale::English || locale.language() == QLocale::C)
         return true;
 

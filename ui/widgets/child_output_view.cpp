@@ -5,18 +5,24 @@
 #include "ui/models/children_model.h"
 #include "ui/style/state_style.h"
 
+#include <QAction>
 #include <QEvent>
 #include <QFontDatabase>
 #include <QLabel>
 #include <QLocale>
 #include <QPlainTextEdit>
 #include <QScrollBar>
+#include <QSettings>
 #include <QTextCursor>
 #include <QVBoxLayout>
 
 #include <algorithm>
 
 namespace varta::ui {
+
+namespace {
+constexpr const char *kWrapKey = "output/wrap";
+}  // namespace
 
 ChildOutputView::ChildOutputView(QWidget *parent) : QWidget(parent) {
     m_header = new QLabel(this);
@@ -34,7 +40,6 @@ ChildOutputView::ChildOutputView(QWidget *parent) : QWidget(parent) {
     m_text = new QPlainTextEdit(this);
     m_text->setObjectName(QStringLiteral("childOutputText"));
     m_text->setReadOnly(true);
-    m_text->setLineWrapMode(QPlainTextEdit::NoWrap);
     m_text->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
     m_text->setUndoRedoEnabled(false);
     m_text->setTabChangesFocus(true);  // Tab leaves the pane; the output never takes a tab
@@ -42,6 +47,17 @@ ChildOutputView::ChildOutputView(QWidget *parent) : QWidget(parent) {
     m_text->setTextInteractionFlags(Qt::TextSelectableByMouse | Qt::TextSelectableByKeyboard);
     m_text->setFocusPolicy(Qt::StrongFocus);
     setFocusProxy(m_text);
+    m_wrap = new QAction(tr("&Wrap output lines"), this);
+    m_wrap->setCheckable(true);
+    m_wrap->setChecked(QSettings().value(QLatin1String(kWrapKey), false).toBool());
+    const auto applyWrap = [this](bool wrap) {
+        m_text->setLineWrapMode(wrap ? QPlainTextEdit::WidgetWidth : QPlainTextEdit::NoWrap);
+    };
+    applyWrap(m_wrap->isChecked());
+    connect(m_wrap, &QAction::toggled, this, [applyWrap](bool wrap) {
+        applyWrap(wrap);
+        QSettings().setValue(QLatin1String(kWrapKey), wrap);
+    });
 
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
@@ -86,6 +102,8 @@ std::optional<std::uint64_t> ChildOutputView::childId() const {
 }
 
 QString ChildOutputView::text() const { return m_text->toPlainText(); }
+
+bool ChildOutputView::wrapsLines() const { return m_text->lineWrapMode() != QPlainTextEdit::NoWrap; }
 
 bool ChildOutputView::isTruncationBannerShown() const { return !m_banner->isHidden(); }
 

@@ -17,6 +17,7 @@
 
 #include <optional>
 
+class QAction;
 class QLabel;
 class QPlainTextEdit;
 
@@ -43,6 +44,9 @@ public:
     QString text() const;
     bool isTruncationBannerShown() const;
     QString bannerText() const;
+    // Checkable, kept in the settings: long lines wrap instead of scrolling sideways.
+    QAction *wrapAction() const { return m_wrap; }
+    bool wrapsLines() const;
 
 protected:
     void changeEvent(QEvent *event) override;
@@ -61,6 +65,7 @@ private:
     QLabel *m_header = nullptr;
     QLabel *m_banner = nullptr;
     QPlainTextEdit *m_text = nullptr;
+    QAction *m_wrap = nullptr;
     const ChildOutputStore *m_store = nullptr;
     std::optional<ChildInfo> m_child;
 

@@ -301,6 +301,8 @@ void MainWindow::createMenus() {
     QAction *previousPane = view->addAction(tr("Pre&vious pane"), this, [this] { focusPane(-1); });
     previousPane->setShortcut(QKeySequence(Qt::SHIFT | Qt::Key_F6));
     view->addSeparator();
+    view->addAction(m_outputView->wrapAction());
+    view->addSeparator();
     view->addActions({m_notifier->titleCountsAction(), m_notifier->trayAction(), m_notifier->notificationsAction()});
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
