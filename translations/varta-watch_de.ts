@@ -417,6 +417,18 @@
             <numerusform>und %n weitere</numerusform>
         </translation>
     </message>
+    <message>
+        <source>Down since %1</source>
+        <translation>Ausgefallen seit %1</translation>
+    </message>
+    <message>
+        <source>Down for</source>
+        <translation>Ausfalldauer</translation>
+    </message>
+    <message>
+        <source>How long the agent has been down: stalled since its last beat, through its recoveries, or exited; empty while it is up or paused</source>
+        <translation>Wie lange der Agent ausgefallen ist: verstummt seit seinem letzten Schlag, über seine Wiederherstellungen hinweg, oder beendet; leer, solange er aktiv oder pausiert ist</translation>
+    </message>
 </context>
 <context>
     <name>varta::ui::ChildOutputView</name>

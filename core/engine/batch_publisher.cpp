@@ -112,6 +112,8 @@ AgentSnapshot BatchPublisher::snapshotOf(const AgentRecord &r) {
     s.lastStatus = r.lastStatus;
     s.firstSeenMs = r.firstSeenNs / 1'000'000;
     s.lastBeatMs = r.lastBeatNs / 1'000'000;
+    if (r.downSinceNs != 0)
+        s.downSinceMs = r.downSinceNs / 1'000'000;
     s.beats = r.beats;
     s.stalls = r.stalls;
     s.recoveries = r.recoveries;

@@ -32,6 +32,9 @@ struct AgentSnapshot {
     vlp::Status lastStatus = vlp::Status::Ok;
     EngineMs firstSeenMs = 0;
     EngineMs lastBeatMs = 0;
+    // When it went down (stalled, recovering, gave up, exited, replaced), across its
+    // recoveries; none while up, degraded, critical or paused.
+    std::optional<EngineMs> downSinceMs;
     std::uint64_t beats = 0;
     std::uint64_t stalls = 0;
     std::uint64_t recoveries = 0;

@@ -107,6 +107,8 @@ QJsonObject agentJson(const AgentSnapshot &a, EngineMs nowMs) {
         {"payload", static_cast<qint64>(a.payload)},
         {"terminating", a.terminating},
     };
+    if (a.downSinceMs)
+        o.insert(QStringLiteral("down_since_ms"), static_cast<qint64>(*a.downSinceMs));
     if (a.identity)
         o.insert(QStringLiteral("identity"), identityJson(*a.identity));
     if (a.continues)

@@ -20,6 +20,9 @@ struct AgentRecord {
     std::uint64_t lastTimestamp = 0;  // sender's clock, for the panic frame rule
     std::int64_t lastBeatNs = 0;      // engine time of the last accepted beat
     std::int64_t firstSeenNs = 0;
+    // Engine time it went down (stalled: its last beat; gave up, exited: the moment it
+    // did), kept through recovering and gave up; 0 while up, degraded, critical or paused.
+    std::int64_t downSinceNs = 0;
     std::uint64_t beats = 0;
     std::uint32_t stalls = 0;
     std::uint32_t recoveries = 0;

@@ -253,6 +253,22 @@ void AgentTracker::setMark(Slot slot, RecoveryMark mark, std::int64_t nowNs) {
     }
 }
 
+// Down: not beating as it should, until it beats again. Paused is maintenance, not down.
+static bool isDown(AgentState state) {
+    switch (state) {
+    case AgentState::Stalled:
+    case AgentState::Recovering:
+    case AgentState::GaveUp:
+    case AgentState::Exited:
+    case AgentState::Replaced: return true;
+    case AgentState::Up:
+    case AgentState::Degraded:
+    case AgentState::Critical:
+    case AgentState::Paused: return false;
+    }
+    return false;
+}
+
 void AgentTracker::setCondition(Slot slot, const AgentCondition &c, std::int64_t nowNs) {
     AgentRecord &record = m_table.at(slot);
     record.lastStatus = c.status;
@@ -265,6 +281,10 @@ void AgentTracker::setCondition(Slot slot, const AgentCondition &c, std::int64_t
     if (next == previous)
         return;
     record.state = next;
+    if (!isDown(next))
+        record.downSinceNs = 0;
+    else if (record.downSinceNs == 0)
+        record.downSinceNs = next == AgentState::Stalled ? record.lastBeatNs : nowNs;
     --m_stateCounts[static_cast<int>(previous)];
     ++m_stateCounts[static_cast<int>(next)];
     markDirty(slot);

@@ -346,6 +346,7 @@ private Q_SLOTS:
         }
     }
 
+    // The durations (down for, last beat) move with the tick, nothing else does.
     void agesMoveWithTheTickOnly() {
         m_model->applyBatch(agentsBatch(5, 10'000));
         const QModelIndex age = m_model->index(4, AgentTableModel::AgeColumn);
@@ -357,10 +358,29 @@ private Q_SLOTS:
         const Changed c = changes(changed)[0];
         QCOMPARE(c.first, 0);
         QCOMPARE(c.last, 4);
-        QCOMPARE(c.left, int(AgentTableModel::AgeColumn));
+        QCOMPARE(c.left, int(AgentTableModel::DownForColumn));
         QCOMPARE(c.right, int(AgentTableModel::AgeColumn));
         QVERIFY(c.roles.contains(Qt::DisplayRole));
         QCOMPARE(age.data().toString(), QStringLiteral("1 min 6 s"));
+    }
+
+    // How long an agent has been down, from the engine's down_since; empty while up.
+    void downForCountsFromWhenTheAgentWentDown() {
+        EngineBatch batch;
+        batch.stats.nowMs = 100'000;
+        AgentSnapshot stalled = snapshot(udpKey(1), AgentState::Stalled, 5, 10'000);
+        stalled.downSinceMs = 10'000;
+        batch.agents = {stalled, snapshot(udpKey(2), AgentState::Up, 5, 99'000)};
+        m_model->applyBatch(batch);
+        m_model->setNow(100'000);
+        const int down = m_model->rowOf(udpKey(1));
+        const int up = m_model->rowOf(udpKey(2));
+        QCOMPARE(m_model->index(down, AgentTableModel::DownForColumn).data().toString(), QStringLiteral("1 min 30 s"));
+        QVERIFY(m_model->index(up, AgentTableModel::DownForColumn).data().toString().isEmpty());
+        QVERIFY(m_model->index(down, AgentTableModel::DownForColumn).data(AgentTableModel::SortRole).toLongLong()
+                > m_model->index(up, AgentTableModel::DownForColumn).data(AgentTableModel::SortRole).toLongLong());
+        QCOMPARE(m_model->headerData(AgentTableModel::DownForColumn, Qt::Horizontal, Qt::DisplayRole).toString(),
+                 QStringLiteral("Down for"));
     }
 
     void everyStateHasAnIcon() {

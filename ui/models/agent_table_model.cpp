@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <limits>
 
 #include <unistd.h>
 
@@ -20,7 +21,7 @@ constexpr unsigned bit(int column) { return 1u << column; }
 
 bool isNumeric(int column) {
     return column == AgentTableModel::PidColumn
-           || (column >= AgentTableModel::AgeColumn && column <= AgentTableModel::PayloadColumn);
+           || (column >= AgentTableModel::DownForColumn && column <= AgentTableModel::PayloadColumn);
 }
 
 constexpr unsigned kIdentityColumns =
@@ -144,7 +145,8 @@ void AgentTableModel::setNow(EngineMs nowMs) {
     m_nowMs = nowMs;
     if (m_rows.empty())
         return;
-    Q_EMIT dataChanged(index(0, AgeColumn), index(rowCount() - 1, AgeColumn), {Qt::DisplayRole, Qt::ToolTipRole});
+    // The two columns that count from now: how long down, how long since the last beat.
+    Q_EMIT dataChanged(index(0, DownForColumn), index(rowCount() - 1, AgeColumn), {Qt::DisplayRole, Qt::ToolTipRole});
 }
 
 unsigned AgentTableModel::changedColumns(const AgentSnapshot &before, const AgentSnapshot &after) {
@@ -153,6 +155,8 @@ unsigned AgentTableModel::changedColumns(const AgentSnapshot &before, const Agen
         mask |= bit(StateColumn);
     if (before.lastStatus != after.lastStatus || before.terminating != after.terminating)
         mask |= bit(LastStatusColumn);
+    if (before.downSinceMs != after.downSinceMs)
+        mask |= bit(DownForColumn);
     if (before.lastBeatMs != after.lastBeatMs)
         mask |= bit(AgeColumn);
     if (before.beats != after.beats)
@@ -297,6 +301,7 @@ QVariant AgentTableModel::displayData(const Row &row, int column) const {
     case LastStatusColumn:
         return s.terminating ? tr("%1 (exiting)").arg(StateStyle::statusName(s.lastStatus))
                              : StateStyle::statusName(s.lastStatus);
+    case DownForColumn: return s.downSinceMs ? TimeFormat::age(m_nowMs - *s.downSinceMs) : QString();
     case AgeColumn: return s.beats == 0 ? tr("never") : TimeFormat::age(m_nowMs - s.lastBeatMs);
     case BeatsColumn: return m_locale.toString(qulonglong(s.beats));
     case StallsColumn: return m_locale.toString(qulonglong(s.stalls));
@@ -317,6 +322,8 @@ QVariant AgentTableModel::sortData(const Row &row, int column) const {
     case OriginColumn: return row.origin;
     case StateColumn: return StateStyle::urgency(s.state);
     case LastStatusColumn: return static_cast<int>(s.lastStatus);
+    // Up first when ascending, then the agents down the shortest time.
+    case DownForColumn: return s.downSinceMs ? qlonglong(-*s.downSinceMs) : std::numeric_limits<qlonglong>::min();
     case AgeColumn: return qlonglong(-s.lastBeatMs);  // youngest beat first when ascending
     case BeatsColumn: return qulonglong(s.beats);
     case StallsColumn: return qulonglong(s.stalls);
@@ -333,6 +340,8 @@ QVariant AgentTableModel::toolTipData(const Row &row, int column) const {
     const AgentSnapshot &s = row.snap;
     switch (column) {
     case StateColumn: return StateStyle::description(s.state);
+    case DownForColumn:
+        return s.downSinceMs ? tr("Down since %1").arg(TimeFormat::exact(*s.downSinceMs, m_wallOffsetMs)) : QVariant();
     case AgeColumn:
         return s.beats == 0 ? QVariant() : tr("Last beat at %1").arg(TimeFormat::exact(s.lastBeatMs, m_wallOffsetMs));
     case OriginColumn: return tr("First seen at %1").arg(TimeFormat::exact(s.firstSeenMs, m_wallOffsetMs));
@@ -382,6 +391,7 @@ QVariant AgentTableModel::headerData(int section, Qt::Orientation orientation, i
         case OriginColumn: return tr("Origin");
         case StateColumn: return tr("State");
         case LastStatusColumn: return tr("Last status");
+        case DownForColumn: return tr("Down for");
         case AgeColumn: return tr("Last beat");
         case BeatsColumn: return tr("Beats");
         case StallsColumn: return tr("Stalls");
@@ -396,6 +406,9 @@ QVariant AgentTableModel::headerData(int section, Qt::Orientation orientation, i
     if (role == Qt::ToolTipRole) {
         switch (section) {
         case OriginColumn: return tr("Transport and peer address the agent beats from");
+        case DownForColumn:
+            return tr("How long the agent has been down: stalled since its last beat, through its recoveries, "
+                      "or exited; empty while it is up or paused");
         case AgeColumn: return tr("Time since the last accepted beat");
         case StallsColumn: return tr("Times the agent went silent past the threshold");
         case RecoveriesColumn: return tr("Recovery children started for the agent");

@@ -27,6 +27,7 @@ public:
         OriginColumn,
         StateColumn,
         LastStatusColumn,
+        DownForColumn,
         AgeColumn,
         BeatsColumn,
         StallsColumn,

@@ -144,6 +144,30 @@ private Q_SLOTS:
         QCOMPARE(rig.counters.stallsSurfaced, 2u);
     }
 
+    // Down since its last beat, through its recovery, until it beats again; paused is not down.
+    void downSinceIsTheLastBeatAndLastsThroughRecovery() {
+        Rig rig(options());
+        const AgentKey key = AgentKey::local(21);
+        rig.tracker.onBeat(key, beat(21, 1), 1000 * kMs);
+        const Slot slot = rig.tracker.find(key);
+        QCOMPARE(rig.tracker.record(slot).downSinceNs, 0);
+        QCOMPARE(rig.surface(1000 * kMs + kThreshold), 1u);
+        QCOMPARE(rig.tracker.record(slot).downSinceNs, 1000 * kMs);
+        rig.tracker.setMark(slot, RecoveryMark::Recovering, 1000 * kMs + 2 * kThreshold);
+        QCOMPARE(rig.tracker.record(slot).state, AgentState::Recovering);
+        QCOMPARE(rig.tracker.record(slot).downSinceNs, 1000 * kMs);
+        rig.tracker.setMark(slot, RecoveryMark::None, 1000 * kMs + 3 * kThreshold);
+        QCOMPARE(rig.tracker.record(slot).state, AgentState::Stalled);
+        QCOMPARE(rig.tracker.record(slot).downSinceNs, 1000 * kMs);
+        rig.tracker.setMark(slot, RecoveryMark::Paused, 1000 * kMs + 4 * kThreshold);
+        QCOMPARE(rig.tracker.record(slot).downSinceNs, 0);
+        rig.tracker.setMark(slot, RecoveryMark::None, 1000 * kMs + 5 * kThreshold);
+        QCOMPARE(rig.tracker.record(slot).downSinceNs, 1000 * kMs);  // silent since that beat still
+        rig.tracker.onBeat(key, beat(21, 2), 9000 * kMs);
+        QCOMPARE(rig.tracker.record(slot).state, AgentState::Up);
+        QCOMPARE(rig.tracker.record(slot).downSinceNs, 0);
+    }
+
     void stallsSurfaceInDeadlineOrder() {
         Rig rig(options());
         // Interleaved beats: agent 3's last beat is the oldest, then 5, then 4.
