@@ -1,6 +1,6 @@
 #include "core/base/tcp_listen.h"
 
-#include <QNetworkInterface>
+#include "core/base/socket_address.h"
 
 #include <cerrno>
 #include <cstring>
@@ -33,30 +33,12 @@ int listenTcp(const QHostAddress &address, quint16 port, int backlog, quint16 *b
         return fail(fd, QStringLiteral("cannot create a socket"), error);
     const int on = 1;
     ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
-    sockaddr_storage storage{};
-    socklen_t length = 0;
-    if (ipv4) {
-        auto &in = reinterpret_cast<sockaddr_in &>(storage);
-        in.sin_family = AF_INET;
-        in.sin_port = htons(port);
-        in.sin_addr.s_addr = htonl(address.toIPv4Address());
-        length = sizeof in;
-    } else {
+    if (!ipv4) {
         const int v6only = address.protocol() == QAbstractSocket::AnyIPProtocol ? 0 : 1;
         ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only);
-        auto &in6 = reinterpret_cast<sockaddr_in6 &>(storage);
-        in6.sin6_family = AF_INET6;
-        in6.sin6_port = htons(port);
-        const Q_IPV6ADDR bytes = address.toIPv6Address();
-        std::memcpy(&in6.sin6_addr, &bytes, sizeof bytes);
-        if (!address.scopeId().isEmpty()) {
-            bool numeric = false;
-            const uint index = address.scopeId().toUInt(&numeric);
-            in6.sin6_scope_id =
-                numeric ? index : static_cast<uint>(QNetworkInterface::interfaceIndexFromName(address.scopeId()));
-        }
-        length = sizeof in6;
     }
+    sockaddr_storage storage{};
+    const socklen_t length = socketAddress(address, port, !ipv4, storage);
     if (::bind(fd, reinterpret_cast<const sockaddr *>(&storage), length) != 0)
         return fail(fd, QStringLiteral("cannot bind"), error);
     if (::listen(fd, backlog) != 0)

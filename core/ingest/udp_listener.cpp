@@ -1,5 +1,7 @@
 #include "core/ingest/udp_listener.h"
 
+#include "core/base/socket_address.h"
+
 #include <cerrno>
 #include <cstring>
 
@@ -19,21 +21,7 @@ UdpListener::~UdpListener() { close(); }
 bool UdpListener::open(QString *error) {
     const bool v6 = m_address.protocol() == QAbstractSocket::IPv6Protocol;
     sockaddr_storage bindAddress{};
-    socklen_t bindLength = 0;
-    if (v6) {
-        auto &sa = reinterpret_cast<sockaddr_in6 &>(bindAddress);
-        sa.sin6_family = AF_INET6;
-        sa.sin6_port = htons(m_port);
-        const Q_IPV6ADDR raw = m_address.toIPv6Address();
-        std::memcpy(sa.sin6_addr.s6_addr, raw.c, 16);
-        bindLength = sizeof sa;
-    } else {
-        auto &sa = reinterpret_cast<sockaddr_in &>(bindAddress);
-        sa.sin_family = AF_INET;
-        sa.sin_port = htons(m_port);
-        sa.sin_addr.s_addr = htonl(m_address.toIPv4Address());
-        bindLength = sizeof sa;
-    }
+    const socklen_t bindLength = socketAddress(m_address, m_port, v6, bindAddress);
     const int fd = ::socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr *>(&bindAddress), bindLength) != 0) {
         *error = QStringLiteral("cannot bind UDP %1:%2: %3")
