@@ -91,6 +91,24 @@ private Q_SLOTS:
         QCOMPARE(m_model->index(0, ChildrenModel::TruncatedColumn).data().toString(), QStringLiteral("truncated"));
     }
 
+    // A child still printing shows the bytes so far; its end brings the engine's count.
+    void aRunningChildShowsTheBytesSoFar() {
+        m_model->applyChildren(
+            {child(1, AgentKey::local(7), ChildState::Running), child(2, AgentKey::local(8), ChildState::Exited)},
+            1'000);
+        m_model->addRunningOutput({OutputChunk{1, OutputStream::Stdout, QByteArray(1000, 'a')},
+                                   OutputChunk{1, OutputStream::Stderr, QByteArray(24, 'b')},
+                                   OutputChunk{2, OutputStream::Stdout, QByteArray(50, 'c')},
+                                   OutputChunk{9, OutputStream::Stdout, QByteArray(50, 'd')}});
+        QCOMPARE(m_model->childById(1)->bytesKept, 1024);
+        QCOMPARE(m_model->childById(2)->bytesKept, 0);  // ended: its count is the engine's
+        ChildInfo done = child(1, AgentKey::local(7), ChildState::Exited);
+        done.bytesKept = 1500;
+        m_model->applyChildren({done}, 2'000);
+        m_model->addRunningOutput({OutputChunk{1, OutputStream::Stdout, QByteArray(476, 'a')}});
+        QCOMPARE(m_model->childById(1)->bytesKept, 1500);
+    }
+
     void runningDurationMovesWithTheTick() {
         m_model->applyChildren({child(1, AgentKey::local(7), ChildState::Running, 1'000),
                                 child(2, AgentKey::local(8), ChildState::Exited, 1'000)},

@@ -47,6 +47,23 @@ void ChildrenModel::applyChildren(const QList<ChildInfo> &children, EngineMs now
     enforceLimit();
 }
 
+void ChildrenModel::addRunningOutput(const QList<OutputChunk> &output) {
+    std::vector<int> changed;
+    for (const OutputChunk &chunk : output) {
+        const int row = rowOfChild(chunk.childId);
+        if (row < 0)
+            continue;
+        ChildInfo &child = m_children[std::size_t(row)];
+        if (child.state != ChildState::Running)
+            continue;  // its end, in the same batch, already counted this
+        child.bytesKept += chunk.data.size();
+        changed.push_back(row);
+    }
+    for (const RowRange &range : RowRanges::merge(std::move(changed), 0, 0))
+        Q_EMIT dataChanged(index(range.first, BytesColumn), index(range.last, BytesColumn),
+                           {Qt::DisplayRole, Qt::ToolTipRole, SortRole});
+}
+
 void ChildrenModel::appendChildren(std::vector<ChildInfo> &&fresh) {
     if (fresh.empty())
         return;

@@ -460,6 +460,7 @@ void MainWindow::applyBatch(const EngineBatch &batch) {
     }
     m_output->remove(batch.forgottenChildren);  // the engine's history let them go
     m_output->append(batch.output);
+    m_children->addRunningOutput(batch.output);
     m_trimDue = m_trimDue || !batch.output.isEmpty();
 
     QScrollBar *eventBar = m_eventView->verticalScrollBar();
