@@ -90,6 +90,13 @@ QString AgentTableModel::userText(const AgentSnapshot &snapshot) {
     return snapshot.identity->uid ? QString::number(*snapshot.identity->uid) : QString();
 }
 
+void AgentTableModel::clear() {
+    beginResetModel();
+    m_rows.clear();
+    m_rowByKey.clear();
+    endResetModel();
+}
+
 void AgentTableModel::applyBatch(const EngineBatch &batch) {
     m_nowMs = std::max(m_nowMs, batch.stats.nowMs);
     const QList<AgentKey> continued = continueAgents(batch.agents);

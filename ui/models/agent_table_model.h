@@ -63,6 +63,8 @@ public:
     // beats again comes back in the same batch), then snapshots. EngineStats::nowMs
     // becomes the model's "now".
     void applyBatch(const EngineBatch &batch);
+    // Every row gone at once (a post-mortem moving to another moment).
+    void clear();
     // The 1 Hz tick: moves "now" and repaints the age column only.
     void setNow(EngineMs nowMs);
     EngineMs now() const { return m_nowMs; }

@@ -23,6 +23,13 @@ int ChildrenModel::rowCount(const QModelIndex &parent) const {
 
 int ChildrenModel::columnCount(const QModelIndex &parent) const { return parent.isValid() ? 0 : ColumnCount; }
 
+void ChildrenModel::clear() {
+    beginResetModel();
+    m_children.clear();
+    m_rowById.clear();
+    endResetModel();
+}
+
 void ChildrenModel::applyChildren(const QList<ChildInfo> &children, EngineMs nowMs) {
     m_nowMs = std::max(m_nowMs, nowMs);
     std::vector<ChildInfo> fresh;

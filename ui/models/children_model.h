@@ -43,6 +43,7 @@ public:
 
     // Started or changed children; unknown ids are appended, known ones updated.
     void applyChildren(const QList<ChildInfo> &children, EngineMs nowMs);
+    void clear();
     // Output that arrived for running children adds to their bytes kept, so a child still
     // printing shows what it has printed so far; its end brings the engine's own count.
     void addRunningOutput(const QList<OutputChunk> &output);

@@ -23,6 +23,12 @@ int EventLogModel::rowCount(const QModelIndex &parent) const {
 
 int EventLogModel::columnCount(const QModelIndex &parent) const { return parent.isValid() ? 0 : ColumnCount; }
 
+void EventLogModel::clear() {
+    beginResetModel();
+    m_entries.clear();
+    endResetModel();
+}
+
 void EventLogModel::appendEvents(const QList<EventLogEntry> &events) {
     if (events.isEmpty())
         return;

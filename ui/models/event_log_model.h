@@ -28,6 +28,7 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
 
     void appendEvents(const QList<EventLogEntry> &events);
+    void clear();
     void setWallOffset(std::int64_t wallOffsetMs) { m_wallOffsetMs = wallOffsetMs; }
     const EventLogEntry &entry(int row) const { return m_entries[std::size_t(row)]; }
     // Entries dropped to honour the bound since the model was created.

@@ -68,6 +68,13 @@ void AgentActions::setRecoveryConfigured(bool configured) {
     refreshRecover();
 }
 
+void AgentActions::setReadOnly(bool readOnly) {
+    m_readOnly = readOnly;
+    refresh();
+}
+
+QString AgentActions::readOnlyTip() { return tr("A post-mortem of files: nothing here acts on an observer."); }
+
 void AgentActions::setSelectedAgents(const QList<SelectedAgent> &agents) {
     m_agents = agents;
     refresh();
@@ -76,9 +83,10 @@ void AgentActions::setSelectedAgents(const QList<SelectedAgent> &agents) {
 void AgentActions::setSelectedChild(const std::optional<ChildInfo> &child) {
     m_child = child;
     const bool running = m_child && m_child->state == ChildState::Running;
-    m_kill->setEnabled(running);
-    m_kill->setToolTip(running ? tr("Kill recovery child %1 and its process group").arg(m_child->pid)
-                               : tr("Select a running recovery child in the children table to kill it."));
+    m_kill->setEnabled(running && !m_readOnly);
+    m_kill->setToolTip(m_readOnly ? readOnlyTip()
+                       : running  ? tr("Kill recovery child %1 and its process group").arg(m_child->pid)
+                                  : tr("Select a running recovery child in the children table to kill it."));
 }
 
 QList<AgentKey> AgentActions::recoverable() const {
@@ -121,8 +129,10 @@ void AgentActions::refresh() {
 
 void AgentActions::refreshAgentAction(QAction *action, const QList<AgentKey> &eligible, const QString &enabledTip,
                                       const QString &noneEligibleTip) {
-    action->setEnabled(!eligible.isEmpty());
-    if (m_agents.isEmpty())
+    action->setEnabled(!eligible.isEmpty() && !m_readOnly);
+    if (m_readOnly)
+        action->setToolTip(readOnlyTip());
+    else if (m_agents.isEmpty())
         action->setToolTip(tr("Select one or more agents in the table first."));
     else
         action->setToolTip(eligible.isEmpty() ? noneEligibleTip : enabledTip);
@@ -130,8 +140,10 @@ void AgentActions::refreshAgentAction(QAction *action, const QList<AgentKey> &el
 
 void AgentActions::refreshRecover() {
     const bool any = !recoverable().isEmpty();
-    m_recover->setEnabled(m_recoveryConfigured && any);
-    if (!m_recoveryConfigured)
+    m_recover->setEnabled(m_recoveryConfigured && any && !m_readOnly);
+    if (m_readOnly)
+        m_recover->setToolTip(readOnlyTip());
+    else if (!m_recoveryConfigured)
         m_recover->setToolTip(tr("Recovery is not configured: start varta-watch with --recovery-exec "
                                  "or --recovery-exec-file."));
     else if (m_agents.isEmpty())

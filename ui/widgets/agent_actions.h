@@ -41,6 +41,8 @@ public:
     QAction *askBeforeRecoverAction() const { return m_askFirst; }
 
     void setRecoveryConfigured(bool configured);
+    // A post-mortem of files: every command stays disabled, and says why.
+    void setReadOnly(bool readOnly);
     // --recovery-exec as the engine split it: the confirmation shows each agent's argv.
     void setRecoveryTemplate(const QStringList &execTemplate) { m_template = execTemplate; }
     // What Recover now would run for `agent`, one line: the argv, or why it would not run.
@@ -58,6 +60,7 @@ Q_SIGNALS:
 private:
     QAction *makeAction(const QString &icon, const QString &text, const QKeySequence &shortcut);
     void refresh();
+    static QString readOnlyTip();
     void refreshRecover();
     void refreshAgentAction(QAction *action, const QList<AgentKey> &eligible, const QString &enabledTip,
                             const QString &noneEligibleTip);
@@ -75,6 +78,7 @@ private:
     QAction *m_rearm = nullptr;
     QAction *m_askFirst = nullptr;
     bool m_recoveryConfigured = false;
+    bool m_readOnly = false;
     QList<SelectedAgent> m_agents;
     QStringList m_template;
     std::optional<ChildInfo> m_child;

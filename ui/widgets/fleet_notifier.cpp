@@ -53,12 +53,22 @@ FleetNotifier::FleetNotifier(QWidget *window, Labeller label, QObject *parent)
 
 FleetNotifier::~FleetNotifier() = default;
 
+void FleetNotifier::setSilent() {
+    m_silent = true;
+    setTrayWanted(false);
+    m_digest = AlertDigest{};
+    for (QAction *action : {m_titleCounts, m_tray, m_notifications})
+        action->setEnabled(false);
+}
+
 void FleetNotifier::applyStats(const EngineStats &stats) {
     m_stats = stats;
     refresh();
 }
 
 void FleetNotifier::applyTransitions(const QList<StateTransition> &transitions) {
+    if (m_silent)
+        return;
     for (const StateTransition &t : transitions) {
         if (t.from == t.to)
             continue;
@@ -77,7 +87,7 @@ void FleetNotifier::applyTransitions(const QList<StateTransition> &transitions) 
 }
 
 void FleetNotifier::tick() {
-    if (m_digest.empty())
+    if (m_silent || m_digest.empty())
         return;
     if (!m_notifications->isChecked()) {
         m_digest = AlertDigest{};  // switched off: nothing piles up for later
@@ -163,7 +173,7 @@ QString FleetNotifier::agentCount(std::uint32_t n) { return n == 1 ? tr("1 agent
 bool FleetNotifier::trayShown() const { return m_trayIcon && m_trayIcon->isVisible(); }
 
 void FleetNotifier::setTrayWanted(bool wanted) {
-    if (!wanted || !QSystemTrayIcon::isSystemTrayAvailable()) {
+    if (!wanted || m_silent || !QSystemTrayIcon::isSystemTrayAvailable()) {
         delete m_trayIcon;
         m_trayIcon = nullptr;
         return;
@@ -183,6 +193,8 @@ void FleetNotifier::setTrayWanted(bool wanted) {
 }
 
 void FleetNotifier::refresh() {
+    if (m_silent)
+        return;
     m_window->setWindowTitle(windowTitle());
     if (!m_trayIcon)
         return;

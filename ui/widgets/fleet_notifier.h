@@ -34,6 +34,9 @@ public:
     QAction *trayAction() const { return m_tray; }
     QAction *notificationsAction() const { return m_notifications; }
 
+    // A post-mortem window: no tray icon, no notifications, and a title of its own.
+    void setSilent();
+
     void applyStats(const EngineStats &stats);
     // Transitions into stalled, exited or gave up join the next notification.
     void applyTransitions(const QList<StateTransition> &transitions);
@@ -71,6 +74,7 @@ private:
     QSystemTrayIcon *m_trayIcon = nullptr;
     EngineStats m_stats;
     AlertDigest m_digest;
+    bool m_silent = false;
 };
 
 }  // namespace varta::ui
