@@ -15,7 +15,7 @@ using namespace varta::ui;
 
 namespace {
 
-constexpr std::int64_t kMs = 1'000'000;  // ns
+constexpr std::int64_t kMs = 1'000'000;                 // ns
 constexpr std::int64_t kWallStart = 1'796'000'000'000;  // the observer's boot, in Unix ms
 
 void write(const QString &path, const QByteArray &text) {
@@ -25,8 +25,8 @@ void write(const QString &path, const QByteArray &text) {
 }
 
 QByteArray beat(std::int64_t ms, std::uint32_t pid, std::uint64_t nonce, const char *status = "ok") {
-    return QByteArray::number(ms * kMs) + "\tbeat\t" + QByteArray::number(pid) + '\t' + QByteArray::number(nonce)
-           + '\t' + status + "\t7\n";
+    return QByteArray::number(ms * kMs) + "\tbeat\t" + QByteArray::number(pid) + '\t' + QByteArray::number(nonce) + '\t'
+           + status + "\t7\n";
 }
 
 QByteArray stall(std::int64_t ms, std::uint32_t pid, std::uint64_t nonce) {
@@ -103,13 +103,13 @@ void TstIncidentLog::readsEveryKindOfEventLine() {
 
 void TstIncidentLog::refusesLinesThatAreNotOurs() {
     QVERIFY(!parseEventFileLine(""));
-    QVERIFY(!parseEventFileLine("12\tbeat\t42\t7\tok\n"));                // five columns
-    QVERIFY(!parseEventFileLine("12\tbeat\t42\t7\tok\t1\textra\n"));      // seven
-    QVERIFY(!parseEventFileLine("-5\tbeat\t42\t7\tok\t1\n"));             // negative time
-    QVERIFY(!parseEventFileLine("12\tbeat\t42\t7\tfine\t1\n"));           // no such status
-    QVERIFY(!parseEventFileLine("12\tbeat\t99999999999\t7\tok\t1\n"));    // pid past u32
-    QVERIFY(!parseEventFileLine("12\tbeats\t42\t7\tok\t1\n"));            // no such kind
-    QVERIFY(!parseEventFileLine("12\tstall\t42\t7\tok\t-\n"));            // a stall says stall
+    QVERIFY(!parseEventFileLine("12\tbeat\t42\t7\tok\n"));              // five columns
+    QVERIFY(!parseEventFileLine("12\tbeat\t42\t7\tok\t1\textra\n"));    // seven
+    QVERIFY(!parseEventFileLine("-5\tbeat\t42\t7\tok\t1\n"));           // negative time
+    QVERIFY(!parseEventFileLine("12\tbeat\t42\t7\tfine\t1\n"));         // no such status
+    QVERIFY(!parseEventFileLine("12\tbeat\t99999999999\t7\tok\t1\n"));  // pid past u32
+    QVERIFY(!parseEventFileLine("12\tbeats\t42\t7\tok\t1\n"));          // no such kind
+    QVERIFY(!parseEventFileLine("12\tstall\t42\t7\tok\t-\n"));          // a stall says stall
 }
 
 void TstIncidentLog::readsAuditRecordsAndTellsHeadersFromJunk() {

@@ -19,20 +19,20 @@ struct AuditLine {
     std::int64_t observerNs = 0;  // 0 in boot rows
     Kind kind = Kind::Boot;
     std::optional<std::uint32_t> agentPid;  // spawn, complete, refused; operator unless `-`
-    qint64 childPid = 0;                     // spawn, complete
-    QString program;                         // spawn: argv[0]
-    bool manual = false;                     // spawn: source `manual`
-    QString status;                          // complete: reaped, killed, reap_failed, lost
-    std::optional<int> exitCode;             // complete
-    std::optional<int> signal;               // complete
-    std::int64_t durationNs = 0;             // complete
-    std::int64_t bytesKept = 0;              // complete: stdout_len + stderr_len
-    bool truncated = false;                  // complete
-    QString reason;                          // boot, refused; operator: its outcome
-    QString user;                            // operator
-    QString action;                          // operator: recover, kill, pause, resume, rearm
-    QString target;                          // operator
-    QString detail;                          // operator, `-` read as empty
+    qint64 childPid = 0;                    // spawn, complete
+    QString program;                        // spawn: argv[0]
+    bool manual = false;                    // spawn: source `manual`
+    QString status;                         // complete: reaped, killed, reap_failed, lost
+    std::optional<int> exitCode;            // complete
+    std::optional<int> signal;              // complete
+    std::int64_t durationNs = 0;            // complete
+    std::int64_t bytesKept = 0;             // complete: stdout_len + stderr_len
+    bool truncated = false;                 // complete
+    QString reason;                         // boot, refused; operator: its outcome
+    QString user;                           // operator
+    QString action;                         // operator: recover, kill, pause, resume, rearm
+    QString target;                         // operator
+    QString detail;                         // operator, `-` read as empty
 };
 
 enum class AuditLineResult : std::uint8_t { Record, Header, UnknownKind, Malformed };

@@ -18,11 +18,11 @@ struct EventFileLine {
 
     std::int64_t observerNs = 0;
     Kind kind = Kind::Beat;
-    std::uint32_t pid = 0;      // beat, stall, mismatch (claimed), eviction
-    std::uint64_t nonce = 0;    // beat, stall (the last one)
+    std::uint32_t pid = 0;                 // beat, stall, mismatch (claimed), eviction
+    std::uint64_t nonce = 0;               // beat, stall (the last one)
     vlp::Status status = vlp::Status::Ok;  // beat
-    std::uint32_t payload = 0;  // beat
-    QString text;               // decode, io, ctrunc: the payload column; mismatch: the reason
+    std::uint32_t payload = 0;             // beat
+    QString text;                          // decode, io, ctrunc: the payload column; mismatch: the reason
 };
 
 // Nothing for a line that is not one of the seven kinds with its six columns; a trailing

@@ -26,8 +26,14 @@ namespace varta::ui {
 
 struct IncidentFact {
     enum class Kind : std::uint8_t {
-        Beat, Stall, Eviction, Mismatch, Decode, Io, Ctrunc,  // event file
-        Audit,                                                 // see IncidentLog::audit()
+        Beat,
+        Stall,
+        Eviction,
+        Mismatch,
+        Decode,
+        Io,
+        Ctrunc,  // event file
+        Audit,   // see IncidentLog::audit()
     };
     EngineMs atMs = 0;  // on the incident's axis: wall ms minus IncidentLog::wallOffsetMs()
     Kind kind = Kind::Beat;
@@ -86,7 +92,7 @@ private:
     struct RawFact {
         IncidentFact fact;
         std::int64_t observerNs = 0;
-        int run = 0;       // per source kind: the event files' runs, the audit logs' runs
+        int run = 0;  // per source kind: the event files' runs, the audit logs' runs
         bool audit = false;
     };
     struct Source {

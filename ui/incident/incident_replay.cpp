@@ -71,7 +71,9 @@ struct IncidentReplay::Live {
 };
 
 IncidentReplay::IncidentReplay(const IncidentLog &log)
-    : m_audited(!log.audit().isEmpty()), m_wallOffsetMs(log.wallOffsetMs()), m_startMs(log.startMs()),
+    : m_audited(!log.audit().isEmpty()),
+      m_wallOffsetMs(log.wallOffsetMs()),
+      m_startMs(log.startMs()),
       m_endMs(log.endMs()) {
     for (const IncidentFileReport &file : log.files())
         m_sources.append((file.audit ? tr("audit %1") : tr("events %1")).arg(QFileInfo(file.path).fileName()));
@@ -161,12 +163,12 @@ void IncidentReplay::run(const IncidentLog &log) {
             if (l.liveness == AgentState::Stalled && !first) {
                 EventDetails details;
                 details.silentMs = fact.atMs - l.lastBeatMs;
-                addEvent(EventLogEntry::of(EventKind::Back, EventSeverity::Info, EventCategory::Recovery,
-                                           tr("pid %1 is back after %2 s silent")
-                                               .arg(fact.pid)
-                                               .arg(seconds(fact.atMs - l.lastBeatMs)),
-                                           agent.key, details),
-                         fact.atMs);
+                addEvent(
+                    EventLogEntry::of(
+                        EventKind::Back, EventSeverity::Info, EventCategory::Recovery,
+                        tr("pid %1 is back after %2 s silent").arg(fact.pid).arg(seconds(fact.atMs - l.lastBeatMs)),
+                        agent.key, details),
+                    fact.atMs);
             }
             l.liveness = liveState(fact.status);
             l.lastBeatMs = fact.atMs;
@@ -190,14 +192,14 @@ void IncidentReplay::run(const IncidentLog &log) {
             l.liveness = AgentState::Stalled;
             EventDetails details;
             details.silentMs = fact.atMs - l.lastBeatMs;
-            addEvent(EventLogEntry::of(EventKind::Stall, EventSeverity::Warning, EventCategory::Recovery,
-                                       agent.beats.empty()
-                                           ? tr("pid %1 stalled").arg(fact.pid)
-                                           : tr("pid %1 stalled: silent for %2 s")
-                                                 .arg(fact.pid)
-                                                 .arg(seconds(fact.atMs - l.lastBeatMs)),
-                                       agent.key, details),
-                     fact.atMs);
+            addEvent(
+                EventLogEntry::of(
+                    EventKind::Stall, EventSeverity::Warning, EventCategory::Recovery,
+                    agent.beats.empty()
+                        ? tr("pid %1 stalled").arg(fact.pid)
+                        : tr("pid %1 stalled: silent for %2 s").arg(fact.pid).arg(seconds(fact.atMs - l.lastBeatMs)),
+                    agent.key, details),
+                fact.atMs);
             settle(index, fact.atMs);
             break;
         }
@@ -269,15 +271,16 @@ void IncidentReplay::run(const IncidentLog &log) {
                 details.childId = child.id;
                 details.childPid = child.pid;
                 details.argv = child.argv;
-                addEvent(EventLogEntry::of(EventKind::RecoveryStarted, EventSeverity::Info, EventCategory::Recovery,
-                                           (row.manual ? tr("manual recovery of pid %1: started child %2 (pid %3): %4")
-                                                       : tr("automatic recovery of pid %1: started child %2 (pid %3): %4"))
-                                               .arg(agent.key.pid)
-                                               .arg(child.id)
-                                               .arg(child.pid)
-                                               .arg(row.program),
-                                           agent.key, details),
-                         fact.atMs);
+                addEvent(
+                    EventLogEntry::of(EventKind::RecoveryStarted, EventSeverity::Info, EventCategory::Recovery,
+                                      (row.manual ? tr("manual recovery of pid %1: started child %2 (pid %3): %4")
+                                                  : tr("automatic recovery of pid %1: started child %2 (pid %3): %4"))
+                                          .arg(agent.key.pid)
+                                          .arg(child.id)
+                                          .arg(child.pid)
+                                          .arg(row.program),
+                                      agent.key, details),
+                    fact.atMs);
                 break;
             }
             case AuditLine::Kind::Complete: {
@@ -458,8 +461,8 @@ EngineBatch IncidentReplay::batchAt(EngineMs atMs, qsizetype maxEvents) const {
         }
         batch.children.append(child);
     }
-    stats.decodeErrors = static_cast<std::uint64_t>(
-        std::upper_bound(m_decodeTimes.begin(), m_decodeTimes.end(), atMs) - m_decodeTimes.begin());
+    stats.decodeErrors = static_cast<std::uint64_t>(std::upper_bound(m_decodeTimes.begin(), m_decodeTimes.end(), atMs)
+                                                    - m_decodeTimes.begin());
     return batch;
 }
 
