@@ -15,6 +15,7 @@
 #include "ui/style/install_translator.h"
 #include "ui/style/resources_init.h"
 #include "ui/widgets/console_wiring.h"
+#include "ui/widgets/incident_window.h"
 #include "ui/widgets/main_window.h"
 #include "ui/widgets/screenshot_taker.h"
 #include "ui/widgets/timeline/stall_timeline_view.h"
@@ -44,18 +45,48 @@ void printLine(std::FILE *stream, const QString &line) {
     std::fflush(stream);
 }
 
+void startScreenshot(QApplication &app, QWidget &window, const Options &options) {
+    if (options.screenshotPath.isEmpty())
+        return;
+    auto *taker = new ui::ScreenshotTaker(&window, options.screenshotPath, &app);
+    QObject::connect(taker, &ui::ScreenshotTaker::finished, &app, [](bool ok, const QString &message) {
+        printLine(ok ? stdout : stderr, QStringLiteral("varta-watch: ") + message);
+    });
+    taker->start(static_cast<int>(options.screenshotDelayMs));
+}
+
 // The console: window, translations, screenshot. Returns once the window is set up;
 // everything it creates is parented to `app` or lives in `window`.
 void startConsole(QApplication &app, ui::MainWindow &window, EngineThread &host, const Options &options) {
     ui::connectConsole(window, host.link());
     window.show();
-    if (!options.screenshotPath.isEmpty()) {
-        auto *taker = new ui::ScreenshotTaker(&window, options.screenshotPath, &app);
-        QObject::connect(taker, &ui::ScreenshotTaker::finished, &app, [](bool ok, const QString &message) {
-            printLine(ok ? stdout : stderr, QStringLiteral("varta-watch: ") + message);
-        });
-        taker->start(static_cast<int>(options.screenshotDelayMs));
+    startScreenshot(app, window, options);
+}
+
+// --open: a post-mortem of files in a window of its own; no observer starts.
+int runPostMortem(int argc, char *argv[], const QStringList &arguments, const Options &options) {
+    if (!displayAvailable(arguments, QProcessEnvironment::systemEnvironment())) {
+        printLine(stderr, QStringLiteral("varta-watch: --open: needs a display (DISPLAY or WAYLAND_DISPLAY, "
+                                         "or -platform offscreen); see --help"));
+        return 2;
     }
+    QApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("varta-watch"));
+    QCoreApplication::setOrganizationName(QStringLiteral("varta"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(VARTA_VERSION));
+    ui::initUiResources();
+    ui::installTranslator(app, options.language);
+    QString error;
+    const std::unique_ptr<ui::IncidentWindow> window = ui::IncidentWindow::open(options.openFiles, &error);
+    if (!window) {
+        printLine(stderr, QStringLiteral("varta-watch: ") + error);
+        return 1;
+    }
+    window->show();
+    startScreenshot(app, *window, options);
+    if (options.shutdownAfterSecs)
+        QTimer::singleShot(std::chrono::seconds(*options.shutdownAfterSecs), &app, &QCoreApplication::quit);
+    return app.exec();
 }
 
 }  // namespace
@@ -76,6 +107,8 @@ int main(int argc, char *argv[]) {
         printLine(parsed.exitCode == 0 ? stdout : stderr, parsed.output);
         return parsed.exitCode;
     }
+    if (!parsed.options->openFiles.isEmpty())
+        return runPostMortem(argc, argv, arguments, *parsed.options);
     Options options = parsed.options->demo ? withDemoDefaults(*parsed.options) : *parsed.options;
     // A stderr or control peer that goes away is an error to count, not a reason to die.
     std::signal(SIGPIPE, SIG_IGN);

@@ -149,6 +149,9 @@ QList<FlagSpec> runningFlags() {
         {"screenshot", "FILE", kNone, "after the delay below, save a picture of the window to FILE"},
         {"screenshot-delay-ms", "MS", number(d.screenshotDelayMs), "wait this long before --screenshot"},
         {"lang", "CODE", "the system's", "language of the console, e.g. de or pt_BR"},
+        {"open", "FILE", kNone,
+         "show a read-only post-mortem of an event file (with its rotated generations) or audit log instead of "
+         "starting an observer; repeatable"},
         {"shutdown-after-secs", "N", kNone, "exit 0 after N seconds"},
         {"shutdown-grace-ms", "MS", number(d.shutdownGraceMs),
          "how long shutdown waits for killed recovery commands; at least " + number(kMinShutdownGraceMs)},

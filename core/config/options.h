@@ -131,6 +131,7 @@ struct Options {
     bool headless = false;                  // --headless
     bool demo = false;                      // --demo
     QString screenshotPath;                 // --screenshot FILE
+    QStringList openFiles;                  // --open FILE (repeatable): a post-mortem, no observer
     std::int64_t screenshotDelayMs = 3000;  // --screenshot-delay-ms
     QString language;                       // --lang
     QStringList warnings;                   // start-up warnings to print (non-loopback binds, inherit env)

@@ -256,6 +256,14 @@ void readRunning(FlagReader &r, Options &o) {
         r.fail(QStringLiteral("screenshot"),
                QStringLiteral("needs the window, so it cannot be combined with --headless"));
     r.integer(QStringLiteral("screenshot-delay-ms"), 0, kMaxTimerMs, o.screenshotDelayMs);
+    for (const QString &path : r.texts(QStringLiteral("open"))) {
+        if (path.isEmpty())
+            r.fail(QStringLiteral("open"), QStringLiteral("must name a file"));
+        o.openFiles.append(path);
+    }
+    if (o.headless && !o.openFiles.isEmpty())
+        r.fail(QStringLiteral("open"), QStringLiteral("shows the files in the window, so it cannot be combined with "
+                                                      "--headless"));
 
     static const QRegularExpression language(QStringLiteral("^[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})*$"));
     if (r.isSet(QStringLiteral("lang"))) {

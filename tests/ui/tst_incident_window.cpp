@@ -7,6 +7,7 @@
 #include "ui/models/event_log_model.h"
 #include "ui/widgets/agent_actions.h"
 #include "ui/widgets/incident_window.h"
+#include "ui/widgets/table_export.h"
 
 #include <QAction>
 #include <QApplication>
@@ -24,6 +25,7 @@ using namespace varta;
 using namespace varta::test;
 using varta::ui::AgentTableModel;
 using varta::ui::IncidentWindow;
+using varta::ui::TableExport;
 
 namespace {
 
@@ -67,6 +69,7 @@ private Q_SLOTS:
     void initTestCase();
     void theConsoleShowsEachMomentOfWhatTheBinaryRecorded();
     void nothingInAPostMortemActsOnAnObserver();
+    void theTableAndTheEventsExportAsTabSeparatedText();
     void openOnTheCommandLineShowsTheFilesWithoutAnObserver();
     void openRefusesWhatItCannotShow();
 
@@ -138,7 +141,8 @@ void TstIncidentWindow::theConsoleShowsEachMomentOfWhatTheBinaryRecorded() {
     // The bar follows, and says where it is.
     QCOMPARE(window->findChild<QSlider *>(QStringLiteral("incidentSlider"))->value(),
              int(stalledAt - 1 - window->replay().startMs()));
-    QVERIFY(!window->findChild<QLabel *>(QStringLiteral("incidentPosition"))->text().contains(QStringLiteral("estimated")));
+    QVERIFY(
+        !window->findChild<QLabel *>(QStringLiteral("incidentPosition"))->text().contains(QStringLiteral("estimated")));
     // Dragging the bar shows the moment it is left at.
     window->findChild<QSlider *>(QStringLiteral("incidentSlider"))->setValue(int(window->replay().endMs()));
     QTRY_COMPARE(window->position(), window->replay().endMs());
@@ -153,9 +157,9 @@ void TstIncidentWindow::nothingInAPostMortemActsOnAnObserver() {
     QVERIFY(window->isReadOnly());
     window->agentView()->selectAll();
     QVERIFY(!window->agentView()->selectionModel()->selectedRows().isEmpty());
-    for (QAction *action : {window->actions()->recoverNowAction(), window->actions()->pauseAction(),
-                            window->actions()->resumeAction(), window->actions()->rearmAction(),
-                            window->actions()->killChildAction()}) {
+    for (QAction *action :
+         {window->actions()->recoverNowAction(), window->actions()->pauseAction(), window->actions()->resumeAction(),
+          window->actions()->rearmAction(), window->actions()->killChildAction()}) {
         QVERIFY2(!action->isEnabled(), qPrintable(action->text()));
         QVERIFY(action->toolTip().contains(QStringLiteral("post-mortem")));
     }
@@ -163,6 +167,39 @@ void TstIncidentWindow::nothingInAPostMortemActsOnAnObserver() {
     const qsizetype selected = window->agentView()->selectionModel()->selectedRows().size();
     window->seek(window->replay().endMs() - 1);
     QCOMPARE(window->agentView()->selectionModel()->selectedRows().size(), selected);
+}
+
+void TstIncidentWindow::theTableAndTheEventsExportAsTabSeparatedText() {
+    QString error;
+    const std::unique_ptr<IncidentWindow> window = IncidentWindow::open({m_events, m_audit}, &error);
+    QVERIFY2(window, qPrintable(error));
+    window->show();
+    // Every row shown, the header first, hidden columns left out (the files know no origin).
+    const QStringList agents = TableExport::tsv(*window->agentView()).split('\n', Qt::SkipEmptyParts);
+    QCOMPARE(agents.size(), window->agentModel()->rowCount() + 1);
+    QVERIFY(agents[0].startsWith(QStringLiteral("PID\tName\tState")));
+    QVERIFY(!agents[0].contains(QStringLiteral("Origin")));
+    for (const QString &line : agents)
+        QCOMPARE(line.count('\t'), agents[0].count('\t'));
+    // With rows selected, only those.
+    window->agentView()->selectRow(0);
+    QCOMPARE(TableExport::tsv(*window->agentView()).split('\n', Qt::SkipEmptyParts).size(), 2);
+    // Events: an event range is the rows selected in the log.
+    window->eventLogView()->selectRow(0);
+    window->eventLogView()->selectionModel()->select(window->eventLogView()->model()->index(1, 0),
+                                                     QItemSelectionModel::Select | QItemSelectionModel::Rows);
+    const QStringList events = TableExport::tsv(*window->eventLogView()).split('\n', Qt::SkipEmptyParts);
+    QCOMPARE(events.size(), 3);
+    QVERIFY2(events[1].contains(QStringLiteral("observer started")), qPrintable(events[1]));
+
+    const QString saved = m_dir.filePath(QStringLiteral("agents.tsv"));
+    QVERIFY2(TableExport::save(saved, agents.join('\n'), &error), qPrintable(error));
+    QFile file(saved);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    QCOMPARE(QString::fromUtf8(file.readAll()), agents.join('\n'));
+    const QString nowhere = m_dir.filePath(QStringLiteral("no-such-dir/agents.tsv"));
+    QVERIFY(!TableExport::save(nowhere, agents.join('\n'), &error));
+    QVERIFY2(error.startsWith(nowhere + QStringLiteral(": cannot write")), qPrintable(error));
 }
 
 void TstIncidentWindow::openOnTheCommandLineShowsTheFilesWithoutAnObserver() {

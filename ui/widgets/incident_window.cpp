@@ -108,9 +108,7 @@ void IncidentWindow::createTimeBar() {
         menuBar()->insertAction(menus[menus.size() - 2], time->menuAction());
 }
 
-int IncidentWindow::sliderValue(EngineMs atMs) const {
-    return int((atMs - m_replay->startMs()) / m_sliderStepMs);
-}
+int IncidentWindow::sliderValue(EngineMs atMs) const { return int((atMs - m_replay->startMs()) / m_sliderStepMs); }
 
 void IncidentWindow::onSliderMoved() { seek(m_replay->startMs() + EngineMs(m_slider->value()) * m_sliderStepMs); }
 

@@ -11,8 +11,10 @@
 #include "ui/widgets/agent_actions.h"
 #include "ui/widgets/child_output_view.h"
 #include "ui/widgets/fleet_notifier.h"
+#include "ui/widgets/incident_window.h"
 #include "ui/widgets/keyboard_help.h"
 #include "ui/widgets/status_bar_panel.h"
+#include "ui/widgets/table_export.h"
 #include "ui/widgets/table_setup.h"
 #include "ui/widgets/timeline/stall_timeline_view.h"
 #include "ui/widgets/timeline/timeline_pane.h"
@@ -24,6 +26,7 @@
 #include <QComboBox>
 #include <QDateTime>
 #include <QDockWidget>
+#include <QFileDialog>
 #include <QGuiApplication>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -272,6 +275,32 @@ void MainWindow::createEventDock() {
 
 void MainWindow::createMenus() {
     QMenu *file = menuBar()->addMenu(tr("&File"));
+    QAction *openFiles = file->addAction(tr("&Open event file…"), this, [this] {
+        const QStringList paths = QFileDialog::getOpenFileNames(
+            this, tr("Open an event file and its audit log"), QString(),
+            tr("Event files and audit logs (*.tsv *.tsv.* *.log *.log.*);;All files (*)"));
+        if (!paths.isEmpty())
+            openIncident(paths);
+    });
+    openFiles->setShortcut(QKeySequence::Open);
+    openFiles->setToolTip(tr("A read-only post-mortem of an event file (with its rotated generations) and, "
+                             "optionally, its audit log"));
+    file->addSeparator();
+    // What is exported is what is shown: the selected rows, or all the filter shows.
+    file->addAction(tr("Export &agents…"), this, [this] {
+        TableExport::saveAs(this, tr("Export agents"), QStringLiteral("agents.tsv"), TableExport::tsv(*m_agentView));
+    });
+    file->addAction(tr("Export &events…"), this, [this] {
+        TableExport::saveAs(this, tr("Export events"), QStringLiteral("events-log.tsv"),
+                            TableExport::tsv(*m_eventView));
+    });
+    QAction *exportOutput = file->addAction(tr("Export child out&put…"), this, [this] {
+        if (const std::optional<ChildInfo> child = selectedChild())
+            TableExport::saveAs(this, tr("Export child output"), QStringLiteral("child-%1-output.txt").arg(child->id),
+                                m_outputView->text());
+    });
+    exportOutput->setToolTip(tr("The selected recovery child's output as shown"));
+    file->addSeparator();
     QAction *quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
     QMenu *actions = menuBar()->addMenu(tr("&Actions"));
@@ -370,7 +399,22 @@ void MainWindow::setUpKeyboard() {
         if (const std::optional<ChildInfo> child = selectedChild())
             QGuiApplication::clipboard()->setText(ChildrenModel::commandText(*child));
     });
-    m_childrenView->addActions({m_actions->killChildAction(), copyCommand});
+    auto *copyOutput = new QAction(tr("Copy its &output"), m_childrenView);
+    connect(copyOutput, &QAction::triggered, this,
+            [this] { QGuiApplication::clipboard()->setText(m_outputView->text()); });
+    m_childrenView->addActions({m_actions->killChildAction(), copyCommand, copyOutput});
+    // Rows as tab-separated text, for a ticket or a spreadsheet.
+    auto *copyAgentRows = new QAction(tr("Copy &rows"), m_agentView);
+    connect(copyAgentRows, &QAction::triggered, this,
+            [this] { QGuiApplication::clipboard()->setText(TableExport::tsv(*m_agentView)); });
+    m_agentView->addAction(copyAgentRows);
+    m_eventView->setContextMenuPolicy(Qt::ActionsContextMenu);
+    auto *copyEvents = new QAction(tr("&Copy events"), m_eventView);
+    copyEvents->setShortcut(QKeySequence::Copy);
+    copyEvents->setShortcutContext(Qt::WidgetShortcut);
+    connect(copyEvents, &QAction::triggered, this,
+            [this] { QGuiApplication::clipboard()->setText(TableExport::tsv(*m_eventView)); });
+    m_eventView->addAction(copyEvents);
 }
 
 void MainWindow::connectActions() {
@@ -435,7 +479,7 @@ void MainWindow::applyBatch(const EngineBatch &batch) {
     const EngineStats &stats = batch.stats;
     m_lastNowMs = std::max(m_lastNowMs, stats.nowMs);
     m_sinceBatch.start();
-    const std::int64_t wallOffset = QDateTime::currentMSecsSinceEpoch() - stats.nowMs;
+    const std::int64_t wallOffset = m_wallOffsetMs.value_or(QDateTime::currentMSecsSinceEpoch() - stats.nowMs);
     m_agents->setWallOffset(wallOffset);
     m_children->setWallOffset(wallOffset);
     m_events->setWallOffset(wallOffset);
@@ -521,7 +565,50 @@ QList<StateTransition> MainWindow::continuedTransitions(const EngineBatch &batch
     return transitions;
 }
 
+MainWindow *MainWindow::openIncident(const QStringList &paths) {
+    QString error;
+    std::unique_ptr<IncidentWindow> incident = IncidentWindow::open(paths, &error);
+    if (!incident) {
+        QMessageBox::warning(this, tr("Open event file"), error);
+        return nullptr;
+    }
+    incident->setAttribute(Qt::WA_DeleteOnClose, true);
+    incident->show();
+    return incident.release();
+}
+
+void MainWindow::setReadOnly(std::int64_t wallOffsetMs, const QString &title) {
+    m_wallOffsetMs = wallOffsetMs;
+    setWindowTitle(title);
+    m_tick.stop();
+    m_actions->setReadOnly(true);
+    m_notifier->setSilent();
+}
+
+void MainWindow::showAt(const EngineBatch &batch) {
+    const QList<AgentKey> selected = m_selectedKeys;
+    const QSignalBlocker blockSelection(m_agentView->selectionModel());
+    m_agents->clear();
+    m_children->clear();
+    m_events->clear();
+    m_timeline.clear();
+    m_lastNowMs = batch.stats.nowMs;
+    applyBatch(batch);
+    m_agents->setNow(batch.stats.nowMs);
+    m_children->setNow(batch.stats.nowMs);
+    m_timelinePane->view()->setNow(batch.stats.nowMs);
+    QItemSelection shown;
+    for (const AgentKey &key : selected)
+        if (const int row = m_agents->rowOf(key); row >= 0)
+            if (const QModelIndex index = m_agentProxy->mapFromSource(m_agents->index(row, 0)); index.isValid())
+                shown.select(index, index);
+    m_agentView->selectionModel()->select(shown, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    onAgentSelectionChanged();
+}
+
 EngineMs MainWindow::estimatedNow() const {
+    if (isReadOnly())
+        return m_lastNowMs;
     // Between batches the engine's clock keeps running at the same rate as ours.
     return m_sinceBatch.isValid() ? m_lastNowMs + m_sinceBatch.elapsed() : m_lastNowMs;
 }
@@ -648,7 +735,8 @@ void MainWindow::restoreSettings() {
 }
 
 void MainWindow::closeEvent(QCloseEvent *event) {
-    saveSettings();
+    if (!isReadOnly())
+        saveSettings();
     QMainWindow::closeEvent(event);
 }
 

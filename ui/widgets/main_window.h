@@ -60,6 +60,18 @@ public:
     QComboBox *eventSeverityCombo() const { return m_eventSeverity; }
     QComboBox *eventCategoryCombo() const { return m_eventCategory; }
 
+    // A post-mortem of files: no commands, no clock of its own, no notifications, and
+    // times shown on the files' wall clock. Its layout is not saved over the live one's.
+    void setReadOnly(std::int64_t wallOffsetMs, const QString &title);
+    bool isReadOnly() const { return m_wallOffsetMs.has_value(); }
+    // Read-only: replaces everything shown by `batch`, which holds the whole state at one
+    // moment (IncidentReplay::batchAt). The agents selected stay selected where they are shown.
+    void showAt(const varta::EngineBatch &batch);
+
+    // A post-mortem window over these event files and audit logs, shown and deleted when
+    // closed; null, and the problem told in a message box, when they cannot be read.
+    MainWindow *openIncident(const QStringList &paths);
+
     // Geometry, dock and splitter layout, column widths/order/sort, timeline window.
     void saveSettings() const;
     void restoreSettings();
@@ -144,7 +156,8 @@ private:
     QElapsedTimer m_sinceBatch;
     EngineMs m_lastNowMs = 0;
     QList<AgentKey> m_selectedKeys;
-    bool m_trimDue = false;  // output arrived since the last tick
+    bool m_trimDue = false;                      // output arrived since the last tick
+    std::optional<std::int64_t> m_wallOffsetMs;  // read-only: the files' wall clock
 };
 
 }  // namespace varta::ui
