@@ -267,6 +267,10 @@
             <numerusform>und %n weitere</numerusform>
         </translation>
     </message>
+    <message>
+        <source>A post-mortem of files: nothing here acts on an observer.</source>
+        <translation>Eine Nachbetrachtung von Dateien: nichts hier wirkt auf einen Beobachter.</translation>
+    </message>
 </context>
 <context>
     <name>varta::ui::AgentTableModel</name>
@@ -678,6 +682,180 @@
     </message>
 </context>
 <context>
+    <name>varta::ui::IncidentLog</name>
+    <message>
+        <source>%1: cannot open: %2</source>
+        <translation>%1: kann nicht geöffnet werden: %2</translation>
+    </message>
+    <message>
+        <source>%1: cannot read: %2</source>
+        <translation>%1: kann nicht gelesen werden: %2</translation>
+    </message>
+</context>
+<context>
+    <name>varta::ui::IncidentReplay</name>
+    <message>
+        <source>audit %1</source>
+        <translation>Audit %1</translation>
+    </message>
+    <message>
+        <source>events %1</source>
+        <translation>Ereignisse %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n malformed datagram(s): %1</source>
+        <translation>
+            <numerusform>%n fehlerhaftes Datagramm: %1</numerusform>
+            <numerusform>%n fehlerhafte Datagramme: %1</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>the pause of pid %1 ended at its expiry</source>
+        <translation>die Pause von PID %1 ist abgelaufen</translation>
+    </message>
+    <message>
+        <source>pid %1 is back after %2 s silent</source>
+        <translation>PID %1 ist nach %2 s Stille zurück</translation>
+    </message>
+    <message>
+        <source>pid %1 stalled</source>
+        <translation>PID %1 verstummt</translation>
+    </message>
+    <message>
+        <source>pid %1 stalled: silent for %2 s</source>
+        <translation>PID %1 verstummt: %2 s still</translation>
+    </message>
+    <message>
+        <source>pid %1 evicted to make room</source>
+        <translation>PID %1 verdrängt, um Platz zu schaffen</translation>
+    </message>
+    <message>
+        <source>a beat claiming pid %1 was refused: %2</source>
+        <translation>ein Herzschlag, der PID %1 behauptet, wurde abgewiesen: %2</translation>
+    </message>
+    <message>
+        <source>observer started (audit log: %1)</source>
+        <translation>Beobachter gestartet (Audit-Protokoll: %1)</translation>
+    </message>
+    <message>
+        <source>%1: %2 %3: %4</source>
+        <translation>%1: %2 %3: %4</translation>
+    </message>
+    <message>
+        <source>manual recovery of pid %1: started child %2 (pid %3): %4</source>
+        <translation>manuelle Wiederherstellung von PID %1: Kindprozess %2 gestartet (PID %3): %4</translation>
+    </message>
+    <message>
+        <source>automatic recovery of pid %1: started child %2 (pid %3): %4</source>
+        <translation>automatische Wiederherstellung von PID %1: Kindprozess %2 gestartet (PID %3): %4</translation>
+    </message>
+    <message>
+        <source>exited with code %1</source>
+        <translation>mit Code %1 beendet</translation>
+    </message>
+    <message>
+        <source>died by signal %1</source>
+        <translation>durch Signal %1 gestorben</translation>
+    </message>
+    <message>
+        <source>ended: %1</source>
+        <translation>beendet: %1</translation>
+    </message>
+    <message>
+        <source>recovery child %1 for pid %2 %3 after %4 s, %5 bytes kept</source>
+        <translation>Wiederherstellungsprozess %1 für PID %2 %3 nach %4 s, %5 Bytes behalten</translation>
+    </message>
+    <message>
+        <source>gave up on pid %1: its recoveries did not help; re-arm it to recover again</source>
+        <translation>PID %1 aufgegeben: die Wiederherstellungen halfen nicht; schalten Sie ihn wieder scharf, um erneut wiederherzustellen</translation>
+    </message>
+    <message>
+        <source>recovery of pid %1 refused: %2</source>
+        <translation>Wiederherstellung von PID %1 abgelehnt: %2</translation>
+    </message>
+</context>
+<context>
+    <name>varta::ui::IncidentWindow</name>
+    <message>
+        <source>Post-mortem: %1 — varta-watch</source>
+        <translation>Nachbetrachtung: %1 — varta-watch</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>Zeit</translation>
+    </message>
+    <message>
+        <source>&amp;Previous event</source>
+        <translation>&amp;Vorheriges Ereignis</translation>
+    </message>
+    <message>
+        <source>Go to the event before this moment (%1)</source>
+        <translation>Zum Ereignis vor diesem Zeitpunkt (%1)</translation>
+    </message>
+    <message>
+        <source>&amp;Next event</source>
+        <translation>&amp;Nächstes Ereignis</translation>
+    </message>
+    <message>
+        <source>Go to the event after this moment (%1)</source>
+        <translation>Zum Ereignis nach diesem Zeitpunkt (%1)</translation>
+    </message>
+    <message>
+        <source>&amp;End of the files</source>
+        <translation>&amp;Ende der Dateien</translation>
+    </message>
+    <message>
+        <source>Show how everything stood at the last line of the files</source>
+        <translation>Zeigen, wie alles bei der letzten Zeile der Dateien stand</translation>
+    </message>
+    <message>
+        <source>The moment shown: drag, or use the arrow keys (a second) and Page Up/Down (a minute)</source>
+        <translation>Der gezeigte Zeitpunkt: ziehen, oder die Pfeiltasten (eine Sekunde) und Bild auf/ab (eine Minute)</translation>
+    </message>
+    <message>
+        <source>&amp;Time</source>
+        <translation>&amp;Zeit</translation>
+    </message>
+    <message>
+        <source>%1 (estimated: no audit log)</source>
+        <translation>%1 (geschätzt: kein Audit-Protokoll)</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n file(s)</source>
+        <translation>
+            <numerusform>%n Datei</numerusform>
+            <numerusform>%n Dateien</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n observer run(s)</source>
+        <translation>
+            <numerusform>%n Beobachterlauf</numerusform>
+            <numerusform>%n Beobachterläufe</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>%1 agents</source>
+        <translation>%1 Agenten</translation>
+    </message>
+    <message>
+        <source>%1 beats</source>
+        <translation>%1 Herzschläge</translation>
+    </message>
+    <message>
+        <source>%1 lines unreadable</source>
+        <translation>%1 Zeilen unlesbar</translation>
+    </message>
+    <message>
+        <source>%1 lines past the %2-fact bound not loaded</source>
+        <translation>%1 Zeilen jenseits der Grenze von %2 Fakten nicht geladen</translation>
+    </message>
+    <message>
+        <source>%1 events past the bound not shown</source>
+        <translation>%1 Ereignisse jenseits der Grenze nicht gezeigt</translation>
+    </message>
+</context>
+<context>
     <name>varta::ui::KeyboardHelp</name>
     <message>
         <source>%1: %2</source>
@@ -902,6 +1080,66 @@
         <source>Copy the &amp;command</source>
         <translation>&amp;Befehl kopieren</translation>
     </message>
+    <message>
+        <source>&amp;Open event file…</source>
+        <translation>Ereignisdatei ö&amp;ffnen…</translation>
+    </message>
+    <message>
+        <source>Open an event file and its audit log</source>
+        <translation>Eine Ereignisdatei und ihr Audit-Protokoll öffnen</translation>
+    </message>
+    <message>
+        <source>Event files and audit logs (*.tsv *.tsv.* *.log *.log.*);;All files (*)</source>
+        <translation>Ereignisdateien und Audit-Protokolle (*.tsv *.tsv.* *.log *.log.*);;Alle Dateien (*)</translation>
+    </message>
+    <message>
+        <source>A read-only post-mortem of an event file (with its rotated generations) and, optionally, its audit log</source>
+        <translation>Eine schreibgeschützte Nachbetrachtung einer Ereignisdatei (mit ihren rotierten Generationen) und, wahlweise, ihres Audit-Protokolls</translation>
+    </message>
+    <message>
+        <source>Export &amp;agents…</source>
+        <translation>&amp;Agenten exportieren…</translation>
+    </message>
+    <message>
+        <source>Export agents</source>
+        <translation>Agenten exportieren</translation>
+    </message>
+    <message>
+        <source>Export &amp;events…</source>
+        <translation>&amp;Ereignisse exportieren…</translation>
+    </message>
+    <message>
+        <source>Export events</source>
+        <translation>Ereignisse exportieren</translation>
+    </message>
+    <message>
+        <source>Export child out&amp;put…</source>
+        <translation>A&amp;usgabe des Kindprozesses exportieren…</translation>
+    </message>
+    <message>
+        <source>Export child output</source>
+        <translation>Ausgabe des Kindprozesses exportieren</translation>
+    </message>
+    <message>
+        <source>The selected recovery child&apos;s output as shown</source>
+        <translation>Die Ausgabe des ausgewählten Wiederherstellungsprozesses, wie gezeigt</translation>
+    </message>
+    <message>
+        <source>Copy its &amp;output</source>
+        <translation>Seine &amp;Ausgabe kopieren</translation>
+    </message>
+    <message>
+        <source>Copy &amp;rows</source>
+        <translation>&amp;Zeilen kopieren</translation>
+    </message>
+    <message>
+        <source>&amp;Copy events</source>
+        <translation>Ereignisse &amp;kopieren</translation>
+    </message>
+    <message>
+        <source>Open event file</source>
+        <translation>Ereignisdatei öffnen</translation>
+    </message>
 </context>
 <context>
     <name>varta::ui::ScreenshotTaker</name>
@@ -1077,6 +1315,13 @@ Dauer %5</translation>
     <message>
         <source>Agents: %1</source>
         <translation>Agenten: %1</translation>
+    </message>
+</context>
+<context>
+    <name>varta::ui::TableExport</name>
+    <message>
+        <source>%1: cannot write: %2</source>
+        <translation>%1: kann nicht geschrieben werden: %2</translation>
     </message>
 </context>
 <context>
