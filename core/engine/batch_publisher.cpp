@@ -51,9 +51,10 @@ void BatchPublisher::addRemoved(const AgentKey &key) {
         m_removed.append(key);
 }
 
-void BatchPublisher::addTransition(const AgentKey &key, std::int64_t atNs, AgentState from, AgentState to) {
+void BatchPublisher::addTransition(const AgentKey &key, std::int64_t atNs, AgentState from, AgentState to,
+                                   bool silent) {
     if (m_publishing)
-        m_transitions.append(StateTransition{key, atNs / 1'000'000, from, to});
+        m_transitions.append(StateTransition{key, atNs / 1'000'000, from, to, silent});
 }
 
 void BatchPublisher::addChild(const ChildInfo &child) {
@@ -120,6 +121,7 @@ AgentSnapshot BatchPublisher::snapshotOf(const AgentRecord &r) {
     s.nonce = r.lastNonce;
     s.payload = r.payload;
     s.terminating = r.terminating;
+    s.silent = r.silent;
     return s;
 }
 

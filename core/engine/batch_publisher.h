@@ -47,7 +47,7 @@ public:
     // Each is dropped unless publishing.
     void addEvent(const EventLogEntry &entry);
     void addRemoved(const AgentKey &key);
-    void addTransition(const AgentKey &key, std::int64_t atNs, AgentState from, AgentState to);
+    void addTransition(const AgentKey &key, std::int64_t atNs, AgentState from, AgentState to, bool silent);
     void addChild(const ChildInfo &child);
     void addOutput(const OutputChunk &chunk);
     // Their waiting output goes too: the history has let it go, so must the console.

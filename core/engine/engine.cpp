@@ -104,11 +104,11 @@ bool Engine::start(QString *error) {
     }
     m_recovery->setFactsSource([this](const AgentKey &key) { return factsOf(key); });
     m_tracker.setTransitionObserver([this](Slot slot, AgentState from, AgentState to, std::int64_t nowNs) {
-        const AgentKey &key = m_tracker.record(slot).key;
-        m_publisher->addTransition(key, nowNs, from, to);
+        const AgentRecord &record = m_tracker.record(slot);
+        m_publisher->addTransition(record.key, nowNs, from, to, record.silent);
         if (m_recentTransitions.size() == kTransitionHistory)
             m_recentTransitions.pop_front();
-        m_recentTransitions.push_back(StateTransition{key, nowNs / 1'000'000, from, to});
+        m_recentTransitions.push_back(StateTransition{record.key, nowNs / 1'000'000, from, to, record.silent});
     });
     return startControl(error);
 }

@@ -189,7 +189,8 @@ ControlReply EngineControl::agent(const QJsonObject &args) const {
     for (const StateTransition &t : m_engine.transitionsOf(*key, kTransitionsPerAgent))
         transitions.append(QJsonObject{{"at_ms", static_cast<qint64>(t.atMs)},
                                        {"from", QLatin1String(agentStateName(t.from))},
-                                       {"to", QLatin1String(agentStateName(t.to))}});
+                                       {"to", QLatin1String(agentStateName(t.to))},
+                                       {"silent", t.silent}});
     QJsonArray children;
     for (const ChildInfo &c : m_engine.recovery().history().listFor(*key))
         children.append(json::childJson(c));

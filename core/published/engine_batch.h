@@ -41,6 +41,9 @@ struct AgentSnapshot {
     std::uint64_t nonce = 0;
     std::uint32_t payload = 0;
     bool terminating = false;  // sent its panic frame
+    // Silent past its threshold. Told apart from the state because paused, gave up and
+    // recovering do not say whether the agent beats underneath.
+    bool silent = false;
     // A local agent's process as the kernel described it at first contact; null for UDP
     // agents and when /proc had nothing. Immutable and shared, never written after.
     std::shared_ptr<const ProcessIdentity> identity;
@@ -50,12 +53,14 @@ struct AgentSnapshot {
     std::optional<std::uint32_t> replacedByPid;  // state Replaced: the pid that took over
 };
 
-// A state change, for timelines. The engine keeps a bounded history per agent.
+// A state change, for timelines. The engine keeps a bounded history per agent. Under
+// paused, gave up and recovering, `from` == `to` says only that `silent` changed.
 struct StateTransition {
     AgentKey key;
     EngineMs atMs = 0;
     AgentState from = AgentState::Up;
     AgentState to = AgentState::Up;
+    bool silent = false;  // from here on: silent past its threshold
 };
 
 enum class EventSeverity : std::uint8_t { Info, Warning, Error };

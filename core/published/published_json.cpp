@@ -89,7 +89,7 @@ QJsonObject identityJson(const ProcessIdentity &p) {
 
 QJsonObject agentJson(const AgentSnapshot &a, EngineMs nowMs) {
     const std::string_view status = vlp::statusName(a.lastStatus);
-    const bool silent = a.state == AgentState::Stalled || a.state == AgentState::Exited
+    const bool silent = a.silent || a.state == AgentState::Stalled || a.state == AgentState::Exited
                         || a.state == AgentState::Replaced || a.lastStatus == vlp::Status::Stall;
     QJsonObject o{
         {"key", a.key.text()},
@@ -226,7 +226,8 @@ QJsonObject batchJson(const EngineBatch &b) {
         transitions.append(QJsonObject{{"agent", t.key.text()},
                                        {"at_ms", static_cast<qint64>(t.atMs)},
                                        {"from", QLatin1String(agentStateName(t.from))},
-                                       {"to", QLatin1String(agentStateName(t.to))}});
+                                       {"to", QLatin1String(agentStateName(t.to))},
+                                       {"silent", t.silent}});
     for (const EventLogEntry &e : b.events)
         events.append(eventJson(e));
     for (const ChildInfo &c : b.children)

@@ -269,8 +269,14 @@ static bool isDown(AgentState state) {
     return false;
 }
 
+// Under these the state shown does not say whether the agent still beats; its silence does.
+static bool isOverlay(AgentState state) {
+    return state == AgentState::Paused || state == AgentState::GaveUp || state == AgentState::Recovering;
+}
+
 void AgentTracker::setCondition(Slot slot, const AgentCondition &c, std::int64_t nowNs) {
     AgentRecord &record = m_table.at(slot);
+    const bool silenceChanged = record.silent != c.silent;
     record.lastStatus = c.status;
     record.silent = c.silent;
     record.mark = c.mark;
@@ -278,8 +284,15 @@ void AgentTracker::setCondition(Slot slot, const AgentCondition &c, std::int64_t
     record.replaced = c.replaced;
     const AgentState next = displayedState(c);
     const AgentState previous = record.state;
-    if (next == previous)
+    if (next == previous) {
+        // "paused · silent", "gave up · beating": told as a transition to the same state.
+        if (silenceChanged && isOverlay(next)) {
+            markDirty(slot);
+            if (m_onTransition)
+                m_onTransition(slot, previous, next, nowNs);
+        }
         return;
+    }
     record.state = next;
     if (!isDown(next))
         record.downSinceNs = 0;

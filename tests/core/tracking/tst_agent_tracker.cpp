@@ -8,6 +8,8 @@
 #include <QRandomGenerator>
 #include <QTest>
 
+#include <tuple>
+
 using namespace varta;
 
 Q_DECLARE_METATYPE(varta::EvictionPolicy)
@@ -320,6 +322,27 @@ private Q_SLOTS:
                                                                 {AgentState::Degraded, AgentState::Stalled},
                                                                 {AgentState::Stalled, AgentState::Up}};
         QCOMPARE(seen, expected);
+    }
+
+    // Paused hides whether the agent beats: its silence, and its coming back, are told as a
+    // transition to the same state, with the record's silence to read.
+    void silenceUnderAnOverlayIsReportedToo() {
+        Rig rig(options());
+        QList<std::tuple<AgentState, AgentState, bool>> seen;
+        rig.tracker.setTransitionObserver([&](Slot slot, AgentState from, AgentState to, std::int64_t) {
+            seen.append({from, to, rig.tracker.record(slot).silent});
+        });
+        const AgentKey key = AgentKey::local(51);
+        rig.tracker.onBeat(key, beat(51, 1), 0);
+        const Slot slot = rig.tracker.find(key);
+        rig.tracker.setMark(slot, RecoveryMark::Paused, kMs);
+        rig.surface(kThreshold);                               // silent, still paused
+        rig.tracker.onBeat(key, beat(51, 2), 2 * kThreshold);  // beats again, still paused
+        const QList<std::tuple<AgentState, AgentState, bool>> expected{{AgentState::Up, AgentState::Paused, false},
+                                                                       {AgentState::Paused, AgentState::Paused, true},
+                                                                       {AgentState::Paused, AgentState::Paused, false}};
+        QCOMPARE(seen, expected);
+        QVERIFY(!rig.tracker.record(slot).silent);
     }
 
     // Origin pinning: a local pid is one process, held by the strongest local origin.
