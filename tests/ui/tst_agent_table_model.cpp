@@ -531,10 +531,75 @@ private Q_SLOTS:
         batch.agents = {snapshot(AgentKey::local(1), AgentState::GaveUp)};
         m_model->applyBatch(batch);
         const QModelIndex state = m_model->index(0, AgentTableModel::StateColumn);
-        QCOMPARE(state.data().toString(), QStringLiteral("gave up"));
+        QCOMPARE(state.data().toString(), QStringLiteral("gave up · beating"));
         QVERIFY(!state.data(Qt::DecorationRole).value<QIcon>().isNull());
         QVERIFY(state.data(Qt::ForegroundRole).canConvert<QBrush>());
         QVERIFY(!state.data(Qt::ToolTipRole).toString().isEmpty());
+    }
+
+    // Paused, gave up and recovering hide whether the agent beats; the cell says it, and
+    // how long it has been silent, which grows with the clock.
+    void anOverlayStateSaysWhetherTheAgentBeats() {
+        EngineBatch batch;
+        batch.stats.nowMs = 200'000;
+        AgentSnapshot paused = snapshot(AgentKey::local(1), AgentState::Paused);
+        paused.lastBeatMs = 20'000;
+        paused.silent = true;
+        batch.agents = {paused, snapshot(AgentKey::local(2), AgentState::Stalled)};
+        m_model->applyBatch(batch);
+        m_model->setNow(200'000);
+        const QModelIndex state = m_model->index(m_model->rowOf(AgentKey::local(1)), AgentTableModel::StateColumn);
+        QCOMPARE(state.data().toString(), QStringLiteral("paused · silent 3 min 0 s"));
+        QCOMPARE(m_model->index(m_model->rowOf(AgentKey::local(2)), AgentTableModel::StateColumn).data().toString(),
+                 QStringLiteral("stalled"));
+        QSignalSpy changed(m_model.get(), &QAbstractItemModel::dataChanged);
+        m_model->setNow(320'000);
+        QCOMPARE(state.data().toString(), QStringLiteral("paused · silent 5 min 0 s"));
+        bool stateAnnounced = false;
+        for (const QList<QVariant> &args : changed)
+            stateAnnounced =
+                stateAnnounced
+                || (args[0].toModelIndex().column() <= AgentTableModel::StateColumn
+                    && args[1].toModelIndex().column() >= AgentTableModel::StateColumn
+                    && args[0].toModelIndex().row() <= state.row() && args[1].toModelIndex().row() >= state.row());
+        QVERIFY(stateAnnounced);
+        // It beats again, still paused.
+        paused.silent = false;
+        paused.lastBeatMs = 320'000;
+        batch.agents = {paused};
+        m_model->applyBatch(batch);
+        QCOMPARE(state.data().toString(), QStringLiteral("paused · beating"));
+    }
+
+    // Flaps (10 min): how often it went down lately, from the transitions, forgotten as
+    // they leave the window.
+    void flapsCountGoingDownInTheLastTenMinutes() {
+        EngineBatch batch;
+        batch.agents = {snapshot(AgentKey::local(1), AgentState::Up)};
+        m_model->applyBatch(batch);
+        batch.agents.clear();
+        const AgentKey key = AgentKey::local(1);
+        batch.transitions = {{key, 1'000, AgentState::Up, AgentState::Stalled},
+                             {key, 2'000, AgentState::Stalled, AgentState::Recovering},  // still down: no flap
+                             {key, 3'000, AgentState::Recovering, AgentState::Up},
+                             {key, 400'000, AgentState::Up, AgentState::Stalled},
+                             {key, 401'000, AgentState::Stalled, AgentState::Up}};
+        m_model->applyBatch(batch);
+        m_model->setNow(500'000);
+        const QModelIndex flaps = m_model->index(0, AgentTableModel::FlapsColumn);
+        QCOMPARE(flaps.data().toString(), QStringLiteral("2"));
+        QCOMPARE(m_model->headerData(AgentTableModel::FlapsColumn, Qt::Horizontal, Qt::DisplayRole).toString(),
+                 QStringLiteral("Flaps (10 min)"));
+        m_model->setNow(601'001);  // the first went down more than 10 min ago
+        QCOMPARE(flaps.data().toString(), QStringLiteral("1"));
+        QCOMPARE(flaps.data(AgentTableModel::SortRole).toInt(), 1);
+        // Past the bound the count says so.
+        batch.transitions.clear();
+        for (int i = 0; i < AgentTableModel::kMaxFlapsKept + 5; ++i)
+            batch.transitions.append({key, 602'000 + i * 10, AgentState::Up, AgentState::Exited});
+        m_model->applyBatch(batch);
+        m_model->setNow(603'000);
+        QCOMPARE(flaps.data().toString(), QStringLiteral("%1+").arg(AgentTableModel::kMaxFlapsKept));
     }
 
     void sortRoleIsNumeric() {

@@ -212,10 +212,17 @@ void TstIncidentLog::givingUpLastsUntilTheOperatorReArms() {
     QVERIFY2(files.load({events, log}, &error), qPrintable(error));
     const IncidentReplay replay(files);
     QCOMPARE(agent(replay.batchAt(3500, 100), 42)->state, AgentState::GaveUp);
-    // Beating again does not end giving up: only re-arming does.
+    QVERIFY(agent(replay.batchAt(3500, 100), 42)->silent);
+    // Beating again does not end giving up: only re-arming does. "gave up · beating".
     const EngineBatch beating = replay.batchAt(6500, 100);
     QCOMPARE(agent(beating, 42)->state, AgentState::GaveUp);
+    QVERIFY(!agent(beating, 42)->silent);
     QCOMPARE(agent(beating, 42)->lastBeatMs, 6000);
+    const StateTransition &back = beating.transitions.back();
+    QCOMPARE(back.from, AgentState::GaveUp);
+    QCOMPARE(back.to, AgentState::GaveUp);
+    QCOMPARE(back.atMs, 5000);
+    QVERIFY(!back.silent);
     const EngineBatch rearmed = replay.batchAt(7000, 100);
     QCOMPARE(agent(rearmed, 42)->state, AgentState::Up);
     QCOMPARE(eventKinds(rearmed), (QStringList{"notice", "stall", "gave_up", "back", "operator"}));

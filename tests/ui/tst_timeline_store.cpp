@@ -148,6 +148,13 @@ private Q_SLOTS:
         QTest::newRow("current state wins after the last transition")
             << QList<StateTransition>{transition(k, 400, AgentState::Up, AgentState::Stalled)} << EngineMs(0)
             << AgentState::GaveUp << QList<TimelineSegment>{{0, 400, AgentState::Up}, {400, 1000, AgentState::GaveUp}};
+        QTest::newRow("silence under an overlay splits it")
+            << QList<StateTransition>{transition(k, 200, AgentState::Up, AgentState::Paused),
+                                      {k, 500, AgentState::Paused, AgentState::Paused, true}}
+            << EngineMs(0) << AgentState::Paused
+            << QList<TimelineSegment>{{0, 200, AgentState::Up},
+                                      {200, 500, AgentState::Paused, false},
+                                      {500, 1000, AgentState::Paused, true}};
         QTest::newRow("same-state neighbours merge")
             << QList<StateTransition>{transition(k, 400, AgentState::Up, AgentState::Up)} << EngineMs(0)
             << AgentState::Up << QList<TimelineSegment>{{0, 1000, AgentState::Up}};

@@ -53,6 +53,7 @@ std::optional<std::int64_t> pauseLength(const QString &detail) {
 struct IncidentReplay::Live {
     AgentState liveness = AgentState::Up;
     AgentState shown = AgentState::Up;
+    bool shownSilent = false;
     int running = 0;
     bool gaveUp = false;
     bool paused = false;
@@ -131,9 +132,14 @@ void IncidentReplay::run(const IncidentLog &log) {
     const auto settle = [&](std::size_t index, EngineMs atMs) {
         Live &l = live[index];
         const AgentState now = l.state();
-        if (now != l.shown) {
-            m_agents[index].transitions.append({m_agents[index].key, atMs, l.shown, now});
+        const bool silent = l.liveness == AgentState::Stalled;
+        // As the engine tells it: under paused, gave up or recovering, silence alone is a
+        // transition to the same state.
+        const bool overlay = now == AgentState::Paused || now == AgentState::GaveUp || now == AgentState::Recovering;
+        if (now != l.shown || (overlay && silent != l.shownSilent)) {
+            m_agents[index].transitions.append({m_agents[index].key, atMs, l.shown, now, silent});
             l.shown = now;
+            l.shownSilent = silent;
         }
     };
     const auto expirePause = [&](std::size_t index, EngineMs atMs) {
@@ -409,6 +415,7 @@ AgentSnapshot IncidentReplay::snapshotAt(const Agent &agent, EngineMs atMs) cons
     const auto next = std::upper_bound(agent.transitions.begin(), agent.transitions.end(), atMs,
                                        [](EngineMs t, const StateTransition &tr) { return t < tr.atMs; });
     s.state = next == agent.transitions.begin() ? agent.initial : std::prev(next)->to;
+    s.silent = next != agent.transitions.begin() && std::prev(next)->silent;
     if (isDown(s.state) && next != agent.transitions.begin()) {
         // Down since the transition that took it down from a state that was not.
         auto since = std::prev(next);

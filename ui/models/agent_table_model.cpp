@@ -120,11 +120,40 @@ void AgentTableModel::applyBatch(const EngineBatch &batch) {
             fresh[std::size_t(*f)].snap = snap;  // the engine coalesces, but never trust a duplicate
         } else {
             freshIndex.insert(snap.key, static_cast<int>(fresh.size()));
-            fresh.push_back(Row{snap, m_origins.label(snap.key)});
+            fresh.push_back(Row{snap, m_origins.label(snap.key), {}});
         }
     }
     announceChanges(std::move(changed));
     appendRows(std::move(fresh));
+    countFlaps(batch.transitions);
+}
+
+// A flap: going down from a state that was not (stalled, exited... from up).
+void AgentTableModel::countFlaps(const QList<StateTransition> &transitions) {
+    const auto isDown = [](AgentState s) {
+        return s == AgentState::Stalled || s == AgentState::Recovering || s == AgentState::GaveUp
+               || s == AgentState::Exited || s == AgentState::Replaced;
+    };
+    std::vector<int> rows;
+    for (const StateTransition &t : transitions) {
+        if (!isDown(t.to) || isDown(t.from))
+            continue;
+        const auto it = m_rowByKey.constFind(t.key);
+        if (it == m_rowByKey.cend())
+            continue;
+        std::vector<EngineMs> &downs = m_rows[std::size_t(*it)].downs;
+        if (static_cast<qsizetype>(downs.size()) >= kMaxFlapsKept)
+            downs.erase(downs.begin());
+        downs.push_back(t.atMs);
+        rows.push_back(*it);
+    }
+    if (!rows.empty())
+        announceColumns(std::move(rows), bit(FlapsColumn));
+}
+
+int AgentTableModel::flaps(const Row &row, EngineMs nowMs) {
+    const auto recent = std::upper_bound(row.downs.begin(), row.downs.end(), nowMs - kFlapWindowMs);
+    return static_cast<int>(row.downs.end() - recent);
 }
 
 QList<AgentKey> AgentTableModel::continueAgents(const QList<AgentSnapshot> &snapshots) {
@@ -154,11 +183,28 @@ void AgentTableModel::setNow(EngineMs nowMs) {
         return;
     // The two columns that count from now: how long down, how long since the last beat.
     Q_EMIT dataChanged(index(0, DownForColumn), index(rowCount() - 1, AgeColumn), {Qt::DisplayRole, Qt::ToolTipRole});
+    // And, for the few rows they concern, "paused · silent 3 min" and flaps leaving the window.
+    std::vector<int> silentUnder;
+    std::vector<int> expiring;
+    for (std::size_t i = 0; i < m_rows.size(); ++i) {
+        Row &row = m_rows[i];
+        if (row.snap.silent && StateStyle::isOverlay(row.snap.state))
+            silentUnder.push_back(static_cast<int>(i));
+        if (!row.downs.empty() && row.downs.front() <= nowMs - kFlapWindowMs) {
+            row.downs.erase(row.downs.begin(),
+                            std::upper_bound(row.downs.begin(), row.downs.end(), nowMs - kFlapWindowMs));
+            expiring.push_back(static_cast<int>(i));
+        }
+    }
+    if (!silentUnder.empty())
+        announceColumns(std::move(silentUnder), bit(StateColumn));
+    if (!expiring.empty())
+        announceColumns(std::move(expiring), bit(FlapsColumn));
 }
 
 unsigned AgentTableModel::changedColumns(const AgentSnapshot &before, const AgentSnapshot &after) {
     unsigned mask = 0;
-    if (before.state != after.state)
+    if (before.state != after.state || before.silent != after.silent)
         mask |= bit(StateColumn);
     if (before.lastStatus != after.lastStatus || before.terminating != after.terminating)
         mask |= bit(LastStatusColumn);
@@ -304,7 +350,11 @@ QVariant AgentTableModel::displayData(const Row &row, int column) const {
     case PidColumn: return QString::number(s.key.pid);
     case NameColumn: return nameText(s);
     case OriginColumn: return row.origin;
-    case StateColumn: return StateStyle::name(s.state);
+    case StateColumn:
+        if (StateStyle::isOverlay(s.state) && s.silent)
+            return tr("%1 %2").arg(StateStyle::nameWithLiveness(s.state, true),
+                                   TimeFormat::age(m_nowMs - s.lastBeatMs));
+        return StateStyle::nameWithLiveness(s.state, false);
     case LastStatusColumn:
         return s.terminating ? tr("%1 (exiting)").arg(StateStyle::statusName(s.lastStatus))
                              : StateStyle::statusName(s.lastStatus);
@@ -312,6 +362,10 @@ QVariant AgentTableModel::displayData(const Row &row, int column) const {
     case AgeColumn: return s.beats == 0 ? tr("never") : TimeFormat::age(m_nowMs - s.lastBeatMs);
     case BeatsColumn: return m_locale.toString(qulonglong(s.beats));
     case StallsColumn: return m_locale.toString(qulonglong(s.stalls));
+    case FlapsColumn: {
+        const int n = flaps(row, m_nowMs);
+        return n >= kMaxFlapsKept ? tr("%1+").arg(m_locale.toString(n)) : m_locale.toString(n);
+    }
     case RecoveriesColumn: return m_locale.toString(qulonglong(s.recoveries));
     case NonceColumn: return s.nonce == vlp::kNonceTerminal ? tr("terminal") : QString::number(s.nonce);
     case PayloadColumn: return QString::number(s.payload);
@@ -334,6 +388,7 @@ QVariant AgentTableModel::sortData(const Row &row, int column) const {
     case AgeColumn: return qlonglong(-s.lastBeatMs);  // youngest beat first when ascending
     case BeatsColumn: return qulonglong(s.beats);
     case StallsColumn: return qulonglong(s.stalls);
+    case FlapsColumn: return flaps(row, m_nowMs);
     case RecoveriesColumn: return qulonglong(s.recoveries);
     case NonceColumn: return qulonglong(s.nonce);
     case PayloadColumn: return s.payload;
@@ -402,6 +457,7 @@ QVariant AgentTableModel::headerData(int section, Qt::Orientation orientation, i
         case AgeColumn: return tr("Last beat");
         case BeatsColumn: return tr("Beats");
         case StallsColumn: return tr("Stalls");
+        case FlapsColumn: return tr("Flaps (10 min)");
         case RecoveriesColumn: return tr("Recoveries");
         case NonceColumn: return tr("Nonce");
         case PayloadColumn: return tr("Payload");
@@ -418,6 +474,9 @@ QVariant AgentTableModel::headerData(int section, Qt::Orientation orientation, i
                       "or exited; empty while it is up or paused");
         case AgeColumn: return tr("Time since the last accepted beat");
         case StallsColumn: return tr("Times the agent went silent past the threshold");
+        case FlapsColumn:
+            return tr("Times the agent went down (stalled, exited...) in the last 10 minutes: an agent that "
+                      "keeps coming back and going down again");
         case RecoveriesColumn: return tr("Recovery children started for the agent");
         case PayloadColumn: return tr("The application value carried by the last beat");
         case NameColumn: return tr("The local agent's systemd unit, else its container, else its command name");

@@ -31,6 +31,7 @@ public:
         AgeColumn,
         BeatsColumn,
         StallsColumn,
+        FlapsColumn,
         RecoveriesColumn,
         NonceColumn,
         PayloadColumn,
@@ -49,6 +50,10 @@ public:
     static constexpr int kMaxChangedRanges = 64;
     // Beyond this many scattered removals a reset is cheaper than many removals.
     static constexpr int kMaxRemovalRanges = 256;
+    // "Flaps (10 min)": the times an agent went down within this window, at most this
+    // many kept per agent (shown as "64+").
+    static constexpr EngineMs kFlapWindowMs = 10 * 60'000;
+    static constexpr qsizetype kMaxFlapsKept = 64;
 
     explicit AgentTableModel(QObject *parent = nullptr);
 
@@ -94,11 +99,14 @@ private:
     struct Row {
         AgentSnapshot snap;
         QString origin;
+        std::vector<EngineMs> downs;  // when it went down, within kFlapWindowMs, oldest first
     };
 
     // Re-keys the rows the batch's continuations take over; returns their new keys.
     QList<AgentKey> continueAgents(const QList<AgentSnapshot> &snapshots);
     void removeAgents(const QList<AgentKey> &keys);
+    void countFlaps(const QList<StateTransition> &transitions);
+    static int flaps(const Row &row, EngineMs nowMs);
     void removeRowRanges(const std::vector<int> &rows);
     void rebuildIndex(int fromRow);
     void appendRows(std::vector<Row> &&rows);

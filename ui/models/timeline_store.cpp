@@ -105,32 +105,35 @@ const QList<StateTransition> &TimelineStore::history(const AgentKey &agent) cons
 }
 
 QList<TimelineSegment> TimelineStore::segments(const AgentKey &agent, EngineMs firstSeenMs, AgentState current,
-                                               EngineMs nowMs) const {
+                                               EngineMs nowMs, bool currentSilent) const {
     const auto found = m_histories.constFind(agent);
     if (found != m_histories.cend() && found->sinceMs)
         firstSeenMs = std::min(firstSeenMs, *found->sinceMs);
     const QList<StateTransition> &items = history(agent);
     QList<TimelineSegment> result;
     if (items.isEmpty()) {
-        result.append({firstSeenMs, std::max(firstSeenMs, nowMs), current});
+        result.append({firstSeenMs, std::max(firstSeenMs, nowMs), current, currentSilent});
         return result;
     }
     // Neighbours in the same state become one segment, so a lane shows what changed.
-    const auto add = [&result](EngineMs fromMs, EngineMs toMs, AgentState state) {
-        if (!result.isEmpty() && result.back().state == state && result.back().toMs == fromMs)
+    const auto add = [&result](EngineMs fromMs, EngineMs toMs, AgentState state, bool silent) {
+        if (!result.isEmpty() && result.back().state == state && result.back().silent == silent
+            && result.back().toMs == fromMs)
             result.back().toMs = toMs;
         else
-            result.append({fromMs, toMs, state});
+            result.append({fromMs, toMs, state, silent});
     };
     EngineMs from = std::min(firstSeenMs, items.front().atMs);
     AgentState state = items.front().from;
+    bool silent = state == AgentState::Stalled;
     for (const StateTransition &t : items) {
         if (t.atMs > from)
-            add(from, t.atMs, state);
+            add(from, t.atMs, state, silent);
         from = std::max(from, t.atMs);
         state = t.to;
+        silent = t.silent;
     }
-    add(from, std::max(from, nowMs), current);
+    add(from, std::max(from, nowMs), current, current == state ? currentSilent || silent : currentSilent);
     return result;
 }
 

@@ -19,6 +19,8 @@ struct TimelineSegment {
     EngineMs fromMs = 0;
     EngineMs toMs = 0;
     AgentState state = AgentState::Up;
+    // Under paused, gave up or recovering: whether it was silent past its threshold meanwhile.
+    bool silent = false;
     friend bool operator==(const TimelineSegment &, const TimelineSegment &) = default;
 };
 
@@ -40,10 +42,11 @@ public:
     const QList<StateTransition> &history(const AgentKey &agent) const;
     // The agent's life from `firstSeenMs` (or the first pid's, for a continued lane) to
     // `nowMs` as consecutive segments. Before the first recorded transition the agent was
-    // in that transition's `from` state; after the last one it is in `current`, which the
-    // table knows best.
-    QList<TimelineSegment> segments(const AgentKey &agent, EngineMs firstSeenMs, AgentState current,
-                                    EngineMs nowMs) const;
+    // in that transition's `from` state; after the last one it is in `current` (and
+    // `currentSilent`), which the table knows best. A change of silence under an overlay
+    // starts a segment of its own.
+    QList<TimelineSegment> segments(const AgentKey &agent, EngineMs firstSeenMs, AgentState current, EngineMs nowMs,
+                                    bool currentSilent = false) const;
     qsizetype agentCount() const { return m_histories.size(); }
     qsizetype totalCount() const { return m_total; }
     // Transitions dropped to honour either bound.

@@ -19,6 +19,16 @@ QString StateStyle::name(AgentState state) {
     return tr("unknown");
 }
 
+bool StateStyle::isOverlay(AgentState state) {
+    return state == AgentState::Paused || state == AgentState::GaveUp || state == AgentState::Recovering;
+}
+
+QString StateStyle::nameWithLiveness(AgentState state, bool silent) {
+    if (!isOverlay(state))
+        return name(state);
+    return (silent ? tr("%1 · silent") : tr("%1 · beating")).arg(name(state));
+}
+
 QString StateStyle::description(AgentState state) {
     switch (state) {
     case AgentState::Up: return tr("Beating; the last beat reported OK.");

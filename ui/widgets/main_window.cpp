@@ -145,10 +145,13 @@ void MainWindow::configureAgentView() {
     // The command line is the last column and the widest value: it takes what is left.
     TableSetup::configure(m_agentView, true);
     m_agentView->setSelectionMode(QAbstractItemView::ExtendedSelection);
-    TableSetup::setColumnWidths(m_agentView, {8, 16, 22, 13, 12, 11, 12, 8, 10, 14, 12, 10, 30});
+    TableSetup::setColumnWidths(m_agentView, {8, 16, 22, 13, 12, 11, 12, 8, 10, 10, 14, 12, 10, 30});
     QStringList stateNames;
-    for (int i = 0; i < kAgentStateCount; ++i)
-        stateNames << StateStyle::name(static_cast<AgentState>(i));
+    for (int i = 0; i < kAgentStateCount; ++i) {
+        const auto state = static_cast<AgentState>(i);
+        stateNames << StateStyle::nameWithLiveness(state, false)
+                   << StateStyle::nameWithLiveness(state, true) + QStringLiteral(" 59 min 59 s");
+    }
     TableSetup::fitColumnToTexts(m_agentView, AgentTableModel::StateColumn, stateNames);
     m_agentView->setSortingEnabled(true);
     m_agentView->sortByColumn(AgentTableModel::StateColumn, Qt::DescendingOrder);
@@ -685,7 +688,7 @@ void MainWindow::selectNewChildOfSelectedAgent(const QList<ChildInfo> &changed,
 void MainWindow::updateLanes() {
     QList<TimelineLane> lanes;
     const auto addRow = [&lanes](const AgentSnapshot &s) {
-        lanes.append({s.key, AgentTableModel::agentLabel(s), s.state, s.firstSeenMs});
+        lanes.append({s.key, AgentTableModel::agentLabel(s), s.state, s.firstSeenMs, s.silent});
     };
     if (!m_selectedKeys.isEmpty()) {
         for (const AgentKey &key : std::as_const(m_selectedKeys)) {

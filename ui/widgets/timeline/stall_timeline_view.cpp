@@ -164,9 +164,9 @@ void StallTimelineView::paintLane(QPainter &painter, const Layout &layout, int l
 
     const EngineMs t0 = visibleStart();
     const EngineMs t1 = visibleEnd();
-    const QList<TimelineSegment> segments = m_store
-                                                ? m_store->segments(info.key, info.firstSeenMs, info.current, m_nowMs)
-                                                : QList<TimelineSegment>{{info.firstSeenMs, m_nowMs, info.current}};
+    const QList<TimelineSegment> segments =
+        m_store ? m_store->segments(info.key, info.firstSeenMs, info.current, m_nowMs, info.silent)
+                : QList<TimelineSegment>{{info.firstSeenMs, m_nowMs, info.current, info.silent}};
     painter.save();
     painter.setClipRect(area);
     for (const TimelineSegment &s : segments) {
@@ -174,7 +174,14 @@ void StallTimelineView::paintLane(QPainter &painter, const Layout &layout, int l
             continue;
         const double x0 = timeToX(layout, std::max(s.fromMs, t0));
         const double x1 = std::max(x0 + 1.0, timeToX(layout, std::min(s.toMs, t1)));
-        const QRectF r(x0, area.top() + 2, x1 - x0, area.height() - 4);
+        QRectF r(x0, area.top() + 2, x1 - x0, area.height() - 4);
+        if (StateStyle::isOverlay(s.state)) {
+            // Beneath the overlay, a strip says whether the agent beat meanwhile.
+            const qreal strip = std::max<qreal>(3.0, r.height() / 3.0);
+            TimelineLegend::paintSwatch(painter, QRectF(r.left(), r.bottom() - strip, r.width(), strip),
+                                        s.silent ? AgentState::Stalled : AgentState::Up);
+            r.setBottom(r.bottom() - strip);
+        }
         TimelineLegend::paintSwatch(painter, r, s.state);
         const QString name = StateStyle::name(s.state);
         if (r.width() > fontMetrics().horizontalAdvance(name) + 8) {
@@ -330,18 +337,20 @@ QString StallTimelineView::toolTipAt(const QPoint &pos) const {
     const TimelineLane &info = m_lanes[lane];
     if (pos.x() < layout.plot.left())
         return tr("%1\nNow %2: %3")
-            .arg(info.label, StateStyle::name(info.current), StateStyle::description(info.current));
+            .arg(info.label, StateStyle::nameWithLiveness(info.current, info.silent),
+                 StateStyle::description(info.current));
     const QString marker = markerToolTip(layout, info, pos.x());
     if (!marker.isEmpty())
         return marker;
     const EngineMs t = xToTime(layout, pos.x());
     if (!m_store)
         return {};
-    for (const TimelineSegment &s : m_store->segments(info.key, info.firstSeenMs, info.current, m_nowMs)) {
+    for (const TimelineSegment &s : m_store->segments(info.key, info.firstSeenMs, info.current, m_nowMs, info.silent)) {
         if (t < s.fromMs || t >= s.toMs)
             continue;
         return tr("%1: %2\nfrom %3\nto %4\nfor %5")
-            .arg(info.label, StateStyle::name(s.state), TimeFormat::exact(s.fromMs, m_wallOffsetMs),
+            .arg(info.label, StateStyle::nameWithLiveness(s.state, s.silent),
+                 TimeFormat::exact(s.fromMs, m_wallOffsetMs),
                  s.toMs >= m_nowMs ? tr("now") : TimeFormat::exact(s.toMs, m_wallOffsetMs),
                  TimeFormat::duration(s.toMs - s.fromMs));
     }

@@ -22,6 +22,7 @@ struct TimelineLane {
     QString label;
     AgentState current = AgentState::Up;
     EngineMs firstSeenMs = 0;
+    bool silent = false;  // now, beneath an overlay state
 };
 
 class StallTimelineView : public QWidget {
