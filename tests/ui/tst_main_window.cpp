@@ -7,6 +7,7 @@
 #include "ui/models/event_log_filter.h"
 #include "ui/models/event_log_model.h"
 #include "ui/widgets/agent_actions.h"
+#include "ui/widgets/agent_details_pane.h"
 #include "ui/widgets/child_output_view.h"
 #include "ui/widgets/fleet_notifier.h"
 #include "ui/widgets/keyboard_help.h"
@@ -31,6 +32,8 @@
 #include <QStandardPaths>
 #include <QStatusBar>
 #include <QSystemTrayIcon>
+#include <QTabBar>
+#include <QTabWidget>
 #include <QTableView>
 #include <QTest>
 #include <QTimer>
@@ -610,15 +613,21 @@ private Q_SLOTS:
         QCOMPARE(QSettings().value(QStringLiteral("notify/desktop")).toBool(), true);
     }
 
-    // Tab leaves a table, and every pane is reached in turn, the timeline and output too.
+    // Tab leaves a table, and every pane is reached in turn, the timeline, output and the
+    // agent's details too.
     void tabVisitsEveryPaneInTurn() {
         m_window->activateWindow();
         QVERIFY(QTest::qWaitForWindowActive(m_window.get()));
         m_window->agentView()->setFocus();
-        const QList<QWidget *> expected = {
-            m_window->timelinePane()->windowCombo(), m_window->timelinePane()->view(), m_window->childrenView(),
-            m_window->outputView()->focusProxy(),    m_window->eventSearchEdit(),      m_window->eventSeverityCombo(),
-            m_window->eventCategoryCombo(),          m_window->eventLogView()};
+        const QList<QWidget *> expected = {m_window->timelinePane()->windowCombo(),
+                                           m_window->timelinePane()->view(),
+                                           m_window->childrenView(),
+                                           m_window->outputView()->focusProxy(),
+                                           m_window->eventSearchEdit(),
+                                           m_window->eventSeverityCombo(),
+                                           m_window->eventCategoryCombo(),
+                                           m_window->eventLogView(),
+                                           m_window->detailsPane()->tabs()->tabBar()};
         for (QWidget *next : expected) {
             QTest::keyClick(QApplication::focusWidget(), Qt::Key_Tab);
             QCOMPARE(QApplication::focusWidget(), next);
@@ -629,15 +638,15 @@ private Q_SLOTS:
         m_window->activateWindow();
         QVERIFY(QTest::qWaitForWindowActive(m_window.get()));
         m_window->agentView()->setFocus();
-        const QList<QWidget *> cycle = {m_window->timelinePane()->view(), m_window->childrenView(),
-                                        m_window->outputView()->focusProxy(), m_window->eventLogView(),
-                                        m_window->agentView()};
+        const QList<QWidget *> cycle = {m_window->timelinePane()->view(),          m_window->childrenView(),
+                                        m_window->outputView()->focusProxy(),      m_window->eventLogView(),
+                                        m_window->detailsPane()->tabs()->tabBar(), m_window->agentView()};
         for (QWidget *next : cycle) {
             QTest::keyClick(QApplication::focusWidget(), Qt::Key_F6);
             QCOMPARE(QApplication::focusWidget(), next);
         }
         QTest::keyClick(QApplication::focusWidget(), Qt::Key_F6, Qt::ShiftModifier);
-        QCOMPARE(QApplication::focusWidget(), m_window->eventLogView());
+        QCOMPARE(QApplication::focusWidget(), m_window->detailsPane()->tabs()->tabBar());
     }
 
     // Alt and a letter reaches every menu item, and no two in one menu share it.

@@ -12,7 +12,8 @@
 
 namespace varta::ui {
 
-EventLogModel::EventLogModel(QObject *parent) : QAbstractTableModel(parent) {
+EventLogModel::EventLogModel(QObject *parent, int maxEntries)
+    : QAbstractTableModel(parent), m_maxEntries(std::max(1, maxEntries)) {
     for (int i = 0; i < 3; ++i)
         m_icons[std::size_t(i)] = StateStyle::severityIcon(static_cast<EventSeverity>(i));
 }
@@ -32,12 +33,12 @@ void EventLogModel::clear() {
 void EventLogModel::appendEvents(const QList<EventLogEntry> &events) {
     if (events.isEmpty())
         return;
-    // A flood larger than the log itself: only its newest kMaxEntries can survive.
-    const qsizetype skip = std::max<qsizetype>(0, events.size() - kMaxEntries);
+    // A flood larger than the log itself: only its newest entries can survive.
+    const qsizetype skip = std::max<qsizetype>(0, events.size() - m_maxEntries);
     const int incoming = static_cast<int>(events.size() - skip);
     m_dropped += std::uint64_t(skip);
 
-    const int overflow = rowCount() + incoming - kMaxEntries;
+    const int overflow = rowCount() + incoming - m_maxEntries;
     if (overflow > 0) {
         beginRemoveRows({}, 0, overflow - 1);
         m_entries.erase(m_entries.begin(), m_entries.begin() + overflow);

@@ -20,7 +20,8 @@ public:
 
     static constexpr int kMaxEntries = 10000;
 
-    explicit EventLogModel(QObject *parent = nullptr);
+    // A smaller bound for a log of fewer entries (one agent's, in its details).
+    explicit EventLogModel(QObject *parent = nullptr, int maxEntries = kMaxEntries);
 
     int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;
@@ -41,6 +42,7 @@ private:
     QVariant displayData(const EventLogEntry &entry, int column) const;
 
     std::deque<EventLogEntry> m_entries;
+    int m_maxEntries = kMaxEntries;
     std::int64_t m_wallOffsetMs = 0;
     std::uint64_t m_dropped = 0;
     std::array<QIcon, 3> m_icons;

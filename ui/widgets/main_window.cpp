@@ -9,6 +9,7 @@
 #include "ui/style/resources_init.h"
 #include "ui/style/state_style.h"
 #include "ui/widgets/agent_actions.h"
+#include "ui/widgets/agent_details_pane.h"
 #include "ui/widgets/child_output_view.h"
 #include "ui/widgets/fleet_notifier.h"
 #include "ui/widgets/incident_window.h"
@@ -56,6 +57,8 @@ constexpr int kTickMs = 1000;
 constexpr int kStatusMessageMs = 10000;
 // A confirmation in the status bar names this many agents and counts the rest.
 constexpr qsizetype kNamedInStatus = 3;
+// The details pane's first width: the tables keep two thirds of a 1024-pixel window.
+constexpr int kDetailsWidthPx = 340;
 }  // namespace
 
 MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent) {
@@ -74,6 +77,7 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent) {
     createCentral();
     createToolBar();
     createEventDock();
+    createDetailsDock();
     createMenus();
     setUpKeyboard();
     m_statusPanel = new StatusBarPanel(this);
@@ -157,6 +161,9 @@ void MainWindow::configureAgentView() {
     m_agentView->sortByColumn(AgentTableModel::StateColumn, Qt::DescendingOrder);
     connect(m_agentView->selectionModel(), &QItemSelectionModel::selectionChanged, this,
             &MainWindow::onAgentSelectionChanged);
+    // Moving with Ctrl and the arrows changes the current row alone.
+    connect(m_agentView->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+            &MainWindow::refreshDetailsSelection);
     // Sorting and filtering change which rows are "the top of the table".
     connect(m_agentProxy, &QAbstractItemModel::layoutChanged, this, &MainWindow::updateLanes);
     connect(m_agentProxy, &QAbstractItemModel::rowsInserted, this, &MainWindow::updateLanes);
@@ -276,6 +283,35 @@ void MainWindow::createEventDock() {
     resizeDocks({m_eventDock}, {160}, Qt::Vertical);
 }
 
+// Docked right of the tables and shown: selecting an agent is asking about it, and the
+// answer belongs beside its row, not behind a menu. The event log keeps the whole width
+// below; the tables scroll sideways as they always did. Ctrl+D hides it, and where it is
+// and whether it is shown are part of the saved layout.
+void MainWindow::createDetailsDock() {
+    m_details = new AgentDetailsPane(this);
+    m_details->setObjectName(QStringLiteral("agentDetails"));
+    m_details->setSources(m_agents, m_children, m_events, m_output, &m_timeline);
+    m_detailsDock = new QDockWidget(tr("Agent details"), this);
+    m_detailsDock->setObjectName(QStringLiteral("agentDetailsDock"));
+    m_detailsDock->setWidget(m_details);
+    addDockWidget(Qt::RightDockWidgetArea, m_detailsDock);
+    resizeDocks({m_detailsDock}, {kDetailsWidthPx}, Qt::Horizontal);
+    QAction *toggle = m_detailsDock->toggleViewAction();
+    toggle->setText(tr("&Agent details"));
+    toggle->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_D));
+    toggle->setToolTip(tr("Show or hide the details of the selected agent"));
+
+    // Its lane shows the time the main timeline shows.
+    StallTimelineView *timeline = m_timelinePane->view();
+    connect(timeline, &StallTimelineView::viewChanged, this,
+            [this] { m_details->timeline()->followView(*m_timelinePane->view()); });
+    m_details->timeline()->followView(*timeline);
+    // One choice of wrapping for both output views.
+    QAction *wrap = m_details->outputView()->wrapAction();
+    connect(m_outputView->wrapAction(), &QAction::toggled, wrap, &QAction::setChecked);
+    connect(wrap, &QAction::toggled, m_outputView->wrapAction(), &QAction::setChecked);
+}
+
 void MainWindow::createMenus() {
     QMenu *file = menuBar()->addMenu(tr("&File"));
     QAction *openFiles = file->addAction(tr("&Open event file…"), this, [this] {
@@ -313,6 +349,7 @@ void MainWindow::createMenus() {
     actions->addAction(m_actions->askBeforeRecoverAction());
     QMenu *view = menuBar()->addMenu(tr("&View"));
     view->addAction(m_eventDock->toggleViewAction());
+    view->addAction(m_detailsDock->toggleViewAction());
     // One Ctrl+F: it searches the pane the focus is in (two would be an ambiguous shortcut).
     QAction *focusFilter = view->addAction(tr("&Find"), this, [this] {
         QLineEdit *target = m_eventDock->isAncestorOf(QApplication::focusWidget()) ? m_eventSearch : m_filter;
@@ -349,7 +386,7 @@ void MainWindow::createMenus() {
 }
 
 QList<QWidget *> MainWindow::panes() const {
-    return {m_agentView, m_timelinePane->view(), m_childrenView, m_outputView, m_eventView};
+    return {m_agentView, m_timelinePane->view(), m_childrenView, m_outputView, m_eventView, m_details};
 }
 
 void MainWindow::focusPane(int step) {
@@ -363,6 +400,8 @@ void MainWindow::focusPane(int step) {
     const qsizetype next = current < 0 ? (step > 0 ? 0 : n - 1) : ((current + step) % n + n) % n;
     if (order[next] == m_eventView)
         m_eventDock->show();
+    if (order[next] == m_details)
+        m_detailsDock->show();
     order[next]->setFocus(Qt::OtherFocusReason);
 }
 
@@ -370,17 +409,18 @@ void MainWindow::setUpKeyboard() {
     // Tab leaves a table (arrows move inside it), so every pane is reachable in turn.
     for (QTableView *table : {m_agentView, m_childrenView, m_eventView})
         table->setTabKeyNavigation(false);
-    const QList<QWidget *> order = {m_filter,
-                                    m_stateFilter,
-                                    m_agentView,
-                                    m_timelinePane->windowCombo(),
-                                    m_timelinePane->view(),
-                                    m_childrenView,
-                                    m_outputView->focusProxy(),
-                                    m_eventSearch,
-                                    m_eventSeverity,
-                                    m_eventCategory,
-                                    m_eventView};
+    QList<QWidget *> order = {m_filter,
+                              m_stateFilter,
+                              m_agentView,
+                              m_timelinePane->windowCombo(),
+                              m_timelinePane->view(),
+                              m_childrenView,
+                              m_outputView->focusProxy(),
+                              m_eventSearch,
+                              m_eventSeverity,
+                              m_eventCategory,
+                              m_eventView};
+    order += m_details->tabOrder();
     for (qsizetype i = 1; i < order.size(); ++i)
         QWidget::setTabOrder(order[i - 1], order[i]);
     m_eventDock->toggleViewAction()->setText(tr("&Event log"));
@@ -487,6 +527,7 @@ void MainWindow::applyBatch(const EngineBatch &batch) {
     m_children->setWallOffset(wallOffset);
     m_events->setWallOffset(wallOffset);
     m_timelinePane->view()->setWallOffset(wallOffset);
+    m_details->setWallOffset(wallOffset);
 
     const QList<Continuation> continuations = continuationsIn(batch.agents);
     m_agents->applyBatch(batch);
@@ -526,6 +567,8 @@ void MainWindow::applyBatch(const EngineBatch &batch) {
         refreshSelectedAgents();
     updateLanes();
     m_timelinePane->view()->setNow(m_lastNowMs);
+    refreshDetailsSelection();
+    m_details->applyBatch(batch);
 }
 
 // Read before the table takes the old rows over: the lane of a restarted unit starts when
@@ -547,6 +590,7 @@ QList<MainWindow::Continuation> MainWindow::continuationsIn(const QList<AgentSna
 void MainWindow::applyContinuations(const QList<Continuation> &continuations) {
     for (const Continuation &c : continuations) {
         m_timeline.continueAs(c.from, c.to, c.fromFirstSeenMs);
+        m_details->continueAs(c.from, c.to);
         if (const qsizetype i = m_selectedKeys.indexOf(c.from); i >= 0) {
             if (m_selectedKeys.contains(c.to))
                 m_selectedKeys.removeAt(i);
@@ -595,6 +639,8 @@ void MainWindow::showAt(const EngineBatch &batch) {
     m_children->clear();
     m_events->clear();
     m_timeline.clear();
+    // The pane rebuilds only for another agent: forget the one shown, its rows are gone.
+    m_details->setSelection({}, std::nullopt);
     m_lastNowMs = batch.stats.nowMs;
     applyBatch(batch);
     m_agents->setNow(batch.stats.nowMs);
@@ -627,6 +673,7 @@ void MainWindow::onTick() {
     m_agents->setNow(now);
     m_children->setNow(now);
     m_timelinePane->view()->setNow(now);
+    m_details->setNow(now);
     m_notifier->tick();
 }
 
@@ -638,6 +685,15 @@ void MainWindow::onAgentSelectionChanged() {
         m_selectedKeys.append(m_agentProxy->keyAt(index.row()));
     refreshSelectedAgents();
     updateLanes();
+    refreshDetailsSelection();
+}
+
+void MainWindow::refreshDetailsSelection() {
+    if (!m_details)
+        return;  // the table is set up before the pane
+    const QModelIndex current = m_agentView->selectionModel()->currentIndex();
+    m_details->setSelection(m_selectedKeys,
+                            current.isValid() ? std::optional(m_agentProxy->keyAt(current.row())) : std::nullopt);
 }
 
 void MainWindow::refreshSelectedAgents() {

@@ -23,6 +23,7 @@ class QTableView;
 namespace varta::ui {
 
 class AgentActions;
+class AgentDetailsPane;
 class AgentFilterProxy;
 class AgentTableModel;
 class ChildOutputStore;
@@ -51,6 +52,8 @@ public:
     QTableView *eventLogView() const { return m_eventView; }
     ChildOutputView *outputView() const { return m_outputView; }
     TimelinePane *timelinePane() const { return m_timelinePane; }
+    AgentDetailsPane *detailsPane() const { return m_details; }
+    QDockWidget *detailsDock() const { return m_detailsDock; }
     StatusBarPanel *statusPanel() const { return m_statusPanel; }
     AgentActions *actions() const { return m_actions; }
     FleetNotifier *notifier() const { return m_notifier; }
@@ -94,6 +97,7 @@ private:
     void createCentral();
     void createToolBar();
     void createEventDock();
+    void createDetailsDock();
     void createMenus();
     void connectActions();
     void setUpKeyboard();
@@ -107,6 +111,8 @@ private:
     EngineMs estimatedNow() const;
     void onAgentSelectionChanged();
     void refreshSelectedAgents();
+    // The details pane shows the current agent of the selection.
+    void refreshDetailsSelection();
     void onChildSelectionChanged();
     std::optional<ChildInfo> selectedChild() const;
     void selectNewChildOfSelectedAgent(const QList<ChildInfo> &changed, const QList<std::uint64_t> &knownBefore);
@@ -143,6 +149,8 @@ private:
     QSplitter *m_mainSplitter = nullptr;
     QSplitter *m_bottomSplitter = nullptr;
     QDockWidget *m_eventDock = nullptr;
+    AgentDetailsPane *m_details = nullptr;
+    QDockWidget *m_detailsDock = nullptr;
     StatusBarPanel *m_statusPanel = nullptr;
     AgentActions *m_actions = nullptr;
     FleetNotifier *m_notifier = nullptr;

@@ -71,6 +71,19 @@ void StallTimelineView::setWindowSpan(EngineMs spanMs) {
 
 void StallTimelineView::goLive() { setView(m_spanMs, m_nowMs); }
 
+void StallTimelineView::followView(const StallTimelineView &other) {
+    if (other.isLive())
+        setWindowSpan(other.windowSpan());
+    else
+        setView(other.windowSpan(), other.visibleEnd());
+}
+
+void StallTimelineView::setCompact(bool compact) {
+    m_compact = compact;
+    updateGeometry();
+    update();
+}
+
 void StallTimelineView::setView(EngineMs spanMs, EngineMs endMs) {
     m_spanMs = std::clamp(spanMs, kMinSpanMs, kMaxSpanMs);
     m_live = endMs >= m_nowMs;
@@ -79,23 +92,32 @@ void StallTimelineView::setView(EngineMs spanMs, EngineMs endMs) {
     Q_EMIT viewChanged();
 }
 
-QSize StallTimelineView::sizeHint() const { return {800, 220}; }
+QSize StallTimelineView::sizeHint() const {
+    if (!m_compact)
+        return {800, 220};
+    const QFontMetrics fm(font());
+    return {300, 2 * kMargin + std::max(16, fm.height() + 6) + kMargin + fm.height() + 8};
+}
 
-QSize StallTimelineView::minimumSizeHint() const { return {300, 110}; }
+QSize StallTimelineView::minimumSizeHint() const {
+    return m_compact ? QSize(120, sizeHint().height()) : QSize(300, 110);
+}
 
 StallTimelineView::Layout StallTimelineView::computeLayout() const {
     const QFontMetrics fm(font());
     const QRect area = rect().adjusted(kMargin, kMargin, -kMargin, -kMargin);
     Layout layout;
-    const int legendHeight = m_legend.heightForWidth(font(), area.width());
+    const int legendHeight = m_compact ? 0 : m_legend.heightForWidth(font(), area.width());
     layout.legend = QRect(area.left(), area.top(), area.width(), legendHeight);
     const int axisHeight = fm.height() + 8;
     layout.axis = QRect(area.left(), area.bottom() - axisHeight + 1, area.width(), axisHeight);
-    const int labelWidth = std::clamp(fm.averageCharWidth() * 36, 120, std::max(120, area.width() / 3));
-    const int lanesTop = layout.legend.bottom() + 1 + kMargin;
+    const int labelWidth = m_compact ? 0 : std::clamp(fm.averageCharWidth() * 36, 120, std::max(120, area.width() / 3));
+    const int labelGap = m_compact ? 0 : kMargin;
+    const int lanesTop = m_compact ? area.top() : layout.legend.bottom() + 1 + kMargin;
     const int lanesHeight = std::max(0, layout.axis.top() - lanesTop);
     layout.labels = QRect(area.left(), lanesTop, labelWidth, lanesHeight);
-    layout.plot = QRect(area.left() + labelWidth + kMargin, lanesTop, area.width() - labelWidth - kMargin, lanesHeight);
+    layout.plot =
+        QRect(area.left() + labelWidth + labelGap, lanesTop, area.width() - labelWidth - labelGap, lanesHeight);
     layout.axis.setLeft(layout.plot.left());
     layout.laneHeight = std::max(16, fm.height() + 6);
     const int fits = lanesHeight / (layout.laneHeight + kLaneGap);
@@ -130,7 +152,8 @@ void StallTimelineView::paintEvent(QPaintEvent *) {
     }
     const Layout layout = computeLayout();
     painter.setPen(palette().color(QPalette::Text));
-    m_legend.paint(painter, layout.legend);
+    if (!m_compact)
+        m_legend.paint(painter, layout.legend);
     paintAxis(painter, layout);
     if (m_lanes.isEmpty()) {
         painter.setPen(palette().color(QPalette::PlaceholderText));
@@ -155,13 +178,22 @@ void StallTimelineView::paintLane(QPainter &painter, const Layout &layout, int l
     const QRect label(layout.labels.left(), area.top(), layout.labels.width(), area.height());
     painter.fillRect(label.united(area),
                      lane % 2 ? palette().color(QPalette::AlternateBase) : palette().color(QPalette::Base));
-    const int icon = std::min(16, area.height() - 2);
+    if (label.width() > 0)
+        paintLaneLabel(painter, label, info);
+    paintSegments(painter, layout, area, info);
+}
+
+void StallTimelineView::paintLaneLabel(QPainter &painter, const QRect &label, const TimelineLane &info) {
+    const int icon = std::min(16, label.height() - 2);
     StateStyle::icon(info.current).paint(&painter, QRect(label.left(), label.center().y() - icon / 2, icon, icon));
     painter.setPen(palette().color(QPalette::Text));
     const QRect textRect = label.adjusted(icon + 4, 0, 0, 0);
     painter.drawText(textRect, Qt::AlignVCenter | Qt::AlignLeft,
                      fontMetrics().elidedText(info.label, Qt::ElideMiddle, textRect.width()));
+}
 
+void StallTimelineView::paintSegments(QPainter &painter, const Layout &layout, const QRect &area,
+                                      const TimelineLane &info) {
     const EngineMs t0 = visibleStart();
     const EngineMs t1 = visibleEnd();
     const QList<TimelineSegment> segments =

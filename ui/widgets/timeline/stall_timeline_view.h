@@ -45,6 +45,12 @@ public:
     EngineMs windowSpan() const { return m_spanMs; }
     bool isLive() const { return m_live; }
     void goLive();
+    // Shows the time `other` shows: its span, and its right edge or the live edge.
+    void followView(const StallTimelineView &other);
+    // One lane under a heading that already names it (an agent's details): no legend and
+    // no label column, so the lane gets the whole width.
+    void setCompact(bool compact);
+    bool isCompact() const { return m_compact; }
     // Visible time range, for tests and the pane's caption.
     EngineMs visibleStart() const { return visibleEnd() - m_spanMs; }
     EngineMs visibleEnd() const { return m_live ? m_nowMs : m_endMs; }
@@ -89,6 +95,8 @@ private:
     void zoomAroundCentre(double factor);
 
     void paintLane(QPainter &painter, const Layout &layout, int lane);
+    void paintLaneLabel(QPainter &painter, const QRect &label, const TimelineLane &info);
+    void paintSegments(QPainter &painter, const Layout &layout, const QRect &area, const TimelineLane &info);
     void paintMarkers(QPainter &painter, const QRect &laneArea, const TimelineLane &lane, const Layout &layout);
     void paintAxis(QPainter &painter, const Layout &layout);
     QString markerToolTip(const Layout &layout, const TimelineLane &lane, int x) const;
@@ -102,6 +110,7 @@ private:
     EngineMs m_spanMs = 5 * 60'000;
     EngineMs m_endMs = 0;
     bool m_live = true;
+    bool m_compact = false;
     // Drag state: where the drag started and the right edge at that moment.
     std::optional<int> m_dragStartX;
     EngineMs m_dragStartEndMs = 0;
