@@ -12,8 +12,10 @@
 #include "ui/widgets/child_output_view.h"
 #include "ui/widgets/fleet_notifier.h"
 #include "ui/widgets/keyboard_help.h"
+#include "ui/widgets/state_filter_button.h"
 #include "ui/widgets/status_bar_panel.h"
 #include "ui/widgets/table_setup.h"
+#include "ui/widgets/timeline/fleet_band.h"
 #include "ui/widgets/timeline/stall_timeline_view.h"
 #include "ui/widgets/timeline/timeline_pane.h"
 
@@ -72,10 +74,12 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent) {
     createToolBar();
     createEventDock();
     createMenus();
-    setUpKeyboard();
     m_statusPanel = new StatusBarPanel(this);
     statusBar()->addWidget(m_statusPanel, 1);
+    setUpKeyboard();
     connectActions();
+    connect(m_statusPanel, &StatusBarPanel::stateClicked, this, &MainWindow::showOnlyState);
+    connect(m_timelinePane->band(), &FleetBand::stateClicked, this, &MainWindow::showOnlyState);
     restoreSettings();
     m_tick.setInterval(kTickMs);
     connect(&m_tick, &QTimer::timeout, this, &MainWindow::onTick);
@@ -105,6 +109,7 @@ void MainWindow::createCentral() {
 
     m_timelinePane = new TimelinePane(this);
     m_timelinePane->view()->setSources(&m_timeline, m_children);
+    m_timelinePane->band()->setHistory(&m_fleet);
 
     m_childrenView = new QTableView(this);
     m_childrenView->setObjectName(QStringLiteral("childrenTable"));
@@ -134,7 +139,7 @@ void MainWindow::createCentral() {
     m_mainSplitter->addWidget(m_timelinePane);
     m_mainSplitter->addWidget(m_bottomSplitter);
     m_mainSplitter->setChildrenCollapsible(false);
-    m_mainSplitter->setSizes({320, 260, 200});
+    m_mainSplitter->setSizes({300, 300, 180});
     setCentralWidget(m_mainSplitter);
 }
 
@@ -196,20 +201,12 @@ void MainWindow::createToolBar() {
     m_filter->setMaximumWidth(260);
     bar->addWidget(m_filter);
 
-    m_stateFilter = new QComboBox(bar);
+    m_stateFilter = new StateFilterButton(bar);
     m_stateFilter->setObjectName(QStringLiteral("stateFilter"));
-    m_stateFilter->setToolTip(tr("Show only agents in these states"));
-    m_stateFilter->addItem(tr("All states"), AgentFilterProxy::kAllStates);
-    m_stateFilter->addItem(tr("Needs attention"), AgentFilterProxy::kAttentionStates);
-    for (int i = 0; i < kAgentStateCount; ++i) {
-        const auto state = static_cast<AgentState>(i);
-        m_stateFilter->addItem(StateStyle::icon(state), StateStyle::name(state), AgentFilterProxy::stateBit(state));
-    }
     bar->addWidget(m_stateFilter);
 
     connect(m_filter, &QLineEdit::textChanged, m_agentProxy, &AgentFilterProxy::setTextFilter);
-    connect(m_stateFilter, &QComboBox::currentIndexChanged, this,
-            [this] { m_agentProxy->setStateFilter(m_stateFilter->currentData().toUInt()); });
+    connect(m_stateFilter, &StateFilterButton::maskChanged, m_agentProxy, &AgentFilterProxy::setStateFilter);
 }
 
 void MainWindow::createEventDock() {
@@ -349,8 +346,11 @@ void MainWindow::setUpKeyboard() {
                                     m_eventSeverity,
                                     m_eventCategory,
                                     m_eventView};
-    for (qsizetype i = 1; i < order.size(); ++i)
-        QWidget::setTabOrder(order[i - 1], order[i]);
+    QList<QWidget *> withStatusBar = order;
+    for (int i = 0; i < kAgentStateCount; ++i)
+        withStatusBar.append(m_statusPanel->stateButton(static_cast<AgentState>(i)));
+    for (qsizetype i = 1; i < withStatusBar.size(); ++i)
+        QWidget::setTabOrder(withStatusBar[i - 1], withStatusBar[i]);
     m_eventDock->toggleViewAction()->setText(tr("&Event log"));
 
     // What the toolbar does, where the rows are.
@@ -471,6 +471,9 @@ void MainWindow::applyBatch(const EngineBatch &batch) {
     showOperatorOutcomes(batch.events);
 
     m_statusPanel->applyStats(stats);
+    m_fleet.append(stats);
+    m_timelinePane->band()->historyChanged();
+    m_stateFilter->setCounts(stats.agentsByState);
     m_notifier->applyStats(stats);
     m_notifier->applyTransitions(batch.transitions);
     m_actions->setRecoveryConfigured(stats.recoveryConfigured);
@@ -614,6 +617,8 @@ void MainWindow::updateLanes() {
     }
     m_timelinePane->view()->setLanes(lanes);
 }
+
+void MainWindow::showOnlyState(AgentState state) { m_stateFilter->setMask(AgentFilterProxy::stateBit(state)); }
 
 void MainWindow::saveSettings() const {
     QSettings settings;

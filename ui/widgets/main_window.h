@@ -4,6 +4,7 @@
 // operator's commands back. Everything shown comes from those batches.
 
 #include "core/published/engine_batch.h"
+#include "ui/models/fleet_history.h"
 #include "ui/models/timeline_store.h"
 
 #include <QElapsedTimer>
@@ -31,6 +32,7 @@ class ChildrenModel;
 class EventLogFilter;
 class EventLogModel;
 class FleetNotifier;
+class StateFilterButton;
 class StatusBarPanel;
 class TimelinePane;
 
@@ -46,6 +48,7 @@ public:
     EventLogFilter *eventLogFilter() const { return m_eventFilter; }
     ChildOutputStore *outputStore() const { return m_output; }
     const TimelineStore &timelineStore() const { return m_timeline; }
+    const FleetHistory &fleetHistory() const { return m_fleet; }
     QTableView *agentView() const { return m_agentView; }
     QTableView *childrenView() const { return m_childrenView; }
     QTableView *eventLogView() const { return m_eventView; }
@@ -55,7 +58,7 @@ public:
     AgentActions *actions() const { return m_actions; }
     FleetNotifier *notifier() const { return m_notifier; }
     QLineEdit *filterEdit() const { return m_filter; }
-    QComboBox *stateFilterCombo() const { return m_stateFilter; }
+    StateFilterButton *stateFilterButton() const { return m_stateFilter; }
     QLineEdit *eventSearchEdit() const { return m_eventSearch; }
     QComboBox *eventSeverityCombo() const { return m_eventSeverity; }
     QComboBox *eventCategoryCombo() const { return m_eventCategory; }
@@ -66,6 +69,9 @@ public:
 
 public Q_SLOTS:
     void applyBatch(const varta::EngineBatch &batch);
+    // The agents table shows `state` alone (the text filter stays): what a click on a
+    // status-bar count or a fleet-band strip asks for.
+    void showOnlyState(varta::AgentState state);
 
 Q_SIGNALS:
     void recoverNowRequested(const QList<varta::AgentKey> &agents);
@@ -122,6 +128,7 @@ private:
     EventLogFilter *m_eventFilter = nullptr;
     ChildOutputStore *m_output = nullptr;
     TimelineStore m_timeline;
+    FleetHistory m_fleet;
 
     QTableView *m_agentView = nullptr;
     QTableView *m_childrenView = nullptr;
@@ -135,7 +142,7 @@ private:
     AgentActions *m_actions = nullptr;
     FleetNotifier *m_notifier = nullptr;
     QLineEdit *m_filter = nullptr;
-    QComboBox *m_stateFilter = nullptr;
+    StateFilterButton *m_stateFilter = nullptr;
     QLineEdit *m_eventSearch = nullptr;
     QComboBox *m_eventSeverity = nullptr;
     QComboBox *m_eventCategory = nullptr;
