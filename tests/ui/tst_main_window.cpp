@@ -23,6 +23,7 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QHeaderView>
+#include <QLabel>
 #include <QLineEdit>
 #include <QMenu>
 #include <QMenuBar>
@@ -623,6 +624,54 @@ private Q_SLOTS:
         QCOMPARE(QApplication::focusWidget(), states);
         QTest::keyClick(QApplication::focusWidget(), Qt::Key_Tab);
         QCOMPARE(QApplication::focusWidget(), m_window->agentView());
+    }
+
+    void shownCountFollowsTheFilter() {
+        QLabel *shown = m_window->shownCountLabel();
+        QCOMPARE(shown->objectName(), QStringLiteral("shownCount"));
+        QCOMPARE(shown->text(), QStringLiteral("0 of 0 shown"));
+        m_window->applyBatch(fleet());
+        QCOMPARE(shown->text(), QStringLiteral("6 of 6 shown"));
+        m_window->filterEdit()->setText(QStringLiteral("111"));
+        QCOMPARE(shown->text(), QStringLiteral("1 of 6 shown"));
+        m_window->filterEdit()->clear();
+        m_window->stateFilterButton()->attentionAction()->trigger();
+        QCOMPARE(shown->text(), QStringLiteral("4 of 6 shown"));
+        // A new agent the filter hides still counts as tracked.
+        EngineBatch more;
+        more.stats = fleet().stats;
+        more.agents = {snapshot(udpKey(999), AgentState::Up, 1, kNow)};
+        m_window->applyBatch(more);
+        QCOMPARE(shown->text(), QStringLiteral("4 of 7 shown"));
+    }
+
+    void anEmptyTableSaysWhy() {
+        ui::AgentTableView *view = m_window->agentView();
+        QCOMPARE(view->shownEmptyMessage(), QStringLiteral("No agents yet — waiting for heartbeats"));
+        EngineBatch nobody;
+        nobody.stats = fleet().stats;
+        m_window->applyBatch(nobody);
+        QCOMPARE(view->shownEmptyMessage(),
+                 QStringLiteral("No agents yet — waiting for heartbeats on udp 127.0.0.1:9000"));
+        m_window->applyBatch(fleet());
+        QVERIFY(view->shownEmptyMessage().isEmpty());
+        m_window->filterEdit()->setText(QStringLiteral("no such agent"));
+        QVERIFY2(view->shownEmptyMessage().startsWith(QStringLiteral("No agent matches the filter")),
+                 qPrintable(view->shownEmptyMessage()));
+        QVERIFY(view->shownEmptyMessage().contains(QStringLiteral("Clear the filter box")));
+        m_window->filterEdit()->clear();
+        m_window->statusPanel()->stateButton(AgentState::Critical)->click();
+        QVERIFY2(view->shownEmptyMessage().startsWith(QStringLiteral("No agent matches the filter")),
+                 qPrintable(view->shownEmptyMessage()));
+        QVERIFY(view->shownEmptyMessage().contains(QStringLiteral("All states")));
+        // Drawn in the view: its middle is no longer blank.
+        const QImage image = view->viewport()->grab().toImage();
+        const QRgb background = image.pixel(2, 2);
+        int drawn = 0;
+        for (int y = image.height() / 3; y < image.height() * 2 / 3; ++y)
+            for (int x = 0; x < image.width(); ++x)
+                drawn += image.pixel(x, y) != background ? 1 : 0;
+        QVERIFY(drawn > 100);
     }
 
     // "Don't ask again" is not for ever: the Actions menu turns asking back on.

@@ -9,6 +9,7 @@
 #include "ui/style/resources_init.h"
 #include "ui/style/state_style.h"
 #include "ui/widgets/agent_actions.h"
+#include "ui/widgets/agent_table_view.h"
 #include "ui/widgets/child_output_view.h"
 #include "ui/widgets/fleet_notifier.h"
 #include "ui/widgets/keyboard_help.h"
@@ -32,6 +33,7 @@
 #include <QItemSelectionModel>
 #include <QLabel>
 #include <QLineEdit>
+#include <QLocale>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QScrollBar>
@@ -80,6 +82,7 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent) {
     connectActions();
     connect(m_statusPanel, &StatusBarPanel::stateClicked, this, &MainWindow::showOnlyState);
     connect(m_timelinePane->band(), &FleetBand::stateClicked, this, &MainWindow::showOnlyState);
+    updateShownCount();
     restoreSettings();
     m_tick.setInterval(kTickMs);
     connect(&m_tick, &QTimer::timeout, this, &MainWindow::onTick);
@@ -102,7 +105,7 @@ void MainWindow::createModels() {
 }
 
 void MainWindow::createCentral() {
-    m_agentView = new QTableView(this);
+    m_agentView = new AgentTableView(this);
     m_agentView->setObjectName(QStringLiteral("agentTable"));
     m_agentView->setModel(m_agentProxy);
     configureAgentView();
@@ -160,6 +163,10 @@ void MainWindow::configureAgentView() {
     connect(m_agentProxy, &QAbstractItemModel::layoutChanged, this, &MainWindow::updateLanes);
     connect(m_agentProxy, &QAbstractItemModel::rowsInserted, this, &MainWindow::updateLanes);
     connect(m_agentProxy, &QAbstractItemModel::rowsRemoved, this, &MainWindow::updateLanes);
+    for (const auto signal : {&QAbstractItemModel::rowsInserted, &QAbstractItemModel::rowsRemoved})
+        connect(m_agentProxy, signal, this, &MainWindow::updateShownCount);
+    connect(m_agentProxy, &QAbstractItemModel::modelReset, this, &MainWindow::updateShownCount);
+    connect(m_agentProxy, &QAbstractItemModel::layoutChanged, this, &MainWindow::updateShownCount);
 }
 
 void MainWindow::configureChildrenView() {
@@ -204,9 +211,17 @@ void MainWindow::createToolBar() {
     m_stateFilter = new StateFilterButton(bar);
     m_stateFilter->setObjectName(QStringLiteral("stateFilter"));
     bar->addWidget(m_stateFilter);
+    m_shownCount = new QLabel(bar);
+    m_shownCount->setObjectName(QStringLiteral("shownCount"));
+    m_shownCount->setContentsMargins(6, 0, 6, 0);
+    bar->addWidget(m_shownCount);
 
     connect(m_filter, &QLineEdit::textChanged, m_agentProxy, &AgentFilterProxy::setTextFilter);
     connect(m_stateFilter, &StateFilterButton::maskChanged, m_agentProxy, &AgentFilterProxy::setStateFilter);
+    // The filter's changes move rows in or out, which updates the count; a text that
+    // changes nothing still changes what an empty table should say.
+    connect(m_filter, &QLineEdit::textChanged, this, &MainWindow::updateShownCount);
+    connect(m_stateFilter, &StateFilterButton::maskChanged, this, &MainWindow::updateShownCount);
 }
 
 void MainWindow::createEventDock() {
@@ -333,7 +348,7 @@ void MainWindow::focusPane(int step) {
 
 void MainWindow::setUpKeyboard() {
     // Tab leaves a table (arrows move inside it), so every pane is reachable in turn.
-    for (QTableView *table : {m_agentView, m_childrenView, m_eventView})
+    for (QTableView *table : {static_cast<QTableView *>(m_agentView), m_childrenView, m_eventView})
         table->setTabKeyNavigation(false);
     const QList<QWidget *> order = {m_filter,
                                     m_stateFilter,
@@ -474,6 +489,8 @@ void MainWindow::applyBatch(const EngineBatch &batch) {
     m_fleet.append(stats);
     m_timelinePane->band()->historyChanged();
     m_stateFilter->setCounts(stats.agentsByState);
+    m_listeners = stats.listeners;
+    updateShownCount();
     m_notifier->applyStats(stats);
     m_notifier->applyTransitions(batch.transitions);
     m_actions->setRecoveryConfigured(stats.recoveryConfigured);
@@ -619,6 +636,37 @@ void MainWindow::updateLanes() {
 }
 
 void MainWindow::showOnlyState(AgentState state) { m_stateFilter->setMask(AgentFilterProxy::stateBit(state)); }
+
+void MainWindow::updateShownCount() {
+    if (!m_shownCount)
+        return;  // rows arrive only once the window is built
+    const QLocale locale;
+    const int shown = m_agentProxy->rowCount();
+    const int tracked = m_agents->rowCount();
+    m_shownCount->setText(tr("%1 of %2 shown").arg(locale.toString(shown), locale.toString(tracked)));
+
+    QString empty;
+    if (tracked == 0) {
+        empty = m_listeners.isEmpty()
+                    ? tr("No agents yet — waiting for heartbeats")
+                    : tr("No agents yet — waiting for heartbeats on %1").arg(m_listeners.join(QStringLiteral(", ")));
+    } else if (shown == 0) {
+        const bool byText = !m_agentProxy->textFilter().isEmpty();
+        const bool byState = m_agentProxy->stateFilter() != AgentFilterProxy::kAllStates;
+        const QString all = locale.toString(tracked);
+        if (byText && byState)
+            empty = tr("No agent matches the filter.\nClear the filter box and choose States: All states "
+                       "to show all %1 agents.")
+                        .arg(all);
+        else if (byText)
+            empty = tr("No agent matches the filter “%1”.\nClear the filter box to show all %2 agents.")
+                        .arg(m_agentProxy->textFilter(), all);
+        else
+            empty = tr("No agent matches the filter (States: %1).\nChoose States: All states to show all %2 agents.")
+                        .arg(StateFilterButton::summary(m_agentProxy->stateFilter()), all);
+    }
+    m_agentView->setEmptyMessage(empty);
+}
 
 void MainWindow::saveSettings() const {
     QSettings settings;

@@ -6,6 +6,7 @@
 #include "core/published/engine_batch.h"
 #include "ui/models/fleet_history.h"
 #include "ui/models/timeline_store.h"
+#include "ui/widgets/agent_table_view.h"
 
 #include <QElapsedTimer>
 #include <QList>
@@ -16,6 +17,7 @@
 
 class QComboBox;
 class QDockWidget;
+class QLabel;
 class QLineEdit;
 class QSortFilterProxyModel;
 class QSplitter;
@@ -49,7 +51,7 @@ public:
     ChildOutputStore *outputStore() const { return m_output; }
     const TimelineStore &timelineStore() const { return m_timeline; }
     const FleetHistory &fleetHistory() const { return m_fleet; }
-    QTableView *agentView() const { return m_agentView; }
+    AgentTableView *agentView() const { return m_agentView; }
     QTableView *childrenView() const { return m_childrenView; }
     QTableView *eventLogView() const { return m_eventView; }
     ChildOutputView *outputView() const { return m_outputView; }
@@ -59,6 +61,8 @@ public:
     FleetNotifier *notifier() const { return m_notifier; }
     QLineEdit *filterEdit() const { return m_filter; }
     StateFilterButton *stateFilterButton() const { return m_stateFilter; }
+    // "N of M shown": the rows the filter lets through of the agents tracked.
+    QLabel *shownCountLabel() const { return m_shownCount; }
     QLineEdit *eventSearchEdit() const { return m_eventSearch; }
     QComboBox *eventSeverityCombo() const { return m_eventSeverity; }
     QComboBox *eventCategoryCombo() const { return m_eventCategory; }
@@ -105,6 +109,8 @@ private:
     std::optional<ChildInfo> selectedChild() const;
     void selectNewChildOfSelectedAgent(const QList<ChildInfo> &changed, const QList<std::uint64_t> &knownBefore);
     void updateLanes();
+    // "N of M shown" and the empty table's message.
+    void updateShownCount();
     // A click on an event: its agent is selected in the table, if the filter shows it.
     void onEventActivated(const QModelIndex &index);
     void confirmRequest(const QString &what, const QList<AgentKey> &agents);
@@ -130,7 +136,7 @@ private:
     TimelineStore m_timeline;
     FleetHistory m_fleet;
 
-    QTableView *m_agentView = nullptr;
+    AgentTableView *m_agentView = nullptr;
     QTableView *m_childrenView = nullptr;
     QTableView *m_eventView = nullptr;
     TimelinePane *m_timelinePane = nullptr;
@@ -143,6 +149,7 @@ private:
     FleetNotifier *m_notifier = nullptr;
     QLineEdit *m_filter = nullptr;
     StateFilterButton *m_stateFilter = nullptr;
+    QLabel *m_shownCount = nullptr;
     QLineEdit *m_eventSearch = nullptr;
     QComboBox *m_eventSeverity = nullptr;
     QComboBox *m_eventCategory = nullptr;
@@ -150,6 +157,7 @@ private:
     QTimer m_tick;
     QElapsedTimer m_sinceBatch;
     EngineMs m_lastNowMs = 0;
+    QStringList m_listeners;  // the newest batch's, for the empty table's message
     QList<AgentKey> m_selectedKeys;
     bool m_trimDue = false;  // output arrived since the last tick
 };
