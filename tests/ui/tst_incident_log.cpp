@@ -197,6 +197,20 @@ void TstIncidentLog::aStallItsRecoveryAndTheAgentComingBack() {
     QCOMPARE(replay.previousEventMs(4001), 4000);
     // Only the newest events asked for.
     QCOMPARE(replay.batchAt(9000, 2).events.size(), 2);
+    // The fleet band's counts: one stalled from the stall, recovering meanwhile, none at the end.
+    const auto fleet = replay.fleetCounts();
+    const auto countsAt = [&fleet](EngineMs t) {
+        std::array<std::uint32_t, kAgentStateCount> counts{};
+        for (const auto &[atMs, c] : fleet)
+            if (atMs <= t)
+                counts = c;
+        return counts;
+    };
+    QCOMPARE(countsAt(3000)[int(AgentState::Up)], 2u);
+    QCOMPARE(countsAt(4000)[int(AgentState::Stalled)], 1u);
+    QCOMPARE(countsAt(5000)[int(AgentState::Recovering)], 1u);
+    QCOMPARE(countsAt(9000)[int(AgentState::Stalled)], 0u);
+    QCOMPARE(countsAt(9000)[int(AgentState::Up)], 2u);
 }
 
 void TstIncidentLog::givingUpLastsUntilTheOperatorReArms() {

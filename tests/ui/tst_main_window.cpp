@@ -12,7 +12,9 @@
 #include "ui/widgets/fleet_notifier.h"
 #include "ui/widgets/keyboard_help.h"
 #include "ui/widgets/main_window.h"
+#include "ui/widgets/state_filter_button.h"
 #include "ui/widgets/status_bar_panel.h"
+#include "ui/widgets/timeline/fleet_band.h"
 #include "ui/widgets/timeline/stall_timeline_view.h"
 #include "ui/widgets/timeline/timeline_pane.h"
 
@@ -22,6 +24,7 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QHeaderView>
+#include <QLabel>
 #include <QLineEdit>
 #include <QMenu>
 #include <QMenuBar>
@@ -342,11 +345,11 @@ private Q_SLOTS:
         QCOMPARE(view->model()->rowCount(), 6);
         m_window->filterEdit()->clear();
 
-        QComboBox *states = m_window->stateFilterCombo();
-        states->setCurrentIndex(states->findText(QStringLiteral("stalled")));
+        ui::StateFilterButton *states = m_window->stateFilterButton();
+        states->setMask(ui::AgentFilterProxy::stateBit(AgentState::Stalled));
         QCOMPARE(view->model()->rowCount(), 1);
         QCOMPARE(m_window->agentProxy()->keyAt(0), udpKey(111));
-        states->setCurrentIndex(0);
+        states->allStatesAction()->trigger();
 
         // Beats are 10, 100 and 190: text order would put 100 before 190 before 10.
         QHeaderView *header = view->horizontalHeader();
@@ -498,11 +501,180 @@ private Q_SLOTS:
         // The same through the state filter, with rows selected on both sides of it.
         m_window->filterEdit()->clear();
         selectAgents({udpKey(111), udpKey(100)});
-        m_window->stateFilterCombo()->setCurrentIndex(
-            m_window->stateFilterCombo()->findData(ui::AgentFilterProxy::stateBit(AgentState::Up)));
+        m_window->stateFilterButton()->setMask(ui::AgentFilterProxy::stateBit(AgentState::Up));
         m_window->actions()->recoverNowAction()->trigger();
         QCOMPARE(recover.count(), 1);
         QCOMPARE(recover[0][0].value<QList<AgentKey>>(), QList<AgentKey>{udpKey(100)});
+    }
+
+    // The same safety whichever control changes the filter: a status-bar count, a fleet
+    // band strip or the states menu.
+    void hiddenRowsLeaveTheSelectionWhateverFilters_data() {
+        QTest::addColumn<QString>("control");
+        QTest::newRow("status bar") << QStringLiteral("status bar");
+        QTest::newRow("fleet band") << QStringLiteral("fleet band");
+        QTest::newRow("states menu") << QStringLiteral("states menu");
+    }
+    void hiddenRowsLeaveTheSelectionWhateverFilters() {
+        QFETCH(QString, control);
+        QSettings().setValue(QLatin1String(AgentActions::kConfirmRecoverKey), false);
+        m_window->applyBatch(fleet());
+        selectAgents({udpKey(111), udpKey(100)});  // stalled and up
+        QCOMPARE(m_window->agentView()->selectionModel()->selectedRows().size(), 2);
+        if (control == QLatin1String("status bar")) {
+            QTest::mouseClick(m_window->statusPanel()->stateButton(AgentState::Up), Qt::LeftButton);
+        } else if (control == QLatin1String("fleet band")) {
+            Q_EMIT m_window->timelinePane()->band()->stateClicked(AgentState::Up);
+        } else {
+            ui::StateFilterButton *states = m_window->stateFilterButton();
+            states->stateAction(AgentState::Stalled)->trigger();  // unticked: everything else stays
+            QVERIFY(!(states->mask() & ui::AgentFilterProxy::stateBit(AgentState::Stalled)));
+        }
+        QSignalSpy recover(m_window.get(), &MainWindow::recoverNowRequested);
+        m_window->actions()->recoverNowAction()->trigger();
+        QCOMPARE(recover.count(), 1);
+        QCOMPARE(recover[0][0].value<QList<AgentKey>>(), QList<AgentKey>{udpKey(100)});
+    }
+
+    void statusBarCountsFilterTheTable() {
+        m_window->applyBatch(fleet());
+        QToolButton *stalled = m_window->statusPanel()->stateButton(AgentState::Stalled);
+        QVERIFY(stalled->isVisible());
+        QCOMPARE(stalled->text(), QStringLiteral("1 stalled"));
+        QTest::mouseClick(stalled, Qt::LeftButton);
+        QCOMPARE(m_window->agentProxy()->stateFilter(), ui::AgentFilterProxy::stateBit(AgentState::Stalled));
+        QCOMPARE(m_window->agentView()->model()->rowCount(), 1);
+        QCOMPARE(m_window->agentProxy()->keyAt(0), udpKey(111));
+        QVERIFY(m_window->stateFilterButton()->text().contains(QStringLiteral("stalled")));
+        QVERIFY(m_window->stateFilterButton()->stateAction(AgentState::Stalled)->isChecked());
+        QVERIFY(!m_window->stateFilterButton()->stateAction(AgentState::Up)->isChecked());
+    }
+
+    void aFleetBandClickFiltersTheTable() {
+        EngineBatch batch = fleet();
+        m_window->applyBatch(batch);
+        ui::FleetBand *band = m_window->timelinePane()->band();
+        QVERIFY(band->isVisible());
+        QCOMPARE(m_window->fleetHistory().size(), 1);
+        QCOMPARE(m_window->fleetHistory().current()[std::size_t(AgentState::GaveUp)], 1u);
+        QVERIFY(band->shownStates().contains(AgentState::GaveUp));
+        QTRY_VERIFY(!band->stripRect(AgentState::GaveUp).isEmpty());
+        QTest::mouseClick(band, Qt::LeftButton, {}, band->stripRect(AgentState::GaveUp).center());
+        QCOMPARE(m_window->agentProxy()->stateFilter(), ui::AgentFilterProxy::stateBit(AgentState::GaveUp));
+        QCOMPARE(m_window->agentView()->model()->rowCount(), 1);
+        QCOMPARE(m_window->agentProxy()->stateAt(0), AgentState::GaveUp);
+    }
+
+    // Several states at once show their union; every item carries its count; the presets
+    // are kept.
+    void theStatesMenuPicksSeveralWithTheirCounts() {
+        m_window->applyBatch(fleet());
+        ui::StateFilterButton *states = m_window->stateFilterButton();
+        QCOMPARE(states->objectName(), QStringLiteral("stateFilter"));
+        QCOMPARE(states->stateAction(AgentState::Stalled)->text(), QStringLiteral("stalled (1)"));
+        QCOMPARE(states->stateAction(AgentState::Critical)->text(), QStringLiteral("critical (0)"));
+        states->setMask(ui::AgentFilterProxy::stateBit(AgentState::Stalled));
+        states->stateAction(AgentState::Paused)->trigger();
+        QCOMPARE(states->mask(), ui::AgentFilterProxy::stateBit(AgentState::Stalled)
+                                     | ui::AgentFilterProxy::stateBit(AgentState::Paused));
+        QCOMPARE(m_window->agentView()->model()->rowCount(), 2);
+        QSet<AgentState> shown;
+        for (int row = 0; row < 2; ++row)
+            shown.insert(m_window->agentProxy()->stateAt(row));
+        QCOMPARE(shown, (QSet<AgentState>{AgentState::Stalled, AgentState::Paused}));
+        QCOMPARE(states->text(), QStringLiteral("&States: stalled, paused"));
+        // Counts follow the batches.
+        EngineBatch more;
+        more.stats = fleet().stats;
+        more.stats.agentsByState[int(AgentState::Stalled)] = 400;
+        m_window->applyBatch(more);
+        QCOMPARE(states->stateAction(AgentState::Stalled)->text(), QStringLiteral("stalled (400)"));
+        states->attentionAction()->trigger();
+        QCOMPARE(m_window->agentProxy()->stateFilter(), ui::AgentFilterProxy::kAttentionStates);
+        QCOMPARE(m_window->agentView()->model()->rowCount(), 4);  // stalled, gave up, recovering, degraded
+        states->allStatesAction()->trigger();
+        QCOMPARE(m_window->agentView()->model()->rowCount(), 6);
+    }
+
+    // A tick in the open menu leaves it open, by mouse and by keyboard.
+    void tickingAStateKeepsTheMenuOpen() {
+        m_window->applyBatch(fleet());
+        ui::StateFilterButton *states = m_window->stateFilterButton();
+        QMenu *menu = states->stateMenu();
+        menu->popup(states->mapToGlobal(QPoint(0, states->height())));
+        QTRY_VERIFY(menu->isVisible());
+        QAction *exited = states->stateAction(AgentState::Exited);
+        QTest::mouseClick(menu, Qt::LeftButton, {}, menu->actionGeometry(exited).center());
+        QVERIFY(menu->isVisible());
+        QVERIFY(!exited->isChecked());
+        menu->setActiveAction(exited);
+        QTest::keyClick(menu, Qt::Key_Space);
+        QVERIFY(menu->isVisible());
+        QVERIFY(exited->isChecked());
+        QTest::mouseClick(menu, Qt::LeftButton, {}, menu->actionGeometry(states->attentionAction()).center());
+        QTRY_VERIFY(!menu->isVisible());
+        QCOMPARE(states->mask(), ui::AgentFilterProxy::kAttentionStates);
+    }
+
+    void theStatesButtonIsReachedByKeyboard() {
+        ui::StateFilterButton *states = m_window->stateFilterButton();
+        QVERIFY(states->focusPolicy() & Qt::TabFocus);
+        QVERIFY(states->text().startsWith(QLatin1Char('&')));
+        m_window->activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(m_window.get()));
+        m_window->filterEdit()->setFocus();
+        QTest::keyClick(QApplication::focusWidget(), Qt::Key_Tab);
+        QCOMPARE(QApplication::focusWidget(), states);
+        QTest::keyClick(QApplication::focusWidget(), Qt::Key_Tab);
+        QCOMPARE(QApplication::focusWidget(), m_window->agentView());
+    }
+
+    void shownCountFollowsTheFilter() {
+        QLabel *shown = m_window->shownCountLabel();
+        QCOMPARE(shown->objectName(), QStringLiteral("shownCount"));
+        QCOMPARE(shown->text(), QStringLiteral("0 of 0 shown"));
+        m_window->applyBatch(fleet());
+        QCOMPARE(shown->text(), QStringLiteral("6 of 6 shown"));
+        m_window->filterEdit()->setText(QStringLiteral("111"));
+        QCOMPARE(shown->text(), QStringLiteral("1 of 6 shown"));
+        m_window->filterEdit()->clear();
+        m_window->stateFilterButton()->attentionAction()->trigger();
+        QCOMPARE(shown->text(), QStringLiteral("4 of 6 shown"));
+        // A new agent the filter hides still counts as tracked.
+        EngineBatch more;
+        more.stats = fleet().stats;
+        more.agents = {snapshot(udpKey(999), AgentState::Up, 1, kNow)};
+        m_window->applyBatch(more);
+        QCOMPARE(shown->text(), QStringLiteral("4 of 7 shown"));
+    }
+
+    void anEmptyTableSaysWhy() {
+        ui::AgentTableView *view = m_window->agentView();
+        QCOMPARE(view->shownEmptyMessage(), QStringLiteral("No agents yet — waiting for heartbeats"));
+        EngineBatch nobody;
+        nobody.stats = fleet().stats;
+        m_window->applyBatch(nobody);
+        QCOMPARE(view->shownEmptyMessage(),
+                 QStringLiteral("No agents yet — waiting for heartbeats on udp 127.0.0.1:9000"));
+        m_window->applyBatch(fleet());
+        QVERIFY(view->shownEmptyMessage().isEmpty());
+        m_window->filterEdit()->setText(QStringLiteral("no such agent"));
+        QVERIFY2(view->shownEmptyMessage().startsWith(QStringLiteral("No agent matches the filter")),
+                 qPrintable(view->shownEmptyMessage()));
+        QVERIFY(view->shownEmptyMessage().contains(QStringLiteral("Clear the filter box")));
+        m_window->filterEdit()->clear();
+        m_window->statusPanel()->stateButton(AgentState::Critical)->click();
+        QVERIFY2(view->shownEmptyMessage().startsWith(QStringLiteral("No agent matches the filter")),
+                 qPrintable(view->shownEmptyMessage()));
+        QVERIFY(view->shownEmptyMessage().contains(QStringLiteral("All states")));
+        // Drawn in the view: its middle is no longer blank.
+        const QImage image = view->viewport()->grab().toImage();
+        const QRgb background = image.pixel(2, 2);
+        int drawn = 0;
+        for (int y = image.height() / 3; y < image.height() * 2 / 3; ++y)
+            for (int x = 0; x < image.width(); ++x)
+                drawn += image.pixel(x, y) != background ? 1 : 0;
+        QVERIFY(drawn > 100);
     }
 
     // "Don't ask again" is not for ever: the Actions menu turns asking back on.

@@ -473,6 +473,34 @@ EngineBatch IncidentReplay::batchAt(EngineMs atMs, qsizetype maxEvents) const {
     return batch;
 }
 
+std::vector<std::pair<EngineMs, std::array<std::uint32_t, kAgentStateCount>>> IncidentReplay::fleetCounts() const {
+    struct Change {
+        EngineMs atMs;
+        int removeFrom;  // -1: an agent appears
+        int addTo;
+    };
+    std::vector<Change> changes;
+    for (const Agent &agent : m_agents) {
+        changes.push_back({agent.firstSeenMs, -1, int(agent.initial)});
+        for (const StateTransition &t : agent.transitions)
+            if (t.from != t.to)
+                changes.push_back({t.atMs, int(t.from), int(t.to)});
+    }
+    std::stable_sort(changes.begin(), changes.end(), [](const Change &a, const Change &b) { return a.atMs < b.atMs; });
+    std::vector<std::pair<EngineMs, std::array<std::uint32_t, kAgentStateCount>>> samples;
+    std::array<std::uint32_t, kAgentStateCount> counts{};
+    for (std::size_t i = 0; i < changes.size(); ++i) {
+        const Change &c = changes[i];
+        if (c.removeFrom >= 0 && counts[std::size_t(c.removeFrom)] > 0)
+            --counts[std::size_t(c.removeFrom)];
+        ++counts[std::size_t(c.addTo)];
+        // One sample per moment, after all of its changes.
+        if (i + 1 == changes.size() || changes[i + 1].atMs != c.atMs)
+            samples.emplace_back(c.atMs, counts);
+    }
+    return samples;
+}
+
 EngineMs IncidentReplay::previousEventMs(EngineMs atMs) const {
     const auto it = std::lower_bound(m_events.begin(), m_events.end(), atMs,
                                      [](const EventLogEntry &e, EngineMs t) { return e.atMs < t; });

@@ -11,6 +11,7 @@
 #include <QHash>
 #include <QList>
 
+#include <array>
 #include <cstdint>
 #include <vector>
 
@@ -38,6 +39,10 @@ public:
     // Everything as it stood at `atMs`: every agent seen by then and not evicted, all
     // their transitions, the newest `maxEvents` events, the children started by then.
     EngineBatch batchAt(EngineMs atMs, qsizetype maxEvents) const;
+
+    // How many agents were in each state, at every moment that changed it, oldest first:
+    // the fleet band of a post-mortem. Evicted agents are counted until the end.
+    std::vector<std::pair<EngineMs, std::array<std::uint32_t, kAgentStateCount>>> fleetCounts() const;
 
     // The nearest event strictly before or after `atMs`, for stepping; `atMs` when none.
     EngineMs previousEventMs(EngineMs atMs) const;

@@ -50,6 +50,7 @@ IncidentWindow::IncidentWindow(IncidentLog log, const QStringList &paths)
     m_settle.setSingleShot(true);
     m_settle.setInterval(kScrubSettleMs);
     connect(&m_settle, &QTimer::timeout, this, &IncidentWindow::onSliderMoved);
+    setFleetHistory(m_replay->fleetCounts());
     seek(m_replay->endMs());
 }
 

@@ -10,13 +10,16 @@
 #include "ui/style/state_style.h"
 #include "ui/widgets/agent_actions.h"
 #include "ui/widgets/agent_details_pane.h"
+#include "ui/widgets/agent_table_view.h"
 #include "ui/widgets/child_output_view.h"
 #include "ui/widgets/fleet_notifier.h"
 #include "ui/widgets/incident_window.h"
 #include "ui/widgets/keyboard_help.h"
+#include "ui/widgets/state_filter_button.h"
 #include "ui/widgets/status_bar_panel.h"
 #include "ui/widgets/table_export.h"
 #include "ui/widgets/table_setup.h"
+#include "ui/widgets/timeline/fleet_band.h"
 #include "ui/widgets/timeline/stall_timeline_view.h"
 #include "ui/widgets/timeline/timeline_pane.h"
 
@@ -34,6 +37,7 @@
 #include <QItemSelectionModel>
 #include <QLabel>
 #include <QLineEdit>
+#include <QLocale>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QScrollBar>
@@ -79,10 +83,13 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent) {
     createEventDock();
     createDetailsDock();
     createMenus();
-    setUpKeyboard();
     m_statusPanel = new StatusBarPanel(this);
     statusBar()->addWidget(m_statusPanel, 1);
+    setUpKeyboard();
     connectActions();
+    connect(m_statusPanel, &StatusBarPanel::stateClicked, this, &MainWindow::showOnlyState);
+    connect(m_timelinePane->band(), &FleetBand::stateClicked, this, &MainWindow::showOnlyState);
+    updateShownCount();
     restoreSettings();
     m_tick.setInterval(kTickMs);
     connect(&m_tick, &QTimer::timeout, this, &MainWindow::onTick);
@@ -105,13 +112,14 @@ void MainWindow::createModels() {
 }
 
 void MainWindow::createCentral() {
-    m_agentView = new QTableView(this);
+    m_agentView = new AgentTableView(this);
     m_agentView->setObjectName(QStringLiteral("agentTable"));
     m_agentView->setModel(m_agentProxy);
     configureAgentView();
 
     m_timelinePane = new TimelinePane(this);
     m_timelinePane->view()->setSources(&m_timeline, m_children);
+    m_timelinePane->band()->setHistory(&m_fleet);
 
     m_childrenView = new QTableView(this);
     m_childrenView->setObjectName(QStringLiteral("childrenTable"));
@@ -141,7 +149,7 @@ void MainWindow::createCentral() {
     m_mainSplitter->addWidget(m_timelinePane);
     m_mainSplitter->addWidget(m_bottomSplitter);
     m_mainSplitter->setChildrenCollapsible(false);
-    m_mainSplitter->setSizes({320, 260, 200});
+    m_mainSplitter->setSizes({300, 300, 180});
     setCentralWidget(m_mainSplitter);
 }
 
@@ -168,6 +176,10 @@ void MainWindow::configureAgentView() {
     connect(m_agentProxy, &QAbstractItemModel::layoutChanged, this, &MainWindow::updateLanes);
     connect(m_agentProxy, &QAbstractItemModel::rowsInserted, this, &MainWindow::updateLanes);
     connect(m_agentProxy, &QAbstractItemModel::rowsRemoved, this, &MainWindow::updateLanes);
+    for (const auto signal : {&QAbstractItemModel::rowsInserted, &QAbstractItemModel::rowsRemoved})
+        connect(m_agentProxy, signal, this, &MainWindow::updateShownCount);
+    connect(m_agentProxy, &QAbstractItemModel::modelReset, this, &MainWindow::updateShownCount);
+    connect(m_agentProxy, &QAbstractItemModel::layoutChanged, this, &MainWindow::updateShownCount);
 }
 
 void MainWindow::configureChildrenView() {
@@ -209,20 +221,20 @@ void MainWindow::createToolBar() {
     m_filter->setMaximumWidth(260);
     bar->addWidget(m_filter);
 
-    m_stateFilter = new QComboBox(bar);
+    m_stateFilter = new StateFilterButton(bar);
     m_stateFilter->setObjectName(QStringLiteral("stateFilter"));
-    m_stateFilter->setToolTip(tr("Show only agents in these states"));
-    m_stateFilter->addItem(tr("All states"), AgentFilterProxy::kAllStates);
-    m_stateFilter->addItem(tr("Needs attention"), AgentFilterProxy::kAttentionStates);
-    for (int i = 0; i < kAgentStateCount; ++i) {
-        const auto state = static_cast<AgentState>(i);
-        m_stateFilter->addItem(StateStyle::icon(state), StateStyle::name(state), AgentFilterProxy::stateBit(state));
-    }
     bar->addWidget(m_stateFilter);
+    m_shownCount = new QLabel(bar);
+    m_shownCount->setObjectName(QStringLiteral("shownCount"));
+    m_shownCount->setContentsMargins(6, 0, 6, 0);
+    bar->addWidget(m_shownCount);
 
     connect(m_filter, &QLineEdit::textChanged, m_agentProxy, &AgentFilterProxy::setTextFilter);
-    connect(m_stateFilter, &QComboBox::currentIndexChanged, this,
-            [this] { m_agentProxy->setStateFilter(m_stateFilter->currentData().toUInt()); });
+    connect(m_stateFilter, &StateFilterButton::maskChanged, m_agentProxy, &AgentFilterProxy::setStateFilter);
+    // The filter's changes move rows in or out, which updates the count; a text that
+    // changes nothing still changes what an empty table should say.
+    connect(m_filter, &QLineEdit::textChanged, this, &MainWindow::updateShownCount);
+    connect(m_stateFilter, &StateFilterButton::maskChanged, this, &MainWindow::updateShownCount);
 }
 
 void MainWindow::createEventDock() {
@@ -407,7 +419,7 @@ void MainWindow::focusPane(int step) {
 
 void MainWindow::setUpKeyboard() {
     // Tab leaves a table (arrows move inside it), so every pane is reachable in turn.
-    for (QTableView *table : {m_agentView, m_childrenView, m_eventView})
+    for (QTableView *table : {static_cast<QTableView *>(m_agentView), m_childrenView, m_eventView})
         table->setTabKeyNavigation(false);
     QList<QWidget *> order = {m_filter,
                               m_stateFilter,
@@ -421,6 +433,8 @@ void MainWindow::setUpKeyboard() {
                               m_eventCategory,
                               m_eventView};
     order += m_details->tabOrder();
+    for (int i = 0; i < kAgentStateCount; ++i)
+        order.append(m_statusPanel->stateButton(static_cast<AgentState>(i)));
     for (qsizetype i = 1; i < order.size(); ++i)
         QWidget::setTabOrder(order[i - 1], order[i]);
     m_eventDock->toggleViewAction()->setText(tr("&Event log"));
@@ -559,6 +573,13 @@ void MainWindow::applyBatch(const EngineBatch &batch) {
     showOperatorOutcomes(batch.events);
 
     m_statusPanel->applyStats(stats);
+    if (!isReadOnly()) {  // a post-mortem's band shows the whole incident (setFleetHistory)
+        m_fleet.append(stats);
+        m_timelinePane->band()->historyChanged();
+    }
+    m_stateFilter->setCounts(stats.agentsByState);
+    m_listeners = stats.listeners;
+    updateShownCount();
     m_notifier->applyStats(stats);
     m_notifier->applyTransitions(batch.transitions);
     m_actions->setRecoveryConfigured(stats.recoveryConfigured);
@@ -610,6 +631,13 @@ QList<StateTransition> MainWindow::continuedTransitions(const EngineBatch &batch
             if (t.key == c.from)
                 t.key = c.to;
     return transitions;
+}
+
+void MainWindow::setFleetHistory(const std::vector<std::pair<EngineMs, FleetCounts>> &samples) {
+    m_fleet.clear();
+    for (const auto &[atMs, counts] : samples)
+        m_fleet.append(atMs, counts);
+    m_timelinePane->band()->historyChanged();
 }
 
 MainWindow *MainWindow::openIncident(const QStringList &paths) {
@@ -759,6 +787,39 @@ void MainWindow::updateLanes() {
             addRow(m_agents->snapshot(m_agentProxy->mapToSource(m_agentProxy->index(r, 0)).row()));
     }
     m_timelinePane->view()->setLanes(lanes);
+}
+
+void MainWindow::showOnlyState(AgentState state) { m_stateFilter->setMask(AgentFilterProxy::stateBit(state)); }
+
+void MainWindow::updateShownCount() {
+    if (!m_shownCount)
+        return;  // rows arrive only once the window is built
+    const QLocale locale;
+    const int shown = m_agentProxy->rowCount();
+    const int tracked = m_agents->rowCount();
+    m_shownCount->setText(tr("%1 of %2 shown").arg(locale.toString(shown), locale.toString(tracked)));
+
+    QString empty;
+    if (tracked == 0) {
+        empty = m_listeners.isEmpty()
+                    ? tr("No agents yet — waiting for heartbeats")
+                    : tr("No agents yet — waiting for heartbeats on %1").arg(m_listeners.join(QStringLiteral(", ")));
+    } else if (shown == 0) {
+        const bool byText = !m_agentProxy->textFilter().isEmpty();
+        const bool byState = m_agentProxy->stateFilter() != AgentFilterProxy::kAllStates;
+        const QString all = locale.toString(tracked);
+        if (byText && byState)
+            empty = tr("No agent matches the filter.\nClear the filter box and choose States: All states "
+                       "to show all %1 agents.")
+                        .arg(all);
+        else if (byText)
+            empty = tr("No agent matches the filter “%1”.\nClear the filter box to show all %2 agents.")
+                        .arg(m_agentProxy->textFilter(), all);
+        else
+            empty = tr("No agent matches the filter (States: %1).\nChoose States: All states to show all %2 agents.")
+                        .arg(StateFilterButton::summary(m_agentProxy->stateFilter()), all);
+    }
+    m_agentView->setEmptyMessage(empty);
 }
 
 void MainWindow::saveSettings() const {

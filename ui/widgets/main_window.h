@@ -4,7 +4,9 @@
 // operator's commands back. Everything shown comes from those batches.
 
 #include "core/published/engine_batch.h"
+#include "ui/models/fleet_history.h"
 #include "ui/models/timeline_store.h"
+#include "ui/widgets/agent_table_view.h"
 
 #include <QElapsedTimer>
 #include <QList>
@@ -15,6 +17,7 @@
 
 class QComboBox;
 class QDockWidget;
+class QLabel;
 class QLineEdit;
 class QSortFilterProxyModel;
 class QSplitter;
@@ -32,6 +35,7 @@ class ChildrenModel;
 class EventLogFilter;
 class EventLogModel;
 class FleetNotifier;
+class StateFilterButton;
 class StatusBarPanel;
 class TimelinePane;
 
@@ -47,7 +51,8 @@ public:
     EventLogFilter *eventLogFilter() const { return m_eventFilter; }
     ChildOutputStore *outputStore() const { return m_output; }
     const TimelineStore &timelineStore() const { return m_timeline; }
-    QTableView *agentView() const { return m_agentView; }
+    const FleetHistory &fleetHistory() const { return m_fleet; }
+    AgentTableView *agentView() const { return m_agentView; }
     QTableView *childrenView() const { return m_childrenView; }
     QTableView *eventLogView() const { return m_eventView; }
     ChildOutputView *outputView() const { return m_outputView; }
@@ -58,7 +63,9 @@ public:
     AgentActions *actions() const { return m_actions; }
     FleetNotifier *notifier() const { return m_notifier; }
     QLineEdit *filterEdit() const { return m_filter; }
-    QComboBox *stateFilterCombo() const { return m_stateFilter; }
+    StateFilterButton *stateFilterButton() const { return m_stateFilter; }
+    // "N of M shown": the rows the filter lets through of the agents tracked.
+    QLabel *shownCountLabel() const { return m_shownCount; }
     QLineEdit *eventSearchEdit() const { return m_eventSearch; }
     QComboBox *eventSeverityCombo() const { return m_eventSeverity; }
     QComboBox *eventCategoryCombo() const { return m_eventCategory; }
@@ -70,6 +77,8 @@ public:
     // Read-only: replaces everything shown by `batch`, which holds the whole state at one
     // moment (IncidentReplay::batchAt). The agents selected stay selected where they are shown.
     void showAt(const varta::EngineBatch &batch);
+    // Read-only: the fleet band's counts over the whole incident, oldest first.
+    void setFleetHistory(const std::vector<std::pair<EngineMs, FleetCounts>> &samples);
 
     // A post-mortem window over these event files and audit logs, shown and deleted when
     // closed; null, and the problem told in a message box, when they cannot be read.
@@ -81,6 +90,9 @@ public:
 
 public Q_SLOTS:
     void applyBatch(const varta::EngineBatch &batch);
+    // The agents table shows `state` alone (the text filter stays): what a click on a
+    // status-bar count or a fleet-band strip asks for.
+    void showOnlyState(varta::AgentState state);
 
 Q_SIGNALS:
     void recoverNowRequested(const QList<varta::AgentKey> &agents);
@@ -117,6 +129,8 @@ private:
     std::optional<ChildInfo> selectedChild() const;
     void selectNewChildOfSelectedAgent(const QList<ChildInfo> &changed, const QList<std::uint64_t> &knownBefore);
     void updateLanes();
+    // "N of M shown" and the empty table's message.
+    void updateShownCount();
     // A click on an event: its agent is selected in the table, if the filter shows it.
     void onEventActivated(const QModelIndex &index);
     void confirmRequest(const QString &what, const QList<AgentKey> &agents);
@@ -140,8 +154,9 @@ private:
     EventLogFilter *m_eventFilter = nullptr;
     ChildOutputStore *m_output = nullptr;
     TimelineStore m_timeline;
+    FleetHistory m_fleet;
 
-    QTableView *m_agentView = nullptr;
+    AgentTableView *m_agentView = nullptr;
     QTableView *m_childrenView = nullptr;
     QTableView *m_eventView = nullptr;
     TimelinePane *m_timelinePane = nullptr;
@@ -155,7 +170,8 @@ private:
     AgentActions *m_actions = nullptr;
     FleetNotifier *m_notifier = nullptr;
     QLineEdit *m_filter = nullptr;
-    QComboBox *m_stateFilter = nullptr;
+    StateFilterButton *m_stateFilter = nullptr;
+    QLabel *m_shownCount = nullptr;
     QLineEdit *m_eventSearch = nullptr;
     QComboBox *m_eventSeverity = nullptr;
     QComboBox *m_eventCategory = nullptr;
@@ -163,6 +179,7 @@ private:
     QTimer m_tick;
     QElapsedTimer m_sinceBatch;
     EngineMs m_lastNowMs = 0;
+    QStringList m_listeners;  // the newest batch's, for the empty table's message
     QList<AgentKey> m_selectedKeys;
     bool m_trimDue = false;                      // output arrived since the last tick
     std::optional<std::int64_t> m_wallOffsetMs;  // read-only: the files' wall clock

@@ -5,6 +5,7 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLocale>
+#include <QToolButton>
 
 namespace varta::ui {
 
@@ -25,16 +26,18 @@ StatusBarPanel::StatusBarPanel(QWidget *parent) : QWidget(parent) {
     layout->addWidget(m_total);
     for (int i = 0; i < kAgentStateCount; ++i) {
         const auto state = static_cast<AgentState>(i);
-        auto *icon = new QLabel(this);
-        icon->setPixmap(StateStyle::icon(state).pixmap(kIconSize, kIconSize));
-        auto *count = new QLabel(this);
+        auto *count = new QToolButton(this);
         count->setObjectName(QStringLiteral("stateCount_%1").arg(QLatin1String(agentStateName(state))));
-        icon->setToolTip(StateStyle::description(state));
-        count->setToolTip(StateStyle::description(state));
-        layout->addSpacing(6);
-        layout->addWidget(icon);
+        count->setAutoRaise(true);
+        count->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+        count->setIcon(StateStyle::icon(state));
+        count->setIconSize(QSize(kIconSize, kIconSize));
+        count->setCursor(Qt::PointingHandCursor);
+        count->setToolTip(tr("%1\nClick to show only the %2 agents in the table")
+                              .arg(StateStyle::description(state), StateStyle::name(state)));
+        connect(count, &QToolButton::clicked, this, [this, state] { Q_EMIT stateClicked(state); });
+        layout->addSpacing(2);
         layout->addWidget(count);
-        m_stateIcons[std::size_t(i)] = icon;
         m_stateCounts[std::size_t(i)] = count;
     }
     layout->addStretch(1);
@@ -55,7 +58,6 @@ void StatusBarPanel::applyStats(const EngineStats &stats) {
         const auto state = static_cast<AgentState>(i);
         // Up is always shown so the bar never looks empty; other states only when present.
         const bool show = n > 0 || state == AgentState::Up;
-        m_stateIcons[std::size_t(i)]->setVisible(show);
         m_stateCounts[std::size_t(i)]->setVisible(show);
         m_stateCounts[std::size_t(i)]->setText(
             QStringLiteral("%1 %2").arg(locale.toString(n), StateStyle::name(state)));
@@ -71,7 +73,7 @@ QString StatusBarPanel::listenersText() const { return m_listeners->text(); }
 
 QString StatusBarPanel::agentsText() const {
     QStringList parts{m_total->text()};
-    for (QLabel *count : m_stateCounts)
+    for (QToolButton *count : m_stateCounts)
         if (!count->isHidden())
             parts << count->text();
     return parts.join(QLatin1Char(' '));

@@ -1,7 +1,7 @@
 #pragma once
 // The status bar's contents: where the engine listens, how many agents are in each
-// state (icon, count and name), and beat and decode-error rates computed from the
-// totals of successive batches.
+// state (icon, count and name: a flat button that asks for the table to show only that
+// state), and beat and decode-error rates computed from the totals of successive batches.
 
 #include "core/published/engine_batch.h"
 #include "ui/models/rate_meter.h"
@@ -11,6 +11,7 @@
 #include <array>
 
 class QLabel;
+class QToolButton;
 
 namespace varta::ui {
 
@@ -26,12 +27,16 @@ public:
     QString ratesText() const;
     double beatsPerSecond() const { return m_beats.perSecond(); }
     double decodeErrorsPerSecond() const { return m_decodeErrors.perSecond(); }
+    QToolButton *stateButton(AgentState state) const { return m_stateCounts[std::size_t(state)]; }
+
+Q_SIGNALS:
+    // A state's count was clicked.
+    void stateClicked(varta::AgentState state);
 
 private:
     QLabel *m_listeners = nullptr;
     QLabel *m_total = nullptr;
-    std::array<QLabel *, kAgentStateCount> m_stateIcons{};
-    std::array<QLabel *, kAgentStateCount> m_stateCounts{};
+    std::array<QToolButton *, kAgentStateCount> m_stateCounts{};
     QLabel *m_rates = nullptr;
     RateMeter m_beats;
     RateMeter m_decodeErrors;

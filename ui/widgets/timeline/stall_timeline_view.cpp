@@ -60,6 +60,7 @@ void StallTimelineView::setLanes(const QList<TimelineLane> &lanes) {
 void StallTimelineView::setNow(EngineMs nowMs) {
     m_nowMs = nowMs;
     update();
+    Q_EMIT axisChanged();
 }
 
 void StallTimelineView::setWindowSpan(EngineMs spanMs) {
@@ -67,6 +68,7 @@ void StallTimelineView::setWindowSpan(EngineMs spanMs) {
     m_live = true;
     update();
     Q_EMIT viewChanged();
+    Q_EMIT axisChanged();
 }
 
 void StallTimelineView::goLive() { setView(m_spanMs, m_nowMs); }
@@ -90,6 +92,12 @@ void StallTimelineView::setView(EngineMs spanMs, EngineMs endMs) {
     m_endMs = m_live ? m_nowMs : endMs;
     update();
     Q_EMIT viewChanged();
+    Q_EMIT axisChanged();
+}
+
+void StallTimelineView::resizeEvent(QResizeEvent *event) {
+    QWidget::resizeEvent(event);
+    Q_EMIT axisChanged();
 }
 
 QSize StallTimelineView::sizeHint() const {

@@ -38,7 +38,9 @@ public:
     void setLanes(const QList<TimelineLane> &lanes);
     const QList<TimelineLane> &lanes() const { return m_lanes; }
     void setNow(EngineMs nowMs);
+    EngineMs nowMs() const { return m_nowMs; }
     void setWallOffset(std::int64_t wallOffsetMs) { m_wallOffsetMs = wallOffsetMs; }
+    std::int64_t wallOffset() const { return m_wallOffsetMs; }
 
     // Shows the last `spanMs` and follows now again.
     void setWindowSpan(EngineMs spanMs);
@@ -66,9 +68,13 @@ public:
 Q_SIGNALS:
     // Span or live state changed through zoom, pan or setWindowSpan.
     void viewChanged();
+    // What time a pixel column stands for moved: now advanced, a zoom, a pan, a resize.
+    // The fleet band, which shares this axis, repaints on it.
+    void axisChanged();
 
 protected:
     void paintEvent(QPaintEvent *event) override;
+    void resizeEvent(QResizeEvent *event) override;
     void wheelEvent(QWheelEvent *event) override;
     void keyPressEvent(QKeyEvent *event) override;
     void focusInEvent(QFocusEvent *event) override;

@@ -1,5 +1,6 @@
 #include "ui/widgets/timeline/timeline_pane.h"
 
+#include "ui/widgets/timeline/fleet_band.h"
 #include "ui/widgets/timeline/stall_timeline_view.h"
 
 #include <QComboBox>
@@ -33,6 +34,9 @@ TimelinePane::TimelinePane(QWidget *parent) : QWidget(parent) {
     m_hint->setForegroundRole(QPalette::PlaceholderText);
     m_view = new StallTimelineView(this);
     m_view->setObjectName(QStringLiteral("stallTimeline"));
+    m_band = new FleetBand(this);
+    m_band->setObjectName(QStringLiteral("fleetBand"));
+    m_band->setAxis(m_view);
 
     auto *header = new QHBoxLayout;
     header->setContentsMargins(4, 2, 4, 0);
@@ -46,6 +50,7 @@ TimelinePane::TimelinePane(QWidget *parent) : QWidget(parent) {
     layout->setContentsMargins(0, 0, 0, 0);
     layout->setSpacing(0);
     layout->addLayout(header);
+    layout->addWidget(m_band);
     layout->addWidget(m_view, 1);
 
     connect(m_window, &QComboBox::activated, this,
