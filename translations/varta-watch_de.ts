@@ -273,6 +273,160 @@
     </message>
 </context>
 <context>
+    <name>varta::ui::AgentDetailsPane</name>
+    <message>
+        <source>Overview</source>
+        <translation>Übersicht</translation>
+    </message>
+    <message>
+        <source>Its recovery children, newest first; select one to see its output</source>
+        <translation>Seine Wiederherstellungsprozesse, neueste zuerst; wählen Sie einen aus, um seine Ausgabe zu sehen</translation>
+    </message>
+    <message>
+        <source>The event log&apos;s entries about this agent, newest last</source>
+        <translation>Die Einträge des Ereignisprotokolls zu diesem Agenten, neueste zuletzt</translation>
+    </message>
+    <message>
+        <source>Select an agent in the table to see its process, its state, its recovery attempts and their output, and its events here.</source>
+        <translation>Wählen Sie einen Agenten in der Tabelle aus, um hier seinen Prozess, seinen Zustand, seine Wiederherstellungsversuche samt Ausgabe und seine Ereignisse zu sehen.</translation>
+    </message>
+    <message>
+        <source>Heartbeat</source>
+        <translation>Herzschlag</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>Zustand</translation>
+    </message>
+    <message>
+        <source>Since</source>
+        <translation>Seit</translation>
+    </message>
+    <message>
+        <source>Down for</source>
+        <translation>Ausfalldauer</translation>
+    </message>
+    <message>
+        <source>Last beat</source>
+        <translation>Letzter Schlag</translation>
+    </message>
+    <message>
+        <source>Last status</source>
+        <translation>Letzter Status</translation>
+    </message>
+    <message>
+        <source>Payload</source>
+        <translation>Nutzdaten</translation>
+    </message>
+    <message>
+        <source>Nonce</source>
+        <translation>Nonce</translation>
+    </message>
+    <message>
+        <source>Beats</source>
+        <translation>Schläge</translation>
+    </message>
+    <message>
+        <source>Stalls</source>
+        <translation>Stillstände</translation>
+    </message>
+    <message>
+        <source>Recoveries</source>
+        <translation>Wiederherst.</translation>
+    </message>
+    <message>
+        <source>Process</source>
+        <translation>Prozess</translation>
+    </message>
+    <message>
+        <source>Agent</source>
+        <translation>Agent</translation>
+    </message>
+    <message>
+        <source>PID</source>
+        <translation>PID</translation>
+    </message>
+    <message>
+        <source>Origin</source>
+        <translation>Herkunft</translation>
+    </message>
+    <message>
+        <source>Unit</source>
+        <translation>Unit</translation>
+    </message>
+    <message>
+        <source>Command</source>
+        <translation>Befehl</translation>
+    </message>
+    <message>
+        <source>User</source>
+        <translation>Benutzer</translation>
+    </message>
+    <message>
+        <source>Comm</source>
+        <translation>Comm</translation>
+    </message>
+    <message>
+        <source>No agent selected</source>
+        <translation>Kein Agent ausgewählt</translation>
+    </message>
+    <message numerus="yes">
+        <source>1 of %n selected</source>
+        <translation>
+            <numerusform>1 von %n ausgewählt</numerusform>
+            <numerusform>1 von %n ausgewählt</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>%1 (cut)</source>
+        <translation>%1 (gekürzt)</translation>
+    </message>
+    <message>
+        <source>uid %1</source>
+        <translation>UID %1</translation>
+    </message>
+    <message>
+        <source>%1 (uid %2)</source>
+        <translation>%1 (UID %2)</translation>
+    </message>
+    <message>
+        <source>%1 (exiting)</source>
+        <translation>%1 (beendet sich)</translation>
+    </message>
+    <message>
+        <source>terminal</source>
+        <translation>letzter</translation>
+    </message>
+    <message>
+        <source>%1, %2 ago (first seen)</source>
+        <translation>%1, vor %2 (zuerst gesehen)</translation>
+    </message>
+    <message>
+        <source>%1, %2 ago</source>
+        <translation>%1, vor %2</translation>
+    </message>
+    <message>
+        <source>Down since %1</source>
+        <translation>Ausgefallen seit %1</translation>
+    </message>
+    <message>
+        <source>never</source>
+        <translation>nie</translation>
+    </message>
+    <message>
+        <source>%1 ago, at %2</source>
+        <translation>vor %1, um %2</translation>
+    </message>
+    <message>
+        <source>Attempts (%1)</source>
+        <translation>Versuche (%1)</translation>
+    </message>
+    <message>
+        <source>Events (%1)</source>
+        <translation>Ereignisse (%1)</translation>
+    </message>
+</context>
+<context>
     <name>varta::ui::AgentTableModel</name>
     <message>
         <source>pid %1 (%2)</source>
@@ -433,6 +587,22 @@
         <source>How long the agent has been down: stalled since its last beat, through its recoveries, or exited; empty while it is up or paused</source>
         <translation>Wie lange der Agent ausgefallen ist: verstummt seit seinem letzten Schlag, über seine Wiederherstellungen hinweg, oder beendet; leer, solange er aktiv oder pausiert ist</translation>
     </message>
+    <message>
+        <source>%1 %2</source>
+        <translation>%1 %2</translation>
+    </message>
+    <message>
+        <source>%1+</source>
+        <translation>%1+</translation>
+    </message>
+    <message>
+        <source>Flaps (10 min)</source>
+        <translation>Ausfälle (10 min)</translation>
+    </message>
+    <message>
+        <source>Times the agent went down (stalled, exited...) in the last 10 minutes: an agent that keeps coming back and going down again</source>
+        <translation>Wie oft der Agent in den letzten 10 Minuten ausfiel (verstummt, beendet …): ein Agent, der immer wieder zurückkommt und erneut ausfällt</translation>
+    </message>
 </context>
 <context>
     <name>varta::ui::ChildOutputView</name>
@@ -585,6 +755,41 @@
     <message>
         <source>I/O</source>
         <translation>E/A</translation>
+    </message>
+    <message>
+        <source>%1 — %2</source>
+        <translation>%1 — %2</translation>
+    </message>
+</context>
+<context>
+    <name>varta::ui::FleetBand</name>
+    <message>
+        <source>Fleet band</source>
+        <translation>Flottenband</translation>
+    </message>
+    <message>
+        <source>%1: %2 now, peak %3</source>
+        <translation>%1: %2 jetzt, Spitze %3</translation>
+    </message>
+    <message>
+        <source>Click to show only the %1 agents in the table</source>
+        <translation>Klicken, um nur die Agenten im Zustand „%1“ in der Tabelle zu zeigen</translation>
+    </message>
+    <message>
+        <source>No counts from this time</source>
+        <translation>Keine Zählungen aus dieser Zeit</translation>
+    </message>
+    <message>
+        <source>%1: %2 (up to %3 within that second)</source>
+        <translation>%1: %2 (bis zu %3 in dieser Sekunde)</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1: %2</translation>
+    </message>
+    <message>
+        <source>tracked: %1</source>
+        <translation>verfolgt: %1</translation>
     </message>
 </context>
 <context>
@@ -941,18 +1146,6 @@
         <translation>Aktionen</translation>
     </message>
     <message>
-        <source>Show only agents in these states</source>
-        <translation>Nur Agenten in diesen Zuständen zeigen</translation>
-    </message>
-    <message>
-        <source>All states</source>
-        <translation>Alle Zustände</translation>
-    </message>
-    <message>
-        <source>Needs attention</source>
-        <translation>Braucht Aufmerksamkeit</translation>
-    </message>
-    <message>
         <source>Event log</source>
         <translation>Ereignisprotokoll</translation>
     </message>
@@ -1140,6 +1333,139 @@
         <source>Open event file</source>
         <translation>Ereignisdatei öffnen</translation>
     </message>
+    <message>
+        <source>Agent details</source>
+        <translation>Agentendetails</translation>
+    </message>
+    <message>
+        <source>&amp;Agent details</source>
+        <translation>&amp;Agentendetails</translation>
+    </message>
+    <message>
+        <source>Show or hide the details of the selected agent</source>
+        <translation>Die Details des ausgewählten Agenten zeigen oder verbergen</translation>
+    </message>
+    <message>
+        <source>%1 of %2 shown</source>
+        <translation>%1 von %2 gezeigt</translation>
+    </message>
+    <message>
+        <source>No agents yet — waiting for heartbeats</source>
+        <translation>Noch keine Agenten — warte auf Herzschläge</translation>
+    </message>
+    <message>
+        <source>No agents yet — waiting for heartbeats on %1</source>
+        <translation>Noch keine Agenten — warte auf Herzschläge auf %1</translation>
+    </message>
+    <message>
+        <source>No agent matches the filter.
+Clear the filter box and choose States: All states to show all %1 agents.</source>
+        <translation>Kein Agent passt zum Filter.
+Leeren Sie das Filterfeld und wählen Sie Zustände: Alle Zustände, um alle %1 Agenten zu zeigen.</translation>
+    </message>
+    <message>
+        <source>No agent matches the filter “%1”.
+Clear the filter box to show all %2 agents.</source>
+        <translation>Kein Agent passt zum Filter „%1“.
+Leeren Sie das Filterfeld, um alle %2 Agenten zu zeigen.</translation>
+    </message>
+    <message>
+        <source>No agent matches the filter (States: %1).
+Choose States: All states to show all %2 agents.</source>
+        <translation>Kein Agent passt zum Filter (Zustände: %1).
+Wählen Sie Zustände: Alle Zustände, um alle %2 Agenten zu zeigen.</translation>
+    </message>
+</context>
+<context>
+    <name>varta::ui::ReasonText</name>
+    <message>
+        <source>the agent is in another pid namespace</source>
+        <translation>der Agent ist in einem anderen PID-Namensraum</translation>
+    </message>
+    <message>
+        <source>its transport is not allowed to trigger recovery</source>
+        <translation>sein Transportweg darf keine Wiederherstellung auslösen</translation>
+    </message>
+    <message>
+        <source>the agent is paused</source>
+        <translation>der Agent ist pausiert</translation>
+    </message>
+    <message>
+        <source>the agent gave up; re-arm it first</source>
+        <translation>der Agent wurde aufgegeben; schalten Sie ihn zuerst wieder scharf</translation>
+    </message>
+    <message>
+        <source>a recovery started too recently</source>
+        <translation>eine Wiederherstellung startete erst vor kurzem</translation>
+    </message>
+    <message>
+        <source>a recovery child is still running for it</source>
+        <translation>für ihn läuft noch ein Wiederherstellungsprozess</translation>
+    </message>
+    <message>
+        <source>the most recovery children allowed are running</source>
+        <translation>die höchste erlaubte Zahl an Wiederherstellungsprozessen läuft</translation>
+    </message>
+    <message>
+        <source>the command could not be started</source>
+        <translation>der Befehl konnte nicht gestartet werden</translation>
+    </message>
+    <message>
+        <source>the agent beat again first</source>
+        <translation>der Agent schlug vorher wieder</translation>
+    </message>
+    <message>
+        <source>its pid now belongs to another process</source>
+        <translation>seine PID gehört jetzt einem anderen Prozess</translation>
+    </message>
+    <message>
+        <source>the command names a fact this agent lacks</source>
+        <translation>der Befehl nennt eine Angabe, die diesem Agenten fehlt</translation>
+    </message>
+    <message>
+        <source>no such agent or child</source>
+        <translation>kein solcher Agent oder Prozess</translation>
+    </message>
+    <message>
+        <source>it was not paused</source>
+        <translation>er war nicht pausiert</translation>
+    </message>
+    <message>
+        <source>a recovery child is running for it</source>
+        <translation>für ihn läuft ein Wiederherstellungsprozess</translation>
+    </message>
+    <message>
+        <source>a new audit log</source>
+        <translation>ein neues Audit-Protokoll</translation>
+    </message>
+    <message>
+        <source>the audit log continued</source>
+        <translation>das Audit-Protokoll wurde fortgesetzt</translation>
+    </message>
+    <message>
+        <source>an old audit log migrated</source>
+        <translation>ein altes Audit-Protokoll wurde übernommen</translation>
+    </message>
+    <message>
+        <source>the audit log&apos;s end was damaged</source>
+        <translation>das Ende des Audit-Protokolls war beschädigt</translation>
+    </message>
+    <message>
+        <source>the audit log&apos;s last line was not a record</source>
+        <translation>die letzte Zeile des Audit-Protokolls war kein Eintrag</translation>
+    </message>
+    <message>
+        <source>the audit log was rotated</source>
+        <translation>das Audit-Protokoll wurde rotiert</translation>
+    </message>
+    <message>
+        <source>the audit log was reopened</source>
+        <translation>das Audit-Protokoll wurde neu geöffnet</translation>
+    </message>
+    <message>
+        <source>%1 (%2)</source>
+        <translation>%1 (%2)</translation>
+    </message>
 </context>
 <context>
     <name>varta::ui::ScreenshotTaker</name>
@@ -1197,6 +1523,52 @@ Dauer %5</translation>
     <message>
         <source>+%1 more</source>
         <translation>+%1 weitere</translation>
+    </message>
+</context>
+<context>
+    <name>varta::ui::StateFilterButton</name>
+    <message>
+        <source>Show only agents in these states</source>
+        <translation>Nur Agenten in diesen Zuständen zeigen</translation>
+    </message>
+    <message>
+        <source>&amp;All states</source>
+        <translation>&amp;Alle Zustände</translation>
+    </message>
+    <message>
+        <source>&amp;Needs attention</source>
+        <translation>&amp;Braucht Aufmerksamkeit</translation>
+    </message>
+    <message>
+        <source>Every state except up, paused and replaced</source>
+        <translation>Jeder Zustand außer aktiv, pausiert und ersetzt</translation>
+    </message>
+    <message>
+        <source>%1 (%2)</source>
+        <translation>%1 (%2)</translation>
+    </message>
+    <message>
+        <source>All states</source>
+        <translation>Alle Zustände</translation>
+    </message>
+    <message>
+        <source>Needs attention</source>
+        <translation>Braucht Aufmerksamkeit</translation>
+    </message>
+    <message>
+        <source>No state</source>
+        <translation>Kein Zustand</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n states</source>
+        <translation>
+            <numerusform>%n Zustand</numerusform>
+            <numerusform>%n Zustände</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>&amp;States: %1</source>
+        <translation>Zus&amp;tände: %1</translation>
     </message>
 </context>
 <context>
@@ -1297,6 +1669,14 @@ Dauer %5</translation>
         <source>Its unit came back under a new pid, which carries on in its place.</source>
         <translation>Seine Unit kam unter einer neuen PID zurück, die an seiner Stelle weitermacht.</translation>
     </message>
+    <message>
+        <source>%1 · silent</source>
+        <translation>%1 · still</translation>
+    </message>
+    <message>
+        <source>%1 · beating</source>
+        <translation>%1 · schlägt</translation>
+    </message>
 </context>
 <context>
     <name>varta::ui::StatusBarPanel</name>
@@ -1315,6 +1695,12 @@ Dauer %5</translation>
     <message>
         <source>Agents: %1</source>
         <translation>Agenten: %1</translation>
+    </message>
+    <message>
+        <source>%1
+Click to show only the %2 agents in the table</source>
+        <translation>%1
+Klicken, um nur die Agenten im Zustand „%2“ in der Tabelle zu zeigen</translation>
     </message>
 </context>
 <context>

@@ -3,6 +3,7 @@
 #include "ui/models/event_log_model.h"
 
 #include <QAbstractItemModelTester>
+#include <QDateTime>
 #include <QIcon>
 #include <QSignalSpy>
 #include <QTest>
@@ -44,6 +45,36 @@ private Q_SLOTS:
         const QModelIndex severity = m_model->index(0, EventLogModel::SeverityColumn);
         QCOMPARE(severity.data().toString(), QStringLiteral("error"));
         QVERIFY(!severity.data(Qt::DecorationRole).value<QIcon>().isNull());
+    }
+
+    // An event's time is the one the engine stamped on it: a later batch's clock, which
+    // drifts by a few milliseconds from batch to batch, does not move it.
+    void anEventsTimeIsFixedOnce() {
+        EventLogEntry entry{5'000, EventSeverity::Info, EventCategory::Recovery, QStringLiteral("stalled"),
+                            std::nullopt};
+        entry.unixMs = QDateTime(QDate(2026, 12, 2), QTime(3, 15, 43, 56)).toMSecsSinceEpoch();
+        m_model->setWallOffset(1'000'000);
+        m_model->appendEvents({entry});
+        const QModelIndex time = m_model->index(0, EventLogModel::TimeColumn);
+        QCOMPARE(time.data().toString(), QStringLiteral("03:15:43.056"));
+        m_model->setWallOffset(2'000'000);
+        QCOMPARE(time.data().toString(), QStringLiteral("03:15:43.056"));
+    }
+
+    // The outcome of an operator's action is a token for grep, and words for the operator.
+    void anOperatorsOutcomeIsToldInWords() {
+        EventLogEntry refused{5'000, EventSeverity::Warning, EventCategory::Recovery,
+                              QStringLiteral("console: resume uds/42: not_paused"), AgentKey::local(42)};
+        refused.kind = EventKind::Operator;
+        refused.details.reason = QStringLiteral("not_paused");
+        EventLogEntry ok = refused;
+        ok.text = QStringLiteral("console: pause uds/42: ok");
+        ok.details.reason = QStringLiteral("ok");
+        m_model->appendEvents({refused, ok});
+        QCOMPARE(m_model->index(0, EventLogModel::MessageColumn).data().toString(),
+                 QStringLiteral("console: resume uds/42: not_paused — it was not paused"));
+        QCOMPARE(m_model->index(1, EventLogModel::MessageColumn).data().toString(),
+                 QStringLiteral("console: pause uds/42: ok"));
     }
 
     void dropsOldestFirst_data() {

@@ -855,6 +855,21 @@ private Q_SLOTS:
         QVERIFY(timeline->isLive());
     }
 
+    // Widths saved in another language are widened to what this one's texts need; in the
+    // same language the operator's own widths stand.
+    void widthsSavedInAnotherLanguageDoNotClipThisOne() {
+        const int natural = m_window->agentView()->columnWidth(AgentTableModel::StateColumn);
+        m_window->agentView()->setColumnWidth(AgentTableModel::StateColumn, 40);
+        m_window->saveSettings();
+        {
+            MainWindow same;
+            QCOMPARE(same.agentView()->columnWidth(AgentTableModel::StateColumn), 40);
+        }
+        QSettings().setValue(QStringLiteral("mainWindow/language"), QStringLiteral("xx_XX"));
+        MainWindow other;
+        QCOMPARE(other.agentView()->columnWidth(AgentTableModel::StateColumn), natural);
+    }
+
     void rowsCarryTheirActionsAndTheShortcutsAreListed() {
         QVERIFY(m_window->agentView()->actions().contains(m_window->actions()->recoverNowAction()));
         QVERIFY(m_window->agentView()->actions().contains(m_window->actions()->rearmAction()));

@@ -1,6 +1,7 @@
 #include "ui/incident/incident_replay.h"
 
 #include "ui/incident/incident_log.h"
+#include "ui/style/reason_text.h"
 
 #include <QCoreApplication>
 #include <QFileInfo>
@@ -243,9 +244,13 @@ void IncidentReplay::run(const IncidentLog &log) {
         case IncidentFact::Kind::Audit: {
             const AuditLine &row = log.audit()[fact.ref];
             if (row.kind == AuditLine::Kind::Boot) {
-                addEvent(EventLogEntry::of(EventKind::Notice, EventSeverity::Info, EventCategory::Audit,
-                                           tr("observer started (audit log: %1)").arg(row.reason), std::nullopt),
-                         fact.atMs);
+                addEvent(
+                    EventLogEntry::of(
+                        EventKind::Notice, EventSeverity::Info, EventCategory::Audit,
+                        tr("observer started (audit log: %1)")
+                            .arg(ReasonText::words(row.reason).isEmpty() ? row.reason : ReasonText::words(row.reason)),
+                        std::nullopt),
+                    fact.atMs);
                 break;
             }
             if (!row.agentPid) {
@@ -346,10 +351,12 @@ void IncidentReplay::run(const IncidentLog &log) {
                         break;
                     }
                 }
-                addEvent(EventLogEntry::of(EventKind::Refused, EventSeverity::Warning, EventCategory::Refused,
-                                           tr("recovery of pid %1 refused: %2").arg(agent.key.pid).arg(row.reason),
-                                           agent.key, details),
-                         fact.atMs);
+                addEvent(
+                    EventLogEntry::of(
+                        EventKind::Refused, EventSeverity::Warning, EventCategory::Refused,
+                        tr("recovery of pid %1 refused: %2").arg(agent.key.pid).arg(ReasonText::withWords(row.reason)),
+                        agent.key, details),
+                    fact.atMs);
                 break;
             }
             case AuditLine::Kind::Operator: {

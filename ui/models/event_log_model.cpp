@@ -1,6 +1,7 @@
 #include "ui/models/event_log_model.h"
 
 #include "ui/models/agent_table_model.h"
+#include "ui/style/reason_text.h"
 #include "ui/style/state_style.h"
 #include "ui/style/time_format.h"
 
@@ -70,7 +71,7 @@ QVariant EventLogModel::data(const QModelIndex &index, int role) const {
         break;
     case Qt::ToolTipRole:
         if (index.column() == TimeColumn)
-            return TimeFormat::exact(e.atMs, m_wallOffsetMs);
+            return TimeFormat::exact(e.atMs, wallOffsetOf(e));
         if (index.column() == MessageColumn)
             return e.text;
         break;
@@ -90,13 +91,23 @@ QString EventLogModel::categoryName(EventCategory category) {
     return {};
 }
 
+// The wall time the event stream stamped, once: not re-derived from each batch's clock,
+// so an event's time never moves while it is on screen.
+std::int64_t EventLogModel::wallOffsetOf(const EventLogEntry &entry) const {
+    return entry.unixMs != 0 ? entry.unixMs - entry.atMs : m_wallOffsetMs;
+}
+
 QVariant EventLogModel::displayData(const EventLogEntry &e, int column) const {
     switch (column) {
-    case TimeColumn: return TimeFormat::wallTime(e.atMs, m_wallOffsetMs, true);
+    case TimeColumn: return TimeFormat::wallTime(e.atMs, wallOffsetOf(e), true);
     case SeverityColumn: return StateStyle::severityName(e.severity);
     case CategoryColumn: return categoryName(e.category);
     case AgentColumn: return e.agent ? AgentTableModel::agentLabel(*e.agent) : QString();
-    case MessageColumn: return e.text;
+    case MessageColumn: {
+        // An operator action's outcome is a token ("not_paused"); its words follow it.
+        const QString words = e.kind == EventKind::Operator ? ReasonText::words(e.details.reason) : QString();
+        return words.isEmpty() ? e.text : tr("%1 — %2").arg(e.text, words);
+    }
     default: return {};
     }
 }

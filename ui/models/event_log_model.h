@@ -40,6 +40,7 @@ public:
 
 private:
     QVariant displayData(const EventLogEntry &entry, int column) const;
+    std::int64_t wallOffsetOf(const EventLogEntry &entry) const;
 
     std::deque<EventLogEntry> m_entries;
     int m_maxEntries = kMaxEntries;

@@ -833,6 +833,7 @@ void MainWindow::saveSettings() const {
     settings.setValue(QStringLiteral("agentColumnCount"), int(AgentTableModel::ColumnCount));
     settings.setValue(QStringLiteral("childColumns"), m_childrenView->horizontalHeader()->saveState());
     settings.setValue(QStringLiteral("eventColumns"), m_eventView->horizontalHeader()->saveState());
+    settings.setValue(QStringLiteral("language"), QLocale().name());
     settings.setValue(QStringLiteral("timelineWindowMs"), qlonglong(m_timelinePane->windowSpan()));
     settings.endGroup();
 }
@@ -840,6 +841,9 @@ void MainWindow::saveSettings() const {
 void MainWindow::restoreSettings() {
     QSettings settings;
     settings.beginGroup(QStringLiteral("mainWindow"));
+    const QList<int> agentWidths = TableSetup::columnWidths(m_agentView);
+    const QList<int> childWidths = TableSetup::columnWidths(m_childrenView);
+    const QList<int> eventWidths = TableSetup::columnWidths(m_eventView);
     restoreGeometry(settings.value(QStringLiteral("geometry")).toByteArray());
     restoreState(settings.value(QStringLiteral("state")).toByteArray());
     m_mainSplitter->restoreState(settings.value(QStringLiteral("mainSplitter")).toByteArray());
@@ -849,6 +853,13 @@ void MainWindow::restoreSettings() {
         m_agentView->horizontalHeader()->restoreState(settings.value(QStringLiteral("agentColumns")).toByteArray());
     m_childrenView->horizontalHeader()->restoreState(settings.value(QStringLiteral("childColumns")).toByteArray());
     m_eventView->horizontalHeader()->restoreState(settings.value(QStringLiteral("eventColumns")).toByteArray());
+    // Widths saved in another language may clip this one's headers and state names: each
+    // column keeps at least the width this language's texts were given above.
+    if (settings.value(QStringLiteral("language")).toString() != QLocale().name()) {
+        TableSetup::widenTo(m_agentView, agentWidths);
+        TableSetup::widenTo(m_childrenView, childWidths);
+        TableSetup::widenTo(m_eventView, eventWidths);
+    }
     if (const QVariant span = settings.value(QStringLiteral("timelineWindowMs")); span.isValid())
         m_timelinePane->setWindowSpan(span.toLongLong());
     settings.endGroup();

@@ -49,4 +49,17 @@ void TableSetup::fitColumnToTexts(QTableView *view, int column, const QStringLis
     view->setColumnWidth(column, std::max(view->columnWidth(column), needed));
 }
 
+QList<int> TableSetup::columnWidths(const QTableView *view) {
+    QList<int> widths;
+    for (int column = 0; column < view->horizontalHeader()->count(); ++column)
+        widths << view->columnWidth(column);
+    return widths;
+}
+
+void TableSetup::widenTo(QTableView *view, const QList<int> &minimum) {
+    for (int column = 0; column < minimum.size() && column < view->horizontalHeader()->count(); ++column)
+        if (view->columnWidth(column) < minimum[column])
+            view->setColumnWidth(column, minimum[column]);
+}
+
 }  // namespace varta::ui

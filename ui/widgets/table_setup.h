@@ -18,6 +18,11 @@ public:
     // Widens `column` to fit the longest of `texts` beside an icon: for columns whose
     // values are a few known words, such as state names, in whatever language.
     static void fitColumnToTexts(QTableView *view, int column, const QStringList &texts);
+    // Every column's width, by logical index.
+    static QList<int> columnWidths(const QTableView *view);
+    // Widens each column to at least `minimum`'s width for it: after restoring widths
+    // saved in another language, whose headers and states were shorter.
+    static void widenTo(QTableView *view, const QList<int> &minimum);
 };
 
 }  // namespace varta::ui
