@@ -4,13 +4,19 @@
 // measures how late the event loop gets to it; the same probe on an idle window is the
 // baseline. Prints markdown table rows for tests/bench/run.sh.
 #include "core/published/engine_batch.h"
+#include "ui/models/agent_filter_proxy.h"
 #include "ui/models/agent_table_model.h"
+#include "ui/widgets/agent_details_pane.h"
 #include "ui/widgets/main_window.h"
+#include "ui/widgets/timeline/fleet_band.h"
+#include "ui/widgets/timeline/timeline_pane.h"
 
 #include <QApplication>
 #include <QCoreApplication>
+#include <QDockWidget>
 #include <QElapsedTimer>
 #include <QHostAddress>
+#include <QItemSelectionModel>
 #include <QSettings>
 #include <QStandardPaths>
 #include <QTableView>
@@ -100,8 +106,9 @@ private:
         m_beats += kAgentsPerBatch * 1000 / kBatchIntervalMs / 20;
         // A few agents stall and recover every batch, so the timeline and the state
         // column have work too.
-        for (int i = 0; i < 4; ++i) {
-            AgentSnapshot &s = m_agents[m_rng() % std::size_t(kAgents)];
+        for (int i = 0; i < 5; ++i) {
+            // The agent the details pane shows stalls and comes back twice a second too.
+            AgentSnapshot &s = m_agents[i == 4 && m_published % 10 == 0 ? 0 : m_rng() % std::size_t(kAgents)];
             const AgentState to = s.state == AgentState::Up ? AgentState::Stalled : AgentState::Up;
             batch.transitions.append({s.key, now, s.state, to});
             m_stalled += to == AgentState::Stalled ? 1 : -1;
@@ -205,6 +212,19 @@ int main(int argc, char *argv[]) {
     QMetaObject::invokeMethod(&producer, &Producer::start, Qt::BlockingQueuedConnection);
     // Let the 10,000-agent insert and the first paint settle before measuring.
     measureLag(500);
+    // Measured as an operator works: the details pane on the first agent (which flaps, so
+    // the pane rebuilds), the fleet band above the lanes.
+    const int first = window.agentModel()->rowOf(varta::AgentKey::local(1000));
+    const QModelIndex shown = window.agentProxy()->mapFromSource(window.agentModel()->index(first, 0));
+    window.agentView()->selectionModel()->select(shown,
+                                                 QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    window.agentView()->setCurrentIndex(shown);
+    if (!window.detailsDock()->isVisible() || !window.timelinePane()->band()->isVisible()
+        || window.detailsPane()->shownAgent() != varta::AgentKey::local(1000)) {
+        std::fprintf(stderr, "bench_ui: the details pane and the fleet band must be shown\n");
+        return 2;
+    }
+    measureLag(500);
     applyMs.clear();
     const Lag loaded = measureLag(kLoadedMs);
     QMetaObject::invokeMethod(&producer, &Producer::stop, Qt::BlockingQueuedConnection);
@@ -213,7 +233,8 @@ int main(int argc, char *argv[]) {
 
     const double expected = double(kLoadedMs) / kBatchIntervalMs;
     const char *sorted = sortByBeats ? ", sorted by beats" : "";
-    std::printf("| UI event-loop lag p50 (ms), 10k agents, 100k beats/s in 20 Hz batches%s | idle %.2f | loaded %.2f "
+    std::printf("| UI event-loop lag p50 (ms), 10k agents, 100k beats/s in 20 Hz batches, details pane and "
+                "fleet band shown%s | idle %.2f | loaded %.2f "
                 "| %.1fx | - | info |\n",
                 sorted, idle.p50, loaded.p50, loaded.p50 / std::max(idle.p50, 0.001));
     std::printf("| UI event-loop lag p99 (ms), same load%s | idle %.2f | loaded %.2f (max %.1f) | %.1fx | <= %.0f ms "

@@ -2,6 +2,8 @@
 
 #include "ui/style/resources_init.h"
 
+#include <array>
+
 namespace varta::ui {
 
 QString StateStyle::name(AgentState state) {
@@ -49,8 +51,17 @@ QString StateStyle::iconPath(AgentState state) {
 }
 
 QIcon StateStyle::icon(AgentState state) {
-    initUiResources();
-    return QIcon(iconPath(state));
+    // Made once: a QIcon made from an SVG renders it again for every new QIcon, and the
+    // timeline, the band and the details pane ask on every paint. Never freed, so no
+    // QIcon outlives the application object in a static destructor.
+    static const auto *icons = [] {
+        initUiResources();
+        auto *made = new std::array<QIcon, kAgentStateCount>;
+        for (int i = 0; i < kAgentStateCount; ++i)
+            (*made)[std::size_t(i)] = QIcon(iconPath(static_cast<AgentState>(i)));
+        return made;
+    }();
+    return (*icons)[std::size_t(state)];
 }
 
 QColor StateStyle::fillColor(AgentState state) {
