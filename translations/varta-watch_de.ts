@@ -769,7 +769,7 @@
     </message>
     <message>
         <source>%1: %2 now, peak %3</source>
-        <translation>%1: %2 jetzt, Spitze %3</translation>
+        <translation>%1: %2 (max. %3)</translation>
     </message>
     <message>
         <source>Click to show only the %1 agents in the table</source>
@@ -1058,6 +1058,10 @@
     <message>
         <source>%1 events past the bound not shown</source>
         <translation>%1 Ereignisse jenseits der Grenze nicht gezeigt</translation>
+    </message>
+    <message>
+        <source>The audit log keeps a child&apos;s exit and output size, not its output.</source>
+        <translation>Das Audit-Protokoll hält Ende und Ausgabegröße eines Prozesses fest, nicht seine Ausgabe.</translation>
     </message>
 </context>
 <context>

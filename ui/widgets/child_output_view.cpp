@@ -155,7 +155,7 @@ void ChildOutputView::restartRendering() {
     else if (m_child->state == ChildState::FailedToStart)
         m_text->setPlaceholderText(tr("The command never started: %1").arg(m_child->error));
     else
-        m_text->setPlaceholderText(tr("No output captured yet."));
+        m_text->setPlaceholderText(m_noOutputText.isEmpty() ? tr("No output captured yet.") : m_noOutputText);
     renderNewOutput();
 }
 

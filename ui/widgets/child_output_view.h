@@ -37,6 +37,9 @@ public:
     void setStore(const ChildOutputStore *store);
     // Shows this child's output from the start; nullopt shows a hint instead.
     void showChild(const std::optional<ChildInfo> &child);
+    // What an empty output says instead of "No output captured yet." (a post-mortem: the
+    // files keep no output).
+    void setNoOutputText(const QString &text) { m_noOutputText = text; }
     // New facts about the child being shown (state, bytes, truncation); others are ignored.
     void updateChild(const ChildInfo &child);
 
@@ -68,6 +71,7 @@ private:
     QAction *m_wrap = nullptr;
     const ChildOutputStore *m_store = nullptr;
     std::optional<ChildInfo> m_child;
+    QString m_noOutputText;
 
     // How much of the stored output is on screen: whole chunks plus part of the last.
     qsizetype m_renderedChunks = 0;

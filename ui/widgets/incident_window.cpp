@@ -2,6 +2,8 @@
 
 #include "ui/models/agent_table_model.h"
 #include "ui/models/event_log_model.h"
+#include "ui/widgets/agent_details_pane.h"
+#include "ui/widgets/child_output_view.h"
 #include "ui/widgets/timeline/timeline_pane.h"
 
 #include <QAction>
@@ -50,6 +52,9 @@ IncidentWindow::IncidentWindow(IncidentLog log, const QStringList &paths)
     m_settle.setSingleShot(true);
     m_settle.setInterval(kScrubSettleMs);
     connect(&m_settle, &QTimer::timeout, this, &IncidentWindow::onSliderMoved);
+    const QString noOutput = tr("The audit log keeps a child's exit and output size, not its output.");
+    outputView()->setNoOutputText(noOutput);
+    detailsPane()->outputView()->setNoOutputText(noOutput);
     setFleetHistory(m_replay->fleetCounts());
     seek(m_replay->endMs());
 }
