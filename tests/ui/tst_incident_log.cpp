@@ -308,7 +308,8 @@ void TstIncidentLog::aFastSenderIsFoldedButEveryBeatCounted() {
     QCOMPARE(files.beatsRead(), 1000);
     QVERIFY2(files.facts().size() <= 41, qPrintable(QString::number(files.facts().size())));
     const IncidentReplay replay(files);
-    const AgentSnapshot *last = agent(replay.batchAt(replay.endMs(), 10), 42);
+    const EngineBatch atEnd = replay.batchAt(replay.endMs(), 10);
+    const AgentSnapshot *last = agent(atEnd, 42);
     QCOMPARE(last->beats, 1000u);
     QCOMPARE(last->nonce, 1000u);
 }

@@ -93,8 +93,9 @@ bool IncidentLog::readFile(const Source &source, QString *error) {
         if (!line.endsWith('\n') && !file.atEnd()) {
             // Longer than any line of ours: skip to its end.
             ++report.malformed;
-            while (!file.atEnd() && !line.endsWith('\n'))
+            do
                 line = file.readLine(kMaxLineBytes);
+            while (!line.isEmpty() && !line.endsWith('\n'));  // empty: the end, or a read error
             continue;
         }
         if (source.audit)
