@@ -1,5 +1,7 @@
 #include "core/tracking/agent_tracker.h"
 
+#include "core/identity/state_groups.h"
+
 #include <algorithm>
 
 namespace varta {
@@ -251,27 +253,6 @@ void AgentTracker::setMark(Slot slot, RecoveryMark mark, std::int64_t nowNs) {
         c.mark = mark;
         setCondition(slot, c, nowNs);
     }
-}
-
-// Down: not beating as it should, until it beats again. Paused is maintenance, not down.
-static bool isDown(AgentState state) {
-    switch (state) {
-    case AgentState::Stalled:
-    case AgentState::Recovering:
-    case AgentState::GaveUp:
-    case AgentState::Exited:
-    case AgentState::Replaced: return true;
-    case AgentState::Up:
-    case AgentState::Degraded:
-    case AgentState::Critical:
-    case AgentState::Paused: return false;
-    }
-    return false;
-}
-
-// Under these the state shown does not say whether the agent still beats; its silence does.
-static bool isOverlay(AgentState state) {
-    return state == AgentState::Paused || state == AgentState::GaveUp || state == AgentState::Recovering;
 }
 
 void AgentTracker::setCondition(Slot slot, const AgentCondition &c, std::int64_t nowNs) {

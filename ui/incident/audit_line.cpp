@@ -1,8 +1,8 @@
 #include "ui/incident/audit_line.h"
 
-#include <QList>
+#include "ui/incident/decimal_field.h"
 
-#include <charconv>
+#include <QList>
 
 namespace varta::ui {
 
@@ -11,23 +11,13 @@ namespace {
 // seq, wallclock_ms, observer_ns, kind ... chain.
 constexpr qsizetype kFixedColumns = 5;
 
-template <typename T>
-std::optional<T> decimal(QByteArrayView text) {
-    T value{};
-    const char *end = text.data() + text.size();
-    const auto [stop, error] = std::from_chars(text.data(), end, value);
-    if (text.isEmpty() || error != std::errc() || stop != end)
-        return std::nullopt;
-    return value;
-}
-
 // `-` is the audit log's empty field.
 QString field(QByteArrayView text) { return text == "-" ? QString() : QString::fromUtf8(text); }
 
 std::optional<int> optionalInt(QByteArrayView text, bool *ok) {
     if (text == "-")
         return std::nullopt;
-    const auto value = decimal<int>(text);
+    const auto value = decimalField<int>(text);
     *ok = *ok && value.has_value();
     return value;
 }
@@ -61,7 +51,7 @@ std::optional<AuditLine::Kind> kindOf(QByteArrayView text) {
 bool readFields(const QList<QByteArrayView> &f, AuditLine *out) {
     bool ok = true;
     const auto pid = [&ok](QByteArrayView text) {
-        const auto value = decimal<std::uint32_t>(text);
+        const auto value = decimalField<std::uint32_t>(text);
         ok = ok && value.has_value();
         return value;
     };
@@ -69,7 +59,7 @@ bool readFields(const QList<QByteArrayView> &f, AuditLine *out) {
     case AuditLine::Kind::Boot: out->reason = field(f[2]); return true;
     case AuditLine::Kind::Spawn: {
         out->agentPid = pid(f[0]);
-        const auto child = decimal<qint64>(f[1]);
+        const auto child = decimalField<qint64>(f[1]);
         out->childPid = child.value_or(0);
         out->program = field(f[3]);
         out->manual = f[4] == "manual";
@@ -77,14 +67,14 @@ bool readFields(const QList<QByteArrayView> &f, AuditLine *out) {
     }
     case AuditLine::Kind::Complete: {
         out->agentPid = pid(f[0]);
-        const auto child = decimal<qint64>(f[1]);
+        const auto child = decimalField<qint64>(f[1]);
         out->childPid = child.value_or(0);
         out->status = field(f[2]);
         out->exitCode = optionalInt(f[3], &ok);
         out->signal = optionalInt(f[4], &ok);
-        const auto duration = decimal<std::int64_t>(f[5]);
-        const auto stdoutLen = decimal<std::int64_t>(f[6]);
-        const auto stderrLen = decimal<std::int64_t>(f[7]);
+        const auto duration = decimalField<std::int64_t>(f[5]);
+        const auto stdoutLen = decimalField<std::int64_t>(f[6]);
+        const auto stderrLen = decimalField<std::int64_t>(f[7]);
         out->durationNs = duration.value_or(0);
         out->bytesKept = stdoutLen.value_or(0) + stderrLen.value_or(0);
         out->truncated = f[8] == "true";
@@ -124,9 +114,9 @@ AuditLineResult parseAuditLine(QByteArrayView line, AuditLine *out) {
     }
     if (columns.size() < kFixedColumns)
         return AuditLineResult::Malformed;
-    const auto seq = decimal<std::uint64_t>(columns[0]);
-    const auto wall = decimal<std::int64_t>(columns[1]);
-    const auto ns = decimal<std::int64_t>(columns[2]);
+    const auto seq = decimalField<std::uint64_t>(columns[0]);
+    const auto wall = decimalField<std::int64_t>(columns[1]);
+    const auto ns = decimalField<std::int64_t>(columns[2]);
     if (!seq || !wall || !ns)
         return AuditLineResult::Malformed;
     const auto kind = kindOf(columns[3]);

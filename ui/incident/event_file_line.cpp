@@ -1,25 +1,15 @@
 #include "ui/incident/event_file_line.h"
 
+#include "ui/incident/decimal_field.h"
+
 #include <QByteArray>
 #include <QList>
-
-#include <charconv>
 
 namespace varta::ui {
 
 namespace {
 
 constexpr int kColumns = 6;
-
-template <typename T>
-std::optional<T> decimal(QByteArrayView text) {
-    T value{};
-    const char *end = text.data() + text.size();
-    const auto [stop, error] = std::from_chars(text.data(), end, value);
-    if (text.isEmpty() || error != std::errc() || stop != end)
-        return std::nullopt;
-    return value;
-}
 
 std::optional<vlp::Status> beatStatus(QByteArrayView text) {
     if (text == "ok")
@@ -69,7 +59,7 @@ std::optional<EventFileLine> parseEventFileLine(QByteArrayView line) {
         return std::nullopt;
 
     EventFileLine out;
-    const auto ns = decimal<std::int64_t>(column[0]);
+    const auto ns = decimalField<std::int64_t>(column[0]);
     const auto kind = kindOf(column[1]);
     if (!ns || *ns < 0 || !kind)
         return std::nullopt;
@@ -78,10 +68,10 @@ std::optional<EventFileLine> parseEventFileLine(QByteArrayView line) {
     using Kind = EventFileLine::Kind;
     switch (out.kind) {
     case Kind::Beat: {
-        const auto pid = decimal<std::uint32_t>(column[2]);
-        const auto nonce = decimal<std::uint64_t>(column[3]);
+        const auto pid = decimalField<std::uint32_t>(column[2]);
+        const auto nonce = decimalField<std::uint64_t>(column[3]);
         const auto status = beatStatus(column[4]);
-        const auto payload = decimal<std::uint32_t>(column[5]);
+        const auto payload = decimalField<std::uint32_t>(column[5]);
         if (!pid || !nonce || !status || !payload)
             return std::nullopt;
         out.pid = *pid;
@@ -91,8 +81,8 @@ std::optional<EventFileLine> parseEventFileLine(QByteArrayView line) {
         return out;
     }
     case Kind::Stall: {
-        const auto pid = decimal<std::uint32_t>(column[2]);
-        const auto nonce = decimal<std::uint64_t>(column[3]);
+        const auto pid = decimalField<std::uint32_t>(column[2]);
+        const auto nonce = decimalField<std::uint64_t>(column[3]);
         if (!pid || !nonce || column[4] != "stall")
             return std::nullopt;
         out.pid = *pid;
@@ -102,7 +92,7 @@ std::optional<EventFileLine> parseEventFileLine(QByteArrayView line) {
     }
     case Kind::Mismatch:
     case Kind::Eviction: {
-        const auto pid = decimal<std::uint32_t>(column[2]);
+        const auto pid = decimalField<std::uint32_t>(column[2]);
         if (!pid)
             return std::nullopt;
         out.pid = *pid;

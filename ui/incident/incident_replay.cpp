@@ -1,5 +1,6 @@
 #include "ui/incident/incident_replay.h"
 
+#include "core/identity/state_groups.h"
 #include "ui/incident/incident_log.h"
 #include "ui/style/reason_text.h"
 
@@ -17,17 +18,6 @@ namespace varta::ui {
 namespace {
 
 QString seconds(std::int64_t ms) { return QLocale().toString(double(ms) / 1000.0, 'f', 1); }
-
-bool isDown(AgentState state) {
-    switch (state) {
-    case AgentState::Stalled:
-    case AgentState::Recovering:
-    case AgentState::GaveUp:
-    case AgentState::Exited:
-    case AgentState::Replaced: return true;
-    default: return false;
-    }
-}
 
 AgentState liveState(vlp::Status status) {
     switch (status) {
@@ -136,8 +126,7 @@ void IncidentReplay::run(const IncidentLog &log) {
         const bool silent = l.liveness == AgentState::Stalled;
         // As the engine tells it: under paused, gave up or recovering, silence alone is a
         // transition to the same state.
-        const bool overlay = now == AgentState::Paused || now == AgentState::GaveUp || now == AgentState::Recovering;
-        if (now != l.shown || (overlay && silent != l.shownSilent)) {
+        if (now != l.shown || (isOverlay(now) && silent != l.shownSilent)) {
             m_agents[index].transitions.append({m_agents[index].key, atMs, l.shown, now, silent});
             l.shown = now;
             l.shownSilent = silent;

@@ -1,5 +1,6 @@
 #include "ui/models/agent_table_model.h"
 
+#include "core/identity/state_groups.h"
 #include "ui/models/row_ranges.h"
 #include "ui/style/state_style.h"
 #include "ui/style/time_format.h"
@@ -130,10 +131,6 @@ void AgentTableModel::applyBatch(const EngineBatch &batch) {
 
 // A flap: going down from a state that was not (stalled, exited... from up).
 void AgentTableModel::countFlaps(const QList<StateTransition> &transitions) {
-    const auto isDown = [](AgentState s) {
-        return s == AgentState::Stalled || s == AgentState::Recovering || s == AgentState::GaveUp
-               || s == AgentState::Exited || s == AgentState::Replaced;
-    };
     std::vector<int> rows;
     for (const StateTransition &t : transitions) {
         if (!isDown(t.to) || isDown(t.from))
@@ -188,7 +185,7 @@ void AgentTableModel::setNow(EngineMs nowMs) {
     std::vector<int> expiring;
     for (std::size_t i = 0; i < m_rows.size(); ++i) {
         Row &row = m_rows[i];
-        if (row.snap.silent && StateStyle::isOverlay(row.snap.state))
+        if (row.snap.silent && isOverlay(row.snap.state))
             silentUnder.push_back(static_cast<int>(i));
         if (!row.downs.empty() && row.downs.front() <= nowMs - kFlapWindowMs) {
             row.downs.erase(row.downs.begin(),
@@ -351,7 +348,7 @@ QVariant AgentTableModel::displayData(const Row &row, int column) const {
     case NameColumn: return nameText(s);
     case OriginColumn: return row.origin;
     case StateColumn:
-        if (StateStyle::isOverlay(s.state) && s.silent)
+        if (isOverlay(s.state) && s.silent)
             return tr("%1 %2").arg(StateStyle::nameWithLiveness(s.state, true),
                                    TimeFormat::age(m_nowMs - s.lastBeatMs));
         return StateStyle::nameWithLiveness(s.state, false);

@@ -1,5 +1,6 @@
 #include "ui/style/state_style.h"
 
+#include "core/identity/state_groups.h"
 #include "ui/style/resources_init.h"
 
 #include <array>
@@ -19,10 +20,6 @@ QString StateStyle::name(AgentState state) {
     case AgentState::Replaced: return tr("replaced");
     }
     return tr("unknown");
-}
-
-bool StateStyle::isOverlay(AgentState state) {
-    return state == AgentState::Paused || state == AgentState::GaveUp || state == AgentState::Recovering;
 }
 
 QString StateStyle::nameWithLiveness(AgentState state, bool silent) {

@@ -17,8 +17,6 @@ class StateStyle {
     Q_DECLARE_TR_FUNCTIONS(varta::ui::StateStyle)
 public:
     static QString name(AgentState state);
-    // Paused, gave up and recovering do not say whether the agent still beats.
-    static bool isOverlay(AgentState state);
     // "paused · beating", "gave up · silent"; the plain name for any other state.
     static QString nameWithLiveness(AgentState state, bool silent);
     static QString description(AgentState state);

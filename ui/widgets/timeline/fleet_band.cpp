@@ -4,6 +4,7 @@
 #include "ui/style/time_format.h"
 #include "ui/widgets/timeline/stall_timeline_view.h"
 #include "ui/widgets/timeline/timeline_legend.h"
+#include "ui/widgets/timeline/tool_tip.h"
 
 #include <QApplication>
 #include <QHelpEvent>
@@ -275,14 +276,7 @@ bool FleetBand::event(QEvent *event) {
     if (event->type() != QEvent::ToolTip)
         return QWidget::event(event);
     auto *help = static_cast<QHelpEvent *>(event);
-    const QString text = toolTipAt(help->pos());
-    if (text.isEmpty()) {
-        QToolTip::hideText();
-        event->ignore();
-    } else {
-        QToolTip::showText(help->globalPos(), text, this);
-    }
-    return true;
+    return answerToolTip(this, help, toolTipAt(help->pos()));
 }
 
 QString FleetBand::toolTipAt(const QPoint &pos) const {

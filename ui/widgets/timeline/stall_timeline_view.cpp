@@ -1,9 +1,11 @@
 #include "ui/widgets/timeline/stall_timeline_view.h"
 
+#include "core/identity/state_groups.h"
 #include "ui/models/children_model.h"
 #include "ui/models/timeline_store.h"
 #include "ui/style/state_style.h"
 #include "ui/style/time_format.h"
+#include "ui/widgets/timeline/tool_tip.h"
 
 #include <QHelpEvent>
 #include <QKeyEvent>
@@ -215,7 +217,7 @@ void StallTimelineView::paintSegments(QPainter &painter, const Layout &layout, c
         const double x0 = timeToX(layout, std::max(s.fromMs, t0));
         const double x1 = std::max(x0 + 1.0, timeToX(layout, std::min(s.toMs, t1)));
         QRectF r(x0, area.top() + 2, x1 - x0, area.height() - 4);
-        if (StateStyle::isOverlay(s.state)) {
+        if (isOverlay(s.state)) {
             // Beneath the overlay, a strip says whether the agent beat meanwhile.
             const qreal strip = std::max<qreal>(3.0, r.height() / 3.0);
             TimelineLegend::paintSwatch(painter, QRectF(r.left(), r.bottom() - strip, r.width(), strip),
@@ -357,14 +359,7 @@ bool StallTimelineView::event(QEvent *event) {
     if (event->type() != QEvent::ToolTip)
         return QWidget::event(event);
     auto *help = static_cast<QHelpEvent *>(event);
-    const QString text = toolTipAt(help->pos());
-    if (text.isEmpty()) {
-        QToolTip::hideText();
-        event->ignore();
-    } else {
-        QToolTip::showText(help->globalPos(), text, this);
-    }
-    return true;
+    return answerToolTip(this, help, toolTipAt(help->pos()));
 }
 
 QString StallTimelineView::toolTipAt(const QPoint &pos) const {
