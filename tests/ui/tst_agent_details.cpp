@@ -104,8 +104,9 @@ EngineBatch apiRecovers() {
     s.downSinceMs = kStart - 500;
     s.stalls = 1;
     s.recoveries = 1;
+    s.silent = true;  // still silent while its recovery runs, as the engine says
     batch.agents = {s};
-    batch.transitions = {{kApi, kRecoveryAt, AgentState::Stalled, AgentState::Recovering}};
+    batch.transitions = {{kApi, kRecoveryAt, AgentState::Stalled, AgentState::Recovering, true}};
     batch.children = {child(7, kApi, ChildState::Running, kRecoveryAt)};
     batch.output = {chunk(7, OutputStream::Stdout, "restarting api.service\n"),
                     chunk(7, OutputStream::Stderr, "warning: stale pidfile\n")};
@@ -214,7 +215,7 @@ private Q_SLOTS:
         QCOMPARE(m_pane->fieldText(Field::Stalls), QStringLiteral("1"));
 
         m_window->applyBatch(apiRecovers());
-        QCOMPARE(m_pane->fieldText(Field::State), QStringLiteral("recovering"));
+        QCOMPARE(m_pane->fieldText(Field::State), QStringLiteral("recovering · silent"));
         QCOMPARE(m_pane->fieldText(Field::Recoveries), QStringLiteral("1"));
         QCOMPARE(m_pane->attemptsView()->model()->rowCount(), 1);
         QCOMPARE(m_pane->tabs()->tabText(1), QStringLiteral("Attempts (1)"));

@@ -97,7 +97,7 @@ private Q_SLOTS:
                                               {300, 600, AgentState::Exited},
                                               {600, 1000, AgentState::Degraded}};
         // The new pid was first seen at 400; the lane starts with the old one.
-        QCOMPARE(store.segments(b, 400, AgentState::Degraded, 1000), expected);
+        QCOMPARE(store.segments(b, 400, AgentState::Degraded, 1000, false), expected);
         store.remove({a});
         QCOMPARE(store.history(b).size(), 3);
         store.remove({b});
@@ -132,41 +132,53 @@ private Q_SLOTS:
         QTest::addColumn<QList<StateTransition>>("history");
         QTest::addColumn<EngineMs>("firstSeen");
         QTest::addColumn<AgentState>("current");
+        QTest::addColumn<bool>("currentSilent");
         QTest::addColumn<QList<TimelineSegment>>("expected");
         QTest::newRow("no history: current state since first seen")
-            << QList<StateTransition>{} << EngineMs(100) << AgentState::Paused
+            << QList<StateTransition>{} << EngineMs(100) << AgentState::Paused << false
             << QList<TimelineSegment>{{100, 1000, AgentState::Paused}};
         QTest::newRow("stall and recovery")
             << QList<StateTransition>{transition(k, 200, AgentState::Up, AgentState::Stalled),
                                       transition(k, 300, AgentState::Stalled, AgentState::Recovering),
                                       transition(k, 500, AgentState::Recovering, AgentState::Up)}
-            << EngineMs(0) << AgentState::Up
+            << EngineMs(0) << AgentState::Up << false
             << QList<TimelineSegment>{{0, 200, AgentState::Up},
                                       {200, 300, AgentState::Stalled},
                                       {300, 500, AgentState::Recovering},
                                       {500, 1000, AgentState::Up}};
         QTest::newRow("current state wins after the last transition")
             << QList<StateTransition>{transition(k, 400, AgentState::Up, AgentState::Stalled)} << EngineMs(0)
-            << AgentState::GaveUp << QList<TimelineSegment>{{0, 400, AgentState::Up}, {400, 1000, AgentState::GaveUp}};
+            << AgentState::GaveUp << true
+            << QList<TimelineSegment>{{0, 400, AgentState::Up}, {400, 1000, AgentState::GaveUp, true}};
         QTest::newRow("silence under an overlay splits it")
             << QList<StateTransition>{transition(k, 200, AgentState::Up, AgentState::Paused),
                                       {k, 500, AgentState::Paused, AgentState::Paused, true}}
-            << EngineMs(0) << AgentState::Paused
+            << EngineMs(0) << AgentState::Paused << true
+            << QList<TimelineSegment>{{0, 200, AgentState::Up},
+                                      {200, 500, AgentState::Paused, false},
+                                      {500, 1000, AgentState::Paused, true}};
+        // The tail began with the last transition into the current state: its silence, not
+        // the snapshot's, which may already be the next transition's (in the same batch).
+        QTest::newRow("the tail's silence is the last transition's")
+            << QList<StateTransition>{transition(k, 200, AgentState::Up, AgentState::Paused),
+                                      {k, 500, AgentState::Paused, AgentState::Paused, true}}
+            << EngineMs(0) << AgentState::Paused << false
             << QList<TimelineSegment>{{0, 200, AgentState::Up},
                                       {200, 500, AgentState::Paused, false},
                                       {500, 1000, AgentState::Paused, true}};
         QTest::newRow("same-state neighbours merge")
             << QList<StateTransition>{transition(k, 400, AgentState::Up, AgentState::Up)} << EngineMs(0)
-            << AgentState::Up << QList<TimelineSegment>{{0, 1000, AgentState::Up}};
+            << AgentState::Up << false << QList<TimelineSegment>{{0, 1000, AgentState::Up}};
     }
     void segments() {
         QFETCH(QList<StateTransition>, history);
         QFETCH(EngineMs, firstSeen);
         QFETCH(AgentState, current);
+        QFETCH(bool, currentSilent);
         QFETCH(QList<TimelineSegment>, expected);
         TimelineStore store;
         store.append(history);
-        QCOMPARE(store.segments(AgentKey::local(1), firstSeen, current, 1000), expected);
+        QCOMPARE(store.segments(AgentKey::local(1), firstSeen, current, 1000, currentSilent), expected);
     }
 };
 

@@ -133,7 +133,9 @@ QList<TimelineSegment> TimelineStore::segments(const AgentKey &agent, EngineMs f
         state = t.to;
         silent = t.silent;
     }
-    add(from, std::max(from, nowMs), current, current == state ? currentSilent || silent : currentSilent);
+    // The tail starts at the last transition: when that is into the current state, its
+    // silence is how the tail began; otherwise the table's word for now is all there is.
+    add(from, std::max(from, nowMs), current, current == state ? silent : currentSilent);
     return result;
 }
 

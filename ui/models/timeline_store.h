@@ -42,11 +42,11 @@ public:
     const QList<StateTransition> &history(const AgentKey &agent) const;
     // The agent's life from `firstSeenMs` (or the first pid's, for a continued lane) to
     // `nowMs` as consecutive segments. Before the first recorded transition the agent was
-    // in that transition's `from` state; after the last one it is in `current` (and
-    // `currentSilent`), which the table knows best. A change of silence under an overlay
-    // starts a segment of its own.
+    // in that transition's `from` state; after the last one it is in `current`, which the
+    // table knows best. A change of silence under an overlay starts a segment of its own;
+    // `currentSilent` (the table's) is the tail's when no transition into `current` says.
     QList<TimelineSegment> segments(const AgentKey &agent, EngineMs firstSeenMs, AgentState current, EngineMs nowMs,
-                                    bool currentSilent = false) const;
+                                    bool currentSilent) const;
     qsizetype agentCount() const { return m_histories.size(); }
     qsizetype totalCount() const { return m_total; }
     // Transitions dropped to honour either bound.

@@ -375,7 +375,8 @@ void AgentDetailsPane::updateSummary(const AgentSnapshot &snapshot) {
 
     const bool dark = StateStyle::isDark(palette().color(QPalette::Window));
     m_stateIcon->setPixmap(StateStyle::icon(snapshot.state).pixmap(kStateIconPx, kStateIconPx));
-    setField(Field::State, StateStyle::name(snapshot.state), StateStyle::description(snapshot.state));
+    setField(Field::State, StateStyle::nameWithLiveness(snapshot.state, snapshot.silent),
+             StateStyle::description(snapshot.state));
     QPalette statePalette = label(Field::State)->palette();
     statePalette.setColor(QPalette::WindowText, StateStyle::textColor(snapshot.state, dark));
     label(Field::State)->setPalette(statePalette);
@@ -430,8 +431,8 @@ EngineMs AgentDetailsPane::sinceMs(const AgentSnapshot &snapshot, bool *firstSee
 }
 
 void AgentDetailsPane::updateLane() {
-    m_timeline->setLanes(
-        {{m_snapshot.key, AgentTableModel::agentLabel(m_snapshot), m_snapshot.state, m_snapshot.firstSeenMs}});
+    m_timeline->setLanes({{m_snapshot.key, AgentTableModel::agentLabel(m_snapshot), m_snapshot.state,
+                           m_snapshot.firstSeenMs, m_snapshot.silent}});
     m_timeline->setNow(m_agents->now());
 }
 
@@ -494,7 +495,7 @@ bool AgentDetailsPane::sameRow(const AgentSnapshot &a, const AgentSnapshot &b) {
     return a.key == b.key && a.state == b.state && a.lastStatus == b.lastStatus && a.firstSeenMs == b.firstSeenMs
            && a.lastBeatMs == b.lastBeatMs && a.downSinceMs == b.downSinceMs && a.beats == b.beats
            && a.stalls == b.stalls && a.recoveries == b.recoveries && a.nonce == b.nonce && a.payload == b.payload
-           && a.terminating == b.terminating && a.identity == b.identity;
+           && a.terminating == b.terminating && a.silent == b.silent && a.identity == b.identity;
 }
 
 }  // namespace varta::ui
