@@ -72,6 +72,17 @@ const char *childStateName(ChildState state) noexcept {
     return "unknown";
 }
 
+const char *categoryName(EventCategory category) noexcept {
+    switch (category) {
+    case EventCategory::Recovery: return "recovery";
+    case EventCategory::Refused: return "refused";
+    case EventCategory::Eviction: return "eviction";
+    case EventCategory::Audit: return "audit";
+    case EventCategory::Io: return "io";
+    }
+    return "recovery";
+}
+
 QJsonObject identityJson(const ProcessIdentity &p) {
     QJsonObject o{
         {"start_time", static_cast<qint64>(p.startTime)},
@@ -182,6 +193,7 @@ QJsonObject eventJson(const EventLogEntry &e) {
         {"ts_unix_ms", static_cast<qint64>(e.unixMs)},
         {"kind", QLatin1String(eventKindName(e.kind))},
         {"severity", QLatin1String(severityName(e.severity))},
+        {"category", QLatin1String(categoryName(e.category))},
         {"text", e.text},
         {"agent", e.agent ? QJsonValue(e.agent->text()) : QJsonValue(QJsonValue::Null)},
     };
@@ -217,7 +229,7 @@ QJsonObject outputJson(const OutputChunk &chunk) {
 
 QJsonObject batchJson(const EngineBatch &b) {
     const EngineMs now = b.stats.nowMs;
-    QJsonArray agents, removed, transitions, events, children, output;
+    QJsonArray agents, removed, transitions, events, children, output, forgotten;
     for (const AgentSnapshot &a : b.agents)
         agents.append(agentJson(a, now));
     for (const AgentKey &k : b.removed)
@@ -234,8 +246,11 @@ QJsonObject batchJson(const EngineBatch &b) {
         children.append(childJson(c));
     for (const OutputChunk &c : b.output)
         output.append(outputJson(c));
-    return QJsonObject{{"agents", agents},     {"removed", removed}, {"transitions", transitions}, {"events", events},
-                       {"children", children}, {"output", output},   {"stats", statsJson(b.stats)}};
+    for (const std::uint64_t id : b.forgottenChildren)
+        forgotten.append(static_cast<qint64>(id));
+    return QJsonObject{
+        {"agents", agents},     {"removed", removed}, {"transitions", transitions},      {"events", events},
+        {"children", children}, {"output", output},   {"forgotten_children", forgotten}, {"stats", statsJson(b.stats)}};
 }
 
 }  // namespace varta::json

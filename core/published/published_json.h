@@ -11,6 +11,7 @@ namespace varta::json {
 
 const char *severityName(EventSeverity severity) noexcept;  // "info", "warning", "error"
 const char *childStateName(ChildState state) noexcept;      // "running", "exited", ...
+const char *categoryName(EventCategory category) noexcept;  // "recovery", "refused", ...
 
 QJsonObject identityJson(const ProcessIdentity &identity);
 QJsonObject agentJson(const AgentSnapshot &agent, EngineMs nowMs);
