@@ -26,8 +26,12 @@ struct AgentKey {
     std::array<std::uint8_t, 16> address{};  // IPv6, or IPv4-mapped IPv6; zeros for Uds
     std::uint32_t pid = 0;
     Transport transport = Transport::Uds;
+    // Which observer the agent belongs to, in a console attached to several (their order
+    // on its command line, from 1); 0 in the engine and for the console's own engine. Not
+    // part of text(): each observer names its agents without it.
+    std::uint16_t observer = 0;
 
-    static AgentKey local(std::uint32_t pid) noexcept { return AgentKey{{}, pid, Transport::Uds}; }
+    static AgentKey local(std::uint32_t pid) noexcept { return AgentKey{{}, pid, Transport::Uds, 0}; }
     static AgentKey fromPeer(Transport transport, const QHostAddress &peer, std::uint32_t pid);
     // The hot path's constructor: straight from recvmmsg's address, no QHostAddress.
     // Inline: it runs for every UDP datagram.
@@ -77,7 +81,7 @@ struct AgentKey {
         std::memcpy(&a1, a.address.data() + 8, 8);
         std::memcpy(&b0, b.address.data(), 8);
         std::memcpy(&b1, b.address.data() + 8, 8);
-        return a.pid == b.pid && a.transport == b.transport && ((a0 ^ b0) | (a1 ^ b1)) == 0;
+        return a.pid == b.pid && a.transport == b.transport && a.observer == b.observer && ((a0 ^ b0) | (a1 ^ b1)) == 0;
     }
 };
 
@@ -88,7 +92,8 @@ inline std::size_t hashAgentKey(const AgentKey &key, const HashSeed &seed = g_pr
     std::uint64_t a, b;
     std::memcpy(&a, key.address.data(), 8);
     std::memcpy(&b, key.address.data() + 8, 8);
-    const std::uint64_t c = (static_cast<std::uint64_t>(key.pid) << 8) | static_cast<std::uint64_t>(key.transport);
+    const std::uint64_t c = (static_cast<std::uint64_t>(key.observer) << 40)
+                            | (static_cast<std::uint64_t>(key.pid) << 8) | static_cast<std::uint64_t>(key.transport);
     return static_cast<std::size_t>(seededHash(a, b, c, seed));
 }
 
