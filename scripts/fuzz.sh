@@ -11,13 +11,15 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 case $seconds in '' | *[!0-9]*) echo "usage: scripts/fuzz.sh [SECONDS] [TARGET...]" >&2; exit 2 ;; esac
-all=(fuzz_decode fuzz_secure_open fuzz_config fuzz_proc_parsers)
+all=(fuzz_decode fuzz_secure_open fuzz_config fuzz_proc_parsers fuzz_stream_decoder)
 targets=("${@:-${all[@]}}")
 # Inputs longer than this add nothing: one 32-byte frame for decode; a handful of
 # records (enough to fill the 4-sender table and replay) for the secure path; a command
-# line of a dozen flags for the config; a cmdline past its 4096-byte cap for /proc.
-declare -A max_len=([fuzz_decode]=128 [fuzz_secure_open]=320 [fuzz_config]=512 [fuzz_proc_parsers]=4608)
-declare -A extra=([fuzz_config]="-dict=tests/fuzz/fuzz_config.dict")
+# line of a dozen flags for the config; a cmdline past its 4096-byte cap for /proc; a
+# few protocol lines (a snapshot, batches, replies) for the stream decoder.
+declare -A max_len=([fuzz_decode]=128 [fuzz_secure_open]=320 [fuzz_config]=512 [fuzz_proc_parsers]=4608 [fuzz_stream_decoder]=8192)
+declare -A extra=([fuzz_config]="-dict=tests/fuzz/fuzz_config.dict"
+                  [fuzz_stream_decoder]="-dict=tests/fuzz/fuzz_stream_decoder.dict")
 
 [ -f build/fuzz/build.ninja ] || cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz --target "${targets[@]}"

@@ -4,11 +4,15 @@
   make_corpus.py fuzz_decode|fuzz_secure_open VECTORS.json OUT_DIR
   make_corpus.py fuzz_config VECTORS.json OUT_DIR SECRETS_DIR
   make_corpus.py fuzz_proc_parsers VECTORS.json OUT_DIR     (the vectors are not used)
+  make_corpus.py fuzz_stream_decoder VECTORS.json OUT_DIR   (the vectors are not used)
 
 fuzz_decode gets every frame vector's wire bytes (valid frames and each decode error)
 plus the secure datagrams. fuzz_secure_open gets records in its input script format
 (see fuzz_secure_open.cpp): the secure vectors as raw datagrams, then each frame vector
 sealed as a shared- and as a master-key frame, and one replay of each.
+fuzz_stream_decoder gets what an observer streams to a console: a subscribe reply with
+its snapshot, batches of each kind of row, replies and refusals, an event stream line
+(each input's first byte is the size of the pieces it is fed in).
 fuzz_proc_parsers gets /proc files of each kind the kernel writes: stat lines with
 awkward comms, cmdlines, status files and v1, v2 and hybrid cgroup files.
 """
@@ -139,8 +143,43 @@ def proc_seeds():
     ]
 
 
+def stream_seeds():
+    """Control-protocol lines as an observer writes them to a subscribed console."""
+    def line(obj):
+        return json.dumps(obj, separators=(",", ":")).encode() + b"\n"
+    stats = {"now_ms": 9500, "beats_accepted": 12, "decode_errors": 0, "datagrams_dropped": 0,
+             "agents_tracked": 2, "by_state": {"up": 1, "stalled": 1}, "listeners": ["udp 127.0.0.1:9000"],
+             "recovery_configured": True, "recovery_exec": ["systemctl", "restart", "{unit}"]}
+    agent = {"key": "udp:10.0.0.7/4242", "pid": 4242, "origin": "udp:10.0.0.7", "state": "up", "last_status": "ok",
+             "first_seen_ms": 120, "last_beat_ms": 9120, "silent_ms": 0, "beats": 90, "stalls": 0,
+             "recoveries": 0, "nonce": 90, "payload": 0, "terminating": False}
+    local = dict(agent, key="uds/77", pid=77, origin="uds", state="stalled", silent_ms=1880, down_since_ms=7620,
+                 identity={"start_time": 3329340, "comm": "api", "cmdline": "/usr/bin/api", "cmdline_truncated": False,
+                           "uid": 1000, "user": "alice", "cgroup": "/system.slice/api.service",
+                           "unit": "api.service", "container": ""}, continues="uds/70")
+    child = {"id": 3, "agent": "uds/77", "pid": 51234, "argv": ["systemctl", "restart", "api"], "manual": False,
+             "started_ms": 9200, "ended_ms": None, "state": "running", "exit_code": -1, "signal": 0,
+             "bytes_kept": 0, "truncated": False, "error": ""}
+    event = {"seq": 41, "at_ms": 9120, "ts_unix_ms": 1764600009120, "kind": "stall", "severity": "warning",
+             "category": "recovery", "text": "pid 77 (uds) stalled", "agent": "uds/77", "silent_ms": 1000}
+    batch = {"agents": [agent, local], "removed": ["secure-udp:[2001:db8::7]/9"],
+             "transitions": [{"agent": "uds/77", "at_ms": 9000, "from": "up", "to": "stalled", "silent": True}],
+             "events": [event], "children": [child],
+             "output": [{"child": 3, "stream": "stderr", "text": "restarting\n"}], "forgotten_children": [1],
+             "stats": stats}
+    snapshot = line({"v": 1, "id": "subscribe", "ok": True,
+                     "result": {"now_ms": 9500, "snapshot": {"agents": [agent, local], "children": [child],
+                                                             "stats": stats}}})
+    batches = line({"v": 1, "id": "subscribe", "batch": batch})
+    replies = (line({"v": 1, "id": "hello", "ok": True, "result": {"name": "alice", "role": "control"}})
+               + line({"v": 1, "id": 7, "ok": False, "code": "permission_denied", "error": "may only view"})
+               + line({"v": 1, "id": 9, "event": event}))
+    return [bytes([n]) + body for n in (0, 6, 63) for body in (snapshot, batches, replies)] + [
+        b"\x00" + snapshot + batches + replies, b"\x01{\"batch\":[]}\n[1]\nnot json\n"]
+
+
 def main(argv):
-    known = ("fuzz_decode", "fuzz_secure_open", "fuzz_config", "fuzz_proc_parsers")
+    known = ("fuzz_decode", "fuzz_secure_open", "fuzz_config", "fuzz_proc_parsers", "fuzz_stream_decoder")
     if len(argv) not in (4, 5) or argv[1] not in known or (argv[1] == "fuzz_config") != (len(argv) == 5):
         sys.stderr.write(__doc__)
         return 2
@@ -153,6 +192,8 @@ def main(argv):
         seeds = config_seeds(argv[4])
     elif argv[1] == "fuzz_proc_parsers":
         seeds = proc_seeds()
+    elif argv[1] == "fuzz_stream_decoder":
+        seeds = stream_seeds()
     else:
         seeds = secure_seeds(vectors)
     for seed in seeds:
