@@ -1,8 +1,10 @@
 // varta-watch: parse the command line, start the engine thread, and either run headless
 // or show the console. All logic lives in core/ and ui/.
+#include "core/attach/observer_fleet.h"
 #include "core/base/engine_clock.h"
 #include "core/base/log.h"
 #include "core/base/open_file_limit.h"
+#include "core/base/secret_file.h"
 #include "core/base/unix_signal_watcher.h"
 #include "core/config/command_line.h"
 #include "core/control/ctl_command.h"
@@ -23,8 +25,10 @@
 
 #include <QApplication>
 #include <QCoreApplication>
+#include <QFile>
 #include <QGuiApplication>
 #include <QProcessEnvironment>
+#include <QSslCertificate>
 #include <QTimer>
 
 #include <csignal>
@@ -89,6 +93,88 @@ int runPostMortem(int argc, char *argv[], const QStringList &arguments, const Op
     return app.exec();
 }
 
+// --attach: the console of observers elsewhere; no engine starts here.
+int runAttached(int argc, char *argv[], const QStringList &arguments, const Options &options) {
+    QList<RemoteEngineLink::Settings> observers;
+    bool anyTcp = false;
+    for (const QString &text : options.attachTargets) {
+        QString error;
+        const std::optional<AttachTarget> target = AttachTarget::parse(text, &error);
+        if (!target) {
+            printLine(stderr, QStringLiteral("varta-watch: --attach: %1: %2").arg(text, error));
+            return 2;
+        }
+        anyTcp = anyTcp || !target->isUnix();
+        observers.append(RemoteEngineLink::Settings{*target, {}, {}});
+    }
+    if (anyTcp && options.attachTokenFile.isEmpty()) {
+        printLine(stderr, QStringLiteral("varta-watch: --attach-token-file: needed to attach to HOST:PORT: the "
+                                         "observer admits consoles by token"));
+        return 2;
+    }
+    if (observers.size() > ObserverFleet::kMaxObservers) {
+        printLine(stderr, QStringLiteral("varta-watch: --attach: at most %1 observers in one window")
+                              .arg(ObserverFleet::kMaxObservers));
+        return 2;
+    }
+    if (!displayAvailable(arguments, QProcessEnvironment::systemEnvironment())) {
+        printLine(stderr, QStringLiteral("varta-watch: --attach: needs a display (DISPLAY or WAYLAND_DISPLAY, "
+                                         "or -platform offscreen); see --help"));
+        return 2;
+    }
+    QByteArray token;
+    if (!options.attachTokenFile.isEmpty()) {
+        const SecretFileResult secret = readSecretFile(options.attachTokenFile);
+        if (!secret.ok()) {
+            printLine(stderr, QStringLiteral("varta-watch: --attach-token-file: ") + secret.error);
+            return 1;
+        }
+        token = secret.contents->split('\n').value(0).trimmed();
+        if (token.isEmpty()) {
+            printLine(stderr, QStringLiteral("varta-watch: --attach-token-file: %1: its first line holds no token")
+                                  .arg(options.attachTokenFile));
+            return 1;
+        }
+    }
+    QList<QSslCertificate> trusted;
+    if (!options.attachCaFile.isEmpty()) {
+        QFile file(options.attachCaFile);
+        if (!file.open(QIODevice::ReadOnly)) {
+            printLine(stderr,
+                      QStringLiteral("varta-watch: --attach-ca: %1: %2").arg(options.attachCaFile, file.errorString()));
+            return 1;
+        }
+        trusted = QSslCertificate::fromData(file.readAll(), QSsl::Pem);
+        if (trusted.isEmpty()) {
+            printLine(
+                stderr,
+                QStringLiteral("varta-watch: --attach-ca: %1: holds no PEM certificate").arg(options.attachCaFile));
+            return 1;
+        }
+    }
+    QApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("varta-watch"));
+    QCoreApplication::setOrganizationName(QStringLiteral("varta"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(VARTA_VERSION));
+    ui::initUiResources();
+    ui::installTranslator(app, options.language);
+    ObserverFleet fleet;
+    for (RemoteEngineLink::Settings &settings : observers) {
+        settings.token = token;
+        settings.caCertificates = trusted;
+        fleet.add(settings);
+    }
+    ui::MainWindow window;
+    ui::connectObservers(window, fleet);
+    window.show();
+    startScreenshot(app, window, options);
+    if (options.shutdownAfterSecs)
+        QTimer::singleShot(std::chrono::seconds(*options.shutdownAfterSecs), &app, &QCoreApplication::quit);
+    const int code = app.exec();
+    fleet.setPublishing(false);
+    return code;
+}
+
 }  // namespace
 
 int main(int argc, char *argv[]) {
@@ -109,6 +195,8 @@ int main(int argc, char *argv[]) {
     }
     if (!parsed.options->openFiles.isEmpty())
         return runPostMortem(argc, argv, arguments, *parsed.options);
+    if (!parsed.options->attachTargets.isEmpty())
+        return runAttached(argc, argv, arguments, *parsed.options);
     Options options = parsed.options->demo ? withDemoDefaults(*parsed.options) : *parsed.options;
     // A stderr or control peer that goes away is an error to count, not a reason to die.
     std::signal(SIGPIPE, SIG_IGN);

@@ -152,6 +152,14 @@ QList<FlagSpec> runningFlags() {
         {"open", "FILE", kNone,
          "show a read-only post-mortem of an event file (with its rotated generations) or audit log instead of "
          "starting an observer; repeatable"},
+        {"attach", "unix:PATH|HOST:PORT", kNone,
+         "show the agents of an observer elsewhere: its --control-socket on this host, or its --console-listen "
+         "port (TLS unless loopback); repeatable, one window for all; no engine runs here"},
+        {"attach-token-file", "FILE", kNone,
+         "the bearer token (first line of a private file) --attach presents to HOST:PORT observers"},
+        {"attach-ca", "FILE", "the system's",
+         "PEM certificates trusted for --attach's TLS (an observer's self-signed certificate, or your CA); "
+         "several may share the file"},
         {"shutdown-after-secs", "N", kNone, "exit 0 after N seconds"},
         {"shutdown-grace-ms", "MS", number(d.shutdownGraceMs),
          "how long shutdown waits for killed recovery commands; at least " + number(kMinShutdownGraceMs)},

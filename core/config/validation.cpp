@@ -265,6 +265,34 @@ void readRunning(FlagReader &r, Options &o) {
         r.fail(QStringLiteral("open"), QStringLiteral("shows the files in the window, so it cannot be combined with "
                                                       "--headless"));
 
+    for (const QString &target : r.texts(QStringLiteral("attach"))) {
+        if (target.isEmpty())
+            r.fail(QStringLiteral("attach"), QStringLiteral("must name unix:PATH or HOST:PORT"));
+        o.attachTargets.append(target);
+    }
+    r.nonEmpty(QStringLiteral("attach-token-file"), o.attachTokenFile);
+    r.nonEmpty(QStringLiteral("attach-ca"), o.attachCaFile);
+    if (o.attachTargets.isEmpty()) {
+        for (const char *flag : {"attach-token-file", "attach-ca"})
+            if (r.isSet(flag))
+                r.fail(flag, QStringLiteral("only means something with --attach"));
+    } else if (o.headless) {
+        r.fail(QStringLiteral("attach"), QStringLiteral("shows observers in the window, so it cannot be combined with "
+                                                        "--headless"));
+    } else if (!o.openFiles.isEmpty()) {
+        r.fail(QStringLiteral("attach"), QStringLiteral("cannot be combined with --open: one shows live observers, "
+                                                        "the other files"));
+    } else {
+        // The window shows the observers it attaches to; an engine of its own would be a
+        // second, unseen one.
+        for (const char *flag : {"socket", "udp-port", "demo", "control-socket", "prom-addr"})
+            if (r.isSet(flag))
+                r.fail(QStringLiteral("attach"),
+                       QStringLiteral("runs no engine here, so it cannot be combined with --%1; run that "
+                                      "observer on its own and attach to it")
+                           .arg(QLatin1String(flag)));
+    }
+
     static const QRegularExpression language(QStringLiteral("^[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})*$"));
     if (r.isSet(QStringLiteral("lang"))) {
         o.language = r.text(QStringLiteral("lang"));

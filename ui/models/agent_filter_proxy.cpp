@@ -131,7 +131,8 @@ bool AgentFilterProxy::filterAcceptsRow(int sourceRow, const QModelIndex &source
     if (m_text.isEmpty())
         return true;
     if (m_agents->pidText(sourceRow).contains(m_text, Qt::CaseInsensitive)
-        || m_agents->originText(sourceRow).contains(m_text, Qt::CaseInsensitive))
+        || m_agents->originText(sourceRow).contains(m_text, Qt::CaseInsensitive)
+        || m_agents->observerName(m_agents->snapshot(sourceRow).key.observer).contains(m_text, Qt::CaseInsensitive))
         return true;
     const ProcessIdentity *identity = m_agents->snapshot(sourceRow).identity.get();
     if (!identity)
@@ -174,6 +175,7 @@ int AgentFilterProxy::compareRows(int left, int right, int column) const {
     case AgentTableModel::CommandColumn:
         return AgentTableModel::commandText(a).compare(AgentTableModel::commandText(b), Qt::CaseInsensitive);
     case AgentTableModel::OriginColumn: return m_agents->originText(left).compare(m_agents->originText(right));
+    case AgentTableModel::ObserverColumn: return threeWay(a.key.observer, b.key.observer);
     case AgentTableModel::StateColumn: return threeWay(StateStyle::urgency(a.state), StateStyle::urgency(b.state));
     case AgentTableModel::LastStatusColumn: return threeWay(a.lastStatus, b.lastStatus);
     case AgentTableModel::AgeColumn: return threeWay(b.lastBeatMs, a.lastBeatMs);

@@ -307,6 +307,26 @@ void AgentTableModel::removeRowRanges(const std::vector<int> &rows) {
     rebuildIndex(firstAffected);
 }
 
+void AgentTableModel::setObserver(std::uint16_t observer, const QString &name, std::optional<EngineMs> unknownSinceMs) {
+    if (m_observers.size() <= observer)
+        m_observers.resize(std::size_t(observer) + 1);
+    Observer &o = m_observers[observer];
+    const bool changed = o.name != name || o.unknownSinceMs != unknownSinceMs;
+    o.name = name;
+    o.unknownSinceMs = unknownSinceMs;
+    if (changed && !m_rows.empty())
+        Q_EMIT dataChanged(index(0, 0), index(rowCount() - 1, ColumnCount - 1),
+                           {Qt::DisplayRole, Qt::ToolTipRole, Qt::DecorationRole, Qt::ForegroundRole});
+}
+
+QString AgentTableModel::observerName(std::uint16_t observer) const {
+    return observer < m_observers.size() ? m_observers[observer].name : QString();
+}
+
+bool AgentTableModel::isUnknown(const AgentKey &key) const {
+    return key.observer < m_observers.size() && m_observers[key.observer].unknownSinceMs.has_value();
+}
+
 void AgentTableModel::rebuildIndex(int fromRow) {
     for (std::size_t row = std::size_t(fromRow); row < m_rows.size(); ++row)
         m_rowByKey.insert(m_rows[row].snap.key, static_cast<int>(row));
@@ -317,6 +337,24 @@ QVariant AgentTableModel::data(const QModelIndex &index, int role) const {
         return {};
     const Row &row = m_rows[std::size_t(index.row())];
     const int column = index.column();
+    if (isUnknown(row.snap.key)) {
+        const std::optional<EngineMs> since = m_observers[row.snap.key.observer].unknownSinceMs;
+        switch (role) {
+        case Qt::DisplayRole:
+            if (column == StateColumn)
+                return tr("unknown since %1").arg(TimeFormat::wallTime(*since, m_wallOffsetMs, false));
+            break;
+        case Qt::ToolTipRole:
+            if (column == StateColumn)
+                return tr("Observer %1 cannot be reached since %2: this agent's state is unknown (it was %3)")
+                    .arg(observerName(row.snap.key.observer), TimeFormat::exact(*since, m_wallOffsetMs),
+                         StateStyle::name(row.snap.state));
+            break;
+        case Qt::DecorationRole: return {};
+        case Qt::ForegroundRole: return QGuiApplication::palette().brush(QPalette::Disabled, QPalette::Text);
+        default: break;
+        }
+    }
     switch (role) {
     case Qt::DisplayRole: return displayData(row, column);
     case SortRole: return sortData(row, column);
@@ -368,6 +406,7 @@ QVariant AgentTableModel::displayData(const Row &row, int column) const {
     case PayloadColumn: return QString::number(s.payload);
     case UserColumn: return userText(s);
     case CommandColumn: return commandText(s);
+    case ObserverColumn: return observerName(s.key.observer);
     default: return {};
     }
 }
@@ -391,6 +430,7 @@ QVariant AgentTableModel::sortData(const Row &row, int column) const {
     case PayloadColumn: return s.payload;
     case UserColumn: return userText(s);
     case CommandColumn: return commandText(s);
+    case ObserverColumn: return observerName(s.key.observer);
     default: return {};
     }
 }
@@ -460,6 +500,7 @@ QVariant AgentTableModel::headerData(int section, Qt::Orientation orientation, i
         case PayloadColumn: return tr("Payload");
         case UserColumn: return tr("User");
         case CommandColumn: return tr("Command");
+        case ObserverColumn: return tr("Observer");
         default: return {};
         }
     }
@@ -479,6 +520,7 @@ QVariant AgentTableModel::headerData(int section, Qt::Orientation orientation, i
         case NameColumn: return tr("The local agent's systemd unit, else its container, else its command name");
         case UserColumn: return tr("The user the local agent's process runs as");
         case CommandColumn: return tr("The local agent's command line, as the kernel reported it at first contact");
+        case ObserverColumn: return tr("The observer that tracks the agent and runs its recoveries");
         default: return {};
         }
     }

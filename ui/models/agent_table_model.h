@@ -37,6 +37,7 @@ public:
         PayloadColumn,
         UserColumn,
         CommandColumn,
+        ObserverColumn,  // last, so saved column layouts stay valid; hidden without observers
         ColumnCount
     };
     enum Role {
@@ -74,6 +75,13 @@ public:
     void setNow(EngineMs nowMs);
     EngineMs now() const { return m_nowMs; }
     void setWallOffset(std::int64_t wallOffsetMs) { m_wallOffsetMs = wallOffsetMs; }
+
+    // A console attached to observers elsewhere: each one's name (AgentKey::observer) and
+    // since when it is unreachable, its rows then shown grey, as "unknown since ...", and
+    // never as their last state.
+    void setObserver(std::uint16_t observer, const QString &name, std::optional<EngineMs> unknownSinceMs);
+    QString observerName(std::uint16_t observer) const;
+    bool isUnknown(const AgentKey &key) const;
 
     int rowOf(const AgentKey &key) const { return m_rowByKey.value(key, -1); }
     const AgentSnapshot &snapshot(int row) const { return m_rows[std::size_t(row)].snap; }
@@ -120,7 +128,13 @@ private:
     QVariant toolTipData(const Row &row, int column) const;
     static QString identityToolTip(const ProcessIdentity &identity);
 
+    struct Observer {
+        QString name;
+        std::optional<EngineMs> unknownSinceMs;
+    };
+
     std::vector<Row> m_rows;
+    std::vector<Observer> m_observers;  // by AgentKey::observer
     OriginLabels m_origins;
     QHash<AgentKey, int> m_rowByKey;
     EngineMs m_nowMs = 0;

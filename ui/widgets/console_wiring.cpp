@@ -1,9 +1,46 @@
 #include "ui/widgets/console_wiring.h"
 
+#include "core/attach/observer_fleet.h"
 #include "core/published/engine_link.h"
 #include "ui/widgets/main_window.h"
 
+#include <QCoreApplication>
+#include <QTimer>
+
 namespace varta::ui {
+
+namespace {
+
+// "db1:7300: connected", "db2:7300: reconnecting in 4 s (connection refused)".
+QString connectionText(const RemoteEngineLink &link) {
+    const QString name = link.target().text();
+    const auto tr = [](const char *text) { return QCoreApplication::translate("varta::ui::ObserverStatus", text); };
+    switch (link.status()) {
+    case RemoteEngineLink::Status::Connected:
+        return link.role() == QLatin1String("view") ? tr("%1: connected (view only)").arg(name)
+                                                    : tr("%1: connected").arg(name);
+    case RemoteEngineLink::Status::Connecting: return tr("%1: connecting…").arg(name);
+    case RemoteEngineLink::Status::Reconnecting: {
+        const std::int64_t inMs = std::max<std::int64_t>(link.retryAtMs() - RemoteEngineLink::consoleNowMs(), 0);
+        return tr("%1: reconnecting in %2 s (%3)").arg(name).arg((inMs + 999) / 1000).arg(link.statusDetail());
+    }
+    case RemoteEngineLink::Status::Refused: return tr("%1: %2").arg(name, link.statusDetail());
+    }
+    return name;
+}
+
+void showObservers(MainWindow &window, const ObserverFleet &fleet) {
+    QStringList parts;
+    bool trouble = false;
+    for (const RemoteEngineLink *link : fleet.links()) {
+        parts << connectionText(*link);
+        trouble = trouble || link->status() != RemoteEngineLink::Status::Connected;
+        window.setObserver(link->observer(), link->target().text(), link->unreachableSinceMs());
+    }
+    window.setObserverStatus(parts.join(QStringLiteral("  ·  ")), trouble);
+}
+
+}  // namespace
 
 void connectConsole(MainWindow &window, EngineLink &link) {
     QObject::connect(&link, &EngineLink::batchReady, &window, &MainWindow::applyBatch);
@@ -13,6 +50,18 @@ void connectConsole(MainWindow &window, EngineLink &link) {
     QObject::connect(&window, &MainWindow::resumeRequested, &link, &EngineLink::resume);
     QObject::connect(&window, &MainWindow::rearmRequested, &link, &EngineLink::rearm);
     link.setPublishing(true);
+}
+
+void connectObservers(MainWindow &window, ObserverFleet &fleet) {
+    showObservers(window, fleet);
+    QObject::connect(&fleet, &ObserverFleet::observerStatusChanged, &window,
+                     [&window, &fleet] { showObservers(window, fleet); });
+    // The countdown of a reconnecting observer.
+    auto *tick = new QTimer(&window);
+    tick->setInterval(1000);
+    QObject::connect(tick, &QTimer::timeout, &window, [&window, &fleet] { showObservers(window, fleet); });
+    tick->start();
+    connectConsole(window, fleet);
 }
 
 }  // namespace varta::ui

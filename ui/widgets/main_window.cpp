@@ -91,6 +91,8 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent) {
     connect(m_timelinePane->band(), &FleetBand::stateClicked, this, &MainWindow::showOnlyState);
     updateShownCount();
     restoreSettings();
+    // Shown by setObserver() only: a console with its own engine has one observer.
+    m_agentView->setColumnHidden(AgentTableModel::ObserverColumn, true);
     m_tick.setInterval(kTickMs);
     connect(&m_tick, &QTimer::timeout, this, &MainWindow::onTick);
     m_tick.start();
@@ -530,6 +532,19 @@ void MainWindow::onEventActivated(const QModelIndex &index) {
     }
     m_agentView->selectionModel()->select(shown, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
     m_agentView->scrollTo(shown);
+}
+
+void MainWindow::setObserver(std::uint16_t observer, const QString &name, std::optional<EngineMs> unknownSinceMs) {
+    m_agents->setObserver(observer, name, unknownSinceMs);
+    QHeaderView *header = m_agentView->horizontalHeader();
+    if (header->isSectionHidden(AgentTableModel::ObserverColumn)) {
+        m_agentView->setColumnHidden(AgentTableModel::ObserverColumn, false);
+        header->moveSection(header->visualIndex(AgentTableModel::ObserverColumn), 0);
+    }
+}
+
+void MainWindow::setObserverStatus(const QString &text, bool trouble) {
+    m_statusPanel->setObserverStatus(text, trouble);
 }
 
 void MainWindow::applyBatch(const EngineBatch &batch) {

@@ -85,6 +85,12 @@ public:
     MainWindow *openIncident(const QStringList &paths);
 
     // Geometry, dock and splitter layout, column widths/order/sort, timeline window.
+    // A console attached to observers elsewhere: each one's name and since when its
+    // agents are of unknown state (the Observer column appears with the first), and the
+    // connections as the status bar shows them.
+    void setObserver(std::uint16_t observer, const QString &name, std::optional<EngineMs> unknownSinceMs);
+    void setObserverStatus(const QString &text, bool trouble);
+
     void saveSettings() const;
     void restoreSettings();
 

@@ -49,9 +49,13 @@ StatusBarPanel::StatusBarPanel(QWidget *parent) : QWidget(parent) {
 
 void StatusBarPanel::applyStats(const EngineStats &stats) {
     const QLocale locale;
-    m_listeners->setText(stats.listeners.isEmpty()
-                             ? tr("No listeners")
-                             : tr("Listening: %1").arg(stats.listeners.join(QStringLiteral(", "))));
+    const QString listeners = stats.listeners.isEmpty()
+                                  ? tr("No listeners")
+                                  : tr("Listening: %1").arg(stats.listeners.join(QStringLiteral(", ")));
+    if (m_showsObservers)
+        m_listeners->setToolTip(listeners);
+    else
+        m_listeners->setText(listeners);
     m_total->setText(tr("Agents: %1").arg(locale.toString(stats.agentsTracked)));
     for (int i = 0; i < kAgentStateCount; ++i) {
         const std::uint32_t n = stats.agentsByState[i];
@@ -67,6 +71,15 @@ void StatusBarPanel::applyStats(const EngineStats &stats) {
     m_rates->setText(tr("Beats/s: %1   Decode errors/s: %2")
                          .arg(locale.toString(qRound64(m_beats.perSecond())),
                               locale.toString(qRound64(m_decodeErrors.perSecond()))));
+}
+
+void StatusBarPanel::setObserverStatus(const QString &text, bool trouble) {
+    m_showsObservers = true;
+    m_listeners->setText(text);
+    // Not colour alone: the text says which observer is not connected and why.
+    m_listeners->setStyleSheet(trouble ? QStringLiteral("QLabel { color: palette(highlighted-text); background: "
+                                                        "#b3261e; padding: 0 4px; border-radius: 3px; }")
+                                       : QString());
 }
 
 QString StatusBarPanel::listenersText() const { return m_listeners->text(); }

@@ -21,6 +21,10 @@ public:
     explicit StatusBarPanel(QWidget *parent = nullptr);
 
     void applyStats(const EngineStats &stats);
+    // A console attached to observers elsewhere shows each connection where a console
+    // with its own engine shows that engine's listeners; the listeners become the tooltip.
+    // `trouble`: some observer is not connected (the text is shown as a warning).
+    void setObserverStatus(const QString &text, bool trouble);
 
     QString listenersText() const;
     QString agentsText() const;
@@ -35,6 +39,7 @@ Q_SIGNALS:
 
 private:
     QLabel *m_listeners = nullptr;
+    bool m_showsObservers = false;
     QLabel *m_total = nullptr;
     std::array<QToolButton *, kAgentStateCount> m_stateCounts{};
     QLabel *m_rates = nullptr;
