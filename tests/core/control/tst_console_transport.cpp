@@ -462,6 +462,7 @@ private Q_SLOTS:
         QString error;
         QVERIFY2(server.listenConsole(QHostAddress::LocalHost, 0, std::nullopt, tokens(), &error), qPrintable(error));
         std::vector<std::unique_ptr<RawClient>> clients;
+        clients.reserve(ControlServer::kMaxConsoleConnections);
         for (int i = 0; i < ControlServer::kMaxConsoleConnectionsPerSource; ++i)
             clients.push_back(std::make_unique<RawClient>(server.consolePort(), "127.0.0.1"));
         QTRY_COMPARE(server.counters().connectionsOpen, std::uint64_t(ControlServer::kMaxConsoleConnectionsPerSource));
