@@ -8,6 +8,8 @@ packages=(
   qt6-base-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools qt6-svg-dev
   qt6-translations-l10n
   libgl-dev libssl-dev libsystemd-dev
+  # the openssl CLI: tests make the console listener's TLS certificates with it
+  openssl
   # man pages from --help and PNG app icons from the SVG at build time; the .deb
   # (scripts/package.sh): shlibdeps, lintian
   help2man librsvg2-bin dpkg-dev lintian

@@ -185,6 +185,13 @@ QList<FlagSpec> runningFlags() {
         {"control-socket", "PATH", kNone,
          "answer operators (varta-watch ctl) on this Unix stream socket, mode 0600, our uid and root only; "
          "docs/control.md"},
+        {"console-listen", "IP:PORT", kNone,
+         "serve the control protocol to consoles on other hosts over TCP; needs --console-token-file, and "
+         "--console-cert with --console-key unless the address is loopback; docs/control.md section 7"},
+        {"console-cert", "FILE", kNone, "PEM certificate (and chain) for --console-listen: every connection is TLS"},
+        {"console-key", "FILE", kNone, "PEM private key of --console-cert, in a 0600 file"},
+        {"console-token-file", "FILE", kNone,
+         "console tokens, one \"NAME view|control SECRET\" a line, in a 0600 file; re-read on SIGHUP"},
         {"state-file", "PATH", kNone,
          "keep pauses, gave-up agents and recovery attempts here across restarts (0600, replaced atomically)"},
         {"help", {}, {}, "print this text and exit", "h"},

@@ -98,6 +98,17 @@ struct PromOptions {
     bool enabled() const { return !token.isEmpty(); }
 };
 
+// --console-listen: the control protocol over TCP for consoles on other hosts
+// (docs/control.md section 7). The files are read when the engine starts.
+struct ConsoleListenOptions {
+    QHostAddress address;  // --console-listen IP:PORT
+    std::uint16_t port = 0;
+    QString certFile;   // --console-cert: with the key, every connection is TLS
+    QString keyFile;    // --console-key
+    QString tokenFile;  // --console-token-file: NAME ROLE SECRET per line, re-read on SIGHUP
+    bool tls() const { return !certFile.isEmpty(); }
+};
+
 struct SecureOptions {
     QList<QByteArray> keys;               // --key-file then --accepted-key-file keys, 32 raw bytes each
     std::optional<QByteArray> masterKey;  // --master-key-file
@@ -128,16 +139,17 @@ struct Options {
     std::int64_t readTimeoutMs = 100;       // --read-timeout-ms: accepted and checked; no listener ever blocks
     LogFormat logFormat = LogFormat::Text;  // --log-format: stderr lines as text or upstream's JSON
     QString controlSocket;                  // --control-socket: operators' Unix stream socket
-    bool headless = false;                  // --headless
-    bool demo = false;                      // --demo
-    QString screenshotPath;                 // --screenshot FILE
-    QStringList openFiles;                  // --open FILE (repeatable): a post-mortem, no observer
-    QStringList attachTargets;              // --attach unix:PATH|HOST:PORT (repeatable): observers elsewhere
-    QString attachTokenFile;                // --attach-token-file: the bearer token for HOST:PORT observers
-    QString attachCaFile;                   // --attach-ca: certificates trusted for their TLS
-    std::int64_t screenshotDelayMs = 3000;  // --screenshot-delay-ms
-    QString language;                       // --lang
-    QStringList warnings;                   // start-up warnings to print (non-loopback binds, inherit env)
+    std::optional<ConsoleListenOptions> consoleListen;  // --console-listen and its files
+    bool headless = false;                              // --headless
+    bool demo = false;                                  // --demo
+    QString screenshotPath;                             // --screenshot FILE
+    QStringList openFiles;                              // --open FILE (repeatable): a post-mortem, no observer
+    QStringList attachTargets;  // --attach unix:PATH|HOST:PORT (repeatable): observers elsewhere
+    QString attachTokenFile;    // --attach-token-file: the bearer token for HOST:PORT observers
+    QString attachCaFile;       // --attach-ca: certificates trusted for their TLS
+    std::int64_t screenshotDelayMs = 3000;              // --screenshot-delay-ms
+    QString language;                                   // --lang
+    QStringList warnings;                               // start-up warnings to print (non-loopback binds, inherit env)
 };
 
 }  // namespace varta

@@ -233,6 +233,38 @@ void readExportAndMetrics(FlagReader &r, Options &o) {
     r.integer(QStringLiteral("scrape-budget-ms"), kMinLoopBudgetMs, kMaxLoopBudgetMs, o.prom.scrapeBudgetMs);
 }
 
+// --console-listen serves the operator's commands: beyond loopback only over TLS, and
+// never without tokens. The files themselves are read when the engine starts.
+void readConsoleListen(FlagReader &r, Options &o) {
+    const QString listenFlag = QStringLiteral("console-listen");
+    const QString certFlag = QStringLiteral("console-cert");
+    const QString keyFlag = QStringLiteral("console-key");
+    const QString tokenFlag = QStringLiteral("console-token-file");
+    ConsoleListenOptions console;
+    r.ipAndPort(listenFlag, console.address, console.port);
+    r.nonEmpty(certFlag, console.certFile);
+    r.nonEmpty(keyFlag, console.keyFile);
+    r.nonEmpty(tokenFlag, console.tokenFile);
+    const bool listening = r.isSet(listenFlag);
+    for (const QString &flag : {certFlag, keyFlag, tokenFlag})
+        if (r.isSet(flag) && !listening)
+            r.fail(flag, QStringLiteral("requires --console-listen"));
+    if (r.isSet(certFlag) && !r.isSet(keyFlag))
+        r.fail(certFlag, QStringLiteral("requires --console-key (the certificate's private key)"));
+    if (r.isSet(keyFlag) && !r.isSet(certFlag))
+        r.fail(keyFlag, QStringLiteral("requires --console-cert (the key's certificate)"));
+    if (!listening || r.failed())
+        return;
+    if (!r.isSet(tokenFlag))
+        r.fail(listenFlag, QStringLiteral("requires --console-token-file (consoles are never served without a token)"));
+    else if (!console.address.isLoopback() && !console.tls())
+        r.fail(listenFlag, QStringLiteral("%1 is not a loopback address; serving consoles there requires TLS "
+                                          "(--console-cert and --console-key)")
+                               .arg(console.address.toString()));
+    if (!r.failed())
+        o.consoleListen = console;
+}
+
 // As upstream: a recovery command beside a UDP listener is a decision about agents whose
 // pids nobody verifies, so it is refused at start unless that listener's opt-in is given.
 // Read last, so that a bad value of any flag is named first.
@@ -285,7 +317,7 @@ void readRunning(FlagReader &r, Options &o) {
     } else {
         // The window shows the observers it attaches to; an engine of its own would be a
         // second, unseen one.
-        for (const char *flag : {"socket", "udp-port", "demo", "control-socket", "prom-addr"})
+        for (const char *flag : {"socket", "udp-port", "demo", "control-socket", "prom-addr", "console-listen"})
             if (r.isSet(flag))
                 r.fail(QStringLiteral("attach"),
                        QStringLiteral("runs no engine here, so it cannot be combined with --%1; run that "
@@ -343,6 +375,7 @@ Options readOptions(FlagReader &reader) {
     readRecovery(reader, options.recovery, options.warnings);
     readExportAndMetrics(reader, options);
     readRunning(reader, options);
+    readConsoleListen(reader, options);
     readClockSource(reader, options);
     readReadTimeout(reader, options);
     requireRecoveryTrust(reader, options);

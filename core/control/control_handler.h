@@ -3,6 +3,8 @@
 // (docs/control.md). The transport owns framing, peers, bounds and streams; a handler
 // turns one parsed request into one reply and never sees a connection.
 
+#include "core/control/control_counters.h"
+
 #include <QJsonObject>
 #include <QJsonValue>
 #include <QString>
@@ -14,14 +16,22 @@
 
 namespace varta {
 
-// Who is on the other end, from SO_PEERCRED.
+// Who is on the other end: from SO_PEERCRED on the Unix socket; on TCP (a console on
+// another host) the token its hello named and the address it came from.
 struct ControlPeer {
     uid_t uid = 0;
     pid_t pid = 0;
-    QString user;  // the uid's name, or the number when it has none
+    QString user;        // the uid's name, or the number when it has none
+    QString token;       // the token's name; empty on the Unix socket
+    QString address;     // the console's source address; empty on the Unix socket
+    bool mayAct = true;  // false for a `view` token: reads and streams only
 
-    // "alice (uid 1000)": how operator actions name their author.
-    QString label() const { return QStringLiteral("%1 (uid %2)").arg(user).arg(uid); }
+    // "alice (uid 1000)" or "token alice (10.0.0.5)": how operator actions name their author.
+    QString label() const {
+        if (!token.isEmpty())
+            return QStringLiteral("token %1 (%2)").arg(token, address);
+        return QStringLiteral("%1 (uid %2)").arg(user).arg(uid);
+    }
 };
 
 struct ControlRequest {
@@ -40,10 +50,11 @@ struct ControlReply {
     QString error;  // human text when !ok
     QJsonObject result;
     std::optional<ControlStream> stream;
+    std::optional<ControlRefusal> refusal;  // a refusal the server counts (view_only); the connection stays
 
-    static ControlReply success(QJsonObject result) { return ControlReply{true, {}, {}, std::move(result), {}}; }
+    static ControlReply success(QJsonObject result) { return ControlReply{true, {}, {}, std::move(result), {}, {}}; }
     static ControlReply failure(QString code, QString error) {
-        return ControlReply{false, std::move(code), std::move(error), {}, {}};
+        return ControlReply{false, std::move(code), std::move(error), {}, {}, {}};
     }
 };
 

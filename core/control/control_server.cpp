@@ -1,12 +1,16 @@
 #include "core/control/control_server.h"
 
 #include "core/base/accept_loop.h"
+#include "core/base/tcp_listen.h"
 #include "core/base/unix_socket_path.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QSocketNotifier>
+#include <QSslConfiguration>
+#include <QSslSocket>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <vector>
@@ -21,22 +25,48 @@
 
 namespace varta {
 
+namespace {
+
+// One piece of a connection's output. A line is one or more chunks, the last ending in
+// '\n'; stream lines may be dropped by a resync, replies never are.
+struct OutputChunk {
+    QByteArray bytes;
+    bool streamLine = false;
+};
+
+}  // namespace
+
 struct ControlServer::Connection {
     std::uint64_t id = 0;
-    int fd = -1;
+    int fd = -1;                   // the Unix socket's; -1 on TCP
+    QSslSocket *socket = nullptr;  // TCP: owns its descriptor; plain unless the listener has TLS
+    bool tls = false;
+    bool encrypted = false;     // the TLS handshake completed
+    bool authenticated = true;  // TCP: false until a hello named a known token
+    ConsoleToken token;         // the one it named, so a reload can tell whether it is still there
+    QHostAddress source;
+    qint64 openedMs = 0;
     ControlPeer peer;
-    QSocketNotifier *readNotifier = nullptr;
+    QSocketNotifier *readNotifier = nullptr;  // Unix only: a QSslSocket has its own
     QSocketNotifier *writeNotifier = nullptr;
     QByteArray input;           // the line being received, at most kMaxRequestBytes
     qint64 lineStartedMs = -1;  // when its first byte arrived; -1 between lines
     qint64 lastActivityMs = 0;  // the last request, or the last byte the peer took
-    std::deque<QByteArray> output;
+    std::deque<OutputChunk> output;
     qsizetype outputOffset = 0;  // into output.front()
-    qsizetype queuedBytes = 0;
+    qsizetype queuedBytes = 0;   // in `output`; a socket's own buffer holds pendingBytes() more
+    // Given to a socket and not yet reported written by it: QSslSocket's bytesToWrite() says
+    // 0 before its queued encryption has run, so only bytesWritten() says they are out.
+    qint64 socketUnwritten = 0;
+    bool midLine = false;  // the bytes given to the wire so far end inside a line
     std::optional<ControlStream> stream;
-    QByteArray streamPrefix;  // {"v":1,"id":ID  — the broadcast body brings the rest
-    bool peerDone = false;    // the peer shut down its side: nothing more to read
-    bool closing = false;     // refused: no more reading, closed once its output is out
+    QByteArray streamPrefix;       // {"v":1,"id":ID  — the broadcast body brings the rest
+    ControlRequest streamRequest;  // what opened the stream: a resync asks the handler again
+    bool resyncing = false;        // batches skipped until the output drains
+    bool resyncQueued = false;
+    qint64 resyncSinceMs = 0;
+    bool peerDone = false;  // the peer shut down its side: nothing more to read
+    bool closing = false;   // refused: no more reading, closed once its output is out
     qint64 closingSinceMs = 0;
 };
 
@@ -148,6 +178,13 @@ void ControlServer::close() {
     while (!m_connections.empty())
         drop(m_connections.begin()->first, std::nullopt);
     m_sweepTimer.stop();
+    if (m_consoleFd >= 0) {
+        m_consoleAcceptLoop->stop();
+        m_consoleAcceptLoop->deleteLater();
+        m_consoleAcceptLoop = nullptr;
+        ::close(m_consoleFd);
+        m_consoleFd = -1;
+    }
     if (m_fd < 0)
         return;
     m_acceptLoop->stop();
@@ -163,6 +200,43 @@ void ControlServer::close() {
     m_inode = 0;
 }
 
+bool ControlServer::listenConsole(const QHostAddress &address, quint16 port, std::optional<ConsoleTls> tls,
+                                  ConsoleTokens tokens, QString *error) {
+    if (m_consoleFd >= 0) {
+        *error = QStringLiteral("the control server already listens for consoles");
+        return false;
+    }
+    const int fd = listenTcp(address, port, kListenBacklog, &m_consolePort, error);
+    if (fd < 0)
+        return false;
+    m_consoleFd = fd;
+    m_consoleAddress = address;
+    m_tls = std::move(tls);
+    m_tokens = std::move(tokens);
+    m_consoleAcceptLoop = new AcceptLoop(
+        fd, kListenBacklog, m_counters.acceptErrors, [this](int accepted) { admitConsole(accepted); }, this);
+    return true;
+}
+
+QString ControlServer::consoleDescription() const {
+    if (m_consoleFd < 0)
+        return {};
+    const QString host = m_consoleAddress.protocol() == QAbstractSocket::IPv6Protocol
+                             ? QStringLiteral("[%1]").arg(m_consoleAddress.toString())
+                             : m_consoleAddress.toString();
+    return QStringLiteral("console %1://%2:%3").arg(m_tls ? "tls" : "tcp", host).arg(m_consolePort);
+}
+
+void ControlServer::setConsoleTokens(ConsoleTokens tokens) {
+    m_tokens = std::move(tokens);
+    std::vector<std::uint64_t> revoked;
+    for (const auto &[id, connection] : m_connections)
+        if (connection->socket != nullptr && connection->authenticated && !m_tokens.contains(connection->token))
+            revoked.push_back(id);
+    for (const std::uint64_t id : revoked)
+        drop(id, std::nullopt);
+}
+
 void ControlServer::admit(int fd) {
     ++m_counters.connectionsAccepted;
     ucred credentials{};
@@ -176,39 +250,131 @@ void ControlServer::admit(int fd) {
                            : QStringLiteral("cannot tell who is connecting; refused"));
         return;
     }
-    if (m_connections.size() >= static_cast<std::size_t>(kMaxConnections)) {
+    if (m_unixConnections >= kMaxConnections) {
         refuseAtDoor(fd, ControlRefusal::Busy,
                      QStringLiteral("too many control connections (%1 open); try again later").arg(kMaxConnections));
         return;
     }
-    openConnection(fd, ControlPeer{credentials.uid, credentials.pid, userName(credentials.uid)});
+    openConnection(fd, ControlPeer{credentials.uid, credentials.pid, userName(credentials.uid), {}, {}, true});
+    ++m_unixConnections;
 }
 
-void ControlServer::refuseAtDoor(int fd, ControlRefusal refusal, const QString &error) {
+void ControlServer::admitConsole(int fd) {
+    ++m_counters.connectionsAccepted;
+    sockaddr_storage storage{};
+    socklen_t length = sizeof storage;
+    QHostAddress source;
+    if (::getpeername(fd, reinterpret_cast<sockaddr *>(&storage), &length) == 0)
+        source.setAddress(reinterpret_cast<const sockaddr *>(&storage));
+    if (source.protocol() == QAbstractSocket::IPv6Protocol) {
+        bool mapped = false;
+        const quint32 v4 = source.toIPv4Address(&mapped);
+        if (mapped)
+            source = QHostAddress(v4);
+    }
+    int fromSource = 0;
+    for (const auto &[id, connection] : m_connections)
+        if (connection->socket != nullptr && connection->source == source)
+            ++fromSource;
+    // A TLS client cannot read a plaintext line: it is only closed.
+    const bool sayWhy = !m_tls;
+    if (m_consoleConnections >= kMaxConsoleConnections) {
+        refuseAtDoor(
+            fd, ControlRefusal::Busy,
+            QStringLiteral("too many console connections (%1 open); try again later").arg(kMaxConsoleConnections),
+            sayWhy);
+        return;
+    }
+    if (fromSource >= kMaxConsoleConnectionsPerSource) {
+        refuseAtDoor(fd, ControlRefusal::Busy,
+                     QStringLiteral("too many console connections from this address (%1 open); try again later")
+                         .arg(kMaxConsoleConnectionsPerSource),
+                     sayWhy);
+        return;
+    }
+    openConsoleConnection(fd, source);
+}
+
+void ControlServer::refuseAtDoor(int fd, ControlRefusal refusal, const QString &error, bool sayWhy) {
     ++m_counters.refused[static_cast<std::size_t>(refusal)];
     // A fresh connection's send buffer is empty: the one line fits, and if it does not the
     // peer loses nothing it was owed.
-    const QByteArray line = errorLine(QJsonValue::Undefined, QString::fromLatin1(controlRefusalLabel(refusal)), error);
-    [[maybe_unused]] const ssize_t sent = ::send(fd, line.constData(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (sayWhy) {
+        const QByteArray line =
+            errorLine(QJsonValue::Undefined, QString::fromLatin1(controlRefusalLabel(refusal)), error);
+        [[maybe_unused]] const ssize_t sent = ::send(fd, line.constData(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    }
     ::close(fd);
 }
 
-void ControlServer::openConnection(int fd, const ControlPeer &peer) {
+ControlServer::Connection &ControlServer::openConnection(int fd, const ControlPeer &peer) {
     auto connection = std::make_unique<Connection>();
     const std::uint64_t id = m_nextId++;
     connection->id = id;
     connection->fd = fd;
     connection->peer = peer;
-    connection->lastActivityMs = nowMs();
+    connection->openedMs = nowMs();
+    connection->lastActivityMs = connection->openedMs;
     connection->readNotifier = new QSocketNotifier(fd, QSocketNotifier::Read, this);
     connection->writeNotifier = new QSocketNotifier(fd, QSocketNotifier::Write, this);
     connection->writeNotifier->setEnabled(false);
     connect(connection->readNotifier, &QSocketNotifier::activated, this, [this, id] { readFrom(id); });
     connect(connection->writeNotifier, &QSocketNotifier::activated, this, [this, id] { flush(id); });
+    Connection &opened = *connection;
     m_connections.emplace(id, std::move(connection));
     m_counters.connectionsOpen = m_connections.size();
     if (!m_sweepTimer.isActive())
         m_sweepTimer.start();
+    return opened;
+}
+
+void ControlServer::openConsoleConnection(int fd, const QHostAddress &source) {
+    auto *socket = new QSslSocket(this);
+    if (!socket->setSocketDescriptor(fd)) {
+        ::close(fd);
+        delete socket;
+        return;
+    }
+    // Qt's buffer is what the kernel had; a request line is bounded on top of it.
+    socket->setReadBufferSize(4 * kMaxRequestBytes);
+    auto connection = std::make_unique<Connection>();
+    const std::uint64_t id = m_nextId++;
+    connection->id = id;
+    connection->socket = socket;
+    connection->tls = m_tls.has_value();
+    connection->authenticated = false;
+    connection->source = source;
+    connection->peer.address = source.toString();
+    connection->openedMs = nowMs();
+    connection->lastActivityMs = connection->openedMs;
+    connect(socket, &QIODevice::readyRead, this, [this, id] { readFrom(id); });
+    connect(socket, &QIODevice::bytesWritten, this, [this, id](qint64 written) {
+        if (Connection *c = find(id))
+            c->socketUnwritten = std::max<qint64>(0, c->socketUnwritten - written);
+        flush(id);
+    });
+    connect(socket, &QSslSocket::encryptedBytesWritten, this, [this, id] { flush(id); });
+    connect(socket, &QAbstractSocket::disconnected, this, [this, id] { socketFailed(id); });
+    connect(socket, &QAbstractSocket::errorOccurred, this, [this, id] { socketFailed(id); });
+    connect(socket, &QSslSocket::encrypted, this, [this, id] {
+        if (Connection *c = find(id))
+            c->encrypted = true;
+    });
+    m_connections.emplace(id, std::move(connection));
+    ++m_consoleConnections;
+    m_counters.connectionsOpen = m_connections.size();
+    if (!m_sweepTimer.isActive())
+        m_sweepTimer.start();
+    if (m_tls) {
+        QSslConfiguration configuration = QSslConfiguration::defaultConfiguration();
+        configuration.setLocalCertificateChain(m_tls->chain);
+        configuration.setPrivateKey(m_tls->key);
+        configuration.setProtocol(QSsl::TlsV1_2OrLater);
+        // Consoles prove themselves with a token, not a client certificate.
+        configuration.setPeerVerifyMode(QSslSocket::VerifyNone);
+        socket->setSslConfiguration(configuration);
+        socket->startServerEncryption();
+    }
 }
 
 ControlServer::Connection *ControlServer::find(std::uint64_t id) {
@@ -232,6 +398,16 @@ QString ControlServer::userName(uid_t uid) {
     return name;
 }
 
+// A console's connection ended or broke. Before its handshake completed that is a failed
+// TLS connection: counted, never logged (a scanner would fill the log).
+void ControlServer::socketFailed(std::uint64_t id) {
+    Connection *connection = find(id);
+    if (connection == nullptr)
+        return;
+    const bool handshakeFailed = connection->tls && !connection->encrypted && !connection->closing;
+    drop(id, handshakeFailed ? std::optional(ControlRefusal::TlsFailed) : std::nullopt);
+}
+
 void ControlServer::readFrom(std::uint64_t id) {
     char buffer[16384];
     // At most 256 KiB per wake-up: one busy peer cannot hold the thread.
@@ -239,6 +415,14 @@ void ControlServer::readFrom(std::uint64_t id) {
         Connection *connection = find(id);
         if (connection == nullptr || connection->closing || connection->peerDone)
             return;
+        if (connection->socket != nullptr) {
+            const qint64 got = connection->socket->read(buffer, sizeof buffer);
+            if (got <= 0)
+                return;  // the end of a TCP connection comes as disconnected()
+            if (!consume(id, buffer, got))
+                return;
+            continue;
+        }
         const ssize_t got = ::recv(connection->fd, buffer, sizeof buffer, MSG_DONTWAIT);
         if (got < 0 && errno == EINTR)
             continue;
@@ -260,6 +444,11 @@ void ControlServer::readFrom(std::uint64_t id) {
         if (!consume(id, buffer, got))
             return;
     }
+    // More may be waiting in a socket's buffer, which notifies only of new bytes.
+    if (Connection *connection = find(id);
+        connection != nullptr && connection->socket != nullptr && connection->socket->bytesAvailable() > 0)
+        QMetaObject::invokeMethod(
+            this, [this, id] { readFrom(id); }, Qt::QueuedConnection);
 }
 
 bool ControlServer::consume(std::uint64_t id, const char *data, qsizetype size) {
@@ -272,8 +461,11 @@ bool ControlServer::consume(std::uint64_t id, const char *data, qsizetype size) 
         const auto *newline = static_cast<const char *>(std::memchr(at, '\n', static_cast<std::size_t>(end - at)));
         const qsizetype segment = (newline != nullptr ? newline : end) - at;
         if (connection->input.size() + segment > kMaxRequestBytes) {
-            fail(id, ControlRefusal::TooLarge,
-                 QStringLiteral("request line longer than %1 bytes; closing").arg(kMaxRequestBytes));
+            if (!connection->authenticated)
+                deny(id);  // nothing but a short hello is expected: reveal no bound either
+            else
+                fail(id, ControlRefusal::TooLarge,
+                     QStringLiteral("request line longer than %1 bytes; closing").arg(kMaxRequestBytes));
             return false;
         }
         if (segment > 0 && connection->lineStartedMs < 0)
@@ -294,45 +486,88 @@ void ControlServer::handleLine(std::uint64_t id, const QByteArray &line) {
     Connection *connection = find(id);
     ++m_counters.requests;
     connection->lastActivityMs = nowMs();
+    const bool authenticated = connection->authenticated;
     QJsonParseError parseError{};
     const QJsonDocument document = QJsonDocument::fromJson(line, &parseError);
     if (parseError.error != QJsonParseError::NoError) {
+        if (!authenticated)
+            return deny(id);
         reject(id, QJsonValue::Undefined,
                QStringLiteral("not JSON: %1 at byte %2").arg(parseError.errorString()).arg(parseError.offset));
         return;
     }
     if (!document.isObject()) {
+        if (!authenticated)
+            return deny(id);
         reject(id, QJsonValue::Undefined, QStringLiteral("a request is a JSON object"));
         return;
     }
     const QJsonObject object = document.object();
     const QJsonValue requestId = object.value(QStringLiteral("id"));
     const auto version = object.constFind(QStringLiteral("v"));
-    if (version != object.constEnd() && !(version->isDouble() && version->toDouble() == 1.0)) {
-        reject(id, requestId, QStringLiteral("\"v\" must be 1, the only protocol version this observer speaks"));
-        return;
-    }
     const QJsonValue cmd = object.value(QStringLiteral("cmd"));
-    if (!cmd.isString() || cmd.toString().isEmpty()) {
-        reject(id, requestId, QStringLiteral("\"cmd\" must be a non-empty string"));
-        return;
-    }
     const auto args = object.constFind(QStringLiteral("args"));
-    if (args != object.constEnd() && !args->isObject()) {
-        reject(id, requestId, QStringLiteral("\"args\" must be an object"));
+    QString problem;
+    if (version != object.constEnd() && !(version->isDouble() && version->toDouble() == 1.0))
+        problem = QStringLiteral("\"v\" must be 1, the only protocol version this observer speaks");
+    else if (!cmd.isString() || cmd.toString().isEmpty())
+        problem = QStringLiteral("\"cmd\" must be a non-empty string");
+    else if (args != object.constEnd() && !args->isObject())
+        problem = QStringLiteral("\"args\" must be an object");
+    if (!problem.isEmpty()) {
+        if (!authenticated)
+            return deny(id);
+        reject(id, requestId, problem);
         return;
     }
     const ControlRequest request{cmd.toString(), args != object.constEnd() ? args->toObject() : QJsonObject(),
                                  requestId};
+    if (connection->socket != nullptr && request.cmd == QLatin1String("hello")) {
+        if (!hello(id, request))
+            deny(id);
+        return;
+    }
+    if (!authenticated)
+        return deny(id);
     const ControlPeer peer = connection->peer;
     const ControlReply reply = m_handler.handle(request, peer);
+    if (reply.refusal)
+        ++m_counters.refused[static_cast<std::size_t>(*reply.refusal)];
     connection = find(id);  // the handler may have broadcast, and a broadcast may drop
     if (connection == nullptr || connection->closing)
         return;
-    enqueue(*connection, replyLine(requestId, reply));
+    enqueue(*connection, replyLine(requestId, reply), reply.stream == ControlStream::Batches);
     if (reply.stream)
-        subscribe(id, *reply.stream, requestId);
+        subscribe(id, *reply.stream, request);
     flush(id);
+}
+
+// A console's first request. False: refused, whatever the reason (the caller says only that).
+bool ControlServer::hello(std::uint64_t id, const ControlRequest &request) {
+    Connection *connection = find(id);
+    if (connection->authenticated) {
+        reject(id, request.id, QStringLiteral("this connection already said hello"));
+        return true;
+    }
+    const QJsonValue secret = request.args.value(QStringLiteral("token"));
+    const ConsoleToken *token = secret.isString() ? m_tokens.match(secret.toString().toUtf8()) : nullptr;
+    if (token == nullptr)
+        return false;
+    connection->authenticated = true;
+    connection->token = *token;
+    connection->peer.token = token->name;
+    connection->peer.mayAct = token->mayAct;
+    const QJsonObject result{{"name", token->name},
+                             {"role", token->mayAct ? QStringLiteral("control") : QStringLiteral("view")},
+                             {"version", QStringLiteral(VARTA_VERSION)}};
+    enqueue(*connection, replyLine(request.id, ControlReply::success(result)));
+    flush(id);
+    return true;
+}
+
+// One line that says nothing of what was wrong (which token, which part), then the close.
+void ControlServer::deny(std::uint64_t id) {
+    fail(id, ControlRefusal::BadToken, QStringLiteral("not authorized; closing"), QStringLiteral("permission_denied"));
 }
 
 void ControlServer::reject(std::uint64_t id, const QJsonValue &requestId, const QString &error) {
@@ -342,36 +577,71 @@ void ControlServer::reject(std::uint64_t id, const QJsonValue &requestId, const 
     flush(id);
 }
 
-void ControlServer::fail(std::uint64_t id, ControlRefusal refusal, const QString &error) {
+void ControlServer::fail(std::uint64_t id, ControlRefusal refusal, const QString &error, const QString &code) {
     Connection *connection = find(id);
     ++m_counters.refused[static_cast<std::size_t>(refusal)];
     connection->closing = true;
     connection->closingSinceMs = nowMs();
-    connection->readNotifier->setEnabled(false);
+    if (connection->readNotifier != nullptr)
+        connection->readNotifier->setEnabled(false);
     connection->input.clear();
-    enqueue(*connection, errorLine(QJsonValue::Undefined, QString::fromLatin1(controlRefusalLabel(refusal)), error));
+    const QString shown = code.isEmpty() ? QString::fromLatin1(controlRefusalLabel(refusal)) : code;
+    // Before its handshake a TLS client could not read the line.
+    if (!connection->tls || connection->encrypted)
+        enqueue(*connection, errorLine(QJsonValue::Undefined, shown, error));
     unsubscribe(*connection);  // may call out: flush looks the connection up again
     flush(id);
 }
 
-void ControlServer::enqueue(Connection &connection, QByteArray bytes) {
+void ControlServer::enqueue(Connection &connection, QByteArray bytes, bool streamLine) {
     connection.queuedBytes += bytes.size();
-    connection.output.push_back(std::move(bytes));
+    connection.output.push_back(OutputChunk{std::move(bytes), streamLine});
+}
+
+qint64 ControlServer::pendingBytes(const Connection &connection) const {
+    qint64 pending = connection.queuedBytes;
+    if (connection.socket != nullptr)
+        pending += connection.socketUnwritten + connection.socket->encryptedBytesToWrite();
+    return pending;
+}
+
+// Hands whole chunks to the socket while its own buffer is small: what it holds is
+// committed to the wire, what stays in `output` a resync may still drop.
+bool ControlServer::flushSocket(Connection &connection) {
+    QSslSocket *socket = connection.socket;
+    while (!connection.output.empty()
+           && connection.socketUnwritten + socket->encryptedBytesToWrite() < kMaxSocketBufferedBytes) {
+        OutputChunk chunk = std::move(connection.output.front());
+        connection.output.pop_front();
+        connection.queuedBytes -= chunk.bytes.size();
+        connection.midLine = !chunk.bytes.endsWith('\n');
+        if (socket->write(chunk.bytes) != chunk.bytes.size())
+            return false;
+        connection.socketUnwritten += chunk.bytes.size();
+    }
+    return true;
 }
 
 bool ControlServer::flush(std::uint64_t id) {
     Connection *connection = find(id);
     if (connection == nullptr)
         return false;
-    while (!connection->output.empty()) {
+    if (connection->socket != nullptr) {
+        connection->lastActivityMs = nowMs();
+        if (!flushSocket(*connection)) {
+            drop(id, std::nullopt);
+            return false;
+        }
+    }
+    while (connection->socket == nullptr && !connection->output.empty()) {
         constexpr std::size_t kMaxChunks = 64;
         iovec chunks[kMaxChunks];
         std::size_t count = 0;
         for (auto it = connection->output.begin(); it != connection->output.end() && count < kMaxChunks;
              ++it, ++count) {
             const qsizetype skip = count == 0 ? connection->outputOffset : 0;
-            chunks[count].iov_base = const_cast<char *>(it->constData() + skip);
-            chunks[count].iov_len = static_cast<std::size_t>(it->size() - skip);
+            chunks[count].iov_base = const_cast<char *>(it->bytes.constData() + skip);
+            chunks[count].iov_len = static_cast<std::size_t>(it->bytes.size() - skip);
         }
         msghdr message{};
         message.msg_iov = chunks;
@@ -391,28 +661,77 @@ bool ControlServer::flush(std::uint64_t id) {
         connection->queuedBytes -= sent;
         qsizetype left = sent;
         while (left > 0) {
-            const qsizetype rest = connection->output.front().size() - connection->outputOffset;
+            const qsizetype rest = connection->output.front().bytes.size() - connection->outputOffset;
             if (left < rest) {
                 connection->outputOffset += left;
+                connection->midLine = true;
                 break;
             }
             left -= rest;
+            connection->midLine = !connection->output.front().bytes.endsWith('\n');
             connection->output.pop_front();
             connection->outputOffset = 0;
         }
     }
-    connection->writeNotifier->setEnabled(false);
+    if (connection->writeNotifier != nullptr)
+        connection->writeNotifier->setEnabled(false);
+    if (pendingBytes(*connection) > 0)
+        return true;  // a socket says bytesWritten when it has taken more
     if (connection->closing || (connection->peerDone && !connection->stream)) {
         drop(id, std::nullopt);
         return false;
     }
+    if (connection->resyncing && !connection->resyncQueued) {
+        // Not from inside whatever flushed (a broadcast, a request): the handler is called anew.
+        connection->resyncQueued = true;
+        QMetaObject::invokeMethod(
+            this, [this, id] { finishResync(id); }, Qt::QueuedConnection);
+    }
     return true;
 }
 
-void ControlServer::subscribe(std::uint64_t id, ControlStream kind, const QJsonValue &requestId) {
+// A Batches subscriber that fell kMaxQueuedBytes behind: its unsent stream lines go (a
+// line begun on the wire is finished), and batches skip it until it has drained.
+void ControlServer::startResync(Connection &connection) {
+    ++m_counters.resyncs;
+    connection.resyncing = true;
+    connection.resyncSinceMs = nowMs();
+    std::deque<OutputChunk> kept;
+    bool finishing = connection.midLine;  // the front chunks complete a line already begun
+    for (OutputChunk &chunk : connection.output) {
+        if (finishing || !chunk.streamLine) {
+            finishing = finishing && !chunk.bytes.endsWith('\n');
+            kept.push_back(std::move(chunk));
+        } else {
+            connection.queuedBytes -= chunk.bytes.size();
+        }
+    }
+    connection.output = std::move(kept);
+}
+
+void ControlServer::finishResync(std::uint64_t id) {
+    Connection *connection = find(id);
+    if (connection == nullptr || !connection->resyncing)
+        return;
+    connection->resyncQueued = false;
+    if (pendingBytes(*connection) > 0 || connection->closing)
+        return;  // a reply went out meanwhile: the next drain tries again
+    const ControlRequest request = connection->streamRequest;
+    const ControlReply reply = m_handler.handle(request, connection->peer);
+    connection = find(id);
+    if (connection == nullptr || connection->closing)
+        return;
+    connection->resyncing = false;
+    enqueue(*connection, replyLine(request.id, reply), true);
+    flush(id);
+}
+
+void ControlServer::subscribe(std::uint64_t id, ControlStream kind, const ControlRequest &request) {
     Connection *connection = find(id);
     if (connection->stream == kind) {
-        connection->streamPrefix = linePrefix(requestId);
+        connection->streamPrefix = linePrefix(request.id);
+        connection->streamRequest = request;
+        connection->resyncing = false;  // the reply just queued is the fresh snapshot
         return;
     }
     unsubscribe(*connection);
@@ -420,7 +739,8 @@ void ControlServer::subscribe(std::uint64_t id, ControlStream kind, const QJsonV
     if (connection == nullptr || connection->closing)
         return;
     connection->stream = kind;
-    connection->streamPrefix = linePrefix(requestId);
+    connection->streamPrefix = linePrefix(request.id);
+    connection->streamRequest = request;
     const int count = ++m_subscribers[streamIndex(kind)];
     Q_EMIT subscribersChanged(kind, count);
 }
@@ -431,6 +751,7 @@ void ControlServer::unsubscribe(Connection &connection) {
     const ControlStream kind = *connection.stream;
     connection.stream.reset();
     connection.streamPrefix.clear();
+    connection.resyncing = false;
     const int count = --m_subscribers[streamIndex(kind)];
     Q_EMIT subscribersChanged(kind, count);
 }
@@ -446,21 +767,26 @@ void ControlServer::broadcast(ControlStream kind, const QJsonObject &message) {
     body.append('\n');
     std::vector<std::uint64_t> targets;
     for (const auto &[id, connection] : m_connections)
-        if (connection->stream == kind && !connection->closing)
+        if (connection->stream == kind && !connection->closing && !connection->resyncing)
             targets.push_back(id);
     for (const std::uint64_t id : targets) {
         Connection *connection = find(id);
-        if (connection == nullptr || connection->stream != kind || connection->closing)
+        if (connection == nullptr || connection->stream != kind || connection->closing || connection->resyncing)
             continue;
-        if (connection->queuedBytes + connection->streamPrefix.size() + body.size() > kMaxQueuedBytes) {
-            drop(id, ControlRefusal::SlowReader);
+        if (pendingBytes(*connection) + connection->streamPrefix.size() + body.size() > kMaxQueuedBytes) {
+            if (kind == ControlStream::Batches) {
+                startResync(*connection);
+                flush(id);
+            } else {
+                drop(id, ControlRefusal::SlowReader);
+            }
             continue;
         }
-        enqueue(*connection, connection->streamPrefix);
-        enqueue(*connection, body);
+        enqueue(*connection, connection->streamPrefix, true);
+        enqueue(*connection, body, true);
         // Straight out when the peer keeps up; once it does not, the write notifier takes
         // over and further broadcasts only queue.
-        if (!connection->writeNotifier->isEnabled())
+        if (connection->socket != nullptr || !connection->writeNotifier->isEnabled())
             flush(id);
     }
 }
@@ -474,12 +800,36 @@ void ControlServer::drop(std::uint64_t id, std::optional<ControlRefusal> refusal
     m_counters.connectionsOpen = m_connections.size();
     if (refusal)
         ++m_counters.refused[static_cast<std::size_t>(*refusal)];
-    // Disabled at once, deleted later: this may run inside one of their own signals.
-    connection->readNotifier->setEnabled(false);
-    connection->writeNotifier->setEnabled(false);
-    connection->readNotifier->deleteLater();
-    connection->writeNotifier->deleteLater();
-    ::close(connection->fd);
+    if (connection->socket != nullptr) {
+        --m_consoleConnections;
+        QSslSocket *socket = connection->socket;
+        QObject::disconnect(socket, nullptr, this, nullptr);
+        // Unread input at close() makes the kernel send a reset, which can overtake the
+        // last line; what is there now is read and thrown away, and our side shut first.
+        const int fd = static_cast<int>(socket->socketDescriptor());
+        if (fd >= 0) {
+            char sink[16384];
+            for (int round = 0; round < 16 && ::recv(fd, sink, sizeof sink, MSG_DONTWAIT) > 0; ++round) {}
+        }
+        if (connection->encrypted && socket->state() == QAbstractSocket::ConnectedState) {
+            // TLS ends with close_notify, else a client may discard the last record.
+            connect(socket, &QAbstractSocket::disconnected, socket, &QObject::deleteLater);
+            QTimer::singleShot(kRequestTimeoutMs, socket, &QObject::deleteLater);
+            socket->disconnectFromHost();
+        } else {
+            if (fd >= 0)
+                ::shutdown(fd, SHUT_WR);
+            socket->deleteLater();  // this may run inside one of its own signals; its destructor closes
+        }
+    } else {
+        --m_unixConnections;
+        // Disabled at once, deleted later: this may run inside one of their own signals.
+        connection->readNotifier->setEnabled(false);
+        connection->writeNotifier->setEnabled(false);
+        connection->readNotifier->deleteLater();
+        connection->writeNotifier->deleteLater();
+        ::close(connection->fd);
+    }
     if (m_connections.empty())
         m_sweepTimer.stop();
     if (connection->stream) {
@@ -503,9 +853,17 @@ void ControlServer::sweep() {
             // Its last line was not taken within the request timeout: stop waiting.
             if (now - connection->closingSinceMs >= m_settings.requestTimeoutMs)
                 drop(id, std::nullopt);
+        } else if (!connection->authenticated && now - connection->openedMs >= m_settings.authTimeoutMs) {
+            if (connection->tls && !connection->encrypted)
+                drop(id, ControlRefusal::Timeout);  // it could not read a line
+            else
+                fail(id, ControlRefusal::Timeout,
+                     QStringLiteral("no hello within %1 ms; closing").arg(m_settings.authTimeoutMs));
         } else if (connection->lineStartedMs >= 0 && now - connection->lineStartedMs >= m_settings.requestTimeoutMs) {
             fail(id, ControlRefusal::Timeout,
                  QStringLiteral("request line not finished within %1 ms; closing").arg(m_settings.requestTimeoutMs));
+        } else if (connection->resyncing && now - connection->resyncSinceMs >= m_settings.idleTimeoutMs) {
+            drop(id, ControlRefusal::SlowReader);  // it stopped reading for good
         } else if (!connection->stream && now - connection->lastActivityMs >= m_settings.idleTimeoutMs) {
             drop(id, ControlRefusal::Idle);
         }

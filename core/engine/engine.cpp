@@ -2,6 +2,8 @@
 
 #include "core/base/engine_clock.h"
 #include "core/base/log.h"
+#include "core/control/console_tls.h"
+#include "core/control/console_tokens.h"
 #include "core/control/control_server.h"
 #include "core/engine/engine_control.h"
 #include "core/engine/local_agents.h"
@@ -113,13 +115,38 @@ bool Engine::start(QString *error) {
     return startControl(error);
 }
 
+// One server for both transports: the Unix socket and the consoles' TCP listener share
+// the handler, the streams and the broadcasts below.
 bool Engine::startControl(QString *error) {
-    if (m_options.controlSocket.isEmpty())
+    if (m_options.controlSocket.isEmpty() && !m_options.consoleListen)
         return true;
     m_controlHandler = std::make_unique<EngineControl>(*this);
     m_control = std::make_unique<ControlServer>(*m_controlHandler);
-    if (!m_control->listen(m_options.controlSocket, error))
+    if (!m_options.controlSocket.isEmpty() && !m_control->listen(m_options.controlSocket, error))
         return false;
+    if (const std::optional<ConsoleListenOptions> &console = m_options.consoleListen) {
+        QString problem;
+        std::optional<ConsoleTls> tls;
+        if (console->tls()) {
+            tls = ConsoleTls::load(console->certFile, console->keyFile, &problem);
+            if (!tls) {
+                *error = problem;
+                return false;
+            }
+        }
+        std::optional<ConsoleTokens> tokens = ConsoleTokens::load(console->tokenFile, &problem);
+        if (!tokens) {
+            *error = QStringLiteral("--console-token-file: ") + problem;
+            return false;
+        }
+        if (!m_control->listenConsole(console->address, console->port, std::move(tls), std::move(*tokens), &problem)) {
+            *error = QStringLiteral("--console-listen: %1:%2: %3")
+                         .arg(console->address.toString())
+                         .arg(console->port)
+                         .arg(problem);
+            return false;
+        }
+    }
     connect(m_events, &EventStream::eventPosted, m_control.get(), [this](const EventLogEntry &entry) {
         if (m_control->subscribers(ControlStream::Events) > 0)
             m_control->broadcast(ControlStream::Events, QJsonObject{{"event", json::eventJson(entry)}});
@@ -251,8 +278,10 @@ QStringList Engine::listenerDescriptions() const {
         out << m_udp->description();
     if (m_uds)
         out << m_uds->description();
-    if (m_control)
+    if (m_control && m_control->isListening())
         out << QStringLiteral("control ") + m_control->path();
+    if (m_control && m_control->isConsoleListening())
+        out << m_control->consoleDescription();
     return out;
 }
 
@@ -775,6 +804,23 @@ void Engine::reopenFiles() {
             logLine(LogLevel::Info, QStringLiteral("reopened ") + m_eventFile->path());
     }
     m_recovery->reopenAudit();
+    reloadConsoleTokens();
+}
+
+// A token file that no longer reads keeps the tokens read before: a typo must not lock
+// every console out, nor let a revoked one in silently (the warning says so).
+void Engine::reloadConsoleTokens() {
+    if (!m_control || !m_options.consoleListen)
+        return;
+    QString problem;
+    std::optional<ConsoleTokens> tokens = ConsoleTokens::load(m_options.consoleListen->tokenFile, &problem);
+    if (!tokens) {
+        logLine(LogLevel::Warning,
+                QStringLiteral("--console-token-file: %1; the tokens read before stay in force").arg(problem));
+        return;
+    }
+    m_control->setConsoleTokens(std::move(*tokens));
+    logLine(LogLevel::Info, QStringLiteral("reloaded ") + m_options.consoleListen->tokenFile);
 }
 
 void Engine::finishShutdown() {

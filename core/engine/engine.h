@@ -150,6 +150,7 @@ private:
     void finishShutdown();
     EngineStats stats() const;
     bool startControl(QString *error);
+    void reloadConsoleTokens();
     void updatePublishing();
 
     Options m_options;

@@ -56,8 +56,16 @@ ControlReply EngineControl::handle(const ControlRequest &request, const ControlP
     if (cmd == QLatin1String("subscribe"))
         return subscribe();
     if (cmd == QLatin1String("recover") || cmd == QLatin1String("kill") || cmd == QLatin1String("pause")
-        || cmd == QLatin1String("resume") || cmd == QLatin1String("rearm") || cmd == QLatin1String("forget"))
+        || cmd == QLatin1String("resume") || cmd == QLatin1String("rearm") || cmd == QLatin1String("forget")) {
+        if (!peer.mayAct) {
+            ControlReply reply = ControlReply::failure(
+                QStringLiteral("permission_denied"),
+                QStringLiteral("token %1 may only view: %2 needs a control token").arg(peer.token, cmd));
+            reply.refusal = ControlRefusal::ViewOnly;
+            return reply;
+        }
         return act(cmd, request.args, peer);
+    }
     return ControlReply::failure(
         QStringLiteral("unknown_command"),
         QStringLiteral("unknown command \"%1\" (docs/control.md section 5)").arg(cmd.left(64)));
@@ -245,7 +253,9 @@ ControlReply EngineControl::events(const QJsonObject &args) const {
 }
 
 ControlReply EngineControl::act(const QString &cmd, const QJsonObject &args, const ControlPeer &peer) {
-    const OperatorActor by{peer.uid, peer.user};
+    // A console's token has no uid: its name and address are the author.
+    const OperatorActor by =
+        peer.token.isEmpty() ? OperatorActor{peer.uid, peer.user} : OperatorActor{std::nullopt, peer.label()};
     if (cmd == QLatin1String("kill")) {
         const qint64 id = args.value(QLatin1String("child")).toInteger(-1);
         if (id <= 0)

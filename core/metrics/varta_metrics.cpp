@@ -330,6 +330,11 @@ void registerObserverFamilies(MetricsRegistry &registry, const ObserverCounters 
         .addValue(&observer.control.requests);
     registry.gauge("varta_control_connections", "Control-socket connections open.")
         .addValue(&observer.control.connectionsOpen);
+    registry
+        .counter("varta_control_resyncs_total",
+                 "Control subscribers that fell 8 MiB behind: their unsent batches were dropped and a fresh "
+                 "snapshot sent once they caught up.")
+        .addValue(&observer.control.resyncs);
     auto &refused =
         registry.counter("varta_control_refused_total", "Control-socket requests or connections refused, by reason.");
     for (std::size_t i = 0; i < kControlRefusalCount; ++i)

@@ -11,6 +11,10 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QSslConfiguration>
+#include <QSslSocket>
 #include <QTcpSocket>
 #include <QTemporaryDir>
 
@@ -135,6 +139,46 @@ struct Observer {
         return agentState(socket(), key);
     }
 };
+
+// A self-signed pair, as docs/control.md section 7 tells an operator to make one.
+bool makeCertificate(const QString &cert, const QString &key) {
+    QProcess openssl;
+    openssl.start(QStringLiteral("openssl"),
+                  {"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
+                   "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", key,
+                   "-out", cert});
+    return openssl.waitForFinished(30000) && openssl.exitCode() == 0
+           && QFile::setPermissions(key, QFileDevice::ReadOwner | QFileDevice::WriteOwner);
+}
+
+// A console's TLS connection that trusts `cert` only; nullptr when the handshake fails.
+std::unique_ptr<QSslSocket> consoleClient(quint16 port, const QString &cert) {
+    auto client = std::make_unique<QSslSocket>();
+    QSslConfiguration configuration = QSslConfiguration::defaultConfiguration();
+    configuration.setCaCertificates(QSslCertificate::fromPath(cert));
+    configuration.setPeerVerifyMode(QSslSocket::VerifyPeer);
+    client->setSslConfiguration(configuration);
+    client->connectToHostEncrypted(QStringLiteral("localhost"), port);
+    if (!client->waitForEncrypted(10000))
+        return nullptr;
+    return client;
+}
+
+// Sends one request and returns the reply with its id, passing over stream lines.
+QJsonObject request(QSslSocket &client, int id, const QByteArray &body) {
+    client.write("{\"v\":1,\"id\":" + QByteArray::number(id) + "," + body + "}\n");
+    QElapsedTimer clock;
+    clock.start();
+    while (clock.elapsed() < 15000) {
+        while (client.canReadLine()) {
+            const QJsonObject object = QJsonDocument::fromJson(client.readLine()).object();
+            if (object.value(QLatin1String("id")).toInt() == id && object.contains(QLatin1String("ok")))
+                return object;
+        }
+        client.waitForReadyRead(200);
+    }
+    return {};
+}
 
 }  // namespace
 
@@ -403,9 +447,11 @@ private Q_SLOTS:
         QCOMPARE(o.watch->stop(), 0);
     }
 
-    // A subscriber that never reads while 3,000 agents beat: it is dropped as a slow
-    // reader; every beat is still accepted and other clients are answered.
-    void aSubscriberThatNeverReadsIsDroppedNotWaitedFor() {
+    // A subscriber that never reads while 3,000 agents beat: it is resynced (its unsent
+    // batches dropped, batches skipping it; section 7), never waited for; every beat is
+    // still accepted and other clients are answered. That a resync never drained ends as
+    // slow_reader after kIdleTimeoutMs is tst_console_transport's, with a short timeout.
+    void aSubscriberThatNeverReadsIsResyncedNotWaitedFor() {
         Observer o;
         const QString tokenFile = o.dir.filePath(QStringLiteral("token"));
         const QByteArray token = test::randomToken();
@@ -441,17 +487,141 @@ private Q_SLOTS:
         std::uint64_t nonce = 1;
         QElapsedTimer clock;
         clock.start();
-        while (scrapeValue("varta_control_refused_total{reason=\"slow_reader\"}") < 1 && clock.elapsed() < 30000) {
+        while (scrapeValue("varta_control_resyncs_total") < 1 && clock.elapsed() < 30000) {
             for (std::uint32_t pid = 30000; pid < 33000; ++pid)
                 o.beat(pid, nonce);
             ++nonce;
             QTest::qWait(100);
             QCOMPARE(ctl(o.socket(), {QStringLiteral("status")}).exitCode, 0);
         }
-        QCOMPARE(scrapeValue("varta_control_refused_total{reason=\"slow_reader\"}"), 1);
+        QCOMPARE(scrapeValue("varta_control_resyncs_total"), 1);  // skipped while it has not drained
         ::close(fd);
         QCOMPARE(o.watch->stop(), 0);
         QCOMPARE(o.watch->summaryValue(QStringLiteral("beats")), qint64((nonce - 1) * 3000));
+    }
+    // A console on "another host" (loopback here) over TLS: hello, a snapshot, a recover
+    // audited under the token's name; a view token's recover refused.
+    void aConsoleOverTlsActsWithAControlTokenOnly() {
+        Observer o;
+        const QString cert = o.dir.filePath(QStringLiteral("console.crt"));
+        const QString key = o.dir.filePath(QStringLiteral("console.key"));
+        QVERIFY(makeCertificate(cert, key));
+        const QString tokens = o.dir.filePath(QStringLiteral("tokens"));
+        const QByteArray opsSecret = test::randomToken();
+        const QByteArray viewSecret = test::randomToken();
+        QVERIFY(
+            test::writeSecretFile(tokens, "# consoles\nops control " + opsSecret + "\nwall view " + viewSecret + "\n"));
+        QVERIFY(o.watch->start(
+            QStringList{QStringLiteral("--udp-port"), QStringLiteral("0"), QStringLiteral("--threshold-ms"),
+                        QStringLiteral("5000"), QStringLiteral("--recovery-exec"), o.script() + " {pid}",
+                        QStringLiteral("--recovery-audit-file"), o.audit(), QStringLiteral("--console-listen"),
+                        QStringLiteral("127.0.0.1:0"), QStringLiteral("--console-cert"), cert,
+                        QStringLiteral("--console-key"), key, QStringLiteral("--console-token-file"), tokens}
+                + kUdpRecoveryOptIn,
+            2));
+        quint16 port = 0;
+        static const QRegularExpression listening(QStringLiteral("console tls://127\\.0\\.0\\.1:(\\d+)"));
+        for (const QString &line : o.watch->stdoutLines)
+            if (const QRegularExpressionMatch m = listening.match(line); m.hasMatch())
+                port = static_cast<quint16>(m.captured(1).toUInt());
+        QVERIFY2(port != 0, qPrintable(o.watch->stdoutLines.join('\n')));
+        const QString agent = QStringLiteral("udp:127.0.0.1/6001");
+        o.beat(6001, 1);
+
+        const std::unique_ptr<QSslSocket> ops = consoleClient(port, cert);
+        QVERIFY(ops);
+        const QJsonObject hello = request(*ops, 1, "\"cmd\":\"hello\",\"args\":{\"token\":\"" + opsSecret + "\"}");
+        QCOMPARE(hello.value("result").toObject().value("role").toString(), QString("control"));
+        QJsonObject snapshot;
+        for (int attempt = 0; attempt < 50; ++attempt) {  // until the beat has been taken
+            o.beat(6001, 2 + attempt);
+            snapshot =
+                request(*ops, 2, "\"cmd\":\"subscribe\"").value("result").toObject().value("snapshot").toObject();
+            if (!snapshot.value("agents").toArray().isEmpty())
+                break;
+            QTest::qWait(100);
+        }
+        QCOMPARE(snapshot.value("agents").toArray().first().toObject().value("key").toString(), agent);
+        const QJsonObject status = request(*ops, 3, "\"cmd\":\"status\"");
+        QVERIFY(status.value("result")
+                    .toObject()
+                    .value("listeners")
+                    .toArray()
+                    .contains(QStringLiteral("console tls://127.0.0.1:%1").arg(port)));
+        const QJsonObject recovered =
+            request(*ops, 4, "\"cmd\":\"recover\",\"args\":{\"keys\":[\"" + agent.toUtf8() + "\"]}");
+        QCOMPARE(recovered.value("ok").toBool(), true);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                for (const QList<QByteArray> &row : auditRows(o.audit(), "operator"))
+                    if (row.join('\t').contains("token ops (127.0.0.1)"))
+                        return true;
+                return false;
+            }(),
+            20000);
+
+        const std::unique_ptr<QSslSocket> wall = consoleClient(port, cert);
+        QVERIFY(wall);
+        QCOMPARE(request(*wall, 1, "\"cmd\":\"hello\",\"args\":{\"token\":\"" + viewSecret + "\"}")
+                     .value("result")
+                     .toObject()
+                     .value("role")
+                     .toString(),
+                 QString("view"));
+        const QJsonObject refusedRecover =
+            request(*wall, 2, "\"cmd\":\"recover\",\"args\":{\"keys\":[\"" + agent.toUtf8() + "\"]}");
+        QCOMPARE(refusedRecover.value("code").toString(), QString("permission_denied"));
+        QVERIFY2(refusedRecover.value("error").toString().contains("may only view"),
+                 qPrintable(refusedRecover.value("error").toString()));
+        QCOMPARE(request(*wall, 3, "\"cmd\":\"status\"").value("ok").toBool(), true);  // still open
+
+        const std::unique_ptr<QSslSocket> stranger = consoleClient(port, cert);
+        QVERIFY(stranger);
+        QCOMPARE(request(*stranger, 1, "\"cmd\":\"hello\",\"args\":{\"token\":\"" + test::randomToken() + "\"}")
+                     .value("code")
+                     .toString(),
+                 QString());  // the denial carries no id: nothing with id 1 comes back
+        QCOMPARE(o.watch->stop(), 0);
+    }
+
+    void consoleFlagsAreCheckedAtStart() {
+        QTemporaryDir dir;
+        const QString tokens = dir.filePath(QStringLiteral("tokens"));
+        QVERIFY(test::writeSecretFile(tokens, "ops control " + test::randomToken() + "\n"));
+        const QString cert = dir.filePath(QStringLiteral("c.crt"));
+        const QString key = dir.filePath(QStringLiteral("c.key"));
+        QVERIFY(makeCertificate(cert, key));
+        const QString badTokens = dir.filePath(QStringLiteral("bad-tokens"));
+        QVERIFY(test::writeSecretFile(badTokens, "ops admin " + test::randomToken() + "\n"));
+        const QString listen = QStringLiteral("127.0.0.1:0");
+        struct Case {
+            QStringList args;
+            int exitCode;
+            QString named;
+        };
+        const QList<Case> cases{
+            {{"--console-listen", "0.0.0.0:0", "--console-token-file", tokens}, 2, "--console-listen"},
+            {{"--console-listen", listen}, 2, "--console-listen"},
+            {{"--console-listen", listen, "--console-token-file", tokens, "--console-cert", cert}, 2, "--console-cert"},
+            {{"--console-listen", listen, "--console-token-file", tokens, "--console-key", key}, 2, "--console-key"},
+            {{"--console-token-file", tokens}, 2, "--console-token-file"},
+            {{"--console-listen", "localhost:80", "--console-token-file", tokens}, 2, "--console-listen"},
+            {{"--console-listen", listen, "--console-token-file", badTokens}, 1, badTokens + ": line 1:"},
+            {{"--console-listen", listen, "--console-token-file", tokens, "--console-cert", key, "--console-key", key},
+             1,
+             key + ": holds no PEM certificate"},
+        };
+        for (const Case &c : cases) {
+            QProcess watch;
+            watch.start(test::watchBinary(),
+                        QStringList{QStringLiteral("--headless"), QStringLiteral("--udp-port"), QStringLiteral("0")}
+                            + c.args);
+            QVERIFY(watch.waitForFinished(15000));
+            const QString err = QString::fromUtf8(watch.readAllStandardError()).trimmed();
+            QVERIFY2(watch.exitCode() == c.exitCode, qPrintable(c.args.join(' ') + " -> " + err));
+            QVERIFY2(err.contains(c.named), qPrintable(c.args.join(' ') + " -> " + err));
+            QVERIFY2(!err.contains('\n'), qPrintable(err));
+        }
     }
 };
 

@@ -327,6 +327,22 @@ private Q_SLOTS:
         row("export-file empty", {"--export-file", ""}, "--export-file: must not be empty");
         row("control-socket empty", {"--control-socket", ""}, "--control-socket: must not be empty");
         row("state-file empty", {"--state-file="}, "--state-file: must not be empty");
+        row("console-listen without tokens", {"--console-listen", "127.0.0.1:7070"},
+            "--console-listen: requires --console-token-file (consoles are never served without a token)");
+        row("console-listen beyond loopback without TLS",
+            {"--console-listen", "10.0.0.2:7070", "--console-token-file", "/t"},
+            "--console-listen: 10.0.0.2 is not a loopback address; serving consoles there requires TLS "
+            "(--console-cert and --console-key)");
+        row("console-cert without key",
+            {"--console-listen", "10.0.0.2:7070", "--console-token-file", "/t", "--console-cert", "/c"},
+            "--console-cert: requires --console-key (the certificate's private key)");
+        row("console-key without cert",
+            {"--console-listen", "127.0.0.1:7070", "--console-token-file", "/t", "--console-key", "/k"},
+            "--console-key: requires --console-cert (the key's certificate)");
+        row("console-token-file without listen", {"--console-token-file", "/t"},
+            "--console-token-file: requires --console-listen");
+        row("console-listen host name", {"--console-listen", "localhost:7070", "--console-token-file", "/t"},
+            "--console-listen: must be an IP address such as 127.0.0.1 or ::1 (got 'localhost')");
         // One line only: problems are taken in the order --help lists the flags.
         row("one problem at a time", {"--threshold-ms", "1", "--udp-port", "70000"},
             "--udp-port: must be at most 65535 (got 70000)");
