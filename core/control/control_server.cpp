@@ -63,6 +63,7 @@ struct ControlServer::Connection {
     QByteArray streamPrefix;       // {"v":1,"id":ID  — the broadcast body brings the rest
     ControlRequest streamRequest;  // what opened the stream: a resync asks the handler again
     bool resyncing = false;        // batches skipped until the output drains
+    qsizetype snapshotBytes = 0;   // the last subscribe reply's size: allowed beyond kMaxQueuedBytes
     bool resyncQueued = false;
     qint64 resyncSinceMs = 0;
     bool peerDone = false;  // the peer shut down its side: nothing more to read
@@ -536,9 +537,13 @@ void ControlServer::handleLine(std::uint64_t id, const QByteArray &line) {
     connection = find(id);  // the handler may have broadcast, and a broadcast may drop
     if (connection == nullptr || connection->closing)
         return;
-    enqueue(*connection, replyLine(requestId, reply), reply.stream == ControlStream::Batches);
+    QByteArray line = replyLine(requestId, reply);
+    const qsizetype lineBytes = line.size();
+    enqueue(*connection, std::move(line), reply.stream == ControlStream::Batches);
     if (reply.stream)
         subscribe(id, *reply.stream, request);
+    if (Connection *subscribed = find(id); subscribed != nullptr && reply.stream == ControlStream::Batches)
+        subscribed->snapshotBytes = lineBytes;  // looked up again: subscribing calls out
     flush(id);
 }
 
@@ -722,7 +727,9 @@ void ControlServer::finishResync(std::uint64_t id) {
     if (connection == nullptr || connection->closing)
         return;
     connection->resyncing = false;
-    enqueue(*connection, replyLine(request.id, reply), true);
+    QByteArray line = replyLine(request.id, reply);
+    connection->snapshotBytes = line.size();
+    enqueue(*connection, std::move(line), true);
     flush(id);
 }
 
@@ -773,7 +780,10 @@ void ControlServer::broadcast(ControlStream kind, const QJsonObject &message) {
         Connection *connection = find(id);
         if (connection == nullptr || connection->stream != kind || connection->closing || connection->resyncing)
             continue;
-        if (pendingBytes(*connection) + connection->streamPrefix.size() + body.size() > kMaxQueuedBytes) {
+        // A snapshot as large as the table is owed to the client on top of the bound: else
+        // a table whose snapshot alone passes it would be resynced for ever.
+        if (pendingBytes(*connection) + connection->streamPrefix.size() + body.size()
+            > kMaxQueuedBytes + connection->snapshotBytes) {
             if (kind == ControlStream::Batches) {
                 startResync(*connection);
                 flush(id);
