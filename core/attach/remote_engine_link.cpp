@@ -205,7 +205,10 @@ void RemoteEngineLink::handle(StreamMessage message) {
             keepHistory(id, message.result);
         return;
     }
-    if (id == kHelloId || id == kSubscribeId) {
+    // A refusal without an id is the observer's word on the connection itself (a token it
+    // does not admit, too many consoles): it closes next.
+    const bool aboutConnection = message.id.isUndefined() && !message.ok;
+    if (id == kHelloId || id == kSubscribeId || aboutConnection) {
         if (!message.ok) {
             const QString why = message.code == QLatin1String("permission_denied")
                                     ? tr("refused: %1").arg(message.error)

@@ -144,12 +144,12 @@ struct Options {
     bool demo = false;                                  // --demo
     QString screenshotPath;                             // --screenshot FILE
     QStringList openFiles;                              // --open FILE (repeatable): a post-mortem, no observer
-    QStringList attachTargets;  // --attach unix:PATH|HOST:PORT (repeatable): observers elsewhere
-    QString attachTokenFile;    // --attach-token-file: the bearer token for HOST:PORT observers
-    QString attachCaFile;       // --attach-ca: certificates trusted for their TLS
-    std::int64_t screenshotDelayMs = 3000;              // --screenshot-delay-ms
-    QString language;                                   // --lang
-    QStringList warnings;                               // start-up warnings to print (non-loopback binds, inherit env)
+    QStringList attachTargets;              // --attach unix:PATH|HOST:PORT (repeatable): observers elsewhere
+    QString attachTokenFile;                // --attach-token-file: the bearer token for HOST:PORT observers
+    QString attachCaFile;                   // --attach-ca: certificates trusted for their TLS
+    std::int64_t screenshotDelayMs = 3000;  // --screenshot-delay-ms
+    QString language;                       // --lang
+    QStringList warnings;                   // start-up warnings to print (non-loopback binds, inherit env)
 };
 
 }  // namespace varta

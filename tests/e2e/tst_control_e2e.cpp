@@ -6,6 +6,7 @@
 #include "tests/support/audit_chain.h"
 #include "tests/support/ctl_process.h"
 #include "tests/support/secret_files.h"
+#include "tests/support/test_certificates.h"
 #include "tests/support/watch_process.h"
 
 #include <QJsonArray>
@@ -139,17 +140,6 @@ struct Observer {
         return agentState(socket(), key);
     }
 };
-
-// A self-signed pair, as docs/control.md section 7 tells an operator to make one.
-bool makeCertificate(const QString &cert, const QString &key) {
-    QProcess openssl;
-    openssl.start(QStringLiteral("openssl"),
-                  {"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
-                   "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", key,
-                   "-out", cert});
-    return openssl.waitForFinished(30000) && openssl.exitCode() == 0
-           && QFile::setPermissions(key, QFileDevice::ReadOwner | QFileDevice::WriteOwner);
-}
 
 // A console's TLS connection that trusts `cert` only; nullptr when the handshake fails.
 std::unique_ptr<QSslSocket> consoleClient(quint16 port, const QString &cert) {
@@ -505,7 +495,7 @@ private Q_SLOTS:
         Observer o;
         const QString cert = o.dir.filePath(QStringLiteral("console.crt"));
         const QString key = o.dir.filePath(QStringLiteral("console.key"));
-        QVERIFY(makeCertificate(cert, key));
+        QVERIFY(test::makeCertificate(cert, key));
         const QString tokens = o.dir.filePath(QStringLiteral("tokens"));
         const QByteArray opsSecret = test::randomToken();
         const QByteArray viewSecret = test::randomToken();
@@ -590,7 +580,7 @@ private Q_SLOTS:
         QVERIFY(test::writeSecretFile(tokens, "ops control " + test::randomToken() + "\n"));
         const QString cert = dir.filePath(QStringLiteral("c.crt"));
         const QString key = dir.filePath(QStringLiteral("c.key"));
-        QVERIFY(makeCertificate(cert, key));
+        QVERIFY(test::makeCertificate(cert, key));
         const QString badTokens = dir.filePath(QStringLiteral("bad-tokens"));
         QVERIFY(test::writeSecretFile(badTokens, "ops admin " + test::randomToken() + "\n"));
         const QString listen = QStringLiteral("127.0.0.1:0");

@@ -4,6 +4,7 @@
 // the peer (and never the server), view and control roles, the connection caps, a token
 // revoked by a reload, and the resync of a subscriber that stopped reading.
 #include "core/control/control_server.h"
+#include "tests/support/test_certificates.h"
 
 #include <QDeadlineTimer>
 #include <QJsonArray>
@@ -158,20 +159,10 @@ private:
     QString m_key;
     QString m_otherCert;
 
-    // A self-signed pair as docs/control.md section 7 tells an operator to make one.
     bool makePair(const QString &name, QString *cert, QString *key) {
         *cert = m_dir.filePath(name + ".crt");
         *key = m_dir.filePath(name + ".key");
-        QProcess openssl;
-        openssl.start(QStringLiteral("openssl"),
-                      {"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days",
-                       "2", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout",
-                       *key, "-out", *cert});
-        if (!openssl.waitForFinished(30000) || openssl.exitCode() != 0) {
-            qWarning() << openssl.readAllStandardError();
-            return false;
-        }
-        return QFile::setPermissions(*key, QFileDevice::ReadOwner | QFileDevice::WriteOwner);
+        return test::makeCertificate(*cert, *key);
     }
 
     ConsoleTls loadTls() {
