@@ -1,10 +1,10 @@
 // varta-watch: parse the command line, start the engine thread, and either run headless
 // or show the console. All logic lives in core/ and ui/.
+#include "core/attach/attach_credentials.h"
 #include "core/attach/observer_fleet.h"
 #include "core/base/engine_clock.h"
 #include "core/base/log.h"
 #include "core/base/open_file_limit.h"
-#include "core/base/secret_file.h"
 #include "core/base/unix_signal_watcher.h"
 #include "core/config/command_line.h"
 #include "core/control/ctl_command.h"
@@ -25,7 +25,6 @@
 
 #include <QApplication>
 #include <QCoreApplication>
-#include <QFile>
 #include <QGuiApplication>
 #include <QProcessEnvironment>
 #include <QSslCertificate>
@@ -123,34 +122,23 @@ int runAttached(int argc, char *argv[], const QStringList &arguments, const Opti
         return 2;
     }
     QByteArray token;
-    if (!options.attachTokenFile.isEmpty()) {
-        const SecretFileResult secret = readSecretFile(options.attachTokenFile);
-        if (!secret.ok()) {
-            printLine(stderr, QStringLiteral("varta-watch: --attach-token-file: ") + secret.error);
-            return 1;
-        }
-        token = secret.contents->split('\n').value(0).trimmed();
-        if (token.isEmpty()) {
-            printLine(stderr, QStringLiteral("varta-watch: --attach-token-file: %1: its first line holds no token")
-                                  .arg(options.attachTokenFile));
-            return 1;
-        }
-    }
     QList<QSslCertificate> trusted;
+    QString error;
+    if (!options.attachTokenFile.isEmpty()) {
+        const std::optional<QByteArray> read = readAttachToken(options.attachTokenFile, &error);
+        if (!read) {
+            printLine(stderr, QStringLiteral("varta-watch: --attach-token-file: ") + error);
+            return 1;
+        }
+        token = *read;
+    }
     if (!options.attachCaFile.isEmpty()) {
-        QFile file(options.attachCaFile);
-        if (!file.open(QIODevice::ReadOnly)) {
-            printLine(stderr,
-                      QStringLiteral("varta-watch: --attach-ca: %1: %2").arg(options.attachCaFile, file.errorString()));
+        const std::optional<QList<QSslCertificate>> read = readAttachCa(options.attachCaFile, &error);
+        if (!read) {
+            printLine(stderr, QStringLiteral("varta-watch: --attach-ca: ") + error);
             return 1;
         }
-        trusted = QSslCertificate::fromData(file.readAll(), QSsl::Pem);
-        if (trusted.isEmpty()) {
-            printLine(
-                stderr,
-                QStringLiteral("varta-watch: --attach-ca: %1: holds no PEM certificate").arg(options.attachCaFile));
-            return 1;
-        }
+        trusted = *read;
     }
     QApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("varta-watch"));

@@ -67,6 +67,11 @@ void ObserverFleet::killChild(std::uint64_t childId) {
         owner->killChild(childId);
 }
 
+void ObserverFleet::requestOutput(std::uint64_t childId) {
+    if (RemoteEngineLink *owner = link(static_cast<std::uint16_t>(childId >> RemoteEngineLink::kObserverShift)))
+        owner->requestOutput(childId);
+}
+
 void ObserverFleet::pause(const QList<AgentKey> &agents) {
     for (RemoteEngineLink *link : std::as_const(m_links))
         link->pause(agents);

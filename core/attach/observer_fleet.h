@@ -34,6 +34,7 @@ public Q_SLOTS:
     void pause(const QList<varta::AgentKey> &agents) override;
     void resume(const QList<varta::AgentKey> &agents) override;
     void rearm(const QList<varta::AgentKey> &agents) override;
+    void requestOutput(std::uint64_t childId) override;
 
 Q_SIGNALS:
     // A link's status() changed (connected, reconnecting, refused).

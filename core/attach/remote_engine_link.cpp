@@ -219,6 +219,13 @@ void RemoteEngineLink::handle(StreamMessage message) {
         }
         return;
     }
+    if (const auto asked = m_outputRequests.constFind(message.id.toInteger(-1)); asked != m_outputRequests.constEnd()) {
+        const std::uint64_t child = *asked;
+        m_outputRequests.erase(asked);
+        if (message.ok)
+            applyOutput(child, message.result);
+        return;
+    }
     const QString what = m_pending.take(message.id.toInteger(-1));
     if (!message.ok && !what.isEmpty())
         tellOperator(EventSeverity::Warning,
@@ -348,6 +355,8 @@ void RemoteEngineLink::closeSocket() {
     m_device = nullptr;
     m_subscribed = false;
     m_history = EngineBatch();
+    m_outputRequests.clear();
+    m_outputAsked.clear();
     m_decoder.reset();
     if (m_local) {
         m_local->disconnect(this);
@@ -419,6 +428,38 @@ void RemoteEngineLink::recoverNow(const QList<AgentKey> &agents) {
 void RemoteEngineLink::pause(const QList<AgentKey> &agents) { actOn(QStringLiteral("pause"), agents, tr("Pause")); }
 void RemoteEngineLink::resume(const QList<AgentKey> &agents) { actOn(QStringLiteral("resume"), agents, tr("Resume")); }
 void RemoteEngineLink::rearm(const QList<AgentKey> &agents) { actOn(QStringLiteral("rearm"), agents, tr("Re-arm")); }
+
+void RemoteEngineLink::requestOutput(std::uint64_t childId) {
+    if ((childId >> kObserverShift) != m_settings.observer || !m_subscribed || m_outputAsked.contains(childId)
+        || m_outputRequests.size() >= kMaxPendingRequests)
+        return;
+    m_outputAsked.insert(childId);
+    const qint64 id = m_nextRequestId++;
+    m_outputRequests.insert(id, childId);
+    send(QJsonObject{
+        {"id", id}, {"cmd", "output"}, {"args", QJsonObject{{"child", static_cast<qint64>(childId & kChildIdMask)}}}});
+}
+
+void RemoteEngineLink::applyOutput(std::uint64_t childId, const QJsonObject &result) {
+    EngineBatch batch;
+    for (const QJsonValue &item : result.value(QLatin1String("chunks")).toArray()) {
+        const QJsonObject chunk = item.toObject();
+        const QString stream = chunk.value(QLatin1String("stream")).toString();
+        const QJsonValue text = chunk.value(QLatin1String("text"));
+        if (!text.isString() || (stream != QLatin1String("stdout") && stream != QLatin1String("stderr"))) {
+            ++m_badMessages;
+            return;
+        }
+        batch.output.append(OutputChunk{childId,
+                                        stream == QLatin1String("stderr") ? OutputStream::Stderr : OutputStream::Stdout,
+                                        text.toString().toUtf8()});
+    }
+    if (batch.output.isEmpty())
+        return;
+    batch.stats = m_lastStats;
+    batch.stats.nowMs = consoleNowMs();
+    Q_EMIT batchReady(batch);
+}
 
 void RemoteEngineLink::killChild(std::uint64_t childId) {
     if ((childId >> kObserverShift) != m_settings.observer)

@@ -96,6 +96,7 @@ public Q_SLOTS:
     void pause(const QList<varta::AgentKey> &agents) override;
     void resume(const QList<varta::AgentKey> &agents) override;
     void rearm(const QList<varta::AgentKey> &agents) override;
+    void requestOutput(std::uint64_t childId) override;
 
 Q_SIGNALS:
     void statusChanged();
@@ -118,6 +119,7 @@ private:
     void keepOnlyNewEvents(QList<EventLogEntry> &events);
     void applySnapshot(EngineBatch batch, std::int64_t remoteNowMs);
     void applyBatch(EngineBatch batch);
+    void applyOutput(std::uint64_t childId, const QJsonObject &result);
     void toConsole(EngineBatch &batch) const;
     EventLogEntry operatorNotice(EventSeverity severity, const QString &text) const;
     // A line in the console's event log, in a batch of its own.
@@ -143,8 +145,10 @@ private:
     EngineBatch m_history;               // events and children answered before the snapshot
     std::int64_t m_lastEventUnixMs = 0;  // the newest event shown: when, and its seq
     std::uint64_t m_lastEventSeq = 0;
-    QSet<AgentKey> m_known;            // the rows this link has reported, for snapshots' removals
-    QHash<qint64, QString> m_pending;  // request id -> what it asked, for its refusal's line
+    QSet<AgentKey> m_known;                         // the rows this link has reported, for snapshots' removals
+    QHash<qint64, QString> m_pending;               // request id -> what it asked, for its refusal's line
+    QHash<qint64, std::uint64_t> m_outputRequests;  // request id -> the child (console id)
+    QSet<std::uint64_t> m_outputAsked;              // per connection: each child's output is fetched once
     qint64 m_nextRequestId = 1;
     std::uint64_t m_badMessages = 0;
     std::uint64_t m_snapshots = 0;

@@ -29,6 +29,10 @@ public Q_SLOTS:
     virtual void pause(const QList<varta::AgentKey> &agents) = 0;
     virtual void resume(const QList<varta::AgentKey> &agents) = 0;
     virtual void rearm(const QList<varta::AgentKey> &agents) = 0;
+    // A child whose output the console never received (it ended before the console
+    // attached to its observer): the link fetches what the engine kept, which arrives as
+    // a batch's output. An engine in this process hands every byte over anyway.
+    virtual void requestOutput(std::uint64_t childId) { Q_UNUSED(childId); }
 
 Q_SIGNALS:
     void batchReady(const varta::EngineBatch &batch);

@@ -61,8 +61,25 @@ QStringList AgentTableModel::agentLabels(const QList<AgentKey> &agents, qsizetyp
     return labels;
 }
 
+namespace {
+
+// The observers' names as labels say them ("pid 42 (uds) on db1:7300"): labels are made by
+// static functions all over the console, so the names live here, set by setObserver().
+// Touched on the console's thread only.
+QHash<std::uint16_t, QString> &observerLabels() {
+    static QHash<std::uint16_t, QString> names;
+    return names;
+}
+
+QString onObserver(const QString &label, std::uint16_t observer) {
+    const QString name = observer == 0 ? QString() : observerLabels().value(observer);
+    return name.isEmpty() ? label : AgentTableModel::tr("%1 on %2").arg(label, name);
+}
+
+}  // namespace
+
 QString AgentTableModel::agentLabel(const AgentKey &key) {
-    return tr("pid %1 (%2)").arg(key.pid).arg(key.originLabel());
+    return onObserver(tr("pid %1 (%2)").arg(key.pid).arg(key.originLabel()), key.observer);
 }
 
 QString AgentTableModel::agentLabel(const AgentSnapshot &snapshot) {
@@ -70,7 +87,8 @@ QString AgentTableModel::agentLabel(const AgentSnapshot &snapshot) {
     if (name.isEmpty())
         return agentLabel(snapshot.key);
     // One arg() for all: a unit's name may itself hold "%2".
-    return tr("%1 (pid %2, %3)").arg(name, QString::number(snapshot.key.pid), snapshot.key.originLabel());
+    return onObserver(tr("%1 (pid %2, %3)").arg(name, QString::number(snapshot.key.pid), snapshot.key.originLabel()),
+                      snapshot.key.observer);
 }
 
 QString AgentTableModel::nameText(const AgentSnapshot &snapshot) {
@@ -311,6 +329,7 @@ void AgentTableModel::setObserver(std::uint16_t observer, const QString &name, s
     if (m_observers.size() <= observer)
         m_observers.resize(std::size_t(observer) + 1);
     Observer &o = m_observers[observer];
+    observerLabels().insert(observer, name);
     const bool changed = o.name != name || o.unknownSinceMs != unknownSinceMs;
     o.name = name;
     o.unknownSinceMs = unknownSinceMs;

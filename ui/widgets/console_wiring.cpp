@@ -2,9 +2,12 @@
 
 #include "core/attach/observer_fleet.h"
 #include "core/published/engine_link.h"
+#include "ui/widgets/connect_observer_dialog.h"
 #include "ui/widgets/main_window.h"
 
+#include <QAction>
 #include <QCoreApplication>
+#include <QStatusBar>
 #include <QTimer>
 
 namespace varta::ui {
@@ -49,6 +52,7 @@ void connectConsole(MainWindow &window, EngineLink &link) {
     QObject::connect(&window, &MainWindow::pauseRequested, &link, &EngineLink::pause);
     QObject::connect(&window, &MainWindow::resumeRequested, &link, &EngineLink::resume);
     QObject::connect(&window, &MainWindow::rearmRequested, &link, &EngineLink::rearm);
+    QObject::connect(&window, &MainWindow::outputWanted, &link, &EngineLink::requestOutput);
     link.setPublishing(true);
 }
 
@@ -61,6 +65,23 @@ void connectObservers(MainWindow &window, ObserverFleet &fleet) {
     tick->setInterval(1000);
     QObject::connect(tick, &QTimer::timeout, &window, [&window, &fleet] { showObservers(window, fleet); });
     tick->start();
+    QAction *add = window.connectObserverAction();
+    add->setEnabled(true);
+    QObject::connect(add, &QAction::triggered, &window, [&window, &fleet] {
+        ConnectObserverDialog dialog(&window);
+        if (dialog.exec() != QDialog::Accepted)
+            return;
+        RemoteEngineLink *link = fleet.add(dialog.settings());
+        if (link == nullptr) {
+            window.statusBar()->showMessage(
+                QCoreApplication::translate("varta::ui::ObserverStatus", "At most %1 observers in one window")
+                    .arg(ObserverFleet::kMaxObservers),
+                10000);
+            return;
+        }
+        link->setPublishing(true);
+        showObservers(window, fleet);
+    });
     connectConsole(window, fleet);
 }
 

@@ -338,6 +338,10 @@ void MainWindow::createMenus() {
     openFiles->setShortcut(QKeySequence::Open);
     openFiles->setToolTip(tr("A read-only post-mortem of an event file (with its rotated generations) and, "
                              "optionally, its audit log"));
+    m_connectObserver = file->addAction(tr("&Connect to observer…"));
+    m_connectObserver->setEnabled(false);
+    m_connectObserver->setToolTip(tr("Watch an observer on another host, or on this one through its control "
+                                     "socket (a console started with --attach)"));
     file->addSeparator();
     // What is exported is what is shown: the selected rows, or all the filter shows.
     file->addAction(tr("Export &agents…"), this, [this] {
@@ -761,6 +765,8 @@ void MainWindow::onChildSelectionChanged() {
     const std::optional<ChildInfo> child = selectedChild();
     m_outputView->showChild(child);
     m_actions->setSelectedChild(child);
+    if (child && child->bytesKept > 0 && m_output->bytes(child->id) == 0)
+        Q_EMIT outputWanted(child->id);
 }
 
 // After Recover now the operator wants to see the child it started: select a new child

@@ -61,6 +61,9 @@ public:
     QDockWidget *detailsDock() const { return m_detailsDock; }
     StatusBarPanel *statusPanel() const { return m_statusPanel; }
     AgentActions *actions() const { return m_actions; }
+    // File -> Connect to observer…: enabled by a console attached to observers elsewhere
+    // (connectObservers), which answers it.
+    QAction *connectObserverAction() const { return m_connectObserver; }
     FleetNotifier *notifier() const { return m_notifier; }
     QLineEdit *filterEdit() const { return m_filter; }
     StateFilterButton *stateFilterButton() const { return m_stateFilter; }
@@ -106,6 +109,8 @@ Q_SIGNALS:
     void pauseRequested(const QList<varta::AgentKey> &agents);
     void resumeRequested(const QList<varta::AgentKey> &agents);
     void rearmRequested(const QList<varta::AgentKey> &agents);
+    // A child was selected whose kept output the console does not hold.
+    void outputWanted(std::uint64_t childId);
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -172,6 +177,7 @@ private:
     QDockWidget *m_eventDock = nullptr;
     AgentDetailsPane *m_details = nullptr;
     QDockWidget *m_detailsDock = nullptr;
+    QAction *m_connectObserver = nullptr;
     StatusBarPanel *m_statusPanel = nullptr;
     AgentActions *m_actions = nullptr;
     FleetNotifier *m_notifier = nullptr;

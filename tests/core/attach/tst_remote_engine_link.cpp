@@ -51,6 +51,12 @@ public:
                 events.append(json::eventJson(e));
             return ControlReply::success(QJsonObject{{"events", events}});
         }
+        if (request.cmd == QLatin1String("output"))
+            return ControlReply::success(
+                QJsonObject{{"child", QJsonObject{{"id", request.args.value("child")}}},
+                            {"chunks", QJsonArray{QJsonObject{{"stream", "stdout"}, {"text", "restarting\n"}},
+                                                  QJsonObject{{"stream", "stderr"}, {"text", "warming up\n"}}}},
+                            {"truncated", false}});
         if (request.cmd == QLatin1String("children"))
             return ControlReply::success(QJsonObject{{"children", QJsonArray()}});
         if (actReply)
@@ -207,6 +213,27 @@ private Q_SLOTS:
         QCOMPARE(recover[0].args.value("keys").toArray(), QJsonArray{QStringLiteral("udp:10.0.0.7/4242")});
         QCOMPARE(m_observer->commands(QStringLiteral("kill"))[0].args.value("child").toInt(), 9);
         QVERIFY(m_observer->commands(QStringLiteral("pause")).isEmpty());
+    }
+
+    // A child that ended before the console attached: its kept output is fetched once,
+    // when asked for, and arrives under the console's id for it.
+    void anEarlierChildsOutputIsFetchedOnceWhenWanted() {
+        RemoteEngineLink link(settingsFor(m_path));
+        QList<EngineBatch> batches;
+        connect(&link, &EngineLink::batchReady, this, [&](const EngineBatch &b) { batches.append(b); });
+        link.setPublishing(true);
+        QTRY_COMPARE_WITH_TIMEOUT(link.status(), RemoteEngineLink::Status::Connected, kWaitMs);
+        const std::uint64_t child = (std::uint64_t{kObserver} << RemoteEngineLink::kObserverShift) | 9;
+        link.requestOutput(child);
+        link.requestOutput(child);
+        link.requestOutput((std::uint64_t{kObserver + 1} << RemoteEngineLink::kObserverShift) | 9);  // not ours
+        QTRY_COMPARE_WITH_TIMEOUT(batches.size(), 2, kWaitMs);
+        QCOMPARE(batches[1].output.size(), 2);
+        QCOMPARE(batches[1].output[0].childId, child);
+        QCOMPARE(batches[1].output[1].stream, OutputStream::Stderr);
+        QCOMPARE(batches[1].output[1].data, QByteArray("warming up\n"));
+        QCOMPARE(m_observer->commands(QStringLiteral("output")).size(), 1);
+        QCOMPARE(m_observer->commands(QStringLiteral("output"))[0].args.value("child").toInt(), 9);
     }
 
     void aRefusedCommandBecomesAnEventLine() {
