@@ -11,6 +11,13 @@ QString AttachTarget::text() const {
     return (v6 ? QLatin1Char('[') + host + QLatin1Char(']') : host) + QLatin1Char(':') + QString::number(port);
 }
 
+QString AttachTarget::shortName() const {
+    if (!isUnix())
+        return text();
+    const QString name = unixPath.section(QLatin1Char('/'), -1);
+    return name.isEmpty() ? text() : name;
+}
+
 bool AttachTarget::isLoopback() const {
     if (isUnix())
         return true;

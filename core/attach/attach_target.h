@@ -19,6 +19,9 @@ struct AttachTarget {
     bool isUnix() const { return !unixPath.isEmpty(); }
     // What it was written as, normalised: "unix:/run/varta-watch/control.sock", "db1:7300".
     QString text() const;
+    // How the console names the observer where space is short: the socket's file name for
+    // unix:PATH ("web1.sock"), else text().
+    QString shortName() const;
     // A loopback address by name or number: TLS is optional there.
     bool isLoopback() const;
 

@@ -29,6 +29,18 @@ const QString kChildrenId = QStringLiteral("children");
 
 QString secondsText(int ms) { return QString::number((ms + 999) / 1000); }
 
+// In words an operator reads in the status bar; Qt's errorString() names its functions.
+QString localSocketProblem(QLocalSocket::LocalSocketError error) {
+    switch (error) {
+    case QLocalSocket::ServerNotFoundError: return RemoteEngineLink::tr("no observer's socket there");
+    case QLocalSocket::ConnectionRefusedError: return RemoteEngineLink::tr("connection refused");
+    case QLocalSocket::PeerClosedError: return RemoteEngineLink::tr("the observer closed the connection");
+    case QLocalSocket::SocketAccessError: return RemoteEngineLink::tr("permission denied");
+    case QLocalSocket::SocketTimeoutError: return RemoteEngineLink::tr("timed out");
+    default: return RemoteEngineLink::tr("socket error %1").arg(static_cast<int>(error));
+    }
+}
+
 }  // namespace
 
 std::int64_t RemoteEngineLink::consoleNowMs() {
@@ -78,7 +90,8 @@ void RemoteEngineLink::connectNow() {
         connect(socket, &QLocalSocket::readyRead, this, &RemoteEngineLink::onReadable);
         connect(socket, &QLocalSocket::disconnected, this,
                 [this] { onLost(QStringLiteral("the observer closed the connection")); });
-        connect(socket, &QLocalSocket::errorOccurred, this, [this, socket] { onLost(socket->errorString()); });
+        connect(socket, &QLocalSocket::errorOccurred, this,
+                [this](QLocalSocket::LocalSocketError error) { onLost(localSocketProblem(error)); });
         socket->connectToServer(target.unixPath);
         return;
     }

@@ -193,7 +193,7 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), 3, kWaitMs);
         QVERIFY(!window.agentView()->isColumnHidden(AgentTableModel::ObserverColumn));
         QCOMPARE(cell(model, rowOf(model, 1, 7001), AgentTableModel::ObserverColumn),
-                 QStringLiteral("unix:") + local.control());
+                 QStringLiteral("control.sock"));
         QCOMPARE(cell(model, rowOf(model, 2, 8001), AgentTableModel::ObserverColumn),
                  QStringLiteral("localhost:%1").arg(remote.consolePort));
         QTRY_VERIFY_WITH_TIMEOUT(window.statusPanel()->listenersText().count(QStringLiteral(": connected")) == 2,

@@ -16,7 +16,7 @@ namespace {
 
 // "db1:7300: connected", "db2:7300: reconnecting in 4 s (connection refused)".
 QString connectionText(const RemoteEngineLink &link) {
-    const QString name = link.target().text();
+    const QString name = link.target().shortName();
     const auto tr = [](const char *text) { return QCoreApplication::translate("varta::ui::ObserverStatus", text); };
     switch (link.status()) {
     case RemoteEngineLink::Status::Connected:
@@ -32,15 +32,19 @@ QString connectionText(const RemoteEngineLink &link) {
     return name;
 }
 
+// Rich text: an observer that is not connected stands out in bold and red, and its text
+// says why (never colour alone).
 void showObservers(MainWindow &window, const ObserverFleet &fleet) {
     QStringList parts;
     bool trouble = false;
     for (const RemoteEngineLink *link : fleet.links()) {
-        parts << connectionText(*link);
-        trouble = trouble || link->status() != RemoteEngineLink::Status::Connected;
-        window.setObserver(link->observer(), link->target().text(), link->unreachableSinceMs());
+        const bool connected = link->status() == RemoteEngineLink::Status::Connected;
+        const QString text = connectionText(*link).toHtmlEscaped();
+        parts << (connected ? text : QStringLiteral("<b style=\"color:#b3261e\">%1</b>").arg(text));
+        trouble = trouble || !connected;
+        window.setObserver(link->observer(), link->target().shortName(), link->unreachableSinceMs());
     }
-    window.setObserverStatus(parts.join(QStringLiteral("  ·  ")), trouble);
+    window.setObserverStatus(QStringLiteral("<qt>%1</qt>").arg(parts.join(QStringLiteral(" · "))), trouble);
 }
 
 }  // namespace

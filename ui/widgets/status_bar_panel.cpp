@@ -5,6 +5,7 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLocale>
+#include <QTextDocumentFragment>
 #include <QToolButton>
 
 namespace varta::ui {
@@ -75,14 +76,14 @@ void StatusBarPanel::applyStats(const EngineStats &stats) {
 
 void StatusBarPanel::setObserverStatus(const QString &text, bool trouble) {
     m_showsObservers = true;
+    m_observersInTrouble = trouble;
     m_listeners->setText(text);
-    // Not colour alone: the text says which observer is not connected and why.
-    m_listeners->setStyleSheet(trouble ? QStringLiteral("QLabel { color: palette(highlighted-text); background: "
-                                                        "#b3261e; padding: 0 4px; border-radius: 3px; }")
-                                       : QString());
 }
 
-QString StatusBarPanel::listenersText() const { return m_listeners->text(); }
+QString StatusBarPanel::listenersText() const {
+    // Rich text when it shows observers: what a reader (and a test) wants is its words.
+    return m_showsObservers ? QTextDocumentFragment::fromHtml(m_listeners->text()).toPlainText() : m_listeners->text();
+}
 
 QString StatusBarPanel::agentsText() const {
     QStringList parts{m_total->text()};

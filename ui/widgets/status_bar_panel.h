@@ -23,8 +23,9 @@ public:
     void applyStats(const EngineStats &stats);
     // A console attached to observers elsewhere shows each connection where a console
     // with its own engine shows that engine's listeners; the listeners become the tooltip.
-    // `trouble`: some observer is not connected (the text is shown as a warning).
+    // `text` is rich text; `trouble`: some observer is not connected.
     void setObserverStatus(const QString &text, bool trouble);
+    bool observersInTrouble() const { return m_observersInTrouble; }
 
     QString listenersText() const;
     QString agentsText() const;
@@ -40,6 +41,7 @@ Q_SIGNALS:
 private:
     QLabel *m_listeners = nullptr;
     bool m_showsObservers = false;
+    bool m_observersInTrouble = false;
     QLabel *m_total = nullptr;
     std::array<QToolButton *, kAgentStateCount> m_stateCounts{};
     QLabel *m_rates = nullptr;
