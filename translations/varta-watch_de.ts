@@ -167,6 +167,115 @@
     </message>
 </context>
 <context>
+    <name>varta::RemoteEngineLink</name>
+    <message>
+        <source>no observer&apos;s socket there</source>
+        <translation>dort ist kein Socket eines Beobachters</translation>
+    </message>
+    <message>
+        <source>connection refused</source>
+        <translation>Verbindung abgelehnt</translation>
+    </message>
+    <message>
+        <source>the observer closed the connection</source>
+        <translation>der Beobachter hat die Verbindung geschlossen</translation>
+    </message>
+    <message>
+        <source>permission denied</source>
+        <translation>Zugriff verweigert</translation>
+    </message>
+    <message>
+        <source>timed out</source>
+        <translation>Zeit überschritten</translation>
+    </message>
+    <message>
+        <source>socket error %1</source>
+        <translation>Socket-Fehler %1</translation>
+    </message>
+    <message>
+        <source>Observer %1 sent a message the console cannot read (%2); it was dropped, and any more are only counted</source>
+        <translation>Beobachter %1 hat eine Nachricht gesendet, die die Konsole nicht lesen kann (%2); sie wurde verworfen, weitere werden nur gezählt</translation>
+    </message>
+    <message>
+        <source>refused: %1</source>
+        <translation>abgelehnt: %1</translation>
+    </message>
+    <message>
+        <source>%1 on observer %2 was refused: %3</source>
+        <translation>%1 auf Beobachter %2 wurde abgelehnt: %3</translation>
+    </message>
+    <message>
+        <source>Observer %1 is back: %2 agents</source>
+        <translation>Beobachter %1 ist wieder da: %2 Agenten</translation>
+    </message>
+    <message numerus="yes">
+        <source>Lost observer %1 (%2); its %n agent(s) are of unknown state until it is back; retrying in %3 s</source>
+        <translation>
+            <numerusform>Beobachter %1 verloren (%2); der Zustand seines %n Agenten ist unbekannt, bis er wieder da ist; neuer Versuch in %3 s</numerusform>
+            <numerusform>Beobachter %1 verloren (%2); der Zustand seiner %n Agenten ist unbekannt, bis er wieder da ist; neuer Versuch in %3 s</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>%1 on observer %2: no answer before the connection was lost; it may or may not have been carried out</source>
+        <translation>%1 auf Beobachter %2: keine Antwort, bevor die Verbindung verloren ging; vielleicht wurde es ausgeführt, vielleicht nicht</translation>
+    </message>
+    <message>
+        <source>%1 not sent: observer %2 is not connected (%3)</source>
+        <translation>%1 nicht gesendet: Beobachter %2 ist nicht verbunden (%3)</translation>
+    </message>
+    <message>
+        <source>connecting</source>
+        <translation>verbinde</translation>
+    </message>
+    <message>
+        <source>%1 not sent: observer %2 has not answered %3 earlier commands yet</source>
+        <translation>%1 nicht gesendet: Beobachter %2 hat %3 frühere Befehle noch nicht beantwortet</translation>
+    </message>
+    <message>
+        <source>Recover now</source>
+        <translation>Jetzt wiederherstellen</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation>Pausieren</translation>
+    </message>
+    <message>
+        <source>Resume</source>
+        <translation>Fortsetzen</translation>
+    </message>
+    <message>
+        <source>Re-arm</source>
+        <translation>Wieder scharf schalten</translation>
+    </message>
+    <message>
+        <source>Kill child</source>
+        <translation>Kindprozess beenden</translation>
+    </message>
+</context>
+<context>
+    <name>varta::ui</name>
+    <message>
+        <source>%1: connected (view only)</source>
+        <translation>%1: verbunden (nur ansehen)</translation>
+    </message>
+    <message>
+        <source>%1: connected</source>
+        <translation>%1: verbunden</translation>
+    </message>
+    <message>
+        <source>%1: connecting…</source>
+        <translation>%1: verbinde…</translation>
+    </message>
+    <message>
+        <source>%1: reconnecting in %2 s (%3)</source>
+        <translation>%1: neue Verbindung in %2 s (%3)</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1: %2</translation>
+    </message>
+</context>
+<context>
     <name>varta::ui::AgentActions</name>
     <message>
         <source>Recover now</source>
@@ -603,6 +712,26 @@
         <source>Times the agent went down (stalled, exited...) in the last 10 minutes: an agent that keeps coming back and going down again</source>
         <translation>Wie oft der Agent in den letzten 10 Minuten ausfiel (verstummt, beendet …): ein Agent, der immer wieder zurückkommt und erneut ausfällt</translation>
     </message>
+    <message>
+        <source>%1 on %2</source>
+        <translation>%1 auf %2</translation>
+    </message>
+    <message>
+        <source>unknown since %1</source>
+        <translation>unbekannt seit %1</translation>
+    </message>
+    <message>
+        <source>Observer %1 cannot be reached since %2: this agent&apos;s state is unknown (it was %3)</source>
+        <translation>Beobachter %1 ist seit %2 nicht erreichbar: der Zustand dieses Agenten ist unbekannt (zuletzt %3)</translation>
+    </message>
+    <message>
+        <source>Observer</source>
+        <translation>Beobachter</translation>
+    </message>
+    <message>
+        <source>The observer that tracks the agent and runs its recoveries</source>
+        <translation>Der Beobachter, der den Agenten verfolgt und seine Wiederherstellungen ausführt</translation>
+    </message>
 </context>
 <context>
     <name>varta::ui::ChildOutputView</name>
@@ -712,6 +841,65 @@
     <message>
         <source>Truncated</source>
         <translation>Abgeschnitten</translation>
+    </message>
+</context>
+<context>
+    <name>varta::ui::ConnectObserverDialog</name>
+    <message>
+        <source>Browse…</source>
+        <translation>Durchsuchen…</translation>
+    </message>
+    <message>
+        <source>Connect to observer</source>
+        <translation>Mit Beobachter verbinden</translation>
+    </message>
+    <message>
+        <source>unix:/run/varta-watch/control.sock or db1.example:7300</source>
+        <translation>unix:/run/varta-watch/control.sock oder db1.example:7300</translation>
+    </message>
+    <message>
+        <source>a private file whose first line is the token</source>
+        <translation>eine private Datei, deren erste Zeile das Token ist</translation>
+    </message>
+    <message>
+        <source>the system&apos;s certificates</source>
+        <translation>die Zertifikate des Systems</translation>
+    </message>
+    <message>
+        <source>&amp;Observer:</source>
+        <translation>&amp;Beobachter:</translation>
+    </message>
+    <message>
+        <source>&amp;Token file:</source>
+        <translation>&amp;Token-Datei:</translation>
+    </message>
+    <message>
+        <source>The token file</source>
+        <translation>Die Token-Datei</translation>
+    </message>
+    <message>
+        <source>Trusted &amp;certificates:</source>
+        <translation>Vertraute &amp;Zertifikate:</translation>
+    </message>
+    <message>
+        <source>The observer&apos;s certificate or CA</source>
+        <translation>Das Zertifikat oder die CA des Beobachters</translation>
+    </message>
+    <message>
+        <source>A HOST:PORT observer serves --console-listen and admits consoles by token; its TLS certificate is checked against the file above. unix:PATH is an observer&apos;s control socket on this host.</source>
+        <translation>Ein Beobachter HOST:PORT bedient --console-listen und lässt Konsolen per Token zu; sein TLS-Zertifikat wird gegen die Datei oben geprüft. unix:PFAD ist der Steuer-Socket eines Beobachters auf diesem Rechner.</translation>
+    </message>
+    <message>
+        <source>C&amp;onnect</source>
+        <translation>&amp;Verbinden</translation>
+    </message>
+    <message>
+        <source>A HOST:PORT observer needs a token file.</source>
+        <translation>Ein Beobachter HOST:PORT braucht eine Token-Datei.</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1: %2</translation>
     </message>
 </context>
 <context>
@@ -1378,6 +1566,21 @@ Leeren Sie das Filterfeld, um alle %2 Agenten zu zeigen.</translation>
 Choose States: All states to show all %2 agents.</source>
         <translation>Kein Agent passt zum Filter (Zustände: %1).
 Wählen Sie Zustände: Alle Zustände, um alle %2 Agenten zu zeigen.</translation>
+    </message>
+    <message>
+        <source>&amp;Connect to observer…</source>
+        <translation>Mit Beobachter &amp;verbinden…</translation>
+    </message>
+    <message>
+        <source>Watch an observer on another host, or on this one through its control socket (a console started with --attach)</source>
+        <translation>Einen Beobachter auf einem anderen Rechner beobachten, oder auf diesem über seinen Steuer-Socket (eine mit --attach gestartete Konsole)</translation>
+    </message>
+</context>
+<context>
+    <name>varta::ui::ObserverStatus</name>
+    <message>
+        <source>At most %1 observers in one window</source>
+        <translation>Höchstens %1 Beobachter in einem Fenster</translation>
     </message>
 </context>
 <context>
