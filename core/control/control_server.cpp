@@ -537,9 +537,9 @@ void ControlServer::handleLine(std::uint64_t id, const QByteArray &line) {
     connection = find(id);  // the handler may have broadcast, and a broadcast may drop
     if (connection == nullptr || connection->closing)
         return;
-    QByteArray line = replyLine(requestId, reply);
-    const qsizetype lineBytes = line.size();
-    enqueue(*connection, std::move(line), reply.stream == ControlStream::Batches);
+    QByteArray replyBytes = replyLine(requestId, reply);
+    const qsizetype lineBytes = replyBytes.size();
+    enqueue(*connection, std::move(replyBytes), reply.stream == ControlStream::Batches);
     if (reply.stream)
         subscribe(id, *reply.stream, request);
     if (Connection *subscribed = find(id); subscribed != nullptr && reply.stream == ControlStream::Batches)
