@@ -209,7 +209,7 @@ void RemoteEngineLink::handle(StreamMessage message) {
     }
     case Kind::Batch:
         if (m_subscribed)
-            applyBatch(std::move(message.batch));
+            applyBatch(std::move(message.batch), message.beats);
         return;
     case Kind::Reply: break;
     }
@@ -261,13 +261,13 @@ void RemoteEngineLink::applySnapshot(EngineBatch batch, std::int64_t remoteNowMs
     batch.events = std::move(history.events);
     keepOnlyNewEvents(batch.events);
     toConsole(batch);
-    QSet<AgentKey> now;
+    QHash<AgentKey, AgentSnapshot> now;
     now.reserve(batch.agents.size());
-    for (const AgentSnapshot &a : batch.agents)
-        now.insert(a.key);
-    for (const AgentKey &key : std::as_const(m_known))
-        if (!now.contains(key))
-            batch.removed.append(key);
+    for (const AgentSnapshot &a : std::as_const(batch.agents))
+        now.insert(a.key, a);
+    for (auto it = m_known.cbegin(); it != m_known.cend(); ++it)
+        if (!now.contains(it.key()))
+            batch.removed.append(it.key());
     m_known = std::move(now);
     const bool wasLost = m_unreachableSinceMs.has_value();
     m_unreachableSinceMs.reset();
@@ -284,11 +284,27 @@ void RemoteEngineLink::applySnapshot(EngineBatch batch, std::int64_t remoteNowMs
     Q_EMIT batchReady(batch);
 }
 
-void RemoteEngineLink::applyBatch(EngineBatch batch) {
+void RemoteEngineLink::applyBatch(EngineBatch batch, const QList<StreamBeat> &beats) {
     keepOnlyNewEvents(batch.events);
     toConsole(batch);
     for (const AgentSnapshot &a : std::as_const(batch.agents))
-        m_known.insert(a.key);
+        m_known.insert(a.key, a);
+    // Before the removals: the observer may send an agent's last beat and its removal together.
+    batch.agents.reserve(batch.agents.size() + beats.size());
+    for (const StreamBeat &beat : beats) {
+        AgentKey key = beat.key;
+        key.observer = m_settings.observer;
+        const auto it = m_known.find(key);
+        if (it == m_known.end()) {
+            ++m_badMessages;  // a beat on top of a row this console never had
+            continue;
+        }
+        it->lastBeatMs = beat.lastBeatMs + m_offsetMs;
+        it->beats = beat.beats;
+        it->nonce = beat.nonce;
+        it->payload = beat.payload;
+        batch.agents.append(*it);
+    }
     for (const AgentKey &key : std::as_const(batch.removed))
         m_known.remove(key);
     m_lastStats = batch.stats;

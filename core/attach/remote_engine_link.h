@@ -17,6 +17,8 @@
 //   connected every agent it reported is of unknown state (unreachableSinceMs()).
 // - The peer is not trusted: lines are bounded (StreamDecoder), a malformed one is
 //   counted and dropped, and a command's refusal comes back as an event-log line.
+// - A batch's compact beats (an agent whose only change is a beat) become full rows
+//   before they are handed on: the engine -> console contract knows no beats.
 
 #include "core/attach/attach_target.h"
 #include "core/attach/stream_decoder.h"
@@ -118,7 +120,9 @@ private:
     // Drops the events this console has shown already (a reconnection's history overlaps).
     void keepOnlyNewEvents(QList<EventLogEntry> &events);
     void applySnapshot(EngineBatch batch, std::int64_t remoteNowMs);
-    void applyBatch(EngineBatch batch);
+    // The beats (observer keys and times) expanded onto the rows m_known holds; a beat for
+    // a row it does not hold is counted as malformed and dropped.
+    void applyBatch(EngineBatch batch, const QList<StreamBeat> &beats);
     void applyOutput(std::uint64_t childId, const QJsonObject &result);
     void toConsole(EngineBatch &batch) const;
     EventLogEntry operatorNotice(EventSeverity severity, const QString &text) const;
@@ -145,7 +149,9 @@ private:
     EngineBatch m_history;               // events and children answered before the snapshot
     std::int64_t m_lastEventUnixMs = 0;  // the newest event shown: when, and its seq
     std::uint64_t m_lastEventSeq = 0;
-    QSet<AgentKey> m_known;                         // the rows this link has reported, for snapshots' removals
+    // Every row this link has reported as it reported it (console keys and times): a
+    // snapshot's removals, and what a compact beat is expanded onto.
+    QHash<AgentKey, AgentSnapshot> m_known;
     QHash<qint64, QString> m_pending;               // request id -> what it asked, for its refusal's line
     QHash<qint64, std::uint64_t> m_outputRequests;  // request id -> the child (console id)
     QSet<std::uint64_t> m_outputAsked;              // per connection: each child's output is fetched once

@@ -5,7 +5,10 @@
 #include <QJsonDocument>
 #include <QJsonParseError>
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
+#include <limits>
 
 namespace varta {
 
@@ -19,7 +22,65 @@ StreamMessage malformedMessage(QString why, QJsonValue id = QJsonValue::Undefine
     return m;
 }
 
+// A JSON number that is an integer in [min, max] (doubles past 2^53 as the writer's are).
+std::optional<std::int64_t> integerIn(const QJsonValue &v, std::int64_t min, std::int64_t max) {
+    if (!v.isDouble())
+        return std::nullopt;
+    const double d = v.toDouble();
+    if (!std::isfinite(d) || d != std::floor(d) || d < static_cast<double>(min) || d > static_cast<double>(max))
+        return std::nullopt;
+    return std::clamp<std::int64_t>(v.toInteger(), min, max);
+}
+
 }  // namespace
+
+std::optional<QList<StreamBeat>> StreamDecoder::beatsFromJson(const QJsonValue &value, QString *error) {
+    constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
+    constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
+    constexpr std::int64_t kMaxU32 = std::numeric_limits<std::uint32_t>::max();
+    const auto refuse = [error](qsizetype at, const char *why) {
+        if (error != nullptr)
+            *error = QStringLiteral("batch.beats[%1]: %2").arg(at).arg(QLatin1String(why));
+        return std::nullopt;
+    };
+    QList<StreamBeat> out;
+    if (value.isUndefined())
+        return out;
+    if (!value.isArray()) {
+        if (error != nullptr)
+            *error = QStringLiteral("batch.beats: not a list");
+        return std::nullopt;
+    }
+    const QJsonArray list = value.toArray();
+    out.reserve(list.size());
+    for (qsizetype i = 0; i < list.size(); ++i) {
+        const QJsonValue item = list.at(i);
+        const QJsonArray entry = item.toArray();
+        if (!item.isArray() || entry.size() != 5)
+            return refuse(i, "not a list of key, last_beat_ms, beats, nonce and payload");
+        const std::optional<AgentKey> key =
+            entry.at(0).isString() ? AgentKey::parse(entry.at(0).toString()) : std::nullopt;
+        if (!key)
+            return refuse(i, "not an agent key");
+        const std::optional<std::int64_t> lastBeat = integerIn(entry.at(1), kMin, kMax);
+        const std::optional<std::int64_t> beats = integerIn(entry.at(2), 0, kMax);
+        const std::optional<std::int64_t> nonce = integerIn(entry.at(3), 0, kMax);
+        const std::optional<std::int64_t> payload = integerIn(entry.at(4), 0, kMaxU32);
+        if (!lastBeat || !beats || !nonce || !payload)
+            return refuse(i, "a number that is not an integer in range");
+        out.append(StreamBeat{*key, *lastBeat, static_cast<std::uint64_t>(*beats), static_cast<std::uint64_t>(*nonce),
+                              static_cast<std::uint32_t>(*payload)});
+    }
+    return out;
+}
+
+QJsonArray StreamDecoder::beatsJson(const QList<StreamBeat> &beats) {
+    QJsonArray out;
+    for (const StreamBeat &b : beats)
+        out.append(QJsonArray{b.key.text(), static_cast<qint64>(b.lastBeatMs), static_cast<qint64>(b.beats),
+                              static_cast<qint64>(b.nonce), static_cast<qint64>(b.payload)});
+    return out;
+}
 
 void StreamDecoder::feed(QByteArrayView bytes, QList<StreamMessage> &out) {
     const char *at = bytes.data();
@@ -114,8 +175,12 @@ StreamMessage StreamDecoder::decodeLine(QByteArrayView line) {
             batch.isObject() ? json::batchFromJson(batch.toObject(), &error) : std::nullopt;
         if (!decoded)
             return malformedMessage(batch.isObject() ? error : QStringLiteral("\"batch\" is not an object"), id);
+        std::optional<QList<StreamBeat>> beats = beatsFromJson(batch.toObject().value(QLatin1String("beats")), &error);
+        if (!beats)
+            return malformedMessage(error, id);
         m.kind = StreamMessage::Kind::Batch;
         m.batch = std::move(*decoded);
+        m.beats = std::move(*beats);
         return m;
     }
     if (object.contains(QLatin1String("event"))) {

@@ -11,14 +11,29 @@
 
 #include <QByteArray>
 #include <QByteArrayView>
+#include <QJsonArray>
 #include <QJsonObject>
 #include <QJsonValue>
 #include <QList>
 #include <QString>
 
 #include <cstdint>
+#include <optional>
 
 namespace varta {
+
+// One entry of a batch's `beats` list (docs/control.md section 4): an agent whose only
+// change since the observer last sent its full row is a beat. Only meaningful on top of
+// that row, which the link keeps (RemoteEngineLink); engine times, the observer's keys.
+struct StreamBeat {
+    AgentKey key;
+    EngineMs lastBeatMs = 0;
+    std::uint64_t beats = 0;
+    std::uint64_t nonce = 0;
+    std::uint32_t payload = 0;
+
+    friend bool operator==(const StreamBeat &, const StreamBeat &) = default;
+};
 
 struct StreamMessage {
     enum class Kind : std::uint8_t {
@@ -35,6 +50,7 @@ struct StreamMessage {
     QString error;
     QJsonObject result;
     EngineBatch batch;
+    QList<StreamBeat> beats;  // a Batch's compact rows, in the order sent
 };
 
 class StreamDecoder {
@@ -49,6 +65,11 @@ public:
     void reset();
 
     static StreamMessage decodeLine(QByteArrayView line);
+    // A `beats` list: every entry [KEY, last_beat_ms, beats, nonce, payload] with a key
+    // that parses and integers in range, else nullopt and *error names the first bad one.
+    static std::optional<QList<StreamBeat>> beatsFromJson(const QJsonValue &beats, QString *error);
+    // The inverse, as the observer writes it (for tests and the fuzzer's fixed point).
+    static QJsonArray beatsJson(const QList<StreamBeat> &beats);
 
     std::uint64_t malformed() const { return m_malformed; }
     std::uint64_t tooLong() const { return m_tooLong; }

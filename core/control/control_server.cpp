@@ -766,12 +766,21 @@ void ControlServer::unsubscribe(Connection &connection) {
 void ControlServer::broadcast(ControlStream kind, const QJsonObject &message) {
     if (m_subscribers[streamIndex(kind)] == 0)
         return;
+    const QByteArray object = compact(message);  // {"event":{...}}
+    broadcastMembers(kind, QByteArrayView(object).sliced(1, object.size() - 2));
+}
+
+void ControlServer::broadcastMembers(ControlStream kind, QByteArrayView members) {
+    if (m_subscribers[streamIndex(kind)] == 0)
+        return;
     // Once per broadcast, whatever the number of subscribers: each gets its own prefix and
-    // a shared copy of this.
-    QByteArray body = compact(message).mid(1);  // without its '{': `"event":{...}}`
-    if (!message.isEmpty())
-        body.prepend(',');
-    body.append('\n');
+    // a shared copy of this, `,"event":{...}}` and its newline.
+    QByteArray body;
+    body.reserve(members.size() + 3);
+    if (!members.isEmpty())
+        body.append(',');
+    body.append(members);
+    body.append("}\n");
     std::vector<std::uint64_t> targets;
     for (const auto &[id, connection] : m_connections)
         if (connection->stream == kind && !connection->closing && !connection->resyncing)

@@ -30,6 +30,7 @@
 #include "core/control/control_handler.h"
 
 #include <QByteArray>
+#include <QByteArrayView>
 #include <QElapsedTimer>
 #include <QHash>
 #include <QHostAddress>
@@ -112,6 +113,9 @@ public:
     // `id`, to every connection subscribed to `kind`: {"event":{...}} becomes
     // {"v":1,"id":7,"event":{...}}.
     void broadcast(ControlStream kind, const QJsonObject &message);
+    // The same with the members already written as JSON text, without braces
+    // (`"batch":{...}`): a caller that encodes 100,000 agents a batch builds no QJsonObject.
+    void broadcastMembers(ControlStream kind, QByteArrayView members);
     int subscribers(ControlStream kind) const { return m_subscribers[streamIndex(kind)]; }
 
     const ControlCounters &counters() const { return m_counters; }

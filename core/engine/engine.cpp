@@ -153,7 +153,7 @@ bool Engine::startControl(QString *error) {
     });
     connect(m_publisher, &BatchPublisher::batchReady, m_control.get(), [this](const EngineBatch &batch) {
         if (m_control->subscribers(ControlStream::Batches) > 0)
-            m_control->broadcast(ControlStream::Batches, QJsonObject{{"batch", json::batchJson(batch)}});
+            m_control->broadcastMembers(ControlStream::Batches, m_controlHandler->streamBatch(batch));
     });
     connect(m_control.get(), &ControlServer::subscribersChanged, this, [this](ControlStream kind, int) {
         if (kind == ControlStream::Batches)

@@ -316,7 +316,8 @@ QJsonObject EngineControl::snapshot() const {
     return QJsonObject{{"agents", agents}, {"children", children}, {"stats", json::statsJson(m_engine.currentStats())}};
 }
 
-ControlReply EngineControl::subscribe() const {
+ControlReply EngineControl::subscribe() {
+    m_stream.reset();
     ControlReply reply =
         ControlReply::success(QJsonObject{{"now_ms", static_cast<qint64>(engineNowMs())}, {"snapshot", snapshot()}});
     reply.stream = ControlStream::Batches;

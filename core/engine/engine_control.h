@@ -5,6 +5,7 @@
 // thread, like the ControlServer that calls it.
 
 #include "core/control/control_handler.h"
+#include "core/engine/stream_encoder.h"
 #include "core/identity/agent_key.h"
 
 #include <optional>
@@ -27,6 +28,9 @@ public:
 
     // The engine's whole picture, as `subscribe` opens with it.
     QJsonObject snapshot() const;
+    // One batch as the `subscribe` stream's members (StreamEncoder): compact beats
+    // relative to the rows sent since the last subscribe or resync.
+    QByteArray streamBatch(const EngineBatch &batch) { return m_stream.encode(batch); }
 
 private:
     ControlReply status() const;
@@ -36,13 +40,15 @@ private:
     ControlReply output(const QJsonObject &args) const;
     ControlReply events(const QJsonObject &args) const;
     ControlReply act(const QString &cmd, const QJsonObject &args, const ControlPeer &peer);
-    ControlReply subscribe() const;
+    // Also a resync's fresh snapshot: the stream's encoder starts over with full rows.
+    ControlReply subscribe();
 
     // A key's text or a bare pid naming one tracked agent; *error says why not.
     std::optional<AgentKey> resolve(const QString &text, QString *error) const;
     QJsonObject agentObject(const AgentKey &key) const;
 
     Engine &m_engine;
+    StreamEncoder m_stream;
 };
 
 }  // namespace varta

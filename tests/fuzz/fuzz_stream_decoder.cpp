@@ -2,7 +2,8 @@
 // it does not have to trust (StreamDecoder, published_json_read). The first byte picks
 // the size of the pieces the rest is fed in, as a socket may hand it over. Beyond "no
 // crash": no line is held past the bound, and whatever decodes as a batch or snapshot
-// is a fixed point: written again and read back, it is the same JSON.
+// is a fixed point: written again and read back, it is the same JSON (its compact
+// beats too).
 #include "core/attach/stream_decoder.h"
 #include "core/published/published_json.h"
 #include "core/published/published_json_read.h"
@@ -32,6 +33,13 @@ void checkFixedPoint(const EngineBatch &batch) {
     require(json::batchJson(*again) == written, "a decoded batch does not survive being written and read again");
 }
 
+void checkBeatsFixedPoint(const QList<StreamBeat> &beats) {
+    const std::optional<QList<StreamBeat>> again =
+        StreamDecoder::beatsFromJson(StreamDecoder::beatsJson(beats), nullptr);
+    require(again.has_value(), "decoded beats, written again, do not decode");
+    require(*again == beats, "decoded beats do not survive being written and read again");
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size) {
@@ -55,6 +63,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
         }
         if (m.kind == StreamMessage::Kind::Batch || m.kind == StreamMessage::Kind::Snapshot)
             checkFixedPoint(m.batch);
+        if (m.kind == StreamMessage::Kind::Batch)
+            checkBeatsFixedPoint(m.beats);
     }
     require(malformed == decoder.malformed(), "malformed messages miscounted");
     return 0;

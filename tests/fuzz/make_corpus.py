@@ -171,11 +171,17 @@ def stream_seeds():
                      "result": {"now_ms": 9500, "snapshot": {"agents": [agent, local], "children": [child],
                                                              "stats": stats}}})
     batches = line({"v": 1, "id": "subscribe", "batch": batch})
+    # Compact beats: agents whose only change since their full row is a beat.
+    beats = line({"v": 1, "id": "subscribe", "batch": {"agents": [], "stats": stats, "beats": [
+        ["udp:10.0.0.7/4242", 9400, 91, 91, 0], ["secure-udp:[2001:db8::7]/9", 9410, 3, 1764600009, 4294967295],
+        ["uds/77", -1, 0, 0, 0]]}})
+    bad_beats = line({"v": 1, "id": "subscribe", "batch": {"stats": stats, "beats": [["uds/77", 1.5, 1, 1, 0]]}})
     replies = (line({"v": 1, "id": "hello", "ok": True, "result": {"name": "alice", "role": "control"}})
                + line({"v": 1, "id": 7, "ok": False, "code": "permission_denied", "error": "may only view"})
                + line({"v": 1, "id": 9, "event": event}))
-    return [bytes([n]) + body for n in (0, 6, 63) for body in (snapshot, batches, replies)] + [
-        b"\x00" + snapshot + batches + replies, b"\x01{\"batch\":[]}\n[1]\nnot json\n"]
+    return [bytes([n]) + body for n in (0, 6, 63) for body in (snapshot, batches, beats, replies)] + [
+        b"\x00" + snapshot + batches + beats + replies, b"\x00" + bad_beats + beats,
+        b"\x01{\"batch\":[]}\n[1]\nnot json\n"]
 
 
 def main(argv):

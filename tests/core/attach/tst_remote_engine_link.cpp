@@ -164,6 +164,61 @@ private Q_SLOTS:
         QCOMPARE(b.output[0].data, QByteArray("restarted\n"));
     }
 
+    // A compact beat becomes the full row the link has, with the beat's fields and time
+    // moved onto the console's clock; a beat for a row it never had is counted, dropped.
+    void aBeatExpandsOntoTheRowTheLinkHas() {
+        RemoteEngineLink link(settingsFor(m_path));
+        QList<EngineBatch> batches;
+        connect(&link, &EngineLink::batchReady, this, [&](const EngineBatch &b) { batches.append(b); });
+        link.setPublishing(true);
+        QTRY_COMPARE_WITH_TIMEOUT(link.status(), RemoteEngineLink::Status::Connected, kWaitMs);
+        const AgentSnapshot before = batches[0].agents[1];  // 4243, stalled
+        sendBeats({StreamBeat{test::udpKey(4243), 50'100, 4, 17, 3}, StreamBeat{test::udpKey(9999), 50'100, 1, 1, 0}},
+                  50'200);
+        QTRY_COMPARE_WITH_TIMEOUT(batches.size(), 2, kWaitMs);
+        const EngineBatch &b = batches[1];
+        QCOMPARE(b.agents.size(), 1);
+        const AgentSnapshot &a = b.agents[0];
+        QCOMPARE(a.key, before.key);
+        QCOMPARE(a.key.observer, kObserver);
+        QCOMPARE(a.state, AgentState::Stalled);
+        QCOMPARE(a.firstSeenMs, before.firstSeenMs);
+        QCOMPARE(a.beats, 4u);
+        QCOMPARE(a.nonce, 17u);
+        QCOMPARE(a.payload, 3u);
+        QCOMPARE(b.stats.nowMs - a.lastBeatMs, 100);
+        QCOMPARE(link.malformedMessages(), 1u);
+
+        // The next beat goes on top of the expanded row, not the snapshot's.
+        sendBeats({StreamBeat{test::udpKey(4243), 50'300, 5, 18, 3}}, 50'300);
+        QTRY_COMPARE_WITH_TIMEOUT(batches.size(), 3, kWaitMs);
+        QCOMPARE(batches[2].agents[0].beats, 5u);
+        QCOMPARE(batches[2].agents[0].state, AgentState::Stalled);
+    }
+
+    // After a reconnection the rows are the new snapshot's: a beat for an agent it no
+    // longer has is unknown, one for an agent it has goes on the snapshot's row.
+    void afterAReconnectionBeatsGoOnTheNewSnapshot() {
+        RemoteEngineLink link(settingsFor(m_path));
+        QList<EngineBatch> batches;
+        connect(&link, &EngineLink::batchReady, this, [&](const EngineBatch &b) { batches.append(b); });
+        link.setPublishing(true);
+        QTRY_COMPARE_WITH_TIMEOUT(link.status(), RemoteEngineLink::Status::Connected, kWaitMs);
+        m_server.reset();
+        QTRY_COMPARE_WITH_TIMEOUT(link.status(), RemoteEngineLink::Status::Reconnecting, kWaitMs);
+        m_observer->state.agents = {test::snapshot(test::udpKey(4242), AgentState::Degraded, 95, 49'500)};
+        startServer();
+        QTRY_COMPARE_WITH_TIMEOUT(link.status(), RemoteEngineLink::Status::Connected, kWaitMs);
+        batches.clear();
+        sendBeats({StreamBeat{test::udpKey(4242), 50'100, 96, 96, 0}, StreamBeat{test::udpKey(4243), 50'100, 4, 4, 0}},
+                  50'200);
+        QTRY_COMPARE_WITH_TIMEOUT(batches.size(), 1, kWaitMs);
+        QCOMPARE(batches[0].agents.size(), 1);
+        QCOMPARE(batches[0].agents[0].state, AgentState::Degraded);
+        QCOMPARE(batches[0].agents[0].beats, 96u);
+        QCOMPARE(link.malformedMessages(), 1u);
+    }
+
     void aLostObserverIsUnknownRetriedAndReplacedByItsNextSnapshot() {
         RemoteEngineLink link(settingsFor(m_path));
         QList<EngineBatch> batches;
@@ -339,6 +394,15 @@ private Q_SLOTS:
     }
 
 private:
+    // A batch with no full rows and these beats, as the observer's stream encoder writes one.
+    void sendBeats(const QList<StreamBeat> &beats, EngineMs nowMs) {
+        EngineBatch next;
+        next.stats = test::stats(nowMs);
+        QJsonObject batch = json::batchJson(next);
+        batch.insert(QStringLiteral("beats"), StreamDecoder::beatsJson(beats));
+        m_server->broadcast(ControlStream::Batches, QJsonObject{{"batch", batch}});
+    }
+
     void startServer() {
         m_server = std::make_unique<ControlServer>(*m_observer);
         QString error;

@@ -6,6 +6,7 @@
 #include "core/published/published_json.h"
 #include "tests/support/test_batches.h"
 
+#include <QHostAddress>
 #include <QJsonDocument>
 #include <QTest>
 
@@ -99,6 +100,29 @@ private Q_SLOTS:
         QCOMPARE(decoder.malformed(), 0u);
     }
 
+    // Compact beats ride beside the full rows and are handed on as they were sent.
+    void beatsDecodeBesideTheFullRows() {
+        const QByteArray bytes = R"({"v":1,"id":7,"batch":{"stats":{"now_ms":9500},"agents":[],)"
+                                 R"("beats":[["udp:10.0.0.7/4242",9400,91,91,0],)"
+                                 R"(["secure-udp:[2001:db8::7]/9",-5,0,9007199254740991,4294967295]]}})"
+                                 "\n";
+        StreamDecoder decoder;
+        const QList<StreamMessage> got = decodeAll(decoder, bytes);
+        QCOMPARE(got.size(), 1);
+        QCOMPARE(got[0].kind, StreamMessage::Kind::Batch);
+        QVERIFY(got[0].batch.agents.isEmpty());
+        const QList<StreamBeat> expected{
+            StreamBeat{test::udpKey(4242), 9400, 91, 91, 0},
+            StreamBeat{AgentKey::fromPeer(Transport::SecureUdp, QHostAddress(QStringLiteral("2001:db8::7")), 9), -5, 0,
+                       9007199254740991, 4294967295u}};
+        QCOMPARE(got[0].beats, expected);
+        // Written again the observer's way, they read back the same.
+        QCOMPARE(StreamDecoder::beatsFromJson(StreamDecoder::beatsJson(expected), nullptr), std::optional(expected));
+        // No `beats` at all is an empty list, not a problem.
+        QVERIFY(decodeAll(decoder, batchLine(fullBatch()))[0].beats.isEmpty());
+        QCOMPARE(decoder.malformed(), 0u);
+    }
+
     void theSubscribeReplyIsASnapshot() {
         EngineBatch snapshot = fullBatch();
         const QJsonObject body{{"agents", json::batchJson(snapshot).value("agents")},
@@ -179,6 +203,21 @@ private Q_SLOTS:
         QTest::newRow("bad stream") << QByteArray(
             R"({"batch":{"stats":{"now_ms":1},"output":[{"child":1,"stream":"stdin","text":""}]}})")
                                     << "stream";
+        const auto beats = [](const char *list) {
+            return QByteArray(R"({"batch":{"stats":{"now_ms":1},"beats":)") + list + "}}";
+        };
+        QTest::newRow("beats not a list") << beats("{}") << "batch.beats: not a list";
+        QTest::newRow("beat not a list") << beats(R"(["uds/1"])") << "batch.beats[0]";
+        QTest::newRow("beat too short") << beats(R"([["uds/1",1,1,1]])") << "batch.beats[0]";
+        QTest::newRow("beat too long") << beats(R"([["uds/1",1,1,1,0,0]])") << "batch.beats[0]";
+        QTest::newRow("beat bad key") << beats(R"([["uds/1",1,1,1,0],["nope",1,1,1,0]])")
+                                      << "batch.beats[1]: not an agent key";
+        QTest::newRow("beat key not text") << beats(R"([[7,1,1,1,0]])") << "not an agent key";
+        QTest::newRow("beat negative count") << beats(R"([["uds/1",1,-1,1,0]])") << "in range";
+        QTest::newRow("beat fraction") << beats(R"([["uds/1",1.5,1,1,0]])") << "in range";
+        QTest::newRow("beat payload too big") << beats(R"([["uds/1",1,1,1,4294967296]])") << "in range";
+        QTest::newRow("beat huge") << beats(R"([["uds/1",1e300,1,1,0]])") << "in range";
+        QTest::newRow("beat not a number") << beats(R"([["uds/1",1,"1",1,0]])") << "in range";
         QTest::newRow("bad snapshot") << QByteArray(R"({"ok":true,"result":{"snapshot":{"stats":7}}})") << "snapshot";
     }
     void badLinesAreRefusedAloneAndCounted() {
