@@ -192,8 +192,7 @@ private Q_SLOTS:
         const AgentTableModel &model = *window.agentModel();
         QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), 3, kWaitMs);
         QVERIFY(!window.agentView()->isColumnHidden(AgentTableModel::ObserverColumn));
-        QCOMPARE(cell(model, rowOf(model, 1, 7001), AgentTableModel::ObserverColumn),
-                 QStringLiteral("control.sock"));
+        QCOMPARE(cell(model, rowOf(model, 1, 7001), AgentTableModel::ObserverColumn), QStringLiteral("control.sock"));
         QCOMPARE(cell(model, rowOf(model, 2, 8001), AgentTableModel::ObserverColumn),
                  QStringLiteral("localhost:%1").arg(remote.consolePort));
         QTRY_VERIFY_WITH_TIMEOUT(window.statusPanel()->listenersText().count(QStringLiteral(": connected")) == 2,
