@@ -126,8 +126,7 @@ void TstIncidentWindow::theConsoleShowsEachMomentOfWhatTheBinaryRecorded() {
     // The demo recovers at once: when the child started within the stall's millisecond,
     // that moment already shows it recovering.
     const AgentState atStall = agents.snapshot(rowOfPid(agents, pid)).state;
-    QVERIFY2(atStall == AgentState::Stalled || atStall == AgentState::Recovering,
-             agentStateName(atStall));
+    QVERIFY2(atStall == AgentState::Stalled || atStall == AgentState::Recovering, agentStateName(atStall));
     // Its wall time is the audit log's clock, the file's observer_ns on it.
     const QList<QByteArray> boot = [&] {
         QFile file(m_audit);
