@@ -66,6 +66,15 @@ void startConsole(QApplication &app, ui::MainWindow &window, EngineThread &host,
     startScreenshot(app, window, options);
 }
 
+// A console without an engine of its own (--open, --attach): names, icons, language.
+void setUpWindowApp(QApplication &app, const Options &options) {
+    QCoreApplication::setApplicationName(QStringLiteral("varta-watch"));
+    QCoreApplication::setOrganizationName(QStringLiteral("varta"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(VARTA_VERSION));
+    ui::initUiResources();
+    ui::installTranslator(app, options.language);
+}
+
 // --open: a post-mortem of files in a window of its own; no observer starts.
 int runPostMortem(int argc, char *argv[], const QStringList &arguments, const Options &options) {
     if (!displayAvailable(arguments, QProcessEnvironment::systemEnvironment())) {
@@ -74,11 +83,7 @@ int runPostMortem(int argc, char *argv[], const QStringList &arguments, const Op
         return 2;
     }
     QApplication app(argc, argv);
-    QCoreApplication::setApplicationName(QStringLiteral("varta-watch"));
-    QCoreApplication::setOrganizationName(QStringLiteral("varta"));
-    QCoreApplication::setApplicationVersion(QStringLiteral(VARTA_VERSION));
-    ui::initUiResources();
-    ui::installTranslator(app, options.language);
+    setUpWindowApp(app, options);
     QString error;
     const std::unique_ptr<ui::IncidentWindow> window = ui::IncidentWindow::open(options.openFiles, &error);
     if (!window) {
@@ -141,11 +146,7 @@ int runAttached(int argc, char *argv[], const QStringList &arguments, const Opti
         trusted = *read;
     }
     QApplication app(argc, argv);
-    QCoreApplication::setApplicationName(QStringLiteral("varta-watch"));
-    QCoreApplication::setOrganizationName(QStringLiteral("varta"));
-    QCoreApplication::setApplicationVersion(QStringLiteral(VARTA_VERSION));
-    ui::initUiResources();
-    ui::installTranslator(app, options.language);
+    setUpWindowApp(app, options);
     ObserverFleet fleet;
     for (RemoteEngineLink::Settings &settings : observers) {
         settings.token = token;
