@@ -5,6 +5,7 @@
 
 #include "core/control/control_counters.h"
 
+#include <QByteArray>
 #include <QJsonObject>
 #include <QJsonValue>
 #include <QString>
@@ -49,12 +50,20 @@ struct ControlReply {
     QString code;   // error code (docs/control.md section 2) when !ok
     QString error;  // human text when !ok
     QJsonObject result;
+    // The result already written as one JSON object, for replies too large to build as a
+    // QJsonObject (a snapshot of every agent); when set, `result` is not used.
+    QByteArray resultBytes;
     std::optional<ControlStream> stream;
     std::optional<ControlRefusal> refusal;  // a refusal the server counts (view_only); the connection stays
 
-    static ControlReply success(QJsonObject result) { return ControlReply{true, {}, {}, std::move(result), {}, {}}; }
+    static ControlReply success(QJsonObject result) {
+        return ControlReply{true, {}, {}, std::move(result), {}, {}, {}};
+    }
+    static ControlReply successBytes(QByteArray result) {
+        return ControlReply{true, {}, {}, {}, std::move(result), {}, {}};
+    }
     static ControlReply failure(QString code, QString error) {
-        return ControlReply{false, std::move(code), std::move(error), {}, {}, {}};
+        return ControlReply{false, std::move(code), std::move(error), {}, {}, {}, {}};
     }
 };
 
@@ -64,6 +73,10 @@ public:
     // Called on the server's thread for every well-formed request (a JSON object with a
     // string `cmd`); unknown commands are the handler's to refuse (`unknown_command`).
     virtual ControlReply handle(const ControlRequest &request, const ControlPeer &peer) = 0;
+    // About what a snapshot of everything would take now. A batch stream may carry that
+    // much at once (every agent appearing together comes as full rows), so a subscriber
+    // may fall that far behind, on top of kMaxQueuedBytes, before it is resynced.
+    virtual qsizetype snapshotBytesEstimate() const { return 0; }
 };
 
 }  // namespace varta

@@ -100,7 +100,13 @@ QByteArray errorLine(const QJsonValue &requestId, const QString &code, const QSt
 QByteArray replyLine(const QJsonValue &requestId, const ControlReply &reply) {
     if (!reply.ok)
         return errorLine(requestId, reply.code.isEmpty() ? QStringLiteral("refused") : reply.code, reply.error);
-    return linePrefix(requestId) + ",\"ok\":true,\"result\":" + compact(reply.result) + "}\n";
+    const QByteArray result = reply.resultBytes.isEmpty() ? compact(reply.result) : reply.resultBytes;
+    QByteArray line = linePrefix(requestId);
+    line.reserve(line.size() + result.size() + 24);
+    line.append(",\"ok\":true,\"result\":");
+    line.append(result);
+    line.append("}\n");
+    return line;
 }
 
 // After an end of input: did the peer close the connection (both directions, POLLHUP) or
@@ -781,6 +787,7 @@ void ControlServer::broadcastMembers(ControlStream kind, QByteArrayView members)
         body.append(',');
     body.append(members);
     body.append("}\n");
+    const qsizetype tableBytes = kind == ControlStream::Batches ? m_handler.snapshotBytesEstimate() : 0;
     std::vector<std::uint64_t> targets;
     for (const auto &[id, connection] : m_connections)
         if (connection->stream == kind && !connection->closing && !connection->resyncing)
@@ -790,9 +797,11 @@ void ControlServer::broadcastMembers(ControlStream kind, QByteArrayView members)
         if (connection == nullptr || connection->stream != kind || connection->closing || connection->resyncing)
             continue;
         // A snapshot as large as the table is owed to the client on top of the bound: else
-        // a table whose snapshot alone passes it would be resynced for ever.
-        if (pendingBytes(*connection) + connection->streamPrefix.size() + body.size()
-            > kMaxQueuedBytes + connection->snapshotBytes) {
+        // a table whose snapshot alone passes it would be resynced for ever. So is a batch
+        // as large as the table (a fleet appearing at once), which a resync would only
+        // replace with a snapshot as large.
+        const qsizetype allowance = std::max(connection->snapshotBytes, tableBytes);
+        if (pendingBytes(*connection) + connection->streamPrefix.size() + body.size() > kMaxQueuedBytes + allowance) {
             if (kind == ControlStream::Batches) {
                 startResync(*connection);
                 flush(id);

@@ -164,6 +164,8 @@ bool Engine::startControl(QString *error) {
 
 QString Engine::controlSocketPath() const { return m_control ? m_control->path() : QString(); }
 
+int Engine::batchSubscribers() const { return m_control ? m_control->subscribers(ControlStream::Batches) : 0; }
+
 QList<StateTransition> Engine::transitionsOf(const AgentKey &key, qsizetype limit) const {
     QList<StateTransition> out;
     for (auto it = m_recentTransitions.rbegin(); it != m_recentTransitions.rend() && out.size() < limit; ++it)

@@ -93,6 +93,8 @@ public:
     QList<StateTransition> transitionsOf(const AgentKey &key, qsizetype limit) const;
     // Where the control socket listens; empty without --control-socket.
     QString controlSocketPath() const;
+    // Connections subscribed to the batch stream (control socket and console port).
+    int batchSubscribers() const;
     const Options &options() const { return m_options; }
 
 public Q_SLOTS:

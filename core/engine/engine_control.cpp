@@ -3,11 +3,13 @@
 #include "core/base/engine_clock.h"
 #include "core/engine/batch_publisher.h"
 #include "core/engine/engine.h"
+#include "core/published/agent_json_bytes.h"
 #include "core/published/published_json.h"
 #include "core/recovery/recovery_engine.h"
 
 #include <QCoreApplication>
 #include <QJsonArray>
+#include <QJsonDocument>
 
 #include <algorithm>
 
@@ -303,23 +305,42 @@ ControlReply EngineControl::act(const QString &cmd, const QJsonObject &args, con
     return ControlReply::success(QJsonObject{{"results", results}});
 }
 
-QJsonObject EngineControl::snapshot() const {
-    QJsonArray agents;
+qsizetype EngineControl::snapshotBytesEstimate() const {
+    return static_cast<qsizetype>(m_engine.tracker().table().size()) * kTypicalRowBytes;
+}
+
+// The reply is written as bytes (appendAgentJson): a snapshot of 100,000 agents built as
+// QJsonObjects would hold the engine thread, and with it ingest, for seconds. Its rows
+// also tell the stream's encoder what this subscriber now holds.
+ControlReply EngineControl::subscribe() {
+    const EngineMs now = engineNowMs();
+    m_stream.beginSnapshot(m_engine.batchSubscribers() == 0, now);
+    QByteArray out;
+    out.reserve(static_cast<qsizetype>(m_engine.tracker().table().size()) * kTypicalRowBytes + 4096);
+    out.append("{\"now_ms\":");
+    out.append(QByteArray::number(static_cast<qint64>(now)));
+    out.append(",\"snapshot\":{\"agents\":[");
+    bool first = true;
     // As in batches: a replaced agent's row belongs to its unit's new pid.
     m_engine.tracker().table().forEach([&](const AgentRecord &r) {
-        if (!r.replaced)
-            agents.append(json::agentJson(m_engine.snapshotOf(r), engineNowMs()));
+        if (r.replaced)
+            return;
+        const AgentSnapshot agent = m_engine.snapshotOf(r);
+        if (!first)
+            out.append(',');
+        first = false;
+        json::appendAgentJson(out, agent, now);
+        m_stream.snapshotRow(agent);
     });
     QJsonArray children;
     for (const ChildInfo &c : m_engine.recovery().children())
         children.append(json::childJson(c));
-    return QJsonObject{{"agents", agents}, {"children", children}, {"stats", json::statsJson(m_engine.currentStats())}};
-}
-
-ControlReply EngineControl::subscribe() {
-    m_stream.reset();
-    ControlReply reply =
-        ControlReply::success(QJsonObject{{"now_ms", static_cast<qint64>(engineNowMs())}, {"snapshot", snapshot()}});
+    out.append("],\"children\":");
+    out.append(QJsonDocument(children).toJson(QJsonDocument::Compact));
+    out.append(",\"stats\":");
+    out.append(QJsonDocument(json::statsJson(m_engine.currentStats())).toJson(QJsonDocument::Compact));
+    out.append("}}");
+    ControlReply reply = ControlReply::successBytes(std::move(out));
     reply.stream = ControlStream::Batches;
     return reply;
 }

@@ -25,9 +25,8 @@ public:
     explicit EngineControl(Engine &engine) : m_engine(engine) {}
 
     ControlReply handle(const ControlRequest &request, const ControlPeer &peer) override;
+    qsizetype snapshotBytesEstimate() const override;
 
-    // The engine's whole picture, as `subscribe` opens with it.
-    QJsonObject snapshot() const;
     // One batch as the `subscribe` stream's members (StreamEncoder): compact beats
     // relative to the rows sent since the last subscribe or resync.
     QByteArray streamBatch(const EngineBatch &batch) { return m_stream.encode(batch); }
@@ -40,8 +39,9 @@ private:
     ControlReply output(const QJsonObject &args) const;
     ControlReply events(const QJsonObject &args) const;
     ControlReply act(const QString &cmd, const QJsonObject &args, const ControlPeer &peer);
-    // Also a resync's fresh snapshot: the stream's encoder starts over with full rows.
+    // Also a resync's fresh snapshot: every agent's row, and the children and totals.
     ControlReply subscribe();
+    static constexpr qsizetype kTypicalRowBytes = 320;  // a UDP agent's row, to reserve the snapshot once
 
     // A key's text or a bare pid naming one tracked agent; *error says why not.
     std::optional<AgentKey> resolve(const QString &text, QString *error) const;

@@ -129,8 +129,8 @@ struct Observer {
         return start();
     }
 
-    void beat(std::uint32_t pid, std::uint64_t nonce) {
-        watch->sendFrame(vlp::Frame{vlp::Status::Ok, pid, 1, nonce, 0});
+    void beat(std::uint32_t pid, std::uint64_t nonce, vlp::Status status = vlp::Status::Ok) {
+        watch->sendFrame(vlp::Frame{status, pid, 1, nonce, 0});
     }
 
     // One more beat, then the agent's state: polled this way it cannot fall silent between
@@ -477,9 +477,11 @@ private Q_SLOTS:
         std::uint64_t nonce = 1;
         QElapsedTimer clock;
         clock.start();
+        // Every beat flips the agents' status, so each goes out as a full row: beats alone
+        // would be folded into one entry a second per agent.
         while (scrapeValue("varta_control_resyncs_total") < 1 && clock.elapsed() < 30000) {
             for (std::uint32_t pid = 30000; pid < 33000; ++pid)
-                o.beat(pid, nonce);
+                o.beat(pid, nonce, nonce % 2 == 0 ? vlp::Status::Degraded : vlp::Status::Ok);
             ++nonce;
             QTest::qWait(100);
             QCOMPARE(ctl(o.socket(), {QStringLiteral("status")}).exitCode, 0);

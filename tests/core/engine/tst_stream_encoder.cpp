@@ -1,7 +1,8 @@
 // The subscribe stream's encoder on the observer's side: an agent goes out in full the
 // first time, as a compact beat while only its beat fields change, in full again after
-// any other change or a reset (a subscription started or resynced), and a removed agent
-// leaves the cache.
+// any other change or a reset, and a removed agent leaves the cache. A snapshot's rows
+// are what its subscriber holds: alone, its next beats are compact at once; beside others,
+// only the rows every subscriber shares stay compact.
 
 #include "core/engine/stream_encoder.h"
 #include "core/published/published_json.h"
@@ -35,12 +36,24 @@ Decoded decode(const QByteArray &members) {
     return d;
 }
 
-EngineBatch batchOf(const QList<AgentSnapshot> &agents, const QList<AgentKey> &removed = {}) {
+// Batches a second apart unless a test says otherwise: a beat a second is never folded.
+EngineMs g_nowMs = 0;
+
+EngineBatch batchOf(const QList<AgentSnapshot> &agents, const QList<AgentKey> &removed = {},
+                    EngineMs afterMs = StreamEncoder::kBeatEveryMs) {
+    g_nowMs += afterMs;
     EngineBatch b;
     b.agents = agents;
     b.removed = removed;
-    b.stats = test::stats(10'000);
+    b.stats = test::stats(g_nowMs);
     return b;
+}
+
+QStringList beatKeys(const Decoded &d) {
+    QStringList keys;
+    for (const QJsonValue &b : d.beats)
+        keys << b.toArray()[0].toString();
+    return keys;
 }
 
 AgentSnapshot beaten(AgentSnapshot a) {
@@ -64,9 +77,12 @@ private Q_SLOTS:
         QVERIFY(d.beats.isEmpty());
         QVERIFY(!d.batch.contains(QLatin1String("beats")));
         QCOMPARE(encoder.cachedAgents(), 2);
-        // Everything else is what batchJson writes.
+        // Everything else is what batchJson writes, the rows too.
         QString error;
         QVERIFY2(json::batchFromJson(d.batch, &error), qPrintable(error));
+        EngineBatch sent = batchOf({test::snapshot(test::udpKey(1)), test::snapshot(AgentKey::local(2))});
+        sent.stats.nowMs -= StreamEncoder::kBeatEveryMs;  // the batch encoded above
+        QCOMPARE(d.batch, json::batchJson(sent));
     }
 
     void aBeatOnlyChangeIsCompact() {
@@ -130,6 +146,106 @@ private Q_SLOTS:
         QCOMPARE(encoder.cachedAgents(), 0);
         const Decoded d = decode(encoder.encode(batchOf({beaten(a), beaten(b)})));
         QCOMPARE(d.full.size(), 2);
+        QVERIFY(d.beats.isEmpty());
+    }
+
+    void theOnlySubscribersSnapshotMakesItsNextBeatsCompact() {
+        StreamEncoder encoder;
+        const AgentSnapshot a = test::snapshot(test::udpKey(1));
+        const AgentSnapshot b = test::snapshot(test::udpKey(2), AgentState::Stalled);
+        encoder.encode(batchOf({test::snapshot(test::udpKey(3))}));  // sent to someone gone since
+        encoder.beginSnapshot(true, g_nowMs);
+        encoder.snapshotRow(a);
+        encoder.snapshotRow(b);
+        QCOMPARE(encoder.cachedAgents(), 2);
+        const Decoded d = decode(encoder.encode(batchOf({beaten(a), beaten(b), test::snapshot(test::udpKey(3))})));
+        QCOMPARE(d.full, QStringList{"udp:10.0.0.7/3"});
+        QCOMPARE(d.beats.size(), 2);
+    }
+
+    // The others hold what the stream sent them. Where the snapshot caught a change the
+    // stream has not sent yet, or an agent it never sent, a beat would be relative to a
+    // row they lack.
+    void beside_others_onlyTheRowsEveryoneHoldsStayCompact() {
+        StreamEncoder encoder;
+        const AgentSnapshot same = test::snapshot(test::udpKey(1));
+        AgentSnapshot changed = test::snapshot(test::udpKey(2));
+        encoder.encode(batchOf({same, changed}));  // what the first subscriber holds
+        changed.state = AgentState::Degraded;      // not yet in a batch when the second subscribes
+        const AgentSnapshot unsent = test::snapshot(test::udpKey(3));
+        encoder.beginSnapshot(false, g_nowMs);
+        for (const AgentSnapshot &a : {same, changed, unsent})
+            encoder.snapshotRow(a);
+        const Decoded d = decode(encoder.encode(batchOf({beaten(same), beaten(changed), beaten(unsent)})));
+        QCOMPARE(d.full, (QStringList{"udp:10.0.0.7/2", "udp:10.0.0.7/3"}));
+        QCOMPARE(beatKeys(d), QStringList{"udp:10.0.0.7/1"});
+    }
+
+    // A beat within kBeatEveryMs of the agent's last entry is owed: it goes out, newest
+    // fields and all, in the first batch after its time.
+    void aBeatTooSoonIsFoldedIntoOneSentWhenDue() {
+        StreamEncoder encoder;
+        AgentSnapshot a = test::snapshot(test::udpKey(1));
+        encoder.encode(batchOf({a}));
+        a = beaten(a);
+        Decoded d = decode(encoder.encode(batchOf({a}, {}, 300)));
+        QVERIFY(d.beats.isEmpty());
+        QCOMPARE(encoder.owedBeats(), 1);
+        a = beaten(a);
+        d = decode(encoder.encode(batchOf({a}, {}, 300)));
+        QVERIFY(d.beats.isEmpty());
+        d = decode(encoder.encode(batchOf({}, {}, 350)));  // 950 ms after the row: not yet
+        QVERIFY(d.beats.isEmpty());
+        d = decode(encoder.encode(batchOf({}, {}, 50)));
+        QCOMPARE(d.beats.size(), 1);
+        QCOMPARE(d.beats[0].toArray(),
+                 (QJsonArray{"udp:10.0.0.7/1", qint64(a.lastBeatMs), qint64(a.beats), qint64(a.nonce), 42}));
+        QCOMPARE(encoder.owedBeats(), 0);
+        d = decode(encoder.encode(batchOf({})));
+        QVERIFY(d.beats.isEmpty());
+    }
+
+    // 100 agents beating every 50 ms for 3 s: 60 beats each, about 3 entries each.
+    void aFloodOfBeatsCostsAnEntryASecondPerAgent() {
+        StreamEncoder encoder;
+        QList<AgentSnapshot> agents;
+        for (std::uint32_t pid = 1; pid <= 100; ++pid)
+            agents.append(test::snapshot(test::udpKey(pid)));
+        encoder.encode(batchOf(agents));
+        qsizetype entries = 0;
+        for (int batch = 0; batch < 60; ++batch) {
+            for (AgentSnapshot &a : agents)
+                a = beaten(a);
+            encoder.encode(batchOf(agents, {}, 50));
+            entries += encoder.lastBeats() + encoder.lastFullRows();
+        }
+        QCOMPARE(entries, 300);
+    }
+
+    // A change of state is never held back, and its row carries the owed beat.
+    void aFullRowCarriesTheOwedBeat() {
+        StreamEncoder encoder;
+        AgentSnapshot a = test::snapshot(test::udpKey(1));
+        encoder.encode(batchOf({a}));
+        a = beaten(a);
+        encoder.encode(batchOf({a}, {}, 100));
+        QCOMPARE(encoder.owedBeats(), 1);
+        a.state = AgentState::Degraded;
+        Decoded d = decode(encoder.encode(batchOf({a}, {}, 100)));
+        QCOMPARE(d.full, QStringList{"udp:10.0.0.7/1"});
+        QCOMPARE(encoder.owedBeats(), 0);
+        d = decode(encoder.encode(batchOf({}, {}, StreamEncoder::kBeatEveryMs)));
+        QVERIFY(d.beats.isEmpty());
+    }
+
+    void aRemovedAgentsOwedBeatIsDropped() {
+        StreamEncoder encoder;
+        AgentSnapshot a = test::snapshot(test::udpKey(1));
+        encoder.encode(batchOf({a}));
+        encoder.encode(batchOf({beaten(a)}, {}, 100));
+        encoder.encode(batchOf({}, {a.key}, 100));
+        QCOMPARE(encoder.owedBeats(), 0);
+        const Decoded d = decode(encoder.encode(batchOf({}, {}, StreamEncoder::kBeatEveryMs)));
         QVERIFY(d.beats.isEmpty());
     }
 
