@@ -2,11 +2,15 @@
 
 #include "core/base/engine_clock.h"
 #include "core/base/loop_stats.h"
+#include "core/engine/stream_encoder.h"
 
 #include <algorithm>
 #include <utility>
 
 namespace varta {
+
+static_assert(StreamEncoder::kBeatFoldMs + BatchPublisher::kPublishIntervalMs == StreamEncoder::kBeatEveryMs,
+              "a beat folded goes out in the first batch after the fold: within kBeatEveryMs");
 
 BatchPublisher::BatchPublisher(AgentTracker &tracker, StatsFn stats, QObject *parent)
     : QObject(parent), m_tracker(tracker), m_stats(std::move(stats)), m_timer(this) {
@@ -19,6 +23,7 @@ void BatchPublisher::setPublishing(bool on, const QList<ChildInfo> &childrenNow)
     m_inFlight = false;
     m_tracker.setTrackDirty(on);
     if (on) {
+        m_tracker.setBeatFolding(m_folding ? StreamEncoder::kBeatFoldMs * 1'000'000 : 0);
         m_tracker.markAllDirty();
         m_children = childrenNow;
         m_timer.start();
@@ -133,7 +138,8 @@ void BatchPublisher::publish() {
     // Sized once: when 100,000 agents appear together, growing by doubling would hold
     // twice their snapshots at the peak.
     batch.agents.reserve(qsizetype(m_tracker.dirtyCount()));
-    m_tracker.drainDirty([&](Slot, const AgentRecord &record) {
+    const std::int64_t nowNs = engineNowNs();
+    m_tracker.drainDirty(nowNs, [&](Slot, const AgentRecord &record) {
         // A replaced agent's row was handed to its unit's new pid (published as removed).
         if (!record.replaced)
             batch.agents.append(m_snapshot ? m_snapshot(record) : snapshotOf(record));
@@ -146,7 +152,7 @@ void BatchPublisher::publish() {
     batch.forgottenChildren = std::exchange(m_forgottenChildren, {});
     m_outputBytes = 0;
     batch.stats = m_stats();
-    batch.stats.nowMs = engineNowMs();
+    batch.stats.nowMs = nowNs / 1'000'000;
     m_inFlight = m_paced;
     Q_EMIT batchReady(batch);
 }

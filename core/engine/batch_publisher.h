@@ -9,6 +9,13 @@
 // it, in its event queue. While a batch is in flight the next one gathers here, and its
 // output is bounded: past kMaxPendingOutputBytes the oldest child's output is dropped
 // whole (as the console's store would drop it), counted in outputBytesDropped().
+//
+// Folding beats, for consoles elsewhere only (they see an agent's beats at most once per
+// StreamEncoder::kBeatFoldMs anyway): the tracker owes an agent's beat instead of making
+// it dirty while it went out less than that long ago (AgentTracker::setBeatFolding).
+// Under a flood most beats are such, and a batch then holds about one agent in twenty
+// instead of every agent that beat: the snapshots, the stream's look-ups and the
+// records visited are all that much fewer.
 
 #include "core/published/engine_batch.h"
 #include "core/tracking/agent_tracker.h"
@@ -42,6 +49,8 @@ public:
     void stop();
     // Paced: after each batch the next waits for batchTaken(). Off: one every interval.
     void setPaced(bool on);
+    // Takes effect at the next setPublishing(true), which publishes every agent anew.
+    void setFoldingBeats(bool on) { m_folding = on; }
     void batchTaken();
 
     // Each is dropped unless publishing.
@@ -84,6 +93,7 @@ private:
     QList<std::uint64_t> m_cutOff;  // running children whose output was dropped: the rest goes too
     bool m_paced = false;
     bool m_inFlight = false;
+    bool m_folding = false;
     std::uint64_t m_eventsDropped = 0;
     std::uint64_t m_outputBytesDropped = 0;
 };

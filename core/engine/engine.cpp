@@ -304,6 +304,8 @@ void Engine::batchTaken() { m_publisher->batchTaken(); }
 // Batches are built while a console or a control-socket subscriber listens.
 void Engine::updatePublishing() {
     const bool wanted = m_consolePublishing || (m_control && m_control->subscribers(ControlStream::Batches) > 0);
+    // A window here shows every beat; consoles elsewhere see one a second per agent.
+    m_publisher->setFoldingBeats(!m_consolePublishing);
     if (wanted != m_publisher->publishing())
         m_publisher->setPublishing(wanted, wanted ? m_recovery->children() : QList<ChildInfo>{});
 }

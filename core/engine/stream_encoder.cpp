@@ -123,7 +123,7 @@ QByteArray StreamEncoder::encode(const EngineBatch &batch) {
         auto it = m_sent.find(a.key);
         if (it != m_sent.end() && it->onlyBeatsDiffer(a)) {
             it->takeBeat(a);
-            if (now - it->sentAtMs >= kBeatEveryMs) {
+            if (now - it->sentAtMs >= kBeatFoldMs) {
                 m_owedCount -= it->owed ? 1 : 0;
                 it->owed = false;
                 it->sentAtMs = now;
@@ -131,7 +131,7 @@ QByteArray StreamEncoder::encode(const EngineBatch &batch) {
             } else if (!it->owed) {
                 it->owed = true;
                 ++m_owedCount;
-                m_due.emplace(it->sentAtMs + kBeatEveryMs, a.key);
+                m_due.emplace(it->sentAtMs + kBeatFoldMs, a.key);
             }
             continue;
         }

@@ -11,11 +11,12 @@
 // full row in `agents`, which becomes what later beats are relative to. Removed agents
 // leave the cache.
 //
-// Beats are folded: an agent's beat goes out at most once per kBeatEveryMs. A beat that
+// Beats are folded: an agent's beat goes out at most once per kBeatFoldMs. A beat that
 // comes sooner is owed, and goes out (with the newest beat fields) in the first batch
 // after its time, unless a full row carried it first. A console's view of a beat is so at
 // most kBeatEveryMs old, and a flood of beats costs the stream what one beat a second
-// per agent costs; changes of state are never held back.
+// per agent costs; changes of state are never held back. (Headless, BatchPublisher folds
+// the same way before a snapshot is built, through AgentTracker::setBeatFolding.)
 //
 // All subscribers share one encoding, so the cache keeps one invariant: a row it holds
 // is what every subscriber holds of that agent, slow fields alike. A snapshot is a full
@@ -45,7 +46,11 @@ namespace varta {
 
 class StreamEncoder {
 public:
+    // A console sees an agent's newest beat within kBeatEveryMs. The fold is one batch
+    // (BatchPublisher::kPublishIntervalMs) shorter: an agent beating once a second has
+    // its beats land in batches 950 to 1050 ms apart, and is never held back.
     static constexpr EngineMs kBeatEveryMs = 1000;
+    static constexpr EngineMs kBeatFoldMs = kBeatEveryMs - 50;
 
     // The members of one `batch` stream message, without braces: `"batch":{...}`, what
     // ControlServer::broadcastMembers takes. Its time is the batch's stats.nowMs.

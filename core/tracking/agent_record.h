@@ -23,6 +23,8 @@ struct AgentRecord {
     // Engine time it went down (stalled: its last beat; gave up, exited: the moment it
     // did), kept through recovering and gave up; 0 while up, degraded, critical or paused.
     std::int64_t downSinceNs = 0;
+    // Engine time drainDirty last visited it (beat folding, AgentTracker::setBeatFolding).
+    std::int64_t publishedNs = 0;
     std::uint64_t beats = 0;
     std::uint32_t stalls = 0;
     std::uint32_t recoveries = 0;
@@ -46,6 +48,7 @@ struct AgentRecord {
     bool exited = false;                     // a local agent whose process the kernel saw end
     bool replaced = false;                   // its unit restarted under another pid, which took over
     bool dirty = false;
+    bool owed = false;  // a beat folded, not yet dirty (queued by when it is due)
     bool live = false;  // slot in use
 };
 

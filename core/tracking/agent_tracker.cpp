@@ -191,7 +191,11 @@ bool AgentTracker::forget(const AgentKey &key) {
 void AgentTracker::remove(Slot slot) {
     AgentRecord &record = m_table.at(slot);
     m_deadlines.remove(slot);
-    record.dirty = false;  // drainDirty skips its stale entry
+    record.dirty = false;  // drainDirty skips its stale entries
+    if (record.owed) {
+        record.owed = false;
+        --m_owedCount;
+    }
     --m_stateCounts[static_cast<int>(record.state)];
     if (OriginPins::pinnable(record.key))
         m_pins.unpin(record.key.pid);
@@ -219,6 +223,10 @@ Slot AgentTracker::findEvictable(std::int64_t nowNs) noexcept {
 
 void AgentTracker::accept(Slot slot, const vlp::Frame &frame, std::int64_t nowNs, BeatOutcome &outcome) {
     AgentRecord &record = m_table.at(slot);
+    // A panic frame changes more than the beat fields; a first beat is owed like a beat
+    // while folding (new agents by the thousand are spread over drains).
+    const bool panicNow = frame.isPanic() && !record.terminating;
+    const bool firstSight = record.beats == 0;
     outcome.slot = slot;
     outcome.resumed = record.silent;
     if (record.silent)
@@ -237,7 +245,10 @@ void AgentTracker::accept(Slot slot, const vlp::Frame &frame, std::int64_t nowNs
     ++m_counters.beatsAccepted;
     m_deadlines.remove(slot);
     m_deadlines.pushBack(DeadlineList::Beating, slot);
-    markDirty(slot);
+    if (panicNow)
+        markDirty(slot);
+    else
+        markBeat(slot, nowNs, firstSight);  // a change of status or silence below marks it dirty too
     // A beat only sets the reported status and clears silence; when it repeats the status
     // of an agent that is not silent (nearly every beat) no condition changes, and the
     // state machine has nothing to say.
@@ -292,7 +303,31 @@ void AgentTracker::countRecovery(Slot slot) noexcept {
 }
 
 void AgentTracker::markAllDirty() {
-    m_table.forEach([this](const AgentRecord &record) { markDirty(m_table.find(record.key)); });
+    m_owed = {};
+    m_owedCount = 0;
+    m_table.forEach([this](const AgentRecord &record) {
+        const Slot slot = m_table.find(record.key);
+        m_table.at(slot).owed = false;
+        markDirty(slot);
+    });
+}
+
+void AgentTracker::markBeat(Slot slot, std::int64_t nowNs, bool firstSight) {
+    if (!m_trackDirty)
+        return;
+    AgentRecord &record = m_table.at(slot);
+    if (record.dirty)
+        return;
+    if (m_foldNs > 0 && (firstSight || nowNs - record.publishedNs < m_foldNs)) {
+        if (!record.owed) {
+            record.owed = true;
+            ++m_owedCount;
+            m_owed.emplace(firstSight ? nowNs : record.publishedNs + m_foldNs, slot);
+        }
+        return;
+    }
+    record.dirty = true;
+    m_dirty.push_back(slot);
 }
 
 void AgentTracker::markDirty(Slot slot) noexcept {

@@ -12,10 +12,14 @@
 #include "core/tracking/origin_pins.h"
 #include "core/tracking/tracker_counters.h"
 
+#include <queue>
+
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <limits>
 #include <optional>
+#include <utility>
 #include <vector>
 
 namespace varta {
@@ -72,11 +76,28 @@ public:
 
     // Changes since the last drain: visit each changed slot once, then forget them.
     template <typename Fn>
-    void drainDirty(Fn &&fn);
-    // At least as many as drainDirty will visit (an evicted slot may still be listed).
-    std::size_t dirtyCount() const noexcept { return m_dirty.size(); }
+    void drainDirty(std::int64_t nowNs, Fn &&fn);
+    // At least as many as drainDirty will visit (an evicted slot may still be listed),
+    // owed agents it may make dirty included.
+    std::size_t dirtyCount() const noexcept {
+        return m_dirty.size() + std::min(m_owedCount, kMinOwedPerDrain + m_owedCount / kOwedShareDenominator);
+    }
     void setTrackDirty(bool on) noexcept { m_trackDirty = on; }
+    // Every agent dirty, nothing owed: what a new listener starts from.
     void markAllDirty();
+    // Folding (windowNs > 0): an agent whose only change is a beat, visited by drainDirty
+    // less than windowNs ago, is not made dirty but owed, and becomes dirty (its newest
+    // beat with it) in the first drain windowNs after that visit. Under a flood most beats
+    // are such, and a drain then visits about one record per agent per window instead of
+    // one per agent per drain. An agent's first beat is owed too, due at once. Any other
+    // change makes it dirty at once. 0: every beat.
+    // A drain makes at most kMinOwedPerDrain + owed / kOwedShareDenominator owed agents
+    // dirty, so that a fleet that appeared (or beat) together is spread over about a
+    // window's worth of drains instead of landing in one.
+    static constexpr std::size_t kMinOwedPerDrain = 1024;
+    static constexpr std::size_t kOwedShareDenominator = 16;
+    void setBeatFolding(std::int64_t windowNs) noexcept { m_foldNs = windowNs; }
+    std::size_t owedBeats() const noexcept { return m_owedCount; }
 
     std::uint32_t agentsInState(AgentState state) const noexcept { return m_stateCounts[static_cast<int>(state)]; }
 
@@ -134,6 +155,8 @@ private:
     void accept(Slot slot, const vlp::Frame &frame, std::int64_t nowNs, BeatOutcome &outcome);
     void setCondition(Slot slot, const AgentCondition &condition, std::int64_t nowNs);
     void markDirty(Slot slot) noexcept;
+    // A beat and nothing else changed (or a first beat): dirty, or owed while folding.
+    void markBeat(Slot slot, std::int64_t nowNs, bool firstSight);
     static AgentCondition conditionOf(const AgentRecord &r) noexcept {
         return AgentCondition{r.lastStatus, r.silent, r.mark, r.exited, r.replaced};
     }
@@ -153,6 +176,14 @@ private:
     KeepFn m_keep;
     NewProcessFn m_isNewProcess;
     std::vector<Slot> m_dirty;  // each live slot at most once while its dirty flag is set
+    // Folded beats by due time; an entry whose record is no longer owed is skipped.
+    using Owed = std::pair<std::int64_t, Slot>;
+    struct DueLater {
+        bool operator()(const Owed &a, const Owed &b) const noexcept { return a.first > b.first; }
+    };
+    std::priority_queue<Owed, std::vector<Owed>, DueLater> m_owed;
+    std::size_t m_owedCount = 0;
+    std::int64_t m_foldNs = 0;
     std::int64_t m_latestBeatNs = std::numeric_limits<std::int64_t>::min();  // of any accepted beat
     bool m_trackDirty = false;
     std::uint32_t m_stateCounts[kAgentStateCount] = {};
@@ -179,12 +210,32 @@ std::uint32_t AgentTracker::surfaceDue(std::int64_t nowNs, OnStall &&onStall) {
 }
 
 template <typename Fn>
-void AgentTracker::drainDirty(Fn &&fn) {
+void AgentTracker::drainDirty(std::int64_t nowNs, Fn &&fn) {
+    for (std::size_t budget = kMinOwedPerDrain + m_owedCount / kOwedShareDenominator;
+         budget > 0 && !m_owed.empty() && m_owed.top().first <= nowNs;) {
+        const Slot slot = m_owed.top().second;
+        m_owed.pop();
+        AgentRecord &record = m_table.at(slot);
+        if (!record.live || !record.owed)
+            continue;  // gone, or made dirty by a change since
+        record.owed = false;
+        --m_owedCount;
+        --budget;
+        if (!record.dirty) {
+            record.dirty = true;
+            m_dirty.push_back(slot);
+        }
+    }
     for (const Slot slot : m_dirty) {
         AgentRecord &record = m_table.at(slot);
         if (!record.live || !record.dirty)
             continue;  // evicted (and maybe reused) since it was marked
         record.dirty = false;
+        record.publishedNs = nowNs;
+        if (record.owed) {
+            record.owed = false;  // its entry is skipped when it comes up
+            --m_owedCount;
+        }
         fn(slot, static_cast<const AgentRecord &>(record));
     }
     m_dirty.clear();

@@ -15,7 +15,7 @@ source tests/bench/lib.sh
 bench_init bench_attach_ingest "${1:-build/release}"
 seconds=${2:-5}
 rounds=${3:-3}
-consoles=4
+consoles=${BENCH_CONSOLES:-4}   # BENCH_CONSOLES=N for another count
 reader_bin=$build/bench/stream_reader
 bench_require "$sink_bin" "$beat_bin" "$watch_bin" "$reader_bin"
 

@@ -181,7 +181,7 @@ private Q_SLOTS:
         QCOMPARE(beatKeys(d), QStringList{"udp:10.0.0.7/1"});
     }
 
-    // A beat within kBeatEveryMs of the agent's last entry is owed: it goes out, newest
+    // A beat within kBeatFoldMs of the agent's last entry is owed: it goes out, newest
     // fields and all, in the first batch after its time.
     void aBeatTooSoonIsFoldedIntoOneSentWhenDue() {
         StreamEncoder encoder;
@@ -194,9 +194,9 @@ private Q_SLOTS:
         a = beaten(a);
         d = decode(encoder.encode(batchOf({a}, {}, 300)));
         QVERIFY(d.beats.isEmpty());
-        d = decode(encoder.encode(batchOf({}, {}, 350)));  // 950 ms after the row: not yet
+        d = decode(encoder.encode(batchOf({}, {}, 300)));  // 900 ms after the row: not yet
         QVERIFY(d.beats.isEmpty());
-        d = decode(encoder.encode(batchOf({}, {}, 50)));
+        d = decode(encoder.encode(batchOf({}, {}, StreamEncoder::kBeatFoldMs - 900)));
         QCOMPARE(d.beats.size(), 1);
         QCOMPARE(d.beats[0].toArray(),
                  (QJsonArray{"udp:10.0.0.7/1", qint64(a.lastBeatMs), qint64(a.beats), qint64(a.nonce), 42}));

@@ -419,7 +419,7 @@ private Q_SLOTS:
         QCOMPARE(rig.surface(now + kThreshold), 1u);
         QCOMPARE(rig.stalls.first().first, slot);
         int visits = 0;
-        rig.tracker.drainDirty([&](Slot visited, const AgentRecord &record) {
+        rig.tracker.drainDirty(now + kThreshold, [&](Slot visited, const AgentRecord &record) {
             ++visits;
             QCOMPARE(visited, slot);
             QCOMPARE(record.key, stronger);
@@ -640,10 +640,67 @@ private Q_SLOTS:
             rig.tracker.onBeat(AgentKey::local(61), beat(61, n), static_cast<std::int64_t>(n));
         }
         int visits = 0;
-        rig.tracker.drainDirty([&](Slot, const AgentRecord &) { ++visits; });
+        rig.tracker.drainDirty(4, [&](Slot, const AgentRecord &) { ++visits; });
         QCOMPARE(visits, 2);
-        rig.tracker.drainDirty([&](Slot, const AgentRecord &) { ++visits; });
+        rig.tracker.drainDirty(5, [&](Slot, const AgentRecord &) { ++visits; });
         QCOMPARE(visits, 2);
+    }
+
+    // Folding (consoles elsewhere): after its visit an agent's beats are owed, not dirty,
+    // until the window has passed; then the first drain visits it once, with its newest
+    // beat. A change of status is dirty at once.
+    void foldedBeatsAreVisitedOncePerWindow() {
+        Rig rig(options());
+        rig.tracker.setTrackDirty(true);
+        rig.tracker.setBeatFolding(1000 * kMs);
+        const AgentKey key = AgentKey::local(62);
+        QList<std::uint64_t> seen;  // beats at each visit
+        const auto drain = [&](std::int64_t at) {
+            rig.tracker.drainDirty(at, [&](Slot, const AgentRecord &r) { seen.append(r.beats); });
+        };
+        rig.tracker.onBeat(key, beat(62, 1), 0);  // a first beat: dirty
+        drain(1 * kMs);
+        QCOMPARE(seen, QList<std::uint64_t>{1});
+        std::uint64_t nonce = 1;
+        for (std::int64_t t = 100; t < 1000; t += 100) {
+            rig.tracker.onBeat(key, beat(62, ++nonce), t * kMs);
+            drain(t * kMs + 1);
+        }
+        QCOMPARE(seen.size(), 1);
+        QCOMPARE(rig.tracker.owedBeats(), 1u);
+        drain(1001 * kMs);  // the window after its visit at 1 ms
+        QCOMPARE(seen, (QList<std::uint64_t>{1, nonce}));
+        QCOMPARE(rig.tracker.owedBeats(), 0u);
+        drain(3000 * kMs);
+        QCOMPARE(seen.size(), 2);  // nothing owed, nothing dirty
+
+        rig.tracker.onBeat(key, beat(62, ++nonce), 3100 * kMs);  // a window after its last visit: dirty
+        drain(3101 * kMs);
+        QCOMPARE(seen.size(), 3);
+        rig.tracker.onBeat(key, beat(62, ++nonce), 3200 * kMs);
+        QCOMPARE(rig.tracker.owedBeats(), 1u);
+        rig.tracker.onBeat(key, beat(62, ++nonce, vlp::Status::Degraded), 3300 * kMs);
+        drain(3301 * kMs);
+        QCOMPARE(seen.size(), 4);
+        QCOMPARE(rig.tracker.owedBeats(), 0u);
+        drain(4500 * kMs);
+        QCOMPARE(seen.size(), 4);  // the stale entry was skipped
+    }
+
+    void anOwedAgentRemovedIsNeverVisited() {
+        Rig rig(options());
+        rig.tracker.setTrackDirty(true);
+        rig.tracker.setBeatFolding(1000 * kMs);
+        const AgentKey key = AgentKey::local(63);
+        rig.tracker.onBeat(key, beat(63, 1), 0);
+        int visits = 0;
+        rig.tracker.drainDirty(1, [&](Slot, const AgentRecord &) { ++visits; });
+        rig.tracker.onBeat(key, beat(63, 2), 100 * kMs);
+        QCOMPARE(rig.tracker.owedBeats(), 1u);
+        QVERIFY(rig.tracker.forget(key));
+        QCOMPARE(rig.tracker.owedBeats(), 0u);
+        rig.tracker.drainDirty(2000 * kMs, [&](Slot, const AgentRecord &) { ++visits; });
+        QCOMPARE(visits, 1);
     }
 
     void keysCollidingPastTheProbeLimitAreRefusedAndCounted() {
