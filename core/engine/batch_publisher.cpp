@@ -22,8 +22,8 @@ void BatchPublisher::setPublishing(bool on, const QList<ChildInfo> &childrenNow)
     m_publishing = on;
     m_inFlight = false;
     m_tracker.setTrackDirty(on);
+    m_tracker.setBeatFolding(on && m_folding ? StreamEncoder::kBeatFoldMs * 1'000'000 : 0);
     if (on) {
-        m_tracker.setBeatFolding(m_folding ? StreamEncoder::kBeatFoldMs * 1'000'000 : 0);
         m_tracker.markAllDirty();
         m_children = childrenNow;
         m_timer.start();

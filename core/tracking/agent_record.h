@@ -23,8 +23,6 @@ struct AgentRecord {
     // Engine time it went down (stalled: its last beat; gave up, exited: the moment it
     // did), kept through recovering and gave up; 0 while up, degraded, critical or paused.
     std::int64_t downSinceNs = 0;
-    // Engine time drainDirty last visited it (beat folding, AgentTracker::setBeatFolding).
-    std::int64_t publishedNs = 0;
     std::uint64_t beats = 0;
     std::uint32_t stalls = 0;
     std::uint32_t recoveries = 0;

@@ -312,19 +312,28 @@ void AgentTracker::markAllDirty() {
     });
 }
 
+void AgentTracker::setBeatFolding(std::int64_t windowNs) {
+    m_foldNs = windowNs;
+    m_publishedNs.clear();
+    m_publishedNs.shrink_to_fit();  // an observer whose consoles left pays nothing again
+}
+
 void AgentTracker::markBeat(Slot slot, std::int64_t nowNs, bool firstSight) {
     if (!m_trackDirty)
         return;
     AgentRecord &record = m_table.at(slot);
     if (record.dirty)
         return;
-    if (m_foldNs > 0 && (firstSight || nowNs - record.publishedNs < m_foldNs)) {
-        if (!record.owed) {
-            record.owed = true;
-            ++m_owedCount;
-            m_owed.emplace(firstSight ? nowNs : record.publishedNs + m_foldNs, slot);
+    if (m_foldNs > 0) {
+        const std::int64_t published = publishedNs(slot);
+        if (firstSight || nowNs - published < m_foldNs) {
+            if (!record.owed) {
+                record.owed = true;
+                ++m_owedCount;
+                m_owed.emplace(firstSight ? nowNs : published + m_foldNs, slot);
+            }
+            return;
         }
-        return;
     }
     record.dirty = true;
     m_dirty.push_back(slot);

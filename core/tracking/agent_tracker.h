@@ -96,7 +96,7 @@ public:
     // window's worth of drains instead of landing in one.
     static constexpr std::size_t kMinOwedPerDrain = 1024;
     static constexpr std::size_t kOwedShareDenominator = 16;
-    void setBeatFolding(std::int64_t windowNs) noexcept { m_foldNs = windowNs; }
+    void setBeatFolding(std::int64_t windowNs);
     std::size_t owedBeats() const noexcept { return m_owedCount; }
 
     std::uint32_t agentsInState(AgentState state) const noexcept { return m_stateCounts[static_cast<int>(state)]; }
@@ -184,6 +184,14 @@ private:
     std::priority_queue<Owed, std::vector<Owed>, DueLater> m_owed;
     std::size_t m_owedCount = 0;
     std::int64_t m_foldNs = 0;
+    // While folding, by slot: when drainDirty last visited it. Beside the records, not in
+    // them: only an observer with consoles attached pays for it.
+    std::vector<std::int64_t> m_publishedNs;
+    std::int64_t &publishedNs(Slot slot) {
+        if (slot >= m_publishedNs.size())
+            m_publishedNs.resize(std::size_t{slot} + 1, 0);  // grows geometrically
+        return m_publishedNs[slot];
+    }
     std::int64_t m_latestBeatNs = std::numeric_limits<std::int64_t>::min();  // of any accepted beat
     bool m_trackDirty = false;
     std::uint32_t m_stateCounts[kAgentStateCount] = {};
@@ -231,7 +239,8 @@ void AgentTracker::drainDirty(std::int64_t nowNs, Fn &&fn) {
         if (!record.live || !record.dirty)
             continue;  // evicted (and maybe reused) since it was marked
         record.dirty = false;
-        record.publishedNs = nowNs;
+        if (m_foldNs > 0)
+            publishedNs(slot) = nowNs;
         if (record.owed) {
             record.owed = false;  // its entry is skipped when it comes up
             --m_owedCount;
