@@ -59,11 +59,7 @@ for ((r = 1; r <= rounds; ++r)); do
 done
 load=$(cut -d' ' -f1 /proc/loadavg)
 
-awk -v s="$seconds" -v c="$consoles" -v load="$load" '
-function median(a, n,   i, j, t) {
-  for (i = 2; i <= n; ++i) for (j = i; j > 1 && a[j - 1] > a[j]; --j) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
-  return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-}
+awk -v s="$seconds" -v c="$consoles" -v load="$load" "$median_awk"'
 {
   ++n
   raw[n] = ($1 > 0) ? $2 / $1 : 0

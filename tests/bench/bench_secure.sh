@@ -65,11 +65,7 @@ ingest_round() {
 ingest_rows() {  # MODE FRAME_BYTES TARGET
   local mode=$1 bytes=$2 target=$3 load
   load=$(cut -d' ' -f1 /proc/loadavg)
-  awk -v mode="$mode" -v bytes="$bytes" -v target="$target" -v load="$load" -v a="$agents" '
-function median(x, n,   i, j, t) {
-  for (i = 2; i <= n; ++i) for (j = i; j > 1 && x[j - 1] > x[j]; --j) { t = x[j]; x[j] = x[j - 1]; x[j - 1] = t }
-  return (n % 2) ? x[(n + 1) / 2] : (x[n / 2] + x[n / 2 + 1]) / 2
-}
+  awk -v mode="$mode" -v bytes="$bytes" -v target="$target" -v load="$load" -v a="$agents" "$median_awk"'
 {
   ++n
   raw[n] = ($1 > 0) ? $2 / $1 : 0

@@ -32,6 +32,14 @@ bench_require() {
   done
 }
 
+# The median of x[1..n] (sorted in place), for the awk programs that summarise rounds:
+#   awk -v ... "$median_awk"'{ ... } END { m = median(ratio, n) }' FILE
+median_awk='
+function median(x, n,   i, j, t) {
+  for (i = 2; i <= n; ++i) for (j = i; j > 1 && x[j - 1] > x[j]; --j) { t = x[j]; x[j] = x[j - 1]; x[j - 1] = t }
+  return (n % 2) ? x[(n + 1) / 2] : (x[n / 2] + x[n / 2 + 1]) / 2
+}'
+
 # field KEY LINE: the number after "KEY=" in LINE (key=value summaries of the binaries).
 field() { sed -n "s/.*[ :]$1=\([0-9.]*\).*/\1/p" <<<"$2" | head -n1; }
 
