@@ -206,6 +206,9 @@ bool Engine::startMetrics(QString *error) {
         return false;
     if (const QString warning = m_metrics->startupWarning(); !warning.isEmpty())
         m_startupWarnings << warning;
+    m_metricsShareTimer = new QTimer(this);
+    m_metricsShareTimer->setSingleShot(true);
+    connect(m_metricsShareTimer, &QTimer::timeout, this, &Engine::copyMetricsRows);
     publishMetricsSnapshot();  // every family is there from the first scrape
     m_metricsSnapshotTimer = new QTimer(this);
     connect(m_metricsSnapshotTimer, &QTimer::timeout, this, &Engine::publishMetricsSnapshot);
@@ -213,10 +216,52 @@ bool Engine::startMetrics(QString *error) {
     return true;
 }
 
-// A copy of plain values: the endpoint renders it on its own thread.
+// A copy of plain values: the endpoint renders it on its own thread. The agents' rows
+// come first, a share a turn; the counters are taken with the last share, so they are
+// never older than the rows.
 void Engine::publishMetricsSnapshot() {
+    if (m_metricsPending)
+        return;  // the last one is still being copied
+    m_metricsPending = std::make_shared<MetricsSnapshot>();
+    m_metricsPending->agents = m_metrics->takeSpareRows();
+    // Room for a full table: agents that arrive during the copy must not make it move
+    // tens of megabytes. Pages untouched cost nothing, as with the table's own slab.
+    m_metricsPending->agents.reserve(m_tracker.table().capacity());
+    m_metricsNextSlot = 0;
+    m_metricsErasuresAtStart = m_tracker.table().erasures();
+    copyMetricsRows();
+}
+
+void Engine::copyMetricsRows() {
+    if (!m_metricsPending)
+        return;
     const LoopStats::Scope stage(LoopStage::ServePending);
-    auto snapshot = std::make_shared<MetricsSnapshot>();
+    const AgentTable &table = m_tracker.table();
+    const std::size_t from = m_metricsNextSlot;
+    m_metricsNextSlot = from + kMetricsSlotsPerShare;
+    std::vector<MetricsAgentRow> &rows = m_metricsPending->agents;
+    table.forEachIn(from, m_metricsNextSlot, [&](const AgentRecord &r) {
+        // A replaced agent's series leave with its row: its unit's new pid carries on.
+        if (r.replaced)
+            return;
+        // varta_status says what the agent last reported, or 3 while it is silent.
+        MetricsAgentRow row{r.key, r.beats, r.stalls, r.silent ? vlp::Status::Stall : r.lastStatus, r.exited, {}};
+        if (!r.key.isUdp())
+            if (const LocalAgents::Entry *entry = m_local->find(r.key))
+                row.identity = entry->identity;
+        rows.push_back(std::move(row));
+    });
+    if (m_metricsNextSlot < table.slotSpan()) {
+        m_metricsShareTimer->start(kMetricsShareSpacingMs);
+        return;
+    }
+    finishMetricsSnapshot();
+}
+
+void Engine::finishMetricsSnapshot() {
+    std::shared_ptr<MetricsSnapshot> snapshot = std::move(m_metricsPending);
+    m_metricsPending.reset();
+    snapshot->agentsMayRepeat = m_tracker.table().erasures() != m_metricsErasuresAtStart;
     snapshot->ingest = m_ingest;
     snapshot->tracker = m_trackerCounters;
     snapshot->secure = m_secureCounters;
@@ -257,18 +302,6 @@ void Engine::publishMetricsSnapshot() {
     snapshot->trackerCapacity = m_tracker.table().capacity();
     snapshot->takenNs = engineNowNs();
     snapshot->takenUnixSeconds = static_cast<double>(QDateTime::currentMSecsSinceEpoch()) / 1e3;
-    snapshot->agents.reserve(m_tracker.table().size());
-    m_tracker.table().forEach([&](const AgentRecord &r) {
-        // A replaced agent's series leave with its row: its unit's new pid carries on.
-        if (r.replaced)
-            return;
-        // varta_status says what the agent last reported, or 3 while it is silent.
-        MetricsAgentRow row{r.key, r.beats, r.stalls, r.silent ? vlp::Status::Stall : r.lastStatus, r.exited, {}};
-        if (!r.key.isUdp())
-            if (const LocalAgents::Entry *entry = m_local->find(r.key))
-                row.identity = entry->identity;
-        snapshot->agents.push_back(std::move(row));
-    });
     m_metrics->publish(std::move(snapshot));
 }
 
@@ -708,11 +741,13 @@ void Engine::onAgentReplaced(const AgentKey &weaker, const AgentKey &stronger) {
                   stronger);
 }
 
-void Engine::drainQueuedBeats() {
+std::int64_t Engine::drainQueuedBeats(std::int64_t untilNs) {
+    std::int64_t readThroughNs = untilNs;
     if (m_udp)
-        m_udp->drainPending();
+        readThroughNs = std::min(readThroughNs, m_udp->drainArrivedBefore(untilNs).readThroughNs);
     if (m_uds)
-        m_uds->drainPending();
+        readThroughNs = std::min(readThroughNs, m_uds->drainArrivedBefore(untilNs).readThroughNs);
+    return readThroughNs;
 }
 
 void Engine::onStall(const AgentRecord &agent, std::int64_t surfacedNs) {

@@ -34,6 +34,7 @@ class EngineControl;
 class RecoveryEngine;
 class SecureReceiver;
 class MetricsService;
+struct MetricsSnapshot;
 class UdpListener;
 class UdsListener;
 
@@ -41,7 +42,13 @@ class Engine : public QObject, private IngestEvents, private StallSink {
     Q_OBJECT
 public:
     static constexpr int kMetricsSnapshotIntervalMs = 1000;  // /metrics is at most this stale
-    static constexpr int kDecodeSummaryIntervalMs = 1000;    // malformed datagrams: one line at most this often
+    // /metrics' agent rows are copied this many table slots at a time (about 1 ms at a
+    // million agents), a share every kMetricsShareSpacingMs: a stall falling due meanwhile
+    // waits for one share, not the whole table, and under a flood the reads in between
+    // catch up on what gathered during it. A million agents take 32 shares, 160 ms.
+    static constexpr std::size_t kMetricsSlotsPerShare = 32768;
+    static constexpr int kMetricsShareSpacingMs = 5;
+    static constexpr int kDecodeSummaryIntervalMs = 1000;  // malformed datagrams: one line at most this often
 
     explicit Engine(Options options, QObject *parent = nullptr);
     ~Engine() override;
@@ -135,13 +142,15 @@ private:
     void onIngestBatchEnd() override;
     void onIngestIoError(std::string_view what) override;
     void onForeignNamespaceBeat(std::uint32_t pid) override;
-    void drainQueuedBeats() override;
+    std::int64_t drainQueuedBeats(std::int64_t untilNs) override;
     void onStall(const AgentRecord &agent, std::int64_t surfacedNs) override;
     void afterStalls() override;
 
     bool startMetrics(QString *error);
     void warnAboutSmallQueues();
-    void publishMetricsSnapshot();
+    void publishMetricsSnapshot();  // begins a snapshot: its rows are copied a share a turn
+    void copyMetricsRows();         // the next share; the last one publishes the snapshot
+    void finishMetricsSnapshot();
     void connectRecovery();
     void onMarkChanged(const AgentKey &key);
     void summariseDecodeErrors();
@@ -168,6 +177,10 @@ private:
     RecoveryEngine *m_recovery;  // child: lives and dies on the engine thread
     std::unique_ptr<MetricsService> m_metrics;
     QTimer *m_metricsSnapshotTimer = nullptr;
+    QTimer *m_metricsShareTimer = nullptr;
+    std::shared_ptr<MetricsSnapshot> m_metricsPending;  // rows being copied
+    std::size_t m_metricsNextSlot = 0;
+    std::uint64_t m_metricsErasuresAtStart = 0;
     QStringList m_startupWarnings;
     // Children, so they move to the engine thread with the engine.
     StallScheduler *m_stalls;

@@ -37,11 +37,13 @@ void StallScheduler::stop() {
 void StallScheduler::surface() {
     const LoopStats::Scope stage(LoopStage::DrainPending);
     // The listeners coalesce reads: a beat that arrived before its deadline may still be
-    // queued. Read it first, so that it counts and is never surfaced as silence.
-    m_sink.drainQueuedBeats();
+    // queued. Read it first, so that it counts and is never surfaced as silence. Only who
+    // was due when the read began is decided: a beat that arrived after it may still be
+    // queued, and under a flood reading on until the socket is dry would never end.
+    const std::int64_t askedNs = engineNowNs();
+    const std::int64_t readThroughNs = m_sink.drainQueuedBeats(askedNs);
     m_timer.stop();  // a drain's batch end may have armed it; armed again below
-    const std::int64_t now = engineNowNs();
-    m_tracker.surfaceDue(now, [&](Slot slot, std::int64_t deadlineNs) {
+    m_tracker.surfaceDue(readThroughNs, [&](Slot slot, std::int64_t deadlineNs) {
         // Each stall's own time: when thousands fall due together, the last one is
         // surfaced measurably later than the first, and its lag must say so.
         const std::int64_t surfacedNs = engineNowNs();

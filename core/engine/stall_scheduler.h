@@ -16,7 +16,9 @@ namespace varta {
 // What happens around a surfacing, supplied by the engine.
 class StallSink {
 public:
-    virtual void drainQueuedBeats() = 0;  // read what the listeners hold before deciding anyone is silent
+    // Reads what the listeners hold that arrived before `untilNs`, before anyone is decided
+    // silent. Returns the time through which every listener has been read.
+    virtual std::int64_t drainQueuedBeats(std::int64_t untilNs) = 0;
     virtual void onStall(const AgentRecord &agent, std::int64_t surfacedNs) = 0;
     virtual void afterStalls() = 0;  // once per surfacing, after the last onStall
 protected:

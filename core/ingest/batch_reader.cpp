@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <limits>
 #include <string>
 
 #include <sys/socket.h>
@@ -123,7 +124,7 @@ void BatchReader::start(int fd, std::int64_t queueLimit, int receiveBufferBytes)
     std::int64_t queued = std::max(m_receiveBuffer, 0) / kQueuedDatagramBytes;
     if (queueLimit > 0)
         queued = std::min(queued, queueLimit);
-    m_gatherLimit = queued / 4;
+    m_gatherLimit = std::min<std::int64_t>(queued / 4, kMaxGather);
     m_notifier = std::make_unique<QSocketNotifier>(m_fd, QSocketNotifier::Read);
     connect(m_notifier.get(), &QSocketNotifier::activated, this, &BatchReader::onReadable);
 }
@@ -141,10 +142,10 @@ void BatchReader::onReadable() {
         return;
     const LoopStats::Scope stage(LoopStage::Poll);
     const bool gathered = !m_notifier->isEnabled();  // this read ends a pause
-    const unsigned read = drain();
+    const Drained drained = drain(std::numeric_limits<std::int64_t>::max(), true);
     if (!m_notifier)
         return;  // stopped by what the sink did with the batch
-    const int pauseMs = nextPauseMs(read, gathered);
+    const int pauseMs = nextPauseMs(drained, gathered);
     m_notifier->setEnabled(pauseMs == 0);
     if (pauseMs > 0) {
         m_pausedAtNs = engineNowNs();
@@ -154,26 +155,39 @@ void BatchReader::onReadable() {
 
 // 0: listen again at once (the socket is quiet, or still holds more than one wakeup may
 // read, or it queues too little for a pause to be safe).
-int BatchReader::nextPauseMs(unsigned read, bool gathered) const {
-    if (read == 0 || read >= kMaxPerWakeup || !gathersReads())
+int BatchReader::nextPauseMs(const Drained &drained, bool gathered) const {
+    if (drained.read == 0 || drained.more || !gathersReads())
         return 0;
     if (!gathered)
         return kFirstPauseMs;
     // `read` datagrams came during the pause just ended; the next one may last until
     // m_gatherLimit would queue at that rate.
     const std::int64_t spanNs = std::max<std::int64_t>(engineNowNs() - m_pausedAtNs, 1'000'000);
-    const std::int64_t pauseMs = m_gatherLimit * spanNs / read / 1'000'000;
+    const std::int64_t pauseMs = m_gatherLimit * spanNs / drained.read / 1'000'000;
     return static_cast<int>(std::min<std::int64_t>(pauseMs, kCoalesceMs));
 }
 
-unsigned BatchReader::drainPending() { return m_fd >= 0 ? drain() : 0; }
+BatchReader::Drained BatchReader::drainArrivedBefore(std::int64_t untilNs) {
+    if (m_fd < 0)
+        return Drained{0, untilNs, false};
+    return drain(untilNs, false);
+}
 
-unsigned BatchReader::drain() {
+unsigned BatchReader::drainPending() {
+    return m_fd >= 0 ? drain(std::numeric_limits<std::int64_t>::max(), false).read : 0;
+}
+
+BatchReader::Drained BatchReader::drain(std::int64_t untilNs, bool timeBound) {
     Buffers &b = *m_buffers;
     // The Unix socket's sender is known by its credentials; its address says nothing.
     const bool wantPeer = m_transport != Transport::Uds;
-    unsigned total = 0;
-    while (total < kMaxPerWakeup) {
+    const std::int64_t startNs = engineNowNs();
+    Drained drained;
+    for (;;) {
+        if (drained.read >= kMaxPerWakeup) {
+            drained.more = true;
+            break;
+        }
         for (unsigned i = 0; i < kBatch; ++i) {
             msghdr &h = b.headers[i].msg_hdr;
             h = msghdr{};
@@ -186,12 +200,14 @@ unsigned BatchReader::drain() {
             h.msg_control = b.control[i].bytes;
             h.msg_controllen = sizeof(Control);
         }
+        const std::int64_t callNs = engineNowNs();
         // MSG_TRUNC makes msg_len the datagram's real length, so an over-long
         // datagram is seen as over-long rather than as a clipped frame.
         const int n = ::recvmmsg(m_fd, b.headers.data(), kBatch, MSG_DONTWAIT | MSG_TRUNC, nullptr);
         if (n < 0) {
             if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
                 m_sink.onIoError(osErrorText(errno));
+            drained.readThroughNs = callNs;  // empty (or unreadable) when asked
             break;
         }
         const std::int64_t wallNs = wallNowNs();
@@ -205,12 +221,27 @@ unsigned BatchReader::drain() {
             readControl(b.headers[i].msg_hdr, readNs, wallNs - readNs, d);
         }
         m_sink.onDatagrams(std::span<const Datagram>(b.datagrams.data(), static_cast<std::size_t>(n)));
-        total += static_cast<unsigned>(n);
-        if (m_fd < 0 || static_cast<unsigned>(n) < kBatch)
+        drained.read += static_cast<unsigned>(n);
+        if (static_cast<unsigned>(n) < kBatch) {
+            drained.readThroughNs = callNs;  // the call took all there was
             break;
+        }
+        const std::int64_t lastArrivalNs = b.datagrams[kBatch - 1].receivedNs;
+        if (lastArrivalNs >= untilNs) {
+            drained.readThroughNs = untilNs;  // the rest arrived later still
+            break;
+        }
+        // A datagram that arrived at the same moment as the last one read may be next.
+        drained.readThroughNs = lastArrivalNs;
+        if (m_fd < 0)
+            break;
+        if (timeBound && readNs - startNs >= kMaxReadNs) {
+            drained.more = true;
+            break;
+        }
     }
     m_sink.onBatchEnd();
-    return total;
+    return drained;
 }
 
 }  // namespace varta

@@ -14,9 +14,14 @@
 // the kernel's default, 512 where systemd sets it) and makes its senders wait or fail
 // when full; below kMinGather the reader does not pause at all. What the delay would
 // cost in accuracy is given back by the kernel's receive timestamp (SO_TIMESTAMPNS): a
-// beat's time is when it arrived, not when it was read; and the engine drains the
-// socket (drainPending) before it surfaces a stall. (Linux turns timestamping on a moment
-// after the first socket asks; datagrams of that first moment are stamped when read.)
+// beat's time is when it arrived, not when it was read; and the engine reads what arrived
+// before a deadline (drainArrivedBefore) before it surfaces a stall. (Linux turns
+// timestamping on a moment after the first socket asks; datagrams of that first moment
+// are stamped when read.)
+//
+// A wakeup under a flood never ends by the socket running dry, so it ends by time
+// (kMaxReadNs) or count: a stall falling due meanwhile waits at most that long for the
+// event loop to reach its timer.
 
 #include "core/ingest/datagram_sink.h"
 
@@ -36,6 +41,10 @@ public:
     // (bench_ingest_path recv N).
     static constexpr unsigned kBatch = 256;
     static constexpr unsigned kMaxPerWakeup = 8192;  // then yield to the event loop
+    // Nor does a wakeup read for longer than this (about 2,000 datagrams at the rate one
+    // core receives): a stall that falls due during a flood waits for no more than one
+    // such read before its timer runs (docs/architecture.md section 2).
+    static constexpr std::int64_t kMaxReadNs = 2'000'000;
     // SO_RCVBUF asked for (Linux grants twice this): ~80,000 queued UDP beats, a fifth of
     // a second at the rate one core sends, to ride out the engine losing its core.
     static constexpr int kReceiveBufferBytes = 32 * 1024 * 1024;
@@ -48,6 +57,10 @@ public:
     static constexpr int kQueuedDatagramBytes = 1024;
     // A pause must be able to gather at least this many datagrams to be worth taking.
     static constexpr std::int64_t kMinGather = 16;
+    // Nor does it gather more than this, whatever the socket could hold: a stall falling
+    // due in a pause is decided only once what arrived before it is read, so under a
+    // flood a pause lasts about 2 ms, and reading what it gathered about as long.
+    static constexpr std::int64_t kMaxGather = 2048;
     // A receive timestamp further back than this is not believed (the wall clock was
     // stepped); the datagram gets the time it was read.
     static constexpr std::int64_t kMaxArrivalAgeNs = 1'000'000'000;
@@ -66,17 +79,31 @@ public:
     // False when the socket queues too little for any pause: a pause may gather a
     // quarter of what it can queue, and that must reach kMinGather.
     bool gathersReads() const { return m_gatherLimit >= kMinGather; }
+    std::int64_t gatherLimit() const { return m_gatherLimit; }  // datagrams a pause may gather
     // True while reads are paused to gather a batch.
     bool paused() const { return m_coalesce.isActive(); }
 
-    // Reads what is queued now (the engine calls it before surfacing stalls, so a beat
-    // that arrived in time is never mistaken for silence). Returns how many were read.
+    struct Drained {
+        unsigned read = 0;
+        // Every datagram that arrived before this time has been handed to the sink.
+        std::int64_t readThroughNs = 0;
+        bool more = false;  // it stopped at a bound with datagrams still queued
+    };
+    // Reads what arrived before `untilNs` (the engine calls it before surfacing stalls, so
+    // a beat that arrived in time is never mistaken for silence). The socket is a queue in
+    // arrival order, so the read stops at the first datagram that arrived at `untilNs` or
+    // later: under a flood it reads the backlog, not the flood. It also stops at
+    // kMaxPerWakeup; readThroughNs then says how far it got.
+    Drained drainArrivedBefore(std::int64_t untilNs);
+    // Reads what is queued now, up to kMaxPerWakeup. Returns how many were read.
     unsigned drainPending();
 
 private:
     void onReadable();
-    unsigned drain();
-    int nextPauseMs(unsigned read, bool gathered) const;
+    // Reads until the socket is empty, a datagram that arrived at `untilNs` or later was
+    // read, or a bound: kMaxPerWakeup, and kMaxReadNs when `timeBound`.
+    Drained drain(std::int64_t untilNs, bool timeBound);
+    int nextPauseMs(const Drained &drained, bool gathered) const;
 
     Transport m_transport;
     DatagramSink &m_sink;

@@ -21,8 +21,8 @@ public:
     std::uint16_t boundPort() const { return m_boundPort; }
     int receiveBufferBytes() const { return m_reader.receiveBufferBytes(); }  // as the kernel granted it
     QString description() const;
-    // See BatchReader::drainPending.
-    unsigned drainPending() { return m_reader.drainPending(); }
+    // See BatchReader::drainArrivedBefore.
+    BatchReader::Drained drainArrivedBefore(std::int64_t untilNs) { return m_reader.drainArrivedBefore(untilNs); }
 
 private:
     QHostAddress m_address;

@@ -23,8 +23,8 @@ public:
     bool open(QString *error);
     void close();
     QString description() const { return QStringLiteral("uds ") + m_path; }
-    // See BatchReader::drainPending.
-    unsigned drainPending() { return m_reader.drainPending(); }
+    // See BatchReader::drainArrivedBefore.
+    BatchReader::Drained drainArrivedBefore(std::int64_t untilNs) { return m_reader.drainArrivedBefore(untilNs); }
     // See BatchReader::gathersReads.
     bool gathersReads() const { return m_reader.gathersReads(); }
     // The socket's queue, in datagrams (net.unix.max_dgram_qlen when it was made).

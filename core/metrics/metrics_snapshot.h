@@ -48,6 +48,9 @@ struct MetricsSnapshot {
     std::uint64_t pidsTracked = 0;
     std::uint64_t trackerCapacity = 0;
     std::vector<MetricsAgentRow> agents;
+    // The rows were copied over several event-loop turns while agents were erased, so a
+    // key may appear twice: the later row is the agent as it is now.
+    bool agentsMayRepeat = false;
     // When the engine thread took the snapshot: engine time and Unix time. Uptime and the
     // last-turn timestamp come from here, so a wedged engine shows as numbers that stop.
     std::int64_t takenNs = 0;

@@ -103,6 +103,7 @@ void AgentTable::erase(Slot slot) noexcept {
     record.live = false;
     m_freeSlots.push_back(slot);
     --m_size;
+    ++m_erasures;
 }
 
 }  // namespace varta

@@ -73,6 +73,19 @@ public:
                 fn(record);
     }
 
+    // The same, for the slots in [from, to) alone: a visit spread over several event-loop
+    // turns. Slots past slotSpan() are never live.
+    template <typename Fn>
+    void forEachIn(std::size_t from, std::size_t to, Fn &&fn) const {
+        for (std::size_t slot = from; slot < to && slot < m_records.size(); ++slot)
+            if (m_records[slot].live)
+                fn(m_records[slot]);
+    }
+    std::size_t slotSpan() const noexcept { return m_records.size(); }
+    // How many records were ever erased: a visit spread over turns that sees it change
+    // may have met a key twice (erased behind it, inserted again ahead of it).
+    std::uint64_t erasures() const noexcept { return m_erasures; }
+
     std::size_t bucketCount() const noexcept { return m_index.size(); }
     // How far from its home the furthest key was placed (since the index last grew; an
     // erase only moves keys nearer): where a look-up can stop.
@@ -95,6 +108,7 @@ private:
     std::size_t m_maxBuckets;
     std::size_t m_mask;
     std::size_t m_longestProbe = 0;
+    std::uint64_t m_erasures = 0;
     std::vector<Bucket> m_index;         // kept at most half full
     std::vector<AgentRecord> m_records;  // grows to m_capacity, never beyond
     std::vector<Slot> m_freeSlots;

@@ -242,6 +242,60 @@ private Q_SLOTS:
         QCOMPARE(sink.received[2].bytes, QByteArray(32, 'c'));
     }
 
+    // Before a stall is decided, what arrived before its deadline is read, and no more:
+    // the socket is a queue in arrival order, so the read stops with the first batch that
+    // reaches past the deadline, and under a flood it reads a backlog, not the flood.
+    void aDrainBeforeADeadlineStopsPastIt() {
+        UdpPair pair;
+        RecordingSink sink;
+        BatchReader reader(Transport::Udp, sink);
+        reader.start(pair.receiver, 0);
+        QVERIFY2(reader.receiveBufferBytes() >= 400 * BatchReader::kQueuedDatagramBytes,
+                 "the socket holds 400 datagrams");
+        for (int i = 0; i < 200; ++i)
+            sendBytes(pair.sender, 32, 'a');
+        QTest::qSleep(20);
+        const std::int64_t deadlineNs = engineNowNs();
+        QTest::qSleep(2);
+        for (int i = 0; i < 200; ++i)
+            sendBytes(pair.sender, 32, 'b');
+        const BatchReader::Drained drained = reader.drainArrivedBefore(deadlineNs);
+        QCOMPARE(drained.read, BatchReader::kBatch);  // 200 before, and the rest of one batch
+        QCOMPARE(drained.readThroughNs, deadlineNs);
+        QCOMPARE(sink.received[199].bytes, QByteArray(32, 'a'));
+        QCOMPARE(sink.received[200].bytes, QByteArray(32, 'b'));
+        QVERIFY(sink.received[199].receivedNs < deadlineNs);
+        QVERIFY(sink.received[200].receivedNs >= deadlineNs);
+        // Asked again later, it reads the rest, and the socket ran dry after the ask.
+        const std::int64_t laterNs = engineNowNs();
+        const BatchReader::Drained rest = reader.drainArrivedBefore(laterNs);
+        QCOMPARE(rest.read, 400u - BatchReader::kBatch);
+        QVERIFY(rest.readThroughNs >= laterNs);
+        QVERIFY(!rest.more);
+    }
+
+    // An empty socket has been read through the moment it was asked.
+    void anEmptySocketIsReadThroughAtOnce() {
+        UdpPair pair;
+        RecordingSink sink;
+        BatchReader reader(Transport::Udp, sink);
+        reader.start(pair.receiver, 0);
+        const std::int64_t askedNs = engineNowNs();
+        const BatchReader::Drained drained = reader.drainArrivedBefore(askedNs);
+        QCOMPARE(drained.read, 0u);
+        QVERIFY(drained.readThroughNs >= askedNs);
+    }
+
+    // However far the socket could hold, a pause under a flood gathers a bounded batch.
+    void aPauseGathersABoundedBatch() {
+        UdpPair pair;
+        RecordingSink sink;
+        BatchReader reader(Transport::Udp, sink);
+        reader.start(pair.receiver, 0);
+        QVERIFY(reader.gathersReads());
+        QVERIFY(reader.gatherLimit() <= BatchReader::kMaxGather);
+    }
+
     // A Unix socket that queues few datagrams (the kernel's default, 10) makes senders
     // wait or fail when full: its reads are never paused.
     void aShortQueueIsNeverPaused() {
