@@ -141,30 +141,29 @@ void BatchReader::onReadable() {
     if (!m_notifier)
         return;
     const LoopStats::Scope stage(LoopStage::Poll);
-    const bool gathered = !m_notifier->isEnabled();  // this read ends a pause
+    const std::int64_t wokeNs = engineNowNs();
     const Drained drained = drain(std::numeric_limits<std::int64_t>::max(), true);
     if (!m_notifier)
         return;  // stopped by what the sink did with the batch
-    const int pauseMs = nextPauseMs(drained, gathered);
+    const int pauseMs = nextPauseMs(drained, wokeNs);
+    m_lastWakeNs = wokeNs;
     m_notifier->setEnabled(pauseMs == 0);
-    if (pauseMs > 0) {
-        m_pausedAtNs = engineNowNs();
+    if (pauseMs > 0)
         m_coalesce.start(pauseMs);
-    }
 }
 
 // 0: listen again at once (the socket is quiet, or still holds more than one wakeup may
 // read, or it queues too little for a pause to be safe).
-int BatchReader::nextPauseMs(const Drained &drained, bool gathered) const {
+int BatchReader::nextPauseMs(const Drained &drained, std::int64_t wokeNs) const {
     if (drained.read == 0 || drained.more || !gathersReads())
         return 0;
-    if (!gathered)
+    // What this wakeup read arrived since the one before: the rate the next pause is sized
+    // by, so that it gathers at most m_gatherLimit. After a quiet spell there is no rate.
+    const std::int64_t cycleNs = wokeNs - m_lastWakeNs;
+    if (m_lastWakeNs == 0 || cycleNs > kQuietNs)
         return kFirstPauseMs;
-    // `read` datagrams came during the pause just ended; the next one may last until
-    // m_gatherLimit would queue at that rate.
-    const std::int64_t spanNs = std::max<std::int64_t>(engineNowNs() - m_pausedAtNs, 1'000'000);
-    const std::int64_t pauseMs = m_gatherLimit * spanNs / drained.read / 1'000'000;
-    return static_cast<int>(std::min<std::int64_t>(pauseMs, kCoalesceMs));
+    const std::int64_t pauseNs = m_gatherLimit * std::max<std::int64_t>(cycleNs, 1) / drained.read;
+    return static_cast<int>(std::min<std::int64_t>(pauseNs / 1'000'000, kCoalesceMs));
 }
 
 BatchReader::Drained BatchReader::drainArrivedBefore(std::int64_t untilNs) {

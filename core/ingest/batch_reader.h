@@ -52,6 +52,8 @@ public:
     static constexpr int kCoalesceMs = 50;
     // The first pause after a quiet spell, before the rate is known.
     static constexpr int kFirstPauseMs = 5;
+    // Wakeups further apart than this are a quiet spell.
+    static constexpr std::int64_t kQuietNs = std::int64_t{2} * kCoalesceMs * 1'000'000;
     // What one queued datagram costs the receive buffer (832 bytes measured for a 32-byte
     // datagram over loopback), rounded up.
     static constexpr int kQueuedDatagramBytes = 1024;
@@ -103,7 +105,7 @@ private:
     // Reads until the socket is empty, a datagram that arrived at `untilNs` or later was
     // read, or a bound: kMaxPerWakeup, and kMaxReadNs when `timeBound`.
     Drained drain(std::int64_t untilNs, bool timeBound);
-    int nextPauseMs(const Drained &drained, bool gathered) const;
+    int nextPauseMs(const Drained &drained, std::int64_t wokeNs) const;
 
     Transport m_transport;
     DatagramSink &m_sink;
@@ -112,7 +114,7 @@ private:
     std::int64_t m_gatherLimit = 0;  // datagrams a pause may gather
     std::unique_ptr<QSocketNotifier> m_notifier;
     QTimer m_coalesce;
-    std::int64_t m_pausedAtNs = 0;  // when the pause now running began
+    std::int64_t m_lastWakeNs = 0;  // when the last wakeup began reading
     struct Buffers;
     std::unique_ptr<Buffers> m_buffers;
 };
