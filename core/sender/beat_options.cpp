@@ -36,7 +36,8 @@ struct Flags {
     QCommandLineOption intervalMs{"interval-ms", "Time between beats (default 1000).", "MS"};
     QCommandLineOption count{"count", "Beats to send, per agent with --agents (default 0: until stopped).", "N"};
     QCommandLineOption panic{"panic", "Send one panic frame (Critical, terminal nonce) and exit."};
-    QCommandLineOption nonceStart{"nonce-start", "Nonce of the first beat (default 1).", "N"};
+    QCommandLineOption nonceStart{
+        "nonce-start", "Nonce of the first beat; with --agents, of each agent's first beat (default 1).", "N"};
     QCommandLineOption agents{"agents", "Simulate N agents over UDP, pids --base-pid.. (load mode).", "N"};
     QCommandLineOption rate{"rate", "Beats per agent per second with --agents (default 1; 0: as fast as possible).",
                             "HZ"};
@@ -62,7 +63,7 @@ struct Flags {
                 &resumeAfterMs, &basePid,    &batchSize, &keyFile, &masterKeyFile};
     }
     std::vector<const QCommandLineOption *> singleOnly() const {
-        return {&pid, &status, &payload, &intervalMs, &panic, &nonceStart};
+        return {&pid, &status, &payload, &intervalMs, &panic};
     }
     std::vector<const QCommandLineOption *> loadOnly() const {
         return {&rate, &durationSecs, &stallAfterMs, &stallFraction, &resumeAfterMs, &basePid, &batchSize};
@@ -198,6 +199,7 @@ bool parseLoad(FlagReader &reader, const Flags &flags, BeatOptions &options) {
                           && reader.real(flags.stallFraction, 0.0, 1.0, load.stallFraction)
                           && reader.unsignedInteger(flags.resumeAfterMs, 0, kU32Max, load.resumeAfterMs)
                           && reader.unsignedInteger(flags.basePid, 2, kU32Max, load.basePid)
+                          && reader.unsignedInteger(flags.nonceStart, 0, vlp::kNonceTerminal - 1, load.nonceStart)
                           && reader.unsignedInteger(flags.batchSize, 1, kBatchMax, load.batchSize);
     if (!valuesOk)
         return false;

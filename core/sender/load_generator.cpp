@@ -40,7 +40,7 @@ LoadGenerator::LoadGenerator(const Config &config) : m_config(config) {
     for (std::uint64_t i = 0; i < n; ++i)
         m_stallCandidate[i] = (i * m_stallCount) / n != ((i + 1) * m_stallCount) / n;
 
-    m_nextNonce.assign(n, 1);
+    m_nextNonce.assign(n, m_config.nonceStart);
     m_beats.assign(n, 0);
     if (m_config.key.size() == static_cast<qsizetype>(vlp::kKeySize)) {
         const vlp::KeyView key(reinterpret_cast<const std::uint8_t *>(m_config.key.constData()), vlp::kKeySize);
@@ -78,7 +78,7 @@ void LoadGenerator::run(const std::atomic<bool> &stop) {
     m_stallAtNs = m_startNs + m_config.stallAfterMs * kNsPerMs;
     m_resumeAtNs = m_stallAtNs + m_config.resumeAfterMs * kNsPerMs;
     m_phase = m_stallCount > 0 ? StallPhase::Before : StallPhase::Over;
-    std::fill(m_nextNonce.begin(), m_nextNonce.end(), 1);
+    std::fill(m_nextNonce.begin(), m_nextNonce.end(), m_config.nonceStart);
     std::fill(m_beats.begin(), m_beats.end(), 0);
     m_slot = 0;
     m_slotAgent = 0;

@@ -38,6 +38,9 @@ public:
         std::uint64_t beatsPerAgent = 0;  // 0: no limit
         std::int64_t durationMs = 0;      // 0: no limit
         std::size_t batchSize = kDefaultBatchSize;
+        // Every agent's first nonce: a fleet the observer already knows (an earlier run
+        // sent nonces below it) carries on instead of replaying.
+        std::uint64_t nonceStart = 1;
         // Stall injection: stallFraction of the agents (spread evenly over the indices)
         // go silent stallAfterMs after the start, and resume their sequence after
         // resumeAfterMs of silence. Negative times mean never.

@@ -82,7 +82,7 @@ void TestBeatOptions::loadValues() {
     const BeatOptionsParse parsed = parse(
         {"--udp",      "127.0.0.1:9", "--agents",         "100", "--rate",           "0.5",  "--duration-secs",   "3",
          "--count",    "7",           "--stall-after-ms", "100", "--stall-fraction", "0.25", "--resume-after-ms", "200",
-         "--base-pid", "9000",        "--batch-size",     "32"});
+         "--base-pid", "9000",        "--batch-size",     "32",  "--nonce-start",    "500"});
     QCOMPARE(parsed.outcome, BeatOptionsParse::Outcome::Run);
     QVERIFY(parsed.options.simulate);
     const LoadGenerator::Config &c = parsed.options.load;
@@ -95,12 +95,14 @@ void TestBeatOptions::loadValues() {
     QCOMPARE(c.resumeAfterMs, std::int64_t(200));
     QCOMPARE(c.basePid, 9000u);
     QCOMPARE(c.batchSize, std::size_t(32));
+    QCOMPARE(c.nonceStart, std::uint64_t(500));
 
     const LoadGenerator::Config defaults = parse({"--udp", "127.0.0.1:9", "--agents", "2"}).options.load;
     QCOMPARE(defaults.basePid, LoadGenerator::kDefaultBasePid);
     QCOMPARE(defaults.ratePerAgentHz, 1.0);
     QCOMPARE(defaults.stallAfterMs, std::int64_t(-1));
     QCOMPARE(defaults.resumeAfterMs, std::int64_t(-1));
+    QCOMPARE(defaults.nonceStart, std::uint64_t(1));
 }
 
 void TestBeatOptions::keyFiles_data() {

@@ -72,6 +72,7 @@ private Q_SLOTS:
     void stallSilencesExactlyTheChosenFraction();
     void resumedAgentsCarryOnWhereTheyStopped();
     void durationEndsAnUnlimitedRun();
+    void aFleetCanStartPastTheNoncesItSentBefore();
     void stopFlagEndsTheRunFromAnotherThread();
     void refusedSendsAreRetriedNotLost();
 };
@@ -89,6 +90,27 @@ void TestLoadGenerator::everyAgentBeatsItsOwnSequence_data() {
     QTest::newRow("20 agents paced at 500 Hz") << 20u << 5 << 500.0 << 16;
     QTest::newRow("200 agents paced at 50 Hz") << 200u << 2 << 50.0 << 64;
     QTest::newRow("1000 agents x 2, batch 1024") << 1000u << 2 << 0.0 << 1024;
+}
+
+// --nonce-start with --agents: a run that follows another, to an observer that kept the
+// fleet, carries every agent's sequence on from there.
+void TestLoadGenerator::aFleetCanStartPastTheNoncesItSentBefore() {
+    DatagramReceiver receiver;
+    QVERIFY(receiver.openUdp());
+    LoadGenerator::Config c = config(5, 3);
+    c.nonceStart = 1000;
+    LoadGenerator generator(c);
+    QVERIFY2(generator.connectUdp(QHostAddress::LocalHost, receiver.port()), qPrintable(generator.errorString()));
+    const std::atomic<bool> stop{false};
+    generator.run(stop);
+    const Received received = sortByPid(receiver.receive(15));
+    QCOMPARE(received.frames, 15);
+    for (quint32 i = 0; i < 5; ++i) {
+        const QList<vlp::Frame> frames = received.byPid.value(kBasePid + i);
+        QCOMPARE(frames.size(), 3);
+        QCOMPARE(frames[0].nonce, std::uint64_t(1000));
+        QCOMPARE(frames[2].nonce, std::uint64_t(1002));
+    }
 }
 
 void TestLoadGenerator::everyAgentBeatsItsOwnSequence() {
