@@ -343,7 +343,19 @@ void Engine::updatePublishing() {
         m_publisher->setPublishing(wanted, wanted ? m_recovery->children() : QList<ChildInfo>{});
 }
 
-void Engine::onIngestBatchEnd() { m_stalls->arm(); }
+void Engine::onIngestBatchEnd() {
+    m_stalls->arm();
+    yieldListenersAtNextDeadline();
+}
+
+// A listener reading a flood stops for the event loop when the next stall falls due.
+void Engine::yieldListenersAtNextDeadline() {
+    const std::int64_t next = m_tracker.nextDeadlineNs();
+    if (m_udp)
+        m_udp->yieldAt(next);
+    if (m_uds)
+        m_uds->yieldAt(next);
+}
 
 void Engine::postEvent(EventKind kind, EventSeverity severity, EventCategory category, const QString &text,
                        std::optional<AgentKey> agent, EventDetails details) {
@@ -783,6 +795,7 @@ void Engine::onStall(const AgentRecord &agent, std::int64_t surfacedNs) {
 
 void Engine::afterStalls() {
     retireRecycled();
+    yieldListenersAtNextDeadline();
     if (m_eventFile)
         m_eventFile->flush();
 }

@@ -143,6 +143,7 @@ private:
     void onIngestIoError(std::string_view what) override;
     void onForeignNamespaceBeat(std::uint32_t pid) override;
     std::int64_t drainQueuedBeats(std::int64_t untilNs) override;
+    void yieldListenersAtNextDeadline();
     void onStall(const AgentRecord &agent, std::int64_t surfacedNs) override;
     void afterStalls() override;
 

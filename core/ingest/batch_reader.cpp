@@ -176,11 +176,10 @@ unsigned BatchReader::drainPending() {
     return m_fd >= 0 ? drain(std::numeric_limits<std::int64_t>::max(), false).read : 0;
 }
 
-BatchReader::Drained BatchReader::drain(std::int64_t untilNs, bool timeBound) {
+BatchReader::Drained BatchReader::drain(std::int64_t untilNs, bool yields) {
     Buffers &b = *m_buffers;
     // The Unix socket's sender is known by its credentials; its address says nothing.
     const bool wantPeer = m_transport != Transport::Uds;
-    const std::int64_t startNs = engineNowNs();
     Drained drained;
     for (;;) {
         if (drained.read >= kMaxPerWakeup) {
@@ -234,7 +233,7 @@ BatchReader::Drained BatchReader::drain(std::int64_t untilNs, bool timeBound) {
         drained.readThroughNs = lastArrivalNs;
         if (m_fd < 0)
             break;
-        if (timeBound && readNs - startNs >= kMaxReadNs) {
+        if (yields && readNs >= m_yieldAtNs) {
             drained.more = true;
             break;
         }

@@ -23,6 +23,8 @@ public:
     QString description() const;
     // See BatchReader::drainArrivedBefore.
     BatchReader::Drained drainArrivedBefore(std::int64_t untilNs) { return m_reader.drainArrivedBefore(untilNs); }
+    // See BatchReader::yieldAt.
+    void yieldAt(std::int64_t deadlineNs) { m_reader.yieldAt(deadlineNs); }
 
 private:
     QHostAddress m_address;

@@ -25,6 +25,8 @@ public:
     QString description() const { return QStringLiteral("uds ") + m_path; }
     // See BatchReader::drainArrivedBefore.
     BatchReader::Drained drainArrivedBefore(std::int64_t untilNs) { return m_reader.drainArrivedBefore(untilNs); }
+    // See BatchReader::yieldAt.
+    void yieldAt(std::int64_t deadlineNs) { m_reader.yieldAt(deadlineNs); }
     // See BatchReader::gathersReads.
     bool gathersReads() const { return m_reader.gathersReads(); }
     // The socket's queue, in datagrams (net.unix.max_dgram_qlen when it was made).

@@ -274,6 +274,31 @@ private Q_SLOTS:
         QVERIFY(!rest.more);
     }
 
+    // A wakeup reading a flood yields to the event loop once the next stall deadline has
+    // come, after the recvmmsg batch in hand; with no deadline near it reads on.
+    void aWakeupYieldsAtTheNextDeadline_data() {
+        QTest::addColumn<bool>("deadlinePassed");
+        QTest::addColumn<int>("wakeups");
+        QTest::newRow("no deadline near: one wakeup") << false << 1;
+        QTest::newRow("a deadline passed: a wakeup a batch") << true << 2;
+    }
+    void aWakeupYieldsAtTheNextDeadline() {
+        QFETCH(bool, deadlinePassed);
+        QFETCH(int, wakeups);
+        UdpPair pair;
+        RecordingSink sink;
+        BatchReader reader(Transport::Udp, sink);
+        reader.start(pair.receiver, 0);
+        QVERIFY2(reader.receiveBufferBytes() >= 400 * BatchReader::kQueuedDatagramBytes,
+                 "the socket holds 400 datagrams");
+        if (deadlinePassed)
+            reader.yieldAt(engineNowNs());
+        for (int i = 0; i < 400; ++i)
+            sendBytes(pair.sender, 32, 'a');
+        QTRY_COMPARE(sink.received.size(), std::size_t(400));
+        QCOMPARE(sink.batches, wakeups);
+    }
+
     // An empty socket has been read through the moment it was asked.
     void anEmptySocketIsReadThroughAtOnce() {
         UdpPair pair;
