@@ -259,8 +259,7 @@ void Engine::copyMetricsRows() {
 }
 
 void Engine::finishMetricsSnapshot() {
-    std::shared_ptr<MetricsSnapshot> snapshot = std::move(m_metricsPending);
-    m_metricsPending.reset();
+    std::shared_ptr<MetricsSnapshot> snapshot = std::move(m_metricsPending);  // leaves it empty
     snapshot->agentsMayRepeat = m_tracker.table().erasures() != m_metricsErasuresAtStart;
     snapshot->ingest = m_ingest;
     snapshot->tracker = m_trackerCounters;

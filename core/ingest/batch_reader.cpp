@@ -172,10 +172,6 @@ BatchReader::Drained BatchReader::drainArrivedBefore(std::int64_t untilNs) {
     return drain(untilNs, false);
 }
 
-unsigned BatchReader::drainPending() {
-    return m_fd >= 0 ? drain(std::numeric_limits<std::int64_t>::max(), false).read : 0;
-}
-
 BatchReader::Drained BatchReader::drain(std::int64_t untilNs, bool yields) {
     Buffers &b = *m_buffers;
     // The Unix socket's sender is known by its credentials; its address says nothing.

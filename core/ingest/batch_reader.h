@@ -96,8 +96,6 @@ public:
     // later: under a flood it reads the backlog, not the flood. It also stops at
     // kMaxPerWakeup; readThroughNs then says how far it got.
     Drained drainArrivedBefore(std::int64_t untilNs);
-    // Reads what is queued now, up to kMaxPerWakeup. Returns how many were read.
-    unsigned drainPending();
     // A wakeup that is still reading at this engine time yields to the event loop after
     // the batch in hand: the engine sets its next stall deadline here after every batch
     // (docs/architecture.md section 2). Beats only move that deadline later, so the one

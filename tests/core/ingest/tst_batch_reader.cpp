@@ -1,7 +1,7 @@
 // BatchReader on real sockets: every datagram handed on with its real length, its sender
 // (UDP: the address; Unix socket: the pid the kernel vouches for) and the time the kernel
 // received it, not the time it was read; reads pause to gather a batch only where the
-// socket can queue enough, and drainPending reads what a pause is holding back.
+// socket can queue enough, and a drain before a deadline reads what a pause is holding back.
 #include "core/base/engine_clock.h"
 #include "core/ingest/batch_reader.h"
 #include "core/vlp/frame.h"
@@ -100,6 +100,10 @@ void sendBytes(int fd, std::size_t length, char fill) {
 
 }  // namespace
 
+// Reads everything queued now (up to a wakeup's worth), as the engine does before a
+// deadline that has just come. Returns how many were read.
+unsigned drainNow(BatchReader &reader) { return reader.drainArrivedBefore(engineNowNs()).read; }
+
 // More than one recvmmsg batch, and within what a default receive buffer holds.
 constexpr int kBacklog = 400;
 static_assert(kBacklog > int(BatchReader::kBatch));
@@ -109,14 +113,14 @@ bool holdsBacklog(const BatchReader &reader) {
 }
 
 // Sends one datagram, leaves it in the socket for 50 ms (no event loop runs), then reads
-// it with drainPending. Returns when it was sent.
+// it as the engine does before a deadline. Returns when it was sent.
 std::int64_t sendAndReadLate(int sender, BatchReader &reader) {
     const std::int64_t sentNs = engineNowNs();
     sendBytes(sender, 32, 'a');
     QTest::qSleep(50);
-    const unsigned read = reader.drainPending();
+    const unsigned read = drainNow(reader);
     if (read != 1)
-        qWarning("drainPending read %u datagrams, expected 1", read);
+        qWarning("the drain read %u datagrams, expected 1", read);
     return sentNs;
 }
 
@@ -223,7 +227,7 @@ private Q_SLOTS:
         const qsizetype openBefore = QDir(QStringLiteral("/proc/self/fd")).count();
         QVERIFY(test::sendPassingDescriptor(pair.sender, QByteArray(32, 'a'), pair.sender));
         sendBytes(pair.sender, 32, 'b');
-        QCOMPARE(reader.drainPending(), 2u);
+        QCOMPARE(drainNow(reader), 2u);
         QCOMPARE(QDir(QStringLiteral("/proc/self/fd")).count(), openBefore);
         QVERIFY(sink.received[0].controlTruncated);
         QCOMPARE(sink.received[0].kernelPid, -1);
@@ -234,7 +238,7 @@ private Q_SLOTS:
     }
 
     // After a read, the reader pauses to gather the next datagrams into one batch; the
-    // observer's drainPending still gets them before it decides a stall.
+    // observer still reads them before it decides a stall.
     void readsPauseToGatherAndDrainPendingReadsThrough() {
         UdpPair pair;
         RecordingSink sink;
@@ -246,7 +250,7 @@ private Q_SLOTS:
         QVERIFY(reader.paused());
         sendBytes(pair.sender, 32, 'b');
         sendBytes(pair.sender, 32, 'c');
-        QCOMPARE(reader.drainPending(), 2u);
+        QCOMPARE(drainNow(reader), 2u);
         QCOMPARE(sink.received[2].bytes, QByteArray(32, 'c'));
     }
 
@@ -358,7 +362,7 @@ private Q_SLOTS:
         BatchReader reader(Transport::Udp, sink);
         reader.start(pair.receiver, 0);
         QCOMPARE(::send(pair.receiver, "x", 1, 0), ssize_t(1));
-        QTRY_VERIFY(reader.drainPending() == 0 && sink.ioErrors > 0);
+        QTRY_VERIFY(drainNow(reader) == 0 && sink.ioErrors > 0);
         QCOMPARE(sink.lastIoError, QStringLiteral("Connection refused (os error %1)").arg(ECONNREFUSED));
         QVERIFY(sink.received.empty());
     }
@@ -371,7 +375,7 @@ private Q_SLOTS:
         QVERIFY(reader.isReading());
         reader.stop();
         QVERIFY(!reader.isReading());
-        QCOMPARE(reader.drainPending(), 0u);
+        QCOMPARE(drainNow(reader), 0u);
         QVERIFY(::fcntl(pair.receiver, F_GETFD) == -1);  // closed
     }
 };
