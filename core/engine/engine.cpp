@@ -240,16 +240,21 @@ void Engine::copyMetricsRows() {
     const std::size_t from = m_metricsNextSlot;
     m_metricsNextSlot = from + kMetricsSlotsPerShare;
     std::vector<MetricsAgentRow> &rows = m_metricsPending->agents;
+    std::vector<std::shared_ptr<const ProcessIdentity>> &identities = m_metricsPending->identities;
     table.forEachIn(from, m_metricsNextSlot, [&](const AgentRecord &r) {
         // A replaced agent's series leave with its row: its unit's new pid carries on.
         if (r.replaced)
             return;
         // varta_status says what the agent last reported, or 3 while it is silent.
-        MetricsAgentRow row{r.key, r.beats, r.stalls, r.silent ? vlp::Status::Stall : r.lastStatus, r.exited, {}};
+        MetricsAgentRow row{r.key,    r.beats,
+                            r.stalls, r.silent ? vlp::Status::Stall : r.lastStatus,
+                            r.exited, MetricsAgentRow::kNoIdentity};
         if (!r.key.isUdp())
-            if (const LocalAgents::Entry *entry = m_local->find(r.key))
-                row.identity = entry->identity;
-        rows.push_back(std::move(row));
+            if (const LocalAgents::Entry *entry = m_local->find(r.key); entry && entry->identity) {
+                row.identity = static_cast<std::uint32_t>(identities.size());
+                identities.push_back(entry->identity);
+            }
+        rows.push_back(row);
     });
     if (m_metricsNextSlot < table.slotSpan()) {
         m_metricsShareTimer->start(kMetricsShareSpacingMs);

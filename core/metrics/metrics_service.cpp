@@ -29,8 +29,11 @@ public:
         sources.uptimeSeconds = [this] { return static_cast<double>(m_current.takenNs) / 1e9; };
         sources.lastTurnUnixSeconds = [this] { return m_current.takenUnixSeconds; };
         sources.forEachAgent = [this](const MetricSources::AgentVisitor &visit) {
-            for (const MetricsAgentRow &row : m_current.agents)
-                visit(AgentMetricsRow{&row.key, row.beats, row.stalls, row.status, row.exited, row.identity.get()});
+            for (const MetricsAgentRow &row : m_current.agents) {
+                const ProcessIdentity *identity =
+                    row.identity == MetricsAgentRow::kNoIdentity ? nullptr : m_current.identities[row.identity].get();
+                visit(AgentMetricsRow{&row.key, row.beats, row.stalls, row.status, row.exited, identity});
+            }
         };
         registerVartaMetrics(m_registry, sources);
         registerEndpointFamilies(m_registry, m_endpoint.counters());
@@ -45,7 +48,7 @@ public:
         if (m_current.agentsMayRepeat)
             keepLastRowOfEachAgent(m_current.agents);
         m_registry.invalidate();
-        shown.clear();  // its memory stays, for the engine's next copy
+        shown.clear();  // its memory stays, for the engine's next copy; rows are plain data, so this is free
         const std::lock_guard lock(m_service.m_spareMutex);
         m_service.m_spareRows = std::move(shown);
     }

@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <type_traits>
 #include <vector>
 
 namespace varta {
@@ -26,14 +27,19 @@ inline Histogram auditFsyncHistogram(const AuditCounters &audit) {
                                  audit.fsyncBuckets, audit.fsyncSecondsSum);
 }
 
+// Plain data: the metrics thread empties a million of them a second to hand the vector
+// back, and with nothing to destroy that costs nothing. An agent's identity is an index
+// into the snapshot's `identities`.
 struct MetricsAgentRow {
+    static constexpr std::uint32_t kNoIdentity = 0xffffffff;
     AgentKey key;
     std::uint64_t beats = 0;
     std::uint64_t stalls = 0;
     vlp::Status status = vlp::Status::Ok;
-    bool exited = false;                              // varta_agent_exited
-    std::shared_ptr<const ProcessIdentity> identity;  // varta_agent_info; local agents only
+    bool exited = false;                   // varta_agent_exited
+    std::uint32_t identity = kNoIdentity;  // varta_agent_info; local agents only
 };
+static_assert(std::is_trivially_destructible_v<MetricsAgentRow>);
 
 struct MetricsSnapshot {
     IngestCounters ingest;
@@ -48,6 +54,7 @@ struct MetricsSnapshot {
     std::uint64_t pidsTracked = 0;
     std::uint64_t trackerCapacity = 0;
     std::vector<MetricsAgentRow> agents;
+    std::vector<std::shared_ptr<const ProcessIdentity>> identities;  // the rows' `identity`
     // The rows were copied over several event-loop turns while agents were erased, so a
     // key may appear twice: the later row is the agent as it is now.
     bool agentsMayRepeat = false;
