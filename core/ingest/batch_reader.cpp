@@ -130,6 +130,8 @@ void BatchReader::start(int fd, std::int64_t queueLimit, int receiveBufferBytes)
 }
 
 void BatchReader::stop() {
+    m_readThroughNs = 0;
+    m_readSinceWake = 0;
     m_coalesce.stop();
     m_notifier.reset();
     if (m_fd >= 0)
@@ -146,6 +148,7 @@ void BatchReader::onReadable() {
     if (!m_notifier)
         return;  // stopped by what the sink did with the batch
     const int pauseMs = nextPauseMs(drained, wokeNs);
+    m_readSinceWake = 0;
     m_lastWakeNs = wokeNs;
     m_notifier->setEnabled(pauseMs == 0);
     if (pauseMs > 0)
@@ -157,18 +160,21 @@ void BatchReader::onReadable() {
 int BatchReader::nextPauseMs(const Drained &drained, std::int64_t wokeNs) const {
     if (drained.read == 0 || drained.more || !gathersReads())
         return 0;
-    // What this wakeup read arrived since the one before: the rate the next pause is sized
-    // by, so that it gathers at most m_gatherLimit. After a quiet spell there is no rate.
+    // What was read since the wakeup before (by this wakeup, and by the stall deadlines'
+    // reads in between) arrived since then: the rate the next pause is sized by, so that
+    // it gathers at most m_gatherLimit. After a quiet spell there is no rate.
     const std::int64_t cycleNs = wokeNs - m_lastWakeNs;
     if (m_lastWakeNs == 0 || cycleNs > kQuietNs)
         return kFirstPauseMs;
-    const std::int64_t pauseNs = m_gatherLimit * std::max<std::int64_t>(cycleNs, 1) / drained.read;
+    const std::int64_t pauseNs = m_gatherLimit * std::max<std::int64_t>(cycleNs, 1) / m_readSinceWake;
     return static_cast<int>(std::min<std::int64_t>(pauseNs / 1'000'000, kCoalesceMs));
 }
 
 BatchReader::Drained BatchReader::drainArrivedBefore(std::int64_t untilNs) {
     if (m_fd < 0)
         return Drained{0, untilNs, false};
+    if (untilNs <= m_readThroughNs)
+        return Drained{0, m_readThroughNs, false};
     return drain(untilNs, false);
 }
 
@@ -220,13 +226,11 @@ BatchReader::Drained BatchReader::drain(std::int64_t untilNs, bool yields) {
             drained.readThroughNs = callNs;  // the call took all there was
             break;
         }
-        const std::int64_t lastArrivalNs = b.datagrams[kBatch - 1].receivedNs;
-        if (lastArrivalNs >= untilNs) {
-            drained.readThroughNs = untilNs;  // the rest arrived later still
-            break;
-        }
         // A datagram that arrived at the same moment as the last one read may be next.
+        const std::int64_t lastArrivalNs = b.datagrams[kBatch - 1].receivedNs;
         drained.readThroughNs = lastArrivalNs;
+        if (lastArrivalNs >= untilNs)
+            break;  // the rest arrived later still
         if (m_fd < 0)
             break;
         if (yields && readNs >= m_yieldAtNs) {
@@ -234,6 +238,8 @@ BatchReader::Drained BatchReader::drain(std::int64_t untilNs, bool yields) {
             break;
         }
     }
+    m_readThroughNs = std::max(m_readThroughNs, drained.readThroughNs);
+    m_readSinceWake += drained.read;
     m_sink.onBatchEnd();
     return drained;
 }

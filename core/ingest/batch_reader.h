@@ -81,20 +81,23 @@ public:
     // quarter of what it can queue, and that must reach kMinGather.
     bool gathersReads() const { return m_gatherLimit >= kMinGather; }
     std::int64_t gatherLimit() const { return m_gatherLimit; }  // datagrams a pause may gather
-    // True while reads are paused to gather a batch.
+    // True while reads are paused to gather a batch, and for how much longer.
     bool paused() const { return m_coalesce.isActive(); }
+    int pauseRemainingMs() const { return m_coalesce.remainingTime(); }
 
     struct Drained {
         unsigned read = 0;
-        // Every datagram that arrived before this time has been handed to the sink.
+        // Every datagram that arrived before this time has been handed to the sink (it may
+        // be later than what was asked for: the last batch read reached past it).
         std::int64_t readThroughNs = 0;
         bool more = false;  // it stopped at a bound with datagrams still queued
     };
     // Reads what arrived before `untilNs` (the engine calls it before surfacing stalls, so
     // a beat that arrived in time is never mistaken for silence). The socket is a queue in
     // arrival order, so the read stops at the first datagram that arrived at `untilNs` or
-    // later: under a flood it reads the backlog, not the flood. It also stops at
-    // kMaxPerWakeup; readThroughNs then says how far it got.
+    // later: under a flood it reads the backlog, not the flood; and asked for a time it
+    // has already read through, it reads nothing. It also stops at kMaxPerWakeup;
+    // readThroughNs then says how far it got.
     Drained drainArrivedBefore(std::int64_t untilNs);
     // A wakeup that is still reading at this engine time yields to the event loop after
     // the batch in hand: the engine sets its next stall deadline here after every batch
@@ -116,7 +119,9 @@ private:
     std::int64_t m_gatherLimit = 0;  // datagrams a pause may gather
     std::unique_ptr<QSocketNotifier> m_notifier;
     QTimer m_coalesce;
-    std::int64_t m_lastWakeNs = 0;  // when the last wakeup began reading
+    std::int64_t m_lastWakeNs = 0;     // when the last wakeup began reading
+    std::int64_t m_readThroughNs = 0;  // every datagram that arrived before it has been read
+    std::int64_t m_readSinceWake = 0;  // datagrams read since the last wakeup began, by any read
     std::int64_t m_yieldAtNs = std::numeric_limits<std::int64_t>::max();
     struct Buffers;
     std::unique_ptr<Buffers> m_buffers;

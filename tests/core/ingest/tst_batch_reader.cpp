@@ -272,13 +272,20 @@ private Q_SLOTS:
             sendBytes(pair.sender, 32, 'b');
         const BatchReader::Drained drained = reader.drainArrivedBefore(deadlineNs);
         QCOMPARE(drained.read, BatchReader::kBatch);  // all from before, and the rest of one batch
-        QCOMPARE(drained.readThroughNs, deadlineNs);
         const Received &lastBefore = sink.received[kBacklog / 2 - 1];
         const Received &firstAfter = sink.received[kBacklog / 2];
         QCOMPARE(lastBefore.bytes, QByteArray(32, 'a'));
         QCOMPARE(firstAfter.bytes, QByteArray(32, 'b'));
         QVERIFY(lastBefore.receivedNs < deadlineNs);
         QVERIFY(firstAfter.receivedNs >= deadlineNs);
+        // Read through the last datagram of the batch, past the deadline.
+        QCOMPARE(drained.readThroughNs, sink.received.back().receivedNs);
+        QVERIFY(drained.readThroughNs >= deadlineNs);
+        // A deadline before that needs no read at all.
+        const BatchReader::Drained again = reader.drainArrivedBefore(drained.readThroughNs);
+        QCOMPARE(again.read, 0u);
+        QCOMPARE(again.readThroughNs, drained.readThroughNs);
+        QCOMPARE(sink.batches, 1);
         // Asked again later, it reads the rest, and the socket ran dry after the ask.
         const std::int64_t laterNs = engineNowNs();
         const BatchReader::Drained rest = reader.drainArrivedBefore(laterNs);
@@ -321,6 +328,40 @@ private Q_SLOTS:
         const BatchReader::Drained drained = reader.drainArrivedBefore(askedNs);
         QCOMPARE(drained.read, 0u);
         QVERIFY(drained.readThroughNs >= askedNs);
+    }
+
+    // A pause is sized by the rate datagrams arrive at, counting what the stall deadlines'
+    // reads took between two wakeups: a wakeup that finds little because a deadline's read
+    // just took the rest is no lull.
+    void aPauseCountsWhatDeadlineReadsTook() {
+        constexpr int kBurst = 2000;
+        UdpPair pair;
+        RecordingSink sink;
+        BatchReader reader(Transport::Udp, sink);
+        reader.start(pair.receiver, 0);
+        if (reader.receiveBufferBytes() < kBurst * BatchReader::kQueuedDatagramBytes)
+            QSKIP("the receive buffer granted holds too little for the burst");
+        sendBytes(pair.sender, 32, 'a');
+        QTRY_COMPARE(sink.received.size(), std::size_t(1));  // a first wakeup, then a first pause
+        QVERIFY(reader.paused());
+        for (int i = 0; i < kBurst; ++i)
+            sendBytes(pair.sender, 32, 'b');
+        QCOMPARE(drainNow(reader), unsigned(kBurst));  // a deadline came during the pause
+        sendBytes(pair.sender, 32, 'c');
+        // The next wakeup finds one. The event loop is turned by hand, to see its pause begin.
+        for (const std::int64_t giveUpNs = engineNowNs() + 1'000'000'000;
+             sink.received.size() < std::size_t(kBurst + 2) && engineNowNs() < giveUpNs;)
+            QCoreApplication::processEvents();
+        QCOMPARE(sink.received.size(), std::size_t(kBurst + 2));
+        // kBurst + 1 datagrams arrived between the two wakeups: the next pause gathers at
+        // most the gather limit at that rate. Counting the one datagram alone, it would be
+        // the longest pause there is.
+        const std::int64_t cycleMs =
+            (sink.received.back().handedOnNs - sink.received.front().handedOnNs) / 1'000'000 + 1;
+        QVERIFY(cycleMs * reader.gatherLimit() / (kBurst + 1) < BatchReader::kCoalesceMs);
+        QVERIFY(reader.paused());
+        QVERIFY2(reader.pauseRemainingMs() <= cycleMs * reader.gatherLimit() / (kBurst + 1),
+                 qPrintable(QStringLiteral("%1 ms after a %2 ms cycle").arg(reader.pauseRemainingMs()).arg(cycleMs)));
     }
 
     // However far the socket could hold, a pause under a flood gathers a bounded batch.
