@@ -17,6 +17,8 @@
 #include <QDateTime>
 #include <QUrl>
 
+#include <limits>
+
 namespace varta {
 
 Engine::Engine(Options options, QObject *parent)
@@ -758,7 +760,7 @@ void Engine::onAgentReplaced(const AgentKey &weaker, const AgentKey &stronger) {
 }
 
 std::int64_t Engine::drainQueuedBeats(std::int64_t untilNs) {
-    std::int64_t readThroughNs = untilNs;
+    std::int64_t readThroughNs = std::numeric_limits<std::int64_t>::max();  // no listener: nothing to read
     if (m_udp)
         readThroughNs = std::min(readThroughNs, m_udp->drainArrivedBefore(untilNs).readThroughNs);
     if (m_uds)

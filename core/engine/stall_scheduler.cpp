@@ -3,6 +3,7 @@
 #include "core/base/engine_clock.h"
 #include "core/base/loop_stats.h"
 
+#include <algorithm>
 #include <limits>
 
 namespace varta {
@@ -38,19 +39,25 @@ void StallScheduler::surface() {
     const LoopStats::Scope stage(LoopStage::DrainPending);
     // The listeners coalesce reads: a beat that arrived before its deadline may still be
     // queued. Read it first, so that it counts and is never surfaced as silence. Only who
-    // was due when the read began is decided: a beat that arrived after it may still be
-    // queued, and under a flood reading on until the socket is dry would never end.
+    // was due when the surfacing began is decided: a beat that arrived after it may still
+    // be queued, and under a flood reading on until the socket is dry would never end.
+    // The backlog is read a deadline at a time, oldest first: the first stall due waits
+    // for what arrived before it, not for everything that arrived since.
     const std::int64_t askedNs = engineNowNs();
-    const std::int64_t readThroughNs = m_sink.drainQueuedBeats(askedNs);
-    m_timer.stop();  // a drain's batch end may have armed it; armed again below
-    m_tracker.surfaceDue(readThroughNs, [&](Slot slot, std::int64_t deadlineNs) {
-        // Each stall's own time: when thousands fall due together, the last one is
-        // surfaced measurably later than the first, and its lag must say so.
-        const std::int64_t surfacedNs = engineNowNs();
-        m_lag.observe(double(surfacedNs - deadlineNs) / 1e9);
-        m_sink.onStall(m_tracker.record(slot), surfacedNs);
-    });
+    for (std::int64_t headNs = m_tracker.nextDeadlineNs(); headNs <= askedNs; headNs = m_tracker.nextDeadlineNs()) {
+        const std::int64_t readThroughNs = m_sink.drainQueuedBeats(headNs);
+        if (readThroughNs < headNs)
+            break;  // the read stopped at its bound: the rest waits for the next turn
+        m_tracker.surfaceDue(std::min(readThroughNs, askedNs), [&](Slot slot, std::int64_t deadlineNs) {
+            // Each stall's own time: when thousands fall due together, the last one is
+            // surfaced measurably later than the first, and its lag must say so.
+            const std::int64_t surfacedNs = engineNowNs();
+            m_lag.observe(double(surfacedNs - deadlineNs) / 1e9);
+            m_sink.onStall(m_tracker.record(slot), surfacedNs);
+        });
+    }
     m_sink.afterStalls();
+    m_timer.stop();  // a drain's batch end may have armed it for a deadline surfaced since
     arm();
 }
 

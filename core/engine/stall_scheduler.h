@@ -17,7 +17,8 @@ namespace varta {
 class StallSink {
 public:
     // Reads what the listeners hold that arrived before `untilNs`, before anyone is decided
-    // silent. Returns the time through which every listener has been read.
+    // silent. Returns the time through which every listener has been read: `untilNs` or
+    // later, unless a read stopped at its bound first.
     virtual std::int64_t drainQueuedBeats(std::int64_t untilNs) = 0;
     virtual void onStall(const AgentRecord &agent, std::int64_t surfacedNs) = 0;
     virtual void afterStalls() = 0;  // once per surfacing, after the last onStall
