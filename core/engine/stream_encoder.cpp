@@ -24,7 +24,7 @@ constexpr qsizetype kTypicalBeatBytes = 64;
 
 StreamEncoder::Sent StreamEncoder::Sent::of(const AgentSnapshot &a, EngineMs nowMs) {
     Sent s;
-    s.keyText = a.key.text().toLatin1();  // a key's text is ASCII: no escapes inside its quotes
+    s.keyText = json::keyText(a.key);
     s.downSinceMs = a.downSinceMs;
     s.identity = a.identity;
     s.continues = a.continues;

@@ -6,6 +6,7 @@
 #include <QJsonDocument>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <string_view>
 
@@ -30,14 +31,50 @@ bool plainAscii(QStringView text) {
 // anything else is left to Qt's writer, so escapes stay exactly Qt's.
 void appendString(QByteArray &out, QStringView text) {
     if (plainAscii(text)) {
-        out.append('"');
+        const qsizetype at = out.size();
+        out.resize(at + text.size() + 2);
+        char *to = out.data() + at;
+        *to++ = '"';
         for (const QChar c : text)
-            out.append(static_cast<char>(c.unicode()));
-        out.append('"');
+            *to++ = static_cast<char>(c.unicode());
+        *to = '"';
         return;
     }
     const QByteArray array = QJsonDocument(QJsonArray{text.toString()}).toJson(QJsonDocument::Compact);  // ["..."]
     out.append(array.constData() + 1, array.size() - 2);
+}
+
+// What the keys of one origin share: the key text up to its pid, and the origin label,
+// as JSON strings' contents. Empty when they would need escapes (an IPv6 scope name
+// could hold anything); such keys take the slow path.
+struct OriginTexts {
+    Transport transport = Transport::Uds;
+    std::array<std::uint8_t, 16> address{};
+    bool filled = false;
+    QByteArray keyPrefix;
+    QByteArray origin;
+};
+
+const OriginTexts &originTextsOf(const AgentKey &key) {
+    // One per thread: the engine thread writes rows, and a console's thread may too.
+    thread_local OriginTexts last;
+    if (last.filled && last.transport == key.transport && last.address == key.address)
+        return last;
+    last.transport = key.transport;
+    last.address = key.address;
+    last.filled = true;
+    const QString text = key.text();
+    const QString origin = key.originLabel();
+    const bool plain = plainAscii(text) && plainAscii(origin);
+    last.keyPrefix = plain ? QStringView(text).left(text.lastIndexOf(QLatin1Char('/')) + 1).toLatin1() : QByteArray();
+    last.origin = plain ? origin.toLatin1() : QByteArray();
+    return last;
+}
+
+void appendQuoted(QByteArray &out, QByteArrayView text) {
+    out.append('"');
+    out.append(text);
+    out.append('"');
 }
 
 void appendName(QByteArray &out, std::string_view name) {
@@ -75,8 +112,16 @@ void appendAgentJson(QByteArray &out, const AgentSnapshot &a, EngineMs nowMs) {
         member(out, "identity");
         out.append(QJsonDocument(identityJson(*a.identity)).toJson(QJsonDocument::Compact));
     }
+    const OriginTexts &texts = originTextsOf(a.key);
     member(out, "key");
-    appendString(out, a.key.text());
+    if (texts.keyPrefix.isEmpty()) {
+        appendString(out, a.key.text());
+    } else {
+        out.append('"');
+        out.append(texts.keyPrefix);
+        appendNumber(out, a.key.pid);
+        out.append('"');
+    }
     member(out, "last_beat_ms");
     appendNumber(out, a.lastBeatMs);
     member(out, "last_status");
@@ -84,7 +129,10 @@ void appendAgentJson(QByteArray &out, const AgentSnapshot &a, EngineMs nowMs) {
     member(out, "nonce");
     appendNumber(out, static_cast<std::int64_t>(a.nonce));
     member(out, "origin");
-    appendString(out, a.key.originLabel());
+    if (texts.origin.isEmpty())
+        appendString(out, a.key.originLabel());
+    else
+        appendQuoted(out, texts.origin);
     member(out, "payload");
     appendNumber(out, a.payload);
     member(out, "pid");
@@ -104,6 +152,18 @@ void appendAgentJson(QByteArray &out, const AgentSnapshot &a, EngineMs nowMs) {
     member(out, "terminating");
     out.append(a.terminating ? "true" : "false");
     out.append('}');
+}
+
+QByteArray keyText(const AgentKey &key) {
+    const OriginTexts &texts = originTextsOf(key);
+    if (texts.keyPrefix.isEmpty()) {
+        QByteArray quoted;
+        appendString(quoted, key.text());
+        return quoted.sliced(1, quoted.size() - 2);
+    }
+    QByteArray text = texts.keyPrefix;
+    appendNumber(text, key.pid);
+    return text;
 }
 
 }  // namespace varta::json

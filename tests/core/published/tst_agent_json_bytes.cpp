@@ -1,6 +1,6 @@
 // An agent's row written as bytes is the row agentJson defines, byte for byte, whatever
 // the agent holds: every state and status, every optional field, keys of every
-// transport, numbers at their limits and strings that need escaping.
+// transport, one after another, numbers at their limits and strings that need escaping.
 
 #include "core/published/agent_json_bytes.h"
 #include "core/published/published_json.h"
@@ -83,6 +83,26 @@ private Q_SLOTS:
             AgentSnapshot a = test::snapshot(key);
             a.continues = key;
             QCOMPARE(written(a, 1000), viaQt(a, 1000));
+        }
+    }
+
+    // The texts an origin's keys share are made once for a run of its keys: keys that come
+    // in runs and interleaved, from one sender and from another on the same address over
+    // another transport, are each written as their own.
+    void keysOfOneOriginInRunsAndInterleaved() {
+        const QList<AgentKey> keys{
+            test::udpKey(10, "10.0.0.1"),
+            test::udpKey(11, "10.0.0.1"),
+            test::udpKey(12, "10.0.0.2"),
+            AgentKey::fromPeer(Transport::SecureUdp, QHostAddress(QStringLiteral("10.0.0.2")), 12),
+            test::udpKey(13, "10.0.0.1"),
+            AgentKey::local(14),
+            test::udpKey(4'294'967'295u, "2001:db8::1"),
+            test::udpKey(1, "2001:db8::1"),
+        };
+        for (const AgentKey &key : keys) {
+            QCOMPARE(written(test::snapshot(key), 5), viaQt(test::snapshot(key), 5));
+            QCOMPARE(json::keyText(key), key.text().toUtf8());
         }
     }
 
