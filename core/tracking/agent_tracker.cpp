@@ -325,18 +325,28 @@ void AgentTracker::markBeat(Slot slot, std::int64_t nowNs, bool firstSight) {
     if (record.dirty)
         return;
     if (m_foldNs > 0) {
+        // Owed already (a first sight not yet drained, or a beat waiting out its window):
+        // it goes out with this newest beat when its turn comes, within a drain's budget.
+        if (record.owed)
+            return;
         const std::int64_t published = publishedNs(slot);
         if (firstSight || nowNs - published < m_foldNs) {
             if (!record.owed) {
                 record.owed = true;
                 ++m_owedCount;
-                m_owed.emplace(firstSight ? nowNs : published + m_foldNs, slot);
+                m_owed.emplace(firstSight ? firstSightDue(nowNs) : published + m_foldNs, slot);
             }
             return;
         }
     }
     record.dirty = true;
     m_dirty.push_back(slot);
+}
+
+std::int64_t AgentTracker::firstSightDue(std::int64_t nowNs) noexcept {
+    constexpr std::int64_t kSpacingNs = 1'000'000'000 / kFirstSightsPerSecond;
+    m_lastFirstSightDueNs = m_lastFirstSightDueNs > nowNs - kSpacingNs ? m_lastFirstSightDueNs + kSpacingNs : nowNs;
+    return m_lastFirstSightDueNs;
 }
 
 void AgentTracker::markDirty(Slot slot) noexcept {

@@ -89,13 +89,19 @@ public:
     // less than windowNs ago, is not made dirty but owed, and becomes dirty (its newest
     // beat with it) in the first drain windowNs after that visit. Under a flood most beats
     // are such, and a drain then visits about one record per agent per window instead of
-    // one per agent per drain. An agent's first beat is owed too, due at once. Any other
-    // change makes it dirty at once. 0: every beat.
+    // one per agent per drain. An agent's first beat is owed too, due at once, unless
+    // other first sights came just before it (kFirstSightsPerSecond). Any other change
+    // makes it dirty at once. 0: every beat.
     // A drain makes at most kMinOwedPerDrain + owed / kOwedShareDenominator owed agents
     // dirty, so that a fleet that appeared (or beat) together is spread over about a
     // window's worth of drains instead of landing in one.
     static constexpr std::size_t kMinOwedPerDrain = 1024;
     static constexpr std::size_t kOwedShareDenominator = 16;
+    // First sights fall due at most this many a second, in the order they came: a new
+    // agent goes out as a full row, five times a beat's bytes, so a fleet that appears at
+    // once is written out over seconds (100,000 in four) instead of in a few batches that
+    // would hold up ingest.
+    static constexpr std::int64_t kFirstSightsPerSecond = 25'000;
     void setBeatFolding(std::int64_t windowNs);
     std::size_t owedBeats() const noexcept { return m_owedCount; }
 
@@ -155,6 +161,7 @@ private:
     void accept(Slot slot, const vlp::Frame &frame, std::int64_t nowNs, BeatOutcome &outcome);
     void setCondition(Slot slot, const AgentCondition &condition, std::int64_t nowNs);
     void markDirty(Slot slot) noexcept;
+    std::int64_t firstSightDue(std::int64_t nowNs) noexcept;  // paced by kFirstSightsPerSecond
     // A beat and nothing else changed (or a first beat): dirty, or owed while folding.
     void markBeat(Slot slot, std::int64_t nowNs, bool firstSight);
     static AgentCondition conditionOf(const AgentRecord &r) noexcept {
@@ -184,6 +191,7 @@ private:
     std::priority_queue<Owed, std::vector<Owed>, DueLater> m_owed;
     std::size_t m_owedCount = 0;
     std::int64_t m_foldNs = 0;
+    std::int64_t m_lastFirstSightDueNs = std::numeric_limits<std::int64_t>::min();
     // While folding, by slot: when drainDirty last visited it. Beside the records, not in
     // them: only an observer with consoles attached pays for it.
     std::vector<std::int64_t> m_publishedNs;

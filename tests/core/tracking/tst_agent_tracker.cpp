@@ -687,6 +687,41 @@ private Q_SLOTS:
         QCOMPARE(seen.size(), 4);  // the stale entry was skipped
     }
 
+    // A fleet first seen together is spread over drains, and stays spread while it beats
+    // on: its first sights fall due at kFirstSightsPerSecond, a drain takes at most its
+    // budget of what is due, and a beat of an agent still owed leaves it owed, with its
+    // newest beat.
+    void aFleetSeenTogetherIsSpreadOverDrainsWhileItBeats() {
+        constexpr std::uint32_t kFleet = 20'000;
+        constexpr std::int64_t kStart = 10'000 * kMs;  // long after any publication a window ago
+        Rig rig(options(32'768));
+        rig.tracker.setTrackDirty(true);
+        rig.tracker.setBeatFolding(1000 * kMs);
+        for (std::uint64_t nonce = 1; nonce <= 2; ++nonce)
+            for (std::uint32_t pid = 1; pid <= kFleet; ++pid)
+                rig.tracker.onBeat(AgentKey::local(pid), beat(pid, nonce),
+                                   kStart + static_cast<std::int64_t>(nonce) * kMs);
+        QCOMPARE(rig.tracker.owedBeats(), std::size_t(kFleet));
+        std::size_t visited = 0;
+        std::uint64_t newest = 0;
+        const auto drain = [&](std::int64_t at) {
+            rig.tracker.drainDirty(at, [&](Slot, const AgentRecord &r) {
+                ++visited;
+                newest = std::max(newest, r.beats);
+            });
+        };
+        drain(kStart + 11 * kMs);  // 10 ms after the first sights began
+        QCOMPARE(visited, std::size_t(AgentTracker::kFirstSightsPerSecond / 100 + 1));
+        QCOMPARE(newest, std::uint64_t(2));
+        const std::size_t first = visited;
+        drain(kStart + 2000 * kMs);  // all due now: one drain's budget
+        QCOMPARE(visited,
+                 first + AgentTracker::kMinOwedPerDrain + (kFleet - first) / AgentTracker::kOwedShareDenominator);
+        for (int drains = 0; rig.tracker.owedBeats() > 0 && drains < 1000; ++drains)
+            drain(kStart + 2000 * kMs);
+        QCOMPARE(visited, std::size_t(kFleet));
+    }
+
     void anOwedAgentRemovedIsNeverVisited() {
         Rig rig(options());
         rig.tracker.setTrackDirty(true);
