@@ -83,23 +83,43 @@ flood_round() {
   warm_line=$("$beat_bin" --udp "127.0.0.1:$watch_port" --agents "$agents" --rate 0.7 --count 1 | tail -n1)
   warm_sent=$(field frames "$warm_line")
   warm_dropped=$(($(rcvbuf_errors) - drops_before))
+  local ticks_before ticks_after
+  ticks_before=$(cpu_ticks "$watch_pid")
   million_flood "$watch_port" --nonce-start 2 "$@"
   sleep $((seconds - 1))   # the flood still runs: only stalls of its middle are counted
   scrape "$work/metrics"
   wait "$beat_pid"
+  ticks_after=$(cpu_ticks "$watch_pid")
   sleep 1
   stop_watch watch
   sent=$(field frames "$(tail -n1 "$work/beat")")
   # What the flood itself got accepted: all beats, less the warm-up's that arrived.
   accepted=$(($(field beats "$watch_summary") - (warm_sent - warm_dropped)))
-  echo "$(field frames "$raw_line") $(field frames "$(grep '^raw_sink frames=' "$work/sink")") $sent $accepted $(lag_of "$work/metrics") $warm_sent $warm_dropped" \
+  local sink_line
+  sink_line=$(grep '^raw_sink frames=' "$work/sink")
+  echo "$(field frames "$raw_line") $(field frames "$sink_line") $sent $accepted $(lag_of "$work/metrics") $warm_sent $warm_dropped" \
     >>"$work/rounds-$threshold"
+  # CPU per datagram: the sink's own, and the observer's over the flood (clock ticks).
+  echo "$(field cpu_ns "$sink_line") $(field frames "$sink_line") $(((ticks_after - ticks_before) * 1000000000 / $(getconf CLK_TCK))) $accepted" \
+    >>"$work/cpu-$threshold"
+}
+
+# listener_sink_round: the raw sink reading as the listeners do (addresses and arrival
+# stamps) under the same flood; appends "cpu_ns frames rate" to $work/listener.
+listener_sink_round() {
+  start_sink sink --idle-ms 1500 --wait-secs 40 --as-listener 1
+  "$beat_bin" --udp "127.0.0.1:$sink_port" --agents "$agents" --rate 0 --duration-secs "$seconds" >/dev/null
+  wait "$sink_pid"
+  local line
+  line=$(grep '^raw_sink frames=' "$work/sink")
+  echo "$(field cpu_ns "$line") $(field frames "$line") $(field rate "$line")" >>"$work/listener"
 }
 
 for ((r = 1; r <= rounds; ++r)); do
   flood_round 2000 --stall-after-ms $((stall_at * 1000)) --stall-fraction 0.1
 done
 flood_round 1000
+listener_sink_round
 load=$(cut -d' ' -f1 /proc/loadavg)
 
 # Prometheus' histogram_quantile: linear within the bucket that holds the quantile.
@@ -153,6 +173,16 @@ awk -v secs="$seconds" "$quantile_awk"'
   printf("| the same flood with --threshold-ms 1000: every agent silent between its beats (ms) | deadline (0) | p50 %.2f, p99 %.2f, %d stalls, %d past 10 ms; ingest %.1f%% of the raw sink'"'"'s share at %.0f frames/s | - | - (a whole fleet flapping) | info |\n",
          quantile(0.5, $5, b), quantile(0.99, $5, b), $5, $5 - $10, (raw > 0) ? 100 * got / raw : 0, $3 / secs)
 }' "$work/rounds-1000"
+
+# What the kernel's receive costs beside the observer's whole cost, per datagram.
+awk -v secs="$seconds" "$median_awk"'
+FILENAME ~ /cpu-2000/ { ++n; sink[n] = ($2 > 0) ? $1 / $2 : 0; watch[n] = ($4 > 0) ? $3 / $4 : 0; next }
+{ listener = ($2 > 0) ? $1 / $2 : 0; lrate = $3 }
+END {
+  s = median(sink, n); w = median(watch, n)
+  printf("| CPU per datagram under the same flood (ns; raw sinks and the observer, user and system time; median of %d rounds) | raw sink %.0f; raw sink reading as the listeners do (sender address, arrival stamp) %.0f | varta-watch %.0f | the receive alone keeps a core %.0f%% busy at %.0f frames/s | - (the kernel'"'"'s share of the flood rows above) | info |\n",
+         n, s, listener, w, listener * lrate / 1e7, lrate)
+}' "$work/cpu-2000" "$work/listener"
 
 # per_agent MODE: one memory row, MODE headless or console.
 per_agent() {

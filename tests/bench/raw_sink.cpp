@@ -2,12 +2,15 @@
 // a UDP socket (recvmmsg in batches, no decoding), so an observer's ingest rate can be
 // reported as a fraction of it, measured on the same machine in the same run.
 //
-//   raw_sink [--bind ADDR] [--port P] [--seconds S] [--idle-ms I] [--wait-secs W]
+//   raw_sink [--bind ADDR] [--port P] [--seconds S] [--idle-ms I] [--wait-secs W] [--as-listener 1]
 //
 // Prints "raw_sink listening port=P rcvbuf=B" once bound, then counts datagrams from the
 // first one until S seconds have passed (0: no limit) or none came for I ms, and prints
-// "raw_sink frames=N seconds=S rate=R" over the first-to-last datagram span. Exits 1 if
-// nothing arrives within W seconds.
+// "raw_sink frames=N seconds=S rate=R cpu_ns=C" over the first-to-last datagram span (C:
+// the process's user and system time). Exits 1 if nothing arrives within W seconds.
+// --as-listener 1 reads as varta-watch's listeners must: each datagram's sender address
+// and its kernel arrival stamp (SO_TIMESTAMPNS) with it, which is what the kernel's
+// share of the observer's cost is measured with.
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -18,6 +21,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -39,6 +43,7 @@ struct Args {
     double seconds = 0.0;
     double idleMs = 500.0;
     double waitSeconds = 30.0;
+    bool asListener = false;
 };
 
 bool parseArgs(int argc, char **argv, Args &args) {
@@ -55,6 +60,8 @@ bool parseArgs(int argc, char **argv, Args &args) {
             args.idleMs = std::atof(value);
         else if (flag == "--wait-secs")
             args.waitSeconds = std::atof(value);
+        else if (flag == "--as-listener")
+            args.asListener = std::atoi(value) != 0;
         else
             return false;
     }
@@ -100,11 +107,30 @@ int main(int argc, char **argv) {
     std::vector<char> buffers(kBatch * kDatagramBuffer);
     std::vector<iovec> iovecs(kBatch);
     std::vector<mmsghdr> messages(kBatch);
+    std::vector<sockaddr_storage> peers(kBatch);
+    constexpr std::size_t kControlBytes = CMSG_SPACE(sizeof(timespec));
+    std::vector<char> control(kBatch * kControlBytes);
+    if (args.asListener) {
+        const int on = 1;
+        ::setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
+    }
     for (unsigned k = 0; k < kBatch; ++k) {
         iovecs[k] = iovec{&buffers[k * kDatagramBuffer], kDatagramBuffer};
         messages[k].msg_hdr.msg_iov = &iovecs[k];
         messages[k].msg_hdr.msg_iovlen = 1;
     }
+    // The kernel rewrites the lengths it fills in: reset before every read, as the
+    // listeners do.
+    const auto prepare = [&] {
+        if (!args.asListener)
+            return;
+        for (unsigned k = 0; k < kBatch; ++k) {
+            messages[k].msg_hdr.msg_name = &peers[k];
+            messages[k].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
+            messages[k].msg_hdr.msg_control = &control[k * kControlBytes];
+            messages[k].msg_hdr.msg_controllen = kControlBytes;
+        }
+    };
 
     using Seconds = std::chrono::duration<double>;
     const auto opened = Clock::now();
@@ -112,6 +138,7 @@ int main(int argc, char **argv) {
     Clock::time_point first{};
     Clock::time_point last{};
     for (;;) {
+        prepare();
         const int got = ::recvmmsg(fd, messages.data(), kBatch, MSG_WAITFORONE, nullptr);
         const auto now = Clock::now();
         if (got > 0) {
@@ -131,8 +158,13 @@ int main(int argc, char **argv) {
             break;
     }
     const double seconds = Seconds(last - first).count();
-    std::printf("raw_sink frames=%llu seconds=%.3f rate=%.0f\n", frames, seconds,
-                seconds > 0 ? static_cast<double>(frames) / seconds : 0.0);
+    rusage usage{};
+    ::getrusage(RUSAGE_SELF, &usage);
+    const auto ns = [](const timeval &t) {
+        return static_cast<long long>(t.tv_sec) * 1'000'000'000 + t.tv_usec * 1000LL;
+    };
+    std::printf("raw_sink frames=%llu seconds=%.3f rate=%.0f cpu_ns=%lld\n", frames, seconds,
+                seconds > 0 ? static_cast<double>(frames) / seconds : 0.0, ns(usage.ru_utime) + ns(usage.ru_stime));
     ::close(fd);
     return frames > 0 ? 0 : 1;
 }
