@@ -1,6 +1,5 @@
 #include "core/metrics/metrics_rows.h"
 
-#include <iterator>
 #include <unordered_set>
 
 namespace varta {
@@ -12,8 +11,8 @@ void keepLastRowOfEachAgent(std::vector<MetricsAgentRow> &rows) {
     kept.reserve(rows.size());
     for (auto row = rows.rbegin(); row != rows.rend(); ++row)
         if (seen.insert(row->key).second)
-            kept.push_back(std::move(*row));
-    rows.assign(std::make_move_iterator(kept.rbegin()), std::make_move_iterator(kept.rend()));
+            kept.push_back(*row);
+    rows.assign(kept.rbegin(), kept.rend());
 }
 
 }  // namespace varta
