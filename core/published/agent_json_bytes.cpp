@@ -45,8 +45,8 @@ void appendString(QByteArray &out, QStringView text) {
 }
 
 // What the keys of one origin share: the key text up to its pid, and the origin label,
-// as JSON strings' contents. Empty when they would need escapes (an IPv6 scope name
-// could hold anything); such keys take the slow path.
+// as JSON strings' contents. Empty when they would need escapes (no address a key holds
+// does, but the slow path stays right for any text).
 struct OriginTexts {
     Transport transport = Transport::Uds;
     std::array<std::uint8_t, 16> address{};
@@ -69,12 +69,6 @@ const OriginTexts &originTextsOf(const AgentKey &key) {
     last.keyPrefix = plain ? QStringView(text).left(text.lastIndexOf(QLatin1Char('/')) + 1).toLatin1() : QByteArray();
     last.origin = plain ? origin.toLatin1() : QByteArray();
     return last;
-}
-
-void appendQuoted(QByteArray &out, QByteArrayView text) {
-    out.append('"');
-    out.append(text);
-    out.append('"');
 }
 
 void appendName(QByteArray &out, std::string_view name) {
@@ -132,7 +126,7 @@ void appendAgentJson(QByteArray &out, const AgentSnapshot &a, EngineMs nowMs) {
     if (texts.origin.isEmpty())
         appendString(out, a.key.originLabel());
     else
-        appendQuoted(out, texts.origin);
+        appendName(out, std::string_view(texts.origin.constData(), std::size_t(texts.origin.size())));
     member(out, "payload");
     appendNumber(out, a.payload);
     member(out, "pid");

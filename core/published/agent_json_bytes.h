@@ -13,9 +13,9 @@ namespace varta::json {
 
 void appendAgentJson(QByteArray &out, const AgentSnapshot &agent, EngineMs nowMs);
 
-// The agent key's text (AgentKey::text) as a JSON string's contents. The texts of one sender's origin are
-// made once while its agents come one after another, as a flood or a snapshot brings
-// them; only the pid is written per agent.
+// The agent key's text (AgentKey::text) as a JSON string's contents. What one origin's
+// keys share is made once while its agents come one after another, as a flood or a
+// snapshot brings them; only the pid is written per agent.
 QByteArray keyText(const AgentKey &key);
 
 }  // namespace varta::json

@@ -331,11 +331,9 @@ void AgentTracker::markBeat(Slot slot, std::int64_t nowNs, bool firstSight) {
             return;
         const std::int64_t published = publishedNs(slot);
         if (firstSight || nowNs - published < m_foldNs) {
-            if (!record.owed) {
-                record.owed = true;
-                ++m_owedCount;
-                m_owed.emplace(firstSight ? firstSightDue(nowNs) : published + m_foldNs, slot);
-            }
+            record.owed = true;
+            ++m_owedCount;
+            m_owed.emplace(firstSight ? firstSightDue(nowNs) : published + m_foldNs, slot);
             return;
         }
     }
